@@ -1,0 +1,66 @@
+import type { TimeSeries } from '../model/types.ts';
+
+/**
+ * The contract every protocol folder (lib/ingest/<protocol>/) follows:
+ *   parse.ts   pure: (body bytes, options) -> ParseResult. Never throws for bad input lines; it reports them
+ *              in `errors`. Throws only GatewayError subclasses for whole-body problems (not protobuf, ...).
+ *   route.ts   the ProtocolRoute(s): paths, methods, success status, and how a request maps to parse().
+ * Size limits and decompression happen before parse() (lib/codec), label validation and queueing after.
+ */
+export interface LineError {
+  /** 1-based line number, or item index + 1 for array-shaped bodies. */
+  line: number;
+  reason: string;
+  /** At most ~200 bytes of the offending line, quoted (see excerpt() in lib/errors.ts). */
+  excerpt: string;
+}
+
+export interface ParseResult {
+  series: TimeSeries[];
+  errors: LineError[];
+}
+
+/** What a route sees of a request: already decompressed, size-checked, tenant prefix stripped. */
+export interface IngestRequest {
+  method: string;
+  /** Path without the `/insert/<tenant>` prefix. */
+  path: string;
+  /** Path parameters captured by the route pattern (e.g. the Pushgateway grouping key tail). */
+  params: Record<string, string>;
+  /** Query arguments; repeated keys keep every value in order. */
+  query: URLSearchParams;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** Milliseconds since the epoch, from the Clock port: the timestamp for samples that carry none. */
+  now: number;
+}
+
+/** A response a route produces itself (stubs like /ping, or protocol-specific success bodies). */
+export interface RouteResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export type RouteOutcome =
+  | {
+      kind: 'series';
+      series: TimeSeries[];
+      /** Bad lines the route chose to skip (partial writes); reported after the good ones are queued. */
+      errors: LineError[];
+      /** The response once the series are durable. */
+      success: RouteResponse;
+      /** The response when `errors` is non-empty and the good series were queued (partial write). */
+      partial?: (errors: LineError[]) => RouteResponse;
+    }
+  | { kind: 'response'; response: RouteResponse };
+
+export interface ProtocolRoute {
+  /** Protocol name used in error messages and counters: `influx`, `remote_write`, ... */
+  protocol: string;
+  /** Exact paths, or a prefix ending in `/*` (the rest is in params['*']). */
+  paths: readonly string[];
+  methods: readonly string[];
+  handle(req: IngestRequest): RouteOutcome;
+}
