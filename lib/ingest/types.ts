@@ -53,6 +53,8 @@ export type RouteOutcome =
       success: RouteResponse;
       /** The response when `errors` is non-empty and the good series were queued (partial write). */
       partial?: (errors: LineError[]) => RouteResponse;
+      /** Data deliberately not carried (e.g. exemplars), by reason: counted and logged by the pipeline. */
+      drops?: Record<string, number>;
     }
   | { kind: 'response'; response: RouteResponse };
 

@@ -1,0 +1,40 @@
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { NodeHttpClient } from '../lib/adapters/http/node-http-client.ts';
+import { fromSqsEvent } from '../lib/adapters/lambda/events.ts';
+import { deliverBatch, type DeliveryDeps } from '../lib/delivery/deliver.ts';
+import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+
+export type DeliverHandler = (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
+
+/**
+ * Retries stop early enough to write what is left to overflow/ before the invocation ends: a fifth of the
+ * remaining time, at least 2 s and at most 15 s, is kept for that.
+ */
+export function deliveryDeadline(now: number, remainingMs: number): number {
+  const reserve = Math.min(15_000, Math.max(2_000, remainingMs / 5));
+  return now + Math.max(0, remainingMs - reserve);
+}
+
+/** Partial batch responses: only messages whose data could not be made durable come back. */
+export function createDeliverHandler(deps: DeliveryDeps): DeliverHandler {
+  return middy(async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => {
+    const deadline = deliveryDeadline(deps.clock.now(), context.getRemainingTimeInMillis());
+    const { failedMessageIds } = await deliverBatch(fromSqsEvent(event), deadline, deps);
+    return { batchItemFailures: failedMessageIds.map((id) => ({ itemIdentifier: id })) };
+  }) as unknown as DeliverHandler;
+}
+
+export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient()): DeliveryDeps {
+  return {
+    destinations: d.config.remoteWrite.map((config) => ({ config })),
+    http,
+    blobs: d.blobs,
+    clock: d.clock,
+    logger: d.logger,
+    metrics: d.metrics,
+    random: Math.random,
+  };
+}
+
+export const handler: DeliverHandler = lazyHandler(() => createDeliverHandler(deliveryDeps(awsDepsFromEnv(process.env, 'deliver'))));

@@ -1,0 +1,110 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type MessageAttributeValue,
+  type SQSClient,
+  type SendMessageBatchRequestEntry,
+} from '@aws-sdk/client-sqs';
+import type { MessageQueue, OutgoingMessage, QueueConsumer, ReceivedMessage } from '../../ports/index.ts';
+
+/** SendMessageBatch takes at most 10 entries and, like one message, at most 1 MiB in total. */
+const MAX_BATCH_ENTRIES = 10;
+const SQS_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * MessageQueue and QueueConsumer on SQS. Attributes travel as String message attributes. A batch entry
+ * SQS refuses makes send() throw, so the caller answers 503 and the client retries (at-least-once).
+ */
+export class SqsMessageQueue implements MessageQueue, QueueConsumer {
+  readonly maxMessageBytes: number;
+  private readonly client: SQSClient;
+  private readonly queueUrl: string;
+  private readonly fifo: boolean;
+
+  constructor(client: SQSClient, queueUrl: string, maxMessageBytes: number) {
+    this.client = client;
+    this.queueUrl = queueUrl;
+    this.maxMessageBytes = maxMessageBytes;
+    this.fifo = queueUrl.endsWith('.fifo');
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    let batch: SendMessageBatchRequestEntry[] = [];
+    let bytes = 0;
+    const flush = async (): Promise<void> => {
+      if (!batch.length) return;
+      const res = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch }));
+      if (res.Failed?.length) {
+        const f = res.Failed[0]!;
+        throw new Error(`SQS refused ${res.Failed.length} of ${batch.length} messages: ${f.Code}: ${f.Message}`);
+      }
+      batch = [];
+      bytes = 0;
+    };
+    for (const m of messages) {
+      const size = messageSize(m);
+      if (batch.length === MAX_BATCH_ENTRIES || bytes + size > SQS_BATCH_BYTES) await flush();
+      const attrs: Record<string, MessageAttributeValue> = {};
+      for (const [k, v] of Object.entries(m.attributes)) attrs[k] = { DataType: 'String', StringValue: v };
+      const entry: SendMessageBatchRequestEntry = { Id: String(batch.length), MessageBody: m.body, MessageAttributes: attrs };
+      if (this.fifo) {
+        entry.MessageGroupId = m.groupId ?? 'default';
+        entry.MessageDeduplicationId = `${Date.now()}-${Math.random().toString(36).slice(2)}-${batch.length}`;
+      }
+      batch.push(entry);
+      bytes += size;
+    }
+    await flush();
+  }
+
+  async receive(max: number, waitMs: number): Promise<ReceivedMessage[]> {
+    const res = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: Math.min(10, max),
+        WaitTimeSeconds: Math.min(20, Math.floor(waitMs / 1000)),
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    return (res.Messages ?? []).map((m) => {
+      const attributes: Record<string, string> = {};
+      for (const [k, v] of Object.entries(m.MessageAttributes ?? {})) if (v.StringValue !== undefined) attributes[k] = v.StringValue;
+      return {
+        messageId: m.MessageId ?? '',
+        receiptHandle: m.ReceiptHandle ?? '',
+        body: m.Body ?? '',
+        attributes,
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1'),
+      };
+    });
+  }
+
+  async ack(messages: readonly ReceivedMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += MAX_BATCH_ENTRIES) {
+      const part = messages.slice(i, i + MAX_BATCH_ENTRIES);
+      await this.client.send(new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: part.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle })) }));
+    }
+  }
+
+  async release(messages: readonly ReceivedMessage[], delayMs: number): Promise<void> {
+    for (let i = 0; i < messages.length; i += MAX_BATCH_ENTRIES) {
+      const part = messages.slice(i, i + MAX_BATCH_ENTRIES);
+      await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: part.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle, VisibilityTimeout: Math.ceil(delayMs / 1000) })),
+        }),
+      );
+    }
+  }
+}
+
+/** What SQS counts against the size limit: the body plus each attribute's name, type and value. */
+export function messageSize(m: OutgoingMessage): number {
+  let n = Buffer.byteLength(m.body);
+  for (const [k, v] of Object.entries(m.attributes)) n += Buffer.byteLength(k) + 'String'.length + Buffer.byteLength(v);
+  return n;
+}

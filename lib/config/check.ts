@@ -1,0 +1,101 @@
+import { parseDuration } from './duration.ts';
+
+/**
+ * A small validating reader for YAML-shaped config: every problem is recorded with its exact path
+ * (`remote_write[1].queue_config.max_backoff: ...`) and reading goes on, so one load reports all of them.
+ */
+export class Checker {
+  readonly problems: string[] = [];
+
+  fail(path: string, msg: string): void {
+    this.problems.push(`${path}: ${msg}`);
+  }
+
+  /** An object with only the allowed keys; unknown keys are problems (they are usually typos). */
+  object(v: unknown, path: string, allowed: readonly string[]): Record<string, unknown> | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      this.fail(path, `must be a mapping, got ${describe(v)}`);
+      return undefined;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(join(path, k), `unknown field (allowed: ${allowed.join(', ')})`);
+    return o;
+  }
+
+  array(v: unknown, path: string): unknown[] {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+      this.fail(path, `must be a list, got ${describe(v)}`);
+      return [];
+    }
+    return v;
+  }
+
+  string(v: unknown, path: string, def: string): string;
+  string(v: unknown, path: string): string | undefined;
+  string(v: unknown, path: string, def?: string): string | undefined {
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'string') {
+      this.fail(path, `must be a string, got ${describe(v)}`);
+      return def;
+    }
+    return v;
+  }
+
+  bool(v: unknown, path: string, def: boolean): boolean {
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'boolean') {
+      this.fail(path, `must be true or false, got ${describe(v)}`);
+      return def;
+    }
+    return v;
+  }
+
+  /** A whole number within [min, max]. */
+  int(v: unknown, path: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      this.fail(path, `must be a whole number, got ${describe(v)}`);
+      return def;
+    }
+    if (v < min || v > max) {
+      this.fail(path, `must be between ${min} and ${max}, got ${v}`);
+      return def;
+    }
+    return v;
+  }
+
+  /** A Prometheus duration string (`30s`, `1m30s`, `500ms`), in milliseconds. */
+  duration(v: unknown, path: string, def: number): number {
+    if (v === undefined || v === null) return def;
+    const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+    if (ms === undefined) {
+      this.fail(path, `must be a duration like 30s, 1m30s or 500ms, got ${describe(v)}`);
+      return def;
+    }
+    return ms;
+  }
+
+  stringMap(v: unknown, path: string): Record<string, string> {
+    const o = this.object(v, path, Object.keys((v as object) ?? {}));
+    const out: Record<string, string> = {};
+    if (!o) return out;
+    for (const [k, val] of Object.entries(o)) {
+      const s = this.string(val, join(path, k));
+      if (s !== undefined) out[k] = s;
+    }
+    return out;
+  }
+}
+
+export function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}

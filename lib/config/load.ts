@@ -1,0 +1,12 @@
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../errors.ts';
+import { parseGatewayConfig, type GatewayConfig } from './schema.ts';
+
+/** Parses and validates gateway.yaml text; YAML syntax errors carry their line and column. */
+export function loadGatewayConfig(text: string, source = 'gateway.yaml'): GatewayConfig {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length) {
+    throw new ConfigError(doc.errors.map((e) => `${source}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`));
+  }
+  return parseGatewayConfig(doc.toJS());
+}

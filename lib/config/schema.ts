@@ -1,0 +1,130 @@
+import { ConfigError } from '../errors.ts';
+import { Checker } from './check.ts';
+
+export interface QueueConfig {
+  maxSamplesPerSend: number;
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  retryOnHttp429: boolean;
+}
+
+export interface RemoteWriteConfig {
+  /** Unique; names the overflow/<name>/ and rejected/<name>/ prefixes and the destination label of counters. */
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  remoteTimeoutMs: number;
+  queue: QueueConfig;
+  /** Raw relabel rules; compiled by lib/relabel. */
+  writeRelabelConfigs: unknown[];
+}
+
+export interface IngestLimits {
+  /** Request body as received (compressed). API Gateway + Lambda cap a raw body at about 4.4 MB. */
+  maxBodyBytes: number;
+  /** Request body after Content-Encoding is undone. */
+  maxDecompressedBodyBytes: number;
+  /** Longest accepted line of a line-based protocol, in characters. */
+  maxLineLength: number;
+  maxLabelsPerSeries: number;
+  maxLabelNameLength: number;
+  maxLabelValueLength: number;
+  maxSeriesPerRequest: number;
+}
+
+export interface GatewayConfig {
+  remoteWrite: RemoteWriteConfig[];
+  ingest: IngestLimits;
+  queue: {
+    /** Body plus attributes of one queue message. SQS allows 1 MiB; the default suits older emulators. */
+    maxMessageBytes: number;
+  };
+}
+
+export const DEFAULT_LIMITS: IngestLimits = {
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxDecompressedBodyBytes: 32 * 1024 * 1024,
+  maxLineLength: 256 * 1024,
+  maxLabelsPerSeries: 40,
+  maxLabelNameLength: 256,
+  maxLabelValueLength: 4096,
+  maxSeriesPerRequest: 1_000_000,
+};
+
+const TOP_KEYS = ['remote_write', 'ingest', 'queue'];
+const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs'];
+const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
+const INGEST_KEYS = [
+  'max_body_bytes',
+  'max_decompressed_body_bytes',
+  'max_line_length',
+  'max_labels_per_series',
+  'max_label_name_length',
+  'max_label_value_length',
+  'max_series_per_request',
+];
+
+/** Validates a parsed gateway.yaml; throws ConfigError listing every problem with its path. */
+export function parseGatewayConfig(raw: unknown): GatewayConfig {
+  const c = new Checker();
+  const top = c.object(raw ?? {}, '(root)', TOP_KEYS) ?? {};
+  const remoteWrite = c.array(top.remote_write, 'remote_write').map((rw, i) => parseRemoteWrite(c, rw, `remote_write[${i}]`));
+  const names = new Set<string>();
+  remoteWrite.forEach((rw, i) => {
+    if (names.has(rw.name)) c.fail(`remote_write[${i}].name`, `duplicate name "${rw.name}"`);
+    names.add(rw.name);
+  });
+  const ing = c.object(top.ingest, 'ingest', INGEST_KEYS) ?? {};
+  const d = DEFAULT_LIMITS;
+  const ingest: IngestLimits = {
+    maxBodyBytes: c.int(ing.max_body_bytes, 'ingest.max_body_bytes', d.maxBodyBytes, 1),
+    maxDecompressedBodyBytes: c.int(ing.max_decompressed_body_bytes, 'ingest.max_decompressed_body_bytes', d.maxDecompressedBodyBytes, 1, 2 ** 31 - 1),
+    maxLineLength: c.int(ing.max_line_length, 'ingest.max_line_length', d.maxLineLength, 1),
+    maxLabelsPerSeries: c.int(ing.max_labels_per_series, 'ingest.max_labels_per_series', d.maxLabelsPerSeries, 1),
+    maxLabelNameLength: c.int(ing.max_label_name_length, 'ingest.max_label_name_length', d.maxLabelNameLength, 1),
+    maxLabelValueLength: c.int(ing.max_label_value_length, 'ingest.max_label_value_length', d.maxLabelValueLength, 1),
+    maxSeriesPerRequest: c.int(ing.max_series_per_request, 'ingest.max_series_per_request', d.maxSeriesPerRequest, 1),
+  };
+  const q = c.object(top.queue, 'queue', ['max_message_bytes']) ?? {};
+  const queue = { maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024) };
+  if (c.problems.length) throw new ConfigError(c.problems);
+  return { remoteWrite, ingest, queue };
+}
+
+function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteConfig {
+  const o = c.object(raw, path, RW_KEYS) ?? {};
+  const url = c.string(o.url, `${path}.url`);
+  if (url === undefined) c.fail(`${path}.url`, 'required');
+  else if (!/^https?:\/\/[^/]+/.test(url)) c.fail(`${path}.url`, `must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
+  const name = c.string(o.name, `${path}.name`) ?? defaultName(url ?? '');
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) c.fail(`${path}.name`, `must match [A-Za-z0-9_.-]+ (it names blob store prefixes), got ${JSON.stringify(name)}`);
+  const qc = c.object(o.queue_config, `${path}.queue_config`, QC_KEYS) ?? {};
+  const queue: QueueConfig = {
+    // Prometheus defaults: max_samples_per_send 2000, min_backoff 30ms, max_backoff 5s; 429 not retried.
+    maxSamplesPerSend: c.int(qc.max_samples_per_send, `${path}.queue_config.max_samples_per_send`, 2000, 1),
+    minBackoffMs: c.duration(qc.min_backoff, `${path}.queue_config.min_backoff`, 30),
+    maxBackoffMs: c.duration(qc.max_backoff, `${path}.queue_config.max_backoff`, 5000),
+    retryOnHttp429: c.bool(qc.retry_on_http_429, `${path}.queue_config.retry_on_http_429`, false),
+  };
+  if (queue.minBackoffMs > queue.maxBackoffMs) c.fail(`${path}.queue_config.min_backoff`, 'must not exceed max_backoff');
+  const headers = c.stringMap(o.headers, `${path}.headers`);
+  for (const h of Object.keys(headers)) {
+    if (PROTECTED_HEADERS.includes(h.toLowerCase())) c.fail(`${path}.headers.${h}`, 'is set by the remote_write protocol and cannot be overridden');
+  }
+  return {
+    name,
+    url: url ?? '',
+    headers,
+    remoteTimeoutMs: c.duration(o.remote_timeout, `${path}.remote_timeout`, 30_000),
+    queue,
+    writeRelabelConfigs: c.array(o.write_relabel_configs, `${path}.write_relabel_configs`),
+  };
+}
+
+/** Prometheus refuses user headers that would override the protocol's own. */
+const PROTECTED_HEADERS = ['content-encoding', 'content-type', 'x-prometheus-remote-write-version', 'user-agent', 'content-length'];
+
+/** A stable name from the URL's host and path when none is configured. */
+function defaultName(url: string): string {
+  return url.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '') || 'default';
+}

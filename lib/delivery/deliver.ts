@@ -1,0 +1,162 @@
+import type { RemoteWriteConfig } from '../config/schema.ts';
+import type { TimeSeries } from '../model/types.ts';
+import { countSamples } from '../model/types.ts';
+import type { BlobStore, Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
+import { MissingClaimError, isClaimCheck, unpackMessage } from '../queue/envelope.ts';
+import { sendRemoteWrite } from '../remote-write/client.ts';
+import { encodeTimeSeries } from '../remote-write/encode.ts';
+import { decideRetry } from '../remote-write/retry.ts';
+import { snappyCompress } from '../remote-write/snappy.ts';
+import { chunkBySamples } from './chunk.ts';
+import { blobKey } from './keys.ts';
+
+export interface Destination {
+  config: RemoteWriteConfig;
+  /** write_relabel_configs applied to a label set; undefined drops the series. Identity when absent. */
+  relabel?: (series: TimeSeries[]) => TimeSeries[];
+}
+
+export interface DeliveryDeps {
+  destinations: readonly Destination[];
+  http: HttpClient;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Uniform in [0, 1): jitter. */
+  random: () => number;
+}
+
+export interface QueueRecord {
+  messageId: string;
+  body: string;
+  attributes: Record<string, string>;
+}
+
+type Decoded = { record: QueueRecord; series: TimeSeries[] };
+
+/**
+ * Delivers a batch of queue messages to every destination. Per destination, messages go in order and
+ * each is sent in chunks of max_samples_per_send with retries until `deadline` (ms epoch); what cannot be
+ * sent by then goes to overflow/<destination>/, what a receiver refuses for good to rejected/<destination>/.
+ * Once a destination has used up its retries in this batch, its remaining messages go straight to overflow
+ * (one probe per batch, not a storm). Destinations run concurrently and never wait for each other.
+ *
+ * Returns the ids of messages that must be redelivered: those whose data could not be made durable because
+ * the blob store failed. Every other message is done: delivered, overflowed or rejected, never dropped.
+ */
+export async function deliverBatch(records: readonly QueueRecord[], deadline: number, deps: DeliveryDeps): Promise<{ failedMessageIds: string[] }> {
+  const failed = new Set<string>();
+  const decoded: Decoded[] = [];
+  for (const record of records) {
+    try {
+      const wr = await unpackMessage(record.body, record.attributes, deps.blobs);
+      decoded.push({ record, series: wr.timeseries });
+    } catch (err) {
+      if (!(await quarantine(record, err, deps))) failed.add(record.messageId);
+    }
+  }
+  await Promise.all(
+    deps.destinations.map(async (dest) => {
+      for (const id of await deliverToDestination(decoded, dest, deadline, deps)) failed.add(id);
+    }),
+  );
+  // Claim-checked payloads are no longer needed once every destination is done with them.
+  for (const d of decoded) {
+    if (isClaimCheck(d.record.attributes) && !failed.has(d.record.messageId)) {
+      await deps.blobs.delete(d.record.body).catch((err) => deps.logger.warn('cannot delete spooled payload; lifecycle rules will expire it', { key: d.record.body, error: String(err) }));
+    }
+  }
+  return { failedMessageIds: [...failed] };
+}
+
+/** A message that cannot be decoded is kept under rejected/_undecodable/ and acknowledged; false if even that failed. */
+async function quarantine(record: QueueRecord, err: unknown, deps: DeliveryDeps): Promise<boolean> {
+  const reason = (err as Error).message;
+  if (err instanceof MissingClaimError) {
+    // Already delivered by an earlier attempt (the blob is deleted after delivery), or expired.
+    deps.metrics.inc('delivery_missing_claim_total', {});
+    deps.logger.warn('claim-checked payload is gone; treating the message as delivered', { messageId: record.messageId, reason });
+    return true;
+  }
+  try {
+    await deps.blobs.put(blobKey('rejected', '_undecodable', deps.clock.now(), record.messageId), new TextEncoder().encode(record.body), { reason: encodeURIComponent(reason.slice(0, 512)) });
+    deps.metrics.inc('delivery_undecodable_messages_total', {});
+    deps.logger.error('undecodable queue message kept under rejected/_undecodable/', { messageId: record.messageId, reason });
+    return true;
+  } catch (putErr) {
+    deps.logger.error('cannot quarantine undecodable message; it will be redelivered', { messageId: record.messageId, error: String(putErr) });
+    return false;
+  }
+}
+
+async function deliverToDestination(batch: readonly Decoded[], dest: Destination, deadline: number, deps: DeliveryDeps): Promise<string[]> {
+  const name = dest.config.name;
+  const failed: string[] = [];
+  let down = false;
+  for (const { record, series: input } of batch) {
+    const series = dest.relabel ? dest.relabel(input) : input;
+    const chunks = chunkBySamples(series, dest.config.queue.maxSamplesPerSend);
+    let next = 0;
+    while (next < chunks.length && !down) {
+      const chunk = chunks[next]!;
+      const body = snappyCompress(encodeTimeSeries(chunk));
+      const result = await sendWithRetries(body, dest, deadline, deps);
+      if (result.kind === 'gave-up') {
+        down = true;
+        deps.logger.warn('destination unavailable within the time budget; overflowing', { destination: name, reason: result.reason });
+        break;
+      }
+      const samples = countSamples(chunk);
+      if (result.kind === 'sent') {
+        deps.metrics.inc('delivery_sent_samples_total', { destination: name }, samples);
+      } else {
+        deps.metrics.inc('delivery_rejected_samples_total', { destination: name, status: String(result.status) }, samples);
+        deps.logger.error('destination rejected data for good; kept under rejected/', { destination: name, status: result.status, response: result.excerpt.slice(0, 200) });
+        const meta = { status: String(result.status), response: encodeURIComponent(result.excerpt.slice(0, 1024)) };
+        if (!(await store(deps, blobKey('rejected', name, deps.clock.now(), record.messageId, next), body, meta))) failed.push(record.messageId);
+      }
+      next++;
+    }
+    const rest = chunks.slice(next).flat();
+    if (rest.length) {
+      const samples = countSamples(rest);
+      if (await store(deps, blobKey('overflow', name, deps.clock.now(), record.messageId), snappyCompress(encodeTimeSeries(rest)), { samples: String(samples) })) {
+        deps.metrics.inc('delivery_overflow_samples_total', { destination: name }, samples);
+      } else failed.push(record.messageId);
+    }
+  }
+  return failed;
+}
+
+async function store(deps: DeliveryDeps, key: string, body: Uint8Array, metadata: Record<string, string>): Promise<boolean> {
+  try {
+    await deps.blobs.put(key, body, metadata);
+    return true;
+  } catch (err) {
+    deps.metrics.inc('delivery_blob_store_errors_total', {});
+    deps.logger.error('blob store write failed; the message will be redelivered', { key, error: String(err) });
+    return false;
+  }
+}
+
+type SendVerdict = { kind: 'sent' } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
+
+async function sendWithRetries(body: Uint8Array, dest: Destination, deadline: number, deps: DeliveryDeps): Promise<SendVerdict> {
+  const cfg = dest.config;
+  for (let attempt = 0; ; attempt++) {
+    const remaining = deadline - deps.clock.now();
+    if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
+    const res = await sendRemoteWrite(deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining));
+    const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
+    if (verdict.action === 'done') return { kind: 'sent' };
+    if (verdict.action === 'reject') {
+      return { kind: 'rejected', status: res.outcome.kind === 'status' ? res.outcome.status : 0, excerpt: res.responseExcerpt };
+    }
+    const why = res.outcome.kind === 'status' ? `HTTP ${res.outcome.status}` : res.outcome.message;
+    deps.metrics.inc('delivery_retries_total', { destination: cfg.name });
+    if (deps.clock.now() + verdict.delayMs >= deadline) return { kind: 'gave-up', reason: why };
+    deps.logger.debug('retrying remote_write', { destination: cfg.name, attempt, delayMs: verdict.delayMs, reason: why });
+    await deps.clock.sleep(verdict.delayMs);
+  }
+}

@@ -1,0 +1,244 @@
+import { excerpt } from '../../errors.ts';
+import type { Label, TimeSeries } from '../../model/types.ts';
+import type { LineError, ParseResult } from '../types.ts';
+
+export interface InfluxParseOptions {
+  /** Milliseconds since the epoch for lines without a timestamp. */
+  now: number;
+  /** The `precision` query argument, already validated by influxPrecisionToMs. */
+  precision: InfluxPrecision;
+  /** Labels added to every series (the `db` label); they do not override tags. */
+  extraLabels?: readonly Label[];
+  /** Lines longer than this many characters are rejected (limit `max_line_length`). */
+  maxLineLength: number;
+}
+
+export type InfluxPrecision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
+
+const PRECISIONS: Record<string, InfluxPrecision> = {
+  '': 'ns', n: 'ns', ns: 'ns', u: 'us', us: 'us', 'µ': 'us', 'µs': 'us', ms: 'ms', s: 's', m: 'm', h: 'h',
+};
+
+/** Maps a v1 or v2 `precision` argument to its unit, or undefined when it is not one InfluxDB accepts. */
+export function parseInfluxPrecision(p: string | null): InfluxPrecision | undefined {
+  return PRECISIONS[p ?? ''];
+}
+
+/**
+ * Parses InfluxDB line protocol into one series per numeric field, named `<measurement>_<field>` (the
+ * VictoriaMetrics and vmagent convention), tags as labels. String fields carry no sample and are skipped.
+ * Bad lines are reported in `errors` with their 1-based line number; good lines are still returned so that
+ * the caller can apply InfluxDB's partial-write convention.
+ */
+export function parseInfluxLines(body: string, opts: InfluxParseOptions): ParseResult {
+  const series: TimeSeries[] = [];
+  const errors: LineError[] = [];
+  const p = new LineParser(opts, series);
+  let lineNo = 0;
+  let start = 0;
+  const n = body.length;
+  while (start <= n) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = n;
+    lineNo++;
+    let stop = end;
+    if (stop > start && body.charCodeAt(stop - 1) === 13) stop--;
+    if (stop > start) {
+      if (stop - start > opts.maxLineLength) {
+        errors.push({ line: lineNo, reason: `line of ${stop - start} characters exceeds max_line_length=${opts.maxLineLength}`, excerpt: excerpt(body.slice(start, start + 200)) });
+      } else {
+        const reason = p.parseLine(body, start, stop);
+        if (reason !== undefined) errors.push({ line: lineNo, reason, excerpt: excerpt(body.slice(start, Math.min(stop, start + 200))) });
+      }
+    }
+    start = end + 1;
+  }
+  return { series, errors };
+}
+
+const SPACE = 32;
+const COMMA = 44;
+const EQ = 61;
+const BACKSLASH = 92;
+const QUOTE = 34;
+const HASH = 35;
+
+class LineParser {
+  private readonly opts: InfluxParseOptions;
+  private readonly out: TimeSeries[];
+  private s = '';
+  private i = 0;
+  private end = 0;
+
+  constructor(opts: InfluxParseOptions, out: TimeSeries[]) {
+    this.opts = opts;
+    this.out = out;
+  }
+
+  /** Parses one line (without its newline); returns the reason it is invalid, or undefined. */
+  parseLine(s: string, start: number, end: number): string | undefined {
+    this.s = s;
+    this.i = start;
+    this.end = end;
+    while (this.i < end && (s.charCodeAt(this.i) === SPACE || s.charCodeAt(this.i) === 9)) this.i++;
+    if (this.i === end || s.charCodeAt(this.i) === HASH) return undefined;
+
+    const measurement = this.readToken(true);
+    if (measurement === '') return 'missing measurement';
+    const tags: Label[] = [];
+    while (this.i < end && s.charCodeAt(this.i) === COMMA) {
+      this.i++;
+      const key = this.readToken(false);
+      if (this.i >= end || s.charCodeAt(this.i) !== EQ) return `missing tag value for tag key "${key}"`;
+      this.i++;
+      const value = this.readToken(false);
+      if (key === '') return 'missing tag key';
+      if (value === '') return `missing tag value for tag key "${key}"`;
+      tags.push({ name: key, value });
+    }
+    if (this.i >= end || s.charCodeAt(this.i) !== SPACE) return 'missing fields';
+    while (this.i < end && s.charCodeAt(this.i) === SPACE) this.i++;
+
+    const fieldNames: string[] = [];
+    const fieldValues: number[] = [];
+    for (;;) {
+      const key = this.readToken(false);
+      if (key === '') return 'missing field key';
+      if (this.i >= end || s.charCodeAt(this.i) !== EQ) return `missing field value for field "${key}"`;
+      this.i++;
+      if (this.i >= end) return `missing field value for field "${key}"`;
+      if (s.charCodeAt(this.i) === QUOTE) {
+        const problem = this.skipString();
+        if (problem) return `field "${key}": ${problem}`;
+      } else {
+        const vStart = this.i;
+        while (this.i < end && s.charCodeAt(this.i) !== COMMA && s.charCodeAt(this.i) !== SPACE) this.i++;
+        const raw = s.slice(vStart, this.i);
+        const v = parseFieldValue(raw);
+        if (v === undefined) return `invalid field value ${JSON.stringify(raw)} for field "${key}"`;
+        fieldNames.push(key);
+        fieldValues.push(v);
+      }
+      if (this.i < end && s.charCodeAt(this.i) === COMMA) {
+        this.i++;
+        continue;
+      }
+      break;
+    }
+
+    let timestamp = this.opts.now;
+    while (this.i < end && s.charCodeAt(this.i) === SPACE) this.i++;
+    if (this.i < end) {
+      let tEnd = end;
+      while (tEnd > this.i && s.charCodeAt(tEnd - 1) === SPACE) tEnd--;
+      const raw = s.slice(this.i, tEnd);
+      const ts = timestampToMs(raw, this.opts.precision);
+      if (ts === undefined) return `invalid timestamp ${JSON.stringify(raw)}`;
+      timestamp = ts;
+    }
+
+    const extra = this.opts.extraLabels;
+    for (let f = 0; f < fieldNames.length; f++) {
+      const labels: Label[] = [{ name: '__name__', value: measurement + '_' + fieldNames[f] }];
+      for (const t of tags) labels.push(t);
+      if (extra) for (const e of extra) if (!tags.some((t) => t.name === e.name)) labels.push(e);
+      this.out.push({ labels, samples: [{ value: fieldValues[f]!, timestamp }] });
+    }
+    return undefined;
+  }
+
+  /** Reads a measurement, tag key/value or field key up to an unescaped separator, unescaping `\,` `\=` `\ `. */
+  private readToken(measurement: boolean): string {
+    const s = this.s;
+    const start = this.i;
+    let out: string | undefined;
+    let chunk = start;
+    while (this.i < this.end) {
+      const c = s.charCodeAt(this.i);
+      if (c === BACKSLASH && this.i + 1 < this.end) {
+        const next = s.charCodeAt(this.i + 1);
+        if (next === COMMA || next === SPACE || (next === EQ && !measurement) || next === BACKSLASH) {
+          out = (out ?? '') + s.slice(chunk, this.i) + s[this.i + 1];
+          this.i += 2;
+          chunk = this.i;
+          continue;
+        }
+      }
+      if (c === COMMA || c === SPACE || (c === EQ && !measurement)) break;
+      this.i++;
+    }
+    return out === undefined ? s.slice(start, this.i) : out + s.slice(chunk, this.i);
+  }
+
+  private skipString(): string | undefined {
+    const s = this.s;
+    this.i++;
+    while (this.i < this.end) {
+      const c = s.charCodeAt(this.i);
+      if (c === BACKSLASH) {
+        this.i += 2;
+        continue;
+      }
+      if (c === QUOTE) {
+        this.i++;
+        return undefined;
+      }
+      this.i++;
+    }
+    return 'unterminated string field value';
+  }
+}
+
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Float, `12i`, `12u`, or a boolean (t, T, true, True, TRUE, f, F, false, False, FALSE) as 1/0. */
+function parseFieldValue(raw: string): number | undefined {
+  const last = raw.charCodeAt(raw.length - 1);
+  if (last === 105 /* i */ || last === 117 /* u */) {
+    const digits = raw.slice(0, -1);
+    if (!/^[+-]?\d+$/.test(digits) || (last === 117 && digits[0] === '-')) return undefined;
+    return Number(digits);
+  }
+  switch (raw) {
+    case 't': case 'T': case 'true': case 'True': case 'TRUE':
+      return 1;
+    case 'f': case 'F': case 'false': case 'False': case 'FALSE':
+      return 0;
+  }
+  if (!FLOAT_RE.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/**
+ * Converts an integer timestamp in `precision` units to milliseconds, truncating toward zero as Go's
+ * integer division does (VictoriaMetrics compatibility). Works on the digits so nanosecond values past
+ * 2^53 keep their millisecond part exact.
+ */
+export function timestampToMs(raw: string, precision: InfluxPrecision): number | undefined {
+  if (!/^-?\d{1,19}$/.test(raw)) return undefined;
+  const neg = raw[0] === '-';
+  const digits = neg ? raw.slice(1) : raw;
+  let ms: number;
+  switch (precision) {
+    case 'ns':
+      ms = digits.length > 6 ? Number(digits.slice(0, -6)) : 0;
+      break;
+    case 'us':
+      ms = digits.length > 3 ? Number(digits.slice(0, -3)) : 0;
+      break;
+    case 'ms':
+      ms = Number(digits);
+      break;
+    case 's':
+      ms = Number(digits) * 1000;
+      break;
+    case 'm':
+      ms = Number(digits) * 60_000;
+      break;
+    case 'h':
+      ms = Number(digits) * 3_600_000;
+      break;
+  }
+  if (!Number.isSafeInteger(ms)) return undefined;
+  return neg && ms !== 0 ? -ms : ms;
+}

@@ -1,0 +1,63 @@
+import { BadRequestError } from '../../errors.ts';
+import type { Label } from '../../model/types.ts';
+import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { parseInfluxLines, parseInfluxPrecision } from './parse.ts';
+
+const V1_PATHS = ['/write', '/influx/write'];
+const V2_PATHS = ['/api/v2/write', '/influx/api/v2/write'];
+/** Longest line accepted; the configured ingest.max_line_length is applied by the pipeline through this. */
+export const INFLUX_PROTOCOL = 'influx';
+
+/**
+ * Partial writes follow InfluxDB (1.x since 0.9.5, and OSS 2.x): the valid lines are written, and the
+ * answer is 400 with every bad line named (`partial write: unable to parse ...`). A body with no valid
+ * line is a plain 400. Nothing from a bad line reaches the queue. Success is 204: influxdb-client-js and
+ * Telegraf treat any other 2xx as a failure.
+ */
+function handleWrite(req: IngestRequest, v2: boolean, maxLineLength: number): RouteOutcome {
+  const precisionArg = req.query.get('precision');
+  const precision = parseInfluxPrecision(precisionArg);
+  if (precision === undefined || (v2 && precisionArg !== null && !['ns', 'us', 'ms', 's'].includes(precisionArg))) {
+    throw new BadRequestError(`influx: invalid precision ${JSON.stringify(precisionArg)} (${v2 ? 'ns, us, ms, s' : 'ns, u, us, µ, ms, s, m, h'})`);
+  }
+  const extraLabels: Label[] = [];
+  const db = req.query.get('db') ?? (v2 ? req.query.get('bucket') : null);
+  if (db) extraLabels.push({ name: 'db', value: db });
+  const text = new TextDecoder().decode(req.body);
+  const { series, errors } = parseInfluxLines(text, { now: req.now, precision, extraLabels, maxLineLength });
+  const partial = (errs: LineError[]): RouteResponse => influxError(v2, `${series.length ? 'partial write: ' : ''}${errs.map(describe).join('\n')}`);
+  return { kind: 'series', series, errors, success: { status: 204 }, partial };
+}
+
+function describe(e: LineError): string {
+  return `unable to parse line ${e.line} ${e.excerpt}: ${e.reason}`;
+}
+
+/** InfluxDB's error body shapes: v1 `{"error": ...}`, v2 `{"code":"invalid","message": ...}`. */
+function influxError(v2: boolean, message: string): RouteResponse {
+  const body = v2 ? { code: 'invalid', message: `influx: ${message}` } : { error: `influx: ${message}` };
+  return { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+const STUB_HEADERS = { 'x-influxdb-version': '1.8.10', 'x-influxdb-build': 'OSS' };
+
+export function influxRoutes(maxLineLength: number): ProtocolRoute[] {
+  return [
+    { protocol: INFLUX_PROTOCOL, paths: V1_PATHS, methods: ['POST'], handle: (req) => handleWrite(req, false, maxLineLength) },
+    { protocol: INFLUX_PROTOCOL, paths: V2_PATHS, methods: ['POST'], handle: (req) => handleWrite(req, true, maxLineLength) },
+    // Clients probe these before writing; Telegraf sends CREATE DATABASE to /query first.
+    { protocol: INFLUX_PROTOCOL, paths: ['/ping', '/influx/ping'], methods: ['GET', 'HEAD'], handle: () => ({ kind: 'response', response: { status: 204, headers: STUB_HEADERS } }) },
+    {
+      protocol: INFLUX_PROTOCOL,
+      paths: ['/health', '/influx/health'],
+      methods: ['GET'],
+      handle: () => ({ kind: 'response', response: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"name":"influxdb","message":"ready for queries and writes","status":"pass","checks":[],"version":"1.8.10"}' } }),
+    },
+    {
+      protocol: INFLUX_PROTOCOL,
+      paths: ['/query', '/influx/query'],
+      methods: ['GET', 'POST'],
+      handle: () => ({ kind: 'response', response: { status: 200, headers: { 'content-type': 'application/json', ...STUB_HEADERS }, body: '{"results":[{"statement_id":0}]}' } }),
+    },
+  ];
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError, PayloadTooLargeError, UnavailableError } from '../errors.ts';
+import { decompressBody, parseContentEncoding } from '../codec/decompress.ts';
+import type { IngestLimits } from '../config/schema.ts';
+import { countSamples } from '../model/types.ts';
+import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../ports/index.ts';
+import { packSeries, SPOOL_PREFIX } from '../queue/envelope.ts';
+import { SNAPPY_BY_DEFAULT } from './remote-write/route.ts';
+import { finalizeSeries, parseExtraLabels } from './finalize.ts';
+import type { Router } from './router.ts';
+import type { RouteResponse } from './types.ts';
+
+export interface HttpLikeRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** Lower-cased names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface HttpLikeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IngestDeps {
+  router: Router;
+  limits: IngestLimits;
+  queue: MessageQueue;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  defaultTenant?: string;
+}
+
+/**
+ * The push path: route, size-check, decompress, parse, finalize, pack and enqueue. Answers only once the
+ * data is durable in the queue (and the blob store for claim checks). Client mistakes are 4xx naming the
+ * protocol, the line or item, and the reason; a queue outage is 503 so clients retry.
+ */
+export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promise<HttpLikeResponse> {
+  return async (req) => {
+    let protocol = 'http';
+    try {
+      const match = deps.router.match(req.method, req.path);
+      protocol = match.route.protocol;
+      if (req.body.length > deps.limits.maxBodyBytes) {
+        throw new PayloadTooLargeError(`${protocol}: body of ${req.body.length} bytes exceeds max_body_bytes=${deps.limits.maxBodyBytes}`);
+      }
+      let encodingHeader = req.headers['content-encoding'];
+      if (!encodingHeader && SNAPPY_BY_DEFAULT.has(protocol)) encodingHeader = 'snappy';
+      const body = decompressBody(req.body, parseContentEncoding(encodingHeader, protocol), deps.limits.maxDecompressedBodyBytes, protocol);
+      const now = deps.clock.now();
+      const outcome = match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now });
+      if (outcome.kind === 'response') return respond(outcome.response);
+
+      const tenant = match.tenant ?? deps.defaultTenant ?? 'default';
+      const series = finalizeSeries(outcome.series, parseExtraLabels(req.query, protocol), deps.limits, protocol);
+      for (const [reason, n] of Object.entries(outcome.drops ?? {})) {
+        if (!n) continue;
+        deps.metrics.inc('ingest_dropped_total', { protocol, reason }, n);
+        deps.logger.warn('ingest dropped data it does not carry', { protocol, reason, count: n });
+      }
+      const samples = countSamples(series);
+      if (series.length) await enqueue(deps, series, tenant);
+      deps.metrics.inc('ingest_samples_total', { protocol, tenant }, samples);
+      if (outcome.errors.length) {
+        deps.metrics.inc('ingest_rejected_lines_total', { protocol }, outcome.errors.length);
+        deps.logger.warn('ingest rejected lines', { protocol, count: outcome.errors.length, first: `line ${outcome.errors[0]!.line}: ${outcome.errors[0]!.reason}` });
+        const partial = outcome.partial?.(outcome.errors) ?? {
+          status: 400,
+          body: `${protocol}: ${outcome.errors.map((e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
+        };
+        return count(deps, protocol, respond(partial));
+      }
+      return count(deps, protocol, respond(outcome.success));
+    } catch (err) {
+      return count(deps, protocol, errorResponse(err, deps.logger, protocol));
+    }
+  };
+}
+
+async function enqueue(deps: IngestDeps, series: Parameters<typeof packSeries>[0], tenant: string): Promise<void> {
+  const packed = packSeries(series, {
+    maxMessageBytes: deps.queue.maxMessageBytes,
+    tenant,
+    source: 'push',
+    newSpoolKey: () => `${SPOOL_PREFIX}${new Date(deps.clock.now()).toISOString().slice(0, 10)}/${randomUUID()}.snappy`,
+  });
+  try {
+    for (const s of packed.spills) await deps.blobs.put(s.key, s.body, { tenant });
+    await deps.queue.send(packed.messages);
+  } catch (err) {
+    deps.logger.error('cannot enqueue accepted data', { error: String(err), messages: packed.messages.length });
+    throw new UnavailableError('the gateway cannot queue data right now; retry later');
+  }
+}
+
+function count(deps: IngestDeps, protocol: string, res: HttpLikeResponse): HttpLikeResponse {
+  deps.metrics.inc('ingest_requests_total', { protocol, status: String(res.status) });
+  return res;
+}
+
+function respond(r: RouteResponse): HttpLikeResponse {
+  return { status: r.status, headers: r.headers ?? {}, body: r.body ?? '' };
+}
+
+/** The one place errors become responses: typed errors keep their status and message; anything else is a logged 500. */
+export function errorResponse(err: unknown, logger: Logger, protocol: string): HttpLikeResponse {
+  if (err instanceof GatewayError) {
+    return { status: err.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...err.headers }, body: err.message + '\n' };
+  }
+  logger.error('unexpected error in ingest', { protocol, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  return { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal error\n' };
+}

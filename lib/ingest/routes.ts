@@ -1,0 +1,14 @@
+import type { IngestLimits } from '../config/schema.ts';
+import { influxRoutes } from './influx/route.ts';
+import { remoteWriteRoutes } from './remote-write/route.ts';
+import { Router } from './router.ts';
+import type { ProtocolRoute } from './types.ts';
+
+/** Every push route. A new protocol adds its folder's routes here. */
+export function allRoutes(limits: IngestLimits): ProtocolRoute[] {
+  return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength)];
+}
+
+export function createRouter(limits: IngestLimits): Router {
+  return new Router(allRoutes(limits));
+}

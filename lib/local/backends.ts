@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { createAwsClients } from '../adapters/aws/clients.ts';
+import { S3BlobStore } from '../adapters/aws/s3-blob-store.ts';
+import { SqsMessageQueue } from '../adapters/aws/sqs-queue.ts';
+import { DiskBlobStore } from '../adapters/local/disk-blob-store.ts';
+import { DiskQueue } from '../adapters/local/disk-queue.ts';
+import type { BlobStore, Logger, MessageQueue, QueueConsumer } from '../ports/index.ts';
+
+export interface Backends {
+  queue: MessageQueue & QueueConsumer;
+  blobs: BlobStore;
+  /** What the runner says it is using, for the start-up log line. */
+  description: string;
+}
+
+export type BackendOptions =
+  | { kind: 'disk'; dataDir: string; maxMessageBytes: number; logger: Logger }
+  | { kind: 'aws'; endpoint?: string; region?: string; queueName: string; bucket: string; maxMessageBytes: number };
+
+/**
+ * The embedded default (a disk queue and blob store under dataDir), or SQS and S3 at an AWS endpoint. In
+ * AWS mode the queue and bucket are created when missing, so `AWS_ENDPOINT_URL=... npm start` works against
+ * a fresh LocalStack or moto; in a real account they are expected to come from the CDK stack.
+ */
+export async function openBackends(opts: BackendOptions): Promise<Backends> {
+  if (opts.kind === 'disk') {
+    const queue = await DiskQueue.open(path.join(opts.dataDir, 'queue'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
+    return { queue, blobs: new DiskBlobStore(path.join(opts.dataDir, 'blobs')), description: `disk queue and blob store in ${opts.dataDir}` };
+  }
+  const { sqs, s3 } = createAwsClients({ ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), region: opts.region ?? 'us-east-1' });
+  let queueUrl: string;
+  try {
+    queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: opts.queueName }))).QueueUrl!;
+  } catch {
+    queueUrl = (
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: opts.queueName,
+          Attributes: { MaximumMessageSize: String(Math.max(opts.maxMessageBytes, 262144)), VisibilityTimeout: '60', ...(opts.queueName.endsWith('.fifo') ? { FifoQueue: 'true' } : {}) },
+        }),
+      )
+    ).QueueUrl!;
+  }
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: opts.bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: opts.bucket }));
+  }
+  return {
+    queue: new SqsMessageQueue(sqs, queueUrl, opts.maxMessageBytes),
+    blobs: new S3BlobStore(s3, opts.bucket),
+    description: `SQS ${queueUrl} and S3 bucket ${opts.bucket} at ${opts.endpoint ?? 'AWS'}`,
+  };
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the local runner's composition root (like functions/, it may read argv and the environment).
+ *   --config FILE   else GATEWAY_CONFIG, else ./gateway.yaml
+ *   --port N        default 8429 (vmagent's port)
+ *   --host ADDR     default 127.0.0.1
+ *   --data-dir DIR  default ./.data (the embedded queue and blob store)
+ * With AWS_ENDPOINT_URL set, SQS and S3 at that endpoint replace the disk backends
+ * (GATEWAY_QUEUE_NAME and GATEWAY_BUCKET name them; both default to metrics-gateway).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { JsonLogger, type LogLevel } from '../adapters/system.ts';
+import { loadGatewayConfig } from '../config/load.ts';
+import { ConfigError } from '../errors.ts';
+import { openBackends } from './backends.ts';
+import { startLocalRunner } from './runner.ts';
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    port: { type: 'string', default: '8429' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'data-dir': { type: 'string', default: '.data' },
+  },
+});
+const env = process.env;
+const logger = new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: 'local' });
+const configPath = values.config ?? env.GATEWAY_CONFIG ?? 'gateway.yaml';
+
+try {
+  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath);
+  const backends = await openBackends(
+    env.AWS_ENDPOINT_URL
+      ? { kind: 'aws', endpoint: env.AWS_ENDPOINT_URL, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), queueName: env.GATEWAY_QUEUE_NAME ?? 'metrics-gateway', bucket: env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
+      : { kind: 'disk', dataDir: values['data-dir'], maxMessageBytes: config.queue.maxMessageBytes, logger },
+  );
+  const runner = await startLocalRunner({ config, backends, logger, host: values.host, port: Number(values.port) });
+  const stop = (): void => {
+    logger.info('stopping');
+    void runner.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`invalid configuration ${configPath}:\n  ${err.problems.join('\n  ')}\n`);
+  } else {
+    process.stderr.write(`cannot start: ${(err as Error).stack ?? String(err)}\n`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,153 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDeliverHandler, deliveryDeps } from '../../functions/deliver.ts';
+import { createIngestHandler, ingestDeps } from '../../functions/ingest.ts';
+import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
+import { toApiGatewayEvent, toSqsEvent } from '../adapters/lambda/events.ts';
+import { CounterRegistry, systemClock } from '../adapters/system.ts';
+import type { GatewayConfig } from '../config/schema.ts';
+import type { Logger } from '../ports/index.ts';
+import type { Backends } from './backends.ts';
+
+export interface LocalRunnerOptions {
+  config: GatewayConfig;
+  backends: Backends;
+  logger: Logger;
+  host: string;
+  port: number;
+  /** Messages handed to one deliver invocation. */
+  batchSize?: number;
+  /** The time budget of one deliver invocation, as a Lambda timeout would give it. */
+  deliverTimeoutMs?: number;
+  /** How long a failed message stays invisible before it is retried. */
+  retryDelayMs?: number;
+}
+
+export interface LocalRunner {
+  url: string;
+  metrics: CounterRegistry;
+  /** Resolves once the queue is empty and nothing is in flight (tests and benchmarks use it). */
+  drained(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole gateway in one process: an HTTP server that turns each request into the API Gateway HTTP API
+ * event the ingest Lambda would get, and a poller that hands queue messages to the deliver handler as SQS
+ * events, acknowledging exactly what a Lambda event source mapping would (everything but the reported
+ * batch item failures).
+ */
+export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalRunner> {
+  const { config, backends, logger } = opts;
+  const metrics = new CounterRegistry();
+  const base = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics };
+  const ingest = createIngestHandler(ingestDeps(base));
+  const httpClient = new NodeHttpClient();
+  const deliver = createDeliverHandler(deliveryDeps(base, httpClient));
+  const batchSize = opts.batchSize ?? 10;
+  const deliverTimeoutMs = opts.deliverTimeoutMs ?? 60_000;
+  const maxBody = config.ingest.maxBodyBytes;
+  let inFlight = 0;
+
+  const server = http.createServer((req, res) => {
+    void serve(req, res).catch((err) => {
+      logger.error('local runner request failed', { error: String(err) });
+      if (!res.headersSent) res.writeHead(500).end('internal error\n');
+    });
+  });
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    if (req.method === 'GET' && url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      size += c.length;
+      // Keep one byte past the limit so the ingest core reports the 413 with its usual message.
+      if (size <= maxBody + 1) chunks.push(c);
+    }
+    const body = Buffer.concat(chunks).subarray(0, maxBody + 1);
+    const event = toApiGatewayEvent({ method: req.method ?? 'GET', url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() });
+    const result = await ingest(event, lambdaContext(30_000));
+    res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(result.body ?? '');
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+
+  let running = true;
+  const poller = (async () => {
+    while (running) {
+      let messages;
+      try {
+        messages = await backends.queue.receive(batchSize, 1000);
+      } catch (err) {
+        logger.error('queue receive failed', { error: String(err) });
+        await systemClock.sleep(1000);
+        continue;
+      }
+      if (!messages.length) continue;
+      inFlight = messages.length;
+      try {
+        const result = await deliver(toSqsEvent(messages, 'arn:aws:sqs:local:000000000000:gateway', Date.now()), lambdaContext(deliverTimeoutMs));
+        const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+        await backends.queue.ack(messages.filter((m) => !failed.has(m.messageId)));
+        if (failed.size) await backends.queue.release(messages.filter((m) => failed.has(m.messageId)), opts.retryDelayMs ?? 5000);
+      } catch (err) {
+        // A deliver crash is a failed invocation: the whole batch comes back, as with Lambda.
+        logger.error('deliver invocation failed; the batch will be retried', { error: String(err) });
+        await backends.queue.release(messages, opts.retryDelayMs ?? 5000).catch(() => undefined);
+      } finally {
+        inFlight = 0;
+      }
+    }
+  })();
+
+  logger.info('gateway listening', { url, backends: backends.description, destinations: config.remoteWrite.map((d) => d.name) });
+  return {
+    url,
+    metrics,
+    async drained(timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const depth = 'depth' in backends.queue ? (backends.queue as { depth: number }).depth : 0;
+        if (depth === 0 && inFlight === 0) return true;
+        await systemClock.sleep(50);
+      }
+      return false;
+    },
+    async close() {
+      running = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await poller;
+      httpClient.close();
+    },
+  };
+}
+
+function lambdaContext(timeoutMs: number): import('aws-lambda').Context {
+  const start = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:local',
+    memoryLimitInMB: '1024',
+    awsRequestId: `local-${start}`,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - start)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * What the core needs from the outside world. functions/ and lib/local/ provide the implementations
+ * (lib/adapters/); tests provide their own.
+ */
+
+/** A message on the way to the deliver function. Body is text (SQS requires it). */
+export interface OutgoingMessage {
+  body: string;
+  attributes: Record<string, string>;
+  /** FIFO queues only: the ordering group. */
+  groupId?: string;
+}
+
+export interface MessageQueue {
+  /** The largest body plus attributes one message may have, in bytes. */
+  readonly maxMessageBytes: number;
+  /** Sends every message or throws; on a throw, any subset may have been sent (at-least-once). */
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+}
+
+/** A received message, shaped like an SQS record so the deliver handler sees the same thing everywhere. */
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: Record<string, string>;
+  /** How many times it has been received, this time included. */
+  receiveCount: number;
+}
+
+/** Used by the local runner only; in AWS the Lambda event source mapping does this. */
+export interface QueueConsumer {
+  /** Waits up to waitMs for at least one message; returns at most max. */
+  receive(max: number, waitMs: number): Promise<ReceivedMessage[]>;
+  /** Removes delivered messages for good. */
+  ack(messages: readonly ReceivedMessage[]): Promise<void>;
+  /** Makes messages visible again (after delayMs) for another attempt. */
+  release(messages: readonly ReceivedMessage[], delayMs: number): Promise<void>;
+}
+
+export interface BlobStore {
+  put(key: string, body: Uint8Array, metadata?: Record<string, string>): Promise<void>;
+  /** Undefined when the key does not exist. */
+  get(key: string): Promise<{ body: Uint8Array; metadata: Record<string, string> } | undefined>;
+  delete(key: string): Promise<void>;
+  /** Keys under prefix in ascending order, after startAfter, at most limit of them. */
+  list(prefix: string, opts?: { startAfter?: string; limit?: number }): Promise<BlobInfo[]>;
+}
+
+export interface BlobInfo {
+  key: string;
+  size: number;
+}
+
+export interface HttpRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  /** Abort the request after this many milliseconds. */
+  timeoutMs: number;
+  /** Read at most this many bytes of the response body. */
+  maxResponseBytes: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** At most maxResponseBytes of the body. */
+  body: Uint8Array;
+}
+
+/** Rejects with an Error for network failures and timeouts; any HTTP status resolves. */
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>;
+}
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+/** Counters for every accept, reject, drop, retry and overflow. Names without the `gateway_` prefix. */
+export interface Metrics {
+  inc(name: string, labels: Record<string, string>, by?: number): void;
+}

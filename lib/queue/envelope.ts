@@ -1,0 +1,116 @@
+import { BadRequestError } from '../errors.ts';
+import type { TimeSeries } from '../model/types.ts';
+import type { BlobStore, OutgoingMessage } from '../ports/index.ts';
+import { decodeWriteRequest, type DecodedWriteRequest } from '../remote-write/decode.ts';
+import { encodeTimeSeries, encodedSeriesSize } from '../remote-write/encode.ts';
+import { snappyCompress, snappyUncompress } from '../remote-write/snappy.ts';
+
+/**
+ * Queue message envelope, version 1.
+ *   body:        base64 of a snappy-compressed prometheus.WriteRequest, or, for a claim check, the blob key
+ *   attributes:  v (envelope version), samples (count), tenant, source (push|scrape), claim ("1" when the
+ *                body is a blob key under spool/)
+ * One message stays within maxMessageBytes (body plus attribute names and values), and the samples of one
+ * series within a request stay in one message.
+ */
+export const ENVELOPE_VERSION = '1';
+export const SPOOL_PREFIX = 'spool/';
+/** Decompressed size a queue payload may have when read back; far above what packing produces. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+
+export interface PackOptions {
+  maxMessageBytes: number;
+  tenant: string;
+  source: 'push' | 'scrape';
+  /** Makes a unique blob key under spool/ for a claim-checked payload. */
+  newSpoolKey: () => string;
+}
+
+export interface Packed {
+  messages: OutgoingMessage[];
+  /** Payloads too large for one message: put these in the blob store before sending the messages. */
+  spills: { key: string; body: Uint8Array }[];
+}
+
+const ATTRIBUTE_OVERHEAD = 256;
+
+export function packSeries(series: readonly TimeSeries[], opts: PackOptions): Packed {
+  const out: Packed = { messages: [], spills: [] };
+  if (series.length === 0) return out;
+  const bodyBudget = opts.maxMessageBytes - ATTRIBUTE_OVERHEAD;
+  const compressedBudget = Math.floor((bodyBudget * 3) / 4);
+  // Start by assuming 3x snappy compression, then follow what the data actually gives.
+  let ratio = 3;
+  let group: TimeSeries[] = [];
+  let groupBytes = 0;
+  const flush = (): void => {
+    if (group.length) ratio = emit(group, opts, compressedBudget, out, ratio);
+    group = [];
+    groupBytes = 0;
+  };
+  for (const s of series) {
+    const size = encodedSeriesSize(s);
+    if (groupBytes + size > compressedBudget * ratio * 0.9 && group.length) flush();
+    group.push(s);
+    groupBytes += size;
+  }
+  flush();
+  return out;
+}
+
+/** Encodes a group; splits it in two while it does not fit; claim-checks a single series that cannot. Returns the observed compression ratio. */
+function emit(group: TimeSeries[], opts: PackOptions, budget: number, out: Packed, ratio: number): number {
+  const raw = encodeTimeSeries(group);
+  const compressed = snappyCompress(raw);
+  const observed = Math.max(1, raw.length / Math.max(1, compressed.length));
+  if (compressed.length <= budget) {
+    out.messages.push({ body: Buffer.from(compressed).toString('base64'), attributes: attributes(group, opts, false) });
+    return observed;
+  }
+  if (group.length > 1) {
+    const mid = group.length >> 1;
+    const r = emit(group.slice(0, mid), opts, budget, out, observed);
+    return emit(group.slice(mid), opts, budget, out, r);
+  }
+  const key = opts.newSpoolKey();
+  out.spills.push({ key, body: compressed });
+  out.messages.push({ body: key, attributes: attributes(group, opts, true) });
+  return ratio;
+}
+
+function attributes(group: TimeSeries[], opts: PackOptions, claim: boolean): Record<string, string> {
+  let samples = 0;
+  for (const s of group) samples += s.samples.length;
+  const a: Record<string, string> = { v: ENVELOPE_VERSION, samples: String(samples), tenant: opts.tenant, source: opts.source };
+  if (claim) a.claim = '1';
+  return a;
+}
+
+export function isClaimCheck(attributes: Record<string, string>): boolean {
+  return attributes.claim === '1';
+}
+
+/** Decodes a message back into its WriteRequest, following a claim check into the blob store. */
+export async function unpackMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<DecodedWriteRequest> {
+  if (attributes.v !== undefined && attributes.v !== ENVELOPE_VERSION) {
+    throw new BadRequestError(`queue message: unsupported envelope version ${JSON.stringify(attributes.v)}`);
+  }
+  let compressed: Uint8Array;
+  if (isClaimCheck(attributes)) {
+    if (!body.startsWith(SPOOL_PREFIX)) throw new BadRequestError(`queue message: claim check key ${JSON.stringify(body.slice(0, 100))} is not under ${SPOOL_PREFIX}`);
+    const blob = await blobs.get(body);
+    if (!blob) throw new MissingClaimError(body);
+    compressed = blob.body;
+  } else {
+    compressed = Buffer.from(body, 'base64');
+  }
+  return decodeWriteRequest(snappyUncompress(compressed, MAX_PAYLOAD_BYTES, 'queue message'));
+}
+
+/** The blob a claim check points at is gone (already delivered and deleted, or expired by lifecycle). */
+export class MissingClaimError extends Error {
+  constructor(key: string) {
+    super(`queue message: claim check blob ${key} not found`);
+    this.name = 'MissingClaimError';
+  }
+}

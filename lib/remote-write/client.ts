@@ -1,0 +1,47 @@
+import type { HttpClient } from '../ports/index.ts';
+import type { SendOutcome } from './retry.ts';
+
+export const USER_AGENT = 'metrics-gateway/0.1 (remote_write 1.0)';
+/** Response bodies are read with a small cap and only quoted in logs and rejected/ records, never interpreted. */
+export const MAX_RESPONSE_BYTES = 1024;
+
+export interface RemoteWriteTarget {
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface SendResult {
+  outcome: SendOutcome;
+  /** At most MAX_RESPONSE_BYTES of the response body, for rejected/ records and logs. */
+  responseExcerpt: string;
+}
+
+/**
+ * POSTs one snappy-compressed WriteRequest with the remote_write 1.0 headers. User headers come first so the
+ * protocol's own can never be overridden.
+ */
+export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarget, compressed: Uint8Array, timeoutMs: number): Promise<SendResult> {
+  try {
+    const res = await http.request({
+      url: target.url,
+      method: 'POST',
+      headers: {
+        ...target.headers,
+        'content-encoding': 'snappy',
+        'content-type': 'application/x-protobuf',
+        'x-prometheus-remote-write-version': '0.1.0',
+        'user-agent': USER_AGENT,
+      },
+      body: compressed,
+      timeoutMs,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+    });
+    const retryAfter = res.headers['retry-after'];
+    return {
+      outcome: retryAfter === undefined ? { kind: 'status', status: res.status } : { kind: 'status', status: res.status, retryAfter },
+      responseExcerpt: new TextDecoder().decode(res.body),
+    };
+  } catch (err) {
+    return { outcome: { kind: 'error', message: (err as Error).message }, responseExcerpt: '' };
+  }
+}
