@@ -11,6 +11,12 @@ import protobuf from 'protobufjs';
  * Presence: the decoder sets an own property only for fields present on the wire, which is how the parser
  * tells `asDouble` from `asInt` (oneof) and a present `sum` (proto3 optional) from an absent one.
  */
+/**
+ * proto3 `optional double sum/min/max` as protoc describes them: each in its own synthetic oneof, which
+ * gives explicit presence (a 0 on the wire still reads as present; protobufjs drops implicit-presence zeros).
+ */
+const OPTIONAL_ONEOFS = { _sum: { oneof: ['sum'] }, _min: { oneof: ['min'] }, _max: { oneof: ['max'] } };
+
 const descriptor = {
   nested: {
     otlp: {
@@ -101,6 +107,7 @@ const descriptor = {
           },
         },
         HistogramDataPoint: {
+          oneofs: OPTIONAL_ONEOFS,
           fields: {
             attributes: { rule: 'repeated', type: 'KeyValue', id: 9 },
             startTimeUnixNano: { type: 'fixed64', id: 2 },
@@ -115,6 +122,7 @@ const descriptor = {
           },
         },
         ExponentialHistogramDataPoint: {
+          oneofs: OPTIONAL_ONEOFS,
           fields: {
             attributes: { rule: 'repeated', type: 'KeyValue', id: 1 },
             startTimeUnixNano: { type: 'fixed64', id: 2 },
