@@ -57,6 +57,9 @@ function bool(v: unknown, path: string): boolean {
   return v;
 }
 
+/** 2^64 - 1 as the nearest double: larger JSON numbers are not uint64 nanoseconds. */
+const MAX_UINT64 = 18446744073709551615;
+
 const INT_STRING = /^-?[0-9]{1,20}$/;
 
 /** int64/uint64/fixed64 as a number (precision beyond 2^53 is lost, as for any count in a float sample). */
@@ -81,7 +84,7 @@ function int64String(v: unknown, path: string): string {
 
 function nanosToMillis(v: unknown, path: string): number {
   if (v === undefined || v === null) return 0;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return Math.floor(v / 1e6);
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_UINT64) return Math.floor(v / 1e6);
   if (typeof v === 'string') {
     const ms = nanosStringToMillis(v);
     if (ms !== undefined) return ms;

@@ -69,6 +69,11 @@ describe('OTLP/JSON bodies that are not requests are rejected whole, naming the 
       want: 'timeUnixNano: expected unsigned nanoseconds',
     },
     {
+      name: 'timestamp as a JSON number beyond uint64',
+      body: JSON.stringify(request([{ name: 'g', gauge: { dataPoints: [{ asInt: '1', timeUnixNano: 9.007199254740992e21 }] } }])),
+      want: 'timeUnixNano: expected unsigned nanoseconds (number or decimal string), got 9.007199254740992e+21',
+    },
+    {
       name: 'asInt not an integer',
       body: JSON.stringify(request([{ name: 'g', gauge: { dataPoints: [{ asInt: '1.5' }] } }])),
       want: 'gauge.dataPoints[0].asInt: expected an integer (number or decimal string), got "1.5"',
