@@ -1,5 +1,5 @@
 import { excerpt } from '../../errors.ts';
-import { labelsKey, METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
+import { METRIC_NAME_LABEL } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import type { LineError } from '../types.ts';
 import {
@@ -15,7 +15,8 @@ import {
   type SummaryPoint,
 } from './model.ts';
 import { formatFloatPlain } from './format.ts';
-import { translateLabelName, translateMetricName, type OtlpTranslationStrategy, type PromKind } from './naming.ts';
+import { translateLabelName, translateMetricName, type NameResult, type OtlpTranslationStrategy, type PromKind } from './naming.ts';
+import { pointLabelsFrom, SeriesSet, type PointLabels } from './series-set.ts';
 
 export interface TranslateOptions {
   /** Milliseconds since the epoch, used for points whose time_unix_nano is 0. */
@@ -40,24 +41,6 @@ const SERVICE_NAME = 'service.name';
 const SERVICE_NAMESPACE = 'service.namespace';
 const SERVICE_INSTANCE_ID = 'service.instance.id';
 
-/** Collects samples into series keyed by their label set; keeps each series' samples in timestamp order. */
-class SeriesSet {
-  readonly byKey = new Map<string, TimeSeries>();
-  add(labels: Label[], value: number, timestamp: number, stale: boolean): void {
-    normalizeLabels(labels);
-    const key = labelsKey(labels);
-    let ts = this.byKey.get(key);
-    if (ts === undefined) {
-      ts = { labels, samples: [] };
-      this.byKey.set(key, ts);
-    }
-    const samples = ts.samples;
-    const last = samples[samples.length - 1];
-    samples.push(stale ? { value: NaN, timestamp, stale: true } : { value, timestamp });
-    if (last !== undefined && last.timestamp > timestamp) samples.sort((a, b) => a.timestamp - b.timestamp);
-  }
-}
-
 interface ResourceContext {
   job: string | undefined;
   instance: string | undefined;
@@ -73,11 +56,26 @@ function byKey(a: Attribute, b: Attribute): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/** Attribute key -> label name, memoised for one request (keys repeat on every point). */
+type LabelNamer = (key: string) => NameResult;
+
+function labelNamer(strategy: OtlpTranslationStrategy): LabelNamer {
+  const cache = new Map<string, NameResult>();
+  return (key) => {
+    let r = cache.get(key);
+    if (r === undefined) {
+      r = translateLabelName(key, strategy);
+      cache.set(key, r);
+    }
+    return r;
+  };
+}
+
 /**
  * Attributes -> labels the way Prometheus' createAttributes does: keys sorted, translated, values of keys
  * that collide after translation joined with `;` in key order. Returns the error text for a bad key.
  */
-function attributeLabels(attrs: readonly Attribute[], strategy: OtlpTranslationStrategy, into: Map<string, string>): string | undefined {
+function attributeLabels(attrs: readonly Attribute[], names: LabelNamer, into: Map<string, string>): string | undefined {
   let sorted = attrs;
   for (let i = 1; i < attrs.length; i++) {
     if (attrs[i - 1]!.key > attrs[i]!.key) {
@@ -86,7 +84,7 @@ function attributeLabels(attrs: readonly Attribute[], strategy: OtlpTranslationS
     }
   }
   for (const a of sorted) {
-    const r = translateLabelName(a.key, strategy);
+    const r = names(a.key);
     if (r.error !== undefined) return r.error;
     const prev = into.get(r.name);
     into.set(r.name, prev === undefined ? a.value : prev + ';' + a.value);
@@ -94,7 +92,7 @@ function attributeLabels(attrs: readonly Attribute[], strategy: OtlpTranslationS
   return undefined;
 }
 
-function resourceContext(res: ResourceModel, opts: TranslateOptions): { ctx: ResourceContext; error?: string } {
+function resourceContext(res: ResourceModel, opts: TranslateOptions, names: LabelNamer): { ctx: ResourceContext; error?: string } {
   const name = findAttr(res.attributes, SERVICE_NAME);
   const ns = findAttr(res.attributes, SERVICE_NAMESPACE);
   const ctx: ResourceContext = {
@@ -107,7 +105,7 @@ function resourceContext(res: ResourceModel, opts: TranslateOptions): { ctx: Res
       ? res.attributes
       : res.attributes.filter((a) => opts.promoteResourceAttributes.has(a.key));
     const m = new Map<string, string>();
-    const error = attributeLabels(chosen, opts.strategy, m);
+    const error = attributeLabels(chosen, names, m);
     if (error !== undefined) return { ctx, error: `resource attribute: ${error}` };
     for (const [n, v] of m) ctx.promoted.push({ name: n, value: v });
   }
@@ -115,25 +113,14 @@ function resourceContext(res: ResourceModel, opts: TranslateOptions): { ctx: Res
 }
 
 /** The labels of one data point without `__name__`, or an error text. */
-function pointLabels(p: PointBase, ctx: ResourceContext, strategy: OtlpTranslationStrategy): Label[] | string {
+function pointLabels(p: PointBase, ctx: ResourceContext, names: LabelNamer): PointLabels | string {
   const m = new Map<string, string>();
-  const error = attributeLabels(p.attributes, strategy, m);
+  const error = attributeLabels(p.attributes, names, m);
   if (error !== undefined) return error;
   for (const l of ctx.promoted) if (!m.has(l.name)) m.set(l.name, l.value);
   if (ctx.job !== undefined) m.set('job', ctx.job);
   if (ctx.instance !== undefined) m.set('instance', ctx.instance);
-  m.delete(METRIC_NAME_LABEL);
-  const out: Label[] = [];
-  for (const [name, value] of m) out.push({ name, value });
-  return out;
-}
-
-function withName(base: readonly Label[], name: string, extraName?: string, extraValue?: string): Label[] {
-  const out: Label[] = [];
-  for (const l of base) if (l.name !== extraName) out.push(l);
-  out.push({ name: METRIC_NAME_LABEL, value: name });
-  if (extraName !== undefined) out.push({ name: extraName, value: extraValue! });
-  return out;
+  return pointLabelsFrom(m);
 }
 
 function promKind(m: MetricModel): PromKind {
@@ -161,22 +148,53 @@ function temporalityName(t: number): string {
   return t === TEMPORALITY_DELTA ? 'delta' : t === 0 ? 'unspecified' : `unknown (${t})`;
 }
 
+function nameLabel(value: string): Label {
+  return { name: METRIC_NAME_LABEL, value };
+}
+
+/** `__name__` labels of one metric and its `le`/`quantile` labels by bound, shared by all its series. */
+class MetricLabels {
+  readonly plain: Label;
+  readonly sum: Label;
+  readonly count: Label;
+  readonly bucket: Label;
+  private readonly extras = new Map<number, Label>();
+  private readonly extraName: string;
+  constructor(name: string, extraName: string) {
+    this.plain = nameLabel(name);
+    this.sum = nameLabel(name + '_sum');
+    this.count = nameLabel(name + '_count');
+    this.bucket = nameLabel(name + '_bucket');
+    this.extraName = extraName;
+  }
+  extra(bound: number): Label {
+    let l = this.extras.get(bound);
+    if (l === undefined) {
+      l = { name: this.extraName, value: formatFloatPlain(bound) };
+      this.extras.set(bound, l);
+    }
+    return l;
+  }
+}
+
 /** Translates decoded OTLP resources into Prometheus series (see docs/otlp-datadog.md for every rule). */
 export function translateOtlp(resources: readonly ResourceModel[], opts: TranslateOptions): TranslateResult {
   const set = new SeriesSet();
+  const names = labelNamer(opts.strategy);
   const errors: LineError[] = [];
   let rejectedPoints = 0;
   let ordinal = 0;
 
   for (const res of resources) {
-    const { ctx, error: resourceError } = resourceContext(res, opts);
+    const { ctx, error: resourceError } = resourceContext(res, opts, names);
     let latest = 0;
     for (const m of res.metrics) {
       ordinal++;
       const n = pointCount(m);
       const reject = (reason: string, points: number, what: unknown): void => {
         rejectedPoints += points;
-        errors.push({ line: ordinal, reason: `metric ${JSON.stringify(m.name)} (${m.path}): ${reason}`, excerpt: excerpt(typeof what === 'string' ? what : (JSON.stringify(what) ?? '')) });
+        const quoted = typeof what === 'string' ? what : (JSON.stringify(what) ?? '');
+        errors.push({ line: ordinal, reason: `metric ${JSON.stringify(m.name)} (${m.path}): ${reason}`, excerpt: excerpt(quoted) });
       };
       if (n === 0) continue;
       if (resourceError !== undefined) {
@@ -189,7 +207,8 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
         continue;
       }
       if ((d.kind === 'sum' || d.kind === 'histogram') && d.temporality !== TEMPORALITY_CUMULATIVE) {
-        reject(`${d.kind} with ${temporalityName(d.temporality)} aggregation temporality is not supported (only cumulative, as in Prometheus); ${n} data points dropped`, n, m.name);
+        const t = temporalityName(d.temporality);
+        reject(`${d.kind} with ${t} aggregation temporality is not supported (only cumulative, as in Prometheus); ${n} data points dropped`, n, m.name);
         continue;
       }
       const named = translateMetricName(m.name, m.unit, promKind(m), opts.strategy);
@@ -197,14 +216,13 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
         reject(`${named.error}; ${n} data points dropped`, n, m.name);
         continue;
       }
-      const name = named.name;
+      const labels = new MetricLabels(named.name, d.kind === 'summary' ? 'quantile' : 'le');
       const points: readonly PointBase[] = d.kind === 'none' ? [] : d.points;
       for (let i = 0; i < points.length; i++) {
         const p = points[i]!;
-        const pointReject = (reason: string): void => reject(`dataPoints[${i}]: ${reason}`, 1, p);
-        const base = pointLabels(p, ctx, opts.strategy);
+        const base = pointLabels(p, ctx, names);
         if (typeof base === 'string') {
-          pointReject(base);
+          reject(`dataPoints[${i}]: ${base}`, 1, p);
           continue;
         }
         const ts = p.timestamp > 0 ? p.timestamp : opts.now;
@@ -213,39 +231,41 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
         if (d.kind === 'gauge' || d.kind === 'sum') {
           const v = (p as NumberPoint).value;
           if (v === undefined && !stale) {
-            pointReject('no value (neither asDouble nor asInt)');
+            reject(`dataPoints[${i}]: no value (neither asDouble nor asInt)`, 1, p);
             continue;
           }
-          set.add(withName(base, name), v ?? NaN, ts, stale);
+          set.add(base, labels.plain, undefined, v ?? NaN, ts, stale);
         } else if (d.kind === 'histogram') {
-          addHistogram(set, p as HistogramPoint, base, name, ts, stale);
+          addHistogram(set, p as HistogramPoint, base, labels, ts, stale);
         } else if (d.kind === 'summary') {
-          addSummary(set, p as SummaryPoint, base, name, ts, stale);
+          addSummary(set, p as SummaryPoint, base, labels, ts, stale);
         }
       }
     }
-    if (opts.targetInfo && latest > 0 && resourceError === undefined) addTargetInfo(set, res, ctx, opts, latest);
+    if (opts.targetInfo && latest > 0 && resourceError === undefined) addTargetInfo(set, res, ctx, names, latest);
   }
-  return { series: [...set.byKey.values()], errors, rejectedPoints };
+  return { series: set.series(), errors, rejectedPoints };
 }
 
+const INF_LE: Label = { name: 'le', value: '+Inf' };
+
 /** Prometheus' classic histogram mapping: cumulative `_bucket{le}`, `+Inf` equal to the count, `_sum` when present. */
-function addHistogram(set: SeriesSet, p: HistogramPoint, base: Label[], name: string, ts: number, stale: boolean): void {
-  if (p.sum !== undefined) set.add(withName(base, name + '_sum'), p.sum, ts, stale);
-  set.add(withName(base, name + '_count'), p.count, ts, stale);
+function addHistogram(set: SeriesSet, p: HistogramPoint, base: PointLabels, l: MetricLabels, ts: number, stale: boolean): void {
+  if (p.sum !== undefined) set.add(base, l.sum, undefined, p.sum, ts, stale);
+  set.add(base, l.count, undefined, p.count, ts, stale);
   let cumulative = 0;
   const n = Math.min(p.explicitBounds.length, p.bucketCounts.length);
   for (let i = 0; i < n; i++) {
     cumulative += p.bucketCounts[i]!;
-    set.add(withName(base, name + '_bucket', 'le', formatFloatPlain(p.explicitBounds[i]!)), cumulative, ts, stale);
+    set.add(base, l.bucket, l.extra(p.explicitBounds[i]!), cumulative, ts, stale);
   }
-  set.add(withName(base, name + '_bucket', 'le', '+Inf'), p.count, ts, stale);
+  set.add(base, l.bucket, INF_LE, p.count, ts, stale);
 }
 
-function addSummary(set: SeriesSet, p: SummaryPoint, base: Label[], name: string, ts: number, stale: boolean): void {
-  set.add(withName(base, name + '_sum'), p.sum, ts, stale);
-  set.add(withName(base, name + '_count'), p.count, ts, stale);
-  for (const q of p.quantiles) set.add(withName(base, name, 'quantile', formatFloatPlain(q.quantile)), q.value, ts, stale);
+function addSummary(set: SeriesSet, p: SummaryPoint, base: PointLabels, l: MetricLabels, ts: number, stale: boolean): void {
+  set.add(base, l.sum, undefined, p.sum, ts, stale);
+  set.add(base, l.count, undefined, p.count, ts, stale);
+  for (const q of p.quantiles) set.add(base, l.plain, l.extra(q.quantile), q.value, ts, stale);
 }
 
 /**
@@ -253,15 +273,14 @@ function addSummary(set: SeriesSet, p: SummaryPoint, base: Label[], name: string
  * other than service.name/namespace/instance.id; emitted only when there are such attributes and the
  * resource has a job or an instance, as Prometheus does.
  */
-function addTargetInfo(set: SeriesSet, res: ResourceModel, ctx: ResourceContext, opts: TranslateOptions, ts: number): void {
+function addTargetInfo(set: SeriesSet, res: ResourceModel, ctx: ResourceContext, names: LabelNamer, ts: number): void {
   const rest = res.attributes.filter((a) => a.key !== SERVICE_NAME && a.key !== SERVICE_NAMESPACE && a.key !== SERVICE_INSTANCE_ID);
   if (rest.length === 0 || (ctx.job === undefined && ctx.instance === undefined)) return;
   const m = new Map<string, string>();
-  if (attributeLabels(rest, opts.strategy, m) !== undefined) return;
+  if (attributeLabels(rest, names, m) !== undefined) return;
   if (ctx.job !== undefined) m.set('job', ctx.job);
   if (ctx.instance !== undefined) m.set('instance', ctx.instance);
-  m.set(METRIC_NAME_LABEL, 'target_info');
-  const labels: Label[] = [];
-  for (const [name, value] of m) labels.push({ name, value });
-  set.add(labels, 1, ts, false);
+  set.add(pointLabelsFrom(m), TARGET_INFO, undefined, 1, ts, false);
 }
+
+const TARGET_INFO = nameLabel('target_info');

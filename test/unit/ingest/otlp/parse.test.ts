@@ -304,6 +304,29 @@ describe('parseOtlpMetrics errors name the metric position', () => {
     assert.match(r.errors[0]!.reason, /resourceMetrics\[1\]\.scopeMetrics\[0\]\.metrics\[0\]/);
     assert.equal(r.errors[0]!.excerpt, '"c"');
   });
+  it('metrics whose names translate alike feed one series, samples in timestamp order', () => {
+    const body = request([
+      gauge('a.b', [{ asInt: '2', timeUnixNano: '2000000000' }]),
+      gauge('a_b', [{ asInt: '1', timeUnixNano: '1000000000' }]),
+      histogram('h', [{ count: '1', bucketCounts: ['1', '0'], explicitBounds: [2], timeUnixNano: '3000000000', attributes: attrs({ le: 'x' }) }]),
+      histogram('h', [{ count: '2', bucketCounts: ['2', '0'], explicitBounds: [2], timeUnixNano: '1000000000' }]),
+    ]);
+    const r = parseOtlpMetrics(jsonBody(body), { format: 'json', now: NOW });
+    const ab = r.series.filter((s) => s.labels.some((l) => l.value === 'a_b'));
+    assert.equal(ab.length, 1);
+    assert.deepEqual(ab[0]!.samples, [{ value: 1, timestamp: 1000 }, { value: 2, timestamp: 2000 }]);
+    const le2 = r.series.filter((s) => s.labels.some((l) => l.name === 'le' && l.value === '2'));
+    assert.equal(le2.length, 1, 'a point attribute le is overridden, so both points land in one bucket series');
+    assert.deepEqual(le2[0]!.samples.map((s) => s.timestamp), [1000, 3000]);
+  });
+  it('a series with many points in reverse order is sorted once (no sort per sample)', () => {
+    const n = 20000;
+    const points = Array.from({ length: n }, (_, i) => ({ asInt: String(i), timeUnixNano: String((n - i) * 1_000_000) }));
+    const r = parseOtlpMetrics(jsonBody(request([gauge('g', points)])), { format: 'json', now: NOW });
+    const samples = r.series[0]!.samples;
+    assert.equal(samples.length, n);
+    assert.deepEqual([samples[0], samples[n - 1]], [{ value: n - 1, timestamp: 1 }, { value: 0, timestamp: n }]);
+  });
   it('staleness markers carry stale: true and a NaN value', () => {
     const r = parseOtlpMetrics(jsonBody(request([gauge('g', [{ flags: 1, asDouble: 5, timeUnixNano: T_NANOS }])])), { format: 'json', now: NOW });
     const s = r.series[0]!.samples[0]!;
