@@ -1,4 +1,4 @@
-import { labelsKey, METRIC_NAME_LABEL, normalizeLabels, sortLabels } from '../../model/labels.ts';
+import { labelsKey, METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 
 /** The labels a data point contributes to each of its series: sorted, no empty values, no `__name__`. */
@@ -87,9 +87,21 @@ export class SeriesSet {
   }
 }
 
+/** `base` (sorted, without `name`/`extra` names) with `name` and `extra` merged in at their sorted places. */
 function build(base: readonly Label[], name: Label, extra: Label | undefined): Label[] {
-  const out: Label[] = base.slice();
-  out.push(name);
-  if (extra !== undefined) out.push(extra);
-  return sortLabels(out);
+  let a: Label | undefined = name;
+  let b: Label | undefined = extra;
+  if (b !== undefined && b.name < a.name) [a, b] = [b, a];
+  const out: Label[] = [];
+  for (const l of base) {
+    while (a !== undefined && a.name < l.name) {
+      out.push(a);
+      a = b;
+      b = undefined;
+    }
+    out.push(l);
+  }
+  if (a !== undefined) out.push(a);
+  if (b !== undefined) out.push(b);
+  return out;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { GatewayError } from '../../../../lib/errors.ts';
+import type { OtlpTranslationStrategy } from '../../../../lib/ingest/otlp/naming.ts';
 import { parseOtlpMetrics, type OtlpParseResult } from '../../../../lib/ingest/otlp/parse.ts';
 import { labelSetProblem } from '../../../../lib/model/labels.ts';
 import { jsonBody, NOW, protobufBody, request, T_NANOS } from './helpers.ts';
@@ -20,10 +21,14 @@ const validProtobuf = protobufBody(valid);
 const validJson = jsonBody(valid);
 
 /** Either a well-formed result or one of the module's typed errors; anything else fails the property. */
+const STRATEGIES: OtlpTranslationStrategy[] = ['UnderscoreEscapingWithSuffixes', 'UnderscoreEscapingWithoutSuffixes', 'NoTranslation'];
+let runs = 0;
+
 function check(body: Uint8Array, format: 'json' | 'protobuf'): void {
   let r: OtlpParseResult;
   try {
-    r = parseOtlpMetrics(body, { format, now: NOW, translationStrategy: 'UnderscoreEscapingWithSuffixes' });
+    const translationStrategy = STRATEGIES[runs++ % STRATEGIES.length]!;
+    r = parseOtlpMetrics(body, { format, now: NOW, translationStrategy, promoteAllResourceAttributes: runs % 2 === 0 });
   } catch (err) {
     assert.ok(err instanceof GatewayError, `unexpected ${String(err)}`);
     assert.equal(err.status, 400);
