@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.ts';
 import { MAX_ATTRIBUTE_DEPTH } from './decode-protobuf.ts';
-import { formatAttributeDouble, nanosStringToMillis } from './format.ts';
+import { formatAttributeDouble, goJsonString, nanosStringToMillis } from './format.ts';
 import type { Attribute, HistogramPoint, MetricData, MetricModel, NumberPoint, ResourceModel, SummaryPoint } from './model.ts';
 
 /**
@@ -120,14 +120,14 @@ function anyValueJson(v: unknown, path: string, depth: number): string {
   if (depth > MAX_ATTRIBUTE_DEPTH) throw new BadRequestError(`otlp: attribute value nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
   const o = obj(v, path);
   if (o === undefined) return 'null';
-  if (o.stringValue !== undefined || o.string_value !== undefined) return JSON.stringify(str(field(o, 'stringValue', 'string_value'), path));
+  if (o.stringValue !== undefined || o.string_value !== undefined) return goJsonString(str(field(o, 'stringValue', 'string_value'), path));
   if (o.boolValue !== undefined || o.bool_value !== undefined) return String(bool(field(o, 'boolValue', 'bool_value'), path));
   if (o.intValue !== undefined || o.int_value !== undefined) return int64String(field(o, 'intValue', 'int_value'), path);
   if (o.doubleValue !== undefined || o.double_value !== undefined) {
     const d = double(field(o, 'doubleValue', 'double_value'), path);
     return Number.isFinite(d) ? String(d) : 'null';
   }
-  if (o.bytesValue !== undefined || o.bytes_value !== undefined) return JSON.stringify(str(field(o, 'bytesValue', 'bytes_value'), path));
+  if (o.bytesValue !== undefined || o.bytes_value !== undefined) return goJsonString(str(field(o, 'bytesValue', 'bytes_value'), path));
   const av = field(o, 'arrayValue', 'array_value');
   if (av !== undefined && av !== null) {
     const values = arr(obj(av, path + '.arrayValue')?.values, path + '.arrayValue.values');
@@ -142,7 +142,7 @@ function anyValueJson(v: unknown, path: string, depth: number): string {
       return { key: str(e.key, p + '.key'), json: anyValueJson(e.value, p + '.value', depth + 1) };
     });
     pairs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return '{' + pairs.map((p) => JSON.stringify(p.key) + ':' + p.json).join(',') + '}';
+    return '{' + pairs.map((p) => goJsonString(p.key) + ':' + p.json).join(',') + '}';
   }
   return 'null';
 }

@@ -1,5 +1,5 @@
 import { BadRequestError } from '../../errors.ts';
-import { formatAttributeDouble, nanosHalvesToMillis } from './format.ts';
+import { formatAttributeDouble, goJsonString, nanosHalvesToMillis } from './format.ts';
 import type { Attribute, HistogramPoint, MetricData, MetricModel, NumberPoint, ResourceModel, SummaryPoint } from './model.ts';
 import { ExportMetricsServiceRequest } from './proto-descriptor.ts';
 
@@ -87,11 +87,11 @@ function anyValueJson(v: PbAnyValue | null | undefined, depth: number): string {
     throw new BadRequestError(`otlp: attribute value nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
   }
   if (v == null) return 'null';
-  if (has.call(v, 'stringValue')) return JSON.stringify(v.stringValue);
+  if (has.call(v, 'stringValue')) return goJsonString(v.stringValue!);
   if (has.call(v, 'boolValue')) return v.boolValue ? 'true' : 'false';
   if (has.call(v, 'intValue')) return int64ToString(v.intValue!);
   if (has.call(v, 'doubleValue')) return Number.isFinite(v.doubleValue) ? String(v.doubleValue) : 'null';
-  if (has.call(v, 'bytesValue')) return JSON.stringify(Buffer.from(v.bytesValue!).toString('base64'));
+  if (has.call(v, 'bytesValue')) return goJsonString(Buffer.from(v.bytesValue!).toString('base64'));
   if (has.call(v, 'arrayValue')) return '[' + (v.arrayValue?.values ?? []).map((x) => anyValueJson(x, depth + 1)).join(',') + ']';
   if (has.call(v, 'kvlistValue')) return kvlistJson(v.kvlistValue?.values ?? [], depth + 1);
   return 'null';
@@ -99,7 +99,7 @@ function anyValueJson(v: PbAnyValue | null | undefined, depth: number): string {
 
 function kvlistJson(kvs: PbKeyValue[], depth: number): string {
   const sorted = [...kvs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return '{' + sorted.map((kv) => JSON.stringify(kv.key) + ':' + anyValueJson(kv.value, depth)).join(',') + '}';
+  return '{' + sorted.map((kv) => goJsonString(kv.key) + ':' + anyValueJson(kv.value, depth)).join(',') + '}';
 }
 
 /** pdata's Value.AsString(): scalars as text, bytes as base64, arrays and maps as JSON. */

@@ -48,3 +48,16 @@ export function nanosStringToMillis(s: string): number | undefined {
   if (s.length > 20 || (s.length === 20 && s > '18446744073709551615')) return undefined;
   return s.length <= 6 ? 0 : Number(s.slice(0, s.length - 6));
 }
+
+const GO_JSON_ESCAPES: Readonly<Record<string, string>> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+/** A JSON string literal as Go's encoding/json writes it (HTML-safe: `<`, `>`, `&`, U+2028/9 escaped). */
+export function goJsonString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => GO_JSON_ESCAPES[c]!);
+}
