@@ -110,3 +110,13 @@ describe('DataDog routes', () => {
     assert.deepEqual(render(o.series), ['a_b{} 1@1000']);
   });
 });
+
+describe('DataDog partial response limits', () => {
+  it('lists at most 20 errors and says how many more', () => {
+    const body = jsonBody({ series: [{ metric: 'ok', points: [{ timestamp: 1, value: 1 }] }, ...Array.from({ length: 25 }, () => 'bad')] });
+    const o = series(find('/datadog/api/v2/series').handle(req('/datadog/api/v2/series', body)));
+    const errors: string[] = JSON.parse(o.partial!(o.errors).body!).errors;
+    assert.equal(errors.length, 21);
+    assert.equal(errors[20], 'and 5 more');
+  });
+});

@@ -334,3 +334,22 @@ describe('parseOtlpMetrics errors name the metric position', () => {
     assert.ok(Number.isNaN(s.value));
   });
 });
+
+describe('limits', () => {
+  function nested(depth: number): unknown {
+    let v: unknown = { stringValue: 'x' };
+    for (let i = 0; i < depth; i++) v = { arrayValue: { values: [v] } };
+    return request([gauge('g', [{ asInt: '1', timeUnixNano: T_NANOS, attributes: [{ key: 'deep', value: v }] }])]);
+  }
+  for (const format of ['json', 'protobuf'] as const) {
+    it(`${format}: attribute values nest up to MAX_ATTRIBUTE_DEPTH (32) levels, one more rejects the body`, () => {
+      const body = (o: unknown) => (format === 'json' ? jsonBody(o) : protobufBody(o));
+      const ok = parseOtlpMetrics(body(nested(32)), { format, now: NOW });
+      assert.equal(ok.series.length, 1);
+      assert.throws(
+        () => parseOtlpMetrics(body(nested(33)), { format, now: NOW }),
+        (e: unknown) => e instanceof Error && e.message === 'otlp: attribute value nested deeper than 32 levels',
+      );
+    });
+  }
+});

@@ -100,3 +100,21 @@ describe('OTLP route', () => {
     assert.deepEqual(decoded, { partialSuccess: { rejectedDataPoints: '7', errorMessage: 'metric 1: r' } });
   });
 });
+
+describe('OTLP partial_success error message limits', () => {
+  it('lists at most 5 reasons and says how many more, within 1 KiB', () => {
+    const metrics = Array.from({ length: 8 }, (_, i) => ({ name: `d${i}`, sum: { aggregationTemporality: 1, dataPoints: [{ asInt: '1' }] } }));
+    const o = series(route.handle(req(jsonBody(request(metrics)), 'application/json')));
+    const msg: string = JSON.parse(o.partial!(o.errors).body!).partialSuccess.errorMessage;
+    assert.equal(msg.match(/metric \d: metric "d\d"/g)!.length, 5);
+    assert.ok(msg.endsWith('; and 3 more'), msg);
+  });
+  it('truncates to 1 KiB', () => {
+    const long = 'x'.repeat(600);
+    const metrics = [0, 1].map((i) => ({ name: `${long}${i}`, sum: { aggregationTemporality: 1, dataPoints: [{ asInt: '1' }] } }));
+    const o = series(route.handle(req(jsonBody(request(metrics)), 'application/json')));
+    const msg: string = JSON.parse(o.partial!(o.errors).body!).partialSuccess.errorMessage;
+    assert.equal(msg.length, 1025);
+    assert.ok(msg.endsWith('…'));
+  });
+});
