@@ -224,3 +224,11 @@ describe('parseDatadogV2Series rejections', () => {
   }
   it('{} is an empty request', () => assert.deepEqual(parseDatadogV2Series(jsonBody('{}'), { now: NOW, format: 'json' }), { series: [], errors: [] }));
 });
+
+describe('timestamp range limit', () => {
+  it('accepts up to 8.64e12 seconds (the largest JavaScript Date) and reports beyond it', () => {
+    const r = parseDatadogV2Series(jsonBody({ series: [{ metric: 'm', points: [{ timestamp: 8.64e12, value: 1 }, { timestamp: 8.64e12 + 1, value: 2 }] }] }), { now: NOW, format: 'json' });
+    assert.deepEqual(render(r.series), ['m{} 1@8640000000000000']);
+    assert.deepEqual(r.errors.map((e) => e.reason), ['series[0]: "m": points[1]: timestamp 8640000000001 is out of range']);
+  });
+});
