@@ -1,0 +1,92 @@
+import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
+import type { IngestRequest, LineError, ParseResult, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { parseDatadogV1Series, parseDatadogV2Series, validateDatadogOptions, type DatadogOptions } from './parse.ts';
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/** Both spellings: VictoriaMetrics trims a trailing `/` from /datadog/ paths for older Agents (`/datadog/intake/`). */
+function withSlash(...paths: string[]): string[] {
+  return paths.flatMap((p) => [p, p + '/']);
+}
+
+const MAX_LISTED_ERRORS = 20;
+
+function errorTexts(errors: readonly LineError[]): string[] {
+  const out = errors.slice(0, MAX_LISTED_ERRORS).map((e) => `series ${e.line}: ${e.reason}`);
+  if (errors.length > MAX_LISTED_ERRORS) out.push(`and ${errors.length - MAX_LISTED_ERRORS} more`);
+  return out;
+}
+
+/** When nothing in the body could be used, the request fails as a whole (400) instead of a 202 that drops everything. */
+function requireSomething(result: ParseResult): void {
+  if (result.series.length > 0 || result.errors.length === 0) return;
+  throw new BadRequestError(`datadog: no valid series: ${errorTexts(result.errors.slice(0, 3)).join('; ')}`);
+}
+
+function v2Format(req: IngestRequest): 'json' | 'protobuf' {
+  const ct = req.headers['content-type'];
+  const mime = (ct ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mime === 'application/x-protobuf' || mime === 'application/protobuf') return 'protobuf';
+  // The Agent and the API clients send application/json; VictoriaMetrics reads anything else as JSON too.
+  if (mime === '' || mime === 'application/json' || mime === 'text/json' || mime === 'text/plain') return 'json';
+  throw new UnsupportedMediaTypeError(`datadog: unsupported Content-Type ${JSON.stringify(ct)}; use application/json or application/x-protobuf`);
+}
+
+function stub(paths: string[], methods: string[], response: RouteResponse): ProtocolRoute {
+  return { protocol: 'datadog', paths, methods, handle: () => ({ kind: 'response', response }) };
+}
+
+/**
+ * DataDog routes, as vmagent serves them:
+ *   POST /datadog/api/v1/series  202 {"status":"ok"}
+ *   POST /datadog/api/v2/series  202 {"errors":[]}   (JSON or the Agent's protobuf)
+ *   GET|POST /datadog/api/v1/validate 200 {"valid":true}; POST /datadog/intake 200 {};
+ *   POST /datadog/api/v1/check_run 202 {"status":"ok"}; POST /datadog/api/v1/metadata 200 {}.
+ * Partial writes answer 202 and list the skipped items in "errors"; a body with nothing usable is 400.
+ * Throws ConfigError for bad options.
+ */
+export function createDatadogRoutes(options: DatadogOptions = {}): ProtocolRoute[] {
+  const opts = validateDatadogOptions(options);
+  return [
+    {
+      protocol: 'datadog',
+      paths: withSlash('/datadog/api/v1/series'),
+      methods: ['POST'],
+      handle(req): RouteOutcome {
+        const result = parseDatadogV1Series(req.body, { ...opts, now: req.now });
+        requireSomething(result);
+        return {
+          kind: 'series',
+          series: result.series,
+          errors: result.errors,
+          success: { status: 202, headers: JSON_HEADERS, body: '{"status":"ok"}' },
+          partial: (errors) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok', errors: errorTexts(errors) }) }),
+        };
+      },
+    },
+    {
+      protocol: 'datadog',
+      paths: withSlash('/datadog/api/v2/series'),
+      methods: ['POST'],
+      handle(req): RouteOutcome {
+        const result = parseDatadogV2Series(req.body, { ...opts, now: req.now, format: v2Format(req) });
+        requireSomething(result);
+        return {
+          kind: 'series',
+          series: result.series,
+          errors: result.errors,
+          // DataDog's API answers v2 with IntakePayloadAccepted `{"errors":[]}`; VictoriaMetrics sends {"status":"ok"}.
+          success: { status: 202, headers: JSON_HEADERS, body: '{"errors":[]}' },
+          partial: (errors) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ errors: errorTexts(errors) }) }),
+        };
+      },
+    },
+    // The Agent checks its API key at start-up and keeps calling these; answered as VictoriaMetrics does.
+    stub(withSlash('/datadog/api/v1/validate'), ['GET', 'POST'], { status: 200, headers: JSON_HEADERS, body: '{"valid":true}' }),
+    stub(withSlash('/datadog/intake'), ['POST'], { status: 200, headers: JSON_HEADERS, body: '{}' }),
+    stub(withSlash('/datadog/api/v1/check_run'), ['POST'], { status: 202, headers: JSON_HEADERS, body: '{"status":"ok"}' }),
+    stub(withSlash('/datadog/api/v1/metadata'), ['POST'], { status: 200, headers: JSON_HEADERS, body: '{}' }),
+  ];
+}
+
+export const routes: ProtocolRoute[] = createDatadogRoutes();

@@ -1,0 +1,62 @@
+/**
+ * The decoded OTLP request in the shape the translator needs, produced by both decoders (protobuf and JSON):
+ * scopes are flattened away (scope name, version and attributes do not become labels), attribute values are
+ * already strings, timestamps are milliseconds (0 when the point carries none), 64-bit counts are numbers.
+ */
+export interface Attribute {
+  key: string;
+  value: string;
+}
+
+export interface PointBase {
+  attributes: Attribute[];
+  /** Milliseconds since the epoch; 0 when time_unix_nano was 0 or absent. */
+  timestamp: number;
+  /** DataPointFlags: bit 0 is FLAG_NO_RECORDED_VALUE. */
+  flags: number;
+}
+
+export interface NumberPoint extends PointBase {
+  /** Undefined when neither as_double nor as_int is present. */
+  value: number | undefined;
+}
+
+export interface HistogramPoint extends PointBase {
+  count: number;
+  /** Undefined when the optional sum is absent. */
+  sum: number | undefined;
+  bucketCounts: number[];
+  explicitBounds: number[];
+}
+
+export interface SummaryPoint extends PointBase {
+  count: number;
+  sum: number;
+  quantiles: { quantile: number; value: number }[];
+}
+
+export const TEMPORALITY_UNSPECIFIED = 0;
+export const TEMPORALITY_DELTA = 1;
+export const TEMPORALITY_CUMULATIVE = 2;
+export const FLAG_NO_RECORDED_VALUE = 1;
+
+export type MetricData =
+  | { kind: 'gauge'; points: NumberPoint[] }
+  | { kind: 'sum'; temporality: number; monotonic: boolean; points: NumberPoint[] }
+  | { kind: 'histogram'; temporality: number; points: HistogramPoint[] }
+  | { kind: 'exponentialHistogram'; temporality: number; pointCount: number }
+  | { kind: 'summary'; points: SummaryPoint[] }
+  | { kind: 'none' };
+
+export interface MetricModel {
+  name: string;
+  unit: string;
+  data: MetricData;
+  /** Where it sits in the request, for error messages: `resourceMetrics[0].scopeMetrics[1].metrics[2]`. */
+  path: string;
+}
+
+export interface ResourceModel {
+  attributes: Attribute[];
+  metrics: MetricModel[];
+}

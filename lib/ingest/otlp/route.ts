@@ -1,0 +1,46 @@
+import type { LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { parseOtlpMetrics, validateOtlpOptions, type OtlpOptions } from './parse.ts';
+import { otlpFormat, otlpJsonResponse, type OtlpFormat } from './response.ts';
+
+export const OTLP_PATHS = ['/opentelemetry/v1/metrics', '/opentelemetry/api/v1/push'] as const;
+
+function respond(format: OtlpFormat, rejected: number, errors: readonly LineError[]): RouteResponse {
+  if (format === 'json') {
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: otlpJsonResponse(rejected, errors) };
+  }
+  // RouteResponse.body is a string, so a protobuf partial_success (binary) cannot be carried yet: protobuf
+  // clients get the empty ExportMetricsServiceResponse, which OTLP allows (partial_success is optional).
+  // otlpProtobufResponse() in response.ts builds the full body once the contract takes bytes.
+  return { status: 200, headers: { 'content-type': 'application/x-protobuf' }, body: '' };
+}
+
+/**
+ * OTLP/HTTP metrics: `POST /opentelemetry/v1/metrics` (and `/opentelemetry/api/v1/push`, which
+ * VictoriaMetrics also accepts). 200 with an ExportMetricsServiceResponse in the request's encoding; points
+ * that could not be mapped are reported as partial_success (JSON) and in the outcome's errors.
+ * Throws ConfigError for bad options.
+ */
+export function createOtlpRoutes(options: OtlpOptions = {}): ProtocolRoute[] {
+  const opts = validateOtlpOptions(options);
+  return [
+    {
+      protocol: 'otlp',
+      paths: OTLP_PATHS,
+      methods: ['POST'],
+      handle(req): RouteOutcome {
+        const format = otlpFormat(req.headers['content-type']);
+        const result = parseOtlpMetrics(req.body, { ...opts, format, now: req.now });
+        return {
+          kind: 'series',
+          series: result.series,
+          errors: result.errors,
+          success: respond(format, 0, []),
+          // Errors added after parsing (label validation by the pipeline) count one rejected point each.
+          partial: (errors) => respond(format, result.rejectedPoints + Math.max(0, errors.length - result.errors.length), errors),
+        };
+      },
+    },
+  ];
+}
+
+export const routes: ProtocolRoute[] = createOtlpRoutes();

@@ -1,0 +1,42 @@
+import { formatSeries } from '../../../../lib/model/labels.ts';
+import type { TimeSeries } from '../../../../lib/model/types.ts';
+import { ExportMetricsServiceRequest } from '../../../../lib/ingest/otlp/proto-descriptor.ts';
+
+export const NOW = 1_800_000_000_000;
+/** 2023-11-14T22:13:20.123456789Z in nanoseconds, as OTLP/JSON writes it. */
+export const T_NANOS = '1700000000123456789';
+export const T_MS = 1_700_000_000_123;
+
+/** An OTLP/JSON request object with one resource and one scope. */
+export function request(metrics: unknown[], resourceAttrs: Record<string, string> = { 'service.name': 'svc' }): unknown {
+  return {
+    resourceMetrics: [
+      {
+        resource: { attributes: attrs(resourceAttrs) },
+        scopeMetrics: [{ scope: { name: 'lib', version: '1' }, metrics }],
+      },
+    ],
+  };
+}
+
+export function attrs(o: Record<string, string>): unknown[] {
+  return Object.entries(o).map(([key, v]) => ({ key, value: { stringValue: v } }));
+}
+
+export function jsonBody(o: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(o));
+}
+
+/** The same request as protobuf, through the descriptor (fromObject accepts the OTLP/JSON spelling). */
+export function protobufBody(o: unknown): Uint8Array {
+  return ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(o as Record<string, unknown>)).finish();
+}
+
+/** `name{labels} value@ts` lines, sorted: compact and order-independent. */
+export function render(series: readonly TimeSeries[]): string[] {
+  const out: string[] = [];
+  for (const s of series) {
+    for (const p of s.samples) out.push(`${formatSeries(s.labels)} ${p.stale ? 'STALE' : String(p.value)}@${p.timestamp}`);
+  }
+  return out.sort();
+}
