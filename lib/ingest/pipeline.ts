@@ -22,7 +22,7 @@ export interface HttpLikeRequest {
 export interface HttpLikeResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Uint8Array;
 }
 
 export interface IngestDeps {

@@ -1,12 +1,14 @@
 import type { IngestLimits } from '../config/schema.ts';
+import { routes as datadogRoutes } from './datadog/route.ts';
 import { influxRoutes } from './influx/route.ts';
+import { routes as otlpRoutes } from './otlp/route.ts';
 import { remoteWriteRoutes } from './remote-write/route.ts';
 import { Router } from './router.ts';
 import type { ProtocolRoute } from './types.ts';
 
 /** Every push route. A new protocol adds its folder's routes here. */
 export function allRoutes(limits: IngestLimits): ProtocolRoute[] {
-  return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength)];
+  return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength), ...otlpRoutes, ...datadogRoutes];
 }
 
 export function createRouter(limits: IngestLimits): Router {

@@ -40,7 +40,8 @@ export interface IngestRequest {
 export interface RouteResponse {
   status: number;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text, or bytes for binary protocols (sent base64-encoded through API Gateway). */
+  body?: string | Uint8Array;
 }
 
 export type RouteOutcome =

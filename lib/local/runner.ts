@@ -72,7 +72,8 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     const body = Buffer.concat(chunks).subarray(0, maxBody + 1);
     const event = toApiGatewayEvent({ method: req.method ?? 'GET', url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() });
     const result = await ingest(event, lambdaContext(30_000));
-    res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(result.body ?? '');
+    const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+    res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(out);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -22,6 +22,7 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): HttpLikeRequ
 }
 
 export function toApiGatewayResult(res: HttpLikeResponse): APIGatewayProxyStructuredResultV2 {
+  if (typeof res.body !== 'string') return { statusCode: res.status, headers: res.headers, body: Buffer.from(res.body).toString('base64'), isBase64Encoded: true };
   return { statusCode: res.status, headers: res.headers, body: res.body, isBase64Encoded: false };
 }
 

@@ -1,6 +1,6 @@
 import type { LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 import { parseOtlpMetrics, validateOtlpOptions, type OtlpOptions } from './parse.ts';
-import { otlpFormat, otlpJsonResponse, type OtlpFormat } from './response.ts';
+import { otlpFormat, otlpJsonResponse, otlpProtobufResponse, type OtlpFormat } from './response.ts';
 
 export const OTLP_PATHS = ['/opentelemetry/v1/metrics', '/opentelemetry/api/v1/push'] as const;
 
@@ -8,10 +8,7 @@ function respond(format: OtlpFormat, rejected: number, errors: readonly LineErro
   if (format === 'json') {
     return { status: 200, headers: { 'content-type': 'application/json' }, body: otlpJsonResponse(rejected, errors) };
   }
-  // RouteResponse.body is a string, so a protobuf partial_success (binary) cannot be carried yet: protobuf
-  // clients get the empty ExportMetricsServiceResponse, which OTLP allows (partial_success is optional).
-  // otlpProtobufResponse() in response.ts builds the full body once the contract takes bytes.
-  return { status: 200, headers: { 'content-type': 'application/x-protobuf' }, body: '' };
+  return { status: 200, headers: { 'content-type': 'application/x-protobuf' }, body: otlpProtobufResponse(rejected, errors) };
 }
 
 /**

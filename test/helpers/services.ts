@@ -1,0 +1,138 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+
+/**
+ * Real services for integration tests, each on a free loopback port with its own temp directory, stopped
+ * by the returned stop(). When a binary is missing the test is skipped, except with CI=true, where a
+ * missing service is a failure.
+ */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function haveBinary(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/** Skips the test (returns false) when cmd is missing, or throws under CI=true. */
+export function requireBinary(t: TestContext, cmd: string, install: string): boolean {
+  if (haveBinary(cmd)) return true;
+  if (process.env.CI === 'true') throw new Error(`${cmd} is required under CI=true (install: ${install})`);
+  t.skip(`${cmd} not installed (${install})`);
+  return false;
+}
+
+export interface Service {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function waitFor(url: string, proc: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`${url}: process exited with ${proc.exitCode}: ${log()}`);
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up within ${timeoutMs}ms: ${log()}`);
+}
+
+function startProcess(cmd: string, args: string[], dir: string): { proc: ChildProcess; log: () => string } {
+  const proc = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (b: Buffer): void => {
+    out = (out + b.toString()).slice(-4000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  return { proc, log: () => out };
+}
+
+async function stopProcess(proc: ChildProcess, dir: string): Promise<void> {
+  if (proc.exitCode === null) {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface VictoriaMetrics extends Service {
+  /** Every sample VictoriaMetrics holds for the selector, after a flush, as export JSON lines. */
+  exportSeries(match?: string): Promise<ExportedSeries[]>;
+}
+
+export interface ExportedSeries {
+  metric: Record<string, string>;
+  values: (number | null)[];
+  timestamps: number[];
+}
+
+export async function startVictoriaMetrics(port?: number, dataDir?: string): Promise<VictoriaMetrics> {
+  const p = port ?? (await freePort());
+  const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'vm-'));
+  const { proc, log } = startProcess('victoria-metrics', [`-httpListenAddr=127.0.0.1:${p}`, `-storageDataPath=${dir}`, '-retentionPeriod=100y', '-search.latencyOffset=0s', '-loggerLevel=ERROR'], dir);
+  const url = `http://127.0.0.1:${p}`;
+  await waitFor(`${url}/health`, proc, 20_000, log);
+  return {
+    url,
+    port: p,
+    proc,
+    stop: () => stopProcess(proc, dataDir ? mkdtempSync(path.join(os.tmpdir(), 'gone-')) : dir),
+    async exportSeries(match = '{__name__!=""}') {
+      await fetch(`${url}/internal/force_flush`);
+      const res = await fetch(`${url}/api/v1/export?match[]=${encodeURIComponent(match)}&start=0`);
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`export failed: ${res.status} ${text}`);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ExportedSeries)
+        .sort((a, b) => (JSON.stringify(a.metric) < JSON.stringify(b.metric) ? -1 : 1));
+    },
+  };
+}
+
+/** moto server: an AWS endpoint emulator (pip install "moto[server]"). */
+export async function startMoto(): Promise<Service> {
+  const p = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'moto-'));
+  const { proc, log } = startProcess('moto_server', ['-H', '127.0.0.1', '-p', String(p)], dir);
+  const url = `http://127.0.0.1:${p}`;
+  await waitFor(`${url}/moto-api/`, proc, 30_000, log);
+  return { url, port: p, proc, stop: () => stopProcess(proc, dir) };
+}
+
+/** The AWS endpoint to test against: AWS_ENDPOINT_URL (LocalStack) when set, else a fresh moto server. */
+export async function startAwsEndpoint(t: TestContext): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  if (process.env.AWS_ENDPOINT_URL) return { url: process.env.AWS_ENDPOINT_URL, stop: async () => undefined };
+  if (!requireBinary(t, 'moto_server', 'pip install "moto[server]"')) return undefined;
+  return startMoto();
+}
+
+/** Credentials for emulators; they accept any. */
+export function useFakeAwsCredentials(): void {
+  process.env.AWS_ACCESS_KEY_ID ??= 'test';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+  process.env.AWS_REGION ??= 'us-east-1';
+}
