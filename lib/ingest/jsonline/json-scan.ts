@@ -51,6 +51,14 @@ export function toPlainJson(v: JsonValue): unknown {
   return o;
 }
 
+/** JSON text of a parsed value with number tokens as sent (for error excerpts). */
+export function stringifyJsonValue(v: JsonValue): string {
+  if (v instanceof JsonNumber) return v.raw;
+  if (Array.isArray(v)) return '[' + v.map(stringifyJsonValue).join(',') + ']';
+  if (v instanceof Map) return '{' + [...v].map(([k, x]) => JSON.stringify(k) + ':' + stringifyJsonValue(x)).join(',') + '}';
+  return JSON.stringify(v);
+}
+
 function isNumberChar(c: number): boolean {
   // 0-9 . - + e E
   return (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69;
