@@ -9,6 +9,7 @@
  *     marker (VictoriaMetrics stores it and ignores it in queries; Prometheus stores it as a value).
  *   - timestamps: integer milliseconds (no fraction, no exponent, as fastjson Int64()), required;
  *   - `values` and `timestamps` must be non-empty and of equal length;
+ *   - a repeated label name keeps its last value (VictoriaMetrics stores the last one);
  *   - a label value that is not a string is an error (VictoriaMetrics means to refuse it but, through a bug,
  *     silently drops the label, which merges distinct series; we refuse the line instead).
  * Each bad line becomes a LineError; the other lines are kept. Samples of a line are sorted by timestamp.
@@ -242,6 +243,9 @@ function buildSeries(parts: LineParts): TimeSeries | LineFailure {
     if (typeof v !== 'string') {
       return new LineFailure(`cannot unmarshal \`metric\`: value of label ${JSON.stringify(name)} must be a string; got ${jsonTypeName(v)}`);
     }
+    // A repeated label name: the last value wins, which is what VictoriaMetrics ends up storing.
+    const dup = labels.findIndex((l) => l.name === name);
+    if (dup >= 0) labels.splice(dup, 1);
     labels.push({ name, value: v });
   }
   if (labels.length === 0) return new LineFailure('`metric` object has no labels');

@@ -75,6 +75,11 @@ const good: Array<{ name: string; input: string; want: TimeSeries[] }> = [
     want: [{ labels: L({ __name__: 'a' }), samples: [{ value: 1, timestamp: 7 }] }],
   },
   {
+    name: 'repeated label name: the last value wins (what VictoriaMetrics stores)',
+    input: '{"metric":{"__name__":"x","job":"j","__name__":"y"},"values":[1],"timestamps":[7]}',
+    want: [{ labels: L({ __name__: 'y', job: 'j' }), samples: [{ value: 1, timestamp: 7 }] }],
+  },
+  {
     name: 'fastfloat forms: .5, 1., -.5e3',
     input: '{"metric":{"__name__":"a"},"values":[.5, 1., -.5e3],"timestamps":[1,2,3]}',
     want: [{ labels: L({ __name__: 'a' }), samples: [{ value: 0.5, timestamp: 1 }, { value: 1, timestamp: 2 }, { value: -500, timestamp: 3 }] }],
