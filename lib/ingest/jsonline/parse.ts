@@ -167,7 +167,12 @@ function readValues(sc: JsonScanner, parts: LineParts): void {
     const c = sc.peek();
     let v: number | undefined;
     let bad: string | undefined;
-    if (c === 34) {
+    if ((c >= 48 && c <= 57) || c === 45) {
+      // Fast path for the common case: a number token, converted without an intermediate JsonNumber.
+      const raw = sc.readNumberToken();
+      v = parseVmFloat(raw);
+      if (v === undefined) bad = `unsupported value type: number; value=${JSON.stringify(raw)}`;
+    } else if (c === 34) {
       const s = sc.readString();
       v = specialFloatFromString(s);
       if (v === undefined) bad = `unsupported string: ${JSON.stringify(s)}`;
@@ -194,7 +199,8 @@ function readValues(sc: JsonScanner, parts: LineParts): void {
 function readTimestamps(sc: JsonScanner, parts: LineParts): void {
   const out: number[] = [];
   readArrayItems(sc, (i) => {
-    const x = sc.readValue(2);
+    const c = sc.peek();
+    const x = (c >= 48 && c <= 57) || c === 45 ? new JsonNumber(sc.readNumberToken()) : sc.readValue(2);
     let ts: number | undefined;
     let bad: string | undefined;
     if (x instanceof JsonNumber) {

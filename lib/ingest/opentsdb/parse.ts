@@ -12,12 +12,15 @@
  *   - tags: optional object; values must be strings; a tag with an empty name or value is dropped
  *     (OpenTSDB requires at least one tag; VictoriaMetrics does not, nor do we).
  * Bad datapoints become LineErrors with line = item index + 1; the others are kept. Datapoints with the
- * same metric and tags become one TimeSeries, samples in timestamp order.
+ * same metric and tags become one TimeSeries, samples in timestamp order. Duplicate keys: the first wins
+ * (fastjson Get), tags included.
+ * The body is scanned once without building a tree: only each item's offsets are kept, and an item is
+ * parsed again only when a `?details` response asks for it (datapoint()).
  */
 import { BadRequestError, excerpt } from '../../errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
-import { JsonNumber, JsonSyntaxError, jsonTypeName, parseJson, stringifyJsonValue, type JsonValue } from '../jsonline/json-scan.ts';
+import { JsonNumber, JsonScanner, JsonSyntaxError, jsonTypeName, parseJson, toPlainJson, type JsonValue } from '../jsonline/json-scan.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
 import type { LineError, ParseResult } from '../types.ts';
 
@@ -27,8 +30,10 @@ export interface OpenTsdbOptions {
 }
 
 export interface OpenTsdbParseResult extends ParseResult {
-  /** The datapoints as sent, in body order (line N is datapoints[N - 1]); for `?details` responses. */
-  datapoints: readonly JsonValue[];
+  /** How many datapoints the body holds. */
+  total: number;
+  /** Datapoint `line` (item index + 1) as sent, as plain JSON, for `?details` responses; undefined if none. */
+  datapoint(line: number): unknown;
 }
 
 /** OpenTSDB's SECOND_MASK: timestamps with none of these bits set are seconds. */
@@ -36,33 +41,84 @@ const SECONDS_LIMIT = 2 ** 32;
 
 const decoder = new TextDecoder('utf-8');
 
+/** The `tags` field: an object's pairs in order, or any other value (an error). */
+type Tags = { pairs: Array<[string, JsonValue]> } | { other: JsonValue };
+
+interface Ctx {
+  now: number;
+  bySeries: Map<string, TimeSeries>;
+  unsorted: Set<TimeSeries>;
+}
+
 export function parseOpenTsdbPut(body: Uint8Array, opts: OpenTsdbOptions): OpenTsdbParseResult {
-  let root: JsonValue;
+  const text = decoder.decode(body);
+  const ctx: Ctx = { now: opts.now, bySeries: new Map(), unsorted: new Set() };
+  const errors: LineError[] = [];
+  const spans: number[] = [];
+  const sc = new JsonScanner(text);
+  const item = () => {
+    const start = sc.pos;
+    const reason = readDatapoint(sc, ctx);
+    spans.push(start, sc.pos);
+    if (reason !== undefined) {
+      errors.push({ line: spans.length / 2, reason, excerpt: excerpt(text.slice(start, Math.min(sc.pos, start + 400))) });
+    }
+  };
   try {
-    root = parseJson(decoder.decode(body));
+    sc.skipWs();
+    const c = sc.peek();
+    if (c === 123) {
+      item();
+    } else if (c === 91) {
+      sc.pos++;
+      sc.skipWs();
+      if (sc.peek() === 93) sc.pos++;
+      else {
+        for (;;) {
+          sc.skipWs();
+          item();
+          sc.skipWs();
+          const d = sc.peek();
+          if (d === 44) {
+            sc.pos++;
+            continue;
+          }
+          if (d === 93) {
+            sc.pos++;
+            break;
+          }
+          sc.fail(d < 0 ? 'missing ] at the end of array' : 'expected , or ] in array');
+        }
+      }
+    } else {
+      const v = sc.readValue();
+      sc.expectEnd();
+      throw new BadRequestError(`opentsdb: OpenTSDB JSON must be either object or array; got ${jsonTypeName(v)}`);
+    }
+    sc.expectEnd();
   } catch (e) {
     if (e instanceof JsonSyntaxError) throw new BadRequestError(`opentsdb: cannot parse HTTP OpenTSDB json: ${e.message}`);
     throw e;
   }
-  let datapoints: JsonValue[];
-  if (root instanceof Map) datapoints = [root];
-  else if (Array.isArray(root)) datapoints = root;
-  else throw new BadRequestError(`opentsdb: OpenTSDB JSON must be either object or array; got ${jsonTypeName(root)}`);
-
-  const errors: LineError[] = [];
-  const bySeries = new Map<string, TimeSeries>();
-  const unsorted = new Set<TimeSeries>();
-  for (let i = 0; i < datapoints.length; i++) {
-    const dp = datapoints[i]!;
-    const reason = addDatapoint(dp, opts.now, bySeries, unsorted);
-    if (reason !== undefined) errors.push({ line: i + 1, reason, excerpt: excerpt(stringifyJsonValue(dp)) });
-  }
-  for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
-  return { series: [...bySeries.values()], errors, datapoints };
+  for (const ts of ctx.unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
+  return {
+    series: [...ctx.bySeries.values()],
+    errors,
+    total: spans.length / 2,
+    datapoint(line: number): unknown {
+      const i = (line - 1) * 2;
+      if (!Number.isInteger(line) || i < 0 || i >= spans.length) return undefined;
+      return toPlainJson(parseJson(text, spans[i]!, spans[i + 1]!));
+    },
+  };
 }
 
-/** VictoriaMetrics getFloat64: a number token, or a string parsed best-effort (0 only from "0" / "0.0"). */
-function getFloat(v: JsonValue): number | string {
+/** A field value; a number token that converts is kept as its number (no intermediate object). */
+type Field = number | JsonValue;
+
+/** VictoriaMetrics getFloat64: a number token, or a string holding a number. */
+function getFloat(v: Field): number | string {
+  if (typeof v === 'number') return v;
   if (v instanceof JsonNumber) {
     const f = parseVmFloat(v.raw);
     return f === undefined ? `invalid number ${JSON.stringify(v.raw)}` : f;
@@ -75,13 +131,66 @@ function getFloat(v: JsonValue): number | string {
   return `value doesn't contain float64; it contains ${jsonTypeName(v)}`;
 }
 
-function addDatapoint(dp: JsonValue, now: number, bySeries: Map<string, TimeSeries>, unsorted: Set<TimeSeries>): string | undefined {
-  if (!(dp instanceof Map)) return `datapoint must be an object; got ${jsonTypeName(dp)}`;
-  const metric = dp.get('metric');
+/** Reads a scalar field value without building containers for the common cases. */
+function readField(sc: JsonScanner): Field {
+  const c = sc.peek();
+  if ((c >= 48 && c <= 57) || c === 45) {
+    const raw = sc.readNumberToken();
+    return parseVmFloat(raw) ?? new JsonNumber(raw);
+  }
+  if (c === 34) return sc.readString();
+  return sc.readValue(2);
+}
+
+/** Reads one datapoint (cursor on its first character) and adds its sample; returns the reason if it is bad. */
+function readDatapoint(sc: JsonScanner, ctx: Ctx): string | undefined {
+  if (sc.peek() !== 123) return `datapoint must be an object; got ${jsonTypeName(sc.readValue(1))}`;
+  let metric: Field | undefined;
+  let rawTs: Field | undefined;
+  let rawValue: Field | undefined;
+  let tags: Tags | undefined;
+  sc.pos++;
+  sc.skipWs();
+  if (sc.peek() === 125) sc.pos++;
+  else {
+    for (;;) {
+      sc.skipWs();
+      if (sc.peek() !== 34) sc.fail('expected string key in object');
+      const key = sc.readString();
+      sc.skipWs();
+      sc.expectChar(58, ': after object key');
+      sc.skipWs();
+      if (key === 'metric' && metric === undefined) metric = readField(sc);
+      else if (key === 'timestamp' && rawTs === undefined) rawTs = readField(sc);
+      else if (key === 'value' && rawValue === undefined) rawValue = readField(sc);
+      else if (key === 'tags' && tags === undefined) tags = sc.peek() === 123 ? { pairs: sc.readObjectPairs(2) } : { other: sc.readValue(2) };
+      else sc.readValue(2);
+      sc.skipWs();
+      const d = sc.peek();
+      if (d === 44) {
+        sc.pos++;
+        continue;
+      }
+      if (d === 125) {
+        sc.pos++;
+        break;
+      }
+      sc.fail(d < 0 ? 'missing } at the end of object' : 'expected , or } in object');
+    }
+  }
+  return addDatapoint(metric, rawTs, rawValue, tags, ctx);
+}
+
+function addDatapoint(
+  metric: Field | undefined,
+  rawTs: Field | undefined,
+  rawValue: Field | undefined,
+  tags: Tags | undefined,
+  ctx: Ctx,
+): string | undefined {
   if (typeof metric !== 'string' || metric === '') return 'missing `metric`';
 
-  let timestamp = now;
-  const rawTs = dp.get('timestamp');
+  let timestamp = ctx.now;
   if (rawTs !== undefined) {
     const t = getFloat(rawTs);
     if (typeof t === 'string') return `invalid \`timestamp\`: ${t}`;
@@ -92,31 +201,37 @@ function addDatapoint(dp: JsonValue, now: number, bySeries: Map<string, TimeSeri
     if (!Number.isSafeInteger(timestamp)) return `invalid \`timestamp\`: out of range`;
   }
 
-  const rawValue = dp.get('value');
   if (rawValue === undefined) return 'missing `value`';
   const value = getFloat(rawValue);
   if (typeof value === 'string') return `invalid \`value\`: ${value}`;
 
-  const labels: Label[] = [{ name: METRIC_NAME_LABEL, value: metric }];
   let key = metric;
-  const tags = dp.get('tags');
   if (tags !== undefined) {
-    if (!(tags instanceof Map)) return `invalid \`tags\`: must be an object; got ${jsonTypeName(tags)}`;
-    for (const [k, v] of tags) {
+    if ('other' in tags) return `invalid \`tags\`: must be an object; got ${jsonTypeName(tags.other)}`;
+    for (const [k, v] of tags.pairs) {
       if (typeof v !== 'string') return `invalid \`tags\`: tag value must be string; got ${jsonTypeName(v)} for tag ${JSON.stringify(k)}`;
-      if (k === '' || v === '') continue;
-      labels.push({ name: k, value: v });
       key += '\u0000' + k + '\u0001' + v;
     }
   }
 
-  let ts = bySeries.get(key);
+  let ts = ctx.bySeries.get(key);
   if (ts === undefined) {
+    const labels: Label[] = [{ name: METRIC_NAME_LABEL, value: metric }];
+    if (tags !== undefined && 'pairs' in tags) {
+      for (const [k, v] of tags.pairs) {
+        if (k !== '' && typeof v === 'string' && v !== '' && !hasLabel(labels, k)) labels.push({ name: k, value: v });
+      }
+    }
     ts = { labels: normalizeLabels(labels), samples: [] };
-    bySeries.set(key, ts);
+    ctx.bySeries.set(key, ts);
   } else if (ts.samples[ts.samples.length - 1]!.timestamp > timestamp) {
-    unsorted.add(ts);
+    ctx.unsorted.add(ts);
   }
   ts.samples.push({ value, timestamp });
   return undefined;
+}
+
+function hasLabel(labels: readonly Label[], name: string): boolean {
+  for (const l of labels) if (l.name === name) return true;
+  return false;
 }

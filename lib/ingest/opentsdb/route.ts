@@ -10,7 +10,6 @@
  * N counts datapoints in the body minus the failed ones (including those the gateway rejects after parsing).
  */
 import { formatLineError, MAX_LISTED_ERRORS } from '../jsonline/line-report.ts';
-import { toPlainJson } from '../jsonline/json-scan.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 import { parseOpenTsdbPut, type OpenTsdbParseResult } from './parse.ts';
 
@@ -29,14 +28,11 @@ function modeOf(query: URLSearchParams): Mode {
 /** The /api/put response for a request of `total` datapoints of which `errors` failed. */
 export function openTsdbResponse(mode: Mode, parsed: OpenTsdbParseResult, errors: readonly LineError[]): RouteResponse {
   const failed = errors.length;
-  const success = Math.max(0, parsed.datapoints.length - failed);
+  const success = Math.max(0, parsed.total - failed);
   const status = failed > 0 ? 400 : mode === 'plain' ? 204 : 200;
   if (mode === 'summary') return { status, headers: JSON_HEADERS, body: JSON.stringify({ success, failed }) };
   if (mode === 'details') {
-    const errs = errors.map((e) => {
-      const dp = parsed.datapoints[e.line - 1];
-      return { datapoint: dp === undefined ? null : toPlainJson(dp), error: e.reason };
-    });
+    const errs = errors.map((e) => ({ datapoint: parsed.datapoint(e.line) ?? null, error: e.reason }));
     return { status, headers: JSON_HEADERS, body: JSON.stringify({ success, failed, errors: errs }) };
   }
   if (failed === 0) return { status };

@@ -84,7 +84,9 @@ describe('parseOpenTsdbPut: rejected datapoints name the reason', () => {
     const r = parse('[{"metric":"a","value":1},{"metric":"b","value":1e-2,"x":true}]'.replace('1e-2', 'false'));
     assert.deepEqual(r.errors.map((e) => e.line), [2]);
     assert.equal(r.errors[0]!.excerpt, JSON.stringify('{"metric":"b","value":false,"x":true}'));
-    assert.equal(r.datapoints.length, 2);
+    assert.equal(r.total, 2);
+    assert.deepEqual(r.datapoint(2), { metric: 'b', value: false, x: true });
+    assert.equal(r.datapoint(3), undefined);
   });
 });
 
