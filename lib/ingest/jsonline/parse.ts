@@ -12,14 +12,15 @@
  *   - a repeated label name keeps its last value (VictoriaMetrics stores the last one);
  *   - a label value that is not a string is an error (VictoriaMetrics means to refuse it but, through a bug,
  *     silently drops the label, which merges distinct series; we refuse the line instead).
- * Each bad line becomes a LineError; the other lines are kept. Samples of a line are sorted by timestamp.
+ * Each bad line becomes a LineError; the other lines are kept. Lines whose `metric` object is written
+ * identically share one TimeSeries; samples are sorted by timestamp.
  * Never throws.
  */
 import { excerpt } from '../../errors.ts';
 import { normalizeLabels } from '../../model/labels.ts';
 import type { Label, Sample, TimeSeries } from '../../model/types.ts';
 import type { LineError, ParseResult } from '../types.ts';
-import { JsonNumber, JsonScanner, JsonSyntaxError, jsonTypeName, type JsonValue } from './json-scan.ts';
+import { JsonNumber, JsonScanner, JsonSyntaxError, jsonTypeName } from './json-scan.ts';
 import { parseVmFloat, parseVmInt } from './vm-float.ts';
 
 export type JsonLinesOptions = Record<string, never>;
@@ -35,7 +36,8 @@ const decoder = new TextDecoder('utf-8');
 
 export function parseJsonLines(body: Uint8Array, _opts: JsonLinesOptions = {}): ParseResult {
   const text = decoder.decode(body);
-  const series: TimeSeries[] = [];
+  const bySeries = new Map<string, TimeSeries>();
+  const unsorted = new Set<TimeSeries>();
   const errors: LineError[] = [];
   let lineNo = 0;
   let start = 0;
@@ -50,17 +52,29 @@ export function parseJsonLines(body: Uint8Array, _opts: JsonLinesOptions = {}): 
       if (r instanceof LineFailure) {
         errors.push({ line: lineNo, reason: r.reason, excerpt: excerpt(text.slice(start, Math.min(end, start + 400))) });
       } else {
-        series.push(r);
+        const known = bySeries.get(r.key);
+        if (known === undefined) {
+          bySeries.set(r.key, r.series);
+        } else {
+          const last = known.samples[known.samples.length - 1]!.timestamp;
+          if (r.series.samples[0]!.timestamp < last) unsorted.add(known);
+          for (const x of r.series.samples) known.samples.push(x);
+        }
       }
     }
     start = nl + 1;
   }
-  return { series, errors };
+  for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
+  return { series: [...bySeries.values()], errors };
 }
 
 /** Value errors are kept aside until the whole line proved to be valid JSON (VictoriaMetrics parses first). */
 interface LineParts {
-  metric: Array<[string, JsonValue]> | undefined;
+  /** The `metric` labels, or undefined when `metric` is missing or not an object. */
+  metric: Label[] | undefined;
+  /** The `metric` object as written: lines with the same text share one TimeSeries. */
+  metricText: string;
+  labelError: string | undefined;
   metricSeen: boolean;
   values: number[] | undefined;
   valueError: string | undefined;
@@ -68,10 +82,12 @@ interface LineParts {
   timestampError: string | undefined;
 }
 
-function parseLine(text: string, start: number, end: number): TimeSeries | LineFailure {
+function parseLine(text: string, start: number, end: number): { key: string; series: TimeSeries } | LineFailure {
   const sc = new JsonScanner(text, start, end);
   const parts: LineParts = {
     metric: undefined,
+    metricText: '',
+    labelError: undefined,
     metricSeen: false,
     values: undefined,
     valueError: undefined,
@@ -87,7 +103,8 @@ function parseLine(text: string, start: number, end: number): TimeSeries | LineF
     if (e instanceof JsonSyntaxError) return new LineFailure(`cannot parse json line: ${e.message}`);
     throw e;
   }
-  return buildSeries(parts);
+  const series = buildSeries(parts);
+  return series instanceof LineFailure ? series : { key: parts.metricText, series };
 }
 
 function readTopObject(sc: JsonScanner, parts: LineParts): void {
@@ -109,7 +126,11 @@ function readTopObject(sc: JsonScanner, parts: LineParts): void {
     const c = sc.peek();
     if (key === 'metric' && !parts.metricSeen) {
       parts.metricSeen = true;
-      if (c === 123) parts.metric = sc.readObjectPairs();
+      const metricStart = sc.pos;
+      if (c === 123) {
+        readMetric(sc, parts);
+        parts.metricText = sc.s.slice(metricStart, sc.pos);
+      }
       else sc.readValue();
     } else if (key === 'values' && !valuesSeen) {
       valuesSeen = true;
@@ -134,6 +155,49 @@ function readTopObject(sc: JsonScanner, parts: LineParts): void {
     }
     sc.fail(d < 0 ? 'missing } at the end of object' : 'expected , or } in object');
   }
+}
+
+/** Reads the `metric` object into labels; a repeated name keeps its last value (what VictoriaMetrics stores). */
+function readMetric(sc: JsonScanner, parts: LineParts): void {
+  const labels: Label[] = [];
+  sc.pos++; // {
+  sc.skipWs();
+  if (sc.peek() === 125) sc.pos++;
+  else {
+    for (;;) {
+      sc.skipWs();
+      if (sc.peek() !== 34) sc.fail('expected string key in object');
+      const name = sc.readString();
+      sc.skipWs();
+      sc.expectChar(58, ': after object key');
+      sc.skipWs();
+      if (sc.peek() === 34) {
+        const value = sc.readString();
+        for (let i = 0; i < labels.length; i++) {
+          if (labels[i]!.name === name) {
+            labels.splice(i, 1);
+            break;
+          }
+        }
+        labels.push({ name, value });
+      } else {
+        const v = sc.readValue(2);
+        parts.labelError ??= `cannot unmarshal \`metric\`: value of label ${JSON.stringify(name)} must be a string; got ${jsonTypeName(v)}`;
+      }
+      sc.skipWs();
+      const d = sc.peek();
+      if (d === 44) {
+        sc.pos++;
+        continue;
+      }
+      if (d === 125) {
+        sc.pos++;
+        break;
+      }
+      sc.fail(d < 0 ? 'missing } at the end of object' : 'expected , or } in object');
+    }
+  }
+  parts.metric = labels;
 }
 
 /** Reads `[...]` calling onItem for each element with the cursor on it; onItem must consume the element. */
@@ -244,16 +308,8 @@ function specialFloatFromString(s: string): number | undefined {
 
 function buildSeries(parts: LineParts): TimeSeries | LineFailure {
   if (parts.metric === undefined) return new LineFailure('missing `metric` object');
-  const labels: Label[] = [];
-  for (const [name, v] of parts.metric) {
-    if (typeof v !== 'string') {
-      return new LineFailure(`cannot unmarshal \`metric\`: value of label ${JSON.stringify(name)} must be a string; got ${jsonTypeName(v)}`);
-    }
-    // A repeated label name: the last value wins, which is what VictoriaMetrics ends up storing.
-    const dup = labels.findIndex((l) => l.name === name);
-    if (dup >= 0) labels.splice(dup, 1);
-    labels.push({ name, value: v });
-  }
+  if (parts.labelError !== undefined) return new LineFailure(parts.labelError);
+  const labels = parts.metric;
   if (labels.length === 0) return new LineFailure('`metric` object has no labels');
   const values = parts.values;
   if (values === undefined || (values.length === 0 && parts.valueError === undefined)) {

@@ -60,6 +60,14 @@ const good: Array<{ name: string; input: string; want: TimeSeries[] }> = [
     ],
   },
   {
+    name: 'lines with the same metric object share a series, samples merged in timestamp order',
+    input: '{"metric":{"__name__":"a"},"values":[1,2],"timestamps":[10,30]}\n{"metric":{"__name__":"b"},"values":[9],"timestamps":[1]}\n{"metric":{"__name__":"a"},"values":[3],"timestamps":[20]}',
+    want: [
+      { labels: L({ __name__: 'a' }), samples: [{ value: 1, timestamp: 10 }, { value: 3, timestamp: 20 }, { value: 2, timestamp: 30 }] },
+      { labels: L({ __name__: 'b' }), samples: [{ value: 9, timestamp: 1 }] },
+    ],
+  },
+  {
     name: 'CRLF line endings',
     input: '{"metric":{"__name__":"a"},"values":[1],"timestamps":[1]}\r\n',
     want: [{ labels: L({ __name__: 'a' }), samples: [{ value: 1, timestamp: 1 }] }],
