@@ -225,10 +225,13 @@ export class JsonScanner {
     this.fail(`unexpected value; expected ${word}`);
   }
 
-  /** Reads any value; the cursor must be on its first character (whitespace skipped). */
+  /**
+   * Reads any value; the cursor must be on its first character (whitespace skipped). `depth` is the number
+   * of containers around the value; a container nested deeper than MAX_JSON_DEPTH is refused.
+   */
   readValue(depth = 0): JsonValue {
-    if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
     const c = this.peek();
+    if ((c === 123 || c === 91) && depth + 1 > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
     switch (c) {
       case -1:
         return this.fail('missing value');

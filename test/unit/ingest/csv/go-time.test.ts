@@ -45,6 +45,10 @@ const bad: Array<{ layout: string; input: string; want: string }> = [
   { layout: '3PM', input: '3XM', want: 'cannot parse "XM" as "PM"' },
   { layout: '2006-002', input: '2021-366', want: 'day-of-year out of range' },
   { layout: '2006 MST', input: '2006 cet', want: 'cannot parse "cet" as "MST"' },
+  { layout: '2006-002 01', input: '2020-060 03', want: 'day-of-year does not match month' },
+  { layout: '2006-002 02', input: '2020-060 28', want: 'day-of-year does not match day' },
+  { layout: '2006 Z07:00', input: '2020 +25:00', want: 'cannot parse "+25:00" as "Z07:00"' },
+  { layout: '2006-01-02 15:04:05.999', input: '2020-01-02 03:04:05.', want: 'extra text: "."' },
 ];
 
 describe('parseGoTime: errors in Go words', () => {

@@ -40,6 +40,11 @@ describe('json-scan: fastjson leniencies', () => {
       assert.throws(() => parseJson(c.input), (e: unknown) => e instanceof JsonSyntaxError && e.message === c.want);
     });
   }
+  it('nesting: 300 containers deep is accepted, 301 is refused', () => {
+    assert.doesNotThrow(() => parseJson('['.repeat(300) + ']'.repeat(300)));
+    assert.doesNotThrow(() => parseJson('{"a":'.repeat(299) + '[1]' + '}'.repeat(299)));
+    assert.throws(() => parseJson('['.repeat(301) + ']'.repeat(301)), (e: unknown) => e instanceof JsonSyntaxError && e.message === 'nesting deeper than 300 at offset 300');
+  });
   it('toPlainJson and stringifyJsonValue keep what was sent', () => {
     const v = parseJson('{"a":[1.50,NaN,"x",null,true],"__proto__":{"b":1}}');
     assert.equal(stringifyJsonValue(v), '{"a":[1.50,NaN,"x",null,true],"__proto__":{"b":1}}');

@@ -28,6 +28,13 @@ describe('jsonline route', () => {
     assert.equal(res.status, 400);
     assert.match(res.body!, /^jsonline: 1 bad line skipped; the other lines were accepted\njsonline: line 2: cannot parse json line: .*"bad"\n$/);
   });
+  it('lists exactly 10 errors without a "more" line', () => {
+    const out = route.handle(req('x\n'.repeat(10)));
+    if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
+    const body = out.partial(out.errors).body!;
+    assert.equal(body.split('\n').filter((l) => l.startsWith('jsonline: line')).length, 10);
+    assert.doesNotMatch(body, /more/);
+  });
   it('lists at most 10 errors', () => {
     const out = route.handle(req('x\n'.repeat(25)));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
