@@ -9,7 +9,8 @@
  * naming the entry, in VictoriaMetrics' words. Columns not described are ignored.
  */
 import { BadRequestError } from '../../errors.ts';
-import { compileGoLayout, parseGoTime } from './go-time.ts';
+import { compileGoLayout } from './go-layout.ts';
+import { parseGoTime } from './go-time.ts';
 
 export const MAX_CSV_COLUMNS = 64 * 1024;
 

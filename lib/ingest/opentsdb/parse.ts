@@ -20,7 +20,8 @@
 import { BadRequestError, excerpt } from '../../errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
-import { JsonNumber, JsonScanner, JsonSyntaxError, jsonTypeName, parseJson, toPlainJson, type JsonValue } from '../jsonline/json-scan.ts';
+import { JsonScanner, JsonSyntaxError, parseJson } from '../jsonline/json-scan.ts';
+import { JsonNumber, jsonTypeName, toPlainJson, type JsonValue } from '../jsonline/json-value.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
 import type { LineError, ParseResult } from '../types.ts';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileGoLayout, parseGoTime } from '../../../../lib/ingest/csv/go-time.ts';
+import { compileGoLayout } from '../../../../lib/ingest/csv/go-layout.ts';
+import { parseGoTime } from '../../../../lib/ingest/csv/go-time.ts';
 
 // Expected values: the instant Go's time.Parse(layout, value) yields, as Unix milliseconds (cross-checked with Date.UTC).
 const good: Array<{ layout: string; input: string; want: number }> = [

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JsonNumber, JsonSyntaxError, parseJson, stringifyJsonValue, toPlainJson } from '../../../../lib/ingest/jsonline/json-scan.ts';
+import { JsonSyntaxError, parseJson } from '../../../../lib/ingest/jsonline/json-scan.ts';
+import { JsonNumber, stringifyJsonValue, toPlainJson } from '../../../../lib/ingest/jsonline/json-value.ts';
 
 describe('json-scan: fastjson leniencies', () => {
   const cases: Array<{ name: string; input: string; want: unknown }> = [
