@@ -1,7 +1,7 @@
 /** CSV parser throughput: `node bench/csv-parse.ts`. */
 import { parseCsvFormat } from '../lib/ingest/csv/format.ts';
 import { parseCsv } from '../lib/ingest/csv/parse.ts';
-import { measure } from './measure.ts';
+import { measure } from './parse-throughput.ts';
 
 function body(rows: number): Uint8Array {
   const out: string[] = [];

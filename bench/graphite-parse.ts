@@ -1,6 +1,6 @@
 /** Graphite plaintext parser throughput: `node bench/graphite-parse.ts`. */
 import { parseGraphite } from '../lib/ingest/graphite/parse.ts';
-import { measure } from './measure.ts';
+import { measure } from './parse-throughput.ts';
 
 const lines: string[] = [];
 for (let i = 0; i < 1_000_000; i++) {

@@ -1,6 +1,6 @@
 /** JSON lines parser throughput: `node bench/jsonline-parse.ts`. */
 import { parseJsonLines } from '../lib/ingest/jsonline/parse.ts';
-import { measure } from './measure.ts';
+import { measure } from './parse-throughput.ts';
 
 function body(lines: number, perLine: number): Uint8Array {
   const out: string[] = [];

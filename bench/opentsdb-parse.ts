@@ -1,6 +1,6 @@
 /** OpenTSDB /api/put parser throughput: `node bench/opentsdb-parse.ts`. */
 import { parseOpenTsdbPut } from '../lib/ingest/opentsdb/parse.ts';
-import { measure } from './measure.ts';
+import { measure } from './parse-throughput.ts';
 
 function makeBody(n: number): Uint8Array {
   const items: string[] = [];
