@@ -1,0 +1,14 @@
+/** OpenTSDB /api/put parser throughput: `node bench/opentsdb-parse.ts`. */
+import { parseOpenTsdbPut } from '../lib/ingest/opentsdb/parse.ts';
+import { measure } from './parse-throughput.ts';
+
+function makeBody(n: number): Uint8Array {
+  const items: string[] = [];
+  for (let i = 0; i < n; i++) {
+    items.push(`{"metric":"sys.cpu.user","timestamp":${1_700_000_000 + (i >> 10)},"value":${(Math.random() * 100).toFixed(3)},"tags":{"host":"web${i % 1024}","dc":"lga"}}`);
+  }
+  return new TextEncoder().encode('[' + items.join(',') + ']');
+}
+
+const body = makeBody(1_000_000);
+measure('opentsdb array of datapoints', body.length, () => parseOpenTsdbPut(body, { now: 0 }));

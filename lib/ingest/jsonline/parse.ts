@@ -1,0 +1,125 @@
+/**
+ * VictoriaMetrics JSON lines (`/api/v1/import`, the `/api/v1/export` format), one object per line:
+ *   {"metric":{"__name__":"x","job":"y"},"values":[1,2.5,null,"NaN","Inf"],"timestamps":[1700000000000,...]}
+ * Behaviour follows VictoriaMetrics lib/protoparser/vmimport:
+ *   - lines split on \n, a trailing \r dropped, empty lines skipped;
+ *   - values: JSON numbers, bare NaN/Inf/-Inf/+Inf (fastjson leniency), null -> NaN, and the strings
+ *     "NaN" "nan" "null" "Null" (NaN), "Inf" "inf" "Infinity" "infinity" with an optional leading `-` (±Inf);
+ *     any other string, booleans, arrays and objects are errors. NaN is a plain NaN sample, not a staleness
+ *     marker (VictoriaMetrics stores it and ignores it in queries; Prometheus stores it as a value).
+ *   - timestamps: integer milliseconds (no fraction, no exponent, as fastjson Int64()), required;
+ *   - `values` and `timestamps` must be non-empty and of equal length;
+ *   - a repeated label name keeps its last value (VictoriaMetrics stores the last one);
+ *   - a label value that is not a string is an error (VictoriaMetrics means to refuse it but, through a bug,
+ *     silently drops the label, which merges distinct series; we refuse the line instead).
+ * Each bad line becomes a LineError; the other lines are kept. Lines whose `metric` object is written
+ * identically share one TimeSeries; samples are sorted by timestamp.
+ * Never throws.
+ */
+import { excerpt } from '../../errors.ts';
+import { normalizeLabels } from '../../model/labels.ts';
+import type { Label, Sample, TimeSeries } from '../../model/types.ts';
+import type { LineError, ParseResult } from '../types.ts';
+import { JsonScanner, JsonSyntaxError } from './json-scan.ts';
+import { readTopObject, type LineParts } from './read-line.ts';
+
+export type JsonLinesOptions = Record<string, never>;
+
+class LineFailure {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
+const decoder = new TextDecoder('utf-8');
+
+export function parseJsonLines(body: Uint8Array, _opts: JsonLinesOptions = {}): ParseResult {
+  const text = decoder.decode(body);
+  const bySeries = new Map<string, TimeSeries>();
+  const unsorted = new Set<TimeSeries>();
+  const errors: LineError[] = [];
+  let lineNo = 0;
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    lineNo++;
+    let end = nl;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end > start) {
+      const r = parseLine(text, start, end);
+      if (r instanceof LineFailure) {
+        errors.push({ line: lineNo, reason: r.reason, excerpt: excerpt(text.slice(start, Math.min(end, start + 400))) });
+      } else {
+        const known = bySeries.get(r.key);
+        if (known === undefined) {
+          bySeries.set(r.key, r.series);
+        } else {
+          const last = known.samples[known.samples.length - 1]!.timestamp;
+          if (r.series.samples[0]!.timestamp < last) unsorted.add(known);
+          for (const x of r.series.samples) known.samples.push(x);
+        }
+      }
+    }
+    start = nl + 1;
+  }
+  for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
+  return { series: [...bySeries.values()], errors };
+}
+
+function parseLine(text: string, start: number, end: number): { key: string; series: TimeSeries } | LineFailure {
+  const sc = new JsonScanner(text, start, end);
+  const parts: LineParts = {
+    metric: undefined,
+    metricText: '',
+    labelError: undefined,
+    metricSeen: false,
+    values: undefined,
+    valueError: undefined,
+    timestamps: undefined,
+    timestampError: undefined,
+  };
+  try {
+    sc.skipWs();
+    if (sc.peek() === 123) readTopObject(sc, parts);
+    else sc.readValue();
+    sc.expectEnd();
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) return new LineFailure(`cannot parse json line: ${e.message}`);
+    throw e;
+  }
+  const series = buildSeries(parts);
+  return series instanceof LineFailure ? series : { key: parts.metricText, series };
+}
+
+function buildSeries(parts: LineParts): TimeSeries | LineFailure {
+  if (parts.metric === undefined) return new LineFailure('missing `metric` object');
+  if (parts.labelError !== undefined) return new LineFailure(parts.labelError);
+  const labels = parts.metric;
+  if (labels.length === 0) return new LineFailure('`metric` object has no labels');
+  const values = parts.values;
+  if (values === undefined || (values.length === 0 && parts.valueError === undefined)) {
+    return new LineFailure('missing `values` array');
+  }
+  if (parts.valueError !== undefined) return new LineFailure(parts.valueError);
+  const timestamps = parts.timestamps;
+  if (timestamps === undefined || (timestamps.length === 0 && parts.timestampError === undefined)) {
+    return new LineFailure('missing `timestamps` array');
+  }
+  if (parts.timestampError !== undefined) return new LineFailure(parts.timestampError);
+  if (timestamps.length !== values.length) {
+    return new LineFailure(
+      `\`timestamps\` array size must match \`values\` array size; got ${timestamps.length}; want ${values.length}`,
+    );
+  }
+  const samples: Sample[] = new Array(values.length);
+  let sorted = true;
+  for (let i = 0; i < values.length; i++) {
+    const timestamp = timestamps[i]!;
+    samples[i] = { value: values[i]!, timestamp };
+    if (i > 0 && timestamp < timestamps[i - 1]!) sorted = false;
+  }
+  if (!sorted) samples.sort((a, b) => a.timestamp - b.timestamp);
+  return { labels: normalizeLabels(labels), samples };
+}
