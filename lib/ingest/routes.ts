@@ -1,5 +1,9 @@
 import type { IngestLimits } from '../config/schema.ts';
+import { routes as csvRoutes } from './csv/route.ts';
 import { routes as datadogRoutes } from './datadog/route.ts';
+import { routes as graphiteRoutes } from './graphite/route.ts';
+import { routes as jsonlineRoutes } from './jsonline/route.ts';
+import { routes as opentsdbRoutes } from './opentsdb/route.ts';
 import { influxRoutes } from './influx/route.ts';
 import { routes as otlpRoutes } from './otlp/route.ts';
 import { remoteWriteRoutes } from './remote-write/route.ts';
@@ -8,7 +12,7 @@ import type { ProtocolRoute } from './types.ts';
 
 /** Every push route. A new protocol adds its folder's routes here. */
 export function allRoutes(limits: IngestLimits): ProtocolRoute[] {
-  return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength), ...otlpRoutes, ...datadogRoutes];
+  return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength), ...otlpRoutes, ...datadogRoutes, ...jsonlineRoutes, ...csvRoutes, ...opentsdbRoutes, ...graphiteRoutes];
 }
 
 export function createRouter(limits: IngestLimits): Router {
