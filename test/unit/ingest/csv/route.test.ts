@@ -30,6 +30,6 @@ describe('csv route', () => {
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
     const res = out.partial(out.errors);
     assert.equal(res.status, 400);
-    assert.match(res.body!, /csv: line 2: cannot parse metric value for "foo" from "x": "x"/);
+    assert.match(res.body as string, /csv: line 2: cannot parse metric value for "foo" from "x": "x"/);
   });
 });

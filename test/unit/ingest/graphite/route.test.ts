@@ -23,6 +23,6 @@ describe('graphite route', () => {
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
     const res = out.partial(out.errors);
     assert.equal(res.status, 400);
-    assert.match(res.body!, /graphite: line 2: cannot unmarshal value from "x": "b x"/);
+    assert.match(res.body as string, /graphite: line 2: cannot unmarshal value from "x": "b x"/);
   });
 });

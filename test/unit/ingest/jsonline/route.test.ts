@@ -26,19 +26,19 @@ describe('jsonline route', () => {
     assert.equal(out.errors.length, 1);
     const res = out.partial(out.errors);
     assert.equal(res.status, 400);
-    assert.match(res.body!, /^jsonline: 1 bad line skipped; the other lines were accepted\njsonline: line 2: cannot parse json line: .*"bad"\n$/);
+    assert.match(res.body as string, /^jsonline: 1 bad line skipped; the other lines were accepted\njsonline: line 2: cannot parse json line: .*"bad"\n$/);
   });
   it('lists exactly 10 errors without a "more" line', () => {
     const out = route.handle(req('x\n'.repeat(10)));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    const body = out.partial(out.errors).body!;
+    const body = out.partial(out.errors).body as string;
     assert.equal(body.split('\n').filter((l) => l.startsWith('jsonline: line')).length, 10);
     assert.doesNotMatch(body, /more/);
   });
   it('lists at most 10 errors', () => {
     const out = route.handle(req('x\n'.repeat(25)));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    const body = out.partial(out.errors).body!;
+    const body = out.partial(out.errors).body as string;
     assert.equal(body.split('\n').filter((l) => l.startsWith('jsonline: line')).length, 10);
     assert.match(body, /\.\.\. and 15 more/);
   });

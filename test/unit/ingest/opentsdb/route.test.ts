@@ -29,19 +29,19 @@ describe('opentsdb route: OpenTSDB /api/put responses', () => {
   it('all stored with ?summary: 200 {"success":N,"failed":0}', () => {
     const out = handle('summary', GOOD);
     assert.equal(out.success.status, 200);
-    assert.deepEqual(JSON.parse(out.success.body!), { success: 2, failed: 0 });
+    assert.deepEqual(JSON.parse(out.success.body as string), { success: 2, failed: 0 });
   });
   it('all stored with ?details: 200 with an empty errors list', () => {
     const out = handle('details', GOOD);
     assert.equal(out.success.status, 200);
-    assert.deepEqual(JSON.parse(out.success.body!), { success: 2, failed: 0, errors: [] });
+    assert.deepEqual(JSON.parse(out.success.body as string), { success: 2, failed: 0, errors: [] });
   });
   it('some failed with ?details: 400 with the datapoint as sent and the reason', () => {
     const out = handle('details', MIXED);
     const res = out.partial!(out.errors);
     assert.equal(res.status, 400);
     assert.equal(res.headers!['content-type'], 'application/json; charset=UTF-8');
-    assert.deepEqual(JSON.parse(res.body!), {
+    assert.deepEqual(JSON.parse(res.body as string), {
       success: 1,
       failed: 1,
       errors: [{ datapoint: { metric: 'sys.cpu.idle', timestamp: 1356998400, value: 'x', tags: { host: 'web01' } }, error: 'invalid `value`: invalid float64 value: "x"' }],
@@ -49,19 +49,19 @@ describe('opentsdb route: OpenTSDB /api/put responses', () => {
   });
   it('details wins over summary', () => {
     const out = handle('summary&details', MIXED);
-    assert.ok('errors' in JSON.parse(out.partial!(out.errors).body!));
+    assert.ok('errors' in JSON.parse(out.partial!(out.errors).body as string));
   });
   it('some failed with ?summary: 400 with counts', () => {
     const out = handle('summary', MIXED);
     const res = out.partial!(out.errors);
     assert.equal(res.status, 400);
-    assert.deepEqual(JSON.parse(res.body!), { success: 1, failed: 1 });
+    assert.deepEqual(JSON.parse(res.body as string), { success: 1, failed: 1 });
   });
   it('some failed without flags: 400 with OpenTSDB error shape naming the item', () => {
     const out = handle('', MIXED);
     const res = out.partial!(out.errors);
     assert.equal(res.status, 400);
-    const body = JSON.parse(res.body!);
+    const body = JSON.parse(res.body as string);
     assert.equal(body.error.code, 400);
     assert.equal(body.error.message, 'One or more data points had errors');
     assert.match(body.error.details, /^opentsdb: item 2: invalid `value`: invalid float64 value: "x"/);
@@ -69,6 +69,6 @@ describe('opentsdb route: OpenTSDB /api/put responses', () => {
   it('failures added after parsing (label validation) count against success', () => {
     const out = handle('summary', GOOD);
     const res = out.partial!([{ line: 1, reason: 'bad label', excerpt: '"x"' }]);
-    assert.deepEqual(JSON.parse(res.body!), { success: 1, failed: 1 });
+    assert.deepEqual(JSON.parse(res.body as string), { success: 1, failed: 1 });
   });
 });
