@@ -1,0 +1,22 @@
+import { DEFAULT_LIMITS, type IngestLimits } from '../../lib/config/schema.ts';
+import { createIngest, type HttpLikeRequest } from '../../lib/ingest/pipeline.ts';
+import { createRouter } from '../../lib/ingest/routes.ts';
+import { CounterRegistry } from '../../lib/adapters/system.ts';
+import { FakeClock, MemoryBlobStore, MemoryLogger, MemoryQueue } from './fakes.ts';
+
+/** The ingest core wired to in-memory fakes. */
+export function ingestHarness(limits: Partial<IngestLimits> = {}, maxMessageBytes?: number) {
+  const l = { ...DEFAULT_LIMITS, ...limits };
+  const queue = new MemoryQueue(maxMessageBytes);
+  const blobs = new MemoryBlobStore();
+  const metrics = new CounterRegistry();
+  const logger = new MemoryLogger();
+  const clock = new FakeClock();
+  const ingest = createIngest({ router: createRouter(l), limits: l, queue, blobs, clock, logger, metrics });
+  const call = (method: string, pathAndQuery: string, body: string | Uint8Array = '', headers: Record<string, string> = {}) => {
+    const u = new URL(pathAndQuery, 'http://x');
+    const req: HttpLikeRequest = { method, path: u.pathname, query: u.searchParams, headers, body: typeof body === 'string' ? Buffer.from(body) : body };
+    return ingest(req);
+  };
+  return { queue, blobs, metrics, logger, clock, call };
+}
