@@ -23,6 +23,15 @@ export class SqsMessageQueue implements MessageQueue, QueueConsumer {
   private readonly queueUrl: string;
   private readonly fifo: boolean;
 
+  /** The queue's URL, for building a second adapter on the same queue. */
+  get url(): string {
+    return this.queueUrl;
+  }
+
+  get sqsClient(): SQSClient {
+    return this.client;
+  }
+
   constructor(client: SQSClient, queueUrl: string, maxMessageBytes: number) {
     this.client = client;
     this.queueUrl = queueUrl;
@@ -45,6 +54,7 @@ export class SqsMessageQueue implements MessageQueue, QueueConsumer {
     };
     for (const m of messages) {
       const size = messageSize(m);
+      if (size > this.maxMessageBytes) throw new Error(`message of ${size} bytes exceeds the queue's ${this.maxMessageBytes}`);
       if (batch.length === MAX_BATCH_ENTRIES || bytes + size > SQS_BATCH_BYTES) await flush();
       const attrs: Record<string, MessageAttributeValue> = {};
       for (const [k, v] of Object.entries(m.attributes)) attrs[k] = { DataType: 'String', StringValue: v };

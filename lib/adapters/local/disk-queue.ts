@@ -45,10 +45,12 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     return q;
   }
 
-  /** Messages waiting (visible or not), for tests and status. */
+  /** Messages not yet acknowledged: waiting (visible or not), being received, or held by a consumer. */
   get depth(): number {
-    return this.ready.length;
+    return this.ready.length + this.held;
   }
+
+  private held = 0;
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     for (const m of messages) {
@@ -75,6 +77,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
       }
       if (picked.length) {
         this.ready = rest;
+        this.held += picked.length;
         const out: ReceivedMessage[] = [];
         for (const e of picked) {
           const msg = await this.take(e.name);
@@ -101,6 +104,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     const stored = JSON.parse(await fs.readFile(from, 'utf8')) as StoredMessage;
     stored.receiveCount++;
     if (stored.receiveCount > this.maxReceiveCount) {
+      this.held--;
       await fs.rename(from, path.join(this.dir, 'dead', name));
       this.logger?.error('message moved to the local dead-letter queue after too many receives', { name, receives: stored.receiveCount - 1 });
       return undefined;
@@ -111,13 +115,17 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 
   async ack(messages: readonly ReceivedMessage[]): Promise<void> {
-    for (const m of messages) await fs.rm(path.join(this.dir, 'inflight', m.receiptHandle), { force: true });
+    for (const m of messages) {
+      await fs.rm(path.join(this.dir, 'inflight', m.receiptHandle), { force: true });
+      this.held--;
+    }
   }
 
   async release(messages: readonly ReceivedMessage[], delayMs: number): Promise<void> {
     const visibleAt = Date.now() + delayMs;
     for (const m of messages) {
       await fs.rename(path.join(this.dir, 'inflight', m.receiptHandle), path.join(this.dir, 'ready', m.receiptHandle));
+      this.held--;
       this.ready.push({ name: m.receiptHandle, visibleAt });
     }
     this.ready.sort((a, b) => (a.name < b.name ? -1 : 1));

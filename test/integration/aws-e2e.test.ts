@@ -1,0 +1,50 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { openBackends } from '../../lib/local/backends.ts';
+import { startLocalRunner, type LocalRunner } from '../../lib/local/runner.ts';
+import { parseGatewayConfig } from '../../lib/config/schema.ts';
+import { haveBinary, startMoto, startVictoriaMetrics, useFakeAwsCredentials, type Service, type VictoriaMetrics } from '../helpers/services.ts';
+import { MemoryLogger } from '../helpers/fakes.ts';
+
+/** `AWS_ENDPOINT_URL=... npm start`: the same runner on SQS and S3 (moto, or LocalStack when AWS_ENDPOINT_URL is set). */
+const external = process.env.AWS_ENDPOINT_URL;
+const available = haveBinary('victoria-metrics') && (Boolean(external) || haveBinary('moto_server'));
+if (!available && process.env.CI === 'true') throw new Error('victoria-metrics and moto_server are required under CI=true');
+
+describe('local runner in AWS mode (SQS + S3) end to end', { skip: !available && 'victoria-metrics or moto_server not installed' }, () => {
+  let moto: Service | undefined;
+  let vm: VictoriaMetrics;
+  let runner: LocalRunner;
+
+  before(async () => {
+    useFakeAwsCredentials();
+    if (!external) moto = await startMoto();
+    vm = await startVictoriaMetrics();
+    const id = randomBytes(4).toString('hex');
+    const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }] });
+    const logger = new MemoryLogger();
+    const backends = await openBackends({ kind: 'aws', endpoint: external ?? moto!.url, queueName: `gw-e2e-${id}`, bucket: `gw-e2e-${id}`, maxMessageBytes: 256 * 1024 });
+    runner = await startLocalRunner({ config, backends, logger, host: '127.0.0.1', port: 0 });
+  });
+
+  after(async () => {
+    await runner?.close();
+    await vm?.stop();
+    await moto?.stop();
+  });
+
+  it('Influx push goes through SQS to VictoriaMetrics with every sample', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `aws_mode,host=h${i % 3} v=${i} ${1_700_000_000_000 + i * 1000}000000`);
+    const res = await fetch(`${runner.url}/write`, { method: 'POST', body: lines.join('\n') });
+    assert.equal(res.status, 204, await res.text());
+    let total = 0;
+    for (let i = 0; i < 100 && total < 300; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      total = (await vm.exportSeries('{__name__="aws_mode_v"}')).reduce((n, s) => n + s.values.length, 0);
+    }
+    assert.equal(total, 300);
+    const got = await vm.exportSeries('{__name__="aws_mode_v",host="h1"}');
+    assert.deepEqual(got[0]!.values, Array.from({ length: 100 }, (_, k) => 3 * k + 1));
+  });
+});
