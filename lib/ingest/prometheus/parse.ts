@@ -1,9 +1,3 @@
-import { excerpt } from '../../errors.ts';
-import { METRIC_NAME_LABEL, normalizeLabels, sortLabels } from '../../model/labels.ts';
-import type { Label, MetricMetadata, MetricType, TimeSeries } from '../../model/types.ts';
-import type { LineError, ParseResult } from '../types.ts';
-import { parseGoFloat } from './go-float.ts';
-
 /**
  * Parser for the Prometheus text exposition format 0.0.4 and OpenMetrics 1.0 text, shared by the import route,
  * the Pushgateway routes and scraping. A hand-written scanner over one string: no regex and no split per line.
@@ -26,6 +20,30 @@ import { parseGoFloat } from './go-float.ts';
  * `dropCreatedSeries` drops `<family>_created` samples of OpenMetrics counter, summary and histogram families.
  * Invalid UTF-8 in a byte body is decoded to U+FFFD rather than rejected.
  */
+import { excerpt } from '../../errors.ts';
+import { METRIC_NAME_LABEL, normalizeLabels, sortLabels } from '../../model/labels.ts';
+import type { Label, MetricMetadata, TimeSeries } from '../../model/types.ts';
+import type { LineError, ParseResult } from '../types.ts';
+import { parseGoFloat } from './go-float.ts';
+import {
+  CLASS,
+  isBlank,
+  keywordAt,
+  KEYWORDS,
+  KW_EOF,
+  KW_HELP,
+  KW_NONE,
+  KW_TYPE,
+  LABEL_CHAR,
+  LABEL_START,
+  METRIC_CHAR,
+  METRIC_START,
+  metricTypeAt,
+  parseMillisTimestamp,
+  parseSecondsTimestamp,
+  unescapeHelp,
+} from './lexical.ts';
+
 export interface ExpositionOptions {
   /** Milliseconds since the epoch for samples written without a timestamp. */
   defaultTimestamp: number;
@@ -49,65 +67,10 @@ export interface ExpositionResult extends ParseResult {
   explicitTimestamps: number;
 }
 
-const METRIC_START = 1;
-const METRIC_CHAR = 2;
-const LABEL_START = 4;
-const LABEL_CHAR = 8;
-const CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-  const digit = c >= 48 && c <= 57;
-  if (letter || c === 58) CLASS[c]! |= METRIC_START | METRIC_CHAR;
-  if (digit) CLASS[c]! |= METRIC_CHAR | LABEL_CHAR;
-  if (letter) CLASS[c]! |= LABEL_START | LABEL_CHAR;
-}
-
-/** TYPE words of text 0.0.4 and OpenMetrics 1.0 (`untyped` and `unknown` are the same thing). */
-const TYPE_WORDS: ReadonlyArray<readonly [string, MetricType]> = [
-  ['counter', 'COUNTER'],
-  ['gauge', 'GAUGE'],
-  ['histogram', 'HISTOGRAM'],
-  ['summary', 'SUMMARY'],
-  ['untyped', 'UNKNOWN'],
-  ['unknown', 'UNKNOWN'],
-  ['gaugehistogram', 'GAUGEHISTOGRAM'],
-  ['info', 'INFO'],
-  ['stateset', 'STATESET'],
-];
-
-/** The metric type spelled exactly by s[start, end), or undefined. */
-function metricTypeAt(s: string, start: number, end: number): MetricType | undefined {
-  for (const [word, type] of TYPE_WORDS) {
-    if (word.length === end - start && s.startsWith(word, start)) return type;
-  }
-  return undefined;
-}
-
-const KW_NONE = 0;
-const KW_HELP = 1;
-const KW_TYPE = 2;
-const KW_UNIT = 3;
-const KW_EOF = 4;
-const KEYWORDS = ['', 'HELP', 'TYPE', 'UNIT', 'EOF'] as const;
-
-/** Which comment keyword starts at p (followed by a blank or the line end). */
-function keywordAt(s: string, p: number, end: number): number {
-  for (let kw = KW_HELP; kw <= KW_EOF; kw++) {
-    const word = KEYWORDS[kw]!;
-    const after = p + word.length;
-    if (after <= end && (after === end || isBlank(s.charCodeAt(after))) && s.startsWith(word, p)) return kw;
-  }
-  return KW_NONE;
-}
-
 const utf8 = new TextDecoder('utf-8');
 
 /** Longest excerpt of a token quoted inside a reason. */
 const TOKEN_EXCERPT_BYTES = 64;
-
-function isBlank(c: number): boolean {
-  return c === 32 || c === 9;
-}
 
 class ExpositionScanner {
   readonly s: string;
@@ -315,8 +278,10 @@ class ExpositionScanner {
     if (kw === KW_TYPE) {
       const type = metricTypeAt(s, p, end);
       if (type === undefined) return `invalid metric type ${excerpt(s.slice(p, end), TOKEN_EXCERPT_BYTES)}`;
-      const ct = type === 'COUNTER' || type === 'SUMMARY' || type === 'HISTOGRAM';
-      this.createdName = ct ? s.slice(nameStart, nameEnd) + '_created' : '';
+      if (this.dropCreated) {
+        const ct = type === 'COUNTER' || type === 'SUMMARY' || type === 'HISTOGRAM';
+        this.createdName = ct ? s.slice(nameStart, nameEnd) + '_created' : '';
+      }
       if (this.collectMetadata) this.familyAt(nameStart, nameEnd).type = type;
     } else if (kw === KW_HELP) {
       const text = s.slice(p, end);
@@ -350,47 +315,6 @@ class ExpositionScanner {
     while (q < end && !isBlank(this.s.charCodeAt(q))) q++;
     return excerpt(this.s.slice(p, Math.min(q, p + TOKEN_EXCERPT_BYTES + 1)), TOKEN_EXCERPT_BYTES);
   }
-}
-
-/** Text 0.0.4: a signed integer of milliseconds (Go's strconv.ParseInt), within the safe integer range. */
-function parseMillisTimestamp(s: string, start: number, end: number): number | undefined {
-  let p = start;
-  const c = s.charCodeAt(p);
-  const neg = c === 45;
-  if (c === 43 || c === 45) p++;
-  if (p === end) return undefined;
-  let v = 0;
-  for (; p < end; p++) {
-    const d = s.charCodeAt(p) - 48;
-    if (d < 0 || d > 9) return undefined;
-    v = v * 10 + d;
-  }
-  if (!Number.isSafeInteger(v)) return undefined;
-  return neg ? -v : v;
-}
-
-/** OpenMetrics: seconds as a float, finite; truncated to milliseconds as Prometheus does. */
-function parseSecondsTimestamp(s: string, start: number, end: number): number | undefined {
-  const v = parseGoFloat(s, start, end);
-  if (v === undefined || !Number.isFinite(v)) return undefined;
-  const ms = Math.trunc(v * 1000);
-  return Number.isSafeInteger(ms) ? ms + 0 : undefined;
-}
-
-/** HELP escapes: `\\` and `\n` in text 0.0.4; OpenMetrics adds `\"`. Other pairs are kept as written. */
-function unescapeHelp(text: string, om: boolean): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    const e = text[i + 1];
-    if (c === '\\' && (e === '\\' || e === 'n' || (om && e === '"'))) {
-      out += e === 'n' ? '\n' : e;
-      i++;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 /** Sorts the labels in place; why the set is invalid (a repeated name) or undefined. */
