@@ -7,6 +7,11 @@
  *   the whole result stays alive, far beyond any real request.
  * Each for the push path (comments ignored, as parsePrometheusText does) and the scrape path (HELP/TYPE
  * metadata collected). Run: ./node_modules/.bin/node bench/prometheus-parse.ts [path-to.prom]
+ *
+ * Recorded 2026-11-21 on the 2-vCPU build machine, Node 22.23 (best of 3, runs vary by about 20%):
+ *   push path:   57 KB bodies 3.3M, 4 MB bodies 1.0-1.4M, one 114 MB body 0.45-0.55M samples per CPU-second
+ *   scrape path: 57 KB bodies 1.4-1.6M, 4 MB bodies 0.7M, one 114 MB body 0.65M samples per CPU-second
+ * Large bodies are bound by garbage collection of the result (about 350 bytes of objects per sample).
  */
 import { readFileSync } from 'node:fs';
 import { parseExposition } from '../lib/ingest/prometheus/parse.ts';

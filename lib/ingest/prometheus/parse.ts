@@ -317,8 +317,11 @@ class ExpositionScanner {
   }
 }
 
-/** Sorts the labels in place; why the set is invalid (a repeated name) or undefined. */
-function checkLabelNames(labels: Label[]): string | undefined {
+/**
+ * Sorts the labels in place and says why the set is invalid (a repeated name), or undefined. Run it before
+ * empty values are dropped, so that `a="",a="1"` is caught too.
+ */
+export function checkLabelNames(labels: Label[]): string | undefined {
   sortLabels(labels);
   for (let i = 1; i < labels.length; i++) {
     if (labels[i - 1]!.name === labels[i]!.name) return `duplicate label name "${labels[i]!.name}"`;

@@ -1,8 +1,9 @@
 import protobuf from 'protobufjs';
 import { BadRequestError, excerpt } from '../../errors.ts';
-import { isValidLabelName, isValidMetricName, METRIC_NAME_LABEL, normalizeLabels, sortLabels } from '../../model/labels.ts';
+import { isValidLabelName, isValidMetricName, METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { formatGoFloat } from '../prometheus/go-float.ts';
+import { checkLabelNames } from '../prometheus/parse.ts';
 import type { LineError, ParseResult } from '../types.ts';
 
 /**
@@ -162,10 +163,8 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
     if (lp.name === METRIC_NAME_LABEL) return `label name "${METRIC_NAME_LABEL}" is reserved`;
     base.push({ name: lp.name, value: lp.value });
   }
-  sortLabels(base);
-  for (let i = 1; i < base.length; i++) {
-    if (base[i - 1]!.name === base[i]!.name) return `duplicate label name "${base[i]!.name}"`;
-  }
+  const repeated = checkLabelNames(base);
+  if (repeated !== undefined) return repeated;
   const timestamp = toNumber(m.timestampMs) || now;
   const emit = (metric: string, value: number, extra?: Label): void => {
     const labels = [...base, { name: METRIC_NAME_LABEL, value: metric }];
