@@ -13,7 +13,8 @@
  * - exemplars (`# {trace_id="x"} 1.0 1.5e9` after the value or timestamp) are skipped, in both formats.
  * Rejected per line (reported in `errors`, the other lines still count): metric names outside
  * `[a-zA-Z_:][a-zA-Z0-9_:]*` (quoted UTF-8 names are not supported), label names outside
- * `[a-zA-Z_][a-zA-Z0-9_]*`, the same label name twice, unparsable values or timestamps, unknown `# TYPE`s.
+ * `[a-zA-Z_][a-zA-Z0-9_]*`, the same label name twice, unparsable values or timestamps, and (when metadata is
+ * collected) malformed HELP/TYPE/UNIT lines and unknown TYPEs.
  * OpenMetrics only: `# EOF` ends the body; any further non-blank line is one error and parsing stops there; a
  * body without `# EOF` gets one error after its last line (its samples are kept).
  * `_created` series are ordinary series by default, as in Prometheus without the created-timestamp feature flag;

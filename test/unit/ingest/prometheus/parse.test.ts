@@ -77,6 +77,11 @@ describe('parseExposition quirks', () => {
     { name: 'text timestamp in milliseconds', input: 'a 1 1600000000123\n', want: ['a{} 1 @1600000000123'] },
     { name: 'negative text timestamp', input: 'a 1 -5\n', want: ['a{} 1 @-5'] },
     {
+      name: 'text timestamps are always milliseconds (VictoriaMetrics guesses seconds below 2^31)',
+      input: 'a 1 1600000000\n',
+      want: ['a{} 1 @1600000000'],
+    },
+    {
       name: 'OpenMetrics timestamp in seconds with fraction',
       input: 'a 1 1600000000.5\nb 2 1.25\n# EOF\n',
       opts: { openMetrics: true },
