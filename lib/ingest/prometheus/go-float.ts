@@ -1,0 +1,157 @@
+/**
+ * Float syntax of Go's strconv.ParseFloat / FormatFloat(f, 'g', -1, 64), which the Prometheus exposition formats
+ * use for sample values and for `le` / `quantile` label values.
+ */
+
+/** Digits after which an integer accumulated in a double could lose precision (2^53 has 16 digits). */
+const MAX_EXACT_DIGITS = 15;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : (c | 0x20) - 87;
+}
+
+/** Length of the case-insensitive common prefix of s[start, end) and the lower-case word. */
+function commonPrefixIgnoreCase(s: string, start: number, end: number, word: string): number {
+  let n = 0;
+  while (n < word.length && start + n < end && (s.charCodeAt(start + n) | 0x20) === word.charCodeAt(n)) n++;
+  return n;
+}
+
+/**
+ * Parses s[start, end) with the syntax Go's strconv.ParseFloat accepts: decimal floats with an optional sign and
+ * exponent (`1`, `-1.5e-3`, `.5`, `1.`), hexadecimal floats with a `p` exponent (`0x1.8p1`), `NaN`, and `Inf` /
+ * `Infinity` with an optional sign, all case-insensitive. Returns undefined when the token is not such a number
+ * (never throws). Digit separators (`_`) are not accepted.
+ */
+export function parseGoFloat(s: string, start: number, end: number): number | undefined {
+  if (start >= end) return undefined;
+  let p = start;
+  let c = s.charCodeAt(p);
+  let neg = false;
+  if (c === 43 /* + */ || c === 45 /* - */) {
+    neg = c === 45;
+    p++;
+    if (p === end) return undefined;
+    c = s.charCodeAt(p);
+  }
+  // Fast path: a plain integer that a double holds exactly.
+  if (isDigit(c)) {
+    let v = 0;
+    const digitsStart = p;
+    while (p < end && isDigit((c = s.charCodeAt(p)))) {
+      v = v * 10 + (c - 48);
+      p++;
+    }
+    if (p === end && p - digitsStart <= MAX_EXACT_DIGITS) return neg ? -v : v;
+    p = digitsStart;
+    c = s.charCodeAt(p);
+  }
+  const lc = c | 0x20;
+  if (lc === 105 /* i */) {
+    let n = commonPrefixIgnoreCase(s, p, end, 'infinity');
+    if (n > 3 && n < 8) n = 3;
+    if ((n === 3 || n === 8) && p + n === end) return neg ? -Infinity : Infinity;
+    return undefined;
+  }
+  if (lc === 110 /* n */) {
+    // Go accepts no sign before NaN.
+    if (p === start && end - p === 3 && commonPrefixIgnoreCase(s, p, end, 'nan') === 3) return NaN;
+    return undefined;
+  }
+  if (c === 48 && p + 1 < end && (s.charCodeAt(p + 1) | 0x20) === 120 /* x */) {
+    const v = parseHexFloat(s, p + 2, end);
+    return v === undefined ? undefined : neg ? -v : v;
+  }
+  // Decimal: digits [. digits] with at least one digit, then an optional exponent.
+  let digits = 0;
+  while (p < end && isDigit(s.charCodeAt(p))) {
+    p++;
+    digits++;
+  }
+  if (p < end && s.charCodeAt(p) === 46 /* . */) {
+    p++;
+    while (p < end && isDigit(s.charCodeAt(p))) {
+      p++;
+      digits++;
+    }
+  }
+  if (digits === 0) return undefined;
+  if (p < end && (s.charCodeAt(p) | 0x20) === 101 /* e */) {
+    p++;
+    if (p < end && (s.charCodeAt(p) === 43 || s.charCodeAt(p) === 45)) p++;
+    const expStart = p;
+    while (p < end && isDigit(s.charCodeAt(p))) p++;
+    if (p === expStart) return undefined;
+  }
+  if (p !== end) return undefined;
+  return Number(s.slice(start, end));
+}
+
+/** Hex mantissa `h[.h]` (s[p, end) after `0x`) followed by a mandatory binary exponent `p[+-]d`. */
+function parseHexFloat(s: string, p: number, end: number): number | undefined {
+  let mantissa = 0;
+  let digits = 0;
+  let fracDigits = 0;
+  while (p < end && isHexDigit(s.charCodeAt(p))) {
+    mantissa = mantissa * 16 + hexValue(s.charCodeAt(p));
+    p++;
+    digits++;
+  }
+  if (p < end && s.charCodeAt(p) === 46) {
+    p++;
+    while (p < end && isHexDigit(s.charCodeAt(p))) {
+      mantissa = mantissa * 16 + hexValue(s.charCodeAt(p));
+      p++;
+      digits++;
+      fracDigits++;
+    }
+  }
+  if (digits === 0 || p >= end || (s.charCodeAt(p) | 0x20) !== 112 /* p */) return undefined;
+  p++;
+  let expNeg = false;
+  if (p < end && (s.charCodeAt(p) === 43 || s.charCodeAt(p) === 45)) {
+    expNeg = s.charCodeAt(p) === 45;
+    p++;
+  }
+  const expStart = p;
+  let exp = 0;
+  while (p < end && isDigit(s.charCodeAt(p))) {
+    if (exp < 100000) exp = exp * 10 + (s.charCodeAt(p) - 48);
+    p++;
+  }
+  if (p === expStart || p !== end) return undefined;
+  return mantissa * Math.pow(2, (expNeg ? -exp : exp) - 4 * fracDigits);
+}
+
+/**
+ * Formats like Go's strconv.FormatFloat(f, 'g', -1, 64) with the exposition format's spellings of the special
+ * values (`+Inf`, `-Inf`, `NaN`): the shortest digits that round-trip, exponent form when the decimal exponent is
+ * below -4 or at least 6 (`1e+06`, `1e-05`, two exponent digits at least).
+ */
+export function formatGoFloat(f: number): string {
+  if (Number.isNaN(f)) return 'NaN';
+  if (f === Infinity) return '+Inf';
+  if (f === -Infinity) return '-Inf';
+  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+  const sign = f < 0 ? '-' : '';
+  const e = Math.abs(f).toExponential(); // shortest round-trip digits: "d.ddde+x"
+  const ePos = e.indexOf('e');
+  const mantissa = e.slice(0, ePos);
+  const exp = Number(e.slice(ePos + 1));
+  if (exp < -4 || exp >= 6) {
+    const a = Math.abs(exp);
+    return `${sign}${mantissa}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`;
+  }
+  const digits = mantissa.replace('.', '');
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return sign + digits + '0'.repeat(exp + 1 - digits.length);
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}

@@ -1,0 +1,39 @@
+import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
+import { groupingKeyFromPath, IMPORT_PREFIX } from './grouping-key.ts';
+import { applyGroupingKey, parsePushBody, PROTOCOL, pushTimeSeries } from './push.ts';
+
+/**
+ * Pushgateway-compatible routes. The grouping key is read from `req.path`, which must be the raw request path
+ * (still percent-encoded, tenant prefix stripped); `req.params` is not used, so the router's `*` tail may be
+ * decoded or not. A forwarding gateway keeps no groups (see docs/pushgateway.md):
+ * - PUT and POST forward the body's series with the grouping labels applied, plus `push_time_seconds`; 200.
+ * - DELETE forwards one staleness marker for the group's `push_time_seconds`; 202, as the Pushgateway answers
+ *   (client_golang's Delete accepts nothing else).
+ * Every rejection is all or nothing: 400 (bad path, body or series), 415 (protobuf other than delimited
+ * MetricFamily).
+ */
+export const PUSHGATEWAY_PATHS = [
+  '/metrics/job/*',
+  '/metrics/job@base64/*',
+  `${IMPORT_PREFIX}/metrics/job/*`,
+  `${IMPORT_PREFIX}/metrics/job@base64/*`,
+] as const;
+
+function handlePush(req: IngestRequest): RouteOutcome {
+  const grouping = groupingKeyFromPath(req.path);
+  if (req.method === 'DELETE') {
+    return { kind: 'series', series: [pushTimeSeries(grouping, req.now, true)], errors: [], success: { status: 202 } };
+  }
+  const series = applyGroupingKey(parsePushBody(req.body, req.headers['content-type'], req.now), grouping);
+  series.push(pushTimeSeries(grouping, req.now));
+  return { kind: 'series', series, errors: [], success: { status: 200 } };
+}
+
+export const routes: ProtocolRoute[] = [
+  {
+    protocol: PROTOCOL,
+    paths: PUSHGATEWAY_PATHS,
+    methods: ['PUT', 'POST', 'DELETE'],
+    handle: handlePush,
+  },
+];
