@@ -6,13 +6,15 @@ import { routes as jsonlineRoutes } from './jsonline/route.ts';
 import { routes as opentsdbRoutes } from './opentsdb/route.ts';
 import { influxRoutes } from './influx/route.ts';
 import { routes as otlpRoutes } from './otlp/route.ts';
+import { routes as prometheusRoutes } from './prometheus/route.ts';
+import { routes as pushgatewayRoutes } from './pushgateway/route.ts';
 import { remoteWriteRoutes } from './remote-write/route.ts';
 import { Router } from './router.ts';
 import type { ProtocolRoute } from './types.ts';
 
 /** Every push route. A new protocol adds its folder's routes here. */
 export function allRoutes(limits: IngestLimits): ProtocolRoute[] {
-  return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength), ...otlpRoutes, ...datadogRoutes, ...jsonlineRoutes, ...csvRoutes, ...opentsdbRoutes, ...graphiteRoutes];
+  return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength), ...otlpRoutes, ...datadogRoutes, ...jsonlineRoutes, ...csvRoutes, ...opentsdbRoutes, ...graphiteRoutes, ...prometheusRoutes, ...pushgatewayRoutes];
 }
 
 export function createRouter(limits: IngestLimits): Router {
