@@ -38,6 +38,11 @@ export interface GatewayConfig {
   queue: {
     /** Body plus attributes of one queue message. SQS allows 1 MiB; the default suits older emulators. */
     maxMessageBytes: number;
+    /**
+     * Samples per queue message. Defaults to the smallest max_samples_per_send of the destinations, so
+     * delivery can forward a message as one request without decoding it.
+     */
+    maxSamplesPerMessage: number;
   };
 }
 
@@ -50,6 +55,8 @@ export const DEFAULT_LIMITS: IngestLimits = {
   maxLabelValueLength: 4096,
   maxSeriesPerRequest: 1_000_000,
 };
+
+export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 
 const TOP_KEYS = ['remote_write', 'ingest', 'queue'];
 const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs'];
@@ -85,8 +92,12 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
     maxLabelValueLength: c.int(ing.max_label_value_length, 'ingest.max_label_value_length', d.maxLabelValueLength, 1),
     maxSeriesPerRequest: c.int(ing.max_series_per_request, 'ingest.max_series_per_request', d.maxSeriesPerRequest, 1),
   };
-  const q = c.object(top.queue, 'queue', ['max_message_bytes']) ?? {};
-  const queue = { maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024) };
+  const q = c.object(top.queue, 'queue', ['max_message_bytes', 'max_samples_per_message']) ?? {};
+  const smallestSend = Math.min(DEFAULT_MAX_SAMPLES_PER_SEND, ...remoteWrite.map((rw) => rw.queue.maxSamplesPerSend));
+  const queue = {
+    maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024),
+    maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND, 1),
+  };
   if (c.problems.length) throw new ConfigError(c.problems);
   return { remoteWrite, ingest, queue };
 }
@@ -100,8 +111,10 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) c.fail(`${path}.name`, `must match [A-Za-z0-9_.-]+ (it names blob store prefixes), got ${JSON.stringify(name)}`);
   const qc = c.object(o.queue_config, `${path}.queue_config`, QC_KEYS) ?? {};
   const queue: QueueConfig = {
-    // Prometheus defaults: max_samples_per_send 2000, min_backoff 30ms, max_backoff 5s; 429 not retried.
-    maxSamplesPerSend: c.int(qc.max_samples_per_send, `${path}.queue_config.max_samples_per_send`, 2000, 1),
+    // Prometheus defaults min_backoff 30ms, max_backoff 5s, 429 not retried. max_samples_per_send defaults to
+    // 10000 (vmagent's block size) rather than Prometheus' 2000: queue messages are billed per 64 KiB, so
+    // fuller messages are cheaper, and every receiver takes 10k-sample requests.
+    maxSamplesPerSend: c.int(qc.max_samples_per_send, `${path}.queue_config.max_samples_per_send`, DEFAULT_MAX_SAMPLES_PER_SEND, 1),
     minBackoffMs: c.duration(qc.min_backoff, `${path}.queue_config.min_backoff`, 30),
     maxBackoffMs: c.duration(qc.max_backoff, `${path}.queue_config.max_backoff`, 5000),
     retryOnHttp429: c.bool(qc.retry_on_http_429, `${path}.queue_config.retry_on_http_429`, false),

@@ -2,7 +2,7 @@ import type { RemoteWriteConfig } from '../config/schema.ts';
 import type { TimeSeries } from '../model/types.ts';
 import { countSamples } from '../model/types.ts';
 import type { BlobStore, Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
-import { MissingClaimError, isClaimCheck, unpackMessage } from '../queue/envelope.ts';
+import { MissingClaimError, isClaimCheck, openMessage, type Payload } from '../queue/envelope.ts';
 import { sendRemoteWrite } from '../remote-write/client.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { decideRetry } from '../remote-write/retry.ts';
@@ -33,7 +33,15 @@ export interface QueueRecord {
   attributes: Record<string, string>;
 }
 
-type Decoded = { record: QueueRecord; series: TimeSeries[] };
+type Opened = { record: QueueRecord; payload: Payload };
+
+/** One remote_write request to make: its compressed body, built when first needed. */
+interface Request {
+  samples: number;
+  body: () => Uint8Array;
+  /** The series, when the request was built from decoded data (undefined for a forwarded payload). */
+  series?: TimeSeries[];
+}
 
 /**
  * Delivers a batch of queue messages to every destination. Per destination, messages go in order and
@@ -41,33 +49,47 @@ type Decoded = { record: QueueRecord; series: TimeSeries[] };
  * sent by then goes to overflow/<destination>/, what a receiver refuses for good to rejected/<destination>/.
  * Once a destination has used up its retries in this batch, its remaining messages go straight to overflow
  * (one probe per batch, not a storm). Destinations run concurrently and never wait for each other.
+ * A payload that needs no change for a destination (no relabeling, within max_samples_per_send) is
+ * forwarded as queued, without decoding.
  *
  * Returns the ids of messages that must be redelivered: those whose data could not be made durable because
  * the blob store failed. Every other message is done: delivered, overflowed or rejected, never dropped.
  */
 export async function deliverBatch(records: readonly QueueRecord[], deadline: number, deps: DeliveryDeps): Promise<{ failedMessageIds: string[] }> {
   const failed = new Set<string>();
-  const decoded: Decoded[] = [];
+  const opened: Opened[] = [];
   for (const record of records) {
     try {
-      const wr = await unpackMessage(record.body, record.attributes, deps.blobs);
-      decoded.push({ record, series: wr.timeseries });
+      const payload = await openMessage(record.body, record.attributes, deps.blobs);
+      if (deps.destinations.some((d) => !canForward(d, payload))) payload.decode();
+      opened.push({ record, payload });
     } catch (err) {
       if (!(await quarantine(record, err, deps))) failed.add(record.messageId);
     }
   }
   await Promise.all(
     deps.destinations.map(async (dest) => {
-      for (const id of await deliverToDestination(decoded, dest, deadline, deps)) failed.add(id);
+      for (const id of await deliverToDestination(opened, dest, deadline, deps)) failed.add(id);
     }),
   );
   // Claim-checked payloads are no longer needed once every destination is done with them.
-  for (const d of decoded) {
-    if (isClaimCheck(d.record.attributes) && !failed.has(d.record.messageId)) {
-      await deps.blobs.delete(d.record.body).catch((err) => deps.logger.warn('cannot delete spooled payload; lifecycle rules will expire it', { key: d.record.body, error: String(err) }));
+  for (const o of opened) {
+    if (isClaimCheck(o.record.attributes) && !failed.has(o.record.messageId)) {
+      await deps.blobs.delete(o.record.body).catch((err) => deps.logger.warn('cannot delete spooled payload; lifecycle rules will expire it', { key: o.record.body, error: String(err) }));
     }
   }
   return { failedMessageIds: [...failed] };
+}
+
+function canForward(dest: Destination, payload: Payload): boolean {
+  return !dest.relabel && payload.samples <= dest.config.queue.maxSamplesPerSend;
+}
+
+function requestsFor(dest: Destination, payload: Payload): Request[] {
+  if (canForward(dest, payload)) return [{ samples: payload.samples, body: () => payload.compressed }];
+  const input = payload.decode().timeseries;
+  const series = dest.relabel ? dest.relabel(input) : input;
+  return chunkBySamples(series, dest.config.queue.maxSamplesPerSend).map((chunk) => ({ samples: countSamples(chunk), series: chunk, body: () => snappyCompress(encodeTimeSeries(chunk)) }));
 }
 
 /** A message that cannot be decoded is kept under rejected/_undecodable/ and acknowledged; false if even that failed. */
@@ -90,38 +112,37 @@ async function quarantine(record: QueueRecord, err: unknown, deps: DeliveryDeps)
   }
 }
 
-async function deliverToDestination(batch: readonly Decoded[], dest: Destination, deadline: number, deps: DeliveryDeps): Promise<string[]> {
+async function deliverToDestination(batch: readonly Opened[], dest: Destination, deadline: number, deps: DeliveryDeps): Promise<string[]> {
   const name = dest.config.name;
   const failed: string[] = [];
   let down = false;
-  for (const { record, series: input } of batch) {
-    const series = dest.relabel ? dest.relabel(input) : input;
-    const chunks = chunkBySamples(series, dest.config.queue.maxSamplesPerSend);
+  for (const { record, payload } of batch) {
+    const requests = requestsFor(dest, payload);
     let next = 0;
-    while (next < chunks.length && !down) {
-      const chunk = chunks[next]!;
-      const body = snappyCompress(encodeTimeSeries(chunk));
+    while (next < requests.length && !down) {
+      const req = requests[next]!;
+      const body = req.body();
       const result = await sendWithRetries(body, dest, deadline, deps);
       if (result.kind === 'gave-up') {
         down = true;
         deps.logger.warn('destination unavailable within the time budget; overflowing', { destination: name, reason: result.reason });
         break;
       }
-      const samples = countSamples(chunk);
       if (result.kind === 'sent') {
-        deps.metrics.inc('delivery_sent_samples_total', { destination: name }, samples);
+        deps.metrics.inc('delivery_sent_samples_total', { destination: name }, req.samples);
       } else {
-        deps.metrics.inc('delivery_rejected_samples_total', { destination: name, status: String(result.status) }, samples);
+        deps.metrics.inc('delivery_rejected_samples_total', { destination: name, status: String(result.status) }, req.samples);
         deps.logger.error('destination rejected data for good; kept under rejected/', { destination: name, status: result.status, response: result.excerpt.slice(0, 200) });
-        const meta = { status: String(result.status), response: encodeURIComponent(result.excerpt.slice(0, 1024)) };
+        const meta = { status: String(result.status), response: encodeURIComponent(result.excerpt.slice(0, 1024)), samples: String(req.samples) };
         if (!(await store(deps, blobKey('rejected', name, deps.clock.now(), record.messageId, next), body, meta))) failed.push(record.messageId);
       }
       next++;
     }
-    const rest = chunks.slice(next).flat();
+    const rest = requests.slice(next);
     if (rest.length) {
-      const samples = countSamples(rest);
-      if (await store(deps, blobKey('overflow', name, deps.clock.now(), record.messageId), snappyCompress(encodeTimeSeries(rest)), { samples: String(samples) })) {
+      const samples = rest.reduce((n, r) => n + r.samples, 0);
+      const body = rest.length === 1 ? rest[0]!.body() : snappyCompress(encodeTimeSeries(rest.flatMap((r) => r.series ?? [])));
+      if (await store(deps, blobKey('overflow', name, deps.clock.now(), record.messageId), body, { samples: String(samples) })) {
         deps.metrics.inc('delivery_overflow_samples_total', { destination: name }, samples);
       } else failed.push(record.messageId);
     }

@@ -28,6 +28,8 @@ export interface HttpLikeResponse {
 export interface IngestDeps {
   router: Router;
   limits: IngestLimits;
+  /** Samples per queue message (config queue.max_samples_per_message). */
+  maxSamplesPerMessage: number;
   queue: MessageQueue;
   blobs: BlobStore;
   clock: Clock;
@@ -86,6 +88,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
 async function enqueue(deps: IngestDeps, series: Parameters<typeof packSeries>[0], tenant: string): Promise<void> {
   const packed = packSeries(series, {
     maxMessageBytes: deps.queue.maxMessageBytes,
+    maxSamples: deps.maxSamplesPerMessage,
     tenant,
     source: 'push',
     newSpoolKey: () => `${SPOOL_PREFIX}${new Date(deps.clock.now()).toISOString().slice(0, 10)}/${randomUUID()}.snappy`,

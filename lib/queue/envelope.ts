@@ -2,7 +2,7 @@ import { BadRequestError } from '../errors.ts';
 import type { TimeSeries } from '../model/types.ts';
 import type { BlobStore, OutgoingMessage } from '../ports/index.ts';
 import { decodeWriteRequest, type DecodedWriteRequest } from '../remote-write/decode.ts';
-import { encodeTimeSeries, encodedSeriesSize } from '../remote-write/encode.ts';
+import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress, snappyUncompress } from '../remote-write/snappy.ts';
 
 /**
@@ -20,6 +20,8 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
 export interface PackOptions {
   maxMessageBytes: number;
+  /** At most this many samples per message (a series longer than that still stays whole). */
+  maxSamples: number;
   tenant: string;
   source: 'push' | 'scrape';
   /** Makes a unique blob key under spool/ for a claim-checked payload. */
@@ -43,19 +45,32 @@ export function packSeries(series: readonly TimeSeries[], opts: PackOptions): Pa
   let ratio = 3;
   let group: TimeSeries[] = [];
   let groupBytes = 0;
+  let groupSamples = 0;
   const flush = (): void => {
     if (group.length) ratio = emit(group, opts, compressedBudget, out, ratio);
     group = [];
     groupBytes = 0;
+    groupSamples = 0;
   };
   for (const s of series) {
-    const size = encodedSeriesSize(s);
-    if (groupBytes + size > compressedBudget * ratio * 0.9 && group.length) flush();
+    const size = estimateSeriesBytes(s);
+    if (group.length && (groupBytes + size > compressedBudget * ratio * 0.9 || groupSamples + s.samples.length > opts.maxSamples)) flush();
     group.push(s);
     groupBytes += size;
+    groupSamples += s.samples.length;
   }
   flush();
   return out;
+}
+
+/**
+ * Roughly the protobuf bytes of a series: only steers grouping, since every group's real compressed size
+ * is checked (and the group split) before it becomes a message.
+ */
+function estimateSeriesBytes(s: TimeSeries): number {
+  let n = 4;
+  for (const l of s.labels) n += l.name.length + l.value.length + 6;
+  return n + s.samples.length * 21;
 }
 
 /** Encodes a group; splits it in two while it does not fit; claim-checks a single series that cannot. Returns the observed compression ratio. */
@@ -90,8 +105,24 @@ export function isClaimCheck(attributes: Record<string, string>): boolean {
   return attributes.claim === '1';
 }
 
+/** A message's payload: the snappy-compressed WriteRequest as queued, decoded only when asked. */
+export interface Payload {
+  compressed: Uint8Array;
+  /** Samples in the payload, from the envelope (NaN when the attribute is missing). */
+  samples: number;
+  decode(): DecodedWriteRequest;
+}
+
 /** Decodes a message back into its WriteRequest, following a claim check into the blob store. */
 export async function unpackMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<DecodedWriteRequest> {
+  return (await openMessage(body, attributes, blobs)).decode();
+}
+
+/**
+ * Fetches a message's compressed payload (following a claim check) without decoding it, so delivery can
+ * forward it untouched when nothing needs to change.
+ */
+export async function openMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<Payload> {
   if (attributes.v !== undefined && attributes.v !== ENVELOPE_VERSION) {
     throw new BadRequestError(`queue message: unsupported envelope version ${JSON.stringify(attributes.v)}`);
   }
@@ -104,7 +135,12 @@ export async function unpackMessage(body: string, attributes: Record<string, str
   } else {
     compressed = Buffer.from(body, 'base64');
   }
-  return decodeWriteRequest(snappyUncompress(compressed, MAX_PAYLOAD_BYTES, 'queue message'));
+  let decoded: DecodedWriteRequest | undefined;
+  return {
+    compressed,
+    samples: Number(attributes.samples ?? NaN),
+    decode: () => (decoded ??= decodeWriteRequest(snappyUncompress(compressed, MAX_PAYLOAD_BYTES, 'queue message'))),
+  };
 }
 
 /** The blob a claim check points at is gone (already delivered and deleted, or expired by lifecycle). */

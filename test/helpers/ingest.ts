@@ -12,7 +12,7 @@ export function ingestHarness(limits: Partial<IngestLimits> = {}, maxMessageByte
   const metrics = new CounterRegistry();
   const logger = new MemoryLogger();
   const clock = new FakeClock();
-  const ingest = createIngest({ router: createRouter(l), limits: l, queue, blobs, clock, logger, metrics });
+  const ingest = createIngest({ router: createRouter(l), limits: l, maxSamplesPerMessage: 10_000, queue, blobs, clock, logger, metrics });
   const call = (method: string, pathAndQuery: string, body: string | Uint8Array = '', headers: Record<string, string> = {}) => {
     const u = new URL(pathAndQuery, 'http://x');
     const req: HttpLikeRequest = { method, path: u.pathname, query: u.searchParams, headers, body: typeof body === 'string' ? Buffer.from(body) : body };

@@ -67,7 +67,7 @@ describe('SQS and S3 adapters against an AWS endpoint', { skip: !available && 'm
     const big: TimeSeries = { labels: [{ name: '__name__', value: 'huge' }], samples: random(120_000) };
     const small: TimeSeries[] = Array.from({ length: 20 }, (_, i) => ({ labels: [{ name: '__name__', value: `s${i}` }], samples: random(2000) }));
     let n = 0;
-    const packed = packSeries([...small, big], { maxMessageBytes: MIB, tenant: 't', source: 'push', newSpoolKey: () => `spool/test-${id}-${n++}.snappy` });
+    const packed = packSeries([...small, big], { maxMessageBytes: MIB, maxSamples: 1e9, tenant: 't', source: 'push', newSpoolKey: () => `spool/test-${id}-${n++}.snappy` });
     assert.equal(packed.spills.length, 1);
     for (const s of packed.spills) await aws.blobs.put(s.key, s.body, { tenant: 't' });
     await aws.queue.send(packed.messages);

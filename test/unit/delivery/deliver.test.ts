@@ -37,7 +37,7 @@ class ScriptedHttp implements HttpClient {
 const status = (s: number, headers: Record<string, string> = {}): HttpResponse => ({ status: s, headers, body: Buffer.from(`status ${s}`) });
 
 function records(series: TimeSeries[]): QueueRecord[] {
-  const packed = packSeries(series, { maxMessageBytes: 256 * 1024, tenant: 't', source: 'push', newSpoolKey: () => 'spool/x' });
+  const packed = packSeries(series, { maxMessageBytes: 256 * 1024, maxSamples: 1e9, tenant: 't', source: 'push', newSpoolKey: () => 'spool/x' });
   return packed.messages.map((m, i) => ({ messageId: `m${i}`, body: m.body, attributes: m.attributes }));
 }
 
@@ -66,6 +66,15 @@ describe('delivery', () => {
     assert.equal(h['x-prometheus-remote-write-version'], '0.1.0');
     assert.ok(h['user-agent']);
     assert.equal(metrics.get('delivery_sent_samples_total', { destination: 'd0' }), 10);
+  });
+
+  it('forwards a message as queued, without re-encoding, when it needs no chunking or relabeling', async () => {
+    const http = new ScriptedHttp(() => status(204));
+    const { d } = deps(http, undefined, { max_samples_per_send: 10 });
+    const recs = records(input);
+    await deliverBatch(recs, d.clock.now() + 60_000, d);
+    assert.equal(http.requests.length, 1);
+    assert.deepEqual(Buffer.from(http.requests[0]!.body!), Buffer.from(recs[0]!.body, 'base64'));
   });
 
   it('retries 5xx and connection errors with backoff, then succeeds', async () => {

@@ -14,7 +14,7 @@ function series(n: number, samplesEach: number, seed = 0): TimeSeries[] {
 
 const opts = (max: number) => {
   let n = 0;
-  return { maxMessageBytes: max, tenant: 't', source: 'push' as const, newSpoolKey: () => `spool/k${n++}` };
+  return { maxMessageBytes: max, maxSamples: 1e9, tenant: 't', source: 'push' as const, newSpoolKey: () => `spool/k${n++}` };
 };
 
 async function roundTrip(packed: ReturnType<typeof packSeries>, blobs: MemoryBlobStore): Promise<TimeSeries[]> {
