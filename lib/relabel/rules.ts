@@ -1,0 +1,194 @@
+import { isValidLabelName, METRIC_NAME_LABEL } from '../model/labels.ts';
+import type { LabelBuilder } from './builder.ts';
+import { goToLower, goToUpper } from './case.ts';
+import { compileTemplate, expandTemplate } from './expand.ts';
+import { compileGraphiteMatch, compileGraphiteTemplate, expandGraphite, matchGraphite } from './graphite.ts';
+import { hashMod } from './hashmod.ts';
+import { compilePromRegex, compileUnanchoredRegex, type Groups } from './regex.ts';
+import { selectorMatches, type Selector } from './selector.ts';
+import type { RuleSpec } from './types.ts';
+
+type Run = (b: LabelBuilder) => boolean;
+
+const DEFAULT_REGEX = '(.*)';
+const MAX_HASH_MEMO = 4096;
+
+/** Joins the source label values with the separator (an absent label contributes ''). */
+function joiner(names: readonly string[], sep: string): (b: LabelBuilder) => string {
+  if (names.length === 0) return () => '';
+  if (names.length === 1) {
+    const n = names[0]!;
+    return (b) => b.get(n);
+  }
+  return (b) => {
+    let s = b.get(names[0]!);
+    for (let i = 1; i < names.length; i++) s += sep + b.get(names[i]!);
+    return s;
+  };
+}
+
+/** Builds the runner for a validated rule. Throws RegexSyntaxError for a bad regex (the caller reports it). */
+export function buildRun(s: RuleSpec, selectors: readonly Selector[]): Run {
+  const run = buildAction(s);
+  if (selectors.length === 0) return run;
+  // vmagent: a rule applies only to series matching `if`; for keep, a non-matching series is dropped.
+  const dropOnMismatch = s.action === 'keep' || s.action === 'keep_metrics';
+  return (b) => {
+    for (const sel of selectors) if (selectorMatches(sel, b)) return run(b);
+    return !dropOnMismatch;
+  };
+}
+
+function buildAction(s: RuleSpec): Run {
+  const sep = s.separator ?? ';';
+  const join = joiner(s.sourceLabels ?? [], sep);
+  const target = s.targetLabel ?? '';
+  switch (s.action) {
+    case 'replace':
+      return buildReplace(s, join, target);
+    case 'keep':
+    case 'drop':
+    case 'keep_metrics':
+    case 'drop_metrics': {
+      const re = compilePromRegex(s.regex ?? DEFAULT_REGEX);
+      const keep = s.action === 'keep' || s.action === 'keep_metrics';
+      const src = s.action.endsWith('_metrics') ? joiner([METRIC_NAME_LABEL], sep) : join;
+      return (b) => re.matches(src(b)) === keep;
+    }
+    case 'keepequal':
+      return (b) => b.get(target) === join(b);
+    case 'dropequal':
+      return (b) => b.get(target) !== join(b);
+    case 'hashmod': {
+      const modulus = s.modulus!;
+      const memo = new Map<string, string>();
+      return (b) => {
+        const v = join(b);
+        let h = memo.get(v);
+        if (h === undefined) {
+          h = hashMod(v, modulus);
+          if (memo.size >= MAX_HASH_MEMO) memo.clear();
+          memo.set(v, h);
+        }
+        b.set(target, h);
+        return true;
+      };
+    }
+    case 'labelmap': {
+      const re = compilePromRegex(s.regex ?? DEFAULT_REGEX);
+      const tpl = compileTemplate(s.replacement ?? '$1', re.groupNames);
+      return (b) => {
+        for (const l of b.range()) {
+          const g = re.groups(l.name);
+          if (g !== undefined) b.set(expandTemplate(tpl, g), l.value);
+        }
+        return true;
+      };
+    }
+    case 'labeldrop':
+    case 'labelkeep': {
+      const re = compilePromRegex(s.regex ?? DEFAULT_REGEX);
+      const drop = s.action === 'labeldrop';
+      return (b) => {
+        for (const l of b.range()) if (re.matches(l.name) === drop) b.delete(l.name);
+        return true;
+      };
+    }
+    case 'lowercase':
+      return (b) => {
+        b.set(target, goToLower(join(b)));
+        return true;
+      };
+    case 'uppercase':
+      return (b) => {
+        b.set(target, goToUpper(join(b)));
+        return true;
+      };
+    case 'replace_all':
+    case 'labelmap_all':
+      return buildReplaceAll(s, join, target);
+    case 'keep_if_equal':
+    case 'drop_if_equal': {
+      const names = s.sourceLabels!;
+      const keep = s.action === 'keep_if_equal';
+      return (b) => {
+        const first = b.get(names[0]!);
+        let equal = true;
+        for (let i = 1; i < names.length && equal; i++) equal = b.get(names[i]!) === first;
+        return equal === keep;
+      };
+    }
+    case 'keep_if_contains':
+    case 'drop_if_contains': {
+      const names = s.sourceLabels!;
+      const keep = s.action === 'keep_if_contains';
+      return (b) => {
+        const t = b.get(target);
+        let all = true;
+        for (let i = 0; i < names.length && all; i++) all = t.includes(b.get(names[i]!));
+        return all === keep;
+      };
+    }
+    case 'graphite': {
+      const gm = compileGraphiteMatch(s.match!);
+      const rules = s.labels!.map(([name, t]) => ({ name, tpl: compileGraphiteTemplate(t) }));
+      return (b) => {
+        const caps = matchGraphite(gm, b.get(METRIC_NAME_LABEL));
+        if (caps === undefined) return true;
+        for (const r of rules) b.set(r.name, expandGraphite(r.tpl, caps));
+        return true;
+      };
+    }
+  }
+}
+
+function buildReplace(s: RuleSpec, join: (b: LabelBuilder) => string, target: string): Run {
+  const re = compilePromRegex(s.regex ?? DEFAULT_REGEX);
+  const value = compileTemplate(s.replacement ?? '$1', re.groupNames, true);
+  const targetTpl = target.includes('$') ? compileTemplate(target, re.groupNames) : undefined;
+  if (targetTpl === undefined && value.constant) {
+    const text = value.text;
+    return (b) => {
+      if (re.matches(join(b))) b.set(target, text);
+      return true;
+    };
+  }
+  return (b) => {
+    const g: Groups | undefined = re.groups(join(b));
+    if (g === undefined) return true; // no match, no change
+    let name = target;
+    if (targetTpl !== undefined) {
+      name = expandTemplate(targetTpl, g);
+      if (!isValidLabelName(name)) return true; // Prometheus skips an invalid expanded name
+    }
+    b.set(name, expandTemplate(value, g, (l) => b.get(l)));
+    return true;
+  };
+}
+
+function buildReplaceAll(s: RuleSpec, join: (b: LabelBuilder) => string, target: string): Run {
+  // vmagent compiles these regexes as written: unanchored, `.` not matching newline; default `.*`.
+  const re = compileUnanchoredRegex(s.regex ?? '.*');
+  const replacement = s.replacement ?? '$1';
+  const tpl = compileTemplate(replacement, re.groupNames);
+  const expand = (g: Groups): string => expandTemplate(tpl, g);
+  if (s.action === 'replace_all') {
+    return (b) => {
+      const v = join(b);
+      const out = re.replaceAll(v, expand, replacement);
+      if (out !== v) b.set(target, out);
+      return true;
+    };
+  }
+  return (b) => {
+    const renames: { from: string; to: string; value: string }[] = [];
+    for (const l of b.range()) {
+      const to = re.replaceAll(l.name, expand, replacement);
+      if (to !== l.name) renames.push({ from: l.name, to, value: l.value });
+    }
+    // All names change at once (vmagent renames in place); a renamed label replaces one of the same name.
+    for (const r of renames) b.delete(r.from);
+    for (const r of renames) b.set(r.to, r.value);
+    return true;
+  };
+}
