@@ -81,7 +81,8 @@ function readDotQuantifier(src: string, i: number): { min: 0 | 1; next: number }
   if (src[i] !== '.') return undefined;
   const q = src[i + 1];
   if (q !== '*' && q !== '+') return undefined;
-  if (QUANTIFIERS.includes(src[i + 2] ?? '')) return undefined; // lazy or nested repetition: leave to RE2
+  const after = src[i + 2];
+  if (after !== undefined && QUANTIFIERS.includes(after)) return undefined; // lazy or nested repetition: leave to RE2
   return { min: q === '*' ? 0 : 1, next: i + 2 };
 }
 
