@@ -26,6 +26,9 @@ export function parseSeriesNotation(text: string): Label[] {
   const nameAt = sc.pos;
   const name = sc.metricName();
   if (name !== undefined) push(METRIC_NAME_LABEL, name, nameAt);
+  const afterName = sc.pos;
+  sc.skipSpace();
+  if (sc.peek() !== '{') sc.pos = afterName;
   if (sc.peek() === '{') {
     sc.pos++;
     sc.skipSpace();

@@ -12,6 +12,7 @@ import type { RuleSpec } from './types.ts';
 const TARGET_TEMPLATE = compilePromRegex('(?:(?:[a-zA-Z_]|\\$(?:\\{\\w+\\}|\\w+))+\\w*)+');
 
 export function validateRuleSpec(s: RuleSpec, problems: string[]): void {
+  if (s.bad.has('action')) return; // already reported; other checks depend on the action
   const p = s.path;
   const a = s.action;
   const fail = (key: string, reason: string): void => {
