@@ -84,19 +84,52 @@ export class LabelBuilder {
   /**
    * The resulting label set: a new array, sorted by name, unique names (the first of duplicate base labels
    * wins, as get() sees it), without empty names or values. Label objects are shared with the input.
+   * Merges the (sorted) base with the few set labels instead of sorting everything.
    */
   labels(): Label[] {
-    const out = this.add.length === 0 && this.del.length === 0 ? this.base.slice() : this.range();
-    let sorted = true;
-    let w = 0;
-    for (let r = 0; r < out.length; r++) {
-      const l = out[r]!;
-      if (l.name === '' || l.value === '') continue;
-      if (w > 0 && out[w - 1]!.name >= l.name) sorted = false;
-      out[w++] = l;
+    const base = this.base;
+    const add = this.add;
+    const del = this.del;
+    const out: Label[] = [];
+    let sets = add;
+    if (add.length > 1) {
+      sets = add.slice();
+      for (let i = 1; i < sets.length; i++) {
+        const x = sets[i]!;
+        let j = i - 1;
+        while (j >= 0 && sets[j]!.name > x.name) {
+          sets[j + 1] = sets[j]!;
+          j--;
+        }
+        sets[j + 1] = x;
+      }
     }
-    out.length = w;
-    if (sorted) return out;
+    let j = 0;
+    let prev = '';
+    for (let i = 0; i < base.length; i++) {
+      const l = base[i]!;
+      if (i > 0 && l.name < base[i - 1]!.name) return this.labelsUnsorted();
+      if (l.value === '' || l.name === '') continue;
+      while (j < sets.length && sets[j]!.name < l.name) {
+        const a = sets[j++]!;
+        if (a.name !== '') out.push(a);
+      }
+      if (j < sets.length && sets[j]!.name === l.name) continue; // overridden: pushed when passed
+      if (del.length > 0 && del.includes(l.name)) continue;
+      if (out.length > 0 && l.name === prev) continue; // duplicate in base
+      out.push(l);
+      prev = l.name;
+    }
+    while (j < sets.length) {
+      const a = sets[j++]!;
+      if (a.name !== '') out.push(a);
+    }
+    return out;
+  }
+
+  /** labels() for a base that breaks the sorted contract. */
+  private labelsUnsorted(): Label[] {
+    const out = this.range().filter((l) => l.name !== '' && l.value !== '');
     out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // stable: first duplicate stays first
     let u = 0;
     for (let r = 0; r < out.length; r++) {

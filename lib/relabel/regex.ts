@@ -92,6 +92,7 @@ export class PromRegex {
   /** The capture groups of a whole-string match, or undefined when s does not match. */
   groups(s: string): Groups | undefined {
     if (this.plan !== undefined && this.plan.substring === undefined) {
+      if (!fastMatch(this.plan, s, null)) return undefined; // cheap reject without allocating
       const caps = new Array<number>(2 * (this.groupCount + 1)).fill(-1);
       if (!fastMatch(this.plan, s, caps)) return undefined;
       return capsToGroups(s, caps);
@@ -178,13 +179,20 @@ export class UnanchoredRegex {
    * after the previous match is not replaced; the search advances at least one character.
    */
   replaceAll(s: string, expand: (groups: Groups) => string, memoKey: string): string {
-    if (this.literal !== undefined) {
-      if (!s.includes(this.literal)) return s;
-      return s.split(this.literal).join(expand([this.literal]));
-    }
+    if (this.literal !== undefined && !s.includes(this.literal)) return s;
     let memo = this.memo.get(memoKey);
     const hit = memo?.get(s);
     if (hit !== undefined) return hit;
+    const out = this.literal !== undefined ? s.split(this.literal).join(expand([this.literal])) : this.replaceAllRe2(s, expand);
+    if (memo === undefined) {
+      memo = new Memo<string>();
+      this.memo.set(memoKey, memo);
+    }
+    memo.set(s, out);
+    return out;
+  }
+
+  private replaceAllRe2(s: string, expand: (groups: Groups) => string): string {
     const m = this.re.matcher(s);
     let out = '';
     let lastEnd = 0;
@@ -210,11 +218,6 @@ export class UnanchoredRegex {
       else searchPos = a1;
     }
     out += s.slice(lastEnd);
-    if (memo === undefined) {
-      memo = new Memo<string>();
-      this.memo.set(memoKey, memo);
-    }
-    memo.set(s, out);
     return out;
   }
 }

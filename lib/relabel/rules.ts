@@ -12,6 +12,7 @@ type Run = (b: LabelBuilder) => boolean;
 
 const DEFAULT_REGEX = '(.*)';
 const MAX_HASH_MEMO = 4096;
+const MAX_NAME_MEMO = 4096;
 
 /** Joins the source label values with the separator (an absent label contributes ''). */
 function joiner(names: readonly string[], sep: string): (b: LabelBuilder) => string {
@@ -77,10 +78,22 @@ function buildAction(s: RuleSpec): Run {
     case 'labelmap': {
       const re = compilePromRegex(s.regex ?? DEFAULT_REGEX);
       const tpl = compileTemplate(s.replacement ?? '$1', re.groupNames);
+      // Label names repeat: remember each name's mapping (null: no match).
+      const memo = new Map<string, string | null>();
+      const mapName = (name: string): string | null => {
+        let to = memo.get(name);
+        if (to === undefined) {
+          const g = re.groups(name);
+          to = g === undefined ? null : expandTemplate(tpl, g);
+          if (memo.size >= MAX_NAME_MEMO) memo.clear();
+          memo.set(name, to);
+        }
+        return to;
+      };
       return (b) => {
         for (const l of b.range()) {
-          const g = re.groups(l.name);
-          if (g !== undefined) b.set(expandTemplate(tpl, g), l.value);
+          const to = mapName(l.name);
+          if (to !== null) b.set(to, l.value);
         }
         return true;
       };
