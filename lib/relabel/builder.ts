@@ -3,29 +3,37 @@ import type { Label } from '../model/types.ts';
 /**
  * The label set under relabeling, with the semantics of Prometheus's labels.Builder (kept for compatibility:
  * the order in which `range()` visits labels decides which one wins when labelmap maps two labels to the same
- * name): the base labels, a list of deleted names and a list of set labels. Setting an empty value deletes.
+ * name): unchanged base labels in base order, then labels set by rules in the order they were first set.
+ * Setting an empty value deletes. Stored as one array, copied from the base on the first change.
  * Not reentrant: one builder serves one label set at a time.
  */
 export class LabelBuilder {
   private base: readonly Label[] = [];
-  private add: Label[] = [];
-  private del: string[] = [];
+  private cur: Label[] = [];
+  private owned = false;
+  /** cur[0, nBase) are unchanged base labels (in base order); the rest were set by rules. */
+  private nBase = 0;
 
   reset(base: readonly Label[]): this {
     this.base = base;
-    this.add.length = 0;
-    this.del.length = 0;
+    this.cur = [];
+    this.owned = false;
+    this.nBase = base.length;
     return this;
+  }
+
+  private own(): Label[] {
+    if (!this.owned) {
+      this.cur = this.base.slice();
+      this.owned = true;
+    }
+    return this.cur;
   }
 
   /** The current value, or '' when absent. */
   get(name: string): string {
-    const add = this.add;
-    for (let i = 0; i < add.length; i++) if (add[i]!.name === name) return add[i]!.value;
-    const del = this.del;
-    for (let i = 0; i < del.length; i++) if (del[i] === name) return '';
-    const base = this.base;
-    for (let i = 0; i < base.length; i++) if (base[i]!.name === name) return base[i]!.value;
+    const a = this.owned ? this.cur : this.base;
+    for (let i = 0; i < a.length; i++) if (a[i]!.name === name) return a[i]!.value;
     return '';
   }
 
@@ -34,66 +42,89 @@ export class LabelBuilder {
       this.delete(name);
       return;
     }
-    const add = this.add;
-    for (let i = 0; i < add.length; i++) {
-      if (add[i]!.name === name) {
-        if (add[i]!.value !== value) add[i] = { name, value };
+    const a = this.own();
+    for (let i = this.nBase; i < a.length; i++) {
+      if (a[i]!.name === name) {
+        if (a[i]!.value !== value) a[i] = { name, value };
         return;
       }
     }
-    add.push({ name, value });
+    this.removeFromBase(a, name);
+    a.push({ name, value });
   }
 
   delete(name: string): void {
-    const add = this.add;
-    for (let i = 0; i < add.length; i++) {
-      if (add[i]!.name === name) {
-        add.splice(i, 1);
+    const a = this.owned ? this.cur : this.base;
+    let found = false;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i]!.name === name) {
+        found = true;
         break;
       }
     }
-    this.del.push(name);
-  }
-
-  /** A snapshot in Prometheus's Range order: unchanged base labels (in base order), then set labels in set order. */
-  range(): Label[] {
-    const out: Label[] = [];
-    const add = this.add;
-    const del = this.del;
-    for (const l of this.base) {
-      if (l.value === '') continue;
-      if (del.includes(l.name)) continue;
-      let overridden = false;
-      for (let i = 0; i < add.length; i++) {
-        if (add[i]!.name === l.name) {
-          overridden = true;
-          break;
-        }
+    if (!found) return;
+    const o = this.own();
+    this.removeFromBase(o, name);
+    for (let i = this.nBase; i < o.length; i++) {
+      if (o[i]!.name === name) {
+        o.splice(i, 1);
+        break;
       }
-      if (!overridden) out.push(l);
     }
-    for (const l of add) out.push(l);
-    return out;
   }
 
-  /** True when no label was set or deleted since reset. */
-  unchanged(): boolean {
-    return this.add.length === 0 && this.del.length === 0;
+  private removeFromBase(a: Label[], name: string): void {
+    for (let i = 0; i < this.nBase; ) {
+      if (a[i]!.name === name) {
+        a.splice(i, 1);
+        this.nBase--;
+      } else i++;
+    }
+  }
+
+  /** Deletes every label whose name satisfies `drop` (labeldrop/labelkeep; order does not matter there). */
+  deleteWhere(drop: (name: string) => boolean): void {
+    const a = this.owned ? this.cur : this.base;
+    let first = -1;
+    for (let i = 0; i < a.length; i++) {
+      if (drop(a[i]!.name)) {
+        first = i;
+        break;
+      }
+    }
+    if (first < 0) return;
+    const o = this.own();
+    let w = first;
+    let nBase = first < this.nBase ? first : this.nBase;
+    for (let r = first + 1; r < o.length; r++) {
+      const l = o[r]!;
+      if (drop(l.name)) continue;
+      if (r < this.nBase) nBase++;
+      o[w++] = l;
+    }
+    o.length = w;
+    this.nBase = nBase;
+  }
+
+  /** A snapshot in Prometheus's Range order (unchanged base labels, then set labels), without empty values. */
+  range(): Label[] {
+    const a = this.owned ? this.cur : this.base;
+    const out: Label[] = [];
+    for (let i = 0; i < a.length; i++) if (a[i]!.value !== '') out.push(a[i]!);
+    return out;
   }
 
   /**
    * The resulting label set: a new array, sorted by name, unique names (the first of duplicate base labels
    * wins, as get() sees it), without empty names or values. Label objects are shared with the input.
-   * Merges the (sorted) base with the few set labels instead of sorting everything.
+   * Merges the (sorted) base labels with the few set labels instead of sorting everything.
    */
   labels(): Label[] {
-    const base = this.base;
-    const add = this.add;
-    const del = this.del;
-    const out: Label[] = [];
-    let sets = add;
-    if (add.length > 1) {
-      sets = add.slice();
+    const a = this.owned ? this.cur : this.base;
+    const nBase = this.nBase;
+    let sets: Label[] = [];
+    if (a.length > nBase) {
+      sets = a.slice(nBase);
       for (let i = 1; i < sets.length; i++) {
         const x = sets[i]!;
         let j = i - 1;
@@ -104,33 +135,34 @@ export class LabelBuilder {
         sets[j + 1] = x;
       }
     }
+    const out: Label[] = [];
     let j = 0;
-    let prev = '';
-    for (let i = 0; i < base.length; i++) {
-      const l = base[i]!;
-      if (i > 0 && l.name < base[i - 1]!.name) return this.labelsUnsorted();
+    let prev: Label | undefined;
+    for (let i = 0; i < nBase; i++) {
+      const l = a[i]!;
+      if (prev !== undefined && l.name <= prev.name) {
+        if (l.name < prev.name) return this.labelsUnsorted();
+        continue; // duplicate in base: the first wins
+      }
+      prev = l;
       if (l.value === '' || l.name === '') continue;
       while (j < sets.length && sets[j]!.name < l.name) {
-        const a = sets[j++]!;
-        if (a.name !== '') out.push(a);
+        const s = sets[j++]!;
+        if (s.name !== '') out.push(s);
       }
-      if (j < sets.length && sets[j]!.name === l.name) continue; // overridden: pushed when passed
-      if (del.length > 0 && del.includes(l.name)) continue;
-      if (out.length > 0 && l.name === prev) continue; // duplicate in base
       out.push(l);
-      prev = l.name;
     }
     while (j < sets.length) {
-      const a = sets[j++]!;
-      if (a.name !== '') out.push(a);
+      const s = sets[j++]!;
+      if (s.name !== '') out.push(s);
     }
     return out;
   }
 
   /** labels() for a base that breaks the sorted contract. */
   private labelsUnsorted(): Label[] {
-    const out = this.range().filter((l) => l.name !== '' && l.value !== '');
-    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // stable: first duplicate stays first
+    const out = this.range().filter((l) => l.name !== '');
+    out.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)); // stable: first duplicate stays first
     let u = 0;
     for (let r = 0; r < out.length; r++) {
       if (u > 0 && out[u - 1]!.name === out[r]!.name) continue;

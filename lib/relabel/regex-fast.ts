@@ -20,6 +20,13 @@ export interface FastPlan {
   groupCount: number;
   /** Set when the pattern is `.*lit.*`-shaped: usable for matching only (no submatches). */
   substring?: { text: string; minBefore: number; minAfter: number };
+  /** Set for a top-level alternation of planned branches: matching only (any branch matches). */
+  branches?: FastPlan[];
+}
+
+/** Whether the plan can only answer matches(), not produce submatches. */
+export function isMatchOnly(plan: FastPlan): boolean {
+  return plan.substring !== undefined || plan.branches !== undefined;
 }
 
 const MAX_ALT_PRODUCT = 64;
@@ -99,8 +106,19 @@ export function planFastRegex(src: string): FastPlan | undefined {
   // Top-level alternation: only literal alternatives qualify.
   if (hasTopLevelBar(src, start, end)) {
     const alts = readAlternatives(src, start, end, '');
-    if (alts === undefined || alts.next !== end) return undefined;
-    return { nodes: [{ kind: 'alt', options: alts.options, cap: -1 }], groupCount: 0 };
+    if (alts !== undefined && alts.next === end) {
+      return { nodes: [{ kind: 'alt', options: alts.options, cap: -1 }], groupCount: 0 };
+    }
+    // Branches with their own shapes (`a.*|.*b`): each is anchored on its own, so any may match.
+    const branches: FastPlan[] = [];
+    let groupCount = 0;
+    for (const b of splitTopLevel(src, start, end)) {
+      const plan = planFastRegex(b);
+      if (plan === undefined || plan.branches !== undefined) return undefined;
+      branches.push(plan);
+      groupCount += plan.groupCount;
+    }
+    return { nodes: [], groupCount, branches };
   }
   const nodes: FastNode[] = [];
   let groupCount = 0;
@@ -146,6 +164,24 @@ export function planFastRegex(src: string): FastPlan | undefined {
     i = lit.next;
   }
   return finishPlan(nodes, groupCount);
+}
+
+function splitTopLevel(src: string, start: number, end: number): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      out.push(src.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(src.slice(from, end));
+  return out;
 }
 
 function hasTopLevelBar(src: string, start: number, end: number): boolean {
@@ -198,6 +234,11 @@ function finishPlan(nodes: FastNode[], groupCount: number): FastPlan | undefined
 
 /** Full match; fills `caps` (2 slots per group, group 0 included) when given. Linear in s. */
 export function fastMatch(plan: FastPlan, s: string, caps: number[] | null): boolean {
+  if (plan.branches !== undefined) {
+    if (caps !== null) return false; // callers check isMatchOnly before asking for groups
+    for (const b of plan.branches) if (fastMatch(b, s, null)) return true;
+    return false;
+  }
   if (plan.substring !== undefined && caps === null) {
     const { text, minBefore, minAfter } = plan.substring;
     const at = s.indexOf(text, minBefore);
@@ -249,4 +290,62 @@ function matchFrom(nodes: FastNode[], i: number, s: string, pos: number, caps: n
       }
       return false;
   }
+}
+
+/**
+ * A specialised full-match function for a plan (same answers as fastMatch(plan, s, null)): the common
+ * shapes become one or two string comparisons instead of walking the nodes.
+ */
+export function compileFastMatcher(plan: FastPlan): (s: string) => boolean {
+  if (plan.branches !== undefined) {
+    const fs = plan.branches.map(compileFastMatcher);
+    if (fs.length === 2) {
+      const [f0, f1] = fs as [(s: string) => boolean, (s: string) => boolean];
+      return (s) => f0(s) || f1(s);
+    }
+    return (s) => {
+      for (const f of fs) if (f(s)) return true;
+      return false;
+    };
+  }
+  if (plan.substring !== undefined) return (s) => fastMatch(plan, s, null);
+  // Merge adjacent literals (captures do not matter for matching).
+  const nodes: FastNode[] = [];
+  for (const n of plan.nodes) {
+    const last = nodes[nodes.length - 1];
+    if (n.kind === 'lit' && last?.kind === 'lit') nodes[nodes.length - 1] = { kind: 'lit', text: last.text + n.text, cap: -1 };
+    else nodes.push(n);
+  }
+  const [a, b, c] = nodes;
+  if (nodes.length === 0) return (s) => s === '';
+  if (nodes.length === 1 && a?.kind === 'lit') {
+    const t = a.text;
+    return (s) => s === t;
+  }
+  if (nodes.length === 1 && a?.kind === 'alt') {
+    const set = new Set(a.options);
+    return (s) => set.has(s);
+  }
+  if (nodes.length === 1 && a?.kind === 'any') {
+    const min = a.min;
+    return (s) => s.length >= min;
+  }
+  if (nodes.length === 2 && a?.kind === 'lit' && b?.kind === 'any') {
+    const t = a.text;
+    const need = t.length + b.min;
+    return (s) => s.length >= need && s.startsWith(t);
+  }
+  if (nodes.length === 2 && a?.kind === 'any' && b?.kind === 'lit') {
+    const t = b.text;
+    const need = t.length + a.min;
+    return (s) => s.length >= need && s.endsWith(t);
+  }
+  if (nodes.length === 3 && a?.kind === 'lit' && b?.kind === 'any' && c?.kind === 'lit') {
+    const p = a.text;
+    const q = c.text;
+    const need = p.length + q.length + b.min;
+    return (s) => s.length >= need && s.startsWith(p) && s.endsWith(q);
+  }
+  const merged: FastPlan = { nodes, groupCount: plan.groupCount };
+  return (s) => matchFrom(merged.nodes, 0, s, 0, null);
 }

@@ -1,5 +1,5 @@
 import { RE2JS, RE2JSSyntaxException } from 're2js';
-import { fastMatch, planFastRegex, type FastPlan } from './regex-fast.ts';
+import { compileFastMatcher, fastMatch, isMatchOnly, planFastRegex, type FastPlan } from './regex-fast.ts';
 
 /**
  * Regexes with Prometheus semantics on the RE2 engine (re2js: linear time, Go syntax, so a rule written for
@@ -63,6 +63,7 @@ export class PromRegex {
   readonly fast: boolean;
   private readonly re: RE2JS;
   private readonly plan: FastPlan | undefined;
+  private readonly fastMatches: ((s: string) => boolean) | undefined;
   private readonly matchMemo = new Memo<boolean>();
   private readonly groupsMemo = new Memo<Groups | null>();
 
@@ -77,11 +78,12 @@ export class PromRegex {
     const plan = planFastRegex(source);
     this.plan = plan !== undefined && plan.groupCount === this.groupCount ? plan : undefined;
     this.fast = this.plan !== undefined;
+    this.fastMatches = this.plan !== undefined ? compileFastMatcher(this.plan) : undefined;
   }
 
   /** Whether the whole of s matches. */
   matches(s: string): boolean {
-    if (this.plan !== undefined) return fastMatch(this.plan, s, null);
+    if (this.fastMatches !== undefined) return this.fastMatches(s);
     const hit = this.matchMemo.get(s);
     if (hit !== undefined) return hit;
     const ok = this.re.matches(s);
@@ -91,8 +93,8 @@ export class PromRegex {
 
   /** The capture groups of a whole-string match, or undefined when s does not match. */
   groups(s: string): Groups | undefined {
-    if (this.plan !== undefined && this.plan.substring === undefined) {
-      if (!fastMatch(this.plan, s, null)) return undefined; // cheap reject without allocating
+    if (this.plan !== undefined && !isMatchOnly(this.plan)) {
+      if (!this.fastMatches!(s)) return undefined; // cheap reject without allocating
       const caps = new Array<number>(2 * (this.groupCount + 1)).fill(-1);
       if (!fastMatch(this.plan, s, caps)) return undefined;
       return capsToGroups(s, caps);

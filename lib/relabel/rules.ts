@@ -92,6 +92,7 @@ function buildAction(s: RuleSpec): Run {
       };
       return (b) => {
         for (const l of b.range()) {
+          if (re.fast && !re.matches(l.name)) continue; // cheaper than the memo lookup
           const to = mapName(l.name);
           if (to !== null) b.set(to, l.value);
         }
@@ -101,9 +102,9 @@ function buildAction(s: RuleSpec): Run {
     case 'labeldrop':
     case 'labelkeep': {
       const re = compilePromRegex(s.regex ?? DEFAULT_REGEX);
-      const drop = s.action === 'labeldrop';
+      const pred = s.action === 'labeldrop' ? (n: string) => re.matches(n) : (n: string) => !re.matches(n);
       return (b) => {
-        for (const l of b.range()) if (re.matches(l.name) === drop) b.delete(l.name);
+        b.deleteWhere(pred);
         return true;
       };
     }
