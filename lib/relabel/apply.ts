@@ -15,7 +15,7 @@ export function applyRelabel(compiled: CompiledRelabel, labels: readonly Label[]
   const rules = compiled.rules;
   try {
     for (let i = 0; i < rules.length; i++) if (!rules[i]!.run(b)) return undefined;
-    return b.labels();
+    return b.labels(true);
   } finally {
     b.reset([]);
   }

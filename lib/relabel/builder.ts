@@ -38,19 +38,22 @@ export class LabelBuilder {
   }
 
   set(name: string, value: string): void {
-    if (value === '') {
-      this.delete(name);
-      return;
-    }
+    if (value === '') this.delete(name);
+    else this.setLabel({ name, value });
+  }
+
+  /** set() with a ready label object (shared, never modified); its value must not be empty. */
+  setLabel(l: Label): void {
     const a = this.own();
+    const name = l.name;
     for (let i = this.nBase; i < a.length; i++) {
       if (a[i]!.name === name) {
-        if (a[i]!.value !== value) a[i] = { name, value };
+        a[i] = l;
         return;
       }
     }
     this.removeFromBase(a, name);
-    a.push({ name, value });
+    a.push(l);
   }
 
   delete(name: string): void {
@@ -117,26 +120,26 @@ export class LabelBuilder {
   /**
    * The resulting label set: a new array, sorted by name, unique names (the first of duplicate base labels
    * wins, as get() sees it), without empty names or values. Label objects are shared with the input.
-   * Merges the (sorted) base labels with the few set labels instead of sorting everything.
+   * Merges the (sorted) base labels with the few set labels instead of sorting everything. With `last`, the
+   * builder may be reordered (no rule runs after it).
    */
-  labels(): Label[] {
+  labels(last = false): Label[] {
     const a = this.owned ? this.cur : this.base;
     const nBase = this.nBase;
-    let sets: Label[] = [];
-    if (a.length > nBase) {
-      sets = a.slice(nBase);
-      for (let i = 1; i < sets.length; i++) {
-        const x = sets[i]!;
-        let j = i - 1;
-        while (j >= 0 && sets[j]!.name > x.name) {
-          sets[j + 1] = sets[j]!;
-          j--;
-        }
-        sets[j + 1] = x;
+    // The set labels, sorted by name (insertion sort: they are few): in place when allowed, else a copy.
+    const sets: Label[] = last && this.owned ? this.cur : a.slice(nBase);
+    const s0 = sets === this.cur ? nBase : 0;
+    for (let i = s0 + 1; i < sets.length; i++) {
+      const x = sets[i]!;
+      let j = i - 1;
+      while (j >= s0 && sets[j]!.name > x.name) {
+        sets[j + 1] = sets[j]!;
+        j--;
       }
+      sets[j + 1] = x;
     }
     const out: Label[] = [];
-    let j = 0;
+    let j = s0;
     let prev: Label | undefined;
     for (let i = 0; i < nBase; i++) {
       const l = a[i]!;
@@ -147,14 +150,14 @@ export class LabelBuilder {
       prev = l;
       if (l.value === '' || l.name === '') continue;
       while (j < sets.length && sets[j]!.name < l.name) {
-        const s = sets[j++]!;
-        if (s.name !== '') out.push(s);
+        const x = sets[j++]!;
+        if (x.name !== '') out.push(x);
       }
       out.push(l);
     }
     while (j < sets.length) {
-      const s = sets[j++]!;
-      if (s.name !== '') out.push(s);
+      const x = sets[j++]!;
+      if (x.name !== '') out.push(x);
     }
     return out;
   }

@@ -107,15 +107,15 @@ export function compileTemplate(t: string, names: ReadonlyMap<string, number>, l
   return { parts: merged, constant, text: constant ? merged.join('') : '' };
 }
 
-/** Expands a template against match groups; `label` resolves `{{name}}` references. */
-export function expandTemplate(tpl: Template, groups: Groups, label?: (name: string) => string): string {
+/** Expands a template against match groups; `labels` resolves `{{name}}` references. */
+export function expandTemplate(tpl: Template, groups: Groups, labels?: { get(name: string): string }): string {
   if (tpl.constant) return tpl.text;
   let out = '';
   for (const p of tpl.parts) {
     if (typeof p === 'string') out += p;
     else if (typeof p === 'number') {
       if (p >= 0) out += groups[p] ?? '';
-    } else if (label !== undefined) out += label(p.label);
+    } else if (labels !== undefined) out += labels.get(p.label);
   }
   return out;
 }

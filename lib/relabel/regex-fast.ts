@@ -346,6 +346,31 @@ export function compileFastMatcher(plan: FastPlan): (s: string) => boolean {
     const need = p.length + q.length + b.min;
     return (s) => s.length >= need && s.startsWith(p) && s.endsWith(q);
   }
-  const merged: FastPlan = { nodes, groupCount: plan.groupCount };
-  return (s) => matchFrom(merged.nodes, 0, s, 0, null);
+  // Literals and alternations around at most one `.*`/`.+`: expand both sides into candidate strings.
+  const anyAt = nodes.findIndex((n) => n.kind === 'any');
+  const expand = (ns: FastNode[]): string[] => {
+    let out = [''];
+    for (const n of ns) {
+      const opts = n.kind === 'lit' ? [n.text] : n.kind === 'alt' ? n.options : [];
+      const next: string[] = [];
+      for (const o of out) for (const x of opts) next.push(o + x);
+      out = next;
+    }
+    return out;
+  };
+  if (anyAt < 0) {
+    const set = new Set(expand(nodes));
+    return (s) => set.has(s);
+  }
+  const any = nodes[anyAt] as Extract<FastNode, { kind: 'any' }>;
+  const prefixes = expand(nodes.slice(0, anyAt));
+  const suffixes = expand(nodes.slice(anyAt + 1));
+  const min = any.min;
+  return (s) => {
+    for (const p of prefixes) {
+      if (!s.startsWith(p)) continue;
+      for (const q of suffixes) if (s.length >= p.length + q.length + min && s.endsWith(q)) return true;
+    }
+    return false;
+  };
 }

@@ -62,16 +62,16 @@ function buildAction(s: RuleSpec): Run {
       return (b) => b.get(target) !== join(b);
     case 'hashmod': {
       const modulus = s.modulus!;
-      const memo = new Map<string, string>();
+      const memo = new Map<string, { name: string; value: string }>();
       return (b) => {
         const v = join(b);
         let h = memo.get(v);
         if (h === undefined) {
-          h = hashMod(v, modulus);
+          h = { name: target, value: hashMod(v, modulus) };
           if (memo.size >= MAX_HASH_MEMO) memo.clear();
           memo.set(v, h);
         }
-        b.set(target, h);
+        b.setLabel(h);
         return true;
       };
     }
@@ -162,8 +162,21 @@ function buildReplace(s: RuleSpec, join: (b: LabelBuilder) => string, target: st
   const targetTpl = target.includes('$') ? compileTemplate(target, re.groupNames) : undefined;
   if (targetTpl === undefined && value.constant) {
     const text = value.text;
+    const label = { name: target, value: text };
     return (b) => {
-      if (re.matches(join(b))) b.set(target, text);
+      if (re.matches(join(b))) {
+        if (text === '') b.delete(target);
+        else b.setLabel(label);
+      }
+      return true;
+    };
+  }
+  const only = value.parts.length === 1 && typeof value.parts[0] === 'number' ? value.parts[0] : undefined;
+  if (targetTpl === undefined && only !== undefined) {
+    // The common `replacement: $N`.
+    return (b) => {
+      const g = re.groups(join(b));
+      if (g !== undefined) b.set(target, only >= 0 ? (g[only] ?? '') : '');
       return true;
     };
   }
@@ -175,7 +188,7 @@ function buildReplace(s: RuleSpec, join: (b: LabelBuilder) => string, target: st
       name = expandTemplate(targetTpl, g);
       if (!isValidLabelName(name)) return true; // Prometheus skips an invalid expanded name
     }
-    b.set(name, expandTemplate(value, g, (l) => b.get(l)));
+    b.set(name, expandTemplate(value, g, b));
     return true;
   };
 }
