@@ -7,6 +7,12 @@ import type { Label } from '../model/types.ts';
  * Setting an empty value deletes. Stored as one array, copied from the base on the first change.
  * Not reentrant: one builder serves one label set at a time.
  */
+/** splice(i, 1) without its overhead (the arrays are small). */
+function removeAt(a: Label[], i: number): void {
+  for (let k = i + 1; k < a.length; k++) a[k - 1] = a[k]!;
+  a.length--;
+}
+
 export class LabelBuilder {
   private base: readonly Label[] = [];
   private cur: Label[] = [];
@@ -70,7 +76,7 @@ export class LabelBuilder {
     this.removeFromBase(o, name);
     for (let i = this.nBase; i < o.length; i++) {
       if (o[i]!.name === name) {
-        o.splice(i, 1);
+        removeAt(o, i);
         break;
       }
     }
@@ -79,7 +85,7 @@ export class LabelBuilder {
   private removeFromBase(a: Label[], name: string): void {
     for (let i = 0; i < this.nBase; ) {
       if (a[i]!.name === name) {
-        a.splice(i, 1);
+        removeAt(a, i);
         this.nBase--;
       } else i++;
     }

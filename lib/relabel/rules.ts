@@ -28,6 +28,23 @@ function joiner(names: readonly string[], sep: string): (b: LabelBuilder) => str
   };
 }
 
+/**
+ * Memoises `value -> {name, value: f(value)}` (bounded), so repeated values cost one lookup and no allocation.
+ * f must not return '' for a non-empty input.
+ */
+function labelMemo(name: string, f: (v: string) => string): (v: string) => { name: string; value: string } {
+  const memo = new Map<string, { name: string; value: string }>();
+  return (v) => {
+    let l = memo.get(v);
+    if (l === undefined) {
+      l = { name, value: f(v) };
+      if (memo.size >= MAX_HASH_MEMO) memo.clear();
+      memo.set(v, l);
+    }
+    return l;
+  };
+}
+
 /** Builds the runner for a validated rule. Throws RegexSyntaxError for a bad regex (the caller reports it). */
 export function buildRun(s: RuleSpec, selectors: readonly Selector[]): Run {
   const run = buildAction(s);
@@ -109,15 +126,16 @@ function buildAction(s: RuleSpec): Run {
       };
     }
     case 'lowercase':
+    case 'uppercase': {
+      const f = s.action === 'lowercase' ? goToLower : goToUpper;
+      const label = labelMemo(target, f);
       return (b) => {
-        b.set(target, goToLower(join(b)));
+        const v = join(b);
+        if (v === '') b.delete(target);
+        else b.setLabel(label(v));
         return true;
       };
-    case 'uppercase':
-      return (b) => {
-        b.set(target, goToUpper(join(b)));
-        return true;
-      };
+    }
     case 'replace_all':
     case 'labelmap_all':
       return buildReplaceAll(s, join, target);
