@@ -1,5 +1,6 @@
 import { RE2JS, RE2JSSyntaxException } from 're2js';
-import { compileFastMatcher, fastMatch, isMatchOnly, planFastRegex, type FastPlan } from './regex-fast.ts';
+import { isMatchOnly, planFastRegex, type FastPlan } from './regex-fast.ts';
+import { compileFastMatcher, fastMatch } from './regex-fast-match.ts';
 
 /**
  * Regexes with Prometheus semantics on the RE2 engine (re2js: linear time, Go syntax, so a rule written for
