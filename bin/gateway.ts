@@ -2,6 +2,7 @@
 /**
  * The gateway's command line: `gateway <command> [args]`. Each command is a pure function in lib/cli/ taking
  * its arguments and I/O callbacks and returning {exitCode, stdout, stderr}; this file only does the I/O.
+ * Add a command by adding an entry to COMMANDS.
  */
 import { readFileSync } from 'node:fs';
 import { runRelabelCommand, type CliResult } from '../lib/cli/relabel.ts';
@@ -23,15 +24,14 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`);
-  return `usage: gateway <command> [args]\ncommands:\n${lines.join('\n')}\nRun 'gateway <command> --help' for a command's arguments.\n`;
+  return `usage: gateway <command> [args]\ncommands:\n${lines.join('\n')}\nRun 'gateway <command> --help' for its arguments.\n`;
 }
 
 function main(argv: readonly string[]): CliResult {
   const [name, ...args] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    return { exitCode: name === undefined ? 2 : 0, stdout: name === undefined ? '' : usage(), stderr: name === undefined ? usage() : '' };
-  }
-  const cmd = COMMANDS[name];
+  if (name === undefined) return { exitCode: 2, stdout: '', stderr: usage() };
+  if (name === '-h' || name === '--help' || name === 'help') return { exitCode: 0, stdout: usage(), stderr: '' };
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (cmd === undefined) return { exitCode: 2, stdout: '', stderr: `gateway: unknown command ${JSON.stringify(name)}\n${usage()}` };
   return cmd.run(args);
 }

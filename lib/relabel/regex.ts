@@ -30,6 +30,13 @@ export class RegexSyntaxError extends Error {
 const MAX_COMPILED = 10_000;
 const MAX_MEMO = 4096;
 const MAX_MEMO_KEY = 1024;
+/**
+ * Upper bound on the characters RE2 may scan in one replaceAll (the sum over its searches of the text left
+ * to search). Each search is linear, but a search per match makes some regex/value pairs quadratic (`b|a.*c`
+ * on `abab...`): past the bound the value is left unchanged. ~2M chars is ~30 ms; a 1 KB value with a match
+ * every character stays well below it.
+ */
+export const MAX_REPLACE_SCAN = 1 << 21;
 
 function compileRe2(pattern: string, shownAs: string): RE2JS {
   try {
@@ -179,7 +186,8 @@ export class UnanchoredRegex {
 
   /**
    * Go's Regexp.ReplaceAllString: matches are non-overlapping, searched left to right; an empty match right
-   * after the previous match is not replaced; the search advances at least one character.
+   * after the previous match is not replaced; the search advances at least one character. Returns s unchanged
+   * when the search would scan more than MAX_REPLACE_SCAN characters.
    */
   replaceAll(s: string, expand: (groups: Groups) => string, memoKey: string): string {
     if (this.literal !== undefined && !s.includes(this.literal)) return s;
@@ -200,7 +208,10 @@ export class UnanchoredRegex {
     let out = '';
     let lastEnd = 0;
     let searchPos = 0;
+    let scanned = 0;
     while (searchPos <= s.length) {
+      scanned += s.length - searchPos + 1;
+      if (scanned > MAX_REPLACE_SCAN) return s;
       if (!m.find(searchPos)) break;
       const a0 = m.start();
       const a1 = m.end();

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { formatSeries } from '../../../lib/model/labels.ts';
 import { applyRelabel, applyRelabelTrace, compileRelabelConfigs, dropInternalLabels } from '../../../lib/relabel/index.ts';
 
 const l = (name: string, value: string) => ({ name, value });
+const hashHex = (s: string): string => createHash('md5').update(s).digest('hex');
 
 describe('applyRelabel contract', () => {
   const none = compileRelabelConfigs([], 'r');
@@ -48,6 +50,31 @@ describe('applyRelabel contract', () => {
         [2, 'drop', true, undefined],
       ],
     );
+  });
+});
+
+describe('hostile label values', () => {
+  it('100 KB values through every kind of rule finish quickly', () => {
+    const c = compileRelabelConfigs(
+      [
+        { source_labels: ['a'], regex: '(x+x+)+y', target_label: 'b', replacement: '$1' },
+        { source_labels: ['a', 'c'], regex: '(.*);(.*)', target_label: 'd', replacement: '${2}-$1' },
+        { source_labels: ['a'], regex: '(?i)(a|x)*\\pL+z', action: 'drop' },
+        { action: 'replace_all', source_labels: ['c'], regex: 'b|a.*c', replacement: '_', target_label: 'e' },
+        { action: 'labelmap', regex: '(x+x+)+(.*)', replacement: 'm_$2' },
+        { action: 'hashmod', source_labels: ['a'], modulus: 7, target_label: 'h' },
+        { action: 'lowercase', source_labels: ['a'], target_label: 'f' },
+        { if: '{a=~"(x+x+)+y"}', action: 'drop' },
+      ],
+      'r',
+    );
+    const big = 'x'.repeat(100_000);
+    const t0 = process.hrtime.bigint();
+    const out = applyRelabel(c, [l('a', big), l('c', 'ab'.repeat(50_000)), l(big, 'v')]);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.ok(out !== undefined);
+    assert.ok(ms < 5000, `took ${ms} ms`);
+    assert.equal(out.find((x) => x.name === 'h')?.value, String(Number(BigInt('0x' + hashHex(big).slice(16)) % 7n)));
   });
 });
 

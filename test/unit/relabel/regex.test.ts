@@ -158,6 +158,20 @@ describe('relabel regex: Go Regexp.Expand templates', () => {
 });
 
 describe('relabel regex: unanchored replaceAll (vmagent replace_all)', () => {
+  it('a quadratic regex/value pair is cut off: the value is left unchanged, quickly', () => {
+    // One RE2 search per match, each scanning to the end for `a.*c`: O(n^2) without the bound.
+    const re = compileUnanchoredRegex('b|a.*c');
+    const hostile = 'ab'.repeat(50_000);
+    const t0 = process.hrtime.bigint();
+    assert.equal(re.replaceAll(hostile, () => 'X', 'X'), hostile);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.ok(ms < 3000, `took ${ms} ms`);
+    assert.equal(re.replaceAll('abab', () => 'X', 'X'), 'aXaX'); // short values are replaced as usual
+  });
+  it('a value with a match at every character stays under the bound at 1 KB', () => {
+    const re = compileUnanchoredRegex('b|a.*c');
+    assert.equal(re.replaceAll('ab'.repeat(512), () => 'X', 'X'), 'aX'.repeat(512));
+  });
   const cases = [
     { re: 'a*', s: 'baaac', t: '-', want: '-b-c-' },
     { re: '', s: 'abc', t: '-', want: '-a-b-c-' },
