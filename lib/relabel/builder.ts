@@ -35,6 +35,8 @@ function sortedUnique(base: readonly Label[]): readonly Label[] {
  * stays sorted (binary search), the few set labels are scanned.
  * Not reentrant: one builder serves one label set at a time.
  */
+const NONE: Label[] = [];
+
 export class LabelBuilder {
   private base: readonly Label[] = [];
   private cur: Label[] = [];
@@ -144,6 +146,20 @@ export class LabelBuilder {
     }
     o.length = w;
     this.nBase = nBase;
+  }
+
+  /**
+   * The labels (non-empty values) whose names pass `test`, in Prometheus's Range order: range() filtered,
+   * without copying the whole set. The result is a snapshot (safe to keep while setting labels).
+   */
+  matching(test: (name: string) => boolean): Label[] {
+    const a = this.owned ? this.cur : this.base;
+    let out: Label[] | undefined;
+    for (let i = 0; i < a.length; i++) {
+      const l = a[i]!;
+      if (l.value !== '' && test(l.name)) (out ??= []).push(l);
+    }
+    return out ?? NONE;
   }
 
   /** A snapshot in Prometheus's Range order (unchanged base labels, then set labels), without empty values. */

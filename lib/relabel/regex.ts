@@ -87,7 +87,11 @@ export class PromRegex {
     this.plan = plan !== undefined && plan.groupCount === this.groupCount ? plan : undefined;
     this.fast = this.plan !== undefined;
     this.fastMatches = this.plan !== undefined ? compileFastMatcher(this.plan) : undefined;
+    this.test = this.fastMatches ?? ((s) => this.matches(s));
   }
+
+  /** matches() as a standalone function (the fast matcher itself when there is one). */
+  readonly test: (s: string) => boolean;
 
   /** Whether the whole of s matches. */
   matches(s: string): boolean {

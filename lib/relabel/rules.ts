@@ -107,9 +107,10 @@ function buildAction(s: RuleSpec): Run {
         }
         return to;
       };
+      const test = re.fast ? re.test : (n: string) => mapName(n) !== null;
       return (b) => {
-        for (const l of b.range()) {
-          if (re.fast && !re.matches(l.name)) continue; // cheaper than the memo lookup
+        // Prometheus iterates a snapshot in Range order; only the matching labels matter.
+        for (const l of b.matching(test)) {
           const to = mapName(l.name);
           if (to !== null) b.set(to, l.value);
         }
@@ -119,7 +120,8 @@ function buildAction(s: RuleSpec): Run {
     case 'labeldrop':
     case 'labelkeep': {
       const re = compilePromRegex(s.regex ?? DEFAULT_REGEX);
-      const pred = s.action === 'labeldrop' ? (n: string) => re.matches(n) : (n: string) => !re.matches(n);
+      const t = re.test;
+      const pred = s.action === 'labeldrop' ? t : (n: string) => !t(n);
       return (b) => {
         b.deleteWhere(pred);
         return true;
@@ -218,10 +220,23 @@ function buildReplaceAll(s: RuleSpec, join: (b: LabelBuilder) => string, target:
   const tpl = compileTemplate(replacement, re.groupNames);
   const expand = (g: Groups): string => expandTemplate(tpl, g);
   if (s.action === 'replace_all') {
+    // value -> the label to set, or null when nothing changes (bounded memo; values repeat).
+    const memo = new Map<string, { name: string; value: string } | null>();
     return (b) => {
       const v = join(b);
-      const out = re.replaceAll(v, expand, replacement);
-      if (out !== v) b.set(target, out);
+      let l = memo.get(v);
+      if (l === undefined) {
+        const out = re.replaceAll(v, expand, replacement);
+        l = out === v ? null : { name: target, value: out };
+        if (v.length <= 1024) {
+          if (memo.size >= MAX_HASH_MEMO) memo.clear();
+          memo.set(v, l);
+        }
+      }
+      if (l !== null) {
+        if (l.value === '') b.delete(target);
+        else b.setLabel(l);
+      }
       return true;
     };
   }
