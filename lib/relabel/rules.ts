@@ -193,10 +193,24 @@ function buildReplace(s: RuleSpec, join: (b: LabelBuilder) => string, target: st
   }
   const only = value.parts.length === 1 && typeof value.parts[0] === 'number' ? value.parts[0] : undefined;
   if (targetTpl === undefined && only !== undefined) {
-    // The common `replacement: $N`.
+    // The common `replacement: $N`: the result depends on the joined value only, so memoise the label to set
+    // (null: no match; a label with an empty value: delete).
+    const memo = new Map<string, { name: string; value: string } | null>();
     return (b) => {
-      const g = re.groups(join(b));
-      if (g !== undefined) b.set(target, only >= 0 ? (g[only] ?? '') : '');
+      const v = join(b);
+      let l = memo.get(v);
+      if (l === undefined) {
+        const g = re.groups(v);
+        l = g === undefined ? null : { name: target, value: only >= 0 ? (g[only] ?? '') : '' };
+        if (v.length <= 1024) {
+          if (memo.size >= MAX_HASH_MEMO) memo.clear();
+          memo.set(v, l);
+        }
+      }
+      if (l !== null) {
+        if (l.value === '') b.delete(target);
+        else b.setLabel(l);
+      }
       return true;
     };
   }
