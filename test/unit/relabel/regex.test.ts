@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { compilePromRegex, compileUnanchoredRegex, PromRegex, RegexSyntaxError } from '../../../lib/relabel/regex.ts';
+import { isMatchOnly, planFastRegex } from '../../../lib/relabel/regex-fast.ts';
+import { compileTemplate, expandTemplate } from '../../../lib/relabel/expand.ts';
+
+// Patterns the string-operation plan must accept; each is checked against RE2 on generated inputs.
+const FAST = [
+  '',
+  'foo',
+  'foo|bar|baz',
+  '^foo$',
+  'a\\.b',
+  'go_.*',
+  'go_.+',
+  '.*_total',
+  '.+_total',
+  '(.*)',
+  '(.+)',
+  '__meta_kubernetes_pod_label_(.+)',
+  'prefix_(.*)_suffix',
+  '(foo|bar)_.*',
+  '(a|ab)(.*)',
+  '(?:a|ab)(c|bcd)(.*)',
+  'x(.*)(y|yy)',
+  '.*foo.*',
+  '.+foo.+',
+  '.*o.+',
+  '(?P<name>.*)-(?<n2>a|b)',
+  '(|a)b',
+  '()',
+  'ä(ö|ü)',
+  '(GET|HEAD);/debug/.*|.*;/healthz',
+  '__tmp_.*|pod_template_hash',
+  'a.*|.*b|c|',
+  '^(a)$|b(.*)',
+];
+
+// Patterns that must fall back to RE2 (not provably handled by the plan).
+const SLOW = ['(?i)foo', 'a+', '.*?x', '(a|b)+', 'a.b', '[ab]c', '\\d+', '.*a.*b.*', '(.*)(.*)', '((a))', '\\pL', 'a{2}', '(?s:a)', 'a.*|[b]'];
+
+const ALPHABET = fc.constantFrom('a', 'b', 'c', 'o', 'f', 'x', 'y', '_', '.', '-', '\n', 'ä', 'ö', 'ü', '😀');
+const TEXT = fc.array(ALPHABET, { maxLength: 12 }).map((a) => a.join(''));
+
+function inputsFor(pattern: string): fc.Arbitrary<string> {
+  // Mix random text with fragments of the pattern's literals so matches are common.
+  const words = pattern.replace(/\\./g, (m) => m[1]!).split(/[^a-zA-Z_äöü\-]+/).filter((w) => w !== '');
+  const parts = words.length > 0 ? fc.oneof(ALPHABET, fc.constantFrom(...words)) : ALPHABET;
+  return fc.oneof(TEXT, fc.array(parts, { maxLength: 8 }).map((a) => a.join('')));
+}
+
+describe('relabel regex: string-operation plans agree with RE2', () => {
+  for (const p of FAST) {
+    it(`plans ${JSON.stringify(p)} and agrees with RE2`, () => {
+      const re = new PromRegex(p);
+      assert.equal(re.fast, true, 'expected a fast plan');
+      fc.assert(
+        fc.property(inputsFor(p), (s) => {
+          assert.equal(re.matches(s), re.matchesWithRe2(s), `matches(${JSON.stringify(s)})`);
+          if (!isMatchOnly(planFastRegex(p)!)) {
+            assert.deepEqual(re.groups(s), re.groupsWithRe2(s), `groups(${JSON.stringify(s)})`);
+          }
+        }),
+        { numRuns: 400 },
+      );
+    });
+  }
+  for (const p of SLOW) {
+    it(`leaves ${JSON.stringify(p)} to RE2`, () => {
+      assert.equal(new PromRegex(p).fast, false);
+    });
+  }
+  it('the slow path memo returns the same answers', () => {
+    const re = compilePromRegex('(a|b)+c');
+    for (const s of ['abac', 'abac', 'x', 'x', 'abc']) assert.equal(re.matches(s), re.matchesWithRe2(s));
+    assert.deepEqual(re.groups('abac'), ['abac', 'a']);
+    assert.deepEqual(re.groups('abac'), ['abac', 'a']);
+    assert.equal(re.groups('zz'), undefined);
+  });
+  it('caches compiled regexes per source string', () => {
+    assert.equal(compilePromRegex('cache_me_.*'), compilePromRegex('cache_me_.*'));
+  });
+});
+
+describe('relabel regex: RE2 syntax and errors', () => {
+  const errors = [
+    { input: '(', want: 'missing closing )' },
+    { input: 'a)', want: 'unexpected )' },
+    { input: 'x**', want: 'invalid nested repetition operator' },
+    { input: '(?=a)', want: 'invalid or unsupported Perl syntax' },
+    { input: 'a{1001}', want: 'invalid repeat count' },
+  ];
+  for (const c of errors) {
+    it(`rejects ${JSON.stringify(c.input)}`, () => {
+      assert.throws(() => compilePromRegex(c.input), (e: unknown) => e instanceof RegexSyntaxError && e.description.includes(c.want));
+    });
+  }
+  it('a balanced regex cannot escape the anchors', () => {
+    // `)|(` would turn ^(?s:a)|(b)$ into an unanchored alternation if the wrapper were the only compile.
+    assert.throws(() => compilePromRegex('a)|(b'), RegexSyntaxError);
+  });
+});
+
+describe('relabel regex: linear time on hostile values', () => {
+  const hostile = 'x'.repeat(100_000);
+  const cases = [
+    { re: '(x+x+)+y', value: hostile },
+    { re: '(a+)+$', value: 'a'.repeat(100_000) + 'b' },
+    { re: '(.*a){20}', value: 'a'.repeat(100_000) },
+    { re: '(x|x)*y', value: hostile },
+  ];
+  for (const c of cases) {
+    it(`${c.re} against a 100 KB value finishes quickly`, () => {
+      const re = compilePromRegex(c.re);
+      const t0 = process.hrtime.bigint();
+      re.matches(c.value);
+      re.groups(c.value);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      // A backtracking engine needs ~2^100000 steps here; RE2 takes milliseconds. The bound is generous.
+      assert.ok(ms < 3000, `took ${ms} ms`);
+    });
+  }
+  it('the same pattern in a JavaScript RegExp would not finish (sanity check of the test input)', () => {
+    const t0 = process.hrtime.bigint();
+    /^(?:(x+x+)+y)$/.test('x'.repeat(24));
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.ok(ms > 5, `backtracking took only ${ms} ms on 24 chars`);
+  });
+});
+
+describe('relabel regex: Go Regexp.Expand templates', () => {
+  const re = compilePromRegex('(?P<first>a)(b)?(?P<x1>c)?');
+  const groups = re.groups('ac')!;
+  const cases = [
+    { t: '$1', want: 'a' },
+    { t: '${1}', want: 'a' },
+    { t: '$1x', want: '' },
+    { t: '${1}x', want: 'ax' },
+    { t: '$2', want: '' },
+    { t: '$first-$x1', want: 'a-c' },
+    { t: '${first}', want: 'a' },
+    { t: '$0', want: 'ac' },
+    { t: '$00', want: '' },
+    { t: '$99', want: '' },
+    { t: '$$', want: '$' },
+    { t: '$', want: '$' },
+    { t: '${', want: '${' },
+    { t: '${1', want: '${1' },
+    { t: '$-', want: '$-' },
+    { t: '$é1', want: '' },
+  ];
+  for (const c of cases) {
+    it(`${JSON.stringify(c.t)} -> ${JSON.stringify(c.want)}`, () => {
+      assert.equal(expandTemplate(compileTemplate(c.t, re.groupNames), groups), c.want);
+    });
+  }
+});
+
+describe('relabel regex: unanchored replaceAll (vmagent replace_all)', () => {
+  it('a quadratic regex/value pair is cut off: the value is left unchanged, quickly', () => {
+    // One RE2 search per match, each scanning to the end for `a.*c`: O(n^2) without the bound.
+    const re = compileUnanchoredRegex('b|a.*c');
+    const hostile = 'ab'.repeat(50_000);
+    const t0 = process.hrtime.bigint();
+    assert.equal(re.replaceAll(hostile, () => 'X', 'X'), hostile);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.ok(ms < 3000, `took ${ms} ms`);
+    assert.equal(re.replaceAll('abab', () => 'X', 'X'), 'aXaX'); // short values are replaced as usual
+  });
+  it('a value with a match at every character stays under the bound at 1 KB', () => {
+    const re = compileUnanchoredRegex('b|a.*c');
+    assert.equal(re.replaceAll('ab'.repeat(512), () => 'X', 'X'), 'aX'.repeat(512));
+  });
+  const cases = [
+    { re: 'a*', s: 'baaac', t: '-', want: '-b-c-' },
+    { re: '', s: 'abc', t: '-', want: '-a-b-c-' },
+    { re: '', s: '😀x', t: '-', want: '-😀-x-' },
+    { re: 'x', s: 'axbxc', t: '[$0]', want: 'a[x]b[x]c' },
+    { re: '^a', s: 'aaa', t: 'b', want: 'baa' },
+    { re: '(a)(b)?', s: 'xaab', t: '[$1$2]', want: 'x[a][ab]' },
+  ];
+  for (const c of cases) {
+    it(`${JSON.stringify(c.re)} on ${JSON.stringify(c.s)}`, () => {
+      const re = compileUnanchoredRegex(c.re);
+      const tpl = compileTemplate(c.t, re.groupNames);
+      assert.equal(re.replaceAll(c.s, (g) => expandTemplate(tpl, g), c.t), c.want);
+    });
+  }
+});
