@@ -5,6 +5,7 @@
  * Add a command by adding an entry to COMMANDS.
  */
 import { readFileSync } from 'node:fs';
+import { runCheckConfigCommand } from '../lib/cli/check-config.ts';
 import { runRelabelCommand, type CliResult } from '../lib/cli/relabel.ts';
 
 interface Command {
@@ -16,6 +17,10 @@ const readFile = (path: string): string => readFileSync(path, 'utf8');
 const readStdin = (): string => readFileSync(0, 'utf8');
 
 const COMMANDS: Record<string, Command> = {
+  'check-config': {
+    summary: 'validate gateway.yaml: exit 0 with a summary, or 1 listing every problem with its path',
+    run: (args) => runCheckConfigCommand(args, { readFile }),
+  },
   relabel: {
     summary: 'apply relabel rules to series and print the result (--trace shows each rule)',
     run: (args) => runRelabelCommand(args, { stdin: readStdin, readFile }),

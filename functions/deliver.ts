@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { NodeHttpClient } from '../lib/adapters/http/node-http-client.ts';
 import { fromSqsEvent } from '../lib/adapters/lambda/events.ts';
-import { deliverBatch, type DeliveryDeps } from '../lib/delivery/deliver.ts';
+import { deliverBatch, destinationFor, type DeliveryDeps } from '../lib/delivery/deliver.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 
 export type DeliverHandler = (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
@@ -27,7 +27,7 @@ export function createDeliverHandler(deps: DeliveryDeps): DeliverHandler {
 
 export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient()): DeliveryDeps {
   return {
-    destinations: d.config.remoteWrite.map((config) => ({ config })),
+    destinations: d.config.remoteWrite.map((config) => destinationFor(config)),
     http,
     blobs: d.blobs,
     clock: d.clock,

@@ -4,7 +4,7 @@ import { parseGatewayConfig, type GatewayConfig } from './schema.ts';
 
 /** Parses and validates gateway.yaml text; YAML syntax errors carry their line and column. */
 export function loadGatewayConfig(text: string, source = 'gateway.yaml'): GatewayConfig {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   if (doc.errors.length) {
     throw new ConfigError(doc.errors.map((e) => `${source}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`));
   }

@@ -1,4 +1,6 @@
 import { ConfigError } from '../errors.ts';
+import type { Label } from '../model/types.ts';
+import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
 import { Checker } from './check.ts';
 
 export interface QueueConfig {
@@ -15,8 +17,8 @@ export interface RemoteWriteConfig {
   headers: Record<string, string>;
   remoteTimeoutMs: number;
   queue: QueueConfig;
-  /** Raw relabel rules; compiled by lib/relabel. */
-  writeRelabelConfigs: unknown[];
+  /** write_relabel_configs, compiled: applied to what this destination receives. */
+  writeRelabel: CompiledRelabel;
 }
 
 export interface IngestLimits {
@@ -33,6 +35,10 @@ export interface IngestLimits {
 }
 
 export interface GatewayConfig {
+  /** global.external_labels: added to every pushed series that lacks them, after relabeling. */
+  externalLabels: Label[];
+  /** relabel_configs: applied to every pushed series after parsing, before the limits. */
+  relabel: CompiledRelabel;
   remoteWrite: RemoteWriteConfig[];
   ingest: IngestLimits;
   queue: {
@@ -58,7 +64,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
 
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 
-const TOP_KEYS = ['remote_write', 'ingest', 'queue'];
+const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue'];
 const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs'];
 const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
 const INGEST_KEYS = [
@@ -75,9 +81,15 @@ const INGEST_KEYS = [
 export function parseGatewayConfig(raw: unknown): GatewayConfig {
   const c = new Checker();
   const top = c.object(raw ?? {}, '(root)', TOP_KEYS) ?? {};
+  const global = c.object(top.global, 'global', ['external_labels']) ?? {};
+  const externalLabels = Object.entries(c.stringMap(global.external_labels, 'global.external_labels'))
+    .map(([name, value]) => ({ name, value }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const relabel = compileRules(c, top.relabel_configs, 'relabel_configs');
   const remoteWrite = c.array(top.remote_write, 'remote_write').map((rw, i) => parseRemoteWrite(c, rw, `remote_write[${i}]`));
   const names = new Set<string>();
   remoteWrite.forEach((rw, i) => {
+    if (!rw.url) return;
     if (names.has(rw.name)) c.fail(`remote_write[${i}].name`, `duplicate name "${rw.name}"`);
     names.add(rw.name);
   });
@@ -99,14 +111,25 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
     maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND, 1),
   };
   if (c.problems.length) throw new ConfigError(c.problems);
-  return { remoteWrite, ingest, queue };
+  return { externalLabels, relabel, remoteWrite, ingest, queue };
+}
+
+/** Compiles relabel rules, recording their problems (with paths) instead of stopping at the first. */
+function compileRules(c: Checker, raw: unknown, path: string): CompiledRelabel {
+  try {
+    return compileRelabelConfigs(raw, path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    c.problems.push(...err.problems);
+    return { rules: [] };
+  }
 }
 
 function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteConfig {
   const o = c.object(raw, path, RW_KEYS) ?? {};
   const url = c.string(o.url, `${path}.url`);
-  if (url === undefined) c.fail(`${path}.url`, 'required');
-  else if (!/^https?:\/\/[^/]+/.test(url)) c.fail(`${path}.url`, `must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
+  if (o.url === undefined || o.url === null) c.fail(`${path}.url`, 'required');
+  else if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) c.fail(`${path}.url`, `must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
   const name = c.string(o.name, `${path}.name`) ?? defaultName(url ?? '');
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) c.fail(`${path}.name`, `must match [A-Za-z0-9_.-]+ (it names blob store prefixes), got ${JSON.stringify(name)}`);
   const qc = c.object(o.queue_config, `${path}.queue_config`, QC_KEYS) ?? {};
@@ -130,7 +153,7 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
     headers,
     remoteTimeoutMs: c.duration(o.remote_timeout, `${path}.remote_timeout`, 30_000),
     queue,
-    writeRelabelConfigs: c.array(o.write_relabel_configs, `${path}.write_relabel_configs`),
+    writeRelabel: compileRules(c, o.write_relabel_configs, `${path}.write_relabel_configs`),
   };
 }
 

@@ -7,6 +7,7 @@ import { sendRemoteWrite } from '../remote-write/client.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { decideRetry } from '../remote-write/retry.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
+import { applyRelabel, dropInternalLabels } from '../relabel/index.ts';
 import { chunkBySamples } from './chunk.ts';
 import { blobKey } from './keys.ts';
 
@@ -34,6 +35,23 @@ export interface QueueRecord {
 }
 
 type Opened = { record: QueueRecord; payload: Payload };
+
+/** A destination with its write_relabel_configs compiled into a series transform (none when there are no rules). */
+export function destinationFor(config: RemoteWriteConfig): Destination {
+  const rules = config.writeRelabel;
+  if (!rules.rules.length) return { config };
+  return {
+    config,
+    relabel: (series) => {
+      const out: TimeSeries[] = [];
+      for (const s of series) {
+        const labels = applyRelabel(rules, s.labels);
+        if (labels !== undefined) out.push({ labels: dropInternalLabels(labels), samples: s.samples });
+      }
+      return out;
+    },
+  };
+}
 
 /** One remote_write request to make: its compressed body, built when first needed. */
 interface Request {

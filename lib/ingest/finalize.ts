@@ -3,14 +3,30 @@ import { formatSeries, labelSetProblem, labelsKey, normalizeLabels } from '../mo
 import type { Label, TimeSeries } from '../model/types.ts';
 import type { IngestLimits } from '../config/schema.ts';
 import { excerpt } from '../errors.ts';
+import { applyRelabel, dropInternalLabels, type CompiledRelabel } from '../relabel/index.ts';
+
+export interface FinalizeOptions {
+  /** `extra_label` query arguments: they override labels of the same name. */
+  extraLabels: readonly Label[];
+  /** Global relabel_configs; a series they drop is counted in `dropped`. */
+  relabel: CompiledRelabel;
+  /** global.external_labels, sorted: added where the series lacks the label, after relabeling. */
+  externalLabels: readonly Label[];
+  limits: IngestLimits;
+  protocol: string;
+}
 
 /**
  * Turns parsed series into what the queue carries: `extra_label` arguments applied (they override), labels
- * normalised (empty values dropped, sorted), every limit checked (400/413 naming the limit and its value,
- * nothing queued), series with equal label sets merged so one series never spans two queue messages, and
- * samples in timestamp order.
+ * normalised (empty values dropped, sorted), relabel_configs applied and `__`-prefixed labels removed,
+ * external labels added, every limit checked (400/413 naming the limit and its value, nothing queued),
+ * series with equal label sets merged so one series never spans two queue messages, and samples in
+ * timestamp order.
  */
-export function finalizeSeries(series: TimeSeries[], extraLabels: readonly Label[], limits: IngestLimits, protocol: string): TimeSeries[] {
+export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { series: TimeSeries[]; dropped: number } {
+  const { extraLabels, limits, protocol } = opts;
+  const relabel = opts.relabel.rules.length ? opts.relabel : undefined;
+  let dropped = 0;
   if (series.length > limits.maxSeriesPerRequest) {
     throw new PayloadTooLargeError(`${protocol}: request has ${series.length} series, over max_series_per_request=${limits.maxSeriesPerRequest}`, 'limit_series_per_request');
   }
@@ -24,6 +40,15 @@ export function finalizeSeries(series: TimeSeries[], extraLabels: readonly Label
       for (const e of extraLabels) labels.push(e);
     }
     normalizeLabels(labels);
+    if (relabel) {
+      const out = applyRelabel(relabel, labels);
+      if (out === undefined) {
+        dropped++;
+        continue;
+      }
+      labels = dropInternalLabels(out);
+    }
+    if (opts.externalLabels.length) labels = addMissing(labels, opts.externalLabels);
     checkLimits(labels, limits, protocol, i);
     const problem = labelSetProblem(labels);
     if (problem) throw new BadRequestError(`${protocol}: series ${i + 1} ${excerpt(formatSeries(labels))}: ${problem}`, 'invalid_series');
@@ -33,12 +58,22 @@ export function finalizeSeries(series: TimeSeries[], extraLabels: readonly Label
       for (const smp of s.samples) prev.samples.push(smp);
       continue;
     }
-    const fresh: TimeSeries = { labels, samples: s.samples };
-    merged.set(key, fresh);
-    out.push(fresh);
+    s.labels = labels;
+    merged.set(key, s);
+    out.push(s);
   }
   for (const s of out) sortSamples(s);
-  return out;
+  return { series: out, dropped };
+}
+
+/** Adds each of `extra` (sorted) whose name `labels` (sorted) lacks; keeps the result sorted. */
+function addMissing(labels: Label[], extra: readonly Label[]): Label[] {
+  let out: Label[] | undefined;
+  for (const e of extra) {
+    if (labels.some((l) => l.name === e.name)) continue;
+    (out ??= [...labels]).push(e);
+  }
+  return out ? out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : labels;
 }
 
 function checkLimits(labels: readonly Label[], limits: IngestLimits, protocol: string, i: number): void {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError, PayloadTooLargeError, UnavailableError } from '../errors.ts';
 import { decompressBody, parseContentEncoding } from '../codec/decompress.ts';
 import type { IngestLimits } from '../config/schema.ts';
+import type { Label } from '../model/types.ts';
+import type { CompiledRelabel } from '../relabel/index.ts';
 import { countSamples } from '../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../ports/index.ts';
 import { packSeries, SPOOL_PREFIX } from '../queue/envelope.ts';
@@ -28,6 +30,9 @@ export interface HttpLikeResponse {
 export interface IngestDeps {
   router: Router;
   limits: IngestLimits;
+  /** Global relabel_configs and external_labels (config). */
+  relabel: CompiledRelabel;
+  externalLabels: readonly Label[];
   /** Samples per queue message (config queue.max_samples_per_message). */
   maxSamplesPerMessage: number;
   queue: MessageQueue;
@@ -60,7 +65,8 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (outcome.kind === 'response') return respond(outcome.response);
 
       const tenant = match.tenant ?? deps.defaultTenant ?? 'default';
-      const series = finalizeSeries(outcome.series, parseExtraLabels(req.query, protocol), deps.limits, protocol);
+      const { series, dropped } = finalizeSeries(outcome.series, { extraLabels: parseExtraLabels(req.query, protocol), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
+      if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
       for (const [reason, n] of Object.entries(outcome.drops ?? {})) {
         if (!n) continue;
         deps.metrics.inc('ingest_dropped_total', { protocol, reason }, n);

@@ -179,3 +179,22 @@ describe('retry policy', () => {
     assert.deepEqual(decideRetry({ kind: 'status', status: 503, retryAfter: '99999' }, 0, p, 0, 0.5), { action: 'retry', delayMs: 50_000 });
   });
 });
+
+describe('write_relabel_configs', () => {
+  it('each destination receives the subset its rules keep, relabeled; the other gets everything', async () => {
+    const { destinationFor } = await import('../../../lib/delivery/deliver.ts');
+    const http = new ScriptedHttp(() => status(204));
+    const config = parseGatewayConfig({
+      remote_write: [
+        { url: 'http://all/w', name: 'all' },
+        { url: 'http://some/w', name: 'some', write_relabel_configs: [{ action: 'keep', source_labels: ['__name__'], regex: 'm[01]' }, { target_label: 'dest', replacement: 'some' }] },
+      ],
+    });
+    const d: DeliveryDeps = { destinations: config.remoteWrite.map(destinationFor), http, blobs: new MemoryBlobStore(), clock: new FakeClock(), logger: new MemoryLogger(), metrics: new CounterRegistry(), random: () => 0.5 };
+    await deliverBatch(records(input), d.clock.now() + 60_000, d);
+    assert.equal(http.samplesSent('http://all/w'), 10);
+    assert.equal(http.samplesSent('http://some/w'), 4);
+    const some = http.requests.filter((r) => r.url === 'http://some/w').flatMap((r) => decodeWriteRequest(snappyUncompress(r.body!, 1e8, 't')).timeseries);
+    assert.deepEqual(some.map((s) => s.labels.map((l) => `${l.name}=${l.value}`).join(',')), ['__name__=m0,dest=some', '__name__=m1,dest=some']);
+  });
+});

@@ -167,3 +167,22 @@ describe('ingest pipeline', () => {
     assert.equal(h.metrics.get('ingest_requests_total', { protocol: 'influx', status: '400' }), 1);
   });
 });
+
+describe('ingest relabeling', () => {
+  it('applies relabel_configs, drops __ labels, adds external labels without overriding, then checks limits', async () => {
+    const { compileRelabelConfigs } = await import('../../../../lib/relabel/index.ts');
+    const relabel = compileRelabelConfigs(
+      [
+        { action: 'drop', source_labels: ['host'], regex: 'secret-.*' },
+        { source_labels: ['host'], target_label: '__tmp', replacement: 'x' },
+        { source_labels: ['host'], regex: '(.*)-(\\d+)', target_label: 'shard', replacement: '$2' },
+      ],
+      'relabel_configs',
+    );
+    const h = ingestHarness({ maxLabelsPerSeries: 5 }, undefined, { relabel, externalLabels: [{ name: 'cluster', value: 'eu' }, { name: 'host', value: 'never' }] });
+    const r = await h.call('POST', '/write', 'm,host=web-7 v=1 1000000\nm,host=secret-1 v=2 1000000');
+    assert.equal(r.status, 204);
+    assert.deepEqual(await queued(h), ['m_v{cluster="eu",host="web-7",shard="7"} 1 1']);
+    assert.equal(h.metrics.get('ingest_relabel_dropped_series_total', { protocol: 'influx' }), 1);
+  });
+});
