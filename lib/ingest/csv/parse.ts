@@ -16,7 +16,7 @@
  * Rows with the same metric and label values become one TimeSeries, samples in timestamp order.
  * Never throws.
  */
-import { excerpt } from '../../errors.ts';
+import { forEachLine, lineError } from '../lines.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
@@ -56,28 +56,16 @@ export function parseCsv(body: Uint8Array, opts: CsvOptions): ParseResult {
   const errors: LineError[] = [];
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
-  let lineNo = 0;
   let firstLine = true;
-  let start = 0;
-  while (start < text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    lineNo++;
-    let end = nl;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    if (end > start) {
-      const row = parseRow(text, start, end, columns);
-      if (row instanceof RowFailure) {
-        if (!(firstLine && row.valueFailure)) {
-          errors.push({ line: lineNo, reason: row.reason, excerpt: excerpt(text.slice(start, Math.min(end, start + 400))) });
-        }
-      } else {
-        addRow(row, now, bySeries, unsorted);
-      }
-      firstLine = false;
+  forEachLine(text, (start, end, line) => {
+    const row = parseRow(text, start, end, columns);
+    if (row instanceof RowFailure) {
+      if (!(firstLine && row.valueFailure)) errors.push(lineError(text, start, end, line, row.reason));
+    } else {
+      addRow(row, now, bySeries, unsorted);
     }
-    start = nl + 1;
-  }
+    firstLine = false;
+  });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
   return { series: [...bySeries.values()], errors };
 }

@@ -14,7 +14,7 @@
  * Deviation: VictoriaMetrics refuses `metric value ` (trailing whitespace, no timestamp); we accept it.
  * Never throws.
  */
-import { excerpt } from '../../errors.ts';
+import { forEachLine, lineError } from '../lines.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
@@ -36,22 +36,10 @@ export function parseGraphite(body: Uint8Array, opts: GraphiteOptions): ParseRes
   const errors: LineError[] = [];
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
-  let lineNo = 0;
-  let start = 0;
-  while (start < text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    lineNo++;
-    let end = nl;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    if (end > start) {
-      const reason = parseLine(text, start, end, opts.now, bySeries, unsorted);
-      if (reason !== undefined) {
-        errors.push({ line: lineNo, reason, excerpt: excerpt(text.slice(start, Math.min(end, start + 400))) });
-      }
-    }
-    start = nl + 1;
-  }
+  forEachLine(text, (start, end, line) => {
+    const reason = parseLine(text, start, end, opts.now, bySeries, unsorted);
+    if (reason !== undefined) errors.push(lineError(text, start, end, line, reason));
+  });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
   return { series: [...bySeries.values()], errors };
 }

@@ -1,4 +1,4 @@
-import { excerpt } from '../../errors.ts';
+import { forEachLine, lineError } from '../lines.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import type { LineError, ParseResult } from '../types.ts';
 
@@ -34,25 +34,10 @@ export function parseInfluxLines(body: string, opts: InfluxParseOptions): ParseR
   const series: TimeSeries[] = [];
   const errors: LineError[] = [];
   const p = new LineParser(opts, series);
-  let lineNo = 0;
-  let start = 0;
-  const n = body.length;
-  while (start <= n) {
-    let end = body.indexOf('\n', start);
-    if (end < 0) end = n;
-    lineNo++;
-    let stop = end;
-    if (stop > start && body.charCodeAt(stop - 1) === 13) stop--;
-    if (stop > start) {
-      if (stop - start > opts.maxLineLength) {
-        errors.push({ line: lineNo, reason: `line of ${stop - start} characters exceeds max_line_length=${opts.maxLineLength}`, excerpt: excerpt(body.slice(start, start + 200)) });
-      } else {
-        const reason = p.parseLine(body, start, stop);
-        if (reason !== undefined) errors.push({ line: lineNo, reason, excerpt: excerpt(body.slice(start, Math.min(stop, start + 200))) });
-      }
-    }
-    start = end + 1;
-  }
+  forEachLine(body, (start, end, line) => {
+    const reason = end - start > opts.maxLineLength ? `line of ${end - start} characters exceeds max_line_length=${opts.maxLineLength}` : p.parseLine(body, start, end);
+    if (reason !== undefined) errors.push(lineError(body, start, end, line, reason));
+  });
   return { series, errors };
 }
 

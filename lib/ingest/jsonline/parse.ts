@@ -16,7 +16,7 @@
  * identically share one TimeSeries; samples are sorted by timestamp.
  * Never throws.
  */
-import { excerpt } from '../../errors.ts';
+import { forEachLine, lineError } from '../lines.ts';
 import { normalizeLabels } from '../../model/labels.ts';
 import type { Label, Sample, TimeSeries } from '../../model/types.ts';
 import type { LineError, ParseResult } from '../types.ts';
@@ -39,31 +39,21 @@ export function parseJsonLines(body: Uint8Array, _opts: JsonLinesOptions = {}): 
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
   const errors: LineError[] = [];
-  let lineNo = 0;
-  let start = 0;
-  while (start < text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    lineNo++;
-    let end = nl;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    if (end > start) {
-      const r = parseLine(text, start, end);
-      if (r instanceof LineFailure) {
-        errors.push({ line: lineNo, reason: r.reason, excerpt: excerpt(text.slice(start, Math.min(end, start + 400))) });
-      } else {
-        const known = bySeries.get(r.key);
-        if (known === undefined) {
-          bySeries.set(r.key, r.series);
-        } else {
-          const last = known.samples[known.samples.length - 1]!.timestamp;
-          if (r.series.samples[0]!.timestamp < last) unsorted.add(known);
-          for (const x of r.series.samples) known.samples.push(x);
-        }
-      }
+  forEachLine(text, (start, end, line) => {
+    const r = parseLine(text, start, end);
+    if (r instanceof LineFailure) {
+      errors.push(lineError(text, start, end, line, r.reason));
+      return;
     }
-    start = nl + 1;
-  }
+    const known = bySeries.get(r.key);
+    if (known === undefined) {
+      bySeries.set(r.key, r.series);
+    } else {
+      const last = known.samples[known.samples.length - 1]!.timestamp;
+      if (r.series.samples[0]!.timestamp < last) unsorted.add(known);
+      for (const x of r.series.samples) known.samples.push(x);
+    }
+  });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
   return { series: [...bySeries.values()], errors };
 }

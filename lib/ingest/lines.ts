@@ -1,0 +1,27 @@
+import { excerpt } from '../errors.ts';
+import type { LineError } from './types.ts';
+
+/**
+ * Calls `fn(start, end, line)` for every non-empty line of a line-based body: `end` excludes the `\n` and
+ * a `\r` before it (CRLF bodies), `line` is 1-based and counts empty lines too, so error messages point at
+ * the line a person sees in their editor.
+ */
+export function forEachLine(text: string, fn: (start: number, end: number, line: number) => void): void {
+  let line = 0;
+  let start = 0;
+  const n = text.length;
+  while (start < n) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = n;
+    line++;
+    let end = nl;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end > start) fn(start, end, line);
+    start = nl + 1;
+  }
+}
+
+/** A LineError quoting at most ~200 bytes of the offending line. */
+export function lineError(text: string, start: number, end: number, line: number, reason: string): LineError {
+  return { line, reason, excerpt: excerpt(text.slice(start, Math.min(end, start + 400))) };
+}
