@@ -22,7 +22,6 @@ export function acknowledgeAcceptedFindings(stack: GatewayStack): void {
       reason: 'Pinned to nodejs22.x on purpose: the same Node major as the tests, the benchmarks and the local runner (DESIGN.md); moved deliberately, not by a linter.',
     });
   }
-  Validations.of(stack.queue.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue itself; an alarm watches its depth.' });
   Validations.of(stack.blobs.bucket).acknowledge({
     id: 'AwsSolutions-S1',
     reason: 'Only the gateway functions touch this bucket, through prefix-scoped grants; server access logs would need a second bucket and cost more than the data they describe. CloudTrail data events can be enabled per account.',
