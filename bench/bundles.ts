@@ -14,8 +14,8 @@
  * Figures (2026-11, Node 22.23.3, AMD EPYC build host, median of 11 fresh processes; init = load + 1st call):
  *   as deployed (splitting)   entry KB  all KB  init ms  x baseline
  *     baseline (SQS only)          29     338     28.4       1.00
- *     ingest                      500     826   78-84   2.8-2.9
- *     deliver                     335     662   73-81   2.6-2.9
+ *     ingest                      500     826   76-84  2.76-2.94
+ *     deliver                     335     662   73-81  2.59-2.85
  *   --single-file
  *     baseline (SQS only)         310     310     50.9       1.00
  *     ingest                      802     802   95-96   1.87-1.89
