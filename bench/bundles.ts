@@ -28,7 +28,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -151,6 +151,7 @@ try {
 } finally {
   sqs.close();
   rw.close();
+  rmSync(work, { recursive: true, force: true });
 }
 
 const base = rows[0]!;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../../infra/constructs/bundle.ts';
 
 /** The CDK CLI from devDependencies (aws-cdk@2.1148.1); CDK_CLI overrides the path. */
@@ -15,10 +15,19 @@ const CDK = process.env.CDK_CLI ?? path.join(REPO_ROOT, 'node_modules', '.bin', 
  * machines, so a passing synth also proves the bundling never needed it. One full synth: bundling runs
  * esbuild once per function.
  */
+const scratch: string[] = [];
+after(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function temp(prefix: string): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratch.push(d);
+  return d;
+}
+
 function cdk(args: string[], outdir: string) {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|CDK_DEFAULT_)/.test(k)) env[k] = v;
-  env.HOME = mkdtempSync(path.join(os.tmpdir(), 'cdk-home-'));
+  env.HOME = temp('cdk-home-');
   env.PATH = `${path.join(REPO_ROOT, 'node_modules', '.bin')}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
   env.CDK_DISABLE_CLI_TELEMETRY = 'true';
   return spawnSync(CDK, ['synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', outdir, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 300_000 });
@@ -28,7 +37,7 @@ describe('cdk synth (offline, no credentials, no Docker)', () => {
   it('the CDK CLI is installed', () => assert.ok(existsSync(CDK), `${CDK} missing: npm i -D aws-cdk@2.1148.1`));
 
   it('synthesizes the stack with esbuild bundles that carry the validated gateway.yaml', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
+    const out = temp('cdk-out-');
     const res = cdk(['-c', 'config=./gateway.yaml'], out);
     assert.equal(res.status, 0, `cdk synth failed:\n${res.stdout}\n${res.stderr}`);
     const template = JSON.parse(readFileSync(path.join(out, 'MetricsGateway.template.json'), 'utf8'));
@@ -49,7 +58,7 @@ describe('cdk synth (offline, no credentials, no Docker)', () => {
   });
 
   it('a bad gateway.yaml fails synth with the loader\'s path-precise problems', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'cdk-bad-'));
+    const dir = temp('cdk-bad-');
     const bad = path.join(dir, 'gateway.yaml');
     writeFileSync(bad, 'remote_write:\n  - url: http://vm:8428/api/v1/write\n    queue_config:\n      min_backoff: 10s\n      max_backoff: 1s\ningest:\n  max_body_bytes: -1\n');
     const res = cdk(['-c', `config=${bad}`], path.join(dir, 'out'));
