@@ -1,0 +1,120 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { BlobBucket } from '../constructs/blob-bucket.ts';
+import { bundledCode } from '../constructs/bundle.ts';
+import { GatewayFunction } from '../constructs/gateway-function.ts';
+import { IngestApi } from '../constructs/ingest-api.ts';
+import { MetricsQueue } from '../constructs/metrics-queue.ts';
+import { GatewayMonitoring, type MonitoredFunction } from '../constructs/monitoring.ts';
+import { GatewaySchedule } from '../constructs/schedule.ts';
+import type { DeployOptions, SynthConfig } from '../options.ts';
+
+/** Handler files (functions/<name>.ts). replay and scrape are wired only when given (when their files exist). */
+export interface FunctionEntries {
+  ingest: string;
+  deliver: string;
+  replay?: string;
+  scrape?: string;
+}
+
+export interface GatewayStackProps extends StackProps {
+  config: SynthConfig;
+  options: DeployOptions;
+  entries: FunctionEntries;
+  /** Lambda code for an entry; default: bundled with esbuild at synth, gateway.yaml inside. */
+  code?: (entry: string) => lambda.Code;
+}
+
+/** API Gateway's integration timeout is 30 s: ingest answers before it. */
+const INGEST_TIMEOUT = Duration.seconds(29);
+
+/** The whole gateway: composes one construct per concern and grants each function only what it uses. */
+export class GatewayStack extends Stack {
+  readonly queue: MetricsQueue;
+  readonly blobs: BlobBucket;
+  readonly ingest: GatewayFunction;
+  readonly deliver: GatewayFunction;
+  readonly replay: GatewayFunction | undefined;
+  readonly scrape: GatewayFunction | undefined;
+  readonly api: IngestApi;
+  readonly monitoring: GatewayMonitoring;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id, { description: 'Serverless Prometheus-compatible metrics gateway (push -> SQS -> remote_write)', ...props });
+    const o = props.options;
+    const code = props.code ?? ((entry: string) => bundledCode(entry, props.config.text));
+    const deliverTimeout = Duration.seconds(o.deliverTimeout);
+
+    this.queue = new MetricsQueue(this, 'Queue', { consumerTimeout: deliverTimeout });
+    this.blobs = new BlobBucket(this, 'Blobs', {
+      overflowRetention: Duration.days(o.overflowRetentionDays),
+      rejectedRetention: Duration.days(o.rejectedRetentionDays),
+    });
+    const env = { QUEUE_URL: this.queue.queue.queueUrl, BUCKET: this.blobs.bucket.bucketName };
+    const common = { logRetention: o.logRetentionDays as logs.RetentionDays, environment: env };
+
+    // ingest: enqueue, and claim-check payloads too big for one message under spool/.
+    this.ingest = new GatewayFunction(this, 'Ingest', { ...common, purpose: 'ingest', code: code(props.entries.ingest), timeout: INGEST_TIMEOUT, memorySize: o.ingestMemory });
+    this.queue.grantSend(this.ingest.fn);
+    this.blobs.grantObjects(this.ingest.fn, 'spool/', ['s3:PutObject']);
+
+    // deliver: consume (event source), read and delete claim-checked payloads, park data under overflow/ and rejected/.
+    this.deliver = new GatewayFunction(this, 'Deliver', { ...common, purpose: 'deliver', code: code(props.entries.deliver), timeout: deliverTimeout, memorySize: o.deliverMemory });
+    this.queue.addConsumer(this.deliver.fn, { batchSize: o.deliverBatchSize, maxBatchingWindow: Duration.seconds(o.deliverBatchingWindow), maxConcurrency: o.deliverMaxConcurrency });
+    this.blobs.grantObjects(this.deliver.fn, 'spool/', ['s3:GetObject', 's3:DeleteObject']);
+    this.blobs.grantMissingKeyAsNotFound(this.deliver.fn);
+    this.blobs.grantObjects(this.deliver.fn, 'overflow/', ['s3:PutObject']);
+    this.blobs.grantObjects(this.deliver.fn, 'rejected/', ['s3:PutObject']);
+
+    const monitored: MonitoredFunction[] = [
+      { name: 'ingest', fn: this.ingest.fn },
+      { name: 'deliver', fn: this.deliver.fn },
+    ];
+
+    if (props.entries.replay) {
+      // replay: walk overflow/ oldest first, delete after a 2xx, keep refusals under rejected/, progress in state/.
+      // One at a time, so a receiver coming back is not hit by a herd.
+      this.replay = new GatewayFunction(this, 'Replay', { ...common, purpose: 'replay', code: code(props.entries.replay), timeout: Duration.minutes(5), memorySize: o.deliverMemory, reservedConcurrency: 1 });
+      this.blobs.grantList(this.replay.fn, 'overflow/');
+      this.blobs.grantObjects(this.replay.fn, 'overflow/', ['s3:GetObject', 's3:DeleteObject']);
+      this.blobs.grantObjects(this.replay.fn, 'rejected/', ['s3:PutObject']);
+      this.blobs.grantObjects(this.replay.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
+      new GatewaySchedule(this, 'ReplaySchedule', { handler: this.replay.fn, description: 'metrics gateway: drain overflow/ into the receivers' });
+      monitored.push({ name: 'replay', fn: this.replay.fn });
+    }
+    if (props.entries.scrape) {
+      // scrape: like ingest (enqueue, spool), plus per-target state (staleness, last scrape) under state/.
+      this.scrape = new GatewayFunction(this, 'Scrape', { ...common, purpose: 'scrape', code: code(props.entries.scrape), timeout: Duration.seconds(55), memorySize: o.ingestMemory, reservedConcurrency: 1 });
+      this.queue.grantSend(this.scrape.fn);
+      this.blobs.grantObjects(this.scrape.fn, 'spool/', ['s3:PutObject']);
+      this.blobs.grantObjects(this.scrape.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
+      this.blobs.grantMissingKeyAsNotFound(this.scrape.fn);
+      new GatewaySchedule(this, 'ScrapeSchedule', { handler: this.scrape.fn, description: 'metrics gateway: scrape targets once a minute' });
+      monitored.push({ name: 'scrape', fn: this.scrape.fn });
+    }
+
+    this.api = new IngestApi(this, 'Api', { handler: this.ingest.fn, endpoint: o.ingestEndpoint, auth: o.ingestAuth, rateLimit: o.apiRateLimit, burstLimit: o.apiBurstLimit });
+
+    const alarmActions: cloudwatch.IAlarmAction[] = o.alarmTopicArn ? [new actions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', o.alarmTopicArn))] : [];
+    this.monitoring = new GatewayMonitoring(this, 'Monitoring', {
+      queue: this.queue.queue,
+      deadLetterQueue: this.queue.deadLetterQueue,
+      dlqAlarm: this.queue.dlqAlarm,
+      functions: monitored,
+      deliverLogGroup: this.deliver.logGroup,
+      destinations: props.config.config.remoteWrite.map((rw) => rw.name),
+      ...(this.api.httpApi ? { httpApi: this.api.httpApi } : {}),
+      alarmActions,
+    });
+
+    new CfnOutput(this, 'QueueUrl', { value: this.queue.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'BucketName', { value: this.blobs.bucket.bucketName });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}
