@@ -94,3 +94,16 @@ export interface Logger {
 export interface Metrics {
   inc(name: string, labels: Record<string, string>, by?: number): void;
 }
+
+/**
+ * Secrets come in by reference, never as literals in config or bundles:
+ *   env:NAME                 an environment variable (local runs)
+ *   file:/path/to/file       a file's contents, trailing newline removed (local runs, Kubernetes-style mounts)
+ *   secretsmanager:<arn|name>[#json-key]   AWS Secrets Manager (AWS adapter)
+ *   ssm:/parameter/name      SSM Parameter Store, decrypted (AWS adapter)
+ * Implementations cache values for the life of the process (a Lambda container) and never log them.
+ */
+export interface SecretStore {
+  /** Rejects with an Error naming the reference (never the value) when it cannot be resolved. */
+  get(ref: string): Promise<string>;
+}
