@@ -107,3 +107,6 @@ export interface SecretStore {
   /** Rejects with an Error naming the reference (never the value) when it cannot be resolved. */
   get(ref: string): Promise<string>;
 }
+
+/** The forms a secret reference may take; config validation checks references against this. */
+export const SECRET_REF_RE = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secretsmanager:.+|ssm:\/.+)$/;

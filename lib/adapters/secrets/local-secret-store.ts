@@ -42,6 +42,3 @@ export class LocalSecretStore implements SecretStore {
     throw new Error(`secret ${ref}: unsupported reference (use env:NAME or file:/path${this.next ? '' : '; secretsmanager: and ssm: work in AWS'})`);
   }
 }
-
-/** The schemes a secret reference may use; config validation checks references against this. */
-export const SECRET_REF_RE = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secretsmanager:.+|ssm:\/.+)$/;
