@@ -37,4 +37,4 @@ export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient()): DeliveryD
   };
 }
 
-export const handler: DeliverHandler = lazyHandler(() => createDeliverHandler(deliveryDeps(awsDepsFromEnv(process.env, 'deliver'))));
+export const handler: DeliverHandler = lazyHandler(async () => createDeliverHandler(deliveryDeps(await awsDepsFromEnv(process.env, 'deliver'))));

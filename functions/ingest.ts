@@ -17,4 +17,4 @@ export function ingestDeps(d: AwsDeps): IngestDeps {
   return { router: createRouter(d.config.ingest), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
 }
 
-export const handler: IngestHandler = lazyHandler(() => createIngestHandler(ingestDeps(awsDepsFromEnv(process.env, 'ingest'))));
+export const handler: IngestHandler = lazyHandler(async () => createIngestHandler(ingestDeps(await awsDepsFromEnv(process.env, 'ingest'))));

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createAwsClients } from '../../lib/adapters/aws/clients.ts';
-import { S3BlobStore } from '../../lib/adapters/aws/s3-blob-store.ts';
+import { createSqsClient } from '../../lib/adapters/aws/clients.ts';
+import { LazyS3BlobStore } from '../../lib/adapters/aws/lazy-s3-blob-store.ts';
 import { SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../../lib/adapters/system.ts';
-import { loadGatewayConfig } from '../../lib/config/load.ts';
+import { loadGatewayConfigJson } from '../../lib/config/load-json.ts';
 import type { GatewayConfig } from '../../lib/config/schema.ts';
 import type { BlobStore, Clock, Logger, MessageQueue } from '../../lib/ports/index.ts';
 
@@ -25,16 +25,16 @@ export interface AwsDeps {
   metrics: CounterRegistry;
 }
 
-export function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): AwsDeps {
+export async function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): Promise<AwsDeps> {
   const configPath = env.GATEWAY_CONFIG ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'gateway.yaml');
-  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath);
+  const config = await loadConfigFile(configPath);
   const queueUrl = required(env, 'QUEUE_URL');
   const bucket = required(env, 'BUCKET');
-  const { sqs, s3 } = createAwsClients({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) });
+  const clientOpts = { ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) };
   return {
     config,
-    queue: new SqsMessageQueue(sqs, queueUrl, config.queue.maxMessageBytes),
-    blobs: new S3BlobStore(s3, bucket),
+    queue: new SqsMessageQueue(createSqsClient(clientOpts), queueUrl, config.queue.maxMessageBytes),
+    blobs: new LazyS3BlobStore(clientOpts, bucket),
     clock: systemClock,
     logger: new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: functionName }),
     metrics: new CounterRegistry(),
@@ -47,8 +47,16 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return v;
 }
 
+/** The deploy step ships gateway.json (no YAML parser at cold start); gateway.yaml works too (invoke, tests). */
+async function loadConfigFile(configPath: string): Promise<GatewayConfig> {
+  const text = readFileSync(configPath, 'utf8');
+  if (configPath.endsWith('.json')) return loadGatewayConfigJson(text, configPath);
+  const { loadGatewayConfig } = await import('../../lib/config/load.ts');
+  return loadGatewayConfig(text, configPath);
+}
+
 /** Builds the real handler on first use, so importing a handler module never needs the environment. */
-export function lazyHandler<E, C, R>(build: () => (event: E, context: C) => Promise<R>): (event: E, context: C) => Promise<R> {
-  let h: ((event: E, context: C) => Promise<R>) | undefined;
-  return (event, context) => (h ??= build())(event, context);
+export function lazyHandler<E, C, R>(build: () => Promise<(event: E, context: C) => Promise<R>>): (event: E, context: C) => Promise<R> {
+  let h: Promise<(event: E, context: C) => Promise<R>> | undefined;
+  return async (event, context) => (await (h ??= build()))(event, context);
 }

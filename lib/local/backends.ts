@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { createAwsClients } from '../adapters/aws/clients.ts';
+import { createSqsClient } from '../adapters/aws/clients.ts';
+import { createS3Client } from '../adapters/aws/s3-client.ts';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.ts';
 import { SqsMessageQueue } from '../adapters/aws/sqs-queue.ts';
 import { DiskBlobStore } from '../adapters/local/disk-blob-store.ts';
@@ -29,7 +30,9 @@ export async function openBackends(opts: BackendOptions): Promise<Backends> {
     const queue = await DiskQueue.open(path.join(opts.dataDir, 'queue'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
     return { queue, blobs: new DiskBlobStore(path.join(opts.dataDir, 'blobs')), description: `disk queue and blob store in ${opts.dataDir}` };
   }
-  const { sqs, s3 } = createAwsClients({ ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), region: opts.region ?? 'us-east-1' });
+  const clientOpts = { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), region: opts.region ?? 'us-east-1' };
+  const sqs = createSqsClient(clientOpts);
+  const s3 = createS3Client(clientOpts);
   let queueUrl: string;
   try {
     queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: opts.queueName }))).QueueUrl!;

@@ -1,4 +1,3 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface AwsClientOptions {
@@ -7,11 +6,7 @@ export interface AwsClientOptions {
   endpoint?: string;
 }
 
-/** SDK clients. Against an emulator endpoint S3 needs path-style addressing. */
-export function createAwsClients(opts: AwsClientOptions): { sqs: SQSClient; s3: S3Client } {
-  const common = { ...(opts.region ? { region: opts.region } : {}), ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) };
-  return {
-    sqs: new SQSClient(common),
-    s3: new S3Client({ ...common, forcePathStyle: Boolean(opts.endpoint) }),
-  };
+/** SQS only: this module must not import the S3 client, which the Lambda wiring loads lazily (LazyS3BlobStore). */
+export function createSqsClient(opts: AwsClientOptions): SQSClient {
+  return new SQSClient({ ...(opts.region ? { region: opts.region } : {}), ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
 }

@@ -1,3 +1,4 @@
+import { parseDocument } from 'yaml';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,8 +50,10 @@ describe('cdk synth (offline, no credentials, no Docker)', () => {
     const config = readFileSync(path.join(REPO_ROOT, 'gateway.yaml'), 'utf8');
     for (const a of assets) {
       const files = readdirSync(path.join(out, a)).sort();
-      assert.deepEqual(files.filter((f) => f !== 'chunks'), ['gateway.yaml', 'index.mjs', 'index.mjs.map'], 'entry, source map and config (lazy chunks under chunks/)');
+      assert.deepEqual(files.filter((f) => f !== 'chunks'), ['gateway.json', 'gateway.yaml', 'index.mjs', 'index.mjs.map'], 'entry, source map and config (lazy chunks under chunks/)');
       assert.equal(readFileSync(path.join(out, a, 'gateway.yaml'), 'utf8'), config);
+      // The functions read the JSON form (no YAML parser at a cold start): the same document.
+      assert.deepEqual(JSON.parse(readFileSync(path.join(out, a, 'gateway.json'), 'utf8')), parseDocument(config).toJS());
       const code = readFileSync(path.join(out, a, 'index.mjs'), 'utf8');
       assert.ok(code.length < 2_000_000 && !/\n\s{4,}\S/.test(code.slice(0, 5000)), 'minified');
     }
