@@ -7,8 +7,11 @@ import path from 'node:path';
 import { parseGatewayConfig } from '../../lib/config/schema.ts';
 import { openBackends } from '../../lib/local/backends.ts';
 import { startLocalRunner, type LocalRunner } from '../../lib/local/runner.ts';
-import { MemoryLogger } from '../helpers/fakes.ts';
-import { freePort, haveBinary } from '../helpers/services.ts';
+import { awsCredentialsFor } from '../../lib/adapters/aws/credentials.ts';
+import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
+import { sigv4Authorizer, sigv4Credentials } from '../../lib/remote-write/auth/sigv4.ts';
+import { FakeClock, MemoryLogger } from '../helpers/fakes.ts';
+import { freePort, haveBinary, startAwsEndpoint, useFakeAwsCredentials } from '../helpers/services.ts';
 
 /**
  * basic_auth end to end: the local runner delivers to a real VictoriaMetrics that requires basic auth
@@ -80,5 +83,32 @@ describe('remote_write basic_auth through the local runner to VictoriaMetrics wi
     const rejected = readdirSync(path.join(dir, 'gw', 'blobs', 'rejected', 'vm-wrong'), { recursive: true }).map(String);
     assert.ok(rejected.some((f) => f.endsWith('.meta.json')), JSON.stringify(rejected));
     assert.match(runner.metrics.render(), /gateway_delivery_rejected_samples_total\{destination="vm-wrong",status="401"\} 50/);
+  });
+});
+
+describe('sigv4 role_arn: credentials assumed through STS (moto or AWS_ENDPOINT_URL)', () => {
+  it('assumes the role with the default chain as the caller and signs with the temporary credentials', async (t) => {
+    const endpoint = await startAwsEndpoint(t);
+    if (!endpoint) return;
+    useFakeAwsCredentials();
+    try {
+      // The path a config takes: sigv4 {role_arn} with no static keys; credentials cached until near expiry.
+      const provider = sigv4Credentials({ kind: 'sigv4', roleArn: 'arn:aws:iam::123456789012:role/amp-writer' }, 'us-east-1', new LocalSecretStore({}), { clock: new FakeClock(), awsCredentials: (o) => awsCredentialsFor(o, endpoint.url) });
+      const c = await provider();
+      assert.ok(c.accessKeyId && c.accessKeyId !== process.env.AWS_ACCESS_KEY_ID, c.accessKeyId);
+      assert.ok(c.sessionToken, 'a session token');
+      assert.ok(c.expiration instanceof Date);
+      const h = await sigv4Authorizer('us-east-1', provider, new FakeClock()).authorize({ url: 'https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write', method: 'POST', headers: {}, body: new Uint8Array([1]) });
+      assert.equal(h['x-amz-security-token'], c.sessionToken);
+      assert.ok(h.authorization!.startsWith(`AWS4-HMAC-SHA256 Credential=${c.accessKeyId}/`), h.authorization);
+    } finally {
+      await endpoint.stop();
+    }
+  });
+
+  it('without role_arn the default chain is used (here: the environment)', async () => {
+    useFakeAwsCredentials();
+    const c = await awsCredentialsFor({ region: 'us-east-1' })();
+    assert.equal(c.accessKeyId, process.env.AWS_ACCESS_KEY_ID);
   });
 });
