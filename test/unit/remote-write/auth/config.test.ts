@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { loadGatewayConfig } from '../../../../lib/config/load.ts';
 import type { RemoteWriteAuth } from '../../../../lib/config/remote-write-auth.ts';
 import { ConfigError } from '../../../../lib/errors.ts';
+import { parseGatewayConfig } from '../../../../lib/config/schema.ts';
 
 const URL_ = 'url: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write"';
 
@@ -102,5 +103,22 @@ describe('remote_write auth config', () => {
   it('custom headers still pass through beside auth', () => {
     const c = loadGatewayConfig(`remote_write:\n  - {${URL_}, headers: {X-Scope-OrgID: t1}, basic_auth: {username: u}}`);
     assert.deepEqual(c.remoteWrite[0]!.headers, { 'X-Scope-OrgID': 't1' });
+  });
+});
+
+describe('remote_write auth config: arbitrary input', () => {
+  it('only ConfigError escapes, whatever the auth sections hold', async () => {
+    const fc = (await import('fast-check')).default;
+    const section = fc.oneof(fc.anything(), fc.dictionary(fc.constantFrom('username', 'password', 'password_ref', 'password_file', 'type', 'credentials', 'credentials_ref', 'credentials_file', 'client_id', 'client_secret_ref', 'token_url', 'scopes', 'endpoint_params', 'tls_config', 'region', 'access_key', 'secret_key_ref', 'profile', 'role_arn', 'ca', 'ca_file', 'cert_file', 'key_file', 'key_ref', 'server_name', 'insecure_skip_verify', 'min_version'), fc.anything()));
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('basic_auth', 'authorization', 'oauth2', 'sigv4', 'tls_config', 'proxy_url', 'headers'), section), (extra) => {
+        try {
+          parseGatewayConfig({ remote_write: [{ url: 'http://a/w', ...extra }] });
+        } catch (err) {
+          assert.ok(err instanceof ConfigError, String(err));
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
