@@ -1,5 +1,6 @@
 import { awsCredentialsFor } from '../../lib/adapters/aws/credentials.ts';
 import { NodeHttpClient } from '../../lib/adapters/http/node-http-client.ts';
+import { ProxyHttpClient } from '../../lib/adapters/http/proxy-http-client.ts';
 import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
 import type { Clock, HttpClient, SecretStore } from '../../lib/ports/index.ts';
 import type { RemoteAuthDeps } from '../../lib/remote-write/auth/types.ts';
@@ -18,6 +19,7 @@ export function remoteAuthDeps(env: NodeJS.ProcessEnv, clock: Clock, http: HttpC
     clock,
     http,
     httpWithTls: (tls) => new NodeHttpClient(tls),
+    httpViaProxy: (proxyUrl, tls) => new ProxyHttpClient(proxyUrl, tls),
     awsCredentials: (opts) => awsCredentialsFor(opts, endpoint),
     ...(env.AWS_REGION ? { defaultRegion: env.AWS_REGION } : {}),
   };

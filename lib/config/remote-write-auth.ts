@@ -11,6 +11,8 @@ export interface RemoteWriteAuth {
   /** At most one of basic_auth, authorization, oauth2, sigv4 (Prometheus rule). */
   credentials?: BasicAuthConfig | AuthorizationConfig | OAuth2Config | SigV4Config;
   tls?: TlsConfig;
+  /** An http:// proxy (proxy_url); https targets are tunnelled with CONNECT. */
+  proxyUrl?: string;
 }
 
 export interface BasicAuthConfig {
@@ -37,6 +39,7 @@ export interface OAuth2Config {
   endpointParams: Record<string, string>;
   /** TLS towards the token endpoint. */
   tls?: TlsConfig;
+  proxyUrl?: string;
 }
 
 export interface SigV4Config {
@@ -79,7 +82,7 @@ const AUTH_RESERVED_HEADERS = ['host', 'connection', 'keep-alive', 'proxy-authen
 export function parseRemoteWriteAuth(c: Checker, o: Record<string, unknown>, path: string): RemoteWriteAuth {
   const present = (['basic_auth', 'authorization', 'oauth2', 'sigv4'] as const).filter((k) => o[k] !== undefined && o[k] !== null);
   if (present.length > 1) c.fail(path, `at most one of basic_auth, authorization, oauth2 and sigv4 may be set, got ${present.join(' and ')}`);
-  if (o.proxy_url !== undefined) c.fail(`${path}.proxy_url`, 'is not supported by this gateway');
+  const proxyUrl = parseProxyUrl(c, o.proxy_url, `${path}.proxy_url`);
   const headers = o.headers && typeof o.headers === 'object' && !Array.isArray(o.headers) ? Object.keys(o.headers) : [];
   for (const h of headers) {
     const lower = h.toLowerCase();
@@ -94,7 +97,28 @@ export function parseRemoteWriteAuth(c: Checker, o: Record<string, unknown>, pat
   else if (kind === 'sigv4') out.credentials = parseSigV4(c, o.sigv4, `${path}.sigv4`);
   const tls = parseTlsConfig(c, o.tls_config, `${path}.tls_config`);
   if (tls) out.tls = tls;
+  if (proxyUrl) out.proxyUrl = proxyUrl;
   return out;
+}
+
+/**
+ * proxy_url: an http:// proxy. Credentials in the URL are refused (they would be a secret in the config),
+ * and so are https:// and socks5:// proxies (not implemented).
+ */
+function parseProxyUrl(c: Checker, raw: unknown, path: string): string | undefined {
+  const s = c.string(raw, path);
+  if (s === undefined || s === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    c.fail(path, 'must be an http:// URL like http://proxy:3128');
+    return undefined;
+  }
+  if (u.protocol !== 'http:') c.fail(path, `must be an http:// URL (${u.protocol}// proxies are not supported)`);
+  else if (u.username || u.password) c.fail(path, 'must not contain credentials (secrets are not accepted in the config; authenticating proxies are not supported)');
+  else if (u.pathname !== '/' || u.search) c.fail(path, 'must be only a scheme, host and port, like http://proxy:3128');
+  return s;
 }
 
 function parseBasicAuth(c: Checker, raw: unknown, path: string): BasicAuthConfig {
@@ -125,9 +149,9 @@ function parseOAuth2(c: Checker, raw: unknown, path: string): OAuth2Config {
   else if (!/^https?:\/\/[^/]+/.test(tokenUrl)) c.fail(`${path}.token_url`, `must be an http:// or https:// URL, got ${JSON.stringify(tokenUrl)}`);
   const scopes = c.array(o.scopes, `${path}.scopes`).flatMap((s, i) => c.string(s, `${path}.scopes[${i}]`) ?? []);
   const endpointParams = c.stringMap(o.endpoint_params, `${path}.endpoint_params`);
-  if (o.proxy_url !== undefined) c.fail(`${path}.proxy_url`, 'is not supported by this gateway');
+  const proxyUrl = parseProxyUrl(c, o.proxy_url, `${path}.proxy_url`);
   const tls = parseTlsConfig(c, o.tls_config, `${path}.tls_config`);
-  return { kind: 'oauth2', clientId, ...(clientSecretRef ? { clientSecretRef } : {}), tokenUrl, scopes, endpointParams, ...(tls ? { tls } : {}) };
+  return { kind: 'oauth2', clientId, ...(clientSecretRef ? { clientSecretRef } : {}), tokenUrl, scopes, endpointParams, ...(tls ? { tls } : {}), ...(proxyUrl ? { proxyUrl } : {}) };
 }
 
 function parseSigV4(c: Checker, raw: unknown, path: string): SigV4Config {

@@ -1,3 +1,4 @@
+import type { TlsConfig } from '../../config/remote-write-auth.ts';
 import type { RemoteWriteConfig } from '../../config/schema.ts';
 import type { HttpClient } from '../../ports/index.ts';
 import { basicAuthorizer, headerAuthorizer } from './basic.ts';
@@ -18,9 +19,10 @@ export interface DestinationAuth {
  * cheap: secrets, PEMs, tokens and AWS credentials are fetched on first use and cached (see each authorizer).
  */
 export function buildDestinationAuth(config: RemoteWriteConfig, deps: RemoteAuthDeps): DestinationAuth {
-  const { credentials, tls } = config.auth;
+  const { credentials, tls, proxyUrl } = config.auth;
   const out: DestinationAuth = {};
-  if (tls) out.http = lazyTlsHttpClient(tls, deps.secrets, deps.httpWithTls);
+  const http = clientFor(tls, proxyUrl, deps);
+  if (http) out.http = http;
   if (!credentials) return out;
   switch (credentials.kind) {
     case 'basic_auth':
@@ -30,7 +32,7 @@ export function buildDestinationAuth(config: RemoteWriteConfig, deps: RemoteAuth
       out.authorizer = headerAuthorizer(credentials, deps.secrets);
       break;
     case 'oauth2': {
-      const tokenHttp = credentials.tls ? lazyTlsHttpClient(credentials.tls, deps.secrets, deps.httpWithTls) : deps.http;
+      const tokenHttp = clientFor(credentials.tls, credentials.proxyUrl, deps) ?? deps.http;
       out.authorizer = oauth2Authorizer(credentials, deps.secrets, tokenHttp, deps.clock);
       break;
     }
@@ -45,4 +47,14 @@ export function buildDestinationAuth(config: RemoteWriteConfig, deps: RemoteAuth
     }
   }
   return out;
+}
+
+/** A dedicated client when TLS settings or a proxy are configured; undefined for the shared one. */
+function clientFor(tls: TlsConfig | undefined, proxyUrl: string | undefined, deps: RemoteAuthDeps): HttpClient | undefined {
+  if (proxyUrl) {
+    const via = deps.httpViaProxy;
+    if (!via) return { request: () => Promise.reject(new Error('proxy_url is not available here')) };
+    return lazyTlsHttpClient(tls, deps.secrets, (opts) => via(proxyUrl, opts));
+  }
+  return tls ? lazyTlsHttpClient(tls, deps.secrets, deps.httpWithTls) : undefined;
 }

@@ -7,7 +7,8 @@ import type { TlsAgentOptions } from './types.ts';
  * cert + key for mTLS, server_name for SNI and certificate verification, insecure_skip_verify turns
  * verification off, min_version. PEMs come from the config or through the SecretStore (`file:` for *_file).
  */
-export async function tlsAgentOptions(tls: TlsConfig, secrets: SecretStore): Promise<TlsAgentOptions> {
+export async function tlsAgentOptions(tls: TlsConfig | undefined, secrets: SecretStore): Promise<TlsAgentOptions> {
+  if (!tls) return {};
   const [ca, cert, key] = await Promise.all([readPem(tls.ca, secrets), readPem(tls.cert, secrets), readPem(tls.key, secrets)]);
   return {
     ...(ca ? { ca } : {}),
@@ -25,10 +26,11 @@ async function readPem(src: PemSource | undefined, secrets: SecretStore): Promis
 }
 
 /**
- * An HttpClient with the TLS settings of one destination, built on first use (reading the PEMs); a failure
- * to read them rejects that request (a retryable send failure) and is tried again on the next one.
+ * An HttpClient with the TLS settings of one destination (none: Node's defaults), built on first use
+ * (reading the PEMs); a failure to read them rejects that request (a retryable send failure) and is tried
+ * again on the next one.
  */
-export function lazyTlsHttpClient(tls: TlsConfig, secrets: SecretStore, make: (opts: TlsAgentOptions) => HttpClient): HttpClient {
+export function lazyTlsHttpClient(tls: TlsConfig | undefined, secrets: SecretStore, make: (opts: TlsAgentOptions) => HttpClient): HttpClient {
   let client: Promise<HttpClient> | undefined;
   return {
     async request(req: HttpRequest): Promise<HttpResponse> {

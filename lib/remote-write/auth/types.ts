@@ -47,6 +47,8 @@ export interface RemoteAuthDeps {
   http: HttpClient;
   /** A client with its own TLS settings (one per destination or token endpoint that has tls_config). */
   httpWithTls: (tls: TlsAgentOptions) => HttpClient;
+  /** A client that goes through an http:// proxy (proxy_url), with the target's TLS settings. */
+  httpViaProxy?: (proxyUrl: string, tls: TlsAgentOptions) => HttpClient;
   /**
    * The AWS default credential chain (optionally a named profile), and role assumption through STS, for
    * sigv4 without static keys. Absent: such a sigv4 config fails at send time with a clear message.

@@ -47,6 +47,7 @@ describe('remote_write auth config', () => {
       want: { tls: { ca: { ref: 'file:/ca.pem' }, cert: { ref: 'file:/c.pem' }, key: { ref: 'file:/k.pem' }, serverName: 'vm.internal', insecureSkipVerify: false, minVersion: 'TLSv1.3' } },
     },
     { name: 'tls_config inline public PEMs and key_ref', input: 'tls_config: {ca: "PEM-CA", cert: "PEM-CERT", key_ref: "secretsmanager:vm-client-key"}', want: { tls: { ca: { pem: 'PEM-CA' }, cert: { pem: 'PEM-CERT' }, key: { ref: 'secretsmanager:vm-client-key' }, insecureSkipVerify: false } } },
+    { name: 'proxy_url', input: 'proxy_url: "http://proxy.internal:3128"', want: { proxyUrl: 'http://proxy.internal:3128' } },
     { name: 'insecure_skip_verify', input: 'tls_config: {insecure_skip_verify: true}', want: { tls: { insecureSkipVerify: true } } },
     { name: 'basic_auth together with tls_config', input: 'basic_auth: {username: u, password_ref: "env:P"}, tls_config: {server_name: x}', want: { credentials: { kind: 'basic_auth', username: 'u', passwordRef: 'env:P' }, tls: { serverName: 'x', insecureSkipVerify: false } } },
   ];
@@ -84,7 +85,11 @@ describe('remote_write auth config', () => {
     { name: 'Authorization header (Prometheus rule)', input: 'headers: {Authorization: "Bearer x"}', want: [`${P}.headers.Authorization: must be set through basic_auth, authorization, oauth2 or sigv4`] },
     { name: 'SigV4 header', input: 'headers: {X-Amz-Date: x}', want: [`${P}.headers.X-Amz-Date: is a reserved header and cannot be set`] },
     { name: 'Host header', input: 'headers: {host: x}', want: [`${P}.headers.host: is a reserved header and cannot be set`] },
-    { name: 'proxy_url', input: 'proxy_url: "http://proxy:3128"', want: [`${P}.proxy_url: is not supported by this gateway`] },
+    { name: 'proxy_url with credentials (value not quoted)', input: 'proxy_url: "http://u:pw@proxy:3128"', want: [`${P}.proxy_url: must not contain credentials (secrets are not accepted in the config; authenticating proxies are not supported)`] },
+    { name: 'socks5 proxy_url', input: 'proxy_url: "socks5://proxy:1080"', want: [`${P}.proxy_url: must be an http:// URL (socks5:// proxies are not supported)`] },
+    { name: 'proxy_url with a path', input: 'proxy_url: "http://proxy:3128/x"', want: [`${P}.proxy_url: must be only a scheme, host and port, like http://proxy:3128`] },
+    { name: 'proxy_url not a URL', input: 'proxy_url: "not a url"', want: [`${P}.proxy_url: must be an http:// URL like http://proxy:3128`] },
+    { name: 'oauth2 proxy_url with credentials', input: 'oauth2: {client_id: a, token_url: "http://i/t", proxy_url: "http://u:p@x:1"}', want: [`${P}.oauth2.proxy_url: must not contain credentials`] },
     { name: 'unknown basic_auth field', input: 'basic_auth: {user: u}', want: [`${P}.basic_auth.user: unknown field (allowed: username, password, password_ref, password_file)`] },
   ];
   for (const c of bad) {
