@@ -3,7 +3,10 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { NodeHttpClient } from '../lib/adapters/http/node-http-client.ts';
 import { fromSqsEvent } from '../lib/adapters/lambda/events.ts';
 import { deliverBatch, destinationFor, type DeliveryDeps } from '../lib/delivery/deliver.ts';
+import { buildDestinationAuth } from '../lib/remote-write/auth/build.ts';
+import type { RemoteAuthDeps } from '../lib/remote-write/auth/types.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+import { remoteAuthDeps } from './wiring/remote-auth.ts';
 
 export type DeliverHandler = (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
 
@@ -25,9 +28,9 @@ export function createDeliverHandler(deps: DeliveryDeps): DeliverHandler {
   }) as unknown as DeliverHandler;
 }
 
-export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient()): DeliveryDeps {
+export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient(), auth: RemoteAuthDeps = remoteAuthDeps(process.env, d.clock, http)): DeliveryDeps {
   return {
-    destinations: d.config.remoteWrite.map((config) => destinationFor(config)),
+    destinations: d.config.remoteWrite.map((config) => ({ ...destinationFor(config), ...buildDestinationAuth(config, auth) })),
     http,
     blobs: d.blobs,
     clock: d.clock,

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.ts';
 import type { Label } from '../model/types.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
 import { Checker } from './check.ts';
+import { AUTH_KEYS, parseRemoteWriteAuth, type RemoteWriteAuth } from './remote-write-auth.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -19,6 +20,8 @@ export interface RemoteWriteConfig {
   queue: QueueConfig;
   /** write_relabel_configs, compiled: applied to what this destination receives. */
   writeRelabel: CompiledRelabel;
+  /** basic_auth / authorization / oauth2 / sigv4 and tls_config (lib/config/remote-write-auth.ts). */
+  auth: RemoteWriteAuth;
 }
 
 export interface IngestLimits {
@@ -65,7 +68,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 
 const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue'];
-const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs'];
+const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', ...AUTH_KEYS];
 const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
 const INGEST_KEYS = [
   'max_body_bytes',
@@ -154,6 +157,7 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
     remoteTimeoutMs: c.duration(o.remote_timeout, `${path}.remote_timeout`, 30_000),
     queue,
     writeRelabel: compileRules(c, o.write_relabel_configs, `${path}.write_relabel_configs`),
+    auth: parseRemoteWriteAuth(c, o, path),
   };
 }
 

@@ -3,6 +3,7 @@ import type { TimeSeries } from '../model/types.ts';
 import { countSamples } from '../model/types.ts';
 import type { BlobStore, Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
 import { MissingClaimError, isClaimCheck, openMessage, type Payload } from '../queue/envelope.ts';
+import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
 import { sendRemoteWrite } from '../remote-write/client.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { decideRetry } from '../remote-write/retry.ts';
@@ -15,6 +16,9 @@ export interface Destination {
   config: RemoteWriteConfig;
   /** write_relabel_configs applied to a label set; undefined drops the series. Identity when absent. */
   relabel?: (series: TimeSeries[]) => TimeSeries[];
+  /** Remote auth (lib/remote-write/auth): credentials per request, and a client with this destination's TLS. */
+  authorizer?: RequestAuthorizer;
+  http?: HttpClient;
 }
 
 export interface DeliveryDeps {
@@ -186,7 +190,7 @@ async function sendWithRetries(body: Uint8Array, dest: Destination, deadline: nu
   for (let attempt = 0; ; attempt++) {
     const remaining = deadline - deps.clock.now();
     if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
-    const res = await sendRemoteWrite(deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining));
+    const res = await sendRemoteWrite(dest.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining), dest.authorizer);
     const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
     if (verdict.action === 'done') return { kind: 'sent' };
     if (verdict.action === 'reject') {

@@ -1,4 +1,5 @@
 import type { HttpClient } from '../ports/index.ts';
+import type { RequestAuthorizer } from './auth/types.ts';
 import type { SendOutcome } from './retry.ts';
 
 export const USER_AGENT = 'metrics-gateway/0.1 (remote_write 1.0)';
@@ -17,21 +18,32 @@ export interface SendResult {
 }
 
 /**
- * POSTs one snappy-compressed WriteRequest with the remote_write 1.0 headers. User headers come first so the
- * protocol's own can never be overridden.
+ * POSTs one snappy-compressed WriteRequest with the remote_write 1.0 headers. User headers come first, then
+ * the authorizer's (it sees, and may sign, the final headers and body), so the protocol's own can never be
+ * overridden. An authorizer failure (token endpoint down, secret unreadable) is a retryable send error.
  */
-export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarget, compressed: Uint8Array, timeoutMs: number): Promise<SendResult> {
+export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarget, compressed: Uint8Array, timeoutMs: number, authorizer?: RequestAuthorizer): Promise<SendResult> {
   try {
+    const protocol = {
+      'content-encoding': 'snappy',
+      'content-type': 'application/x-protobuf',
+      'x-prometheus-remote-write-version': '0.1.0',
+      'user-agent': USER_AGENT,
+    };
+    let headers: Record<string, string> = { ...target.headers, ...protocol };
+    if (authorizer) {
+      let auth: Record<string, string>;
+      try {
+        auth = await authorizer.authorize({ url: target.url, method: 'POST', headers, body: compressed });
+      } catch (err) {
+        return { outcome: { kind: 'error', message: `remote auth: ${(err as Error).message}` }, responseExcerpt: '' };
+      }
+      headers = { ...target.headers, ...auth, ...protocol };
+    }
     const res = await http.request({
       url: target.url,
       method: 'POST',
-      headers: {
-        ...target.headers,
-        'content-encoding': 'snappy',
-        'content-type': 'application/x-protobuf',
-        'x-prometheus-remote-write-version': '0.1.0',
-        'user-agent': USER_AGENT,
-      },
+      headers,
       body: compressed,
       timeoutMs,
       maxResponseBytes: MAX_RESPONSE_BYTES,
