@@ -4,6 +4,7 @@ import { NodeHttpClient } from '../lib/adapters/http/node-http-client.ts';
 import { fromSqsEvent } from '../lib/adapters/lambda/events.ts';
 import { deliverBatch, destinationFor, type DeliveryDeps } from '../lib/delivery/deliver.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+import { withSelfMetrics } from './wiring/observe.ts';
 
 export type DeliverHandler = (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
 
@@ -37,4 +38,7 @@ export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient()): DeliveryD
   };
 }
 
-export const handler: DeliverHandler = lazyHandler(() => createDeliverHandler(deliveryDeps(awsDepsFromEnv(process.env, 'deliver'))));
+export const handler: DeliverHandler = lazyHandler(() => {
+  const d = awsDepsFromEnv(process.env, 'deliver');
+  return withSelfMetrics(createDeliverHandler(deliveryDeps(d)), d, 'deliver', process.env);
+});

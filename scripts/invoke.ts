@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { createDeliverHandler, deliveryDeps } from '../functions/deliver.ts';
 import { createIngestHandler, ingestDeps } from '../functions/ingest.ts';
+import { createReplayHandler, replayDeps } from '../functions/replay.ts';
 import type { AwsDeps } from '../functions/wiring/aws.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../lib/adapters/system.ts';
 import { loadGatewayConfig } from '../lib/config/load.ts';
@@ -72,6 +73,7 @@ export async function invoke(name: string, event: unknown, opts: InvokeOptions):
   let handler: AnyHandler;
   if (name === 'ingest') handler = createIngestHandler(ingestDeps(deps)) as AnyHandler;
   else if (name === 'deliver') handler = createDeliverHandler(deliveryDeps(deps)) as unknown as AnyHandler;
+  else if (name === 'replay') handler = createReplayHandler(replayDeps(deps), config.replay) as unknown as AnyHandler;
   else throw new Error(`unknown function ${JSON.stringify(name)}: ingest or deliver (replay and scrape run with QUEUE_URL set once they exist)`);
   try {
     return { result: await handler(event, context), backends: backends.description };
