@@ -154,6 +154,20 @@ describe('replay with real VictoriaMetrics', { skip: !available && 'victoria-met
     assert.deepEqual(await blobs.list('overflow/'), []);
     await assertExactlyOnce(late, 'two_dest', 5);
     await assertExactlyOnce(healthy, 'two_dest', 5);
+
+    // The runner's own counters reach every destination as gateway_* series.
+    assert.ok((await runner.schedules.publishSelfMetrics()) > 0);
+    assert.ok(await runner.drained(30_000));
+    // /api/v1/export without end= leaves out samples from the current second: let it pass.
+    await new Promise((r) => setTimeout(r, 1100));
+    for (const vm of [healthy, late]) {
+      const self = await vm.exportSeries('{__name__="gateway_delivery_overflow_samples_total",destination="down"}');
+      assert.equal(self.length, 1);
+      assert.equal(self[0]!.metric.function, 'local');
+      assert.equal(self[0]!.metric.job, 'metrics-gateway');
+      assert.equal(self[0]!.values.at(-1), 250, JSON.stringify(self));
+      assert.equal(self[0]!.values[0], 0, 'first export starts from 0 so increase() counts it');
+    }
   });
 
   it('blob store failing while data must overflow: the messages come back as batch item failures and are delivered later', async () => {
