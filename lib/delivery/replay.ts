@@ -50,7 +50,8 @@ export async function replayOverflow(deps: ReplayDeps, opts: ReplayOptions): Pro
   return Promise.all(deps.destinations.map((d) => replayDestination(d, deps, opts)));
 }
 
-type ObjectResult = { ok: true } | { ok: false; reason: string };
+/** ok: the object is done (sent, refused or gone); contacted: the receiver answered or was tried. */
+type ObjectResult = { ok: true; contacted: boolean } | { ok: false; reason: string };
 
 async function replayDestination(dest: Destination, deps: ReplayDeps, opts: ReplayOptions): Promise<DestinationReplay> {
   const name = dest.config.name;
@@ -70,42 +71,50 @@ async function replayDestination(dest: Destination, deps: ReplayDeps, opts: Repl
   let started = 0;
   let bytesStarted = 0;
   let next = 0;
+  let done = 0;
+  let contacted = false;
   const stop = (reason: string): void => {
     report.stopped ??= reason;
   };
-  /** Waits until the pace allows object `started` (holding bytesStarted bytes before it) to start. */
-  const pace = async (): Promise<void> => {
-    const at = start + Math.max((started * 1000) / opts.maxObjectsPerSecond, (bytesStarted * 1000) / opts.maxBytesPerSecond);
-    const wait = at - deps.clock.now();
-    if (wait > 0) await deps.clock.sleep(wait);
-  };
+  /**
+   * The next object, once the pace allows it: object i starts no earlier than i / maxObjectsPerSecond and
+   * (bytes before it) / maxBytesPerSecond after the start. Its slot is reserved before waiting, so
+   * concurrent workers never share one.
+   */
   const take = async (): Promise<BlobInfo | undefined> => {
     if (report.stopped || next >= queue.length) return undefined;
     const o = queue[next++]!;
-    await pace();
+    const at = start + Math.max((started * 1000) / opts.maxObjectsPerSecond, (bytesStarted * 1000) / opts.maxBytesPerSecond);
+    started++;
+    bytesStarted += o.size;
+    const wait = at - deps.clock.now();
+    if (wait > 0) await deps.clock.sleep(wait);
     if (report.stopped) return undefined;
     if (deps.clock.now() >= opts.deadline) {
       stop('time budget used up');
       return undefined;
     }
-    started++;
-    bytesStarted += o.size;
     return o;
   };
   const run = async (o: BlobInfo, probe: boolean): Promise<void> => {
     const r = await replayObject(o.key, dest, deps, opts.deadline, probe, report);
-    if (!r.ok) stop(r.reason);
+    if (!r.ok) return stop(r.reason);
+    done++;
+    if (r.contacted) contacted = true;
   };
 
-  const first = await take();
-  if (first) await run(first, true);
+  // Probe alone, one attempt, until the receiver has been tried once (an object gone since the listing is no probe).
+  while (!contacted && !report.stopped) {
+    const o = await take();
+    if (!o) break;
+    await run(o, true);
+  }
   const workers = Array.from({ length: opts.concurrency }, async () => {
     for (let o = await take(); o; o = await take()) await run(o, false);
   });
   await Promise.all(workers);
 
-  const sent = report.replayed + report.rejected;
-  report.left = queue.length - sent;
+  report.left = queue.length - done;
   if (report.stopped) deps.logger.warn('replay stopped for this run; the rest stays in overflow/', { destination: name, reason: report.stopped, replayed: report.replayed, left: report.left });
   else deps.logger.info('overflow drained', { destination: name, replayed: report.replayed, rejected: report.rejected });
   return report;
@@ -126,7 +135,7 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
   } catch (err) {
     return blobFailure('read an overflow object', err);
   }
-  if (!blob) return { ok: true }; // Gone since the listing (lifecycle expiry): nothing to send.
+  if (!blob) return { ok: true, contacted: false }; // Gone since the listing (lifecycle expiry): nothing to send.
   const declared = Number(blob.metadata.samples);
   let chunks: Chunk[];
   let rejectedAll = true;
@@ -165,7 +174,7 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
   }
   if (rejectedAll) report.rejected++;
   else report.replayed++;
-  return { ok: true };
+  return { ok: true, contacted: chunks.length > 0 };
 }
 
 /** Copies refused data to rejected/<destination>/ (same file name, -<chunk> past the first); counts it. False if the put failed. */

@@ -115,6 +115,30 @@ describe('replayOverflow', () => {
     assert.deepEqual(s.blobs.keys('overflow/'), []);
   });
 
+  it('pacing holds with several workers: each object gets its own slot', async () => {
+    const s = setup();
+    // Concurrent sleepers: each wakes at its own target time (FakeClock would add the sleeps up).
+    s.clock.sleep = async (ms: number) => {
+      const target = s.clock.t + ms;
+      await new Promise((r) => setImmediate(r));
+      s.clock.t = Math.max(s.clock.t, target);
+    };
+    for (let i = 0; i < 6; i++) await s.park('vm', T0 - 10_000 + i, `m${i}`, series(`s${i}`, 1));
+    await replayOverflow(s.deps, opts({ concurrency: 3, maxObjectsPerSecond: 2 }));
+    assert.deepEqual(s.http.calls.map((c) => c.at - T0).sort((a, b) => a - b), [0, 500, 1000, 1500, 2000, 2500]);
+  });
+
+  it('an object gone since the listing is no probe: the next one is, and still only one request reaches a down receiver', async () => {
+    const s = setup({ answer: () => 503 });
+    const gone = await s.park('vm', T0 - 3000, 'gone', series('gone', 1));
+    for (let i = 0; i < 5; i++) await s.park('vm', T0 - 2000 + i, `m${i}`, series(`s${i}`, 1));
+    const get = s.blobs.get.bind(s.blobs);
+    s.blobs.get = async (k: string) => (k === gone ? undefined : get(k));
+    const [r] = await replayOverflow(s.deps, opts({ concurrency: 4 }));
+    assert.equal(s.http.calls.length, 1);
+    assert.equal(r!.left, 5);
+  });
+
   it('a destination still down costs one probe per run, and nothing is deleted', async () => {
     const s = setup({ answer: () => new Error('connect ECONNREFUSED 127.0.0.1:8428') });
     for (let i = 0; i < 20; i++) await s.park('vm', T0 - 10_000 + i, `m${i}`, series(`s${i}`, 1));
