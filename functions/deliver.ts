@@ -6,6 +6,7 @@ import { deliverBatch, destinationFor, type DeliveryDeps } from '../lib/delivery
 import { buildDestinationAuth } from '../lib/remote-write/auth/build.ts';
 import type { RemoteAuthDeps } from '../lib/remote-write/auth/types.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+import { withSelfMetrics } from './wiring/observe.ts';
 import { remoteAuthDeps } from './wiring/remote-auth.ts';
 
 export type DeliverHandler = (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
@@ -40,4 +41,7 @@ export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient(), auth: Remo
   };
 }
 
-export const handler: DeliverHandler = lazyHandler(async () => createDeliverHandler(deliveryDeps(await awsDepsFromEnv(process.env, 'deliver'))));
+export const handler: DeliverHandler = lazyHandler(async () => {
+  const d = await awsDepsFromEnv(process.env, 'deliver');
+  return withSelfMetrics(createDeliverHandler(deliveryDeps(d)), d, 'deliver', process.env);
+});

@@ -4,6 +4,7 @@ import { fromApiGatewayEvent, toApiGatewayResult } from '../lib/adapters/lambda/
 import { createIngest, type IngestDeps } from '../lib/ingest/pipeline.ts';
 import { createRouter } from '../lib/ingest/routes.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+import { withSelfMetrics } from './wiring/observe.ts';
 
 export type IngestHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -17,4 +18,7 @@ export function ingestDeps(d: AwsDeps): IngestDeps {
   return { router: createRouter(d.config.ingest), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
 }
 
-export const handler: IngestHandler = lazyHandler(async () => createIngestHandler(ingestDeps(await awsDepsFromEnv(process.env, 'ingest'))));
+export const handler: IngestHandler = lazyHandler(async () => {
+  const d = await awsDepsFromEnv(process.env, 'ingest');
+  return withSelfMetrics(createIngestHandler(ingestDeps(d)), d, 'ingest', process.env);
+});

@@ -2,7 +2,7 @@
 /**
  * `npm run invoke -- <function> <event.json> [--config FILE] [--data-dir DIR] [--timeout-ms N]`
  * Runs one Lambda handler locally with a sample event (see events/) and prints its result as JSON.
- *   function   ingest | deliver (replay and scrape once their files exist: their exported `handler`)
+ *   function   ingest | deliver | replay (scrape once its file exists: its exported `handler`)
  * Backends: the disk queue and blob store under ./.data (what `npm start` uses), unless the environment
  * points at AWS: with QUEUE_URL set the handler's own AWS wiring runs (QUEUE_URL, BUCKET, AWS_ENDPOINT_URL,
  * as in Lambda); with only AWS_ENDPOINT_URL set, SQS and S3 at that endpoint (queue and bucket
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { createDeliverHandler, deliveryDeps } from '../functions/deliver.ts';
 import { createIngestHandler, ingestDeps } from '../functions/ingest.ts';
+import { createReplayHandler, replayDeps } from '../functions/replay.ts';
 import type { AwsDeps } from '../functions/wiring/aws.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../lib/adapters/system.ts';
 import { loadGatewayConfig } from '../lib/config/load.ts';
@@ -72,7 +73,8 @@ export async function invoke(name: string, event: unknown, opts: InvokeOptions):
   let handler: AnyHandler;
   if (name === 'ingest') handler = createIngestHandler(ingestDeps(deps)) as AnyHandler;
   else if (name === 'deliver') handler = createDeliverHandler(deliveryDeps(deps)) as unknown as AnyHandler;
-  else throw new Error(`unknown function ${JSON.stringify(name)}: ingest or deliver (replay and scrape run with QUEUE_URL set once they exist)`);
+  else if (name === 'replay') handler = createReplayHandler(replayDeps(deps), config.replay) as unknown as AnyHandler;
+  else throw new Error(`unknown function ${JSON.stringify(name)}: ingest, deliver or replay (scrape runs with QUEUE_URL set once it exists)`);
   try {
     return { result: await handler(event, context), backends: backends.description };
   } finally {
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
   });
   const [name, eventPath] = positionals;
   if (!name || !eventPath) {
-    process.stderr.write('usage: npm run invoke -- <ingest|deliver> <event.json> [--config gateway.yaml] [--data-dir .data] [--timeout-ms 60000]\n');
+    process.stderr.write('usage: npm run invoke -- <ingest|deliver|replay> <event.json> [--config gateway.yaml] [--data-dir .data] [--timeout-ms 60000]\n');
     process.exit(2);
   }
   if (!existsSync(path.join(ROOT, 'functions', `${name}.ts`))) {

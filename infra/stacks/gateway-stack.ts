@@ -70,6 +70,7 @@ export class GatewayStack extends Stack {
     this.blobs.grantMissingKeyAsNotFound(this.deliver.fn);
     this.blobs.grantObjects(this.deliver.fn, 'overflow/', ['s3:PutObject']);
     this.blobs.grantObjects(this.deliver.fn, 'rejected/', ['s3:PutObject']);
+    this.queue.grantSend(this.deliver.fn); // its gateway_* self-metrics (lib/observability/publish.ts)
 
     const monitored: MonitoredFunction[] = [
       { name: 'ingest', fn: this.ingest.fn },
@@ -77,13 +78,13 @@ export class GatewayStack extends Stack {
     ];
 
     if (props.entries.replay) {
-      // replay: walk overflow/ oldest first, delete after a 2xx, keep refusals under rejected/, progress in state/.
-      // One at a time, so a receiver coming back is not hit by a herd.
+      // replay (lib/delivery/replay.ts): list overflow/ oldest first, delete after a 2xx or past a cap, move
+      // refusals to rejected/, enqueue its self-metrics. One at a time, so runs never overlap.
       this.replay = new GatewayFunction(this, 'Replay', { ...common, purpose: 'replay', code: code(props.entries.replay), timeout: Duration.minutes(5), memorySize: o.deliverMemory, reservedConcurrency: 1 });
       this.blobs.grantList(this.replay.fn, 'overflow/');
       this.blobs.grantObjects(this.replay.fn, 'overflow/', ['s3:GetObject', 's3:DeleteObject']);
       this.blobs.grantObjects(this.replay.fn, 'rejected/', ['s3:PutObject']);
-      this.blobs.grantObjects(this.replay.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
+      this.queue.grantSend(this.replay.fn);
       new GatewaySchedule(this, 'ReplaySchedule', { handler: this.replay.fn, description: 'metrics gateway: drain overflow/ into the receivers' });
       monitored.push({ name: 'replay', fn: this.replay.fn });
     }

@@ -3,6 +3,8 @@ import type { Label } from '../model/types.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
 import { Checker } from './check.ts';
 import { AUTH_KEYS, parseRemoteWriteAuth, type RemoteWriteAuth } from './remote-write-auth.ts';
+import { parseOverflowCaps, parseReplayConfig, type OverflowCaps, type ReplayConfig } from './overflow.ts';
+import { parseSelfMetricsConfig, type SelfMetricsConfig } from './self-metrics.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -22,6 +24,8 @@ export interface RemoteWriteConfig {
   writeRelabel: CompiledRelabel;
   /** basic_auth / authorization / oauth2 / sigv4 and tls_config (lib/config/remote-write-auth.ts). */
   auth: RemoteWriteAuth;
+  /** Caps on overflow/<name>/ (lib/config/overflow.ts). */
+  overflow: OverflowCaps;
 }
 
 export interface IngestLimits {
@@ -53,6 +57,10 @@ export interface GatewayConfig {
      */
     maxSamplesPerMessage: number;
   };
+  /** Draining overflow/ (lib/config/overflow.ts). */
+  replay: ReplayConfig;
+  /** The gateway's own gateway_* series (lib/config/self-metrics.ts). */
+  selfMetrics: SelfMetricsConfig;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -67,8 +75,8 @@ export const DEFAULT_LIMITS: IngestLimits = {
 
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 
-const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue'];
-const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', ...AUTH_KEYS];
+const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'replay', 'self_metrics'];
+const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', 'overflow', ...AUTH_KEYS];
 const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
 const INGEST_KEYS = [
   'max_body_bytes',
@@ -113,8 +121,10 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
     maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024),
     maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND, 1),
   };
+  const replay = parseReplayConfig(c, top.replay, 'replay');
+  const selfMetrics = parseSelfMetricsConfig(c, top.self_metrics, 'self_metrics');
   if (c.problems.length) throw new ConfigError(c.problems);
-  return { externalLabels, relabel, remoteWrite, ingest, queue };
+  return { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics };
 }
 
 /** Compiles relabel rules, recording their problems (with paths) instead of stopping at the first. */
@@ -158,6 +168,7 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
     queue,
     writeRelabel: compileRules(c, o.write_relabel_configs, `${path}.write_relabel_configs`),
     auth: parseRemoteWriteAuth(c, o, path),
+    overflow: parseOverflowCaps(c, o.overflow, `${path}.overflow`),
   };
 }
 

@@ -4,13 +4,12 @@ import { countSamples } from '../model/types.ts';
 import type { BlobStore, Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
 import { MissingClaimError, isClaimCheck, openMessage, type Payload } from '../queue/envelope.ts';
 import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
-import { sendRemoteWrite } from '../remote-write/client.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
-import { decideRetry } from '../remote-write/retry.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/index.ts';
 import { chunkBySamples } from './chunk.ts';
 import { blobKey } from './keys.ts';
+import { sendWithRetries, type SendOptions } from './send.ts';
 
 export interface Destination {
   config: RemoteWriteConfig;
@@ -144,7 +143,7 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
     while (next < requests.length && !down) {
       const req = requests[next]!;
       const body = req.body();
-      const result = await sendWithRetries(body, dest, deadline, deps);
+      const result = await sendWithRetries(body, dest.config, deadline, deps, sendOptionsFor(dest));
       if (result.kind === 'gave-up') {
         down = true;
         deps.logger.warn('destination unavailable within the time budget; overflowing', { destination: name, reason: result.reason });
@@ -183,23 +182,7 @@ async function store(deps: DeliveryDeps, key: string, body: Uint8Array, metadata
   }
 }
 
-type SendVerdict = { kind: 'sent' } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
-
-async function sendWithRetries(body: Uint8Array, dest: Destination, deadline: number, deps: DeliveryDeps): Promise<SendVerdict> {
-  const cfg = dest.config;
-  for (let attempt = 0; ; attempt++) {
-    const remaining = deadline - deps.clock.now();
-    if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
-    const res = await sendRemoteWrite(dest.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining), dest.authorizer);
-    const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
-    if (verdict.action === 'done') return { kind: 'sent' };
-    if (verdict.action === 'reject') {
-      return { kind: 'rejected', status: res.outcome.kind === 'status' ? res.outcome.status : 0, excerpt: res.responseExcerpt };
-    }
-    const why = res.outcome.kind === 'status' ? `HTTP ${res.outcome.status}` : res.outcome.message;
-    deps.metrics.inc('delivery_retries_total', { destination: cfg.name });
-    if (deps.clock.now() + verdict.delayMs >= deadline) return { kind: 'gave-up', reason: why };
-    deps.logger.debug('retrying remote_write', { destination: cfg.name, attempt, delayMs: verdict.delayMs, reason: why });
-    await deps.clock.sleep(verdict.delayMs);
-  }
+/** A destination's own HTTP client (TLS, proxy) and authorizer, for the shared retry loop. */
+export function sendOptionsFor(dest: Destination): SendOptions {
+  return { ...(dest.http ? { http: dest.http } : {}), ...(dest.authorizer ? { authorizer: dest.authorizer } : {}) };
 }

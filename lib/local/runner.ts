@@ -8,6 +8,7 @@ import { CounterRegistry, systemClock } from '../adapters/system.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { Logger } from '../ports/index.ts';
 import type { Backends } from './backends.ts';
+import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
 
 export interface LocalRunnerOptions {
   config: GatewayConfig;
@@ -21,6 +22,8 @@ export interface LocalRunnerOptions {
   deliverTimeoutMs?: number;
   /** How long a failed message stays invisible before it is retried. */
   retryDelayMs?: number;
+  /** How often overflow/ is replayed; default replay.interval from the config. */
+  replayIntervalMs?: number;
 }
 
 export interface LocalRunner {
@@ -28,6 +31,8 @@ export interface LocalRunner {
   metrics: CounterRegistry;
   /** Resolves once the queue is empty and nothing is in flight (tests and benchmarks use it). */
   drained(timeoutMs: number): Promise<boolean>;
+  /** Replay (every replay.interval) and self-metrics (every self_metrics.interval), callable on demand. */
+  schedules: LocalSchedules;
   close(): Promise<void>;
 }
 
@@ -83,6 +88,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
+  const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}) });
   let running = true;
   const poller = (async () => {
     while (running) {
@@ -115,6 +121,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   return {
     url,
     metrics,
+    schedules,
     async drained(timeoutMs) {
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {
@@ -130,6 +137,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       server.closeAllConnections();
       await closed;
       await poller;
+      await schedules.stop();
       httpClient.close();
     },
   };

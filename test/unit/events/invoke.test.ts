@@ -45,7 +45,7 @@ describe('scripts/invoke.ts (npm run invoke)', () => {
   });
 
   it('refuses an unknown function by name', async () => {
-    await assert.rejects(invoke('transmogrify', {}, { configPath: 'gateway.yaml', dataDir: tempDir(), timeoutMs: 1000, env: {} }), { message: /unknown function "transmogrify": ingest or deliver/ });
+    await assert.rejects(invoke('transmogrify', {}, { configPath: 'gateway.yaml', dataDir: tempDir(), timeoutMs: 1000, env: {} }), { message: /unknown function "transmogrify": ingest, deliver or replay/ });
   });
 
   it('the fake context counts the remaining time down', () => {
@@ -68,6 +68,6 @@ describe('scripts/invoke.ts (npm run invoke)', () => {
   it('the CLI explains its usage', () => {
     const res = spawnSync(process.execPath, ['scripts/invoke.ts'], { encoding: 'utf8' });
     assert.equal(res.status, 2);
-    assert.match(res.stderr, /usage: npm run invoke -- <ingest\|deliver> <event.json>/);
+    assert.match(res.stderr, /usage: npm run invoke -- <ingest\|deliver\|replay> <event.json>/);
   });
 });

@@ -22,7 +22,7 @@ describe('least privilege', () => {
       ],
     },
     {
-      name: 'deliver: consume via the event source, read and delete spool/, put overflow/ and rejected/',
+      name: 'deliver: consume via the event source, read and delete spool/, put overflow/ and rejected/, send its self-metrics',
       role: 'DeliverRole',
       want: [
         'Allow logs:CreateLogStream DeliverLogs',
@@ -38,20 +38,20 @@ describe('least privilege', () => {
         'Allow sqs:GetQueueAttributes Queue',
         'Allow sqs:GetQueueUrl Queue',
         'Allow sqs:ReceiveMessage Queue',
+        'Allow sqs:SendMessage Queue',
       ],
     },
     {
-      name: 'replay: list, read and delete overflow/, put rejected/, keep progress in state/',
+      name: 'replay: list, read and delete overflow/, put rejected/, send its self-metrics to the queue',
       role: 'ReplayRole',
       want: [
         'Allow logs:CreateLogStream ReplayLogs',
         'Allow logs:PutLogEvents ReplayLogs',
         'Allow s3:DeleteObject BlobsBucket/overflow/*',
         'Allow s3:GetObject BlobsBucket/overflow/*',
-        'Allow s3:GetObject BlobsBucket/state/*',
         'Allow s3:ListBucket BlobsBucket if {"StringLike":{"s3:prefix":["overflow/*"]}}',
         'Allow s3:PutObject BlobsBucket/rejected/*',
-        'Allow s3:PutObject BlobsBucket/state/*',
+        'Allow sqs:SendMessage Queue',
       ],
     },
     {

@@ -1,0 +1,54 @@
+import type { RemoteWriteConfig } from '../config/schema.ts';
+import type { Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
+import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
+import { sendRemoteWrite } from '../remote-write/client.ts';
+import { decideRetry } from '../remote-write/retry.ts';
+
+/** What one send needs; DeliveryDeps and ReplayDeps both satisfy it. */
+export interface SendDeps {
+  http: HttpClient;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Uniform in [0, 1): jitter. */
+  random: () => number;
+}
+
+export type SendVerdict = { kind: 'sent' } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
+
+export interface SendOptions {
+  /** Counter incremented (with the destination label) per retry; default delivery_retries_total. */
+  retriesCounter?: string;
+  /** Stop after this many attempts (1: a single probe, no retry); default unlimited within the deadline. */
+  maxAttempts?: number;
+  /** The destination's own client (TLS options, proxy); default deps.http. */
+  http?: HttpClient;
+  /** Adds the destination's auth headers (basic, bearer, OAuth2, SigV4) to each attempt. */
+  authorizer?: RequestAuthorizer;
+}
+
+/**
+ * The one retry loop of the gateway (deliver and replay both use it): sends one compressed WriteRequest,
+ * retrying what the policy (lib/remote-write/retry.ts) says is retryable with its backoff, until `deadline`
+ * (ms epoch) or maxAttempts. Each attempt's timeout is remote_timeout, cut to what is left of the budget.
+ * Never throws: the verdict says sent, rejected for good (status and response excerpt), or gave up.
+ */
+export async function sendWithRetries(body: Uint8Array, cfg: RemoteWriteConfig, deadline: number, deps: SendDeps, opts: SendOptions = {}): Promise<SendVerdict> {
+  const maxAttempts = opts.maxAttempts ?? Infinity;
+  for (let attempt = 0; ; attempt++) {
+    const remaining = deadline - deps.clock.now();
+    if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
+    const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining), opts.authorizer);
+    const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
+    if (verdict.action === 'done') return { kind: 'sent' };
+    if (verdict.action === 'reject') {
+      return { kind: 'rejected', status: res.outcome.kind === 'status' ? res.outcome.status : 0, excerpt: res.responseExcerpt };
+    }
+    const why = res.outcome.kind === 'status' ? `HTTP ${res.outcome.status}` : res.outcome.message;
+    if (attempt + 1 >= maxAttempts) return { kind: 'gave-up', reason: why };
+    deps.metrics.inc(opts.retriesCounter ?? 'delivery_retries_total', { destination: cfg.name });
+    if (deps.clock.now() + verdict.delayMs >= deadline) return { kind: 'gave-up', reason: why };
+    deps.logger.debug('retrying remote_write', { destination: cfg.name, attempt, delayMs: verdict.delayMs, reason: why });
+    await deps.clock.sleep(verdict.delayMs);
+  }
+}

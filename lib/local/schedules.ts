@@ -1,0 +1,67 @@
+import type { CounterRegistry } from '../adapters/system.ts';
+import type { GatewayConfig } from '../config/schema.ts';
+import { destinationFor } from '../delivery/deliver.ts';
+import { replayOverflow, type DestinationReplay } from '../delivery/replay.ts';
+import { SelfMetricsPublisher } from '../observability/publish.ts';
+import type { BlobStore, Clock, HttpClient, Logger, MessageQueue } from '../ports/index.ts';
+
+export interface LocalSchedulesOptions {
+  config: GatewayConfig;
+  queue: MessageQueue;
+  blobs: BlobStore;
+  http: HttpClient;
+  clock: Clock;
+  logger: Logger;
+  metrics: CounterRegistry;
+  /** The self-metrics `instance` label (host:port of the runner). */
+  instance: string;
+  /** Default config.replay.interval. */
+  replayIntervalMs?: number;
+}
+
+export interface LocalSchedules {
+  /** Runs one replay now (after any run in progress), with up to timeoutMs for it. */
+  replayNow(timeoutMs?: number): Promise<DestinationReplay[]>;
+  /** Enqueues a self-metrics snapshot now. */
+  publishSelfMetrics(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * What EventBridge schedules in AWS, as timers in the local runner: replay every replay.interval (each run
+ * gets one interval of time, so the next one resumes where it stopped; runs never overlap), and a
+ * self-metrics snapshot (function="local") every self_metrics.interval.
+ */
+export function startLocalSchedules(o: LocalSchedulesOptions): LocalSchedules {
+  const deps = { destinations: o.config.remoteWrite.map((c) => destinationFor(c)), http: o.http, blobs: o.blobs, clock: o.clock, logger: o.logger, metrics: o.metrics, random: Math.random };
+  const interval = o.replayIntervalMs ?? o.config.replay.intervalMs;
+  let chain: Promise<unknown> = Promise.resolve();
+  const runReplay = (timeoutMs: number): Promise<DestinationReplay[]> => {
+    const run = chain.then(() => replayOverflow(deps, { ...o.config.replay, deadline: o.clock.now() + timeoutMs }));
+    chain = run.catch((err) => o.logger.error('replay run failed', { error: String(err) }));
+    return run;
+  };
+  const sm = o.config.selfMetrics;
+  const publisher = new SelfMetricsPublisher({
+    intervalMs: sm.intervalMs,
+    labels: sm.labels,
+    externalLabels: o.config.externalLabels,
+    functionName: 'local',
+    instance: o.instance,
+    startedAt: o.clock.now(),
+    maxMessageBytes: o.queue.maxMessageBytes,
+    maxSamplesPerMessage: o.config.queue.maxSamplesPerMessage,
+  });
+  const publish = (): Promise<number> => publisher.publish(() => o.metrics.snapshot(), o.queue, o.clock.now(), o.logger, true);
+  const timers = [setInterval(() => void runReplay(interval).catch(() => undefined), interval)];
+  if (sm.enabled) timers.push(setInterval(() => void publish(), sm.intervalMs));
+  for (const t of timers) t.unref();
+  return {
+    replayNow: (timeoutMs = 60_000) => runReplay(timeoutMs),
+    publishSelfMetrics: publish,
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await chain;
+    },
+  };
+}
