@@ -3,10 +3,12 @@ import path from 'node:path';
 import { createAwsClients } from '../../lib/adapters/aws/clients.ts';
 import { S3BlobStore } from '../../lib/adapters/aws/s3-blob-store.ts';
 import { SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.ts';
+import { AwsSecretStore } from '../../lib/adapters/secrets/aws-secret-store.ts';
+import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../../lib/adapters/system.ts';
 import { loadGatewayConfig } from '../../lib/config/load.ts';
 import type { GatewayConfig } from '../../lib/config/schema.ts';
-import type { BlobStore, Clock, Logger, MessageQueue } from '../../lib/ports/index.ts';
+import type { BlobStore, Clock, Logger, MessageQueue, SecretStore } from '../../lib/ports/index.ts';
 
 /**
  * The composition root for Lambda: everything read from the environment is read here.
@@ -23,6 +25,8 @@ export interface AwsDeps {
   clock: Clock;
   logger: Logger;
   metrics: CounterRegistry;
+  /** env: and file: references locally; secretsmanager: and ssm: through AWS. Absent: no secrets available. */
+  secrets?: SecretStore;
 }
 
 export function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): AwsDeps {
@@ -38,6 +42,7 @@ export function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): Aw
     clock: systemClock,
     logger: new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: functionName }),
     metrics: new CounterRegistry(),
+    secrets: new LocalSecretStore(env, new AwsSecretStore({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })),
   };
 }
 

@@ -2,6 +2,9 @@ import { ConfigError } from '../errors.ts';
 import type { Label } from '../model/types.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
 import { Checker } from './check.ts';
+import { parseAuthConfig, type AuthConfig } from './auth.ts';
+import { validateOtlpOptions, type OtlpOptions } from '../ingest/otlp/parse.ts';
+import { validateDatadogOptions, type DatadogOptions } from '../ingest/datadog/parse.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -50,6 +53,11 @@ export interface GatewayConfig {
      */
     maxSamplesPerMessage: number;
   };
+  /** Inbound authentication and tenants (lib/config/auth.ts). */
+  auth: AuthConfig;
+  /** Protocol options (sections `otlp`, `datadog`), validated by the protocol's own validate*Options. */
+  otlp: OtlpOptions;
+  datadog: DatadogOptions;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -64,7 +72,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
 
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 
-const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue'];
+const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'auth', 'otlp', 'datadog'];
 const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs'];
 const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
 const INGEST_KEYS = [
@@ -110,8 +118,22 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
     maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024),
     maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND, 1),
   };
+  const auth = parseAuthConfig(c, top.auth);
+  const otlp = collect(c, () => validateOtlpOptions(top.otlp ?? undefined), {});
+  const datadog = collect(c, () => validateDatadogOptions(top.datadog ?? undefined), {});
   if (c.problems.length) throw new ConfigError(c.problems);
-  return { externalLabels, relabel, remoteWrite, ingest, queue };
+  return { externalLabels, relabel, remoteWrite, ingest, queue, auth, otlp, datadog };
+}
+
+/** Runs a validator that throws ConfigError, recording its problems instead. */
+function collect<T>(c: Checker, validate: () => T, fallback: T): T {
+  try {
+    return validate();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    c.problems.push(...err.problems);
+    return fallback;
+  }
 }
 
 /** Compiles relabel rules, recording their problems (with paths) instead of stopping at the first. */
