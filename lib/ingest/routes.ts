@@ -9,7 +9,7 @@ import { influxRoutes } from './influx/route.ts';
 import { createOtlpRoutes } from './otlp/route.ts';
 import type { OtlpOptions } from './otlp/parse.ts';
 import { prometheusRoutes } from './prometheus/route.ts';
-import { routes as pushgatewayRoutes } from './pushgateway/route.ts';
+import { pushgatewayRoutes } from './pushgateway/route.ts';
 import { remoteWriteRoutes } from './remote-write/route.ts';
 import { Router } from './router.ts';
 import type { ProtocolRoute } from './types.ts';
@@ -23,7 +23,7 @@ export interface ProtocolOptions {
 /** Every push route. A new protocol adds its folder's routes here. */
 export function allRoutes(limits: IngestLimits, protocols: ProtocolOptions = {}): ProtocolRoute[] {
   const maxLine = limits.maxLineLength;
-  return [...remoteWriteRoutes, ...influxRoutes(maxLine), ...createOtlpRoutes(protocols.otlp), ...createDatadogRoutes(protocols.datadog), ...jsonlineRoutes(maxLine), ...csvRoutes(maxLine), ...opentsdbRoutes, ...graphiteRoutes(maxLine), ...prometheusRoutes(maxLine), ...pushgatewayRoutes];
+  return [...remoteWriteRoutes, ...influxRoutes(maxLine), ...createOtlpRoutes(protocols.otlp), ...createDatadogRoutes(protocols.datadog), ...jsonlineRoutes(maxLine), ...csvRoutes(maxLine), ...opentsdbRoutes, ...graphiteRoutes(maxLine), ...prometheusRoutes(maxLine), ...pushgatewayRoutes(maxLine)];
 }
 
 export function createRouter(limits: IngestLimits, protocols: ProtocolOptions = {}): Router {
