@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createAwsClients } from '../../lib/adapters/aws/clients.ts';
 import { S3BlobStore } from '../../lib/adapters/aws/s3-blob-store.ts';
 import { SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.ts';
-import { AwsSecretStore } from '../../lib/adapters/secrets/aws-secret-store.ts';
+import { createLazyAwsSecretStore } from '../../lib/adapters/secrets/lazy-aws-secret-store.ts';
 import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../../lib/adapters/system.ts';
 import { loadGatewayConfig } from '../../lib/config/load.ts';
@@ -42,7 +42,7 @@ export function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): Aw
     clock: systemClock,
     logger: new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: functionName }),
     metrics: new CounterRegistry(),
-    secrets: new LocalSecretStore(env, new AwsSecretStore({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })),
+    secrets: new LocalSecretStore(env, createLazyAwsSecretStore({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })),
   };
 }
 

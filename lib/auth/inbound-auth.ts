@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AuthConfig, BasicCredential, BearerCredential } from '../config/auth.ts';
+import { DEFAULT_TENANT_HEADER, type AuthConfig, type BasicCredential, type BearerCredential } from '../config/auth.ts';
 import { UnauthorizedError, UnavailableError } from '../errors.ts';
 import type { Label } from '../model/types.ts';
 import type { Logger, Metrics, SecretStore } from '../ports/index.ts';
@@ -59,14 +59,8 @@ const NO_LABELS: readonly Label[] = [];
  * match shows in the timing.
  */
 export function createInboundAuth(config: AuthConfig, deps: InboundAuthDeps): InboundAuth {
+  if (config.mode === 'none') return openInboundAuth(config.tenantHeader);
   const tenantHeader = config.tenantHeader.toLowerCase();
-  if (config.mode === 'none') {
-    return {
-      async authorize(req) {
-        return { tenant: requestedTenant(req, tenantHeader, config.tenantHeader), extraLabels: NO_LABELS };
-      },
-    };
-  }
   const challenge = [config.bearerTokens.length ? `Bearer realm="${REALM}"` : '', config.basicAuth.length ? `Basic realm="${REALM}"` : ''].filter(Boolean).join(', ');
   let loading: Promise<Resolved> | undefined;
   const load = (): Promise<Resolved> => {
@@ -103,6 +97,16 @@ export function createInboundAuth(config: AuthConfig, deps: InboundAuthDeps): In
         throw new ForbiddenError(`${req.protocol}: this credential writes to tenant "${cred.tenant}"; it cannot write to tenant "${asked}"`);
       }
       return { tenant: cred.tenant, extraLabels: cred.extraLabels };
+    },
+  };
+}
+
+/** `auth: {mode: none}`: no credentials; the tenant comes from the path or the tenant header, if any. */
+export function openInboundAuth(tenantHeader: string = DEFAULT_TENANT_HEADER): InboundAuth {
+  const key = tenantHeader.toLowerCase();
+  return {
+    async authorize(req) {
+      return { tenant: requestedTenant(req, key, tenantHeader), extraLabels: NO_LABELS };
     },
   };
 }

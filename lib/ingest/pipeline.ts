@@ -10,7 +10,7 @@ import { packSeries, SPOOL_PREFIX } from '../queue/envelope.ts';
 import { SNAPPY_BY_DEFAULT } from './remote-write/route.ts';
 import { finalizeSeries, parseExtraLabels } from './finalize.ts';
 import type { Router } from './router.ts';
-import { createInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
+import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
 import { mergeExtraLabels } from '../auth/labels.ts';
 import type { RouteResponse } from './types.ts';
 
@@ -53,7 +53,7 @@ export interface IngestDeps {
  * protocol, the line or item, and the reason; a queue outage is 503 so clients retry.
  */
 export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promise<HttpLikeResponse> {
-  const auth = deps.auth ?? createInboundAuth({ mode: 'none', tenantHeader: 'X-Scope-OrgID' }, { secrets: { get: () => Promise.reject(new Error('no secrets')) }, logger: deps.logger });
+  const auth = deps.auth ?? openInboundAuth();
   return async (req) => {
     let protocol = 'http';
     try {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AwsSecretStore, parseSecretsManagerRef } from '../../lib/adapters/secrets/aws-secret-store.ts';
+import { createLazyAwsSecretStore } from '../../lib/adapters/secrets/lazy-aws-secret-store.ts';
 import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
 import { haveBinary, startMoto, useFakeAwsCredentials, type Service } from '../helpers/services.ts';
 
@@ -62,7 +63,7 @@ describe('AwsSecretStore against an AWS endpoint', { skip: !available && 'moto_s
   }
 
   it('composes behind LocalSecretStore as the Lambda wiring does (env:, file: local; the rest AWS), caching values', async () => {
-    const s = new LocalSecretStore({ TOKEN: 'from-env' }, store());
+    const s = new LocalSecretStore({ TOKEN: 'from-env' }, createLazyAwsSecretStore({ endpoint, region: process.env.AWS_REGION! }));
     assert.equal(await s.get('env:TOKEN'), 'from-env');
     assert.equal(await s.get(`ssm:/gw/${id}/secure`), 'ssm-secret');
     const first = s.get(`secretsmanager:gw/${id}/plain`);
