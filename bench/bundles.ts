@@ -98,7 +98,7 @@ const rw = receiver();
 const sqsPort = await listen(sqs);
 const rwPort = await listen(rw);
 const work = mkdtempSync(path.join(os.tmpdir(), 'gw-bundles-'));
-const configText = `remote_write:\n  - name: bench\n    url: http://127.0.0.1:${rwPort}/api/v1/write\nqueue:\n  max_message_bytes: 1048576\n`;
+const configText = `auth: {mode: none}\nremote_write:\n  - name: bench\n    url: http://127.0.0.1:${rwPort}/api/v1/write\nqueue:\n  max_message_bytes: 1048576\n`;
 const emptySqs = path.join(work, 'sqs-empty.json');
 writeFileSync(emptySqs, JSON.stringify({ Records: [] }));
 const sendEvent = path.join(work, 'send.json');

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 
     const gwPort = await freePort();
     const cfg = path.join(tmp, 'gateway.yaml');
-    writeFileSync(cfg, `remote_write:\n  - name: vm\n    url: ${vmGw.url}/api/v1/write\n    queue_config:\n      max_samples_per_send: 10000\nqueue:\n  max_message_bytes: 1048576\n`);
+    writeFileSync(cfg, `auth: {mode: none}\nremote_write:\n  - name: vm\n    url: ${vmGw.url}/api/v1/write\n    queue_config:\n      max_samples_per_send: 10000\nqueue:\n  max_message_bytes: 1048576\n`);
     const gw = spawnQuiet(process.execPath, ['--max-semi-space-size=64', 'lib/local/main.ts', '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
     procs.push(gw);
     await waitHttp(`http://127.0.0.1:${gwPort}/metrics`);

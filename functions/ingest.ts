@@ -3,6 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { fromApiGatewayEvent, toApiGatewayResult } from '../lib/adapters/lambda/events.ts';
 import { createIngest, type IngestDeps } from '../lib/ingest/pipeline.ts';
 import { createRouter } from '../lib/ingest/routes.ts';
+import { createInboundAuth } from '../lib/auth/inbound-auth.ts';
+import { LocalSecretStore } from '../lib/adapters/secrets/local-secret-store.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
 
@@ -15,7 +17,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 }
 
 export function ingestDeps(d: AwsDeps): IngestDeps {
-  return { router: createRouter(d.config.ingest), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
+  const auth = createInboundAuth(d.config.auth, { secrets: d.secrets ?? new LocalSecretStore({}), logger: d.logger, metrics: d.metrics });
+  return { auth, router: createRouter(d.config.ingest, { otlp: d.config.otlp, datadog: d.config.datadog }), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
 }
 
 export const handler: IngestHandler = lazyHandler(async () => {

@@ -16,6 +16,7 @@ import type { Context } from 'aws-lambda';
 import { createDeliverHandler, deliveryDeps } from '../functions/deliver.ts';
 import { createIngestHandler, ingestDeps } from '../functions/ingest.ts';
 import { createReplayHandler, replayDeps } from '../functions/replay.ts';
+import { LocalSecretStore } from '../lib/adapters/secrets/local-secret-store.ts';
 import type { AwsDeps } from '../functions/wiring/aws.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../lib/adapters/system.ts';
 import { loadGatewayConfig } from '../lib/config/load.ts';
@@ -69,7 +70,7 @@ export async function invoke(name: string, event: unknown, opts: InvokeOptions):
       ? { kind: 'aws', endpoint: opts.env.AWS_ENDPOINT_URL, ...(opts.env.AWS_REGION ? { region: opts.env.AWS_REGION } : {}), queueName: opts.env.GATEWAY_QUEUE_NAME ?? 'metrics-gateway', bucket: opts.env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
       : { kind: 'disk', dataDir: opts.dataDir, maxMessageBytes: config.queue.maxMessageBytes, logger },
   );
-  const deps: AwsDeps = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics: new CounterRegistry() };
+  const deps: AwsDeps = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics: new CounterRegistry(), secrets: new LocalSecretStore(opts.env) };
   let handler: AnyHandler;
   if (name === 'ingest') handler = createIngestHandler(ingestDeps(deps)) as AnyHandler;
   else if (name === 'deliver') handler = createDeliverHandler(deliveryDeps(deps)) as unknown as AnyHandler;

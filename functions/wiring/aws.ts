@@ -3,10 +3,12 @@ import path from 'node:path';
 import { createSqsClient } from '../../lib/adapters/aws/clients.ts';
 import { LazyS3BlobStore } from '../../lib/adapters/aws/lazy-s3-blob-store.ts';
 import { SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.ts';
+import { createLazyAwsSecretStore } from '../../lib/adapters/secrets/lazy-aws-secret-store.ts';
+import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../../lib/adapters/system.ts';
 import { loadGatewayConfigJson } from '../../lib/config/load-json.ts';
 import type { GatewayConfig } from '../../lib/config/schema.ts';
-import type { BlobStore, Clock, Logger, MessageQueue } from '../../lib/ports/index.ts';
+import type { BlobStore, Clock, Logger, MessageQueue, SecretStore } from '../../lib/ports/index.ts';
 
 /**
  * The composition root for Lambda: everything read from the environment is read here.
@@ -23,6 +25,8 @@ export interface AwsDeps {
   clock: Clock;
   logger: Logger;
   metrics: CounterRegistry;
+  /** env: and file: references locally; secretsmanager: and ssm: through AWS. Absent: no secrets available. */
+  secrets?: SecretStore;
 }
 
 export async function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): Promise<AwsDeps> {
@@ -38,6 +42,7 @@ export async function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: strin
     clock: systemClock,
     logger: new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: functionName }),
     metrics: new CounterRegistry(),
+    secrets: new LocalSecretStore(env, createLazyAwsSecretStore({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })),
   };
 }
 

@@ -12,6 +12,8 @@ import { IngestApi } from '../constructs/ingest-api.ts';
 import { MetricsQueue } from '../constructs/metrics-queue.ts';
 import { GatewayMonitoring, type MonitoredFunction } from '../constructs/monitoring.ts';
 import { GatewaySchedule } from '../constructs/schedule.ts';
+import { grantSecretReads } from '../constructs/secret-grants.ts';
+import { authSecretRefs } from '../../lib/config/auth.ts';
 import type { DeployOptions, SynthConfig } from '../options.ts';
 
 /** Handler files (functions/<name>.ts). replay and scrape are wired only when given (when their files exist). */
@@ -62,6 +64,8 @@ export class GatewayStack extends Stack {
     this.ingest = new GatewayFunction(this, 'Ingest', { ...common, purpose: 'ingest', code: code(props.entries.ingest), timeout: INGEST_TIMEOUT, memorySize: o.ingestMemory });
     this.queue.grantSend(this.ingest.fn);
     this.blobs.grantObjects(this.ingest.fn, 'spool/', ['s3:PutObject']);
+    // ingest: read the secrets `auth:` references (exactly those ARNs and parameter names).
+    grantSecretReads(this.ingest.fn, authSecretRefs(props.config.config.auth));
 
     // deliver: consume (event source), read and delete claim-checked payloads, park data under overflow/ and rejected/.
     this.deliver = new GatewayFunction(this, 'Deliver', { ...common, purpose: 'deliver', code: code(props.entries.deliver), timeout: deliverTimeout, memorySize: o.deliverMemory });

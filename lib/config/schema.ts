@@ -5,6 +5,9 @@ import { Checker } from './check.ts';
 import { AUTH_KEYS, parseRemoteWriteAuth, type RemoteWriteAuth } from './remote-write-auth.ts';
 import { parseOverflowCaps, parseReplayConfig, type OverflowCaps, type ReplayConfig } from './overflow.ts';
 import { parseSelfMetricsConfig, type SelfMetricsConfig } from './self-metrics.ts';
+import { parseAuthConfig, type AuthConfig } from './auth.ts';
+import { validateOtlpOptions, type OtlpOptions } from '../ingest/otlp/parse.ts';
+import { validateDatadogOptions, type DatadogOptions } from '../ingest/datadog/parse.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -61,6 +64,11 @@ export interface GatewayConfig {
   replay: ReplayConfig;
   /** The gateway's own gateway_* series (lib/config/self-metrics.ts). */
   selfMetrics: SelfMetricsConfig;
+  /** Inbound authentication and tenants (lib/config/auth.ts). */
+  auth: AuthConfig;
+  /** Protocol options (sections `otlp`, `datadog`), validated by the protocol's own validate*Options. */
+  otlp: OtlpOptions;
+  datadog: DatadogOptions;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -75,7 +83,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
 
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 
-const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'replay', 'self_metrics'];
+const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'replay', 'self_metrics', 'auth', 'otlp', 'datadog'];
 const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', 'overflow', ...AUTH_KEYS];
 const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
 const INGEST_KEYS = [
@@ -123,8 +131,22 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
   };
   const replay = parseReplayConfig(c, top.replay, 'replay');
   const selfMetrics = parseSelfMetricsConfig(c, top.self_metrics, 'self_metrics');
+  const auth = parseAuthConfig(c, top.auth);
+  const otlp = collect(c, () => validateOtlpOptions(top.otlp ?? undefined), {});
+  const datadog = collect(c, () => validateDatadogOptions(top.datadog ?? undefined), {});
   if (c.problems.length) throw new ConfigError(c.problems);
-  return { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics };
+  return { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog };
+}
+
+/** Runs a validator that throws ConfigError, recording its problems instead. */
+function collect<T>(c: Checker, validate: () => T, fallback: T): T {
+  try {
+    return validate();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    c.problems.push(...err.problems);
+    return fallback;
+  }
 }
 
 /** Compiles relabel rules, recording their problems (with paths) instead of stopping at the first. */

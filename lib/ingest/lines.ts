@@ -21,6 +21,11 @@ export function forEachLine(text: string, fn: (start: number, end: number, line:
   }
 }
 
+/** The reason a line of `end - start` characters is refused under `ingest.max_line_length`, else undefined. */
+export function lineTooLong(start: number, end: number, maxLineLength: number | undefined): string | undefined {
+  return maxLineLength !== undefined && end - start > maxLineLength ? `line of ${end - start} characters exceeds max_line_length=${maxLineLength}` : undefined;
+}
+
 /** A LineError quoting at most ~200 bytes of the offending line. */
 export function lineError(text: string, start: number, end: number, line: number, reason: string): LineError {
   return { line, reason, excerpt: excerpt(text.slice(start, Math.min(end, start + 400))) };

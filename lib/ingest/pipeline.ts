@@ -10,6 +10,8 @@ import { packSeries, SPOOL_PREFIX } from '../queue/envelope.ts';
 import { SNAPPY_BY_DEFAULT } from './remote-write/route.ts';
 import { finalizeSeries, parseExtraLabels } from './finalize.ts';
 import type { Router } from './router.ts';
+import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
+import { mergeExtraLabels } from '../auth/labels.ts';
 import type { RouteResponse } from './types.ts';
 
 export interface HttpLikeRequest {
@@ -41,6 +43,8 @@ export interface IngestDeps {
   logger: Logger;
   metrics: Metrics;
   defaultTenant?: string;
+  /** Inbound authentication and tenancy (lib/auth); absent means `auth: {mode: none}`. */
+  auth?: InboundAuth;
 }
 
 /**
@@ -49,11 +53,13 @@ export interface IngestDeps {
  * protocol, the line or item, and the reason; a queue outage is 503 so clients retry.
  */
 export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promise<HttpLikeResponse> {
+  const auth = deps.auth ?? openInboundAuth();
   return async (req) => {
     let protocol = 'http';
     try {
       const match = deps.router.match(req.method, req.path);
       protocol = match.route.protocol;
+      const access = await auth.authorize({ protocol, path: match.path, pathTenant: match.tenant, headers: req.headers, query: req.query });
       if (req.body.length > deps.limits.maxBodyBytes) {
         throw new PayloadTooLargeError(`${protocol}: body of ${req.body.length} bytes exceeds max_body_bytes=${deps.limits.maxBodyBytes}`);
       }
@@ -64,8 +70,8 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       const outcome = match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now });
       if (outcome.kind === 'response') return respond(outcome.response);
 
-      const tenant = match.tenant ?? deps.defaultTenant ?? 'default';
-      const { series, dropped } = finalizeSeries(outcome.series, { extraLabels: parseExtraLabels(req.query, protocol), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
+      const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
+      const { series, dropped } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
       for (const [reason, n] of Object.entries(outcome.drops ?? {})) {
         if (!n) continue;

@@ -1,22 +1,31 @@
 import type { IngestLimits } from '../config/schema.ts';
-import { routes as csvRoutes } from './csv/route.ts';
-import { routes as datadogRoutes } from './datadog/route.ts';
-import { routes as graphiteRoutes } from './graphite/route.ts';
-import { routes as jsonlineRoutes } from './jsonline/route.ts';
+import { csvRoutes } from './csv/route.ts';
+import { createDatadogRoutes } from './datadog/route.ts';
+import type { DatadogOptions } from './datadog/parse.ts';
+import { graphiteRoutes } from './graphite/route.ts';
+import { jsonlineRoutes } from './jsonline/route.ts';
 import { routes as opentsdbRoutes } from './opentsdb/route.ts';
 import { influxRoutes } from './influx/route.ts';
-import { routes as otlpRoutes } from './otlp/route.ts';
-import { routes as prometheusRoutes } from './prometheus/route.ts';
-import { routes as pushgatewayRoutes } from './pushgateway/route.ts';
+import { createOtlpRoutes } from './otlp/route.ts';
+import type { OtlpOptions } from './otlp/parse.ts';
+import { prometheusRoutes } from './prometheus/route.ts';
+import { pushgatewayRoutes } from './pushgateway/route.ts';
 import { remoteWriteRoutes } from './remote-write/route.ts';
 import { Router } from './router.ts';
 import type { ProtocolRoute } from './types.ts';
 
-/** Every push route. A new protocol adds its folder's routes here. */
-export function allRoutes(limits: IngestLimits): ProtocolRoute[] {
-  return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength), ...otlpRoutes, ...datadogRoutes, ...jsonlineRoutes, ...csvRoutes, ...opentsdbRoutes, ...graphiteRoutes, ...prometheusRoutes, ...pushgatewayRoutes];
+/** Protocol options from gateway.yaml (sections `otlp`, `datadog`), already validated. */
+export interface ProtocolOptions {
+  otlp?: OtlpOptions;
+  datadog?: DatadogOptions;
 }
 
-export function createRouter(limits: IngestLimits): Router {
-  return new Router(allRoutes(limits));
+/** Every push route. A new protocol adds its folder's routes here. */
+export function allRoutes(limits: IngestLimits, protocols: ProtocolOptions = {}): ProtocolRoute[] {
+  const maxLine = limits.maxLineLength;
+  return [...remoteWriteRoutes, ...influxRoutes(maxLine), ...createOtlpRoutes(protocols.otlp), ...createDatadogRoutes(protocols.datadog), ...jsonlineRoutes(maxLine), ...csvRoutes(maxLine), ...opentsdbRoutes, ...graphiteRoutes(maxLine), ...prometheusRoutes(maxLine), ...pushgatewayRoutes(maxLine)];
+}
+
+export function createRouter(limits: IngestLimits, protocols: ProtocolOptions = {}): Router {
+  return new Router(allRoutes(limits, protocols));
 }

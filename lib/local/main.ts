@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { JsonLogger, type LogLevel } from '../adapters/system.ts';
+import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
 import { loadGatewayConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { openBackends } from './backends.ts';
@@ -35,7 +36,7 @@ try {
       ? { kind: 'aws', endpoint: env.AWS_ENDPOINT_URL, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), queueName: env.GATEWAY_QUEUE_NAME ?? 'metrics-gateway', bucket: env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
       : { kind: 'disk', dataDir: values['data-dir'], maxMessageBytes: config.queue.maxMessageBytes, logger },
   );
-  const runner = await startLocalRunner({ config, backends, logger, host: values.host, port: Number(values.port) });
+  const runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore(env), host: values.host, port: Number(values.port) });
   const stop = (): void => {
     logger.info('stopping');
     void runner.close().then(() => process.exit(0));

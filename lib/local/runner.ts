@@ -6,7 +6,7 @@ import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
 import { toApiGatewayEvent, toSqsEvent } from '../adapters/lambda/events.ts';
 import { CounterRegistry, systemClock } from '../adapters/system.ts';
 import type { GatewayConfig } from '../config/schema.ts';
-import type { Logger } from '../ports/index.ts';
+import type { Logger, SecretStore } from '../ports/index.ts';
 import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
 
@@ -14,6 +14,8 @@ export interface LocalRunnerOptions {
   config: GatewayConfig;
   backends: Backends;
   logger: Logger;
+  /** Resolves the secret references of `auth:` (main.ts: environment variables and files). */
+  secrets?: SecretStore;
   host: string;
   port: number;
   /** Messages handed to one deliver invocation. */
@@ -45,7 +47,7 @@ export interface LocalRunner {
 export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalRunner> {
   const { config, backends, logger } = opts;
   const metrics = new CounterRegistry();
-  const base = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics };
+  const base = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
   const ingest = createIngestHandler(ingestDeps(base));
   const httpClient = new NodeHttpClient();
   const deliver = createDeliverHandler(deliveryDeps(base, httpClient));

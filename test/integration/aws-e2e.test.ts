@@ -22,7 +22,7 @@ describe('local runner in AWS mode (SQS + S3) end to end', { skip: !available &&
     if (!external) moto = await startMoto();
     vm = await startVictoriaMetrics();
     const id = randomBytes(4).toString('hex');
-    const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }] });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }] });
     const logger = new MemoryLogger();
     const backends = await openBackends({ kind: 'aws', endpoint: external ?? moto!.url, queueName: `gw-e2e-${id}`, bucket: `gw-e2e-${id}`, maxMessageBytes: 256 * 1024 });
     runner = await startLocalRunner({ config, backends, logger, host: '127.0.0.1', port: 0 });

@@ -26,7 +26,7 @@ describe('local runner end to end with VictoriaMetrics', { skip: !available && '
   before(async () => {
     vm = await startVictoriaMetrics();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-e2e-'));
-    const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write`, queue_config: { max_samples_per_send: 500 } }], queue: { max_message_bytes: 8192 } });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write`, queue_config: { max_samples_per_send: 500 } }], queue: { max_message_bytes: 8192 } });
     const logger = new MemoryLogger();
     runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 8192, logger }), logger, host: '127.0.0.1', port: 0 });
   });

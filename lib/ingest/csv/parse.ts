@@ -16,7 +16,7 @@
  * Rows with the same metric and label values become one TimeSeries, samples in timestamp order.
  * Never throws.
  */
-import { forEachLine, lineError } from '../lines.ts';
+import { forEachLine, lineError, lineTooLong } from '../lines.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
@@ -27,6 +27,8 @@ export interface CsvOptions {
   columns: CsvColumns;
   /** Unix milliseconds used for rows without a timestamp (or with 0). */
   now: number;
+  /** Lines longer than this many characters are rejected (limit `ingest.max_line_length`); default no limit. */
+  maxLineLength?: number;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -58,7 +60,8 @@ export function parseCsv(body: Uint8Array, opts: CsvOptions): ParseResult {
   const unsorted = new Set<TimeSeries>();
   let firstLine = true;
   forEachLine(text, (start, end, line) => {
-    const row = parseRow(text, start, end, columns);
+    const tooLong = lineTooLong(start, end, opts.maxLineLength);
+    const row = tooLong !== undefined ? new RowFailure(tooLong, false) : parseRow(text, start, end, columns);
     if (row instanceof RowFailure) {
       if (!(firstLine && row.valueFailure)) errors.push(lineError(text, start, end, line, row.reason));
     } else {

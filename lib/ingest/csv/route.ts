@@ -1,8 +1,9 @@
 /**
  * `POST /api/v1/import/csv?format=...`: VictoriaMetrics CSV import. 204 on success; a bad or missing
- * `format` is a 400 naming the entry; bad lines are skipped and reported with a 400 after the good ones
- * are queued (see jsonline/line-report.ts).
+ * `format` is a 400 naming the entry; bad lines follow the import routes' partial-write rule
+ * (jsonline/line-report.ts): 204 with a count when some lines were accepted, else 400.
  */
+import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { NO_CONTENT, partialLinesResponse } from '../jsonline/line-report.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { parseCsvFormat } from './format.ts';
@@ -10,21 +11,26 @@ import { parseCsv } from './parse.ts';
 
 export const CSV_PROTOCOL = 'csv';
 
-export const routes: ProtocolRoute[] = [
-  {
-    protocol: CSV_PROTOCOL,
-    paths: ['/api/v1/import/csv'],
-    methods: ['POST'],
-    handle(req: IngestRequest): RouteOutcome {
-      const columns = parseCsvFormat(req.query.get('format'));
-      const { series, errors } = parseCsv(req.body, { columns, now: req.now });
-      return {
-        kind: 'series',
-        series,
-        errors,
-        success: NO_CONTENT,
-        partial: (errs) => partialLinesResponse(CSV_PROTOCOL, errs),
-      };
+/** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
+export function csvRoutes(maxLineLength: number): ProtocolRoute[] {
+  return [
+    {
+      protocol: CSV_PROTOCOL,
+      paths: ['/api/v1/import/csv'],
+      methods: ['POST'],
+      handle(req: IngestRequest): RouteOutcome {
+        const columns = parseCsvFormat(req.query.get('format'));
+        const { series, errors } = parseCsv(req.body, { columns, now: req.now, maxLineLength });
+        return {
+          kind: 'series',
+          series,
+          errors,
+          success: NO_CONTENT,
+          partial: (errs) => partialLinesResponse(CSV_PROTOCOL, errs, series.length > 0),
+        };
+      },
     },
-  },
-];
+  ];
+}
+
+export const routes: ProtocolRoute[] = csvRoutes(DEFAULT_LIMITS.maxLineLength);

@@ -14,7 +14,7 @@
  * Deviation: VictoriaMetrics refuses `metric value ` (trailing whitespace, no timestamp); we accept it.
  * Never throws.
  */
-import { forEachLine, lineError } from '../lines.ts';
+import { forEachLine, lineError, lineTooLong } from '../lines.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
@@ -23,6 +23,8 @@ import type { LineError, ParseResult } from '../types.ts';
 export interface GraphiteOptions {
   /** Unix milliseconds for lines without a timestamp (or with 0 or -1). */
   now: number;
+  /** Lines longer than this many characters are rejected (limit `ingest.max_line_length`); default no limit. */
+  maxLineLength?: number;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -37,7 +39,7 @@ export function parseGraphite(body: Uint8Array, opts: GraphiteOptions): ParseRes
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
   forEachLine(text, (start, end, line) => {
-    const reason = parseLine(text, start, end, opts.now, bySeries, unsorted);
+    const reason = lineTooLong(start, end, opts.maxLineLength) ?? parseLine(text, start, end, opts.now, bySeries, unsorted);
     if (reason !== undefined) errors.push(lineError(text, start, end, line, reason));
   });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);

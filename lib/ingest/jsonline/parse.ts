@@ -16,14 +16,17 @@
  * identically share one TimeSeries; samples are sorted by timestamp.
  * Never throws.
  */
-import { forEachLine, lineError } from '../lines.ts';
+import { forEachLine, lineError, lineTooLong } from '../lines.ts';
 import { normalizeLabels } from '../../model/labels.ts';
 import type { Label, Sample, TimeSeries } from '../../model/types.ts';
 import type { LineError, ParseResult } from '../types.ts';
 import { JsonScanner, JsonSyntaxError } from './json-scan.ts';
 import { readTopObject, type LineParts } from './read-line.ts';
 
-export type JsonLinesOptions = Record<string, never>;
+export interface JsonLinesOptions {
+  /** Lines longer than this many characters are rejected (limit `ingest.max_line_length`); default no limit. */
+  maxLineLength?: number;
+}
 
 class LineFailure {
   readonly reason: string;
@@ -34,13 +37,14 @@ class LineFailure {
 
 const decoder = new TextDecoder('utf-8');
 
-export function parseJsonLines(body: Uint8Array, _opts: JsonLinesOptions = {}): ParseResult {
+export function parseJsonLines(body: Uint8Array, opts: JsonLinesOptions = {}): ParseResult {
   const text = decoder.decode(body);
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
   const errors: LineError[] = [];
   forEachLine(text, (start, end, line) => {
-    const r = parseLine(text, start, end);
+    const tooLong = lineTooLong(start, end, opts.maxLineLength);
+    const r = tooLong !== undefined ? new LineFailure(tooLong) : parseLine(text, start, end);
     if (r instanceof LineFailure) {
       errors.push(lineError(text, start, end, line, r.reason));
       return;

@@ -59,6 +59,8 @@ export interface ExpositionOptions {
    * behaviour) and is faster: a malformed `# TYPE` line is then not an error.
    */
   collectMetadata?: boolean;
+  /** Lines longer than this many characters are rejected (limit `ingest.max_line_length`); default no limit. */
+  maxLineLength?: number;
 }
 
 export interface ExpositionResult extends ParseResult {
@@ -80,6 +82,7 @@ class ExpositionScanner {
   readonly dropCreated: boolean;
   readonly collectMetadata: boolean;
   readonly defaultTimestamp: number;
+  readonly maxLineLength: number;
   readonly series: TimeSeries[] = [];
   readonly errors: LineError[] = [];
   readonly metadata = new Map<string, MetricMetadata>();
@@ -98,6 +101,7 @@ class ExpositionScanner {
     this.dropCreated = opts.dropCreatedSeries === true && this.om;
     this.collectMetadata = opts.collectMetadata !== false;
     this.defaultTimestamp = opts.defaultTimestamp;
+    this.maxLineLength = opts.maxLineLength ?? Infinity;
   }
 
   run(): void {
@@ -118,7 +122,7 @@ class ExpositionScanner {
           this.fail(line, i, end, 'unexpected content after "# EOF"');
           return;
         }
-        const reason = s.charCodeAt(p) === 35 ? this.comment(p, end) : this.sample(p, end);
+        const reason = end - i > this.maxLineLength ? `line of ${end - i} characters exceeds max_line_length=${this.maxLineLength}` : s.charCodeAt(p) === 35 ? this.comment(p, end) : this.sample(p, end);
         if (reason !== undefined) this.fail(line, i, end, reason);
       }
       i = lineEnd + 1;
@@ -349,7 +353,7 @@ export function parseExposition(body: Uint8Array | string, opts: ExpositionOptio
 /** The ParseResult form of parseExposition for push routes: comments are ignored, as VictoriaMetrics does. */
 export function parsePrometheusText(
   body: Uint8Array | string,
-  opts: { defaultTimestamp: number; openMetrics?: boolean },
+  opts: { defaultTimestamp: number; openMetrics?: boolean; maxLineLength?: number },
 ): ParseResult {
   const { series, errors } = parseExposition(body, { ...opts, collectMetadata: false });
   return { series, errors };

@@ -1,13 +1,13 @@
 import { BadRequestError } from '../../errors.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { isOpenMetricsContentType } from './media-type.ts';
-import { describeLineErrors } from './messages.ts';
+import { DEFAULT_LIMITS } from '../../config/schema.ts';
+import { partialLinesResponse, REJECTED_LINES_HEADER } from '../jsonline/line-report.ts';
 import { parsePrometheusText } from './parse.ts';
 
 export const PROTOCOL = 'prometheus';
 
-/** Response header naming how many bad lines a partially accepted body had. */
-export const REJECTED_LINES_HEADER = 'x-gateway-rejected-lines';
+export { REJECTED_LINES_HEADER };
 
 /**
  * The default timestamp of `/api/v1/import/prometheus`: `?timestamp=` in integer milliseconds (current
@@ -27,33 +27,35 @@ export function importTimestamp(query: URLSearchParams, now: number): number {
 
 /**
  * `POST /api/v1/import/prometheus` with VictoriaMetrics semantics: text 0.0.4, or OpenMetrics when the
- * Content-Type says `application/openmetrics-text`. Bad lines are skipped and reported, as VictoriaMetrics does
- * (it logs them, counts them in `vm_rows_invalid_total{type="prometheus"}` and still answers 204): the good
- * samples are queued and the answer is 204 with `x-gateway-rejected-lines: <n>`. Deviation: a body in which
- * every sample line is bad (nothing to accept) is answered 400 with the first errors, so a client that sends
- * the wrong format learns it.
+ * Content-Type says `application/openmetrics-text`. Bad lines follow the import routes' partial-write rule
+ * (jsonline/line-report.ts): the good samples are queued and the answer is 204 with
+ * `x-gateway-rejected-lines: <n>` (VictoriaMetrics logs bad lines, counts them in
+ * `vm_rows_invalid_total{type="prometheus"}` and answers 204). Deviation: a body in which every sample line is
+ * bad (nothing to accept) is answered 400 with the first errors, so a client that sends the wrong format
+ * learns it. Lines longer than `maxLineLength` characters are bad lines (ingest.max_line_length).
  */
-function handleImport(req: IngestRequest): RouteOutcome {
+function handleImport(req: IngestRequest, maxLineLength: number): RouteOutcome {
   const defaultTimestamp = importTimestamp(req.query, req.now);
   const openMetrics = isOpenMetricsContentType(req.headers['content-type']);
-  const { series, errors } = parsePrometheusText(req.body, { defaultTimestamp, openMetrics });
-  if (errors.length > 0 && series.length === 0) {
-    throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted'));
-  }
+  const { series, errors } = parsePrometheusText(req.body, { defaultTimestamp, openMetrics, maxLineLength });
   return {
     kind: 'series',
     series,
     errors,
     success: { status: 204 },
-    partial: (skipped) => ({ status: 204, headers: { [REJECTED_LINES_HEADER]: String(skipped.length) } }),
+    partial: (skipped) => partialLinesResponse(PROTOCOL, skipped, series.length > 0),
   };
 }
 
-export const routes: ProtocolRoute[] = [
-  {
-    protocol: PROTOCOL,
-    paths: ['/api/v1/import/prometheus'],
-    methods: ['POST'],
-    handle: handleImport,
-  },
-];
+export function prometheusRoutes(maxLineLength: number): ProtocolRoute[] {
+  return [
+    {
+      protocol: PROTOCOL,
+      paths: ['/api/v1/import/prometheus'],
+      methods: ['POST'],
+      handle: (req) => handleImport(req, maxLineLength),
+    },
+  ];
+}
+
+export const routes: ProtocolRoute[] = prometheusRoutes(DEFAULT_LIMITS.maxLineLength);

@@ -24,7 +24,7 @@ const PROTOBUF_CONTENT_TYPE = `${PROTOBUF_TYPE}; proto=${PROTOBUF_PROTO}; encodi
  *   falls back to text the same way). HELP/TYPE lines are checked.
  * Samples without a timestamp get `now`; samples with one keep it (see docs/pushgateway.md).
  */
-export function parsePushBody(body: Uint8Array, contentType: string | undefined, now: number): TimeSeries[] {
+export function parsePushBody(body: Uint8Array, contentType: string | undefined, now: number, maxLineLength?: number): TimeSeries[] {
   const mt = parseMediaType(contentType);
   if (mt?.type === PROTOBUF_TYPE) {
     if (mt.params['proto'] !== PROTOBUF_PROTO || mt.params['encoding'] !== 'delimited') {
@@ -39,7 +39,7 @@ export function parsePushBody(body: Uint8Array, contentType: string | undefined,
     return series;
   }
   const openMetrics = mt?.type === 'application/openmetrics-text';
-  const { series, errors } = parseExposition(body, { defaultTimestamp: now, openMetrics });
+  const { series, errors } = parseExposition(body, { defaultTimestamp: now, openMetrics, ...(maxLineLength !== undefined ? { maxLineLength } : {}) });
   if (errors.length > 0) throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted'));
   return series;
 }

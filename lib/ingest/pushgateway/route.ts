@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { groupingKeyFromPath, IMPORT_PREFIX } from './grouping-key.ts';
 import { applyGroupingKey, parsePushBody, PROTOCOL, pushTimeSeries } from './push.ts';
@@ -19,21 +20,26 @@ export const PUSHGATEWAY_PATHS = [
   `${IMPORT_PREFIX}/metrics/job@base64/*`,
 ] as const;
 
-function handlePush(req: IngestRequest): RouteOutcome {
+function handlePush(req: IngestRequest, maxLineLength: number): RouteOutcome {
   const grouping = groupingKeyFromPath(req.path);
   if (req.method === 'DELETE') {
     return { kind: 'series', series: [pushTimeSeries(grouping, req.now, true)], errors: [], success: { status: 202 } };
   }
-  const series = applyGroupingKey(parsePushBody(req.body, req.headers['content-type'], req.now), grouping);
+  const series = applyGroupingKey(parsePushBody(req.body, req.headers['content-type'], req.now, maxLineLength), grouping);
   series.push(pushTimeSeries(grouping, req.now));
   return { kind: 'series', series, errors: [], success: { status: 200 } };
 }
 
-export const routes: ProtocolRoute[] = [
-  {
-    protocol: PROTOCOL,
-    paths: PUSHGATEWAY_PATHS,
-    methods: ['PUT', 'POST', 'DELETE'],
-    handle: handlePush,
-  },
-];
+/** The routes with text lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
+export function pushgatewayRoutes(maxLineLength: number): ProtocolRoute[] {
+  return [
+    {
+      protocol: PROTOCOL,
+      paths: PUSHGATEWAY_PATHS,
+      methods: ['PUT', 'POST', 'DELETE'],
+      handle: (req) => handlePush(req, maxLineLength),
+    },
+  ];
+}
+
+export const routes: ProtocolRoute[] = pushgatewayRoutes(DEFAULT_LIMITS.maxLineLength);

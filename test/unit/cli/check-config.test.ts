@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { runCheckConfigCommand } from '../../../lib/cli/check-config.ts';
 
 const files: Record<string, string> = {
-  'good.yaml': 'remote_write: [{url: "http://a/w", name: a, write_relabel_configs: [{action: drop, source_labels: [job], regex: x}]}]\nrelabel_configs: [{action: labeldrop, regex: tmp_.*}]',
-  'bad.yaml': 'relabel_configs: [{action: keep}]\nremote_write: [{url: "nope"}]',
+  'good.yaml': 'auth: {mode: none}\nremote_write: [{url: "http://a/w", name: a, write_relabel_configs: [{action: drop, source_labels: [job], regex: x}]}]\nrelabel_configs: [{action: labeldrop, regex: tmp_.*}]',
+  'bad.yaml': 'auth: {mode: none}\nrelabel_configs: [{action: keep}]\nremote_write: [{url: "nope"}]',
 };
 const readFile = (p: string): string => {
   if (!(p in files)) throw new Error('ENOENT');

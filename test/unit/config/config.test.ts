@@ -5,9 +5,12 @@ import { loadGatewayConfig } from '../../../lib/config/load.ts';
 import { parseDuration } from '../../../lib/config/duration.ts';
 import { ConfigError } from '../../../lib/errors.ts';
 
+/** Every config must choose inbound auth; tests about other sections turn it off. */
+const NO_AUTH = 'auth: {mode: none}\n';
+
 function problems(yaml: string): string[] {
   try {
-    loadGatewayConfig(yaml, 'g.yaml');
+    loadGatewayConfig(NO_AUTH + yaml, 'g.yaml');
   } catch (err) {
     assert.ok(err instanceof ConfigError, String(err));
     return err.problems;
@@ -23,7 +26,7 @@ describe('gateway.yaml', () => {
   });
 
   it('defaults: Prometheus backoffs, 10k samples per send, 256 KiB messages', () => {
-    const c = loadGatewayConfig('remote_write: [{url: "http://vm:8428/api/v1/write"}]');
+    const c = loadGatewayConfig(NO_AUTH + 'remote_write: [{url: "http://vm:8428/api/v1/write"}]');
     assert.deepEqual(c.remoteWrite[0]!.queue, { maxSamplesPerSend: 10000, minBackoffMs: 30, maxBackoffMs: 5000, retryOnHttp429: false });
     assert.equal(c.remoteWrite[0]!.name, 'vm_8428_api_v1_write');
     assert.equal(c.remoteWrite[0]!.remoteTimeoutMs, 30000);
@@ -31,7 +34,7 @@ describe('gateway.yaml', () => {
   });
 
   it('max_samples_per_message defaults to the smallest max_samples_per_send', () => {
-    const c = loadGatewayConfig('remote_write: [{url: "http://a/w", queue_config: {max_samples_per_send: 500}}, {url: "http://b/w"}]');
+    const c = loadGatewayConfig(NO_AUTH + 'remote_write: [{url: "http://a/w", queue_config: {max_samples_per_send: 500}}, {url: "http://b/w"}]');
     assert.equal(c.queue.maxSamplesPerMessage, 500);
   });
 
@@ -44,7 +47,7 @@ describe('gateway.yaml', () => {
     { name: 'queue message size past SQS', yaml: 'queue: {max_message_bytes: 1048577}', want: ['queue.max_message_bytes: must be between 4096 and 1048576, got 1048577'] },
     { name: 'relabel rule problems with their paths', yaml: 'relabel_configs: [{action: replace, regex: "("}]', want: ['relabel_configs[0].target_label: required for action=replace', 'relabel_configs[0].regex: "(" : missing closing )'] },
     { name: 'write relabel problems with their paths', yaml: 'remote_write: [{url: "http://a/w", write_relabel_configs: [{action: hashmod, source_labels: [a], target_label: b}]}]', want: ['remote_write[0].write_relabel_configs[0]'] },
-    { name: 'YAML syntax error with line and column', yaml: 'remote_write:\n  - url: [', want: ['g.yaml:2:'] },
+    { name: 'YAML syntax error with line and column', yaml: 'remote_write:\n  - url: [', want: ['g.yaml:3:'] },
   ];
   for (const c of bad) {
     it(`reports ${c.name}`, () => {
@@ -58,7 +61,7 @@ describe('gateway.yaml', () => {
   });
 
   it('limits: max_message_bytes at 1 MiB accepted', () => {
-    assert.equal(loadGatewayConfig('queue: {max_message_bytes: 1048576}').queue.maxMessageBytes, 1048576);
+    assert.equal(loadGatewayConfig(NO_AUTH + 'queue: {max_message_bytes: 1048576}').queue.maxMessageBytes, 1048576);
   });
 
   it('parses Prometheus durations', () => {

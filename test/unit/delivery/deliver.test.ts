@@ -44,7 +44,7 @@ function records(series: TimeSeries[]): QueueRecord[] {
 const input: TimeSeries[] = Array.from({ length: 5 }, (_, i) => ({ labels: [{ name: '__name__', value: `m${i}` }], samples: [{ value: i, timestamp: 1000 + i }, { value: i, timestamp: 2000 + i }] }));
 
 function deps(http: HttpClient, destinations = ['http://a/api/v1/write'], extra: Record<string, unknown> = {}) {
-  const config = parseGatewayConfig({ remote_write: destinations.map((url, i) => ({ url, name: `d${i}`, queue_config: { max_samples_per_send: 4, min_backoff: '100ms', max_backoff: '1s', ...extra } })) });
+  const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: destinations.map((url, i) => ({ url, name: `d${i}`, queue_config: { max_samples_per_send: 4, min_backoff: '100ms', max_backoff: '1s', ...extra } })) });
   const blobs = new MemoryBlobStore();
   const clock = new FakeClock();
   const metrics = new CounterRegistry();
@@ -185,6 +185,7 @@ describe('write_relabel_configs', () => {
     const { destinationFor } = await import('../../../lib/delivery/deliver.ts');
     const http = new ScriptedHttp(() => status(204));
     const config = parseGatewayConfig({
+      auth: { mode: 'none' },
       remote_write: [
         { url: 'http://all/w', name: 'all' },
         { url: 'http://some/w', name: 'some', write_relabel_configs: [{ action: 'keep', source_labels: ['__name__'], regex: 'm[01]' }, { target_label: 'dest', replacement: 'some' }] },

@@ -35,7 +35,7 @@ describe('scripts/invoke.ts (npm run invoke)', () => {
     try {
       const dir = tempDir();
       const config = path.join(dir, 'gateway.yaml');
-      writeFileSync(config, `remote_write:\n  - url: http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write\n`);
+      writeFileSync(config, `auth: {mode: none}\nremote_write:\n  - url: http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write\n`);
       const { result } = await invoke('deliver', loadSqsEvent(), { configPath: config, dataDir: dir, timeoutMs: 30_000, env: {} });
       assert.deepEqual(result, { batchItemFailures: [] });
       assert.equal(bodies.length, 1);

@@ -69,7 +69,7 @@ describe('events/sqs-batch.json through functions/deliver.ts', () => {
   it('delivers the queued remote_write sample and reports no batch item failure', async () => {
     const sent: HttpRequest[] = [];
     const http: HttpClient = { request: async (req) => (sent.push(req), { status: 204, headers: {}, body: new Uint8Array() }) };
-    const config = loadGatewayConfig('remote_write:\n  - url: http://vm.example:8428/api/v1/write\n');
+    const config = loadGatewayConfig('auth: {mode: none}\nremote_write:\n  - url: http://vm.example:8428/api/v1/write\n');
     const handler = createDeliverHandler({ destinations: config.remoteWrite.map((c) => ({ config: c })), http, blobs: new MemoryBlobStore(), clock: new FakeClock(), logger: new MemoryLogger(), metrics: new CounterRegistry(), random: () => 0.5 });
     const res = await handler(loadSqsEvent(), context);
     assert.deepEqual(res, { batchItemFailures: [] });

@@ -63,7 +63,7 @@ describe('cdk synth (offline, no credentials, no Docker)', () => {
   it('a bad gateway.yaml fails synth with the loader\'s path-precise problems', () => {
     const dir = temp('cdk-bad-');
     const bad = path.join(dir, 'gateway.yaml');
-    writeFileSync(bad, 'remote_write:\n  - url: http://vm:8428/api/v1/write\n    queue_config:\n      min_backoff: 10s\n      max_backoff: 1s\ningest:\n  max_body_bytes: -1\n');
+    writeFileSync(bad, 'auth: {mode: none}\nremote_write:\n  - url: http://vm:8428/api/v1/write\n    queue_config:\n      min_backoff: 10s\n      max_backoff: 1s\ningest:\n  max_body_bytes: -1\n');
     const res = cdk(['-c', `config=${bad}`], path.join(dir, 'out'));
     assert.notEqual(res.status, 0);
     assert.match(res.stderr, new RegExp(`invalid configuration ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:`));

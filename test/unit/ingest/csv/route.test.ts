@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadRequestError } from '../../../../lib/errors.ts';
-import { routes } from '../../../../lib/ingest/csv/route.ts';
+import { csvRoutes, routes } from '../../../../lib/ingest/csv/route.ts';
 import type { IngestRequest } from '../../../../lib/ingest/types.ts';
 
 const req = (query: string, body: string): IngestRequest => ({
@@ -25,11 +25,23 @@ describe('csv route', () => {
   it('a missing format is a 400', () => {
     assert.throws(() => route.handle(req('', '1')), (e: unknown) => e instanceof BadRequestError && /missing `format` query arg/.test(e.message));
   });
-  it('bad lines give a 400 partial answer naming the line', () => {
+  it('bad lines beside good ones: 204 with the count; only bad lines: 400 naming the line', () => {
     const out = route.handle(req('format=1:metric:foo', '1\nx'));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    const res = out.partial(out.errors);
+    assert.deepEqual(out.partial(out.errors), { status: 204, headers: { 'x-gateway-rejected-lines': '1' } });
+    const bad = route.handle(req('format=1:metric:foo', 'x\ny\nz'));
+    if (bad.kind !== 'series' || bad.partial === undefined) return assert.fail('no partial');
+    const res = bad.partial(bad.errors);
     assert.equal(res.status, 400);
-    assert.match(res.body as string, /csv: line 2: cannot parse metric value for "foo" from "x": "x"/);
+    assert.match(res.body as string, /^csv: 2 invalid lines; nothing was accepted\ncsv: line 2: cannot parse metric value for "foo" from "y": "y"\n/);
+  });
+  it('max_line_length: a line at the limit is parsed, one past it is rejected naming the limit (not taken for a header)', () => {
+    const at = csvRoutes(5)[0]!.handle(req('format=1:metric:foo', '12345'));
+    if (at.kind !== 'series') return assert.fail('not series');
+    assert.deepEqual([at.series.length, at.errors], [1, []]);
+    const past = csvRoutes(5)[0]!.handle(req('format=1:metric:foo', '123456\n7'));
+    if (past.kind !== 'series') return assert.fail('not series');
+    assert.equal(past.series.length, 1);
+    assert.deepEqual(past.errors.map((e) => [e.line, e.reason]), [[1, 'line of 6 characters exceeds max_line_length=5']]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { routes } from '../../../../lib/ingest/graphite/route.ts';
+import { graphiteRoutes, routes } from '../../../../lib/ingest/graphite/route.ts';
 import type { IngestRequest } from '../../../../lib/ingest/types.ts';
 
 const req = (body: string): IngestRequest => ({
@@ -18,11 +18,23 @@ describe('graphite route', () => {
     assert.deepEqual(out.series, [{ labels: [{ name: '__name__', value: 'foo.bar' }, { name: 'host', value: 'a' }], samples: [{ value: 1, timestamp: 1_700_000_000_000 }] }]);
     assert.deepEqual(out.success, { status: 204 });
   });
-  it('bad lines give a 400 partial answer naming the line', () => {
+  it('bad lines beside good ones: 204 with the count; only bad lines: 400 naming the line', () => {
     const out = route.handle(req('a 1\nb x'));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    const res = out.partial(out.errors);
+    assert.deepEqual(out.partial(out.errors), { status: 204, headers: { 'x-gateway-rejected-lines': '1' } });
+    const bad = route.handle(req('b x'));
+    if (bad.kind !== 'series' || bad.partial === undefined) return assert.fail('no partial');
+    const res = bad.partial(bad.errors);
     assert.equal(res.status, 400);
-    assert.match(res.body as string, /graphite: line 2: cannot unmarshal value from "x": "b x"/);
+    assert.match(res.body as string, /graphite: line 1: cannot unmarshal value from "x": "b x"/);
+  });
+  it('max_line_length: a line at the limit is parsed, one past it is rejected naming the limit', () => {
+    const at = graphiteRoutes(5)[0]!.handle(req('a 1 2'));
+    if (at.kind !== 'series') return assert.fail('not series');
+    assert.deepEqual([at.series.length, at.errors], [1, []]);
+    const past = graphiteRoutes(5)[0]!.handle(req('a 1 20\nb 1'));
+    if (past.kind !== 'series') return assert.fail('not series');
+    assert.equal(past.series.length, 1);
+    assert.deepEqual(past.errors.map((e) => [e.line, e.reason]), [[1, 'line of 6 characters exceeds max_line_length=5']]);
   });
 });

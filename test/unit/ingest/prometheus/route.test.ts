@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadRequestError } from '../../../../lib/errors.ts';
-import { importTimestamp, REJECTED_LINES_HEADER, routes } from '../../../../lib/ingest/prometheus/route.ts';
+import { importTimestamp, prometheusRoutes, REJECTED_LINES_HEADER, routes } from '../../../../lib/ingest/prometheus/route.ts';
 import type { IngestRequest, RouteOutcome } from '../../../../lib/ingest/types.ts';
 
 const NOW = 1_700_000_000_000;
@@ -72,24 +72,34 @@ describe('POST /api/v1/import/prometheus', () => {
     assert.deepEqual(out.partial!(out.errors), { status: 204, headers: { [REJECTED_LINES_HEADER]: '2' } });
   });
 
-  it('rejects a body in which every sample line is bad, listing the errors', () => {
-    assert.throws(
-      () => route.handle(request('# HELP a x\nthis is not prometheus\n{x="y"} 1\n')),
-      (err: unknown) =>
-        err instanceof BadRequestError &&
-        err.status === 400 &&
-        err.message.startsWith('prometheus: 2 invalid lines; nothing was accepted\n') &&
-        err.message.includes('prometheus: line 2: invalid value "is": "this is not prometheus"') &&
-        err.message.includes('prometheus: line 3: missing metric name before "{"'),
-    );
+  it('answers 400 for a body in which every sample line is bad, listing the errors', () => {
+    const out = series(route.handle(request('# HELP a x\nthis is not prometheus\n{x="y"} 1\n')));
+    assert.equal(out.series.length, 0);
+    const res = out.partial!(out.errors);
+    assert.equal(res.status, 400);
+    const body = String(res.body);
+    assert.ok(body.startsWith('prometheus: 2 invalid lines; nothing was accepted\n'), body);
+    assert.ok(body.includes('prometheus: line 2: invalid value "is": "this is not prometheus"'), body);
+    assert.ok(body.includes('prometheus: line 3: missing metric name before "{"'), body);
+  });
+
+  it('max_line_length: a line at the limit is parsed, one past it is a bad line naming the limit (text and OpenMetrics)', () => {
+    const at = series(prometheusRoutes(5)[0]!.handle(request('ab 12\n')));
+    assert.deepEqual([at.series.length, at.errors], [1, []]);
+    const past = series(prometheusRoutes(5)[0]!.handle(request('ab 123\nc 1\n')));
+    assert.equal(past.series.length, 1);
+    assert.deepEqual(past.errors.map((e) => [e.line, e.reason]), [[1, 'line of 6 characters exceeds max_line_length=5']]);
+    const om = series(prometheusRoutes(5)[0]!.handle(request('ab 123\nc 1\n# EOF\n', '', { 'content-type': 'application/openmetrics-text; version=1.0.0' })));
+    assert.deepEqual(om.errors.map((e) => e.line), [1]);
   });
 
   it('lists at most 10 errors in a rejection', () => {
     const body = Array.from({ length: 25 }, (_, i) => `bad${i} x`).join('\n');
-    assert.throws(() => route.handle(request(body)), (err: Error) => {
-      const lines = err.message.split('\n');
-      return lines.length === 12 && lines[0] === 'prometheus: 25 invalid lines; nothing was accepted' && lines[11] === 'prometheus: ... and 15 more';
-    });
+    const out = series(route.handle(request(body)));
+    const lines = String(out.partial!(out.errors).body).trimEnd().split('\n');
+    assert.equal(lines.length, 12);
+    assert.equal(lines[0], 'prometheus: 25 invalid lines; nothing was accepted');
+    assert.equal(lines[11], 'prometheus: ... and 15 more');
   });
 
   it('accepts an empty body or one with comments only (nothing to queue)', () => {
@@ -101,10 +111,10 @@ describe('POST /api/v1/import/prometheus', () => {
   });
 
   it('rejects an OpenMetrics body without # EOF and without samples', () => {
-    assert.throws(
-      () => route.handle(request('', '', { 'content-type': 'application/openmetrics-text' })),
-      /prometheus: line 1: missing "# EOF" at the end of the OpenMetrics body/,
-    );
+    const out = series(route.handle(request('', '', { 'content-type': 'application/openmetrics-text' })));
+    const res = out.partial!(out.errors);
+    assert.equal(res.status, 400);
+    assert.match(String(res.body), /prometheus: line 1: missing "# EOF" at the end of the OpenMetrics body/);
   });
 });
 
