@@ -63,7 +63,7 @@ try {
     ['relabel path (decode, 2 write_relabel rules, encode, send)', [{ action: 'labeldrop', regex: 'pod' }, { source_labels: ['instance'], regex: '([^:]+):\\d+', target_label: 'host' }]],
     ['forward path (payload sent as queued)', []],
   ] as const) {
-    const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url, write_relabel_configs: rules, queue_config: { max_samples_per_send: 10_000 } }] });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url, write_relabel_configs: rules, queue_config: { max_samples_per_send: 10_000 } }] });
     const deps = { destinations: config.remoteWrite.map((c) => destinationFor(c)), http, blobs: new DiskBlobStore(dir), clock: systemClock, logger, metrics: new CounterRegistry(), random: Math.random };
     const recs = records(label.slice(0, 7));
     const c0 = cpu();
@@ -87,7 +87,7 @@ try {
       bytes += body.length;
       await blobs.put(blobKey('overflow', 'vm', T0 + i, r.messageId), body, { samples: r.attributes.samples! });
     }
-    const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url, queue_config: { max_samples_per_send: 10_000 } }] });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url, queue_config: { max_samples_per_send: 10_000 } }] });
     const metrics = new CounterRegistry();
     const deps = { destinations: config.remoteWrite.map((c) => destinationFor(c)), http, blobs, clock: systemClock, logger, metrics, random: Math.random };
     const c0 = cpu();

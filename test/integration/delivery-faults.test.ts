@@ -23,7 +23,7 @@ function records(): QueueRecord[] {
 }
 
 function deps(url: string, qc: Record<string, unknown> = {}, remoteTimeout = '300ms') {
-  const config = parseGatewayConfig({ remote_write: [{ name: 'rx', url, remote_timeout: remoteTimeout, queue_config: { min_backoff: '10ms', max_backoff: '50ms', ...qc } }] });
+  const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url, remote_timeout: remoteTimeout, queue_config: { min_backoff: '10ms', max_backoff: '50ms', ...qc } }] });
   const http = new NodeHttpClient();
   const blobs = new MemoryBlobStore();
   const metrics = new CounterRegistry();
@@ -90,7 +90,7 @@ describe('delivery policy against a scripted real receiver', () => {
     }
     const back = await startScriptedReceiver([{ status: 503 }]);
     try {
-      const destinations = parseGatewayConfig({ remote_write: [{ name: 'rx', url: back.url, queue_config: { min_backoff: '10ms', max_backoff: '50ms' } }] }).remoteWrite.map((c) => destinationFor(c));
+      const destinations = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: back.url, queue_config: { min_backoff: '10ms', max_backoff: '50ms' } }] }).remoteWrite.map((c) => destinationFor(c));
       // First run: the probe meets a 503, the one request of the run.
       const [first] = await replayOverflow({ ...d, destinations }, { concurrency: 2, maxObjectsPerSecond: 100, maxBytesPerSecond: 1e6, deadline: Date.now() + 5000 });
       assert.match(first!.stopped!, /503/);

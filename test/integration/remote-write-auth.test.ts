@@ -44,7 +44,7 @@ describe('remote_write basic_auth through the local runner to VictoriaMetrics wi
     assert.equal((await fetch(`${vmUrl}/api/v1/write`, { method: 'POST', body: '' })).status, 401);
     writeFileSync(path.join(dir, 'password'), 'pa:ss w0rd\n');
     writeFileSync(path.join(dir, 'wrong'), 'nope\n');
-    const config = parseGatewayConfig({
+    const config = parseGatewayConfig({ auth: { mode: 'none' },
       remote_write: [
         { name: 'vm', url: `${vmUrl}/api/v1/write`, basic_auth: { username: 'gateway', password_file: path.join(dir, 'password') } },
         { name: 'vm-wrong', url: `${vmUrl}/api/v1/write`, basic_auth: { username: 'gateway', password_file: path.join(dir, 'wrong') } },

@@ -30,7 +30,7 @@ describe('replay on SQS + S3', { skip: !available && 'victoria-metrics or moto_s
     if (!external) moto = await startMoto();
     const port = await freePort();
     const id = randomBytes(4).toString('hex');
-    const config = parseGatewayConfig({
+    const config = parseGatewayConfig({ auth: { mode: 'none' },
       remote_write: [{ name: 'vm', url: `http://127.0.0.1:${port}/api/v1/write`, queue_config: { min_backoff: '10ms', max_backoff: '100ms', max_samples_per_send: 100 } }],
       queue: { max_samples_per_message: 100 },
       self_metrics: { enabled: false },

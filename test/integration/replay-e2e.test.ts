@@ -68,7 +68,7 @@ async function assertExactlyOnce(vm: VictoriaMetrics, metric: string, batches: n
 async function runnerFor(remoteWrite: { name: string; url: string }[], backends?: (dataDir: string, logger: MemoryLogger) => Promise<Backends>) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-replay-'));
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const config = parseGatewayConfig({
+  const config = parseGatewayConfig({ auth: { mode: 'none' },
     remote_write: remoteWrite.map((rw) => ({ ...rw, remote_timeout: '2s', queue_config: { min_backoff: '10ms', max_backoff: '100ms' } })),
     replay: { concurrency: 2, max_objects_per_second: 200 },
     self_metrics: { enabled: false },

@@ -8,7 +8,7 @@ const rw = (extra: Record<string, unknown> = {}) => ({ remote_write: [{ name: 'v
 
 describe('overflow caps, replay and self_metrics config', () => {
   it('defaults', () => {
-    const c = parseGatewayConfig(rw());
+    const c = parseGatewayConfig({ auth: { mode: 'none' }, ...rw() });
     assert.deepEqual(c.remoteWrite[0]!.overflow, DEFAULT_OVERFLOW_CAPS);
     assert.equal(DEFAULT_OVERFLOW_CAPS.maxAgeMs, 14 * 86_400_000, 'matches the bucket lifecycle rule');
     assert.deepEqual(c.replay, DEFAULT_REPLAY);
@@ -16,7 +16,7 @@ describe('overflow caps, replay and self_metrics config', () => {
   });
 
   it('reads every field', () => {
-    const c = parseGatewayConfig({
+    const c = parseGatewayConfig({ auth: { mode: 'none' },
       ...rw({ overflow: { max_age: '2d', max_bytes: 1048576 } }),
       replay: { interval: '10s', concurrency: 4, max_objects_per_second: 20, max_bytes_per_second: 65536 },
       self_metrics: { enabled: false, interval: '30s', labels: { job: 'gw', env: 'prod' } },
@@ -41,8 +41,8 @@ describe('overflow caps, replay and self_metrics config', () => {
   ];
   for (const t of bad) {
     it(`problem: ${t.name}`, () => {
-      if (!t.want) return void parseGatewayConfig(t.input);
-      assert.throws(() => parseGatewayConfig(t.input), (e: Error & { problems?: string[] }) => (e.problems ?? [e.message]).some((p) => p.includes(t.want)));
+      if (!t.want) return void parseGatewayConfig({ auth: { mode: 'none' }, ...(t.input as object) });
+      assert.throws(() => parseGatewayConfig({ auth: { mode: 'none' }, ...(t.input as object) }), (e: Error & { problems?: string[] }) => (e.problems ?? [e.message]).some((p) => p.includes(t.want)));
     });
   }
 });

@@ -12,7 +12,7 @@ import { FakeClock, MemoryBlobStore, MemoryLogger } from '../../helpers/fakes.ts
 
 describe('functions/replay handler', () => {
   it('drains overflow/ on a scheduled event within the invocation time, keeping the deliver reserve', async () => {
-    const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url: 'http://vm/api/v1/write' }], replay: { max_objects_per_second: 1 } });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: 'http://vm/api/v1/write' }], replay: { max_objects_per_second: 1 } });
     const clock = new FakeClock();
     const blobs = new MemoryBlobStore();
     for (let i = 0; i < 100; i++) {

@@ -44,7 +44,7 @@ function series(name: string, n: number, t = T0): TimeSeries[] {
 
 function setup(opts: { destinations?: string[]; rw?: Record<string, unknown>; answer?: (req: HttpRequest, n: number) => number | Error } = {}) {
   const names = opts.destinations ?? ['vm'];
-  const config = parseGatewayConfig({ remote_write: names.map((name) => ({ name, url: `http://${name}/api/v1/write`, queue_config: { min_backoff: '100ms', max_backoff: '1s', max_samples_per_send: 100 }, ...opts.rw })) });
+  const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: names.map((name) => ({ name, url: `http://${name}/api/v1/write`, queue_config: { min_backoff: '100ms', max_backoff: '1s', max_samples_per_send: 100 }, ...opts.rw })) });
   const clock = new FakeClock(T0);
   const blobs = new MemoryBlobStore();
   const metrics = new CounterRegistry();

@@ -100,7 +100,7 @@ describe('gateway_* series', () => {
 
 describe('withSelfMetrics (functions/)', () => {
   function awsDeps(selfMetrics: Record<string, unknown> = {}) {
-    const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url: 'http://vm/api/v1/write' }], self_metrics: selfMetrics });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: 'http://vm/api/v1/write' }], self_metrics: selfMetrics });
     const clock = new FakeClock(T0);
     const d: AwsDeps = { config, queue: new MemoryQueue(), blobs: new MemoryBlobStore(), clock, logger: new MemoryLogger(), metrics: new CounterRegistry() };
     return { d, clock, queue: d.queue as MemoryQueue };

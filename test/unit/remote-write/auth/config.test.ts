@@ -9,7 +9,7 @@ const URL_ = 'url: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws
 
 function problems(rw: string): string[] {
   try {
-    loadGatewayConfig(`remote_write:\n  - {${URL_}, ${rw}}`, 'g.yaml');
+    loadGatewayConfig(`auth: {mode: none}\nremote_write:\n  - {${URL_}, ${rw}}`, 'g.yaml');
   } catch (err) {
     assert.ok(err instanceof ConfigError, String(err));
     return err.problems;
@@ -18,7 +18,7 @@ function problems(rw: string): string[] {
 }
 
 function auth(rw: string): RemoteWriteAuth {
-  return loadGatewayConfig(`remote_write:\n  - {${URL_}, ${rw}}`).remoteWrite[0]!.auth;
+  return loadGatewayConfig(`auth: {mode: none}\nremote_write:\n  - {${URL_}, ${rw}}`).remoteWrite[0]!.auth;
 }
 
 describe('remote_write auth config', () => {
@@ -106,7 +106,7 @@ describe('remote_write auth config', () => {
   });
 
   it('custom headers still pass through beside auth', () => {
-    const c = loadGatewayConfig(`remote_write:\n  - {${URL_}, headers: {X-Scope-OrgID: t1}, basic_auth: {username: u}}`);
+    const c = loadGatewayConfig(`auth: {mode: none}\nremote_write:\n  - {${URL_}, headers: {X-Scope-OrgID: t1}, basic_auth: {username: u}}`);
     assert.deepEqual(c.remoteWrite[0]!.headers, { 'X-Scope-OrgID': 't1' });
   });
 });
@@ -118,7 +118,7 @@ describe('remote_write auth config: arbitrary input', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('basic_auth', 'authorization', 'oauth2', 'sigv4', 'tls_config', 'proxy_url', 'headers'), section), (extra) => {
         try {
-          parseGatewayConfig({ remote_write: [{ url: 'http://a/w', ...extra }] });
+          parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ url: 'http://a/w', ...extra }] });
         } catch (err) {
           assert.ok(err instanceof ConfigError, String(err));
         }

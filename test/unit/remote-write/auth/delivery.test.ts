@@ -25,7 +25,7 @@ function records(): QueueRecord[] {
 }
 
 function setup(authorizer: RequestAuthorizer, destHttp?: HttpClient) {
-  const config = parseGatewayConfig({ remote_write: [{ url: 'https://rw.example/api/v1/write', name: 'd0', headers: { 'X-Scope-OrgID': 't1' } }] }).remoteWrite[0]!;
+  const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ url: 'https://rw.example/api/v1/write', name: 'd0', headers: { 'X-Scope-OrgID': 't1' } }] }).remoteWrite[0]!;
   const shared = new RecordingHttp();
   const blobs = new MemoryBlobStore();
   const metrics = new CounterRegistry();

@@ -35,7 +35,7 @@ describe('basic_auth, authorization and custom headers as the receiver sees them
   }
 
   async function send(rw: string, env: Record<string, string> = {}) {
-    const cfg = loadGatewayConfig(`remote_write: [{url: "${server.url}/api/v1/write", ${rw}}]`).remoteWrite[0]!;
+    const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${server.url}/api/v1/write", ${rw}}]`).remoteWrite[0]!;
     const auth = buildDestinationAuth(cfg, deps(env));
     const before = server.requests.length;
     const res = await sendRemoteWrite(auth.http ?? http, cfg, body, 5000, auth.authorizer);

@@ -37,7 +37,7 @@ describe('oauth2 client credentials against a token server on 127.0.0.1', () => 
   });
 
   function config(extra = ''): OAuth2Config {
-    const c = loadGatewayConfig(`remote_write: [{url: "http://x/w", oauth2: {client_id: "gw client", client_secret_ref: "env:CLIENT_SECRET", token_url: "${idp.url}/oauth/token", scopes: [metrics.write, other] ${extra}}}]`).remoteWrite[0]!.auth.credentials;
+    const c = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "http://x/w", oauth2: {client_id: "gw client", client_secret_ref: "env:CLIENT_SECRET", token_url: "${idp.url}/oauth/token", scopes: [metrics.write, other] ${extra}}}]`).remoteWrite[0]!.auth.credentials;
     assert.equal(c?.kind, 'oauth2');
     return c as OAuth2Config;
   }
@@ -118,7 +118,7 @@ describe('oauth2 client credentials against a token server on 127.0.0.1', () => 
   for (const f of failures) {
     it(`token endpoint ${f.name}: a retryable send failure, not cached, nothing sent to the receiver`, async () => {
       answer = () => f.answer;
-      const cfg = loadGatewayConfig(`remote_write: [{url: "${receiver.url}/w"}]`).remoteWrite[0]!;
+      const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${receiver.url}/w"}]`).remoteWrite[0]!;
       const auth = oauth2Authorizer(config(), secrets, http, new FakeClock());
       const sent = receiver.requests.length;
       const res = await sendRemoteWrite(http, cfg, new Uint8Array([1]), 5000, auth);

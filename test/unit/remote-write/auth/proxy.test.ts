@@ -85,7 +85,7 @@ describe('proxy_url', () => {
   });
 
   async function send(url: string, rw: string, env: Record<string, string> = {}): Promise<SendResult> {
-    const cfg = loadGatewayConfig(`remote_write: [{url: "${url}", ${rw}}]`).remoteWrite[0]!;
+    const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${url}", ${rw}}]`).remoteWrite[0]!;
     const make = <T extends { close(): void }>(c: T): T => {
       clients.push(c);
       return c;

@@ -118,7 +118,7 @@ describe('SigV4 end to end: the receiver verifies what arrived', () => {
   });
 
   it('static keys from secret_key_ref; the signature verifies against the received headers and body', async () => {
-    const cfg = loadGatewayConfig(`remote_write: [{url: "${server.url}/workspaces/ws-1/api/v1/remote_write?x=1", headers: {X-Team: a}, sigv4: {region: us-west-2, access_key: ${AKID}, secret_key_ref: "env:AWS_SECRET"}}]`).remoteWrite[0]!;
+    const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${server.url}/workspaces/ws-1/api/v1/remote_write?x=1", headers: {X-Team: a}, sigv4: {region: us-west-2, access_key: ${AKID}, secret_key_ref: "env:AWS_SECRET"}}]`).remoteWrite[0]!;
     const clock = new FakeClock(SUITE_TIME);
     const deps: RemoteAuthDeps = { secrets: new LocalSecretStore({ AWS_SECRET: `${SECRET}\n` }), clock, http, httpWithTls: () => http };
     const { authorizer } = buildDestinationAuth(cfg, deps);
@@ -136,21 +136,21 @@ describe('SigV4 end to end: the receiver verifies what arrived', () => {
   });
 
   it('without static keys and without an AWS credential chain, the send fails with a clear, retryable message', async () => {
-    const cfg = loadGatewayConfig(`remote_write: [{url: "${server.url}/w", sigv4: {region: us-east-1}}]`).remoteWrite[0]!;
+    const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${server.url}/w", sigv4: {region: us-east-1}}]`).remoteWrite[0]!;
     const { authorizer } = buildDestinationAuth(cfg, { secrets: new LocalSecretStore({}), clock: new FakeClock(), http, httpWithTls: () => http });
     const res = await sendRemoteWrite(http, cfg, new Uint8Array(), 5000, authorizer);
     assert.deepEqual(res.outcome, { kind: 'error', message: 'remote auth: sigv4: no AWS credential chain is available here; set access_key and secret_key_ref' });
   });
 
   it('without a region in the config or the environment, the send fails naming both', async () => {
-    const cfg = loadGatewayConfig(`remote_write: [{url: "${server.url}/w", sigv4: {}}]`).remoteWrite[0]!;
+    const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${server.url}/w", sigv4: {}}]`).remoteWrite[0]!;
     const { authorizer } = buildDestinationAuth(cfg, { secrets: new LocalSecretStore({}), clock: new FakeClock(), http, httpWithTls: () => http });
     const res = await sendRemoteWrite(http, cfg, new Uint8Array(), 5000, authorizer);
     assert.deepEqual(res.outcome, { kind: 'error', message: 'remote auth: sigv4: no region: set remote_write sigv4.region or AWS_REGION' });
   });
 
   it('the default region comes from the environment; the credential chain is asked with it', async () => {
-    const cfg = loadGatewayConfig(`remote_write: [{url: "${server.url}/w", sigv4: {profile: prod}}]`).remoteWrite[0]!;
+    const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${server.url}/w", sigv4: {profile: prod}}]`).remoteWrite[0]!;
     const asked: unknown[] = [];
     const { authorizer } = buildDestinationAuth(cfg, {
       secrets: new LocalSecretStore({}),

@@ -58,7 +58,7 @@ describe('tls_config against https servers on 127.0.0.1', { skip: !available && 
   });
 
   async function send(target: CaptureServer, rw: string, env: Record<string, string> = {}): Promise<SendResult> {
-    const cfg = loadGatewayConfig(`remote_write: [{url: "${target.url}/api/v1/write"${rw ? `, ${rw}` : ''}}]`).remoteWrite[0]!;
+    const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${target.url}/api/v1/write"${rw ? `, ${rw}` : ''}}]`).remoteWrite[0]!;
     const auth = buildDestinationAuth(cfg, {
       secrets: new LocalSecretStore(env),
       clock: new FakeClock(),
@@ -106,7 +106,7 @@ describe('tls_config against https servers on 127.0.0.1', { skip: !available && 
 
   it('an unreadable ca_file is a retryable error naming the file, read again on the next send', async () => {
     const ca = path.join(dir, 'later-ca.pem');
-    const cfg = loadGatewayConfig(`remote_write: [{url: "${server.url}/w", tls_config: {ca_file: "${ca}"}}]`).remoteWrite[0]!;
+    const cfg = loadGatewayConfig(`auth: {mode: none}\nremote_write: [{url: "${server.url}/w", tls_config: {ca_file: "${ca}"}}]`).remoteWrite[0]!;
     const auth = buildDestinationAuth(cfg, { secrets: new LocalSecretStore({}), clock: new FakeClock(), http: shared, httpWithTls: (o) => { const c = new NodeHttpClient(o); clients.push(c); return c; } });
     const first = await sendRemoteWrite(auth.http!, cfg, new Uint8Array(), 5000);
     assert.deepEqual(first.outcome, { kind: 'error', message: `secret file:${ca}: cannot read file: ENOENT` });
