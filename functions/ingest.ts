@@ -14,7 +14,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 }
 
 export function ingestDeps(d: AwsDeps): IngestDeps {
-  return { router: createRouter(d.config.ingest), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
+  return { router: createRouter(d.config.ingest), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}), relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
 }
 
 export const handler: IngestHandler = lazyHandler(() => createIngestHandler(ingestDeps(awsDepsFromEnv(process.env, 'ingest'))));
