@@ -5,6 +5,7 @@ import { fromSqsEvent } from '../lib/adapters/lambda/events.ts';
 import { deliverBatch, destinationFor, type DeliveryDeps } from '../lib/delivery/deliver.ts';
 import { buildDestinationAuth } from '../lib/remote-write/auth/build.ts';
 import type { RemoteAuthDeps } from '../lib/remote-write/auth/types.ts';
+import { failLaterInGroup } from '../lib/delivery/ordered.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
 import { remoteAuthDeps } from './wiring/remote-auth.ts';
@@ -20,12 +21,16 @@ export function deliveryDeadline(now: number, remainingMs: number): number {
   return now + Math.max(0, remainingMs - reserve);
 }
 
-/** Partial batch responses: only messages whose data could not be made durable come back. */
+/**
+ * Partial batch responses: only messages whose data could not be made durable (or, in ordered mode, that a
+ * destination could not take yet) come back; on a FIFO queue, with every later message of their group.
+ */
 export function createDeliverHandler(deps: DeliveryDeps): DeliverHandler {
   return middy(async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => {
     const deadline = deliveryDeadline(deps.clock.now(), context.getRemainingTimeInMillis());
-    const { failedMessageIds } = await deliverBatch(fromSqsEvent(event), deadline, deps);
-    return { batchItemFailures: failedMessageIds.map((id) => ({ itemIdentifier: id })) };
+    const records = fromSqsEvent(event);
+    const { failedMessageIds } = await deliverBatch(records, deadline, deps);
+    return { batchItemFailures: failLaterInGroup(records, failedMessageIds).map((id) => ({ itemIdentifier: id })) };
   }) as unknown as DeliverHandler;
 }
 
@@ -38,6 +43,7 @@ export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient(), auth: Remo
     logger: d.logger,
     metrics: d.metrics,
     random: Math.random,
+    ordered: d.config.queue.ordered,
   };
 }
 

@@ -18,7 +18,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 
 export function ingestDeps(d: AwsDeps): IngestDeps {
   const auth = createInboundAuth(d.config.auth, { secrets: d.secrets ?? new LocalSecretStore({}), logger: d.logger, metrics: d.metrics });
-  return { auth, router: createRouter(d.config.ingest, { otlp: d.config.otlp, datadog: d.config.datadog }), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
+  return { auth, router: createRouter(d.config.ingest, { otlp: d.config.otlp, datadog: d.config.datadog }), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}), relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
 }
 
 export const handler: IngestHandler = lazyHandler(async () => {

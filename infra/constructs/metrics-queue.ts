@@ -12,8 +12,18 @@ export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 export interface MetricsQueueProps {
   /** The deliver function's timeout: the visibility timeout is six times it, as AWS advises for event sources. */
   consumerTimeout: Duration;
-  /** Receives before a message moves to the DLQ; default 5. */
+  /**
+   * Receives before a message moves to the DLQ; default 5, or 100 when ordered (an ordered queue holds a
+   * group's messages while a receiver is down: each receive is one visibility timeout, so 100 receives of a
+   * 12-minute timeout ride out about 20 hours of outage before the DLQ, which breaks the group's order).
+   */
   maxReceiveCount?: number;
+  /**
+   * The ordered mode (gateway.yaml queue.ordered): FIFO queue and FIFO DLQ, deduplication by the ids the
+   * producers supply (content-based deduplication off), high-throughput FIFO (deduplication and throughput
+   * per message group). FIFO event sources take at most 10 messages and no batching window.
+   */
+  ordered?: boolean;
   /** Default 14 days (the SQS maximum) for both queues: a standard queue's DLQ counts from the original enqueue. */
   retentionPeriod?: Duration;
 }
@@ -41,14 +51,18 @@ export class MetricsQueue extends Construct {
   constructor(scope: Construct, id: string, props: MetricsQueueProps) {
     super(scope, id);
     const retentionPeriod = props.retentionPeriod ?? Duration.days(14);
-    this.maxReceiveCount = props.maxReceiveCount ?? 5;
+    this.maxReceiveCount = props.maxReceiveCount ?? (props.ordered ? 100 : 5);
+    const fifo: Partial<sqs.QueueProps> = props.ordered ? { fifo: true, contentBasedDeduplication: false } : {};
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...fifo,
       maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
       retentionPeriod,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
     this.queue = new sqs.Queue(this, 'Queue', {
+      ...fifo,
+      ...(props.ordered ? { deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP, fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID } : {}),
       maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
       retentionPeriod,
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
@@ -74,6 +88,12 @@ export class MetricsQueue extends Construct {
   /** The consumer with partial batch responses (ReportBatchItemFailures); the event source grants consumption. */
   addConsumer(fn: lambda.Function, opts: ConsumerOptions): void {
     const { batchSize, maxBatchingWindow } = opts;
+    if (this.queue.fifo) {
+      // Lambda reads a FIFO queue without a batching window, at most 10 messages per invocation, one
+      // invocation per message group at a time (so concurrency is at most the number of shards).
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) throw new Error(`deliver batch size must be an integer in 1..10 for an ordered (FIFO) queue, got ${batchSize}`);
+      if (maxBatchingWindow.toSeconds() > 0) throw new Error(`an ordered (FIFO) queue takes no batching window, got ${maxBatchingWindow.toSeconds()} s`);
+    }
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new Error(`deliver batch size must be an integer in 1..10000, got ${batchSize}`);
     if (maxBatchingWindow.toSeconds() > 300) throw new Error(`deliver batching window must be at most 300 s, got ${maxBatchingWindow.toSeconds()} s`);
     if (batchSize > 10 && maxBatchingWindow.toSeconds() < 1) throw new Error(`deliver batch size ${batchSize} > 10 needs a batching window of at least 1 s`);

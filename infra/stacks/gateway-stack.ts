@@ -52,7 +52,9 @@ export class GatewayStack extends Stack {
     const code = props.code ?? ((entry: string) => bundledCode(entry, props.config.text));
     const deliverTimeout = Duration.seconds(o.deliverTimeout);
 
-    this.queue = new MetricsQueue(this, 'Queue', { consumerTimeout: deliverTimeout });
+    // queue.ordered in gateway.yaml makes it a FIFO queue: ingest then sends with message groups (docs/ordering.md).
+    const ordered = props.config.config.queue.ordered;
+    this.queue = new MetricsQueue(this, 'Queue', { consumerTimeout: deliverTimeout, ordered });
     this.blobs = new BlobBucket(this, 'Blobs', {
       overflowRetention: Duration.days(o.overflowRetentionDays),
       rejectedRetention: Duration.days(o.rejectedRetentionDays),
@@ -69,7 +71,9 @@ export class GatewayStack extends Stack {
 
     // deliver: consume (event source), read and delete claim-checked payloads, park data under overflow/ and rejected/.
     this.deliver = new GatewayFunction(this, 'Deliver', { ...common, purpose: 'deliver', code: code(props.entries.deliver), timeout: deliverTimeout, memorySize: o.deliverMemory });
-    this.queue.addConsumer(this.deliver.fn, { batchSize: o.deliverBatchSize, maxBatchingWindow: Duration.seconds(o.deliverBatchingWindow), maxConcurrency: o.deliverMaxConcurrency });
+    // Ordered: no batching window (FIFO refuses one); invocations run one per active message group, at
+    // most min(shards, deliverMaxConcurrency) at once: no reserved concurrency is needed to keep order.
+    this.queue.addConsumer(this.deliver.fn, { batchSize: o.deliverBatchSize, maxBatchingWindow: Duration.seconds(ordered ? 0 : o.deliverBatchingWindow), maxConcurrency: o.deliverMaxConcurrency });
     this.blobs.grantObjects(this.deliver.fn, 'spool/', ['s3:GetObject', 's3:DeleteObject']);
     this.blobs.grantMissingKeyAsNotFound(this.deliver.fn);
     this.blobs.grantObjects(this.deliver.fn, 'overflow/', ['s3:PutObject']);

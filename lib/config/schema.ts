@@ -59,6 +59,14 @@ export interface GatewayConfig {
      * delivery can forward a message as one request without decoding it.
      */
     maxSamplesPerMessage: number;
+    /**
+     * Ordered mode (docs/ordering.md): series are sharded into `shards` message groups of a FIFO queue and
+     * each group is delivered in order; a receiver outage holds the group back in the queue instead of
+     * overflowing.
+     */
+    ordered: boolean;
+    /** Message groups in ordered mode, 1..1000. */
+    shards: number;
   };
   /** Draining overflow/ (lib/config/overflow.ts). */
   replay: ReplayConfig;
@@ -82,6 +90,8 @@ export const DEFAULT_LIMITS: IngestLimits = {
 };
 
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
+/** Message groups in ordered mode: matches the deliver function's default maximum concurrency (10). */
+export const DEFAULT_SHARDS = 10;
 
 const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'replay', 'self_metrics', 'auth', 'otlp', 'datadog'];
 const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', 'overflow', ...AUTH_KEYS];
@@ -123,12 +133,15 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
     maxLabelValueLength: c.int(ing.max_label_value_length, 'ingest.max_label_value_length', d.maxLabelValueLength, 1),
     maxSeriesPerRequest: c.int(ing.max_series_per_request, 'ingest.max_series_per_request', d.maxSeriesPerRequest, 1),
   };
-  const q = c.object(top.queue, 'queue', ['max_message_bytes', 'max_samples_per_message']) ?? {};
+  const q = c.object(top.queue, 'queue', ['max_message_bytes', 'max_samples_per_message', 'ordered', 'shards']) ?? {};
   const smallestSend = Math.min(DEFAULT_MAX_SAMPLES_PER_SEND, ...remoteWrite.map((rw) => rw.queue.maxSamplesPerSend));
   const queue = {
     maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024),
     maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND, 1),
+    ordered: c.bool(q.ordered, 'queue.ordered', false),
+    shards: c.int(q.shards, 'queue.shards', DEFAULT_SHARDS, 1, 1000),
   };
+  if (q.shards !== undefined && q.shards !== null && !queue.ordered) c.fail('queue.shards', 'only applies with queue.ordered: true');
   const replay = parseReplayConfig(c, top.replay, 'replay');
   const selfMetrics = parseSelfMetricsConfig(c, top.self_metrics, 'self_metrics');
   const auth = parseAuthConfig(c, top.auth);

@@ -29,12 +29,20 @@ export interface DeliveryDeps {
   metrics: Metrics;
   /** Uniform in [0, 1): jitter. */
   random: () => number;
+  /**
+   * Ordered mode (docs/ordering.md): within a batch, once a message of a group fails, later messages of that
+   * group are not sent and come back as failures too; a destination that stays down holds its messages in
+   * the queue (failures) instead of writing them to overflow/, whose replay would arrive out of order.
+   */
+  ordered?: boolean;
 }
 
 export interface QueueRecord {
   messageId: string;
   body: string;
   attributes: Record<string, string>;
+  /** FIFO queues: the message group (SQS MessageGroupId). */
+  groupId?: string;
 }
 
 type Opened = { record: QueueRecord; payload: Payload };
@@ -79,13 +87,21 @@ interface Request {
 export async function deliverBatch(records: readonly QueueRecord[], deadline: number, deps: DeliveryDeps): Promise<{ failedMessageIds: string[] }> {
   const failed = new Set<string>();
   const opened: Opened[] = [];
+  const blocked = new Set<string>();
   for (const record of records) {
+    if (deps.ordered && blocked.has(record.groupId ?? '')) {
+      failed.add(record.messageId);
+      continue;
+    }
     try {
       const payload = await openMessage(record.body, record.attributes, deps.blobs);
       if (deps.destinations.some((d) => !canForward(d, payload))) payload.decode();
       opened.push({ record, payload });
     } catch (err) {
-      if (!(await quarantine(record, err, deps))) failed.add(record.messageId);
+      if (!(await quarantine(record, err, deps))) {
+        failed.add(record.messageId);
+        blocked.add(record.groupId ?? '');
+      }
     }
   }
   await Promise.all(
@@ -137,7 +153,17 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
   const name = dest.config.name;
   const failed: string[] = [];
   let down = false;
+  const blocked = new Set<string>();
+  const hold = (record: QueueRecord): void => {
+    failed.push(record.messageId);
+    blocked.add(record.groupId ?? '');
+  };
   for (const { record, payload } of batch) {
+    if (deps.ordered && (down || blocked.has(record.groupId ?? ''))) {
+      hold(record);
+      deps.metrics.inc('delivery_held_messages_total', { destination: name });
+      continue;
+    }
     const requests = requestsFor(dest, payload);
     let next = 0;
     while (next < requests.length && !down) {
@@ -155,17 +181,24 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
         deps.metrics.inc('delivery_rejected_samples_total', { destination: name, status: String(result.status) }, req.samples);
         deps.logger.error('destination rejected data for good; kept under rejected/', { destination: name, status: result.status, response: result.excerpt.slice(0, 200) });
         const meta = { status: String(result.status), response: encodeURIComponent(result.excerpt.slice(0, 1024)), samples: String(req.samples) };
-        if (!(await store(deps, blobKey('rejected', name, deps.clock.now(), record.messageId, next), body, meta))) failed.push(record.messageId);
+        if (!(await store(deps, blobKey('rejected', name, deps.clock.now(), record.messageId, next), body, meta))) {
+          hold(record);
+          if (deps.ordered) break;
+        }
       }
       next++;
     }
     const rest = requests.slice(next);
-    if (rest.length) {
+    if (rest.length && deps.ordered) {
+      // Held in the queue and redelivered in order; chunks already sent are sent again then.
+      if (failed.at(-1) !== record.messageId) hold(record);
+      deps.metrics.inc('delivery_held_messages_total', { destination: name });
+    } else if (rest.length) {
       const samples = rest.reduce((n, r) => n + r.samples, 0);
       const body = rest.length === 1 ? rest[0]!.body() : snappyCompress(encodeTimeSeries(rest.flatMap((r) => r.series ?? [])));
       if (await store(deps, blobKey('overflow', name, deps.clock.now(), record.messageId), body, { samples: String(samples) })) {
         deps.metrics.inc('delivery_overflow_samples_total', { destination: name }, samples);
-      } else failed.push(record.messageId);
+      } else hold(record);
     }
   }
   return failed;

@@ -37,6 +37,8 @@ export interface IngestDeps {
   externalLabels: readonly Label[];
   /** Samples per queue message (config queue.max_samples_per_message). */
   maxSamplesPerMessage: number;
+  /** Ordered mode: shard series into this many message groups (config queue.shards when queue.ordered). */
+  shards?: number;
   queue: MessageQueue;
   blobs: BlobStore;
   clock: Clock;
@@ -103,6 +105,7 @@ async function enqueue(deps: IngestDeps, series: Parameters<typeof packSeries>[0
     maxSamples: deps.maxSamplesPerMessage,
     tenant,
     source: 'push',
+    ...(deps.shards !== undefined ? { shards: deps.shards } : {}),
     newSpoolKey: () => `${SPOOL_PREFIX}${new Date(deps.clock.now()).toISOString().slice(0, 10)}/${randomUUID()}.snappy`,
   });
   try {

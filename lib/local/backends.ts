@@ -17,7 +17,7 @@ export interface Backends {
 }
 
 export type BackendOptions =
-  | { kind: 'disk'; dataDir: string; maxMessageBytes: number; logger: Logger }
+  | { kind: 'disk'; dataDir: string; maxMessageBytes: number; logger: Logger; maxReceiveCount?: number }
   | { kind: 'aws'; endpoint?: string; region?: string; queueName: string; bucket: string; maxMessageBytes: number };
 
 /**
@@ -27,7 +27,7 @@ export type BackendOptions =
  */
 export async function openBackends(opts: BackendOptions): Promise<Backends> {
   if (opts.kind === 'disk') {
-    const queue = await DiskQueue.open(path.join(opts.dataDir, 'queue'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger });
+    const queue = await DiskQueue.open(path.join(opts.dataDir, 'queue'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, ...(opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {}) });
     return { queue, blobs: new DiskBlobStore(path.join(opts.dataDir, 'blobs')), description: `disk queue and blob store in ${opts.dataDir}` };
   }
   const clientOpts = { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), region: opts.region ?? 'us-east-1' };

@@ -31,10 +31,13 @@ const configPath = values.config ?? env.GATEWAY_CONFIG ?? 'gateway.yaml';
 
 try {
   const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath);
+  // Ordered mode needs a FIFO queue, and holds messages in the queue while a receiver is down (docs/ordering.md).
+  const queueName = env.GATEWAY_QUEUE_NAME ?? (config.queue.ordered ? 'metrics-gateway.fifo' : 'metrics-gateway');
+  if (config.queue.ordered && !queueName.endsWith('.fifo')) throw new Error(`queue.ordered needs a FIFO queue: GATEWAY_QUEUE_NAME ${queueName} must end in .fifo`);
   const backends = await openBackends(
     env.AWS_ENDPOINT_URL
-      ? { kind: 'aws', endpoint: env.AWS_ENDPOINT_URL, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), queueName: env.GATEWAY_QUEUE_NAME ?? 'metrics-gateway', bucket: env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
-      : { kind: 'disk', dataDir: values['data-dir'], maxMessageBytes: config.queue.maxMessageBytes, logger },
+      ? { kind: 'aws', endpoint: env.AWS_ENDPOINT_URL, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), queueName, bucket: env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
+      : { kind: 'disk', dataDir: values['data-dir'], maxMessageBytes: config.queue.maxMessageBytes, logger, ...(config.queue.ordered ? { maxReceiveCount: 1000 } : {}) },
   );
   const runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore(env), host: values.host, port: Number(values.port) });
   const stop = (): void => {

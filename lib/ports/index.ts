@@ -26,6 +26,8 @@ export interface ReceivedMessage {
   attributes: Record<string, string>;
   /** How many times it has been received, this time included. */
   receiveCount: number;
+  /** FIFO queues (and the disk queue in ordered mode): the ordering group. */
+  groupId?: string;
 }
 
 /** Used by the local runner only; in AWS the Lambda event source mapping does this. */

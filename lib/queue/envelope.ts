@@ -4,6 +4,7 @@ import type { BlobStore, OutgoingMessage } from '../ports/index.ts';
 import { decodeWriteRequest, type DecodedWriteRequest } from '../remote-write/decode.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress, snappyUncompress } from '../remote-write/snappy.ts';
+import { partitionByShard, shardGroupId } from './shard.ts';
 
 /**
  * Queue message envelope, version 1.
@@ -26,6 +27,11 @@ export interface PackOptions {
   source: 'push' | 'scrape';
   /** Makes a unique blob key under spool/ for a claim-checked payload. */
   newSpoolKey: () => string;
+  /**
+   * Ordered mode (queue.shards): every series goes to the shard its label set hashes to (lib/queue/shard.ts),
+   * a message never mixes shards, and each message's groupId is `shard-<n>`.
+   */
+  shards?: number;
 }
 
 export interface Packed {
@@ -39,6 +45,14 @@ const ATTRIBUTE_OVERHEAD = 256;
 export function packSeries(series: readonly TimeSeries[], opts: PackOptions): Packed {
   const out: Packed = { messages: [], spills: [] };
   if (series.length === 0) return out;
+  if (opts.shards !== undefined) {
+    for (const [shard, part] of partitionByShard(series, opts.shards)) {
+      const packed = packSeries(part, { ...opts, shards: undefined });
+      for (const m of packed.messages) out.messages.push({ ...m, groupId: shardGroupId(shard) });
+      out.spills.push(...packed.spills);
+    }
+    return out;
+  }
   const bodyBudget = opts.maxMessageBytes - ATTRIBUTE_OVERHEAD;
   const compressedBudget = Math.floor((bodyBudget * 3) / 4);
   // Start by assuming 3x snappy compression, then follow what the data actually gives.

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,4 +135,48 @@ export function useFakeAwsCredentials(): void {
   process.env.AWS_ACCESS_KEY_ID ??= 'test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
   process.env.AWS_REGION ??= 'us-east-1';
+}
+
+export interface Prometheus extends Service {
+  /** Every sample of the series matching selector within the last `range` before `at` (ms), per series. */
+  rangeQuery(selector: string, at: number, range?: string): Promise<{ metric: Record<string, string>; values: [number, string][] }[]>;
+  /** Sum of a counter of Prometheus' own /metrics over all its label sets (0 when absent). */
+  selfCounter(name: string): Promise<number>;
+}
+
+/**
+ * Prometheus (Debian package `prometheus`, 2.42) as a remote_write receiver: `/api/v1/write`, which answers
+ * 400 for samples older than the newest one of their series ("out of order sample"). No scrape jobs.
+ * Callers check requireBinary(t, 'prometheus', 'apt-get install prometheus') first.
+ */
+export async function startPrometheus(): Promise<Prometheus> {
+  const p = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'prom-'));
+  writeFileSync(path.join(dir, 'prometheus.yml'), 'global: {}\n');
+  const { proc, log } = startProcess(
+    'prometheus',
+    ['--web.enable-remote-write-receiver', `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${p}`, `--config.file=${path.join(dir, 'prometheus.yml')}`, '--storage.tsdb.retention.time=100y', '--log.level=warn'],
+    dir,
+  );
+  const url = `http://127.0.0.1:${p}`;
+  await waitFor(`${url}/-/ready`, proc, 30_000, log);
+  for (let i = 0; i < 100 && (await fetch(`${url}/-/ready`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  return {
+    url,
+    port: p,
+    proc,
+    stop: () => stopProcess(proc, dir),
+    async rangeQuery(selector, at, range = '1h') {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`${selector}[${range}]`)}&time=${at / 1000}`);
+      const body = (await res.json()) as { status: string; data: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] }; error?: string };
+      if (body.status !== 'success') throw new Error(`query failed: ${res.status} ${body.error ?? ''}`);
+      return body.data.result;
+    },
+    async selfCounter(name) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      return sum;
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -16,6 +17,11 @@ const SQS_BATCH_BYTES = 1024 * 1024;
 /**
  * MessageQueue and QueueConsumer on SQS. Attributes travel as String message attributes. A batch entry
  * SQS refuses makes send() throw, so the caller answers 503 and the client retries (at-least-once).
+ *
+ * A queue whose URL ends in `.fifo` gets each message's groupId as MessageGroupId ("default" without one)
+ * and a MessageDeduplicationId derived from the message's content (see fifoDeduplicationId): a send that
+ * is retried within SQS's five-minute deduplication window (a client retrying a push after a 503 that came
+ * after part of it was queued) enqueues each identical message once.
  */
 export class SqsMessageQueue implements MessageQueue, QueueConsumer {
   readonly maxMessageBytes: number;
@@ -61,7 +67,7 @@ export class SqsMessageQueue implements MessageQueue, QueueConsumer {
       const entry: SendMessageBatchRequestEntry = { Id: String(batch.length), MessageBody: m.body, MessageAttributes: attrs };
       if (this.fifo) {
         entry.MessageGroupId = m.groupId ?? 'default';
-        entry.MessageDeduplicationId = `${Date.now()}-${Math.random().toString(36).slice(2)}-${batch.length}`;
+        entry.MessageDeduplicationId = fifoDeduplicationId(m);
       }
       batch.push(entry);
       bytes += size;
@@ -76,7 +82,7 @@ export class SqsMessageQueue implements MessageQueue, QueueConsumer {
         MaxNumberOfMessages: Math.min(10, max),
         WaitTimeSeconds: Math.min(20, Math.floor(waitMs / 1000)),
         MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
       }),
     );
     return (res.Messages ?? []).map((m) => {
@@ -88,6 +94,7 @@ export class SqsMessageQueue implements MessageQueue, QueueConsumer {
         body: m.Body ?? '',
         attributes,
         receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1'),
+        ...(m.Attributes?.MessageGroupId !== undefined ? { groupId: m.Attributes.MessageGroupId } : {}),
       };
     });
   }
@@ -110,6 +117,20 @@ export class SqsMessageQueue implements MessageQueue, QueueConsumer {
       );
     }
   }
+}
+
+/**
+ * SHA-256 (hex, 64 characters; SQS allows 128) over the group, the body and the attributes in name order:
+ * equal only for messages that carry the same samples to the same group, which are safe to enqueue once.
+ * A claim check's body is a unique spool key, so two claim checks never collide.
+ */
+export function fifoDeduplicationId(m: OutgoingMessage): string {
+  const h = createHash('sha256');
+  // JSON has no raw newline, so the first one ends the header unambiguously.
+  h.update(JSON.stringify([m.groupId ?? 'default', Object.entries(m.attributes).sort((a, b) => (a[0] < b[0] ? -1 : 1))]));
+  h.update('\n');
+  h.update(m.body);
+  return h.digest('hex');
 }
 
 /** What SQS counts against the size limit: the body plus each attribute's name, type and value. */

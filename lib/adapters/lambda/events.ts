@@ -58,7 +58,7 @@ export function fromSqsEvent(event: SQSEvent): QueueRecord[] {
   return event.Records.map((r) => {
     const attributes: Record<string, string> = {};
     for (const [k, v] of Object.entries(r.messageAttributes ?? {})) if (v.stringValue !== undefined) attributes[k] = v.stringValue;
-    return { messageId: r.messageId, body: r.body, attributes };
+    return { messageId: r.messageId, body: r.body, attributes, ...(r.attributes?.MessageGroupId !== undefined ? { groupId: r.attributes.MessageGroupId } : {}) };
   });
 }
 
@@ -75,6 +75,7 @@ export function toSqsEvent(messages: readonly ReceivedMessage[], queueArn: strin
           SentTimestamp: String(now),
           SenderId: 'local',
           ApproximateFirstReceiveTimestamp: String(now),
+          ...(m.groupId !== undefined ? { MessageGroupId: m.groupId } : {}),
         },
         messageAttributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, { stringValue: v, dataType: 'String', stringListValues: [], binaryListValues: [] }])),
         md5OfBody: '',

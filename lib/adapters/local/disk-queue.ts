@@ -7,6 +7,13 @@ interface StoredMessage {
   body: string;
   attributes: Record<string, string>;
   receiveCount: number;
+  groupId?: string;
+}
+
+interface ReadyEntry {
+  name: string;
+  visibleAt: number;
+  group: string | undefined;
 }
 
 /**
@@ -15,6 +22,11 @@ interface StoredMessage {
  * so an acknowledged send survives a crash; messages in flight at a crash are delivered again on the next
  * start (at-least-once, like SQS). Messages received maxReceiveCount times without an ack move to
  * `<dir>/dead` (the local dead-letter queue). One process owns a directory at a time.
+ *
+ * Message groups (OutgoingMessage.groupId, the ordered mode) behave as in an SQS FIFO queue: a message is
+ * handed out only when no earlier message of its group is in flight or waiting to become visible again,
+ * so a released message comes back before the later messages of its group. The group is kept in the file
+ * name (`.g<base64url>`), so the order survives a restart. Messages without a group are not held back.
  */
 export class DiskQueue implements MessageQueue, QueueConsumer {
   readonly maxMessageBytes: number;
@@ -22,7 +34,9 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private readonly maxReceiveCount: number;
   private readonly logger: Logger | undefined;
   /** Names in ready/, oldest first, with the time before which each stays invisible. */
-  private ready: { name: string; visibleAt: number }[] = [];
+  private ready: ReadyEntry[] = [];
+  /** Groups with messages held by a consumer, and how many. */
+  private inFlightGroups = new Map<string, number>();
   private seq = 0;
   private waiters: (() => void)[] = [];
 
@@ -41,7 +55,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
       await fs.rename(path.join(dir, 'inflight', name), path.join(dir, 'ready', name));
     }
     for (const name of await fs.readdir(path.join(dir, 'tmp'))) await fs.rm(path.join(dir, 'tmp', name), { force: true });
-    q.ready = (await fs.readdir(path.join(dir, 'ready'))).sort().map((name) => ({ name, visibleAt: 0 }));
+    q.ready = (await fs.readdir(path.join(dir, 'ready'))).sort().map((name) => ({ name, visibleAt: 0, group: groupOfName(name) }));
     return q;
   }
 
@@ -56,28 +70,34 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     for (const m of messages) {
       const size = Buffer.byteLength(m.body) + Object.entries(m.attributes).reduce((n, [k, v]) => n + k.length + v.length, 0);
       if (size > this.maxMessageBytes) throw new Error(`message of ${size} bytes exceeds the queue's ${this.maxMessageBytes}`);
-      const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++).toString().padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
-      await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'ready', name), JSON.stringify({ body: m.body, attributes: m.attributes, receiveCount: 0 } satisfies StoredMessage));
-      this.ready.push({ name, visibleAt: 0 });
+      const suffix = m.groupId !== undefined ? `.g${Buffer.from(m.groupId).toString('base64url')}` : '';
+      const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++).toString().padStart(9, '0')}-${randomBytes(4).toString('hex')}${suffix}`;
+      const stored: StoredMessage = { body: m.body, attributes: m.attributes, receiveCount: 0, ...(m.groupId !== undefined ? { groupId: m.groupId } : {}) };
+      await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'ready', name), JSON.stringify(stored));
+      this.ready.push({ name, visibleAt: 0, group: m.groupId });
     }
-    const w = this.waiters;
-    this.waiters = [];
-    for (const wake of w) wake();
+    this.wake();
   }
 
   async receive(max: number, waitMs: number): Promise<ReceivedMessage[]> {
     const until = Date.now() + waitMs;
     for (;;) {
       const now = Date.now();
-      const picked: { name: string; visibleAt: number }[] = [];
-      const rest: { name: string; visibleAt: number }[] = [];
+      const picked: ReadyEntry[] = [];
+      const rest: ReadyEntry[] = [];
+      // A group is blocked behind a message of it in flight, or one waiting (invisible) ahead in the queue.
+      const blocked = new Set(this.inFlightGroups.keys());
       for (const e of this.ready) {
-        if (picked.length < max && e.visibleAt <= now) picked.push(e);
-        else rest.push(e);
+        if (picked.length < max && e.visibleAt <= now && (e.group === undefined || !blocked.has(e.group))) picked.push(e);
+        else {
+          rest.push(e);
+          if (e.group !== undefined) blocked.add(e.group);
+        }
       }
       if (picked.length) {
         this.ready = rest;
         this.held += picked.length;
+        for (const e of picked) if (e.group !== undefined) this.inFlightGroups.set(e.group, (this.inFlightGroups.get(e.group) ?? 0) + 1);
         const out: ReceivedMessage[] = [];
         for (const e of picked) {
           const msg = await this.take(e.name);
@@ -88,6 +108,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
       }
       const left = until - now;
       if (left <= 0) return [];
+      // Woken by send() and release(); otherwise at the next visibility change or the deadline.
       const nextVisible = Math.min(...this.ready.map((e) => e.visibleAt).filter((t) => t > now), until);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(1, Math.min(left, nextVisible - now)));
@@ -105,20 +126,30 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     stored.receiveCount++;
     if (stored.receiveCount > this.maxReceiveCount) {
       this.held--;
+      this.leaveGroup(stored.groupId);
       await fs.rename(from, path.join(this.dir, 'dead', name));
-      this.logger?.error('message moved to the local dead-letter queue after too many receives', { name, receives: stored.receiveCount - 1 });
+      this.logger?.error('message moved to the local dead-letter queue after too many receives', { name, receives: stored.receiveCount - 1, ...(stored.groupId !== undefined ? { group: stored.groupId } : {}) });
       return undefined;
     }
     await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'inflight', name), JSON.stringify(stored));
     await fs.rm(from);
-    return { messageId: name, receiptHandle: name, body: stored.body, attributes: stored.attributes, receiveCount: stored.receiveCount };
+    return { messageId: name, receiptHandle: name, body: stored.body, attributes: stored.attributes, receiveCount: stored.receiveCount, ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}) };
+  }
+
+  private leaveGroup(group: string | undefined): void {
+    if (group === undefined) return;
+    const n = (this.inFlightGroups.get(group) ?? 1) - 1;
+    if (n > 0) this.inFlightGroups.set(group, n);
+    else this.inFlightGroups.delete(group);
   }
 
   async ack(messages: readonly ReceivedMessage[]): Promise<void> {
     for (const m of messages) {
       await fs.rm(path.join(this.dir, 'inflight', m.receiptHandle), { force: true });
       this.held--;
+      this.leaveGroup(groupOfName(m.receiptHandle));
     }
+    this.wake();
   }
 
   async release(messages: readonly ReceivedMessage[], delayMs: number): Promise<void> {
@@ -126,10 +157,25 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     for (const m of messages) {
       await fs.rename(path.join(this.dir, 'inflight', m.receiptHandle), path.join(this.dir, 'ready', m.receiptHandle));
       this.held--;
-      this.ready.push({ name: m.receiptHandle, visibleAt });
+      const group = groupOfName(m.receiptHandle);
+      this.leaveGroup(group);
+      this.ready.push({ name: m.receiptHandle, visibleAt, group });
     }
     this.ready.sort((a, b) => (a.name < b.name ? -1 : 1));
+    this.wake();
   }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const wake of w) wake();
+  }
+}
+
+/** The group a message file belongs to, from its name's `.g<base64url>` suffix. */
+function groupOfName(name: string): string | undefined {
+  const i = name.indexOf('.g');
+  return i < 0 ? undefined : Buffer.from(name.slice(i + 2), 'base64url').toString();
 }
 
 /** Writes to tmp, fsyncs, renames into place: the file is either whole or absent after a crash. */
