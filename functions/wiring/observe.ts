@@ -28,6 +28,7 @@ export function withSelfMetrics<E, C, R>(
         startedAt: d.clock.now(),
         maxMessageBytes: d.config.queue.maxMessageBytes,
         maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage,
+        ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}),
       })
     : undefined;
   return async (event, context) => {

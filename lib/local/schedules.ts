@@ -51,6 +51,7 @@ export function startLocalSchedules(o: LocalSchedulesOptions): LocalSchedules {
     startedAt: o.clock.now(),
     maxMessageBytes: o.queue.maxMessageBytes,
     maxSamplesPerMessage: o.config.queue.maxSamplesPerMessage,
+    ...(o.config.queue.ordered ? { shards: o.config.queue.shards } : {}),
   });
   const publish = (): Promise<number> => publisher.publish(() => o.metrics.snapshot(), o.queue, o.clock.now(), o.logger, true);
   const timers = [setInterval(() => void runReplay(interval).catch(() => undefined), interval)];

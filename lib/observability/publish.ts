@@ -14,6 +14,8 @@ export interface SelfMetricsPublisherOptions {
   startedAt: number;
   maxMessageBytes: number;
   maxSamplesPerMessage: number;
+  /** Ordered mode (queue.ordered): shard count, so self-metric messages get FIFO group ids like any other. */
+  shards?: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export class SelfMetricsPublisher {
     const packed = packSeries(series, {
       maxMessageBytes: this.opts.maxMessageBytes,
       maxSamples: this.opts.maxSamplesPerMessage,
+      ...(this.opts.shards ? { shards: this.opts.shards } : {}),
       tenant: 'gateway',
       source: 'scrape',
       newSpoolKey: () => `spool/self-metrics/${this.opts.instance}-${now}.snappy`,

@@ -91,7 +91,7 @@ async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number): Promi
 }
 
 function orderedConfig(url: string) {
-  return parseGatewayConfig({
+  return parseGatewayConfig({ auth: { mode: 'none' },
     remote_write: [{ name: 'prom', url: `${url}/api/v1/write`, queue_config: { min_backoff: '20ms', max_backoff: '100ms' } }],
     // Small messages: one push becomes several messages per shard, all shards interleaved in the queue.
     queue: { ordered: true, shards: 4, max_message_bytes: 8192, max_samples_per_message: 5 },

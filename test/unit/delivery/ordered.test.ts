@@ -48,7 +48,7 @@ function messages(spec: [name: string, group: string][]): QueueRecord[] {
 }
 
 function deps(http: HttpClient, ordered: boolean, blobs = new MemoryBlobStore()) {
-  const config = parseGatewayConfig({ remote_write: [{ url: 'http://a/api/v1/write', name: 'a', queue_config: { min_backoff: '100ms', max_backoff: '1s' } }] });
+  const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ url: 'http://a/api/v1/write', name: 'a', queue_config: { min_backoff: '100ms', max_backoff: '1s' } }] });
   const metrics = new CounterRegistry();
   const d: DeliveryDeps = { destinations: config.remoteWrite.map((c) => ({ config: c })), http, blobs, clock: new FakeClock(), logger: new MemoryLogger(), metrics, random: () => 0.5, ordered };
   return { d, blobs, metrics };

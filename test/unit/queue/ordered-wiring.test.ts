@@ -9,7 +9,7 @@ import { fifoDeduplicationId } from '../../../lib/adapters/aws/sqs-queue.ts';
 import { FakeClock, MemoryBlobStore, MemoryLogger, MemoryQueue } from '../../helpers/fakes.ts';
 
 function wire(queueConfig: Record<string, unknown>) {
-  const config = parseGatewayConfig({ remote_write: [{ url: 'http://a/api/v1/write' }], queue: queueConfig });
+  const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ url: 'http://a/api/v1/write' }], queue: queueConfig });
   const queue = new MemoryQueue();
   const d = { config, queue, blobs: new MemoryBlobStore(), clock: new FakeClock(), logger: new MemoryLogger(), metrics: new CounterRegistry() };
   return { queue, ingest: createIngest(ingestDeps(d)), delivery: deliveryDeps(d) };

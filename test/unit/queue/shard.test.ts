@@ -133,7 +133,7 @@ describe('queue.ordered and queue.shards config', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const q = loadGatewayConfig(c.yaml).queue;
+      const q = loadGatewayConfig(`auth: {mode: none}\n${c.yaml}`).queue;
       assert.deepEqual({ ordered: q.ordered, shards: q.shards }, c.want);
     });
   }
@@ -145,7 +145,7 @@ describe('queue.ordered and queue.shards config', () => {
   ];
   for (const c of bad) {
     it(`rejects ${c.name}`, () => {
-      assert.throws(() => loadGatewayConfig(c.yaml), (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.includes(c.want)));
+      assert.throws(() => loadGatewayConfig(`auth: {mode: none}\n${c.yaml}`), (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.includes(c.want)));
     });
   }
 });
