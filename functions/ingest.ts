@@ -3,6 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { fromApiGatewayEvent, toApiGatewayResult } from '../lib/adapters/lambda/events.ts';
 import { createIngest, type IngestDeps } from '../lib/ingest/pipeline.ts';
 import { createRouter } from '../lib/ingest/routes.ts';
+import { loadAllStatus } from '../lib/scrape/state.ts';
+import { targetsRoutes } from '../lib/scrape/status.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 
 export type IngestHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -14,7 +16,9 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 }
 
 export function ingestDeps(d: AwsDeps): IngestDeps {
-  return { router: createRouter(d.config.ingest), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
+  // With scrape_configs, /api/v1/targets and /targets read the scrape function's status from state/ in the blob store.
+  const extra = d.config.scrape.length ? targetsRoutes(() => loadAllStatus(d.blobs)) : [];
+  return { router: createRouter(d.config.ingest, extra), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
 }
 
 export const handler: IngestHandler = lazyHandler(() => createIngestHandler(ingestDeps(awsDepsFromEnv(process.env, 'ingest'))));

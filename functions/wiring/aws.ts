@@ -27,7 +27,7 @@ export interface AwsDeps {
 
 export function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): AwsDeps {
   const configPath = env.GATEWAY_CONFIG ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'gateway.yaml');
-  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath);
+  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
   const queueUrl = required(env, 'QUEUE_URL');
   const bucket = required(env, 'BUCKET');
   const { sqs, s3 } = createAwsClients({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) });

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.ts';
 import type { Label } from '../model/types.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
 import { Checker } from './check.ts';
+import { parseScrapeSection, type ConfigFileReader, type ScrapeJob } from './scrape.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -50,6 +51,8 @@ export interface GatewayConfig {
      */
     maxSamplesPerMessage: number;
   };
+  /** scrape_configs (and scrape_config_files), with global.scrape_interval / scrape_timeout applied. */
+  scrape: ScrapeJob[];
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -64,7 +67,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
 
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 
-const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue'];
+const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'scrape_configs', 'scrape_config_files'];
 const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs'];
 const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
 const INGEST_KEYS = [
@@ -77,11 +80,14 @@ const INGEST_KEYS = [
   'max_series_per_request',
 ];
 
-/** Validates a parsed gateway.yaml; throws ConfigError listing every problem with its path. */
-export function parseGatewayConfig(raw: unknown): GatewayConfig {
+/**
+ * Validates a parsed gateway.yaml; throws ConfigError listing every problem with its path. readFile reads
+ * the files listed under scrape_config_files (without it, listing any is a problem).
+ */
+export function parseGatewayConfig(raw: unknown, readFile?: ConfigFileReader): GatewayConfig {
   const c = new Checker();
   const top = c.object(raw ?? {}, '(root)', TOP_KEYS) ?? {};
-  const global = c.object(top.global, 'global', ['external_labels']) ?? {};
+  const global = c.object(top.global, 'global', ['external_labels', 'scrape_interval', 'scrape_timeout', 'evaluation_interval']) ?? {};
   const externalLabels = Object.entries(c.stringMap(global.external_labels, 'global.external_labels'))
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -110,8 +116,9 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
     maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024),
     maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND, 1),
   };
+  const scrape = parseScrapeSection(c, top, global, readFile);
   if (c.problems.length) throw new ConfigError(c.problems);
-  return { externalLabels, relabel, remoteWrite, ingest, queue };
+  return { externalLabels, relabel, remoteWrite, ingest, queue, scrape };
 }
 
 /** Compiles relabel rules, recording their problems (with paths) instead of stopping at the first. */

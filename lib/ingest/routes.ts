@@ -17,6 +17,7 @@ export function allRoutes(limits: IngestLimits): ProtocolRoute[] {
   return [...remoteWriteRoutes, ...influxRoutes(limits.maxLineLength), ...otlpRoutes, ...datadogRoutes, ...jsonlineRoutes, ...csvRoutes, ...opentsdbRoutes, ...graphiteRoutes, ...prometheusRoutes, ...pushgatewayRoutes];
 }
 
-export function createRouter(limits: IngestLimits): Router {
-  return new Router(allRoutes(limits));
+/** extra: routes served beside the push routes (the scrape status pages). */
+export function createRouter(limits: IngestLimits, extra: readonly ProtocolRoute[] = []): Router {
+  return new Router([...allRoutes(limits), ...extra]);
 }

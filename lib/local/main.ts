@@ -9,6 +9,7 @@
  * (GATEWAY_QUEUE_NAME and GATEWAY_BUCKET name them; both default to metrics-gateway).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { JsonLogger, type LogLevel } from '../adapters/system.ts';
 import { loadGatewayConfig } from '../config/load.ts';
@@ -29,13 +30,13 @@ const logger = new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
 const configPath = values.config ?? env.GATEWAY_CONFIG ?? 'gateway.yaml';
 
 try {
-  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath);
+  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
   const backends = await openBackends(
     env.AWS_ENDPOINT_URL
       ? { kind: 'aws', endpoint: env.AWS_ENDPOINT_URL, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), queueName: env.GATEWAY_QUEUE_NAME ?? 'metrics-gateway', bucket: env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
       : { kind: 'disk', dataDir: values['data-dir'], maxMessageBytes: config.queue.maxMessageBytes, logger },
   );
-  const runner = await startLocalRunner({ config, backends, logger, host: values.host, port: Number(values.port) });
+  const runner = await startLocalRunner({ config, backends, logger, host: values.host, port: Number(values.port), env });
   const stop = (): void => {
     logger.info('stopping');
     void runner.close().then(() => process.exit(0));
