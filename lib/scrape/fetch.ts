@@ -11,9 +11,12 @@ export const MAX_SCRAPE_BODY_BYTES = 64 * 1024 * 1024;
 
 /** A scrape failed; the message is what /api/v1/targets shows as lastError. */
 export class ScrapeError extends Error {
-  constructor(message: string) {
+  /** Samples seen in the body before it failed (reported as scrape_samples_scraped, as Prometheus does). */
+  readonly scraped: number;
+  constructor(message: string, scraped = 0) {
     super(message);
     this.name = 'ScrapeError';
+    this.scraped = scraped;
   }
 }
 

@@ -174,6 +174,7 @@ async function scrapeTarget(deps: ScrapeDeps, t: Target, state: SeriesState): Pr
   } catch (err) {
     if (!(err instanceof ScrapeError) && !(err instanceof GatewayError)) throw err;
     error = err.message;
+    if (err instanceof ScrapeError) scraped = err.scraped;
     series = [];
   }
   const current = new Set<string>();

@@ -58,7 +58,7 @@ export function processScrapeBody(body: Uint8Array, contentType: string | undefi
     }
     s.labels = labels;
     out.push(s);
-    if (job.sampleLimit > 0 && out.length > job.sampleLimit) throw new ScrapeError(`sample limit exceeded (sample_limit: ${job.sampleLimit})`);
+    if (job.sampleLimit > 0 && out.length > job.sampleLimit) throw new ScrapeError(`sample limit exceeded (sample_limit: ${job.sampleLimit})`, parsed.series.length);
   }
   return { series: out, scraped: parsed.series.length, postRelabel: out.length };
 }
