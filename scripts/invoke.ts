@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { createDeliverHandler, deliveryDeps } from '../functions/deliver.ts';
 import { createIngestHandler, ingestDeps } from '../functions/ingest.ts';
+import { createScrapeHandler, scrapeDeps } from '../functions/scrape.ts';
 import type { AwsDeps } from '../functions/wiring/aws.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../lib/adapters/system.ts';
 import { loadGatewayConfig } from '../lib/config/load.ts';
@@ -72,7 +73,8 @@ export async function invoke(name: string, event: unknown, opts: InvokeOptions):
   let handler: AnyHandler;
   if (name === 'ingest') handler = createIngestHandler(ingestDeps(deps)) as AnyHandler;
   else if (name === 'deliver') handler = createDeliverHandler(deliveryDeps(deps)) as unknown as AnyHandler;
-  else throw new Error(`unknown function ${JSON.stringify(name)}: ingest or deliver (replay and scrape run with QUEUE_URL set once they exist)`);
+  else if (name === 'scrape') handler = createScrapeHandler(scrapeDeps(deps, { env: opts.env })) as unknown as AnyHandler;
+  else throw new Error(`unknown function ${JSON.stringify(name)}: ingest or deliver, or scrape (replay runs with QUEUE_URL set once it exists)`);
   try {
     return { result: await handler(event, context), backends: backends.description };
   } finally {

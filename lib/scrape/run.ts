@@ -106,7 +106,14 @@ export async function runScrapeWindow(deps: ScrapeDeps, w: ScrapeWindow): Promis
   }
   for (const time of [...byTime.keys()].sort((a, b) => a - b)) {
     if (w.shouldStop?.()) break;
-    const due = byTime.get(time)!;
+    // A round so late that the target's next round is already due is skipped: scraping twice at once is useless.
+    const now = deps.clock.now();
+    const due = byTime.get(time)!.filter((t) => now < time + t.intervalMs);
+    if (due.length < byTime.get(time)!.length) {
+      result.skippedRounds++;
+      deps.metrics.inc('scrape_rounds_skipped_total', { reason: 'late' }, byTime.get(time)!.length - due.length);
+    }
+    if (!due.length) continue;
     const maxTimeout = Math.max(...due.map((t) => t.timeoutMs));
     if (w.deadline !== undefined && Math.max(time, deps.clock.now()) + maxTimeout > w.deadline) {
       result.skippedRounds++;

@@ -38,6 +38,15 @@ describe('runScrapeWindow', () => {
     h.close();
   });
 
+  it('skips rounds so late that the next one is already due (a late invocation scrapes once, not in a burst)', async () => {
+    const t = await target();
+    const h = scrapeHarness({ scrape_configs: [job(t, { scrape_interval: '15s' })] }, MINUTE + 40_000);
+    const r = await runScrapeWindow(h.deps, win);
+    assert.deepEqual([r.rounds, r.skippedRounds], [2, 2]);
+    assert.deepEqual(byName(await h.drain(), 'up').map((s) => s.samples[0]!.timestamp), [MINUTE + 40_000, MINUTE + 45_000]);
+    h.close();
+  });
+
   it('scrapes intervals over a minute only in the minutes that hold a multiple of the interval', async () => {
     const t = await target();
     const h = scrapeHarness({ scrape_configs: [job(t, { scrape_interval: '2m' })] }, MINUTE);
