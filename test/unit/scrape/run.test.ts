@@ -153,6 +153,19 @@ describe('runScrapeWindow', () => {
     h.close();
   });
 
+  it('negotiates OpenMetrics: seconds timestamps, _created kept as a series (Prometheus 2.42 default), # EOF required', async () => {
+    const t = await target();
+    const om = '# TYPE c counter\nc_total 1\nc_created 1600000000.5\n# TYPE g gauge\ng 2 1600000000.25\n# EOF\n';
+    t.respond = (_req, res) => res.writeHead(200, { 'content-type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }).end(t.requests.length === 1 ? om : om.replace('# EOF\n', ''));
+    const h = scrapeHarness({ scrape_configs: [job(t, { scrape_interval: '30s' })] }, MINUTE);
+    await runScrapeWindow(h.deps, win);
+    const got = await h.drain();
+    assert.deepEqual(show([...byName(got, 'c_total'), ...byName(got, 'c_created')]), [`c_created{instance="${t.host}",job="j"} 1600000000.5`, `c_total{instance="${t.host}",job="j"} 1`, `c_total{instance="${t.host}",job="j"} STALE`, `c_created{instance="${t.host}",job="j"} STALE`].sort());
+    assert.deepEqual(byName(got, 'g').map((s) => s.samples[0]!.timestamp), [1600000000250]);
+    assert.deepEqual(byName(got, 'up').map((s) => s.samples[0]!.value), [1, 0]);
+    h.close();
+  });
+
   it('adds global.external_labels where a scraped series lacks them', async () => {
     const t = await target('m{cluster="own"} 1\nn 1\n');
     const h = scrapeHarness({ global: { external_labels: { cluster: 'eu' } }, scrape_configs: [job(t, { honor_labels: true })] }, MINUTE);
