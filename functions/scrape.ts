@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { NodeHttpClient } from '../lib/adapters/http/node-http-client.ts';
 import { LocalSecretStore } from '../lib/adapters/secrets/local-secret-store.ts';
 import type { ScrapeJob } from '../lib/config/scrape.ts';
-import type { HttpClient } from '../lib/ports/index.ts';
+import type { HttpClient, SecretStore } from '../lib/ports/index.ts';
 import { scheduledMinute } from '../lib/scrape/rounds.ts';
 import { runScrapeWindow, type ScrapeDeps, type WindowResult } from '../lib/scrape/run.ts';
 import { BlobSeriesStore, type SeriesStateStore } from '../lib/scrape/state.ts';
@@ -83,14 +83,15 @@ export function scrapeHttpFactory(read: (path: string) => Buffer = (p) => readFi
 }
 
 /** ScrapeDeps from the composition root's dependencies; seriesState defaults to the blob store (state/). */
-export function scrapeDeps(d: AwsDeps, opts: { seriesState?: SeriesStateStore; httpFor?: (job: ScrapeJob) => HttpClient; env?: Record<string, string | undefined> } = {}): ScrapeDeps {
+export function scrapeDeps(d: AwsDeps, opts: { seriesState?: SeriesStateStore; httpFor?: (job: ScrapeJob) => HttpClient; env?: Record<string, string | undefined>; secrets?: SecretStore } = {}): ScrapeDeps {
   const httpFor = opts.httpFor ?? scrapeHttpFactory().httpFor;
   const plain = new NodeHttpClient();
   return {
     jobs: d.config.scrape,
     discovery: { http: plain, blobs: d.blobs, readFile: (p) => readFile(p, 'utf8'), clock: d.clock },
     httpFor,
-    secrets: new LocalSecretStore(opts.env ?? {}),
+    // env: and file: references; pass the AWS SecretStore (secretsmanager:, ssm:) as opts.secrets where it exists.
+    secrets: opts.secrets ?? new LocalSecretStore(opts.env ?? {}),
     seriesState: opts.seriesState ?? new BlobSeriesStore(d.blobs),
     queue: d.queue,
     blobs: d.blobs,

@@ -70,6 +70,8 @@ export function processScrapeBody(body: Uint8Array, contentType: string | undefi
  */
 export function mergeTargetLabels(exposed: Label[], targetLabels: readonly Label[], honorLabels: boolean): Label[] {
   if (targetLabels.length === 0) return exposed;
+  const merged = mergeDisjoint(exposed, targetLabels);
+  if (merged) return merged;
   const m = new Map<string, string>();
   for (const l of exposed) m.set(l.name, l.value);
   if (honorLabels) {
@@ -90,6 +92,29 @@ export function mergeTargetLabels(exposed: Label[], targetLabels: readonly Label
   const out: Label[] = [];
   for (const [name, value] of m) out.push({ name, value });
   return sortLabels(out);
+}
+
+/** Both sorted: their merge, or undefined when a name is in both (the common case is no clash). */
+function mergeDisjoint(a: readonly Label[], b: readonly Label[]): Label[] | undefined {
+  const out: Label[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x.name === y.name) return undefined;
+    if (x.name < y.name) {
+      out[k++] = x;
+      i++;
+    } else {
+      out[k++] = y;
+      j++;
+    }
+  }
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
 
 function metricName(labels: readonly Label[]): string {
