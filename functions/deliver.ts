@@ -34,7 +34,7 @@ export function createDeliverHandler(deps: DeliveryDeps): DeliverHandler {
   }) as unknown as DeliverHandler;
 }
 
-export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient(), auth: RemoteAuthDeps = remoteAuthDeps(process.env, d.clock, http)): DeliveryDeps {
+export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient(), auth: RemoteAuthDeps = remoteAuthDeps(process.env, d.clock, http, d.secrets)): DeliveryDeps {
   return {
     destinations: d.config.remoteWrite.map((config) => ({ ...destinationFor(config), ...buildDestinationAuth(config, auth) })),
     http,

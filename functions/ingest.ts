@@ -5,6 +5,8 @@ import { createIngest, type IngestDeps } from '../lib/ingest/pipeline.ts';
 import { createRouter } from '../lib/ingest/routes.ts';
 import { createInboundAuth } from '../lib/auth/inbound-auth.ts';
 import { LocalSecretStore } from '../lib/adapters/secrets/local-secret-store.ts';
+import { loadAllStatus } from '../lib/scrape/state.ts';
+import { targetsRoutes } from '../lib/scrape/status.ts';
 import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
 
@@ -18,7 +20,9 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 
 export function ingestDeps(d: AwsDeps): IngestDeps {
   const auth = createInboundAuth(d.config.auth, { secrets: d.secrets ?? new LocalSecretStore({}), logger: d.logger, metrics: d.metrics });
-  return { auth, router: createRouter(d.config.ingest, { otlp: d.config.otlp, datadog: d.config.datadog }), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}), relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
+  // With scrape_configs, /api/v1/targets and /targets read the scrape function's status from state/ in the blob store.
+  const extra = d.config.scrape.length ? targetsRoutes(() => loadAllStatus(d.blobs)) : [];
+  return { auth, router: createRouter(d.config.ingest, { otlp: d.config.otlp, datadog: d.config.datadog }, extra), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}), relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
 }
 
 export const handler: IngestHandler = lazyHandler(async () => {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import nodePath from 'node:path';
 import { loadGatewayConfig } from '../lib/config/load.ts';
+import { inlineScrapeConfigFiles } from '../lib/config/scrape-files.ts';
 import type { GatewayConfig } from '../lib/config/schema.ts';
 import { ConfigError } from '../lib/errors.ts';
 import type { IngestEndpoint } from './constructs/ingest-api.ts';
@@ -23,7 +25,10 @@ export function loadSynthConfig(path: string): SynthConfig {
     throw new Error(`cannot read gateway config ${path}: ${(err as Error).message}`);
   }
   try {
-    return { path, text, config: loadGatewayConfig(text, path) };
+    // scrape_config_files are read now and their jobs inlined: the bundle carries gateway.yaml only.
+    const read = (f: string): string => readFileSync(nodePath.resolve(nodePath.dirname(path), f), 'utf8');
+    const config = loadGatewayConfig(text, path, read);
+    return { path, text: config.scrape.length ? inlineScrapeConfigFiles(text, read) : text, config };
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(`invalid configuration ${path}:\n  ${err.problems.join('\n  ')}`);
     throw err;
@@ -54,6 +59,8 @@ export interface DeployOptions {
   rejectedRetentionDays: number;
   /** An SNS topic ARN the alarms notify. */
   alarmTopicArn: string | undefined;
+  /** Scrape schedules, each invoking functions/scrape.ts for its own share of the targets (1..100). */
+  scrapeShards: number;
 }
 
 export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
@@ -72,6 +79,7 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
   overflowRetentionDays: 14,
   rejectedRetentionDays: 30,
   alarmTopicArn: undefined,
+  scrapeShards: 1,
 };
 
 const INTS: Record<string, [min: number, max: number]> = {
@@ -85,6 +93,7 @@ const INTS: Record<string, [min: number, max: number]> = {
   deliverMemory: [128, 10_240],
   overflowRetentionDays: [1, 3653],
   rejectedRetentionDays: [1, 3653],
+  scrapeShards: [1, 100],
 };
 
 /** The retention periods CloudWatch Logs accepts. */

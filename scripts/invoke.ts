@@ -17,6 +17,7 @@ import { createDeliverHandler, deliveryDeps } from '../functions/deliver.ts';
 import { createIngestHandler, ingestDeps } from '../functions/ingest.ts';
 import { createReplayHandler, replayDeps } from '../functions/replay.ts';
 import { LocalSecretStore } from '../lib/adapters/secrets/local-secret-store.ts';
+import { createScrapeHandler, scrapeDeps } from '../functions/scrape.ts';
 import type { AwsDeps } from '../functions/wiring/aws.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../lib/adapters/system.ts';
 import { loadGatewayConfig } from '../lib/config/load.ts';
@@ -75,7 +76,8 @@ export async function invoke(name: string, event: unknown, opts: InvokeOptions):
   if (name === 'ingest') handler = createIngestHandler(ingestDeps(deps)) as AnyHandler;
   else if (name === 'deliver') handler = createDeliverHandler(deliveryDeps(deps)) as unknown as AnyHandler;
   else if (name === 'replay') handler = createReplayHandler(replayDeps(deps), config.replay) as unknown as AnyHandler;
-  else throw new Error(`unknown function ${JSON.stringify(name)}: ingest, deliver or replay (scrape runs with QUEUE_URL set once it exists)`);
+  else if (name === 'scrape') handler = createScrapeHandler(scrapeDeps(deps, { env: opts.env })) as unknown as AnyHandler;
+  else throw new Error(`unknown function ${JSON.stringify(name)}: ingest, deliver, replay or scrape`);
   try {
     return { result: await handler(event, context), backends: backends.description };
   } finally {

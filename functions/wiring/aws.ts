@@ -55,9 +55,11 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 /** The deploy step ships gateway.json (no YAML parser at cold start); gateway.yaml works too (invoke, tests). */
 async function loadConfigFile(configPath: string): Promise<GatewayConfig> {
   const text = readFileSync(configPath, 'utf8');
-  if (configPath.endsWith('.json')) return loadGatewayConfigJson(text, configPath);
+  // scrape_config_files are inlined at synth; locally (invoke) they are read beside the config.
+  const readFile = (f: string): string => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8');
+  if (configPath.endsWith('.json')) return loadGatewayConfigJson(text, configPath, readFile);
   const { loadGatewayConfig } = await import('../../lib/config/load.ts');
-  return loadGatewayConfig(text, configPath);
+  return loadGatewayConfig(text, configPath, readFile);
 }
 
 /** Builds the real handler on first use, so importing a handler module never needs the environment. */

@@ -9,6 +9,8 @@ export interface GatewayScheduleProps {
   /** EventBridge's finest rate is one minute; shorter scrape intervals run as rounds inside one invocation. */
   every?: Duration;
   description: string;
+  /** A constant event instead of EventBridge's scheduled event (the scrape shards' index and count). */
+  input?: Record<string, unknown>;
 }
 
 /**
@@ -25,7 +27,7 @@ export class GatewaySchedule extends Construct {
     this.rule = new events.Rule(this, 'Rule', {
       description: props.description,
       schedule: events.Schedule.rate(every),
-      targets: [new targets.LambdaFunction(props.handler, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+      targets: [new targets.LambdaFunction(props.handler, { retryAttempts: 0, maxEventAge: Duration.minutes(1), ...(props.input ? { event: events.RuleTargetInput.fromObject(props.input) } : {}) })],
     });
   }
 }

@@ -3,6 +3,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { BlobBucket } from '../constructs/blob-bucket.ts';
@@ -98,12 +99,19 @@ export class GatewayStack extends Stack {
     }
     if (props.entries.scrape) {
       // scrape: like ingest (enqueue, spool), plus per-target state (staleness, last scrape) under state/.
-      this.scrape = new GatewayFunction(this, 'Scrape', { ...common, purpose: 'scrape', code: code(props.entries.scrape), timeout: Duration.seconds(55), memorySize: o.ingestMemory, reservedConcurrency: 1 });
+      // One schedule per shard (the event names the shard), so each target is scraped by exactly one invocation per minute.
+      this.scrape = new GatewayFunction(this, 'Scrape', { ...common, purpose: 'scrape', code: code(props.entries.scrape), timeout: Duration.seconds(55), memorySize: o.ingestMemory, reservedConcurrency: o.scrapeShards });
       this.queue.grantSend(this.scrape.fn);
       this.blobs.grantObjects(this.scrape.fn, 'spool/', ['s3:PutObject']);
       this.blobs.grantObjects(this.scrape.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
       this.blobs.grantMissingKeyAsNotFound(this.scrape.fn);
-      new GatewaySchedule(this, 'ScrapeSchedule', { handler: this.scrape.fn, description: 'metrics gateway: scrape targets once a minute' });
+      if (o.scrapeShards === 1) new GatewaySchedule(this, 'ScrapeSchedule', { handler: this.scrape.fn, description: 'metrics gateway: scrape targets once a minute' });
+      for (let shard = 0; o.scrapeShards > 1 && shard < o.scrapeShards; shard++) {
+        new GatewaySchedule(this, `ScrapeSchedule${shard}`, { handler: this.scrape.fn, description: `metrics gateway: scrape shard ${shard} of ${o.scrapeShards} once a minute`, input: { shard, shards: o.scrapeShards, time: events.EventField.time } });
+      }
+      // The ingest function serves /api/v1/targets and /targets from the scrape status under state/.
+      this.blobs.grantList(this.ingest.fn, 'state/');
+      this.blobs.grantObjects(this.ingest.fn, 'state/', ['s3:GetObject']);
       monitored.push({ name: 'scrape', fn: this.scrape.fn });
     }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadGatewayConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import type { CliResult } from './relabel.ts';
@@ -16,12 +17,12 @@ export function runCheckConfigCommand(args: readonly string[], io: { readFile: (
     return { exitCode: 1, stdout: '', stderr: `${file}: cannot read: ${(err as Error).message}\n` };
   }
   try {
-    const c = loadGatewayConfig(text, file);
+    const c = loadGatewayConfig(text, file, (f) => io.readFile(path.resolve(path.dirname(file), f)));
     const writeRules = c.remoteWrite.reduce((n, rw) => n + rw.writeRelabel.rules.length, 0);
     const names = c.remoteWrite.map((rw) => rw.name).join(', ') || 'none';
     return {
       exitCode: 0,
-      stdout: `${file}: ok: ${c.remoteWrite.length} remote_write destination(s) (${names}), ${c.relabel.rules.length} relabel rule(s), ${writeRules} write relabel rule(s)\n`,
+      stdout: `${file}: ok: ${c.remoteWrite.length} remote_write destination(s) (${names}), ${c.relabel.rules.length} relabel rule(s), ${writeRules} write relabel rule(s)${c.scrape.length ? `, ${c.scrape.length} scrape job(s)` : ''}\n`,
       stderr: '',
     };
   } catch (err) {

@@ -1,12 +1,16 @@
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
+import type { ConfigFileReader } from './scrape.ts';
 import { parseGatewayConfig, type GatewayConfig } from './schema.ts';
 
-/** Parses and validates gateway.yaml text; YAML syntax errors carry their line and column. */
-export function loadGatewayConfig(text: string, source = 'gateway.yaml'): GatewayConfig {
+/**
+ * Parses and validates gateway.yaml text; YAML syntax errors carry their line and column. readFile reads
+ * scrape_config_files (paths as written; resolve them against the config file's folder).
+ */
+export function loadGatewayConfig(text: string, source = 'gateway.yaml', readFile?: ConfigFileReader): GatewayConfig {
   const doc = parseDocument(text);
   if (doc.errors.length) {
     throw new ConfigError(doc.errors.map((e) => `${source}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`));
   }
-  return parseGatewayConfig(doc.toJS());
+  return parseGatewayConfig(doc.toJS(), readFile);
 }

@@ -8,6 +8,7 @@ import { parseSelfMetricsConfig, type SelfMetricsConfig } from './self-metrics.t
 import { parseAuthConfig, type AuthConfig } from './auth.ts';
 import { validateOtlpOptions, type OtlpOptions } from '../ingest/otlp/parse.ts';
 import { validateDatadogOptions, type DatadogOptions } from '../ingest/datadog/parse.ts';
+import { parseScrapeSection, type ConfigFileReader, type ScrapeJob } from './scrape.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -77,6 +78,8 @@ export interface GatewayConfig {
   /** Protocol options (sections `otlp`, `datadog`), validated by the protocol's own validate*Options. */
   otlp: OtlpOptions;
   datadog: DatadogOptions;
+  /** scrape_configs (and scrape_config_files), with global.scrape_interval / scrape_timeout applied. */
+  scrape: ScrapeJob[];
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -93,7 +96,7 @@ export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 /** Message groups in ordered mode: matches the deliver function's default maximum concurrency (10). */
 export const DEFAULT_SHARDS = 10;
 
-const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'replay', 'self_metrics', 'auth', 'otlp', 'datadog'];
+const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'replay', 'self_metrics', 'auth', 'otlp', 'datadog', 'scrape_configs', 'scrape_config_files'];
 const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', 'overflow', ...AUTH_KEYS];
 const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
 const INGEST_KEYS = [
@@ -106,11 +109,14 @@ const INGEST_KEYS = [
   'max_series_per_request',
 ];
 
-/** Validates a parsed gateway.yaml; throws ConfigError listing every problem with its path. */
-export function parseGatewayConfig(raw: unknown): GatewayConfig {
+/**
+ * Validates a parsed gateway.yaml; throws ConfigError listing every problem with its path. readFile reads
+ * the files listed under scrape_config_files (without it, listing any is a problem).
+ */
+export function parseGatewayConfig(raw: unknown, readFile?: ConfigFileReader): GatewayConfig {
   const c = new Checker();
   const top = c.object(raw ?? {}, '(root)', TOP_KEYS) ?? {};
-  const global = c.object(top.global, 'global', ['external_labels']) ?? {};
+  const global = c.object(top.global, 'global', ['external_labels', 'scrape_interval', 'scrape_timeout', 'evaluation_interval']) ?? {};
   const externalLabels = Object.entries(c.stringMap(global.external_labels, 'global.external_labels'))
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -147,8 +153,9 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
   const auth = parseAuthConfig(c, top.auth);
   const otlp = collect(c, () => validateOtlpOptions(top.otlp ?? undefined), {});
   const datadog = collect(c, () => validateDatadogOptions(top.datadog ?? undefined), {});
+  const scrape = parseScrapeSection(c, top, global, readFile);
   if (c.problems.length) throw new ConfigError(c.problems);
-  return { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog };
+  return { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog, scrape };
 }
 
 /** Runs a validator that throws ConfigError, recording its problems instead. */

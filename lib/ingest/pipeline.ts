@@ -71,6 +71,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       const now = deps.clock.now();
       const outcome = match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now });
       if (outcome.kind === 'response') return respond(outcome.response);
+      if (outcome.kind === 'deferred') return respond(await outcome.response());
 
       const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
       const { series, dropped } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
@@ -81,7 +82,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
         deps.logger.warn('ingest dropped data it does not carry', { protocol, reason, count: n });
       }
       const samples = countSamples(series);
-      if (series.length) await enqueue(deps, series, tenant);
+      if (series.length) await enqueueSeries(deps, series, tenant);
       deps.metrics.inc('ingest_samples_total', { protocol, tenant }, samples);
       if (outcome.errors.length) {
         deps.metrics.inc('ingest_rejected_lines_total', { protocol }, outcome.errors.length);
@@ -99,12 +100,16 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
   };
 }
 
-async function enqueue(deps: IngestDeps, series: Parameters<typeof packSeries>[0], tenant: string): Promise<void> {
+/** What enqueueSeries needs (the scrape function passes its own). */
+export type EnqueueDeps = Pick<IngestDeps, 'queue' | 'blobs' | 'clock' | 'logger' | 'maxSamplesPerMessage' | 'shards'>;
+
+/** Packs and queues finalized series (claim checks under spool/ first); UnavailableError when that fails. */
+export async function enqueueSeries(deps: EnqueueDeps, series: Parameters<typeof packSeries>[0], tenant: string, source: 'push' | 'scrape' = 'push'): Promise<void> {
   const packed = packSeries(series, {
     maxMessageBytes: deps.queue.maxMessageBytes,
     maxSamples: deps.maxSamplesPerMessage,
     tenant,
-    source: 'push',
+    source,
     ...(deps.shards !== undefined ? { shards: deps.shards } : {}),
     newSpoolKey: () => `${SPOOL_PREFIX}${new Date(deps.clock.now()).toISOString().slice(0, 10)}/${randomUUID()}.snappy`,
   });

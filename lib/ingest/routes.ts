@@ -26,6 +26,7 @@ export function allRoutes(limits: IngestLimits, protocols: ProtocolOptions = {})
   return [...remoteWriteRoutes, ...influxRoutes(maxLine), ...createOtlpRoutes(protocols.otlp), ...createDatadogRoutes(protocols.datadog), ...jsonlineRoutes(maxLine), ...csvRoutes(maxLine), ...opentsdbRoutes, ...graphiteRoutes(maxLine), ...prometheusRoutes(maxLine), ...pushgatewayRoutes(maxLine)];
 }
 
-export function createRouter(limits: IngestLimits, protocols: ProtocolOptions = {}): Router {
-  return new Router(allRoutes(limits, protocols));
+/** extra: routes served beside the push routes (the scrape status pages). */
+export function createRouter(limits: IngestLimits, protocols: ProtocolOptions = {}, extra: readonly ProtocolRoute[] = []): Router {
+  return new Router([...allRoutes(limits, protocols), ...extra]);
 }

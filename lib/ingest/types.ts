@@ -57,7 +57,9 @@ export type RouteOutcome =
       /** Data deliberately not carried (e.g. exemplars), by reason: counted and logged by the pipeline. */
       drops?: Record<string, number>;
     }
-  | { kind: 'response'; response: RouteResponse };
+  | { kind: 'response'; response: RouteResponse }
+  /** A response that needs async reads (e.g. /api/v1/targets reading the blob store); answered like 'response'. */
+  | { kind: 'deferred'; response: () => Promise<RouteResponse> };
 
 export interface ProtocolRoute {
   /** Protocol name used in error messages and counters: `influx`, `remote_write`, ... */

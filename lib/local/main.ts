@@ -9,6 +9,7 @@
  * (GATEWAY_QUEUE_NAME and GATEWAY_BUCKET name them; both default to metrics-gateway).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { JsonLogger, type LogLevel } from '../adapters/system.ts';
 import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
@@ -30,7 +31,7 @@ const logger = new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
 const configPath = values.config ?? env.GATEWAY_CONFIG ?? 'gateway.yaml';
 
 try {
-  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath);
+  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
   // Ordered mode needs a FIFO queue, and holds messages in the queue while a receiver is down (docs/ordering.md).
   const queueName = env.GATEWAY_QUEUE_NAME ?? (config.queue.ordered ? 'metrics-gateway.fifo' : 'metrics-gateway');
   if (config.queue.ordered && !queueName.endsWith('.fifo')) throw new Error(`queue.ordered needs a FIFO queue: GATEWAY_QUEUE_NAME ${queueName} must end in .fifo`);
@@ -39,7 +40,7 @@ try {
       ? { kind: 'aws', endpoint: env.AWS_ENDPOINT_URL, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), queueName, bucket: env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
       : { kind: 'disk', dataDir: values['data-dir'], maxMessageBytes: config.queue.maxMessageBytes, logger, ...(config.queue.ordered ? { maxReceiveCount: 1000 } : {}) },
   );
-  const runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore(env), host: values.host, port: Number(values.port) });
+  const runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore(env), host: values.host, port: Number(values.port), env });
   const stop = (): void => {
     logger.info('stopping');
     void runner.close().then(() => process.exit(0));

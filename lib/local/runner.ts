@@ -2,6 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDeliverHandler, deliveryDeps } from '../../functions/deliver.ts';
 import { createIngestHandler, ingestDeps } from '../../functions/ingest.ts';
+import { scrapeDeps, scrapeHttpFactory } from '../../functions/scrape.ts';
+import { startScrapeLoop } from '../scrape/loop.ts';
+import { MemorySeriesStore } from '../scrape/state.ts';
 import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
 import { toApiGatewayEvent, toSqsEvent } from '../adapters/lambda/events.ts';
 import { CounterRegistry, systemClock } from '../adapters/system.ts';
@@ -26,6 +29,8 @@ export interface LocalRunnerOptions {
   retryDelayMs?: number;
   /** How often overflow/ is replayed; default replay.interval from the config. */
   replayIntervalMs?: number;
+  /** Environment for `env:` secret references of scrape jobs. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface LocalRunner {
@@ -119,6 +124,10 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     }
   })();
 
+  // scrape_configs: the scheduled function's windows back to back, staleness state in memory, status in the blob store.
+  const scrapeHttp = scrapeHttpFactory();
+  const scraper = config.scrape.length ? startScrapeLoop(scrapeDeps(base, { seriesState: new MemorySeriesStore(), httpFor: scrapeHttp.httpFor, env: opts.env ?? {} })) : undefined;
+
   logger.info('gateway listening', { url, backends: backends.description, destinations: config.remoteWrite.map((d) => d.name) });
   return {
     url,
@@ -134,6 +143,8 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       return false;
     },
     async close() {
+      await scraper?.stop();
+      scrapeHttp.close();
       running = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -1,0 +1,255 @@
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.ts';
+import { SECRET_REF_RE } from '../ports/index.ts';
+import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
+import { SD_CONFIG_KEYS, validateSdConfigs } from '../scrape/discovery/index.ts';
+import type { Checker } from './check.ts';
+
+/**
+ * The Prometheus scrape configuration inside gateway.yaml: `global.scrape_interval`, `global.scrape_timeout`,
+ * `scrape_configs` (as in prometheus.yml) and `scrape_config_files` (files holding more `scrape_configs`).
+ * Secrets are references only: `password_file` / `credentials_file` (read through the SecretStore as
+ * `file:<path>`) or `password_ref` / `credentials_ref` (`env:`, `file:`, `secretsmanager:`, `ssm:`); the
+ * literal `password` and `credentials` are refused so no secret ends up in a bundle.
+ */
+export interface TlsSettings {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  serverName?: string;
+  insecureSkipVerify: boolean;
+  minVersion?: 'TLS10' | 'TLS11' | 'TLS12' | 'TLS13';
+}
+
+export interface ScrapeJob {
+  jobName: string;
+  /** `scrape_configs[i]` or `scrape_config_files[j] (file) scrape_configs[i]`, for messages. */
+  path: string;
+  scrapeIntervalMs: number;
+  scrapeTimeoutMs: number;
+  metricsPath: string;
+  scheme: 'http' | 'https';
+  /** Query parameters; a target's `__param_<name>` label replaces the first value. */
+  params: Record<string, string[]>;
+  honorLabels: boolean;
+  honorTimestamps: boolean;
+  /** 0 = no limit (as in Prometheus). */
+  sampleLimit: number;
+  labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
+  /** Uncompressed body bytes; 0 = the gateway's ceiling (MAX_SCRAPE_BODY_BYTES). */
+  bodySizeLimitBytes: number;
+  basicAuth?: { username: string; passwordRef?: string };
+  authorization?: { type: string; credentialsRef?: string };
+  tls?: TlsSettings;
+  relabel: CompiledRelabel;
+  metricRelabel: CompiledRelabel;
+  /** The job as written, for service discovery (static_configs, file_sd_configs, ...). */
+  raw: Record<string, unknown>;
+}
+
+export const DEFAULT_SCRAPE_INTERVAL_MS = 60_000;
+export const DEFAULT_SCRAPE_TIMEOUT_MS = 10_000;
+
+const JOB_KEYS = [
+  'job_name',
+  'scrape_interval',
+  'scrape_timeout',
+  'metrics_path',
+  'scheme',
+  'params',
+  'honor_labels',
+  'honor_timestamps',
+  'sample_limit',
+  'label_limit',
+  'label_name_length_limit',
+  'label_value_length_limit',
+  'body_size_limit',
+  'basic_auth',
+  'authorization',
+  'tls_config',
+  'relabel_configs',
+  'metric_relabel_configs',
+  ...SD_CONFIG_KEYS,
+];
+const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version'];
+const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
+
+/** Reads a file named by scrape_config_files (relative paths are the caller's business); throws when missing. */
+export type ConfigFileReader = (path: string) => string;
+
+/**
+ * Validates the scrape part of gateway.yaml. Problems go to the checker with exact paths; jobs with problems
+ * are still returned (callers throw when the checker holds any problem).
+ */
+export function parseScrapeSection(c: Checker, top: Record<string, unknown>, global: Record<string, unknown>, readFile?: ConfigFileReader): ScrapeJob[] {
+  const interval = c.duration(global.scrape_interval, 'global.scrape_interval', DEFAULT_SCRAPE_INTERVAL_MS);
+  const globalTimeout = c.duration(global.scrape_timeout, 'global.scrape_timeout', Math.min(DEFAULT_SCRAPE_TIMEOUT_MS, interval));
+  if (global.scrape_timeout !== undefined && globalTimeout > interval) c.fail('global.scrape_timeout', `must not exceed global.scrape_interval (${global.scrape_timeout} > ${global.scrape_interval ?? '1m'})`);
+  const defaults = { interval, timeout: globalTimeout };
+  const jobs = c.array(top.scrape_configs, 'scrape_configs').map((raw, i) => parseJob(c, raw, `scrape_configs[${i}]`, defaults));
+  c.array(top.scrape_config_files, 'scrape_config_files').forEach((f, i) => {
+    const at = `scrape_config_files[${i}]`;
+    if (typeof f !== 'string' || f === '') return c.fail(at, 'must be a file path');
+    if (!readFile) return c.fail(at, 'cannot read files here (no file access given to the config loader)');
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFile(f));
+    } catch (err) {
+      return c.fail(at, `cannot read ${JSON.stringify(f)}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const o = c.object(doc ?? {}, `${at} (${f})`, ['scrape_configs']) ?? {};
+    c.array(o.scrape_configs, `${at} (${f}) scrape_configs`).forEach((raw, j) => jobs.push(parseJob(c, raw, `${at} (${f}) scrape_configs[${j}]`, defaults)));
+  });
+  const seen = new Map<string, string>();
+  for (const j of jobs) {
+    if (!j.jobName) continue;
+    const prev = seen.get(j.jobName);
+    if (prev !== undefined) c.fail(`${j.path}.job_name`, `duplicate job name "${j.jobName}" (also ${prev})`);
+    else seen.set(j.jobName, j.path);
+  }
+  return jobs;
+}
+
+function parseJob(c: Checker, raw: unknown, path: string, d: { interval: number; timeout: number }): ScrapeJob {
+  const o = c.object(raw, path, JOB_KEYS) ?? {};
+  if (raw === undefined || raw === null) c.fail(path, 'must be a mapping (a scrape config)');
+  const jobName = c.string(o.job_name, `${path}.job_name`) ?? '';
+  if (o.job_name === undefined || o.job_name === null || jobName === '') c.fail(`${path}.job_name`, 'required');
+  const scrapeIntervalMs = c.duration(o.scrape_interval, `${path}.scrape_interval`, d.interval);
+  if (scrapeIntervalMs <= 0) c.fail(`${path}.scrape_interval`, 'must be greater than 0');
+  // Prometheus: an unset job timeout is the global one, capped at the job's interval.
+  const fallbackTimeout = Math.min(d.timeout, scrapeIntervalMs);
+  const scrapeTimeoutMs = c.duration(o.scrape_timeout, `${path}.scrape_timeout`, fallbackTimeout);
+  if (o.scrape_timeout !== undefined && scrapeTimeoutMs > scrapeIntervalMs) c.fail(`${path}.scrape_timeout`, `must not exceed scrape_interval (${String(o.scrape_timeout)} > ${formatDuration(scrapeIntervalMs)})`);
+  if (o.scrape_timeout !== undefined && scrapeTimeoutMs <= 0) c.fail(`${path}.scrape_timeout`, 'must be greater than 0');
+  const metricsPath = c.string(o.metrics_path, `${path}.metrics_path`, '/metrics');
+  const scheme = c.string(o.scheme, `${path}.scheme`, 'http');
+  if (scheme !== 'http' && scheme !== 'https') c.fail(`${path}.scheme`, `must be http or https, got ${JSON.stringify(scheme)}`);
+  const params: Record<string, string[]> = {};
+  const p = c.object(o.params, `${path}.params`, Object.keys((o.params as object | null) ?? {})) ?? {};
+  for (const [k, v] of Object.entries(p)) {
+    const list = c.array(v, `${path}.params.${k}`);
+    params[k] = list.map((x, i) => (typeof x === 'string' || typeof x === 'number' ? String(x) : (c.fail(`${path}.params.${k}[${i}]`, 'must be a string'), '')));
+  }
+  const limit = (k: string): number => c.int(o[k], `${path}.${k}`, 0, 0);
+  const job: ScrapeJob = {
+    jobName,
+    path,
+    scrapeIntervalMs,
+    scrapeTimeoutMs,
+    metricsPath,
+    scheme: scheme === 'https' ? 'https' : 'http',
+    params,
+    honorLabels: c.bool(o.honor_labels, `${path}.honor_labels`, false),
+    honorTimestamps: c.bool(o.honor_timestamps, `${path}.honor_timestamps`, true),
+    sampleLimit: limit('sample_limit'),
+    labelLimit: limit('label_limit'),
+    labelNameLengthLimit: limit('label_name_length_limit'),
+    labelValueLengthLimit: limit('label_value_length_limit'),
+    bodySizeLimitBytes: byteSize(c, o.body_size_limit, `${path}.body_size_limit`),
+    relabel: compileRules(c, o.relabel_configs, `${path}.relabel_configs`),
+    metricRelabel: compileRules(c, o.metric_relabel_configs, `${path}.metric_relabel_configs`),
+    raw: o,
+  };
+  const basic = basicAuth(c, o.basic_auth, `${path}.basic_auth`);
+  if (basic) job.basicAuth = basic;
+  const authz = authorization(c, o.authorization, `${path}.authorization`);
+  if (authz) job.authorization = authz;
+  if (basic && authz) c.fail(`${path}.authorization`, 'at most one of basic_auth and authorization may be set');
+  const tls = tlsConfig(c, o.tls_config, `${path}.tls_config`);
+  if (tls) job.tls = tls;
+  for (const problem of validateSdConfigs(o, path)) c.problems.push(problem);
+  return job;
+}
+
+/** A secret given as `<name>_file` (a path) or `<name>_ref` (a SecretStore reference); literals are refused. */
+function secretRef(c: Checker, o: Record<string, unknown>, name: string, path: string): string | undefined {
+  if (o[name] !== undefined && o[name] !== null) c.fail(`${path}.${name}`, `literal secrets are not accepted: use ${name}_file or ${name}_ref (env:NAME, file:/path, secretsmanager:..., ssm:/...)`);
+  const file = c.string(o[`${name}_file`], `${path}.${name}_file`);
+  const ref = c.string(o[`${name}_ref`], `${path}.${name}_ref`);
+  if (file !== undefined && ref !== undefined) c.fail(path, `at most one of ${name}_file and ${name}_ref may be set`);
+  if (ref !== undefined && !SECRET_REF_RE.test(ref)) c.fail(`${path}.${name}_ref`, `must be env:NAME, file:/path, secretsmanager:<arn|name>[#key] or ssm:/name, got ${JSON.stringify(ref.slice(0, 60))}`);
+  if (file !== undefined) return `file:${file}`;
+  return ref;
+}
+
+function basicAuth(c: Checker, raw: unknown, path: string): ScrapeJob['basicAuth'] {
+  const o = c.object(raw, path, ['username', 'password', 'password_file', 'password_ref']);
+  if (!o) return undefined;
+  const username = c.string(o.username, `${path}.username`, '');
+  if (username === '') c.fail(`${path}.username`, 'required');
+  const passwordRef = secretRef(c, o, 'password', path);
+  return passwordRef === undefined ? { username } : { username, passwordRef };
+}
+
+function authorization(c: Checker, raw: unknown, path: string): ScrapeJob['authorization'] {
+  const o = c.object(raw, path, ['type', 'credentials', 'credentials_file', 'credentials_ref']);
+  if (!o) return undefined;
+  const type = c.string(o.type, `${path}.type`, 'Bearer');
+  if (type.toLowerCase() === 'basic') c.fail(`${path}.type`, 'must not be Basic (use basic_auth)');
+  const credentialsRef = secretRef(c, o, 'credentials', path);
+  return credentialsRef === undefined ? { type } : { type, credentialsRef };
+}
+
+function tlsConfig(c: Checker, raw: unknown, path: string): TlsSettings | undefined {
+  const o = c.object(raw, path, TLS_KEYS);
+  if (!o) return undefined;
+  const t: TlsSettings = { insecureSkipVerify: c.bool(o.insecure_skip_verify, `${path}.insecure_skip_verify`, false) };
+  const s = (k: string): string | undefined => c.string(o[k], `${path}.${k}`);
+  const ca = s('ca_file');
+  const cert = s('cert_file');
+  const key = s('key_file');
+  const sn = s('server_name');
+  const mv = s('min_version');
+  if (ca !== undefined) t.caFile = ca;
+  if (cert !== undefined) t.certFile = cert;
+  if (key !== undefined) t.keyFile = key;
+  if (sn !== undefined) t.serverName = sn;
+  if ((cert === undefined) !== (key === undefined)) c.fail(path, 'cert_file and key_file must be set together');
+  if (mv !== undefined) {
+    if ((TLS_VERSIONS as readonly string[]).includes(mv)) t.minVersion = mv as TlsSettings['minVersion'];
+    else c.fail(`${path}.min_version`, `must be one of ${TLS_VERSIONS.join(', ')}, got ${JSON.stringify(mv)}`);
+  }
+  return t;
+}
+
+const BYTE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+
+/** Prometheus' body_size_limit: `0`, or a number with B, KB, MB, GB, TB (base 2, like Go's units.Base2Bytes) or KiB... */
+function byteSize(c: Checker, v: unknown, path: string): number {
+  if (v === undefined || v === null || v === 0 || v === '0') return 0;
+  const m = typeof v === 'string' ? /^(\d+)\s*([a-zA-Z]+)$/.exec(v.trim()) : null;
+  const unit = m ? BYTE_UNITS[m[2]!.toUpperCase()] : undefined;
+  if (!m || unit === undefined) {
+    c.fail(path, `must be a size like 10MB, 512KiB or 0, got ${JSON.stringify(v)}`);
+    return 0;
+  }
+  return Number(m[1]) * unit;
+}
+
+function compileRules(c: Checker, raw: unknown, path: string): CompiledRelabel {
+  try {
+    return compileRelabelConfigs(raw, path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    c.problems.push(...err.problems);
+    return { rules: [] };
+  }
+}
+
+/** Prometheus' model.Duration.String(): `1m`, `15s`, `1h30m`, `500ms`, `0s`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const units: [string, number][] = [['y', 31_536_000_000], ['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+  let out = '';
+  let rest = ms;
+  for (const [u, n] of units) {
+    if (rest >= n) {
+      out += `${Math.floor(rest / n)}${u}`;
+      rest %= n;
+    }
+  }
+  return out;
+}

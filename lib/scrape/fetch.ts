@@ -1,0 +1,80 @@
+import zlib from 'node:zlib';
+import type { HttpClient, SecretStore } from '../ports/index.ts';
+import type { Target } from './targets.ts';
+
+/** Prometheus 2.42's Accept header: OpenMetrics first, then text 0.0.4, then anything. */
+export const SCRAPE_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+export const SCRAPE_USER_AGENT = 'metrics-gateway/0.1 (Prometheus-compatible scraper)';
+/** The largest uncompressed body the gateway reads when a job sets no body_size_limit. */
+export const MAX_SCRAPE_BODY_BYTES = 64 * 1024 * 1024;
+
+/** A scrape failed; the message is what /api/v1/targets shows as lastError. */
+export class ScrapeError extends Error {
+  /** Samples seen in the body before it failed (reported as scrape_samples_scraped, as Prometheus does). */
+  readonly scraped: number;
+  constructor(message: string, scraped = 0) {
+    super(message);
+    this.name = 'ScrapeError';
+    this.scraped = scraped;
+  }
+}
+
+export interface FetchedBody {
+  body: Uint8Array;
+  contentType: string | undefined;
+}
+
+/**
+ * GETs a target with Prometheus' headers (Accept, Accept-Encoding: gzip, X-Prometheus-Scrape-Timeout-Seconds,
+ * basic or Authorization credentials from the SecretStore) within its timeout. Anything but 200, a body over
+ * the limit (before or after gzip) or an undecodable gzip body is a ScrapeError.
+ */
+export async function fetchTarget(target: Target, http: HttpClient, secrets: SecretStore | undefined): Promise<FetchedBody> {
+  const job = target.job;
+  const limit = job.bodySizeLimitBytes > 0 ? job.bodySizeLimitBytes : MAX_SCRAPE_BODY_BYTES;
+  const headers: Record<string, string> = {
+    accept: SCRAPE_ACCEPT,
+    'accept-encoding': 'gzip',
+    'user-agent': SCRAPE_USER_AGENT,
+    'x-prometheus-scrape-timeout-seconds': String(target.timeoutMs / 1000),
+  };
+  if (job.basicAuth) {
+    const password = job.basicAuth.passwordRef ? await secret(secrets, job.basicAuth.passwordRef) : '';
+    headers.authorization = `Basic ${Buffer.from(`${job.basicAuth.username}:${password}`).toString('base64')}`;
+  } else if (job.authorization?.credentialsRef) {
+    headers.authorization = `${job.authorization.type} ${await secret(secrets, job.authorization.credentialsRef)}`;
+  }
+  let res;
+  try {
+    res = await http.request({ url: target.url, method: 'GET', headers, timeoutMs: target.timeoutMs, maxResponseBytes: limit + 1 });
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw new ScrapeError(/timeout/i.test(msg) ? `Get "${target.url}": context deadline exceeded (scrape_timeout ${target.timeoutMs / 1000}s)` : `Get "${target.url}": ${msg}`);
+  }
+  if (res.status !== 200) throw new ScrapeError(`server returned HTTP status ${res.status}`);
+  if (res.body.length > limit) throw new ScrapeError(`body size limit exceeded (${limit} bytes)`);
+  let body = res.body;
+  const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === 'gzip' || encoding === 'x-gzip') {
+    try {
+      body = zlib.gunzipSync(body, { maxOutputLength: limit });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw new ScrapeError(`body size limit exceeded (${limit} bytes uncompressed)`);
+      throw new ScrapeError(`cannot decompress gzip body: ${e.message}`);
+    }
+  } else if (encoding !== '' && encoding !== 'identity') {
+    throw new ScrapeError(`unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 50))}`);
+  }
+  return { body, contentType: res.headers['content-type'] };
+}
+
+async function secret(secrets: SecretStore | undefined, ref: string): Promise<string> {
+  if (!secrets) throw new ScrapeError(`secret ${ref}: no secret store configured`);
+  try {
+    return await secrets.get(ref);
+  } catch (err) {
+    throw new ScrapeError((err as Error).message);
+  }
+}
