@@ -37,7 +37,7 @@ const cpu = (): number => {
 };
 
 // 1. CPU per 1,000 targets.
-const config = parseGatewayConfig({
+const config = parseGatewayConfig({ auth: { mode: 'none' },
   global: { external_labels: { cluster: 'bench' } },
   scrape_configs: [{ job_name: 'node', metric_relabel_configs: [{ action: 'drop', source_labels: ['__name__'], regex: 'node_scrape_collector_.*' }], static_configs: [{ targets: Array.from({ length: 1000 }, (_, i) => `node-${i}:9100`) }] }],
 });
@@ -66,7 +66,7 @@ console.log(`1,000 node_exporter bodies (${samples.toLocaleString('en-US')} samp
 const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
 const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-const shardConfig = parseGatewayConfig({ scrape_configs: [{ job_name: 'node', static_configs: Array.from({ length: N }, (_, i) => ({ targets: [host], labels: { node: `n${i}` } })) }] });
+const shardConfig = parseGatewayConfig({ auth: { mode: 'none' }, scrape_configs: [{ job_name: 'node', static_configs: Array.from({ length: N }, (_, i) => ({ targets: [host], labels: { node: `n${i}` } })) }] });
 let sentBytes = 0;
 let sentMessages = 0;
 const queue = {

@@ -93,7 +93,7 @@ describe('differential: Prometheus 2.42 and the gateway scrape the same targets'
     writeFileSync(path.join(dir, 'prometheus.yml'), JSON.stringify(promConfig));
     prom = start('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--web.listen-address=127.0.0.1:${promPort}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`], dir);
     await waitUp(`http://127.0.0.1:${promPort}/-/ready`, prom);
-    const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url: `${vmGw.url}/api/v1/write` }], scrape_configs: scrapeConfigs });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vmGw.url}/api/v1/write` }], scrape_configs: scrapeConfigs });
     const logger = new MemoryLogger();
     runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir: path.join(dir, 'gw'), maxMessageBytes: 262144, logger }), logger, host: '127.0.0.1', port: 0 });
     await new Promise((r) => setTimeout(r, 9_000));

@@ -69,7 +69,7 @@ describe('scraping a changing test target through the local runner', () => {
     };
     cap = await startCapture();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-scrape-'));
-    const config = parseGatewayConfig({
+    const config = parseGatewayConfig({ auth: { mode: 'none' },
       remote_write: [{ name: 'cap', url: cap.url }],
       scrape_configs: [
         { job_name: 'plain', scrape_interval: '1s', scrape_timeout: '900ms', static_configs: [{ targets: [target.host] }] },

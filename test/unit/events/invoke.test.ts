@@ -45,7 +45,7 @@ describe('scripts/invoke.ts (npm run invoke)', () => {
   });
 
   it('refuses an unknown function by name', async () => {
-    await assert.rejects(invoke('transmogrify', {}, { configPath: 'gateway.yaml', dataDir: tempDir(), timeoutMs: 1000, env: {} }), { message: /unknown function "transmogrify": ingest, deliver or replay/ });
+    await assert.rejects(invoke('transmogrify', {}, { configPath: 'gateway.yaml', dataDir: tempDir(), timeoutMs: 1000, env: {} }), { message: /unknown function "transmogrify": ingest, deliver, replay or scrape/ });
   });
 
   it('the fake context counts the remaining time down', () => {

@@ -5,7 +5,7 @@ import { ConfigError } from '../../../lib/errors.ts';
 
 function problems(raw: unknown, readFile?: (p: string) => string): string[] {
   try {
-    parseGatewayConfig(raw, readFile);
+    parseGatewayConfig({ auth: { mode: 'none' }, ...(raw as object) }, readFile);
   } catch (e) {
     if (e instanceof ConfigError) return e.problems;
     throw e;
@@ -15,7 +15,7 @@ function problems(raw: unknown, readFile?: (p: string) => string): string[] {
 
 describe('scrape config', () => {
   it('reads a prometheus.yml-shaped job with Prometheus defaults', () => {
-    const c = parseGatewayConfig({ global: { scrape_interval: '15s', external_labels: { cluster: 'a' } }, scrape_configs: [{ job_name: 'node', static_configs: [{ targets: ['h:9100'] }] }] });
+    const c = parseGatewayConfig({ auth: { mode: 'none' }, global: { scrape_interval: '15s', external_labels: { cluster: 'a' } }, scrape_configs: [{ job_name: 'node', static_configs: [{ targets: ['h:9100'] }] }] });
     const j = c.scrape[0]!;
     assert.equal(j.jobName, 'node');
     assert.equal(j.scrapeIntervalMs, 15_000);
@@ -29,12 +29,12 @@ describe('scrape config', () => {
   });
 
   it('caps the global timeout at a shorter job interval (Prometheus)', () => {
-    const c = parseGatewayConfig({ scrape_configs: [{ job_name: 'fast', scrape_interval: '5s' }] });
+    const c = parseGatewayConfig({ auth: { mode: 'none' }, scrape_configs: [{ job_name: 'fast', scrape_interval: '5s' }] });
     assert.equal(c.scrape[0]!.scrapeTimeoutMs, 5_000);
   });
 
   it('reads every supported key', () => {
-    const c = parseGatewayConfig({
+    const c = parseGatewayConfig({ auth: { mode: 'none' },
       scrape_configs: [
         {
           job_name: 'all',
@@ -103,7 +103,7 @@ describe('scrape config', () => {
       if (f === undefined) throw new Error(`ENOENT: ${p}`);
       return f;
     };
-    const c = parseGatewayConfig({ scrape_configs: [{ job_name: 'inline' }], scrape_config_files: ['a.yml'] }, read);
+    const c = parseGatewayConfig({ auth: { mode: 'none' }, scrape_configs: [{ job_name: 'inline' }], scrape_config_files: ['a.yml'] }, read);
     assert.deepEqual(c.scrape.map((j) => j.jobName), ['inline', 'from_file']);
     const p = problems({ scrape_config_files: ['b.yml', 'missing.yml'] }, read);
     assert.ok(p.some((x) => x.startsWith('scrape_config_files[0] (b.yml) scrape_configs[0].honor_label: unknown field')), JSON.stringify(p));

@@ -48,7 +48,7 @@ export const text = (body: string) => (_req: http.IncomingMessage, res: http.Ser
 
 /** ScrapeDeps on in-memory fakes and a real HTTP client, from a gateway.yaml-shaped object. */
 export function scrapeHarness(raw: Record<string, unknown>, start = 1_700_000_040_000) {
-  const config = parseGatewayConfig(raw);
+  const config = parseGatewayConfig({ auth: { mode: 'none' }, ...(raw as object) });
   const queue = new MemoryQueue(1024 * 1024);
   const blobs = new MemoryBlobStore();
   const clock = new FakeClock(start);

@@ -8,7 +8,7 @@ import { mergeTargetLabels, processScrapeBody } from '../../../lib/scrape/sample
 import { buildTargets, shardOf, type Target } from '../../../lib/scrape/targets.ts';
 
 function job(extra: Record<string, unknown> = {}) {
-  return parseGatewayConfig({ scrape_configs: [{ job_name: 'j', ...extra }] }).scrape[0]!;
+  return parseGatewayConfig({ auth: { mode: 'none' }, scrape_configs: [{ job_name: 'j', ...extra }] }).scrape[0]!;
 }
 const rec = (labels: { name: string; value: string }[]) => Object.fromEntries(labels.map((l) => [l.name, l.value]));
 

@@ -27,7 +27,7 @@ describe('scrape wiring', () => {
     const out = inlineScrapeConfigFiles('# keep me\nscrape_configs:\n  - job_name: a\nscrape_config_files: [more.yml]\n', (f) => files[f]!);
     assert.deepEqual(parse(out), { scrape_configs: [{ job_name: 'a' }, { job_name: 'b' }] });
     assert.match(out, /# keep me/);
-    assert.deepEqual(parseGatewayConfig(parse(out)).scrape.map((j) => j.jobName), ['a', 'b']);
+    assert.deepEqual(parseGatewayConfig({ auth: { mode: 'none' }, ...(parse(out) as object) }).scrape.map((j) => j.jobName), ['a', 'b']);
   });
 
   it('deploys one schedule per shard, each naming its shard, and reserves that many invocations', () => {
