@@ -70,7 +70,7 @@ export function compileGlob(pattern: string): GlobPattern {
           j += last[j + 1] === '\\' ? 3 : 2;
           if (hi === '' || hi < lo) throw bad();
         }
-        cls += lo === hi ? escapeRe(lo) : `${escapeRe(lo)}-${escapeRe(hi)}`;
+        cls += lo === hi ? escapeRe(lo, true) : `${escapeRe(lo, true)}-${escapeRe(hi, true)}`;
         count++;
       }
       // Go's character classes never match the separator.
@@ -84,6 +84,7 @@ export function compileGlob(pattern: string): GlobPattern {
   return { dir, match: new RegExp(re + '$', 'u'), literalPrefix };
 }
 
-function escapeRe(ch: string): string {
-  return ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+/** Escapes a character for a `u` regex, inside or outside a class (`-` is escaped only inside). */
+function escapeRe(ch: string, inClass = false): string {
+  return ch.replace(inClass ? /[\\^$.*+?()[\]{}|/-]/g : /[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }

@@ -96,7 +96,7 @@ async function discoverOne(job: string, cfg: SdConfig, deps: DiscoveryDeps): Pro
     return { config: name, message, usedLastGood };
   };
   try {
-    if (cfg.kind === 'file') return refreshFiles(name, key, cfg, deps, now, fail);
+    if (cfg.kind === 'file') return await refreshFiles(name, key, cfg, deps, now, fail);
     let groups: TargetGroup[];
     if (cfg.kind === 'http') groups = await fetchHttpSd(cfg, deps);
     else {
@@ -137,16 +137,30 @@ async function refreshFiles(
   fail: (message: string, usedLastGood: boolean) => DiscoveryFailure,
 ): Promise<DiscoveryResult> {
   const r = await readFileSd(cfg, deps);
-  const failures = r.errors.map((e) => fail(e, false));
+  const filesKey = `${key}\u0000files`;
+  const last = deps.cache?.getValue<Map<string, TargetGroup[]>>(filesKey) ?? new Map<string, TargetGroup[]>();
   const perFile = new Map(r.files);
+  const failures: DiscoveryFailure[] = [];
   // Compatibility: a file that cannot be read or parsed keeps its previous groups (Prometheus keeps them too).
   for (const [file, message] of r.failed) {
-    const last = deps.cache?.getValue<TargetGroup[]>(`${key}\u0000${file}`);
-    if (last) perFile.set(file, last);
-    failures.push(fail(`${name}: ${message}`, last !== undefined));
+    const groups = last.get(file);
+    if (groups) perFile.set(file, groups);
+    failures.push(fail(`${name}: ${message}`, groups !== undefined));
   }
-  for (const [file, groups] of r.files) deps.cache?.setValue(`${key}\u0000${file}`, groups);
+  // A pattern that could not be listed (the blob store is down) keeps the files it had: unlike a missing
+  // directory on disk, an outage says nothing about the files.
+  if (r.errors.length) {
+    let kept = false;
+    for (const [file, groups] of last) {
+      if (perFile.has(file) || r.failed.has(file)) continue;
+      perFile.set(file, groups);
+      kept = true;
+    }
+    for (const e of r.errors) failures.push(fail(e, kept));
+  }
+  deps.cache?.setValue(filesKey, perFile);
   const groups = [...perFile.values()].flat();
-  deps.cache?.set(key, groups, now);
+  // A refresh with failures is tried again on the next call rather than after refresh_interval.
+  deps.cache?.set(key, groups, failures.length ? Number.NEGATIVE_INFINITY : now);
   return { groups, failures };
 }
