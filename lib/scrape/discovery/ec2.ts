@@ -70,7 +70,7 @@ export async function fetchEc2Sd(cfg: Ec2SdConfig, api: Ec2Api, azIds: Map<strin
       }
     }
     token = page.NextToken || undefined;
-    if (++pages >= MAX_EC2_PAGES && token) throw new Error(`could not describe instances: more than ${MAX_EC2_PAGES} pages; narrow the filters`);
+    if (++pages >= MAX_EC2_PAGES && token) throw new Error(`more than ${MAX_EC2_PAGES} pages; narrow the filters`);
   } while (token);
   return { source: `ec2_sd_configs[${cfg.index}]:${region}`, targets, labels: {} };
 }
