@@ -54,7 +54,8 @@ const SEP = ',';
  * One ec2_sd_configs refresh, as Prometheus does it: one group (source: the region) with one target per
  * instance that has a private IP, `__address__` = private IP:port, and the __meta_ec2_* labels Prometheus
  * documents with its value formats. `azIds` maps zone names to zone IDs (DescribeAvailabilityZones); when it
- * could not be built, __meta_ec2_availability_zone_id is empty, as in Prometheus.
+ * could not be built, __meta_ec2_availability_zone_id is absent (Prometheus sets it empty, the same thing).
+ * Empty values never appear: Prometheus treats an empty label as no label.
  */
 export async function fetchEc2Sd(cfg: Ec2SdConfig, api: Ec2Api, azIds: Map<string, string> | undefined): Promise<TargetGroup> {
   const region = await api.region();
@@ -100,10 +101,12 @@ export function instanceLabels(inst: Ec2Instance, ownerId: string | undefined, r
   const az = inst.Placement?.AvailabilityZone;
   if (az !== undefined) {
     l.__meta_ec2_availability_zone = az;
-    l.__meta_ec2_availability_zone_id = azIds?.get(az) ?? '';
+    // Prometheus sets "" when the zone is not in the map, which is no label at all.
+    const azId = azIds?.get(az);
+    if (azId) l.__meta_ec2_availability_zone_id = azId;
   }
   if (inst.State?.Name !== undefined) l.__meta_ec2_instance_state = inst.State.Name;
-  l.__meta_ec2_instance_type = inst.InstanceType ?? '';
+  if (inst.InstanceType) l.__meta_ec2_instance_type = inst.InstanceType;
   if (inst.InstanceLifecycle) l.__meta_ec2_instance_lifecycle = inst.InstanceLifecycle;
   if (inst.Architecture) l.__meta_ec2_architecture = inst.Architecture;
   if (inst.VpcId !== undefined) {

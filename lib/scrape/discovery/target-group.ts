@@ -27,8 +27,8 @@ export class TargetGroupError extends Error {
  * YAML text. `what` names the document in errors. Like Prometheus: unknown keys in a group are errors (YAML is
  * read strictly, JSON ignores them: Go's json.Unmarshal does), a null item is an error, label names must be
  * valid (the gateway's legacy name scheme). In YAML every scalar is taken as its source text (`port: 8080` is
- * "8080", `1.0` stays "1.0"), as Go's yaml.v2 does for string fields; in JSON values must be strings. An
- * empty YAML document is no groups.
+ * "8080", `1.0` stays "1.0"), as Go's yaml.v2 does for string fields; in JSON values must be strings. Labels
+ * with empty values are left out (Prometheus treats them as absent). An empty YAML document is no groups.
  */
 export function parseTargetGroups(text: string, format: 'json' | 'yaml', what: string): Omit<TargetGroup, 'source'>[] {
   let doc: unknown;
@@ -69,7 +69,8 @@ function parseGroup(item: unknown, format: 'json' | 'yaml', where: string): Omit
     for (const [name, value] of Object.entries(o.labels as Record<string, unknown>)) {
       if (!isValidLabelName(name)) throw new TargetGroupError(`${where}: ${excerpt(name)} is not a valid label name`);
       if (typeof value !== 'string') throw new TargetGroupError(`${where}: label ${name} must be a string, got ${kind(value)}`);
-      labels[name] = value;
+      // Compatibility: an empty value is no label at all in Prometheus.
+      if (value !== '') labels[name] = value;
     }
   }
   return { targets, labels };

@@ -101,8 +101,7 @@ describe('ec2_sd_configs labels (Prometheus discovery/aws/ec2.go)', () => {
         __meta_ec2_private_ip: '10.0.0.9',
         __meta_ec2_ami: 'ami-2',
         __meta_ec2_availability_zone: 'eu-west-2c',
-        // Compatibility: a zone missing from the map gives an empty zone ID, not an absent label.
-        __meta_ec2_availability_zone_id: '',
+        // A zone missing from the map: Prometheus sets "", which is no label.
         __meta_ec2_instance_state: 'pending',
         __meta_ec2_instance_type: 't2.micro',
       },
@@ -117,7 +116,6 @@ describe('ec2_sd_configs labels (Prometheus discovery/aws/ec2.go)', () => {
         __meta_ec2_instance_id: 'i-2',
         __meta_ec2_private_ip: '10.0.0.10',
         __meta_ec2_availability_zone: 'eu-west-2a',
-        __meta_ec2_availability_zone_id: '',
         __meta_ec2_instance_type: 't3.nano',
         __meta_ec2_vpc_id: 'vpc-9',
         __meta_ec2_primary_subnet_id: 'subnet-9',
@@ -168,7 +166,7 @@ describe('ec2_sd_configs refresh', () => {
     const job = { ec2_sd_configs: [{ region: 'eu-west-2', refresh_interval: '1m' }] };
     const first = await discoverJob('j', job, deps);
     assert.deepEqual(first.failures, []);
-    assert.equal(first.groups[0]!.targets[0]!.__meta_ec2_availability_zone_id, '');
+    assert.equal(first.groups[0]!.targets[0]!.__meta_ec2_availability_zone_id, undefined);
     api.azFails = false;
     deps.clock.t += 60_000;
     const second = await discoverJob('j', job, deps);
