@@ -180,3 +180,33 @@ describe('ec2_sd_configs against moto EC2', { skip: !available && 'moto_server n
     assert.equal(failures[0]!.usedLastGood, false);
   });
 });
+
+describe('file_sd_configs with blob:sd/ files in S3 (moto)', { skip: !available && 'moto_server not installed' }, () => {
+  let moto: Service;
+  before(async () => {
+    useFakeAwsCredentials();
+    moto = await startMoto();
+  });
+  after(async () => moto?.stop());
+
+  it('lists and reads target files from the bucket', async () => {
+    const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+    const { S3BlobStore } = await import('../../lib/adapters/aws/s3-blob-store.ts');
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.url, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'gw-sd' }));
+    const blobs = new S3BlobStore(s3, 'gw-sd');
+    await blobs.put('sd/nodes-a.json', new TextEncoder().encode('[{"targets":["a:9100"],"labels":{"dc":"lon"}}]'));
+    await blobs.put('sd/nodes-b.yaml', new TextEncoder().encode('- targets: [b:9100]\n'));
+    await blobs.put('sd/nodes-c.yaml', new TextEncoder().encode('- targets: [c:9100]\n'));
+    await blobs.put('sd/sub/nodes-d.yaml', new TextEncoder().encode('- targets: [d:9100]\n'));
+    const deps: DiscoveryDeps = { http: { request: async () => Promise.reject(new Error('no http')) }, blobs, readFile: async () => Promise.reject(new Error('no files')), clock: new FakeClock() };
+    const { groups, failures } = await discoverJob('j', { file_sd_configs: [{ files: ['blob:sd/nodes-*.yaml', 'blob:sd/nodes-a.json', 'blob:sd/missing.json'] }] }, deps);
+    assert.deepEqual(failures, []);
+    assert.deepEqual(groups, [
+      { source: 'file_sd_configs[0]:blob:sd/nodes-b.yaml:0', targets: [{ __address__: 'b:9100' }], labels: { __meta_filepath: 'blob:sd/nodes-b.yaml' } },
+      { source: 'file_sd_configs[0]:blob:sd/nodes-c.yaml:0', targets: [{ __address__: 'c:9100' }], labels: { __meta_filepath: 'blob:sd/nodes-c.yaml' } },
+      { source: 'file_sd_configs[0]:blob:sd/nodes-a.json:0', targets: [{ __address__: 'a:9100' }], labels: { dc: 'lon', __meta_filepath: 'blob:sd/nodes-a.json' } },
+    ]);
+    s3.destroy();
+  });
+});
