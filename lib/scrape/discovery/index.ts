@@ -59,7 +59,7 @@ export async function discoverTargetGroups(jobName: string, rawJob: Record<strin
   return (await discoverJob(jobName, rawJob, deps)).groups;
 }
 
-/** discoverTargetGroups with the failures reported to the caller as well. */
+/** discoverTargetGroups with the failures reported to the caller as well. The groups belong to the caller. */
 export async function discoverJob(jobName: string, rawJob: Record<string, unknown>, deps: DiscoveryDeps): Promise<DiscoveryResult> {
   const c = new Checker();
   const configs = readSdConfigs(c, rawJob, `job ${JSON.stringify(jobName)}`);
@@ -70,6 +70,8 @@ export async function discoverJob(jobName: string, rawJob: Record<string, unknow
     out.groups.push(...r.groups);
     out.failures.push(...r.failures);
   }
+  // Copies: the cache keeps its own, so a caller may change what it gets.
+  out.groups = structuredClone(out.groups);
   for (const f of out.failures) {
     deps.logger?.warn('discovery refresh failed', { job: jobName, config: f.config, error: f.message, usedLastGood: f.usedLastGood });
   }
@@ -99,32 +101,34 @@ async function discoverOne(job: string, cfg: SdConfig, deps: DiscoveryDeps): Pro
     if (cfg.kind === 'file') return await refreshFiles(name, key, cfg, deps, now, fail);
     let groups: TargetGroup[];
     if (cfg.kind === 'http') groups = await fetchHttpSd(cfg, deps);
-    else {
-      if (!deps.ec2) throw new Error('EC2 discovery is not available in this runtime');
-      const api = deps.ec2({ region: cfg.region, endpoint: cfg.endpoint, roleArn: cfg.roleArn });
-      // Compatibility: like Prometheus, the zone-ID map is built once and a failure only empties the zone IDs.
-      const azKey = `az\u0000${cfg.region ?? ''}\u0000${cfg.endpoint ?? ''}\u0000${cfg.roleArn ?? ''}`;
-      let azIds = deps.cache?.getValue<Map<string, string>>(azKey);
-      if (!azIds) {
-        try {
-          azIds = await fetchAzIds(api);
-          deps.cache?.setValue(azKey, azIds);
-        } catch (err) {
-          deps.logger?.debug('unable to describe availability zones', { job, config: name, error: (err as Error).message });
-        }
-      }
-      try {
-        groups = [await fetchEc2Sd(cfg, api, azIds)];
-      } catch (err) {
-        throw new Error(`could not describe instances: ${(err as Error).message}`);
-      }
-    }
+    else groups = [await refreshEc2(job, name, cfg, deps)];
     deps.cache?.set(key, groups, now);
     return { groups, failures: [] };
   } catch (err) {
     const message = `${name}: ${(err as Error).message}`;
     if (cached) return { groups: cached.groups, failures: [fail(message, true)] };
     return { groups: [], failures: [fail(message, false)] };
+  }
+}
+
+async function refreshEc2(job: string, name: string, cfg: Extract<SdConfig, { kind: 'ec2' }>, deps: DiscoveryDeps): Promise<TargetGroup> {
+  if (!deps.ec2) throw new Error('EC2 discovery is not available in this runtime');
+  const api = deps.ec2({ region: cfg.region, endpoint: cfg.endpoint, roleArn: cfg.roleArn });
+  // Compatibility: like Prometheus, the zone-ID map is built once; failing to build it only leaves out zone IDs.
+  const azKey = `az\u0000${cfg.region ?? ''}\u0000${cfg.endpoint ?? ''}\u0000${cfg.roleArn ?? ''}`;
+  let azIds = deps.cache?.getValue<Map<string, string>>(azKey);
+  if (!azIds) {
+    try {
+      azIds = await fetchAzIds(api);
+      deps.cache?.setValue(azKey, azIds);
+    } catch (err) {
+      deps.logger?.debug('unable to describe availability zones', { job, config: name, error: (err as Error).message });
+    }
+  }
+  try {
+    return await fetchEc2Sd(cfg, api, azIds);
+  } catch (err) {
+    throw new Error(`could not describe instances: ${(err as Error).message}`);
   }
 }
 

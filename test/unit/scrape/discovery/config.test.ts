@@ -82,6 +82,7 @@ describe('validateSdConfigs', () => {
 
   it('never quotes a literal secret in a problem', () => {
     const got = validateSdConfigs({ http_sd_configs: [{ url: 'http://x', basic_auth: { password: 'hunter2-secret' }, authorization: { credentials: 'tok-secret' } }] }, P);
-    for (const p of got) assert.ok(!p.includes('secret') || !/hunter2|tok-secret/.test(p), p);
+    assert.equal(got.length, 2);
+    for (const p of got) assert.doesNotMatch(p, /hunter2|tok-secret/);
   });
 });

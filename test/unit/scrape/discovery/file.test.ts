@@ -159,3 +159,17 @@ describe('file_sd_configs in the blob store (blob:sd/...)', () => {
     assert.match(r.failures[0]!.message, /"blob:sd\/\*\.json": S3 unavailable/);
   });
 });
+
+describe('results belong to the caller', () => {
+  it('changing returned groups does not change what the cache serves next', async () => {
+    const deps = fileDeps({ cache: new (await import('../../../../lib/scrape/discovery/index.ts')).DiscoveryCache() });
+    await deps.blobs.put('sd/a.json', enc('[{"targets":["a:1"],"labels":{"x":"1"}}]'));
+    const job = { file_sd_configs: [{ files: ['blob:sd/a.json'] }] };
+    const first = await discoverTargetGroups('j', job, deps);
+    first[0]!.labels.x = 'changed';
+    first[0]!.targets[0]!.__address__ = 'changed';
+    const second = await discoverTargetGroups('j', job, deps);
+    assert.deepEqual(second[0]!.labels, { x: '1', __meta_filepath: 'blob:sd/a.json' });
+    assert.deepEqual(second[0]!.targets, [{ __address__: 'a:1' }]);
+  });
+});
