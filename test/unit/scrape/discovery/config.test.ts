@@ -86,3 +86,27 @@ describe('validateSdConfigs', () => {
     for (const p of got) assert.doesNotMatch(p, /hunter2|tok-secret/);
   });
 });
+
+describe('validateSdConfigs on arbitrary input', () => {
+  it('never throws: any value under any discovery key gives problems or none', async () => {
+    const fc = (await import('fast-check')).default;
+    const { ConfigError } = await import('../../../../lib/errors.ts');
+    const { discoverJob } = await import('../../../../lib/scrape/discovery/index.ts');
+    const { fileDeps } = await import('./helpers.ts');
+    const key = fc.constantFrom(...SD_CONFIG_KEYS);
+    const field = fc.constantFrom('targets', 'labels', 'files', 'refresh_interval', 'url', 'basic_auth', 'authorization', 'password', 'region', 'port', 'filters', 'role_arn', 'endpoint', 'name', 'values', 'type', 'credentials_ref');
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.jsonValue(), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(field, tie('v'), { maxKeys: 4 })),
+    })).v;
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(key, fc.oneof(value, fc.array(fc.dictionary(field, value, { maxKeys: 4 }), { maxLength: 3 })), { maxKeys: 4 }), async (raw) => {
+        const problems = validateSdConfigs(raw, P);
+        assert.ok(Array.isArray(problems));
+        for (const p of problems) assert.ok(p.startsWith(`${P}.`), p);
+        if (problems.length === 0) return;
+        await assert.rejects(discoverJob('j', raw, fileDeps()), (err: Error) => err instanceof ConfigError);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
