@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateTagsCommand, CreateSubnetCommand, CreateVpcCommand, DescribeAvailabilityZonesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { createEc2ApiFactory } from '../../lib/adapters/aws/ec2-api.ts';
+import { createLazyEc2ApiFactory } from '../../lib/adapters/aws/ec2-api-lazy.ts';
 import { DiscoveryCache, discoverJob, type DiscoveryDeps } from '../../lib/scrape/discovery/index.ts';
 import { FakeClock, MemoryBlobStore } from '../helpers/fakes.ts';
 import { haveBinary, startMoto, useFakeAwsCredentials, type Service } from '../helpers/services.ts';
@@ -143,8 +144,8 @@ describe('ec2_sd_configs against moto EC2', { skip: !available && 'moto_server n
     assert.equal(web[0]!.__meta_ec2_instance_type, 't3.micro');
   });
 
-  it('passes filters to DescribeInstances and defaults the port to 80', async () => {
-    const { groups } = await discoverJob('web', { ec2_sd_configs: [{ region: REGION, endpoint: moto.url, filters: [{ name: 'tag:role', values: ['web'] }] }] }, deps);
+  it('passes filters to DescribeInstances and defaults the port to 80 (through the lazily loaded SDK)', async () => {
+    const { groups } = await discoverJob('web', { ec2_sd_configs: [{ region: REGION, endpoint: moto.url, filters: [{ name: 'tag:role', values: ['web'] }] }] }, { ...deps, ec2: createLazyEc2ApiFactory(), cache: new DiscoveryCache() });
     const targets = groups[0]!.targets;
     assert.equal(targets.length, 2);
     for (const t of targets) {
