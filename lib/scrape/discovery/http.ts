@@ -1,4 +1,4 @@
-import type { HttpClient, SecretStore } from '../../ports/index.ts';
+import type { HttpClient, HttpResponse, SecretStore } from '../../ports/index.ts';
 import type { HttpSdAuth, HttpSdConfig, ValueOrRef } from './config.ts';
 import { parseTargetGroups, type TargetGroup } from './target-group.ts';
 
@@ -12,6 +12,9 @@ export const MAX_HTTP_SD_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** Per request; Prometheus bounds it only by the refresh, a Lambda needs a bound well inside its timeout. */
 export const MAX_HTTP_SD_TIMEOUT_MS = 30_000;
 export const HTTP_SD_USER_AGENT = 'metrics-gateway (Prometheus HTTP SD)';
+
+const REDIRECTS = [301, 302, 303, 307, 308];
+const MAX_REDIRECTS = 10;
 
 // Compatibility: the content types Prometheus' HTTP SD accepts.
 const CONTENT_TYPE_RE = /^application\/json(;\s*charset=("utf-8"|utf-8))?$/i;
@@ -30,13 +33,7 @@ export async function fetchHttpSd(cfg: HttpSdConfig, deps: HttpSdDeps): Promise<
   };
   const authorization = await authorizationHeader(cfg.auth, deps.secrets);
   if (authorization !== undefined) headers.authorization = authorization;
-  const res = await deps.http.request({
-    url: cfg.url,
-    method: 'GET',
-    headers,
-    timeoutMs: Math.min(Math.max(cfg.refreshIntervalMs, 1000), MAX_HTTP_SD_TIMEOUT_MS),
-    maxResponseBytes: MAX_HTTP_SD_RESPONSE_BYTES + 1,
-  });
+  const res = await getFollowingRedirects(deps.http, cfg.url, headers, Math.min(Math.max(cfg.refreshIntervalMs, 1000), MAX_HTTP_SD_TIMEOUT_MS));
   if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status}`);
   const contentType = headerValue(res.headers, 'content-type') ?? '';
   if (!CONTENT_TYPE_RE.test(contentType.trim())) throw new Error(`unsupported content type ${JSON.stringify(contentType)}`);
@@ -48,6 +45,26 @@ export async function fetchHttpSd(cfg: HttpSdConfig, deps: HttpSdDeps): Promise<
     // Compatibility: set after parsing, over any label of that name, as Prometheus does.
     labels: { ...g.labels, __meta_url: cfg.url },
   }));
+}
+
+/**
+ * GET that follows redirects as Go's http.Client does for Prometheus (follow_redirects defaults to true): at
+ * most 10, and the Authorization header is kept only on the original host name and its subdomains.
+ */
+async function getFollowingRedirects(http: HttpClient, url: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {
+  const origin = new URL(url).hostname;
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const host = new URL(current).hostname;
+    const sameHost = host === origin || host.endsWith(`.${origin}`);
+    const h = sameHost ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'authorization'));
+    const res = await http.request({ url: current, method: 'GET', headers: h, timeoutMs, maxResponseBytes: MAX_HTTP_SD_RESPONSE_BYTES + 1 });
+    const location = headerValue(res.headers, 'location');
+    if (!REDIRECTS.includes(res.status) || location === undefined) return res;
+    if (hop === MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
+    current = new URL(location, current).toString();
+    if (!/^https?:$/.test(new URL(current).protocol)) throw new Error(`redirect to an unsupported URL scheme ${JSON.stringify(new URL(current).protocol)}`);
+  }
 }
 
 async function authorizationHeader(auth: HttpSdAuth | undefined, secrets: SecretStore | undefined): Promise<string | undefined> {

@@ -136,6 +136,36 @@ describe('http_sd_configs against a real HTTP server', () => {
     }
   });
 
+  it('follows redirects as Prometheus (Go) does, dropping Authorization when the host changes, at most 10', async () => {
+    const hops: { url: string; auth: string | undefined }[] = [];
+    const redirector = http.createServer((req, res) => {
+      hops.push({ url: req.url!, auth: req.headers.authorization });
+      const n = Number(req.url!.slice(1));
+      if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
+      if (n === 1) return res.writeHead(301, { location: '/2' }).end();
+      if (n === 2) return res.writeHead(307, { location: `${base}/final` }).end();
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    try {
+      const from = `http://localhost:${(redirector.address() as AddressInfo).port}`;
+      reply = { body: '[{"targets":["r:1"]}]' };
+      seen.length = 0;
+      const r = await discoverJob('j', { http_sd_configs: [{ url: `${from}/1`, authorization: { credentials_ref: 'env:SD_TOKEN' } }] }, deps());
+      assert.deepEqual(r.failures, []);
+      assert.deepEqual(r.groups[0]!.labels, { __meta_url: `${from}/1` });
+      assert.deepEqual(hops, [{ url: '/1', auth: 'Bearer tok123' }, { url: '/2', auth: 'Bearer tok123' }]);
+      assert.equal(seen[0]!.authorization, undefined);
+      hops.length = 0;
+      const loop = await discoverJob('j', { http_sd_configs: [{ url: `${from}/loop` }] }, deps());
+      assert.equal(loop.failures[0]!.message, 'http_sd_configs[0]: stopped after 10 redirects');
+      // Go: the first request and 10 redirects, then "stopped after 10 redirects".
+      assert.equal(hops.length, 11);
+    } finally {
+      await new Promise((r) => redirector.close(r));
+    }
+  });
+
   it('an unreachable server is a failure', async () => {
     const r = await discoverJob('j', { http_sd_configs: [{ url: 'http://127.0.0.1:9/sd' }] }, deps());
     assert.equal(r.failures.length, 1);
