@@ -50,16 +50,37 @@ export interface DiscoveryResult {
 }
 
 /**
- * The target groups of one scrape job from all of its discovery configs, in config order (static, file, HTTP,
- * EC2). Throws ConfigError when the job's discovery configs are invalid. A source that fails does not stop the
- * others; failures are logged and counted, and that source contributes its last good groups (when a cache is
- * given and holds one) or nothing.
+ * A job whose target list would be incomplete: some source failed and no last good result stood in for it
+ * (a cold start, or no cache). The caller should leave the job's targets as they were (Prometheus keeps a
+ * discoverer's targets when a refresh fails) rather than take the missing targets as gone.
  */
-export async function discoverTargetGroups(jobName: string, rawJob: Record<string, unknown>, deps: DiscoveryDeps): Promise<TargetGroup[]> {
-  return (await discoverJob(jobName, rawJob, deps)).groups;
+export class DiscoveryError extends Error {
+  readonly failures: DiscoveryFailure[];
+  constructor(job: string, failures: DiscoveryFailure[]) {
+    super(`discovery for job ${JSON.stringify(job)} is incomplete: ${failures.map((f) => f.message).join('; ')}`);
+    this.name = 'DiscoveryError';
+    this.failures = failures;
+  }
 }
 
-/** discoverTargetGroups with the failures reported to the caller as well. The groups belong to the caller. */
+/**
+ * The target groups of one scrape job from all of its discovery configs, in config order (static, file, HTTP,
+ * EC2). Throws ConfigError when the job's discovery configs are invalid, and DiscoveryError when a source
+ * failed with no last good result to stand in (so the caller never mistakes an outage for targets that went
+ * away). A source that fails while the cache holds its last good groups uses those; the failure is logged and
+ * counted. Use discoverJob for the partial result instead.
+ */
+export async function discoverTargetGroups(jobName: string, rawJob: Record<string, unknown>, deps: DiscoveryDeps): Promise<TargetGroup[]> {
+  const r = await discoverJob(jobName, rawJob, deps);
+  const missing = r.failures.filter((f) => !f.usedLastGood);
+  if (missing.length) throw new DiscoveryError(jobName, missing);
+  return r.groups;
+}
+
+/**
+ * Like discoverTargetGroups, but a failed source never throws: the result is what could be discovered (with
+ * last good groups where the cache had them) plus the failures. The groups belong to the caller.
+ */
 export async function discoverJob(jobName: string, rawJob: Record<string, unknown>, deps: DiscoveryDeps): Promise<DiscoveryResult> {
   const c = new Checker();
   const configs = readSdConfigs(c, rawJob, `job ${JSON.stringify(jobName)}`);

@@ -173,3 +173,33 @@ describe('results belong to the caller', () => {
     assert.deepEqual(second[0]!.targets, [{ __address__: 'a:1' }]);
   });
 });
+
+describe('discoverTargetGroups on a failed source', () => {
+  const down = async (): Promise<never> => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+
+  it('throws DiscoveryError when nothing stands in for the failed source (a cold start), naming every failure', async () => {
+    const { DiscoveryError } = await import('../../../../lib/scrape/discovery/index.ts');
+    const job = { static_configs: [{ targets: ['s:1'] }], http_sd_configs: [{ url: 'http://sd/a' }, { url: 'http://sd/b' }] };
+    await assert.rejects(discoverTargetGroups('api', job, fileDeps({ http: { request: down } })), (err: Error) => {
+      assert.ok(err instanceof DiscoveryError);
+      assert.equal(err.message, 'discovery for job "api" is incomplete: http_sd_configs[0]: connect ECONNREFUSED; http_sd_configs[1]: connect ECONNREFUSED');
+      assert.equal(err.failures.length, 2);
+      return true;
+    });
+    // discoverJob gives the partial result instead.
+    const r = await discoverJob('api', job, fileDeps({ http: { request: down } }));
+    assert.deepEqual(r.groups.map((g) => g.source), ['static_configs[0]']);
+  });
+
+  it('returns the last good groups when the cache has them', async () => {
+    const cache = new DiscoveryCache();
+    let up = true;
+    const request = async () => (up ? { status: 200, headers: { 'content-type': 'application/json' }, body: enc('[{"targets":["h:1"]}]') } : down());
+    const deps = fileDeps({ http: { request }, cache });
+    const job = { http_sd_configs: [{ url: 'http://sd/a', refresh_interval: '1s' }] };
+    await discoverTargetGroups('api', job, deps);
+    up = false;
+    deps.clock.t += 1000;
+    assert.deepEqual((await discoverTargetGroups('api', job, deps)).map((g) => g.targets), [[{ __address__: 'h:1' }]]);
+  });
+});
