@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { NodeHttpClient } from '../lib/adapters/http/node-http-client.ts';
+import { createLazyEc2ApiFactory } from '../lib/adapters/aws/ec2-api-lazy.ts';
+import { DiscoveryCache } from '../lib/scrape/discovery/index.ts';
 import { LocalSecretStore } from '../lib/adapters/secrets/local-secret-store.ts';
 import type { ScrapeJob } from '../lib/config/scrape.ts';
 import type { HttpClient, SecretStore } from '../lib/ports/index.ts';
@@ -82,16 +84,37 @@ export function scrapeHttpFactory(read: (path: string) => Buffer = (p) => readFi
   };
 }
 
+/** Discovery results live as long as the process (a Lambda container): refresh_interval and last-good fallback. */
+const discoveryCache = new DiscoveryCache();
+
 /** ScrapeDeps from the composition root's dependencies; seriesState defaults to the blob store (state/). */
-export function scrapeDeps(d: AwsDeps, opts: { seriesState?: SeriesStateStore; httpFor?: (job: ScrapeJob) => HttpClient; env?: Record<string, string | undefined>; secrets?: SecretStore } = {}): ScrapeDeps {
+export function scrapeDeps(
+  d: AwsDeps,
+  opts: { seriesState?: SeriesStateStore; httpFor?: (job: ScrapeJob) => HttpClient; env?: Record<string, string | undefined>; secrets?: SecretStore; baseDir?: string } = {},
+): ScrapeDeps {
   const httpFor = opts.httpFor ?? scrapeHttpFactory().httpFor;
   const plain = new NodeHttpClient();
+  // env: and file: references locally; secretsmanager: and ssm: too where the wiring provides the AWS store.
+  const secrets = opts.secrets ?? d.secrets ?? new LocalSecretStore(opts.env ?? {});
+  const env = opts.env ?? {};
   return {
     jobs: d.config.scrape,
-    discovery: { http: plain, blobs: d.blobs, readFile: (p) => readFile(p, 'utf8'), clock: d.clock },
+    discovery: {
+      http: plain,
+      blobs: d.blobs,
+      readFile: (p) => readFile(p, 'utf8'),
+      readDir: (dir) => readdir(dir),
+      ...(opts.baseDir ? { baseDir: opts.baseDir } : {}),
+      clock: d.clock,
+      secrets,
+      // EC2 and STS clients load only when a job uses ec2_sd_configs.
+      ec2: createLazyEc2ApiFactory({ ...(env.AWS_ENDPOINT_URL ? { defaultEndpoint: env.AWS_ENDPOINT_URL } : {}), ...(env.AWS_REGION ? { defaultRegion: env.AWS_REGION } : {}) }),
+      cache: discoveryCache,
+      logger: d.logger,
+      metrics: d.metrics,
+    },
     httpFor,
-    // env: and file: references; pass the AWS SecretStore (secretsmanager:, ssm:) as opts.secrets where it exists.
-    secrets: opts.secrets ?? d.secrets ?? new LocalSecretStore(opts.env ?? {}),
+    secrets,
     seriesState: opts.seriesState ?? new BlobSeriesStore(d.blobs),
     queue: d.queue,
     blobs: d.blobs,
