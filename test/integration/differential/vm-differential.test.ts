@@ -60,6 +60,15 @@ describe('differential: VictoriaMetrics directly vs through the gateway', { skip
     assert.deepEqual(diffSeries(direct.filter((s) => !stringField.includes(s)), gateway), []);
   });
 
+  it('Influx: an integer outside int64 skips the line on both sides (the gateway says so with a 400)', async () => {
+    const body = 'diff_influx_range,h=a v=9223372036854775808i 1700000000000000000\ndiff_influx_range,h=b v=9223372036854775807i,w=18446744073709551615u 1700000000000000000\n';
+    const r = await postBoth(`${d.direct.url}/write`, `${d.runner.url}/write`, body);
+    assert.deepEqual([r.direct, r.gateway], [204, 400]);
+    assert.match(r.gatewayBody, /partial write: unable to parse line 1 .*invalid field value \\"9223372036854775808i\\"/);
+    const got = await assertSame('{__name__=~"diff_influx_range.*"}', 2);
+    assert.deepEqual(got.map((s) => s.metric.h), ['b', 'b']);
+  });
+
   it('Influx v2 /api/v2/write with bucket and precision=s', async () => {
     const body = 'diff_influx2,host=h1 value=1,other=2 1700000000\ndiff_influx2,host=h1 value=3 1700000060\n';
     const r = await postBoth(`${d.direct.url}/api/v2/write?org=o&bucket=b1&precision=s`, `${d.runner.url}/api/v2/write?org=o&bucket=b1&precision=s`, body);
