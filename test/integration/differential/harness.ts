@@ -132,13 +132,16 @@ export async function sendGraphiteTcp(port: number, body: string): Promise<void>
   });
 }
 
-/** Polls until `match` has `want` series in `vm` (TCP ingestion has no response to wait for), bounded by timeoutMs. */
-export async function waitForSeries(vm: VictoriaMetrics, match: string, want: number, timeoutMs = 15_000): Promise<Series[]> {
+/**
+ * Polls until `match` has `want` series (and at least `wantSamples` samples) in `vm`, bounded by timeoutMs: TCP
+ * ingestion has no response to wait for, and a series new today can take a moment to become searchable.
+ */
+export async function waitForSeries(vm: VictoriaMetrics, match: string, want: number, timeoutMs = 15_000, wantSamples = 0): Promise<Series[]> {
   const until = Date.now() + timeoutMs;
   let got: Series[] = [];
   while (Date.now() < until) {
     got = await exportSeries(vm, match);
-    if (got.length >= want) return got;
+    if (got.length >= want && got.reduce((n, s) => n + s.values.length, 0) >= wantSamples) return got;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${vm.url}: ${got.length} of ${want} series for ${match} after ${timeoutMs}ms`);

@@ -283,7 +283,7 @@ describe('differential: VictoriaMetrics directly vs through the gateway', { skip
     await sendGraphiteTcp(d.graphitePort, body);
     const g = await fetch(`${d.runner.url}/graphite`, { method: 'POST', body });
     assert.equal(g.status, 204, await g.text());
-    await waitForSeries(d.direct, '{__name__=~"diff.graphite.*"}', 4);
+    await waitForSeries(d.direct, '{__name__=~"diff.graphite.*"}', 4, 15_000, 6);
     await assertSame('{__name__=~"diff.graphite.*"}', 4);
   });
 });
