@@ -1,6 +1,6 @@
-/** JSON lines parser throughput: `node bench/jsonline-parse.ts`. */
+/** JSON lines parser throughput: `node bench/jsonline-parse.ts`, or benchJsonlineParse() from `npm run bench`. */
 import { parseJsonLines } from '../lib/ingest/jsonline/parse.ts';
-import { measure } from './parse-throughput.ts';
+import { isMain, measure, type ParseFigure } from './parse-throughput.ts';
 
 function body(lines: number, perLine: number): Uint8Array {
   const out: string[] = [];
@@ -16,7 +16,14 @@ function body(lines: number, perLine: number): Uint8Array {
   return new TextEncoder().encode(out.join('\n') + '\n');
 }
 
-const wide = body(10_000, 100);
-measure('jsonline 100 samples/line', wide.length, () => parseJsonLines(wide));
-const narrow = body(1_000_000, 1);
-measure('jsonline 1 sample/line', narrow.length, () => parseJsonLines(narrow));
+/** 100 samples per line and 1 sample per line, `samples` each (1M by default). */
+export function benchJsonlineParse(samples = 1_000_000): ParseFigure[] {
+  const figures: ParseFigure[] = [];
+  const wide = body(Math.ceil(samples / 100), 100);
+  figures.push(measure('jsonline 100 samples/line', wide.length, () => parseJsonLines(wide)));
+  const narrow = body(samples, 1);
+  figures.push(measure('jsonline 1 sample/line', narrow.length, () => parseJsonLines(narrow)));
+  return figures;
+}
+
+if (isMain(import.meta.url)) benchJsonlineParse();

@@ -1,6 +1,6 @@
-/** OpenTSDB /api/put parser throughput: `node bench/opentsdb-parse.ts`. */
+/** OpenTSDB /api/put parser throughput: `node bench/opentsdb-parse.ts`, or benchOpenTsdbParse() from `npm run bench`. */
 import { parseOpenTsdbPut } from '../lib/ingest/opentsdb/parse.ts';
-import { measure } from './parse-throughput.ts';
+import { isMain, measure, type ParseFigure } from './parse-throughput.ts';
 
 function makeBody(n: number): Uint8Array {
   const items: string[] = [];
@@ -10,5 +10,10 @@ function makeBody(n: number): Uint8Array {
   return new TextEncoder().encode('[' + items.join(',') + ']');
 }
 
-const body = makeBody(1_000_000);
-measure('opentsdb array of datapoints', body.length, () => parseOpenTsdbPut(body, { now: 0 }));
+/** One array of `n` datapoints (1M by default). */
+export function benchOpenTsdbParse(n = 1_000_000): ParseFigure[] {
+  const body = makeBody(n);
+  return [measure('opentsdb array of datapoints', body.length, () => parseOpenTsdbPut(body, { now: 0 }))];
+}
+
+if (isMain(import.meta.url)) benchOpenTsdbParse();

@@ -3,12 +3,14 @@
  * case. Run: ./node_modules/.bin/node bench/otlp-parse.ts
  * Bodies look like a busy SDK export: one resource, gauges and cumulative sums with 4 attributes per point,
  * explicit-bucket histograms with 10 bounds. DataDog v2 is measured the same way for comparison.
+ * `npm run bench` calls benchOtlpParse().
  */
 import { parseDatadogV2Series } from '../lib/ingest/datadog/parse.ts';
 import { MetricPayload } from '../lib/ingest/datadog/proto-descriptor.ts';
 import { parseOtlpMetrics } from '../lib/ingest/otlp/parse.ts';
 import { ExportMetricsServiceRequest } from '../lib/ingest/otlp/proto-descriptor.ts';
 import type { ParseResult } from '../lib/ingest/types.ts';
+import { isMain, type ParseFigure } from './parse-throughput.ts';
 
 const TARGET_SAMPLES = 1_000_000;
 const T0 = 1_700_000_000_000_000_000n;
@@ -64,7 +66,7 @@ function datadogRequest(): unknown {
   return { series };
 }
 
-function measure(name: string, bytes: number, parse: () => ParseResult): void {
+function measure(name: string, bytes: number, parse: () => ParseResult): ParseFigure {
   let samples = 0;
   let runs = 0;
   parse(); // warm-up (code generation, JIT)
@@ -81,18 +83,26 @@ function measure(name: string, bytes: number, parse: () => ParseResult): void {
     `${name.padEnd(28)} ${String(samples).padStart(8)} samples in ${runs} bodies of ${(bytes / 1024).toFixed(0)} KiB: ` +
       `${cpuSeconds.toFixed(2)} CPU-s, ${perSecond.toLocaleString('en-US')} samples/CPU-s`,
   );
+  return { name, samplesPerCpuSecond: perSecond };
 }
 
-const otlp = otlpRequest();
-const otlpPb = ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(otlp as Record<string, unknown>)).finish();
-const otlpJson = new TextEncoder().encode(JSON.stringify(otlp));
-const dd = datadogRequest();
-const ddJson = new TextEncoder().encode(JSON.stringify(dd));
-const ddPb = MetricPayload.encode(MetricPayload.fromObject(dd as Record<string, unknown>)).finish();
-const now = 1_700_000_000_000;
+/** OTLP protobuf and JSON, and DataDog v2 JSON and protobuf, about 1M samples each. */
+export function benchOtlpParse(): ParseFigure[] {
+  const otlp = otlpRequest();
+  const otlpPb = ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(otlp as Record<string, unknown>)).finish();
+  const otlpJson = new TextEncoder().encode(JSON.stringify(otlp));
+  const dd = datadogRequest();
+  const ddJson = new TextEncoder().encode(JSON.stringify(dd));
+  const ddPb = MetricPayload.encode(MetricPayload.fromObject(dd as Record<string, unknown>)).finish();
+  const now = 1_700_000_000_000;
 
-measure('otlp protobuf', otlpPb.length, () => parseOtlpMetrics(otlpPb, { format: 'protobuf', now }));
-measure('otlp json', otlpJson.length, () => parseOtlpMetrics(otlpJson, { format: 'json', now }));
-measure('otlp protobuf +suffixes', otlpPb.length, () => parseOtlpMetrics(otlpPb, { format: 'protobuf', now, translationStrategy: 'UnderscoreEscapingWithSuffixes' }));
-measure('datadog v2 json', ddJson.length, () => parseDatadogV2Series(ddJson, { format: 'json', now }));
-measure('datadog v2 protobuf', ddPb.length, () => parseDatadogV2Series(ddPb, { format: 'protobuf', now }));
+  return [
+    measure('otlp protobuf', otlpPb.length, () => parseOtlpMetrics(otlpPb, { format: 'protobuf', now })),
+    measure('otlp json', otlpJson.length, () => parseOtlpMetrics(otlpJson, { format: 'json', now })),
+    measure('otlp protobuf +suffixes', otlpPb.length, () => parseOtlpMetrics(otlpPb, { format: 'protobuf', now, translationStrategy: 'UnderscoreEscapingWithSuffixes' })),
+    measure('datadog v2 json', ddJson.length, () => parseDatadogV2Series(ddJson, { format: 'json', now })),
+    measure('datadog v2 protobuf', ddPb.length, () => parseDatadogV2Series(ddPb, { format: 'protobuf', now })),
+  ];
+}
+
+if (isMain(import.meta.url)) benchOtlpParse();

@@ -1,10 +1,22 @@
 /**
  * Shared timing for the parser benchmarks: runs `fn` (after one warm-up run) until at least `minCpuMs` of
- * CPU time (user + system, process.cpuUsage) is spent, and prints samples per CPU-second.
+ * CPU time (user + system, process.cpuUsage) is spent, prints samples per CPU-second and returns the figure.
+ * BENCH_PARSE_CPU_MS sets the default CPU time per case (3000).
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { countSamples, type TimeSeries } from '../lib/model/types.ts';
 
-export function measure(name: string, bodyBytes: number, fn: () => { series: TimeSeries[] }, minCpuMs = 3000): void {
+export interface ParseFigure {
+  name: string;
+  samplesPerCpuSecond: number;
+}
+
+export function defaultMinCpuMs(): number {
+  return Number(process.env.BENCH_PARSE_CPU_MS ?? 3000);
+}
+
+export function measure(name: string, bodyBytes: number, fn: () => { series: TimeSeries[] }, minCpuMs = defaultMinCpuMs()): ParseFigure {
   const samples = countSamples(fn().series);
   let runs = 0;
   const start = process.cpuUsage();
@@ -21,4 +33,11 @@ export function measure(name: string, bodyBytes: number, fn: () => { series: Tim
     `${name}: ${samples} samples, ${(bodyBytes / 1e6).toFixed(1)} MB body, ${runs} runs, ` +
       `${(perSec / 1e6).toFixed(2)} M samples per CPU-second (${mbPerSec.toFixed(0)} MB/CPU-s)`,
   );
+  return { name, samplesPerCpuSecond: perSec };
+}
+
+/** True when the module at `metaUrl` is the script node was started with (so a bench module runs alone too). */
+export function isMain(metaUrl: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && pathToFileURL(path.resolve(script)).href === metaUrl;
 }

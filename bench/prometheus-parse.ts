@@ -6,7 +6,8 @@
  * - one ~1M-sample body (114 MB): the file repeated to about one million samples in one call; GC-bound, since
  *   the whole result stays alive, far beyond any real request.
  * Each for the push path (comments ignored, as parsePrometheusText does) and the scrape path (HELP/TYPE
- * metadata collected). Run: ./node_modules/.bin/node bench/prometheus-parse.ts [path-to.prom]
+ * metadata collected). Run: ./node_modules/.bin/node bench/prometheus-parse.ts [path-to.prom]; `npm run bench`
+ * calls benchPrometheusParse().
  *
  * Recorded 2026-11-21 on the 2-vCPU build machine, Node 22.23 (best of 3, runs vary by about 20%):
  *   push path:   57 KB bodies 3.3M, 4 MB bodies 1.0-1.4M, one 114 MB body 0.45-0.55M samples per CPU-second
@@ -15,18 +16,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseExposition } from '../lib/ingest/prometheus/parse.ts';
+import { isMain, type ParseFigure } from './parse-throughput.ts';
 
 const TARGET_SAMPLES = 1_000_000;
 const LAMBDA_BODY_COPIES = 70;
 const ROUNDS = 3;
-
-const file = process.argv[2] ?? new URL('../../shared/data/node_exporter-1.5.0.prom', import.meta.url).pathname;
-const one = readFileSync(file);
-const perCopy = parseExposition(one, { defaultTimestamp: 0 }).series.length;
-const copies = Math.ceil(TARGET_SAMPLES / perCopy);
-const text = one.toString('utf8');
-const lambdaBody = Buffer.from(text.repeat(LAMBDA_BODY_COPIES));
-const big = Buffer.from(text.repeat(copies));
 
 function cpuSeconds(): number {
   const u = process.cpuUsage();
@@ -34,7 +28,7 @@ function cpuSeconds(): number {
 }
 
 /** Best of ROUNDS after a warm-up, so the figure is about steady-state code, not the first compilation. */
-function measure(name: string, parse: () => number): void {
+function measure(name: string, parse: () => number): ParseFigure {
   parse();
   let best = 0;
   for (let round = 0; round < ROUNDS; round++) {
@@ -43,6 +37,7 @@ function measure(name: string, parse: () => number): void {
     best = Math.max(best, samples / (cpuSeconds() - t0));
   }
   console.log(`${name.padEnd(48)} ${Math.round(best).toLocaleString('en-US').padStart(11)} samples per CPU-second`);
+  return { name: `prometheus text ${name}`, samplesPerCpuSecond: best };
 }
 
 function repeatedly(body: Buffer, times: number, collectMetadata: boolean): () => number {
@@ -53,9 +48,22 @@ function repeatedly(body: Buffer, times: number, collectMetadata: boolean): () =
   };
 }
 
-for (const collectMetadata of [false, true]) {
-  const path = collectMetadata ? 'scrape path' : 'push path';
-  measure(`${path}, 57 KB bodies`, repeatedly(one, copies, collectMetadata));
-  measure(`${path}, 4 MB bodies`, repeatedly(lambdaBody, Math.ceil(copies / LAMBDA_BODY_COPIES), collectMetadata));
-  measure(`${path}, one ${(big.length / 1e6).toFixed(0)} MB body`, repeatedly(big, 1, collectMetadata));
+/** The push and scrape paths over `file` (node_exporter-1.5.0.prom by default); `big` adds the ~1M-sample body. */
+export function benchPrometheusParse(file = new URL('../../shared/data/node_exporter-1.5.0.prom', import.meta.url).pathname, big = true): ParseFigure[] {
+  const one = readFileSync(file);
+  const perCopy = parseExposition(one, { defaultTimestamp: 0 }).series.length;
+  const copies = Math.ceil(TARGET_SAMPLES / perCopy);
+  const text = one.toString('utf8');
+  const lambdaBody = Buffer.from(text.repeat(LAMBDA_BODY_COPIES));
+  const bigBody = big ? Buffer.from(text.repeat(copies)) : undefined;
+  const figures: ParseFigure[] = [];
+  for (const collectMetadata of [false, true]) {
+    const path = collectMetadata ? 'scrape path' : 'push path';
+    figures.push(measure(`${path}, 57 KB bodies`, repeatedly(one, copies, collectMetadata)));
+    figures.push(measure(`${path}, 4 MB bodies`, repeatedly(lambdaBody, Math.ceil(copies / LAMBDA_BODY_COPIES), collectMetadata)));
+    if (bigBody) figures.push(measure(`${path}, one ${(bigBody.length / 1e6).toFixed(0)} MB body`, repeatedly(bigBody, 1, collectMetadata)));
+  }
+  return figures;
 }
+
+if (isMain(import.meta.url)) benchPrometheusParse(process.argv[2]);

@@ -1,75 +1,56 @@
 /**
- * `npm run bench`: push path CPU efficiency, side by side with vmagent in the same run.
+ * `npm run bench`: parser throughput per protocol, then push path CPU efficiency side by side with vmagent.
  *
- * The same generated Influx body (LINES lines x 5 fields; 1M lines by default, BENCH_LINES to change) is
- * POSTed in chunks to the gateway's local runner (a separate Node 22 process, embedded disk queue) and to
- * vmagent; each remote-writes to its own VictoriaMetrics on loopback. For each, the CPU time (user +
- * system, from /proc) its process used from the first request until the VictoriaMetrics behind it had
- * every sample, and samples per CPU-second. Wall-clock times are printed for context only.
+ * 1. Parsers: each bench/<protocol>-parse.ts module in this process, samples per CPU-second
+ *    (BENCH_PARSE_CPU_MS per case, default 3000; BENCH_PARSE=0 skips this part).
+ * 2. End to end: the same bodies POSTed to the gateway's local runner (a separate Node 22 process, embedded
+ *    disk queue) and to vmagent 1.79.5, each remote-writing to its own VictoriaMetrics on loopback:
+ *    Influx (BENCH_LINES lines x 5 fields, default 1M), remote_write (BENCH_RW_SAMPLES, default 2M) and
+ *    Prometheus text (BENCH_PROM_SAMPLES, default 2M). For each, the CPU time (user + system, from /proc) the
+ *    receiving process used until its VictoriaMetrics had every sample, samples per CPU-second, and the
+ *    gateway / vmagent ratio. Wall-clock times are printed for context only.
+ * The defaults take about 5 minutes on the 2-vCPU build machine.
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startVictoriaMetrics, type VictoriaMetrics } from '../test/helpers/services.ts';
-import { cpuSeconds, fmt, scrapeCounter, spawnQuiet, waitHttp } from './lib.ts';
+import { benchCsvParse } from './csv-parse.ts';
+import { influxWorkload, measureWorkload, prometheusTextWorkload, remoteWriteWorkload, type Measurement, type Target } from './e2e.ts';
+import { benchGraphiteParse } from './graphite-parse.ts';
+import { benchInfluxParse } from './influx-parse.ts';
+import { benchJsonlineParse } from './jsonline-parse.ts';
+import { fmt, spawnQuiet, waitHttp } from './lib.ts';
+import { benchOpenTsdbParse } from './opentsdb-parse.ts';
+import { benchOtlpParse } from './otlp-parse.ts';
+import type { ParseFigure } from './parse-throughput.ts';
+import { benchPrometheusParse } from './prometheus-parse.ts';
+import { benchRemoteWriteParse } from './remote-write-parse.ts';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
-const FIELDS = 5;
-const CHUNK = 10_000;
+const RW_SAMPLES = Number(process.env.BENCH_RW_SAMPLES ?? 2_000_000);
+const PROM_SAMPLES = Number(process.env.BENCH_PROM_SAMPLES ?? 2_000_000);
+const PARSE = process.env.BENCH_PARSE !== '0';
 
-function influxChunks(): string[] {
-  const chunks: string[] = [];
-  const base = Date.now() - 3_600_000;
-  for (let c = 0; c < LINES; c += CHUNK) {
-    let s = '';
-    for (let i = c; i < Math.min(LINES, c + CHUNK); i++) {
-      s += `bench,host=host-${i % 1000},region=r${i % 7},team=t${i % 13} f1=${i % 97},f2=${(i * 1.5) % 1000},f3=${i % 3}i,f4=${(i % 101) / 7},f5=${i} ${base + Math.floor(i / 1000)}000000\n`;
-    }
-    chunks.push(s);
-  }
-  return chunks;
+function parsers(): ParseFigure[] {
+  process.stdout.write('\n== parsers (one process, samples per CPU-second)\n');
+  return [
+    ...benchInfluxParse(),
+    ...benchRemoteWriteParse(),
+    ...benchPrometheusParse(undefined, false),
+    ...benchJsonlineParse(),
+    ...benchCsvParse(),
+    ...benchOpenTsdbParse(),
+    ...benchGraphiteParse(),
+    ...benchOtlpParse(),
+  ];
 }
 
-interface Result {
-  name: string;
-  samples: number;
-  cpu: number;
-  wall: number;
-}
-
-async function measure(name: string, pid: number, url: string, vm: VictoriaMetrics, chunks: string[]): Promise<Result> {
-  const expected = LINES * FIELDS;
-  const cpu0 = cpuSeconds(pid);
-  const t0 = Date.now();
-  const inflight: Promise<void>[] = [];
-  for (const body of chunks) {
-    const p = fetch(url, { method: 'POST', body }).then(async (r) => {
-      if (r.status !== 204) throw new Error(`${name}: ${r.status} ${await r.text()}`);
-    });
-    inflight.push(p);
-    if (inflight.length >= 4) await inflight.shift();
-  }
-  await Promise.all(inflight);
-  const deadline = Date.now() + 600_000;
-  let got = 0;
-  while (Date.now() < deadline) {
-    got = await scrapeCounter(`${vm.url}/metrics`, 'vm_rows_inserted_total', 'type="promremotewrite"');
-    if (got >= expected) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const wall = (Date.now() - t0) / 1000;
-  const cpu = cpuSeconds(pid) - cpu0;
-  if (got < expected) throw new Error(`${name}: VictoriaMetrics got ${got} of ${expected} samples`);
-  return { name, samples: expected, cpu, wall };
-}
-
-async function main(): Promise<void> {
+async function endToEnd(): Promise<Measurement[][]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-'));
   const procs: { kill(): void }[] = [];
   const vms: VictoriaMetrics[] = [];
   try {
-    process.stdout.write(`generating ${fmt(LINES)} Influx lines x ${FIELDS} fields...\n`);
-    const chunks = influxChunks();
     const vmGw = await startVictoriaMetrics();
     const vmAgent = await startVictoriaMetrics();
     vms.push(vmGw, vmAgent);
@@ -87,19 +68,46 @@ async function main(): Promise<void> {
     procs.push(agent);
     await waitHttp(`http://127.0.0.1:${agentPort}/metrics`);
 
-    const results = [
-      await measure('vmagent 1.79.5', agent.pid!, `http://127.0.0.1:${agentPort}/write`, vmAgent, chunks),
-      await measure('gateway (local runner, disk queue)', gw.pid!, `http://127.0.0.1:${gwPort}/write`, vmGw, chunks),
+    const targets: Target[] = [
+      { name: 'vmagent 1.79.5', pid: agent.pid!, url: `http://127.0.0.1:${agentPort}`, vm: vmAgent },
+      { name: 'gateway (local runner, disk queue)', pid: gw.pid!, url: `http://127.0.0.1:${gwPort}`, vm: vmGw },
     ];
-    const rate = (r: Result): number => r.samples / r.cpu;
-    process.stdout.write(`\nInflux push -> remote_write, ${fmt(LINES * FIELDS)} samples each, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})\n`);
-    process.stdout.write(`${'process'.padEnd(38)} ${'CPU s'.padStart(8)} ${'samples/CPU-s'.padStart(14)} ${'wall s'.padStart(8)}\n`);
-    for (const r of results) process.stdout.write(`${r.name.padEnd(38)} ${r.cpu.toFixed(2).padStart(8)} ${fmt(rate(r)).padStart(14)} ${r.wall.toFixed(1).padStart(8)}\n`);
-    process.stdout.write(`gateway / vmagent efficiency ratio: ${(rate(results[1]!) / rate(results[0]!)).toFixed(3)}\n`);
+    const base = Date.now() - 3_600_000;
+    const results: Measurement[][] = [];
+    for (const make of [() => influxWorkload(LINES, base), () => remoteWriteWorkload(RW_SAMPLES, base), () => prometheusTextWorkload(PROM_SAMPLES, base)]) {
+      const w = make();
+      process.stdout.write(`\n== ${w.name}: ${fmt(w.samples)} samples in ${w.bodies.length} requests, to each target\n`);
+      const pair: Measurement[] = [];
+      for (const t of targets) pair.push(await measureWorkload(t, w));
+      results.push(pair);
+      printPair(pair);
+    }
+    return results;
   } finally {
     for (const p of procs) p.kill();
     for (const v of vms) await v.stop();
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const rate = (m: Measurement): number => m.samples / m.cpu;
+
+function printPair(pair: Measurement[]): void {
+  process.stdout.write(`${'process'.padEnd(38)} ${'CPU s'.padStart(8)} ${'samples/CPU-s'.padStart(14)} ${'wall s'.padStart(8)}\n`);
+  for (const r of pair) process.stdout.write(`${r.target.padEnd(38)} ${r.cpu.toFixed(2).padStart(8)} ${fmt(rate(r)).padStart(14)} ${r.wall.toFixed(1).padStart(8)}\n`);
+  process.stdout.write(`gateway / vmagent efficiency ratio: ${(rate(pair[1]!) / rate(pair[0]!)).toFixed(3)}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const figures = PARSE ? parsers() : [];
+  const e2e = await endToEnd();
+  const day = new Date().toISOString().slice(0, 10);
+  process.stdout.write(`\n== summary (${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}; ${((Date.now() - started) / 1000).toFixed(0)} s), Markdown rows for bench/RESULTS.md\n`);
+  for (const f of figures) process.stdout.write(`| ${day} | ${f.name} | ${fmt(f.samplesPerCpuSecond)} |\n`);
+  for (const pair of e2e) {
+    const [agent, gw] = pair as [Measurement, Measurement];
+    process.stdout.write(`| ${day} | ${gw.workload} | ${fmt(gw.samples)} | ${agent.cpu.toFixed(2)} | ${fmt(rate(agent))} | ${gw.cpu.toFixed(2)} | ${fmt(rate(gw))} | ${(rate(gw) / rate(agent)).toFixed(3)} |\n`);
   }
 }
 

@@ -88,10 +88,11 @@ export interface ExportedSeries {
   timestamps: number[];
 }
 
-export async function startVictoriaMetrics(port?: number, dataDir?: string): Promise<VictoriaMetrics> {
+/** extraArgs: more flags, e.g. `-opentsdbHTTPListenAddr=...` for the differential tests. */
+export async function startVictoriaMetrics(port?: number, dataDir?: string, extraArgs: string[] = []): Promise<VictoriaMetrics> {
   const p = port ?? (await freePort());
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'vm-'));
-  const { proc, log } = startProcess('victoria-metrics', [`-httpListenAddr=127.0.0.1:${p}`, `-storageDataPath=${dir}`, '-retentionPeriod=100y', '-search.latencyOffset=0s', '-loggerLevel=ERROR'], dir);
+  const { proc, log } = startProcess('victoria-metrics', [`-httpListenAddr=127.0.0.1:${p}`, `-storageDataPath=${dir}`, '-retentionPeriod=100y', '-search.latencyOffset=0s', '-loggerLevel=ERROR', ...extraArgs], dir);
   const url = `http://127.0.0.1:${p}`;
   await waitFor(`${url}/health`, proc, 20_000, log);
   return {

@@ -182,6 +182,7 @@ function parseFieldValue(raw: string): number | undefined {
   if (last === 105 /* i */ || last === 117 /* u */) {
     const digits = raw.slice(0, -1);
     if (!/^[+-]?\d+$/.test(digits) || (last === 117 && digits[0] === '-')) return undefined;
+    if (digits.length >= 19 && !integerInRange(digits, last === 117)) return undefined;
     return Number(digits);
   }
   switch (raw) {
@@ -192,6 +193,16 @@ function parseFieldValue(raw: string): number | undefined {
   }
   if (!FLOAT_RE.test(raw)) return undefined;
   return Number(raw);
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** `12i` is an int64 and `12u` a uint64, as InfluxDB parses them (strconv.ParseInt / ParseUint): out of range is an error. */
+function integerInRange(digits: string, unsigned: boolean): boolean {
+  const v = BigInt(digits);
+  return unsigned ? v <= UINT64_MAX : v >= INT64_MIN && v <= INT64_MAX;
 }
 
 /**
