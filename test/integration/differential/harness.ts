@@ -31,7 +31,7 @@ export async function startDifferential(): Promise<Differential> {
   const viaGateway = await startVictoriaMetrics();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-diff-'));
   const logger = new MemoryLogger();
-  const config = parseGatewayConfig({ remote_write: [{ name: 'vm', url: `${viaGateway.url}/api/v1/write` }] });
+  const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${viaGateway.url}/api/v1/write` }] });
   const runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: config.queue.maxMessageBytes, logger }), logger, host: '127.0.0.1', port: 0 });
   return {
     direct,
