@@ -3,6 +3,7 @@ import { formatSeries, labelSetProblem, labelsKey, normalizeLabels } from '../mo
 import type { Label, TimeSeries } from '../model/types.ts';
 import type { IngestLimits } from '../config/schema.ts';
 import { excerpt } from '../errors.ts';
+import type { LineError } from './types.ts';
 import { applyRelabel, dropInternalLabels, type CompiledRelabel } from '../relabel/index.ts';
 
 export interface FinalizeOptions {
@@ -20,13 +21,15 @@ export interface FinalizeOptions {
  * Turns parsed series into what the queue carries: `extra_label` arguments applied (they override), labels
  * normalised (empty values dropped, sorted), relabel_configs applied and `__`-prefixed labels removed,
  * external labels added, every limit checked (400/413 naming the limit and its value, nothing queued),
- * series with equal label sets merged so one series never spans two queue messages, and samples in
+ * series that break the remote_write label rules (duplicate names, no __name__) left out and reported in
+ * `invalid` (the caller answers them as bad lines of a partial write), series with equal label sets merged so one series never spans two queue messages, and samples in
  * timestamp order.
  */
-export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { series: TimeSeries[]; dropped: number } {
+export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { series: TimeSeries[]; dropped: number; invalid: LineError[] } {
   const { extraLabels, limits, protocol } = opts;
   const relabel = opts.relabel.rules.length ? opts.relabel : undefined;
   let dropped = 0;
+  const invalid: LineError[] = [];
   if (series.length > limits.maxSeriesPerRequest) {
     throw new PayloadTooLargeError(`${protocol}: request has ${series.length} series, over max_series_per_request=${limits.maxSeriesPerRequest}`, 'limit_series_per_request');
   }
@@ -51,7 +54,11 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
     if (opts.externalLabels.length) labels = addMissing(labels, opts.externalLabels);
     checkLimits(labels, limits, protocol, i);
     const problem = labelSetProblem(labels);
-    if (problem) throw new BadRequestError(`${protocol}: series ${i + 1} ${excerpt(formatSeries(labels))}: ${problem}`, 'invalid_series');
+    if (problem) {
+      // One bad series must not cost the valid ones: senders drop a whole batch answered 4xx.
+      invalid.push({ line: i + 1, reason: `series ${problem}`, excerpt: excerpt(formatSeries(labels)) });
+      continue;
+    }
     const key = labelsKey(labels);
     const prev = merged.get(key);
     if (prev) {
@@ -63,7 +70,7 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
     out.push(s);
   }
   for (const s of out) sortSamples(s);
-  return { series: out, dropped };
+  return { series: out, dropped, invalid };
 }
 
 /** Adds each of `extra` (sorted) whose name `labels` (sorted) lacks; keeps the result sorted. */

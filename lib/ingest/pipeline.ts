@@ -74,7 +74,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (outcome.kind === 'deferred') return respond(await outcome.response());
 
       const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
-      const { series, dropped } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
+      const { series, dropped, invalid } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
       for (const [reason, n] of Object.entries(outcome.drops ?? {})) {
         if (!n) continue;
@@ -84,12 +84,13 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       const samples = countSamples(series);
       if (series.length) await enqueueSeries(deps, series, tenant);
       deps.metrics.inc('ingest_samples_total', { protocol, tenant }, samples);
-      if (outcome.errors.length) {
-        deps.metrics.inc('ingest_rejected_lines_total', { protocol }, outcome.errors.length);
-        deps.logger.warn('ingest rejected lines', { protocol, count: outcome.errors.length, first: `line ${outcome.errors[0]!.line}: ${outcome.errors[0]!.reason}` });
-        const partial = outcome.partial?.(outcome.errors) ?? {
+      const errors = invalid.length ? [...outcome.errors, ...invalid] : outcome.errors;
+      if (errors.length) {
+        deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errors.length);
+        deps.logger.warn('ingest rejected lines', { protocol, count: errors.length, first: `line ${errors[0]!.line}: ${errors[0]!.reason}` });
+        const partial = outcome.partial?.(errors) ?? {
           status: 400,
-          body: `${protocol}: ${outcome.errors.map((e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
+          body: `${protocol}: ${errors.map((e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
         };
         return count(deps, protocol, respond(partial));
       }

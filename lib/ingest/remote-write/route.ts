@@ -1,6 +1,7 @@
 import { UnsupportedMediaTypeError } from '../../errors.ts';
 import { decodeWriteRequest } from '../../remote-write/decode.ts';
-import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
+import { partialLinesResponse } from '../jsonline/line-report.ts';
+import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 
 export const REMOTE_WRITE_PROTOCOL = 'remote_write';
 
@@ -18,7 +19,11 @@ function handle(req: IngestRequest): RouteOutcome {
   const drops: Record<string, number> = {};
   if (decoded.droppedExemplars) drops.exemplar_not_supported = decoded.droppedExemplars;
   if (decoded.droppedHistograms) drops.native_histogram_not_supported = decoded.droppedHistograms;
-  return { kind: 'series', series: decoded.timeseries, errors: [], success: { status: 204 }, drops };
+  // A series breaking the label rules is left out and counted; the rest is accepted (VictoriaMetrics does the
+  // same), because Prometheus and vmagent drop a whole batch answered 4xx.
+  const total = decoded.timeseries.length;
+  const partial = (errs: LineError[]): RouteResponse => partialLinesResponse(REMOTE_WRITE_PROTOCOL, errs, errs.length < total, 'series');
+  return { kind: 'series', series: decoded.timeseries, errors: [], success: { status: 204 }, partial, drops };
 }
 
 export const remoteWriteRoutes: ProtocolRoute[] = [

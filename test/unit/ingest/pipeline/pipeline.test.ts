@@ -186,3 +186,26 @@ describe('ingest relabeling', () => {
     assert.equal(h.metrics.get('ingest_relabel_dropped_series_total', { protocol: 'influx' }), 1);
   });
 });
+
+describe('series that break the label rules', () => {
+  const bad = { labels: [{ name: '__name__', value: 'dup' }, { name: 'a', value: '1' }, { name: 'a', value: '2' }], samples: [{ value: 1, timestamp: 1 }] };
+  const good = { labels: [{ name: '__name__', value: 'ok' }], samples: [{ value: 2, timestamp: 2 }] };
+  const headers = { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf' };
+
+  it('are left out and counted while the valid series of the batch are queued (204, as VictoriaMetrics)', async () => {
+    const h = ingestHarness();
+    const r = await h.call('POST', '/api/v1/write', rw([bad, good]), headers);
+    assert.equal(r.status, 204);
+    assert.equal(r.headers['x-gateway-rejected-lines'], '1');
+    assert.deepEqual(await queued(h), ['ok{} 2 2']);
+    assert.equal(h.metrics.get('ingest_rejected_lines_total', { protocol: 'remote_write' }), 1);
+  });
+
+  it('a batch with nothing valid is a 400 naming the series and the reason', async () => {
+    const h = ingestHarness();
+    const r = await h.call('POST', '/api/v1/write', rw([bad]), headers);
+    assert.equal(r.status, 400);
+    assert.match(String(r.body), /remote_write: 1 invalid series; nothing was accepted\nremote_write: series 1: series duplicate label name "a"/);
+    assert.equal(h.queue.sent.length, 0);
+  });
+});
