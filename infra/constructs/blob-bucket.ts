@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 /** The blob store's prefixes (see lib/delivery/keys.ts and DESIGN.md). */
-export type BlobPrefix = 'spool/' | 'overflow/' | 'rejected/' | 'state/';
+export type BlobPrefix = 'spool/' | 'overflow/' | 'rejected/' | 'state/' | 'sd/';
 
 export interface BlobBucketProps {
   /** Overflowed data no replay drained in time; default 14 days. Replay enforces the byte cap per destination. */

@@ -13,6 +13,7 @@ import { IngestApi } from '../constructs/ingest-api.ts';
 import { MetricsQueue } from '../constructs/metrics-queue.ts';
 import { GatewayMonitoring, type MonitoredFunction } from '../constructs/monitoring.ts';
 import { GatewaySchedule } from '../constructs/schedule.ts';
+import { grantConfigAccess } from '../constructs/config-grants.ts';
 import { grantSecretReads } from '../constructs/secret-grants.ts';
 import { authSecretRefs } from '../../lib/config/auth.ts';
 import type { DeployOptions, SynthConfig } from '../options.ts';
@@ -80,6 +81,8 @@ export class GatewayStack extends Stack {
     this.blobs.grantObjects(this.deliver.fn, 'overflow/', ['s3:PutObject']);
     this.blobs.grantObjects(this.deliver.fn, 'rejected/', ['s3:PutObject']);
     this.queue.grantSend(this.deliver.fn); // its gateway_* self-metrics (lib/observability/publish.ts)
+    // deliver: remote auth of the destinations (secret references, role_arn, aps:RemoteWrite for sigv4).
+    grantConfigAccess(this.deliver.fn, props.config.text, ['remote_write']);
 
     const monitored: MonitoredFunction[] = [
       { name: 'ingest', fn: this.ingest.fn },
@@ -94,6 +97,7 @@ export class GatewayStack extends Stack {
       this.blobs.grantObjects(this.replay.fn, 'overflow/', ['s3:GetObject', 's3:DeleteObject']);
       this.blobs.grantObjects(this.replay.fn, 'rejected/', ['s3:PutObject']);
       this.queue.grantSend(this.replay.fn);
+      grantConfigAccess(this.replay.fn, props.config.text, ['remote_write']);
       new GatewaySchedule(this, 'ReplaySchedule', { handler: this.replay.fn, description: 'metrics gateway: drain overflow/ into the receivers' });
       monitored.push({ name: 'replay', fn: this.replay.fn });
     }
@@ -105,6 +109,10 @@ export class GatewayStack extends Stack {
       this.blobs.grantObjects(this.scrape.fn, 'spool/', ['s3:PutObject']);
       this.blobs.grantObjects(this.scrape.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
       this.blobs.grantMissingKeyAsNotFound(this.scrape.fn);
+      // scrape: target and discovery credentials by reference, ec2_sd_configs, role_arn; file_sd from the bucket (blob:sd/).
+      grantConfigAccess(this.scrape.fn, props.config.text, ['scrape_configs']);
+      this.blobs.grantList(this.scrape.fn, 'sd/');
+      this.blobs.grantObjects(this.scrape.fn, 'sd/', ['s3:GetObject']);
       if (o.scrapeShards === 1) new GatewaySchedule(this, 'ScrapeSchedule', { handler: this.scrape.fn, description: 'metrics gateway: scrape targets once a minute' });
       for (let shard = 0; o.scrapeShards > 1 && shard < o.scrapeShards; shard++) {
         new GatewaySchedule(this, `ScrapeSchedule${shard}`, { handler: this.scrape.fn, description: `metrics gateway: scrape shard ${shard} of ${o.scrapeShards} once a minute`, input: { shard, shards: o.scrapeShards, time: events.EventField.time } });
