@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../ports/index.ts';
+import { sendNodeRequest } from './send-request.ts';
 
 const MAX_CONNECT_RESPONSE_BYTES = 16 * 1024;
 
@@ -25,41 +26,11 @@ export class ProxyHttpClient implements HttpClient {
 
   request(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(req.url);
-    const headers: Record<string, string> = { ...req.headers };
-    if (req.body) headers['content-length'] = String(req.body.length);
-    const options: http.RequestOptions =
-      url.protocol === 'https:'
-        ? { method: req.method, headers, agent: this.httpsAgent, host: url.hostname, port: url.port || 443, path: `${url.pathname}${url.search}` }
-        : { method: req.method, headers: { host: url.host, ...headers }, agent: this.httpAgent, host: this.proxy.hostname, port: this.proxy.port || 80, path: url.href };
-    const mod = url.protocol === 'https:' ? https : http;
-    return new Promise<HttpResponse>((resolve, reject) => {
-      const r = mod.request(options, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if (size < req.maxResponseBytes) {
-            chunks.push(c.subarray(0, req.maxResponseBytes - size));
-            size += Math.min(c.length, req.maxResponseBytes - size);
-          }
-        });
-        res.on('end', () => {
-          clearTimeout(timer);
-          const h: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
-        });
-        res.on('error', (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-      });
-      const timer = setTimeout(() => r.destroy(new Error(`timeout after ${req.timeoutMs}ms`)), req.timeoutMs);
-      r.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      r.end(req.body);
-    });
+    if (url.protocol === 'https:') {
+      return sendNodeRequest(true, { host: url.hostname, port: url.port || 443, path: `${url.pathname}${url.search}` }, { method: req.method, headers: req.headers, agent: this.httpsAgent }, req);
+    }
+    // Plain http through a proxy: the request line carries the full URL.
+    return sendNodeRequest(false, { host: this.proxy.hostname, port: this.proxy.port || 80, path: url.href }, { method: req.method, headers: { host: url.host, ...req.headers }, agent: this.httpAgent }, req);
   }
 
   close(): void {
