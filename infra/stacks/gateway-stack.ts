@@ -111,8 +111,11 @@ export class GatewayStack extends Stack {
       this.blobs.grantMissingKeyAsNotFound(this.scrape.fn);
       // scrape: target and discovery credentials by reference, ec2_sd_configs, role_arn; file_sd from the bucket (blob:sd/).
       grantConfigAccess(this.scrape.fn, props.config.text, ['scrape_configs']);
-      this.blobs.grantList(this.scrape.fn, 'sd/');
-      this.blobs.grantObjects(this.scrape.fn, 'sd/', ['s3:GetObject']);
+      if (/\bblob:sd\//.test(props.config.text)) {
+        // file_sd_configs reading target files from the bucket (blob:sd/...).
+        this.blobs.grantList(this.scrape.fn, 'sd/');
+        this.blobs.grantObjects(this.scrape.fn, 'sd/', ['s3:GetObject']);
+      }
       if (o.scrapeShards === 1) new GatewaySchedule(this, 'ScrapeSchedule', { handler: this.scrape.fn, description: 'metrics gateway: scrape targets once a minute' });
       for (let shard = 0; o.scrapeShards > 1 && shard < o.scrapeShards; shard++) {
         new GatewaySchedule(this, `ScrapeSchedule${shard}`, { handler: this.scrape.fn, description: `metrics gateway: scrape shard ${shard} of ${o.scrapeShards} once a minute`, input: { shard, shards: o.scrapeShards, time: events.EventField.time } });

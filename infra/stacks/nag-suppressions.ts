@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Token, Validations } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { GatewayStack } from './gateway-stack.ts';
 
@@ -11,12 +11,21 @@ export function acknowledgeAcceptedFindings(stack: GatewayStack): void {
   const functions = [stack.ingest, stack.deliver, stack.replay, stack.scrape].filter((f) => f !== undefined);
   const bucketId = stack.resolve(stack.getLogicalId(stack.blobs.bucket.node.defaultChild as s3.CfnBucket)) as string;
   for (const f of functions) {
-    for (const prefix of ['spool/', 'overflow/', 'rejected/', 'state/']) {
+    for (const prefix of ['spool/', 'overflow/', 'rejected/', 'state/', 'sd/']) {
       Validations.of(f.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
         reason: `Object actions are scoped to the ${prefix} prefix of the gateway bucket: keys are generated per message and destination, so the prefix wildcard is the narrowest grant.`,
       });
     }
+    // Present only when gateway.yaml asks for them (infra/constructs/config-grants.ts).
+    Validations.of(f.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeInstances and ec2:DescribeAvailabilityZones (ec2_sd_configs) support no resource-level permissions; the statement holds only those two read-only actions.',
+    });
+    Validations.of(f.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:aps:*:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:workspace/*]`,
+      reason: 'A sigv4 remote_write URL that names no Amazon Managed Prometheus workspace (a proxy or custom domain): aps:RemoteWrite on the workspaces of this account only.',
+    });
     Validations.of(f.fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Pinned to nodejs22.x on purpose: the same Node major as the tests, the benchmarks and the local runner (DESIGN.md); moved deliberately, not by a linter.',

@@ -7,6 +7,8 @@ import { loadGatewayConfig } from '../../../lib/config/load.ts';
 import { DEFAULT_DEPLOY_OPTIONS } from '../../../infra/options.ts';
 import { GatewayStack } from '../../../infra/stacks/gateway-stack.ts';
 import { ALL_ENTRIES, roleStatements, type Statement } from '../../helpers/infra.ts';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { acknowledgeAcceptedFindings } from '../../../infra/stacks/nag-suppressions.ts';
 
 const YAML = `
 auth: {mode: none}
@@ -23,16 +25,20 @@ scrape_configs:
     basic_auth: {username: s, password_ref: "secretsmanager:scrape/creds#password"}
 `;
 
-function statements(fnId: string): Statement[] {
+function build(yaml: string) {
   const app = new App();
   const stack = new GatewayStack(app, 'Test', {
     env: { account: '123456789012', region: 'eu-west-1' },
-    config: { path: 'gateway.yaml', text: YAML, config: loadGatewayConfig(YAML) },
+    config: { path: 'gateway.yaml', text: yaml, config: loadGatewayConfig(yaml) },
     options: DEFAULT_DEPLOY_OPTIONS,
     entries: ALL_ENTRIES,
     code: (entry) => lambda.Code.fromInline(`// ${entry}`),
   });
-  const template = Template.fromStack(stack);
+  return { app, stack };
+}
+
+function statements(fnId: string): Statement[] {
+  const template = Template.fromStack(build(YAML).stack);
   const roles = Object.entries(template.findResources('AWS::IAM::Role')).map(([id]) => id).filter((id) => id.startsWith(fnId));
   assert.ok(roles.length, `a role for ${fnId}`);
   return roles.flatMap((r) => roleStatements(template, r));
@@ -61,6 +67,16 @@ describe('grants derived from gateway.yaml', () => {
     assert.match(JSON.stringify(actionsOn(sts, 'secretsmanager:GetSecretValue')), /secret:scrape\/creds-\?\?\?\?\?\?/);
     assert.equal(actionsOn(sts, 'aps:RemoteWrite').length, 0);
     assert.equal(actionsOn(sts, 'ssm:GetParameter').length, 0);
+  });
+
+  it('cdk-nag accepts them (each wildcard has a written reason), also for a sigv4 URL without a workspace and blob:sd/ files', () => {
+    const yaml = YAML.replace('https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1234abcd-56/api/v1/remote_write', 'https://amp-proxy.example/api/v1/remote_write') + '  - job_name: files\n    file_sd_configs: [{files: ["blob:sd/targets.json"]}]\n';
+    for (const y of [YAML, yaml]) {
+      const { app, stack } = build(y);
+      acknowledgeAcceptedFindings(stack);
+      const report = new AwsSolutionsChecks(app).validateScope(app);
+      assert.deepEqual(report.violations.map((x) => `${x.ruleName} ${JSON.stringify(x.violatingResources?.[0] ?? '')}`.slice(0, 300)), []);
+    }
   });
 
   it('ingest gets none of them', () => {
