@@ -230,18 +230,27 @@ export class JsonScanner {
     for (;;) {
       this.skipWs();
       out.push(this.readValue(depth));
-      this.skipWs();
-      const c = this.peek();
-      if (c === 44) {
-        this.pos++;
-        continue;
-      }
-      if (c === 93) {
-        this.pos++;
-        return out;
-      }
-      this.fail(c < 0 ? 'missing ] at the end of array' : 'expected , or ] in array');
+      if (this.itemEnd(93)) return out;
     }
+  }
+
+  /**
+   * After an array element or object member: skips whitespace, consumes a `,` (returns false: another item
+   * follows) or the closing `]`/`}` (returns true: done), and fails with the JSON error otherwise.
+   */
+  itemEnd(close: 93 | 125): boolean {
+    this.skipWs();
+    const c = this.peek();
+    if (c === 44) {
+      this.pos++;
+      return false;
+    }
+    if (c === close) {
+      this.pos++;
+      return true;
+    }
+    const [bracket, what] = close === 93 ? [']', 'array'] : ['}', 'object'];
+    return this.fail(c < 0 ? `missing ${bracket} at the end of ${what}` : `expected , or ${bracket} in ${what}`);
   }
 
   /** Reads an object as ordered key/value pairs, duplicates included (fastjson's Visit order). */
@@ -262,17 +271,7 @@ export class JsonScanner {
       this.expectChar(58, ': after object key');
       this.skipWs();
       out.push([key, this.readValue(depth)]);
-      this.skipWs();
-      const c = this.peek();
-      if (c === 44) {
-        this.pos++;
-        continue;
-      }
-      if (c === 125) {
-        this.pos++;
-        return out;
-      }
-      this.fail(c < 0 ? 'missing } at the end of object' : 'expected , or } in object');
+      if (this.itemEnd(125)) return out;
     }
   }
 

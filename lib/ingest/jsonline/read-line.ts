@@ -58,17 +58,7 @@ export function readTopObject(sc: JsonScanner, parts: LineParts): void {
     } else {
       sc.readValue(1);
     }
-    sc.skipWs();
-    const d = sc.peek();
-    if (d === 44) {
-      sc.pos++;
-      continue;
-    }
-    if (d === 125) {
-      sc.pos++;
-      return;
-    }
-    sc.fail(d < 0 ? 'missing } at the end of object' : 'expected , or } in object');
+    if (sc.itemEnd(125)) return;
   }
 }
 
@@ -99,17 +89,7 @@ function readMetric(sc: JsonScanner, parts: LineParts): void {
         const v = sc.readValue(2);
         parts.labelError ??= `cannot unmarshal \`metric\`: value of label ${JSON.stringify(name)} must be a string; got ${jsonTypeName(v)}`;
       }
-      sc.skipWs();
-      const d = sc.peek();
-      if (d === 44) {
-        sc.pos++;
-        continue;
-      }
-      if (d === 125) {
-        sc.pos++;
-        break;
-      }
-      sc.fail(d < 0 ? 'missing } at the end of object' : 'expected , or } in object');
+      if (sc.itemEnd(125)) break;
     }
   }
   parts.metric = labels;
@@ -126,17 +106,7 @@ function readArrayItems(sc: JsonScanner, onItem: (index: number) => void): void 
   for (let i = 0; ; i++) {
     sc.skipWs();
     onItem(i);
-    sc.skipWs();
-    const c = sc.peek();
-    if (c === 44) {
-      sc.pos++;
-      continue;
-    }
-    if (c === 93) {
-      sc.pos++;
-      return;
-    }
-    sc.fail(c < 0 ? 'missing ] at the end of array' : 'expected , or ] in array');
+    if (sc.itemEnd(93)) return;
   }
 }
 

@@ -78,17 +78,7 @@ export function parseOpenTsdbPut(body: Uint8Array, opts: OpenTsdbOptions): OpenT
         for (;;) {
           sc.skipWs();
           item();
-          sc.skipWs();
-          const d = sc.peek();
-          if (d === 44) {
-            sc.pos++;
-            continue;
-          }
-          if (d === 93) {
-            sc.pos++;
-            break;
-          }
-          sc.fail(d < 0 ? 'missing ] at the end of array' : 'expected , or ] in array');
+          if (sc.itemEnd(93)) break;
         }
       }
     } else {
@@ -166,17 +156,7 @@ function readDatapoint(sc: JsonScanner, ctx: Ctx): string | undefined {
       else if (key === 'value' && rawValue === undefined) rawValue = readField(sc);
       else if (key === 'tags' && tags === undefined) tags = sc.peek() === 123 ? { pairs: sc.readObjectPairs(2) } : { other: sc.readValue(2) };
       else sc.readValue(2);
-      sc.skipWs();
-      const d = sc.peek();
-      if (d === 44) {
-        sc.pos++;
-        continue;
-      }
-      if (d === 125) {
-        sc.pos++;
-        break;
-      }
-      sc.fail(d < 0 ? 'missing } at the end of object' : 'expected , or } in object');
+      if (sc.itemEnd(125)) break;
     }
   }
   return addDatapoint(metric, rawTs, rawValue, tags, ctx);
