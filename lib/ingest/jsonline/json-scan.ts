@@ -234,6 +234,17 @@ export class JsonScanner {
     }
   }
 
+  /** Reads an object member's key and its `:`, leaving the cursor on the value. */
+  readKey(): string {
+    this.skipWs();
+    if (this.peek() !== 34) this.fail('expected string key in object');
+    const key = this.readString();
+    this.skipWs();
+    this.expectChar(58, ': after object key');
+    this.skipWs();
+    return key;
+  }
+
   /**
    * After an array element or object member: skips whitespace, consumes a `,` (returns false: another item
    * follows) or the closing `]`/`}` (returns true: done), and fails with the JSON error otherwise.
@@ -264,12 +275,7 @@ export class JsonScanner {
       return out;
     }
     for (;;) {
-      this.skipWs();
-      if (this.peek() !== 34) this.fail('expected string key in object');
-      const key = this.readString();
-      this.skipWs();
-      this.expectChar(58, ': after object key');
-      this.skipWs();
+      const key = this.readKey();
       out.push([key, this.readValue(depth)]);
       if (this.itemEnd(125)) return out;
     }

@@ -32,12 +32,7 @@ export function readTopObject(sc: JsonScanner, parts: LineParts): void {
   let valuesSeen = false;
   let timestampsSeen = false;
   for (;;) {
-    sc.skipWs();
-    if (sc.peek() !== 34) sc.fail('expected string key in object');
-    const key = sc.readString();
-    sc.skipWs();
-    sc.expectChar(58, ': after object key');
-    sc.skipWs();
+    const key = sc.readKey();
     const c = sc.peek();
     if (key === 'metric' && !parts.metricSeen) {
       parts.metricSeen = true;
@@ -70,12 +65,7 @@ function readMetric(sc: JsonScanner, parts: LineParts): void {
   if (sc.peek() === 125) sc.pos++;
   else {
     for (;;) {
-      sc.skipWs();
-      if (sc.peek() !== 34) sc.fail('expected string key in object');
-      const name = sc.readString();
-      sc.skipWs();
-      sc.expectChar(58, ': after object key');
-      sc.skipWs();
+      const name = sc.readKey();
       if (sc.peek() === 34) {
         const value = sc.readString();
         for (let i = 0; i < labels.length; i++) {

@@ -145,12 +145,7 @@ function readDatapoint(sc: JsonScanner, ctx: Ctx): string | undefined {
   if (sc.peek() === 125) sc.pos++;
   else {
     for (;;) {
-      sc.skipWs();
-      if (sc.peek() !== 34) sc.fail('expected string key in object');
-      const key = sc.readString();
-      sc.skipWs();
-      sc.expectChar(58, ': after object key');
-      sc.skipWs();
+      const key = sc.readKey();
       if (key === 'metric' && metric === undefined) metric = readField(sc);
       else if (key === 'timestamp' && rawTs === undefined) rawTs = readField(sc);
       else if (key === 'value' && rawValue === undefined) rawValue = readField(sc);
