@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { mutatedBytes } from '../../../helpers/fuzz.ts';
 import { parseJsonLines } from '../../../../lib/ingest/jsonline/parse.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -34,14 +35,7 @@ describe('parseJsonLines: fuzz', () => {
   it('mutated valid bodies never throw', () => {
     const base = enc(VALID);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 }), fc.boolean()), { maxLength: 8 }), (muts) => {
-        const b = Array.from(base);
-        for (const [pos, byte, insert] of muts) {
-          if (insert) b.splice(pos % (b.length + 1), 0, byte);
-          else if (b.length > 0) b[pos % b.length] = byte;
-        }
-        checkResult(Uint8Array.from(b));
-      }),
+      fc.property(mutatedBytes(base), (b) => checkResult(b)),
       { numRuns: 2000 },
     );
   });
