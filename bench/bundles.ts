@@ -62,12 +62,19 @@ for (const optional of ['replay', 'scrape']) {
   if (existsSync(entry)) targets.push({ name: optional, entry, warmEvent: path.join(EVENTS, 'scheduled.json'), sampleEvent: path.join(EVENTS, 'scheduled.json'), expect: () => true });
 }
 
-/** Answers SQS SendMessageBatch (AWS JSON protocol) with success for every entry, MD5s included. */
+/** Answers SQS SendMessageBatch (AWS JSON protocol) with success for every entry, MD5s included, and S3 as an empty bucket. */
 function fakeSqs(): http.Server {
   return http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
+      if (!target) {
+        // S3 (the scrape function's state/ reads): nothing stored yet; writes succeed.
+        if (req.method === 'GET' && String(req.url).includes('list-type=2')) res.writeHead(200, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>bench</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>');
+        else if (req.method === 'GET' || req.method === 'HEAD') res.writeHead(404, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>none</Message></Error>');
+        else res.writeHead(200, { etag: '"0"' }).end();
+        return;
+      }
       if (!target.endsWith('.SendMessageBatch')) {
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: 'com.amazonaws.sqs#UnsupportedOperation', message: target }));
         return;
@@ -120,7 +127,7 @@ try {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH ?? '',
       NODE_OPTIONS: '--enable-source-maps',
-      GATEWAY_CONFIG: path.join(out, 'gateway.yaml'),
+      GATEWAY_CONFIG: path.join(out, 'gateway.json'),
       QUEUE_URL: `http://127.0.0.1:${sqsPort}/000000000000/bench`,
       BUCKET: 'bench',
       AWS_REGION: 'us-east-1',
@@ -141,7 +148,11 @@ try {
         p.on('close', (status) => resolve({ status, stdout, stderr }));
       });
       if (res.status !== 0) throw new Error(`${t.name}: probe failed: ${res.stderr}`);
-      runs.push(JSON.parse(res.stdout));
+      try {
+        runs.push(JSON.parse(res.stdout.trim().split("\n").at(-1)!));
+      } catch {
+        throw new Error(`${t.name}: probe printed ${JSON.stringify(res.stdout.slice(0, 600))}`);
+      }
     }
     const last = runs.at(-1)!;
     const loadMs = median(runs.map((r) => r.loadMs));
