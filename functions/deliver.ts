@@ -6,7 +6,7 @@ import { deliverBatch, destinationFor, type DeliveryDeps } from '../lib/delivery
 import { buildDestinationAuth } from '../lib/remote-write/auth/build.ts';
 import type { RemoteAuthDeps } from '../lib/remote-write/auth/types.ts';
 import { failLaterInGroup } from '../lib/delivery/ordered.ts';
-import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+import { awsDepsFromEnv, initInLambda, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
 import { remoteAuthDeps } from './wiring/remote-auth.ts';
 
@@ -47,7 +47,9 @@ export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient(), auth: Remo
   };
 }
 
-export const handler: DeliverHandler = lazyHandler(async () => {
+export const handler: DeliverHandler & { init(): Promise<void> } = lazyHandler(async () => {
   const d = await awsDepsFromEnv(process.env, 'deliver');
   return withSelfMetrics(createDeliverHandler(deliveryDeps(d)), d, 'deliver', process.env);
 });
+
+await initInLambda(handler);

@@ -7,7 +7,7 @@ import { createInboundAuth } from '../lib/auth/inbound-auth.ts';
 import { LocalSecretStore } from '../lib/adapters/secrets/local-secret-store.ts';
 import { loadAllStatus } from '../lib/scrape/state.ts';
 import { targetsRoutes } from '../lib/scrape/status.ts';
-import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+import { awsDepsFromEnv, initInLambda, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
 
 export type IngestHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -25,7 +25,9 @@ export function ingestDeps(d: AwsDeps): IngestDeps {
   return { auth, router: createRouter(d.config.ingest, { otlp: d.config.otlp, datadog: d.config.datadog }, extra), limits: d.config.ingest, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}), relabel: d.config.relabel, externalLabels: d.config.externalLabels, queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics };
 }
 
-export const handler: IngestHandler = lazyHandler(async () => {
+export const handler: IngestHandler & { init(): Promise<void> } = lazyHandler(async () => {
   const d = await awsDepsFromEnv(process.env, 'ingest');
   return withSelfMetrics(createIngestHandler(ingestDeps(d)), d, 'ingest', process.env);
 });
+
+await initInLambda(handler);

@@ -6,7 +6,7 @@ import type { ReplayConfig } from '../lib/config/overflow.ts';
 import { replayOverflow, type DestinationReplay, type ReplayDeps } from '../lib/delivery/replay.ts';
 import { deliveryDeadline, deliveryDeps } from './deliver.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
-import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+import { awsDepsFromEnv, initInLambda, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 
 export type ReplayHandler = (event: ScheduledEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<{ destinations: DestinationReplay[] }>;
 
@@ -26,7 +26,9 @@ export function replayDeps(d: AwsDeps, http = new NodeHttpClient()): ReplayDeps 
   return { destinations: deliveryDeps(d, http).destinations, http, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics, random: Math.random };
 }
 
-export const handler: ReplayHandler = lazyHandler(async () => {
+export const handler: ReplayHandler & { init(): Promise<void> } = lazyHandler(async () => {
   const d = await awsDepsFromEnv(process.env, 'replay');
   return withSelfMetrics(createReplayHandler(replayDeps(d), d.config.replay), d, 'replay', process.env);
 });
+
+await initInLambda(handler);

@@ -11,7 +11,7 @@ import type { HttpClient, SecretStore } from '../lib/ports/index.ts';
 import { scheduledMinute } from '../lib/scrape/rounds.ts';
 import { runScrapeWindow, type ScrapeDeps, type WindowResult } from '../lib/scrape/run.ts';
 import { BlobSeriesStore, type SeriesStateStore } from '../lib/scrape/state.ts';
-import { awsDepsFromEnv, lazyHandler, type AwsDeps } from './wiring/aws.ts';
+import { awsDepsFromEnv, initInLambda, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 
 /**
  * The scrape event: an EventBridge scheduled event (its `time` is the scheduled minute) or a rule's
@@ -128,4 +128,6 @@ export function scrapeDeps(
   };
 }
 
-export const handler: ScrapeHandler = lazyHandler(async () => createScrapeHandler(scrapeDeps(await awsDepsFromEnv(process.env, 'scrape'), { env: process.env })));
+export const handler: ScrapeHandler & { init(): Promise<void> } = lazyHandler(async () => createScrapeHandler(scrapeDeps(await awsDepsFromEnv(process.env, 'scrape'), { env: process.env })));
+
+await initInLambda(handler);

@@ -61,6 +61,11 @@ export interface DeployOptions {
   alarmTopicArn: string | undefined;
   /** Scrape schedules, each invoking functions/scrape.ts for its own share of the targets (1..100). */
   scrapeShards: number;
+  /**
+   * Ship source maps and run with NODE_OPTIONS=--enable-source-maps, so stack traces name the TypeScript
+   * lines. Off by default: Node parses the maps at every cold start (bench/RESULTS.md, Lambda bundles).
+   */
+  sourceMaps: boolean;
 }
 
 export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
@@ -80,6 +85,7 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
   rejectedRetentionDays: 30,
   alarmTopicArn: undefined,
   scrapeShards: 1,
+  sourceMaps: false,
 };
 
 const INTS: Record<string, [min: number, max: number]> = {
@@ -127,6 +133,12 @@ export function readDeployOptions(get: (key: string) => unknown): DeployOptions 
     const n = Number(retention);
     if (LOG_RETENTION_DAYS.includes(n)) out.logRetentionDays = n;
     else problems.push(`context logRetentionDays: must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${JSON.stringify(retention)}`);
+  }
+  const maps = get('sourceMaps');
+  if (maps !== undefined) {
+    if (maps === true || maps === 'true') out.sourceMaps = true;
+    else if (maps === false || maps === 'false') out.sourceMaps = false;
+    else problems.push(`context sourceMaps: must be true or false, got ${JSON.stringify(maps)}`);
   }
   const topic = get('alarmTopicArn');
   if (topic !== undefined) {

@@ -8,6 +8,7 @@ import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../../lib/adapters/system.ts';
 import { loadGatewayConfigJson } from '../../lib/config/load-json.ts';
 import type { GatewayConfig } from '../../lib/config/schema.ts';
+import { preloadRe2, Re2NotLoadedError } from '../../lib/relabel/re2-engine.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, SecretStore } from '../../lib/ports/index.ts';
 
 /**
@@ -52,18 +53,54 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return v;
 }
 
+/**
+ * Reads the config. In a bundle the RE2 engine is a chunk loaded on demand: a config with a regex that no
+ * string-operation plan covers stops compiling with Re2NotLoadedError, and is compiled again once it is loaded.
+ */
+export async function loadConfigFile(configPath: string): Promise<GatewayConfig> {
+  try {
+    return await readConfigFile(configPath);
+  } catch (err) {
+    if (!(err instanceof Re2NotLoadedError)) throw err;
+    await preloadRe2();
+    return readConfigFile(configPath);
+  }
+}
+
 /** The deploy step ships gateway.json (no YAML parser at cold start); gateway.yaml works too (invoke, tests). */
-async function loadConfigFile(configPath: string): Promise<GatewayConfig> {
+async function readConfigFile(configPath: string): Promise<GatewayConfig> {
   const text = readFileSync(configPath, 'utf8');
   // scrape_config_files are inlined at synth; locally (invoke) they are read beside the config.
   const readFile = (f: string): string => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8');
-  if (configPath.endsWith('.json')) return loadGatewayConfigJson(text, configPath, readFile);
+  if (configPath.endsWith('.json')) {
+    // Only a JSON config that still lists scrape_config_files (not one from the deploy step) loads the YAML parser.
+    const yaml = text.includes('"scrape_config_files"') ? await import('yaml') : undefined;
+    return loadGatewayConfigJson(text, configPath, yaml && ((f) => yaml.parse(readFile(f))));
+  }
   const { loadGatewayConfig } = await import('../../lib/config/load.ts');
   return loadGatewayConfig(text, configPath, readFile);
 }
 
-/** Builds the real handler on first use, so importing a handler module never needs the environment. */
-export function lazyHandler<E, C, R>(build: () => Promise<(event: E, context: C) => Promise<R>>): (event: E, context: C) => Promise<R> {
+/** A handler built on first use; init() builds it ahead of the first event. */
+export type LazyHandler<E, C, R> = ((event: E, context: C) => Promise<R>) & { init(): Promise<void> };
+
+/** Builds the real handler on first use (or init()), so importing a handler module never needs the environment. */
+export function lazyHandler<E, C, R>(build: () => Promise<(event: E, context: C) => Promise<R>>): LazyHandler<E, C, R> {
   let h: Promise<(event: E, context: C) => Promise<R>> | undefined;
-  return async (event, context) => (await (h ??= build()))(event, context);
+  const get = (): Promise<(event: E, context: C) => Promise<R>> => (h ??= build());
+  return Object.assign(async (event: E, context: C) => (await get())(event, context), {
+    init: async () => {
+      await get();
+    },
+  });
+}
+
+/**
+ * In Lambda (AWS_LAMBDA_FUNCTION_NAME is set), builds the handler during the init phase, as AWS advises for
+ * clients and config: the first event does not wait for it, and a broken config or environment fails the
+ * init (Lambda reports it and starts a fresh environment) instead of every invocation. Elsewhere (tests,
+ * `npm run invoke`) importing a handler module does nothing.
+ */
+export async function initInLambda(handler: { init(): Promise<void> }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env.AWS_LAMBDA_FUNCTION_NAME) await handler.init();
 }

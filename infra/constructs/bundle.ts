@@ -15,20 +15,36 @@ export const BUNDLE_FILE = 'index.mjs';
 /** Where the bundled gateway.yaml lives in the Lambda filesystem (LAMBDA_TASK_ROOT is /var/task). */
 export const BUNDLED_CONFIG_PATH = '/var/task/gateway.json';
 
+/** What the bundles import for `node:stream/web` (see the file). */
+export const STREAM_WEB_SHIM = path.join(REPO_ROOT, 'infra', 'constructs', 'stream-web-shim.ts');
+
+/** Build choices a deployment makes (DeployOptions). */
+export interface BundleOptions {
+  /** External source maps beside the code (pair with GatewayFunction's sourceMaps). Default false. */
+  sourceMaps?: boolean;
+}
+
+/**
+ * The `require` bundled CommonJS dependencies need in ESM, made on first call: esbuild puts the banner in
+ * every chunk, and an eager createRequire per chunk measured ~1 ms of a cold start.
+ */
+const REQUIRE_BANNER =
+  "import { createRequire as __gwCreateRequire } from 'node:module'; let __gwRequire; const require = (id) => (__gwRequire ??= __gwCreateRequire(import.meta.url))(id);";
+
 /**
  * The one set of esbuild settings for every function: the CDK construct and bench/bundles.ts both use it,
- * so the bench measures what is deployed. ESM for Node 22, minified, external source maps (the function
- * sets NODE_OPTIONS=--enable-source-maps), the AWS SDK bundled (tree-shaken through its ESM builds) rather
- * than taken from the runtime, whose version we do not control. The banner gives bundled CommonJS
- * dependencies the `require` that ESM lacks.
+ * so the bench measures what is deployed. ESM for Node 22; whitespace and syntax minified but names kept, so
+ * a stack trace without source maps still names the functions (source maps cost every cold start a parse:
+ * bench/RESULTS.md); the AWS SDK bundled (tree-shaken through its ESM builds) rather than taken from the
+ * runtime, whose version we do not control.
  */
-export function esbuildOptions(entry: string, outdir: string): BuildOptions & { outdir: string } {
+export function esbuildOptions(entry: string, outdir: string, opts: BundleOptions = {}): BuildOptions & { outdir: string } {
   return {
     entryPoints: { [BUNDLE_FILE.replace(/\.mjs$/, '')]: entry },
     outdir,
     outExtension: { '.js': '.mjs' },
-    // Dynamic imports (the SDK's optional credential providers, lazily needed protocol code) become chunks
-    // loaded on first use instead of being compiled at every cold start.
+    // Dynamic imports (the SDK's optional credential providers, protocols other than remote_write, the RE2
+    // engine) become chunks loaded on first use instead of being compiled at every cold start.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
@@ -36,19 +52,21 @@ export function esbuildOptions(entry: string, outdir: string): BuildOptions & { 
     target: 'node22',
     format: 'esm',
     mainFields: ['module', 'main'],
-    minify: true,
-    sourcemap: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: opts.sourceMaps === true,
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'error',
-    banner: { js: "import { createRequire as __gwCreateRequire } from 'node:module'; const require = __gwCreateRequire(import.meta.url);" },
+    banner: { js: REQUIRE_BANNER },
+    alias: { 'node:stream/web': STREAM_WEB_SHIM },
   };
 }
 
 /** Bundles one function into outdir with the gateway.yaml it will read. Synchronous: CDK bundling is. Overrides are for experiments (bench). */
-export function bundleFunction(entry: string, outdir: string, configText: string, overrides: BuildOptions = {}): void {
+export function bundleFunction(entry: string, outdir: string, configText: string, overrides: BuildOptions = {}, opts: BundleOptions = {}): void {
   mkdirSync(outdir, { recursive: true });
-  buildSync({ ...esbuildOptions(entry, outdir), ...overrides });
+  buildSync({ ...esbuildOptions(entry, outdir, opts), ...overrides });
   writeFileSync(path.join(outdir, 'gateway.yaml'), configText);
   // What the function reads: the same document as JSON, so no YAML parser loads at a cold start.
   writeFileSync(path.join(outdir, 'gateway.json'), JSON.stringify(parseDocument(configText).toJS()));
@@ -61,12 +79,14 @@ export function bundleFunction(entry: string, outdir: string, configText: string
 export class EsbuildBundling implements ILocalBundling {
   readonly entry: string;
   readonly configText: string;
-  constructor(entry: string, configText: string) {
+  readonly opts: BundleOptions;
+  constructor(entry: string, configText: string, opts: BundleOptions = {}) {
     this.entry = entry;
     this.configText = configText;
+    this.opts = opts;
   }
   tryBundle(outputDir: string, _options: BundlingOptions): boolean {
-    bundleFunction(this.entry, outputDir, this.configText);
+    bundleFunction(this.entry, outputDir, this.configText, {}, this.opts);
     return true;
   }
 }
@@ -76,13 +96,13 @@ export class EsbuildBundling implements ILocalBundling {
  * bundle's (so a config change redeploys the code); when a stack skips bundling (`cdk deploy OtherStack`,
  * tests with `aws:cdk:bundling-stacks` empty) nothing is built and nothing is fingerprinted.
  */
-export function bundledCode(entry: string, configText: string): lambda.Code {
+export function bundledCode(entry: string, configText: string, opts: BundleOptions = {}): lambda.Code {
   return lambda.Code.fromAsset(path.dirname(entry), {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Never pulled: local bundling always succeeds or throws.
       image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-never-used'),
-      local: new EsbuildBundling(entry, configText),
+      local: new EsbuildBundling(entry, configText, opts),
     },
   });
 }

@@ -51,7 +51,7 @@ export class GatewayStack extends Stack {
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, { description: 'Serverless Prometheus-compatible metrics gateway (push -> SQS -> remote_write)', ...props });
     const o = props.options;
-    const code = props.code ?? ((entry: string) => bundledCode(entry, props.config.text));
+    const code = props.code ?? ((entry: string) => bundledCode(entry, props.config.text, { sourceMaps: o.sourceMaps }));
     const deliverTimeout = Duration.seconds(o.deliverTimeout);
 
     // queue.ordered in gateway.yaml makes it a FIFO queue: ingest then sends with message groups (docs/ordering.md).
@@ -62,7 +62,7 @@ export class GatewayStack extends Stack {
       rejectedRetention: Duration.days(o.rejectedRetentionDays),
     });
     const env = { QUEUE_URL: this.queue.queue.queueUrl, BUCKET: this.blobs.bucket.bucketName };
-    const common = { logRetention: o.logRetentionDays as logs.RetentionDays, environment: env };
+    const common = { logRetention: o.logRetentionDays as logs.RetentionDays, environment: env, sourceMaps: o.sourceMaps };
 
     // ingest: enqueue, and claim-check payloads too big for one message under spool/.
     this.ingest = new GatewayFunction(this, 'Ingest', { ...common, purpose: 'ingest', code: code(props.entries.ingest), timeout: INGEST_TIMEOUT, memorySize: o.ingestMemory });

@@ -1,17 +1,18 @@
 import { ConfigError } from '../errors.ts';
 import { parseGatewayConfig, type GatewayConfig } from './schema.ts';
-import type { ConfigFileReader } from './scrape.ts';
+import type { ConfigDocReader } from './scrape.ts';
 
 /**
  * gateway.yaml as the JSON the deploy step converts it to: same validation, without loading the YAML
- * parser at a Lambda cold start.
+ * parser at a Lambda cold start. The deploy step inlines scrape_config_files; readDoc is for a JSON config
+ * that still lists some (its caller decides how to parse them).
  */
-export function loadGatewayConfigJson(text: string, source = 'gateway.json', readFile?: ConfigFileReader): GatewayConfig {
+export function loadGatewayConfigJson(text: string, source = 'gateway.json', readDoc?: ConfigDocReader): GatewayConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw new ConfigError([`${source}: ${(err as Error).message}`]);
   }
-  return parseGatewayConfig(raw, readFile);
+  return parseGatewayConfig(raw, readDoc);
 }

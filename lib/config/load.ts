@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import type { ConfigFileReader } from './scrape.ts';
 import { parseGatewayConfig, type GatewayConfig } from './schema.ts';
@@ -12,5 +12,5 @@ export function loadGatewayConfig(text: string, source = 'gateway.yaml', readFil
   if (doc.errors.length) {
     throw new ConfigError(doc.errors.map((e) => `${source}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`));
   }
-  return parseGatewayConfig(doc.toJS(), readFile);
+  return parseGatewayConfig(doc.toJS(), readFile && ((f) => parse(readFile(f))));
 }

@@ -6,9 +6,9 @@ import { AUTH_KEYS, parseRemoteWriteAuth, type RemoteWriteAuth } from './remote-
 import { parseOverflowCaps, parseReplayConfig, type OverflowCaps, type ReplayConfig } from './overflow.ts';
 import { parseSelfMetricsConfig, type SelfMetricsConfig } from './self-metrics.ts';
 import { parseAuthConfig, type AuthConfig } from './auth.ts';
-import { validateOtlpOptions, type OtlpOptions } from '../ingest/otlp/parse.ts';
-import { validateDatadogOptions, type DatadogOptions } from '../ingest/datadog/parse.ts';
-import { parseScrapeSection, type ConfigFileReader, type ScrapeJob } from './scrape.ts';
+import { validateOtlpOptions, type OtlpOptions } from '../ingest/otlp/options.ts';
+import { validateDatadogOptions, type DatadogOptions } from '../ingest/datadog/options.ts';
+import { parseScrapeSection, type ConfigDocReader, type ScrapeJob } from './scrape.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -110,10 +110,10 @@ const INGEST_KEYS = [
 ];
 
 /**
- * Validates a parsed gateway.yaml; throws ConfigError listing every problem with its path. readFile reads
- * the files listed under scrape_config_files (without it, listing any is a problem).
+ * Validates a parsed gateway.yaml; throws ConfigError listing every problem with its path. readDoc reads
+ * the files listed under scrape_config_files as parsed documents (without it, listing any is a problem).
  */
-export function parseGatewayConfig(raw: unknown, readFile?: ConfigFileReader): GatewayConfig {
+export function parseGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): GatewayConfig {
   const c = new Checker();
   const top = c.object(raw ?? {}, '(root)', TOP_KEYS) ?? {};
   const global = c.object(top.global, 'global', ['external_labels', 'scrape_interval', 'scrape_timeout', 'evaluation_interval']) ?? {};
@@ -153,7 +153,7 @@ export function parseGatewayConfig(raw: unknown, readFile?: ConfigFileReader): G
   const auth = parseAuthConfig(c, top.auth);
   const otlp = collect(c, () => validateOtlpOptions(top.otlp ?? undefined), {});
   const datadog = collect(c, () => validateDatadogOptions(top.datadog ?? undefined), {});
-  const scrape = parseScrapeSection(c, top, global, readFile);
+  const scrape = parseScrapeSection(c, top, global, readDoc);
   if (c.problems.length) throw new ConfigError(c.problems);
   return { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog, scrape };
 }

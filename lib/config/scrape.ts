@@ -1,8 +1,7 @@
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { SECRET_REF_RE } from '../ports/index.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
-import { SD_CONFIG_KEYS, validateSdConfigs } from '../scrape/discovery/index.ts';
+import { SD_CONFIG_KEYS, validateSdConfigs } from '../scrape/discovery/config.ts';
 import type { Checker } from './check.ts';
 
 /**
@@ -80,10 +79,16 @@ const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
 export type ConfigFileReader = (path: string) => string;
 
 /**
+ * Reads one of scrape_config_files as a parsed document (the loaders wrap a ConfigFileReader with their
+ * parser: YAML in load.ts), so validating a config never loads a YAML parser itself.
+ */
+export type ConfigDocReader = (path: string) => unknown;
+
+/**
  * Validates the scrape part of gateway.yaml. Problems go to the checker with exact paths; jobs with problems
  * are still returned (callers throw when the checker holds any problem).
  */
-export function parseScrapeSection(c: Checker, top: Record<string, unknown>, global: Record<string, unknown>, readFile?: ConfigFileReader): ScrapeJob[] {
+export function parseScrapeSection(c: Checker, top: Record<string, unknown>, global: Record<string, unknown>, readDoc?: ConfigDocReader): ScrapeJob[] {
   const interval = c.duration(global.scrape_interval, 'global.scrape_interval', DEFAULT_SCRAPE_INTERVAL_MS);
   const globalTimeout = c.duration(global.scrape_timeout, 'global.scrape_timeout', Math.min(DEFAULT_SCRAPE_TIMEOUT_MS, interval));
   if (global.scrape_timeout !== undefined && globalTimeout > interval) c.fail('global.scrape_timeout', `must not exceed global.scrape_interval (${global.scrape_timeout} > ${global.scrape_interval ?? '1m'})`);
@@ -92,10 +97,10 @@ export function parseScrapeSection(c: Checker, top: Record<string, unknown>, glo
   c.array(top.scrape_config_files, 'scrape_config_files').forEach((f, i) => {
     const at = `scrape_config_files[${i}]`;
     if (typeof f !== 'string' || f === '') return c.fail(at, 'must be a file path');
-    if (!readFile) return c.fail(at, 'cannot read files here (no file access given to the config loader)');
+    if (!readDoc) return c.fail(at, 'cannot read files here (no file access given to the config loader)');
     let doc: unknown;
     try {
-      doc = parseYaml(readFile(f));
+      doc = readDoc(f);
     } catch (err) {
       return c.fail(at, `cannot read ${JSON.stringify(f)}: ${(err as Error).message.split('\n')[0]}`);
     }

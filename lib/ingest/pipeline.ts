@@ -7,7 +7,6 @@ import type { CompiledRelabel } from '../relabel/index.ts';
 import { countSamples } from '../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../ports/index.ts';
 import { packSeries, SPOOL_PREFIX } from '../queue/envelope.ts';
-import { SNAPPY_BY_DEFAULT } from './remote-write/route.ts';
 import { finalizeSeries, parseExtraLabels } from './finalize.ts';
 import type { Router } from './router.ts';
 import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
@@ -66,10 +65,10 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
         throw new PayloadTooLargeError(`${protocol}: body of ${req.body.length} bytes exceeds max_body_bytes=${deps.limits.maxBodyBytes}`);
       }
       let encodingHeader = req.headers['content-encoding'];
-      if (!encodingHeader && SNAPPY_BY_DEFAULT.has(protocol)) encodingHeader = 'snappy';
+      if (!encodingHeader) encodingHeader = match.route.defaultEncoding;
       const body = decompressBody(req.body, parseContentEncoding(encodingHeader, protocol), deps.limits.maxDecompressedBodyBytes, protocol);
       const now = deps.clock.now();
-      const outcome = match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now });
+      const outcome = await match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now });
       if (outcome.kind === 'response') return respond(outcome.response);
       if (outcome.kind === 'deferred') return respond(await outcome.response());
 

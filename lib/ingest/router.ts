@@ -1,8 +1,8 @@
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
-import type { ProtocolRoute } from './types.ts';
+import type { DispatchRoute } from './types.ts';
 
 export interface RouteMatch {
-  route: ProtocolRoute;
+  route: DispatchRoute;
   params: Record<string, string>;
   /** From an `/insert/<tenant>/` path prefix (vmagent's multitenancy form), else undefined. */
   tenant: string | undefined;
@@ -11,10 +11,10 @@ export interface RouteMatch {
 
 /** Exact paths first, then `/*` prefixes (longest first). 404 for an unknown path, 405 with Allow for a wrong method. */
 export class Router {
-  private readonly exact = new Map<string, ProtocolRoute[]>();
-  private readonly prefixes: { prefix: string; route: ProtocolRoute }[] = [];
+  private readonly exact = new Map<string, DispatchRoute[]>();
+  private readonly prefixes: { prefix: string; route: DispatchRoute }[] = [];
 
-  constructor(routes: readonly ProtocolRoute[]) {
+  constructor(routes: readonly DispatchRoute[]) {
     for (const r of routes) {
       for (const p of r.paths) {
         if (p.endsWith('/*')) this.prefixes.push({ prefix: p.slice(0, -1), route: r });
@@ -43,8 +43,8 @@ export class Router {
     return { ...found, tenant, path };
   }
 
-  private find(method: string, path: string): { route: ProtocolRoute; params: Record<string, string> } | { allow: string[] } | undefined {
-    const candidates: { route: ProtocolRoute; params: Record<string, string> }[] = [];
+  private find(method: string, path: string): { route: DispatchRoute; params: Record<string, string> } | { allow: string[] } | undefined {
+    const candidates: { route: DispatchRoute; params: Record<string, string> }[] = [];
     for (const r of this.exact.get(path) ?? []) candidates.push({ route: r, params: {} });
     if (!candidates.length) {
       for (const p of this.prefixes) {

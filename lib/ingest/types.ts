@@ -61,11 +61,18 @@ export type RouteOutcome =
   /** A response that needs async reads (e.g. /api/v1/targets reading the blob store); answered like 'response'. */
   | { kind: 'deferred'; response: () => Promise<RouteResponse> };
 
-export interface ProtocolRoute {
+/** What the router dispatches to: a ProtocolRoute, or a stand-in that loads one on first use (routes.ts). */
+export interface DispatchRoute {
   /** Protocol name used in error messages and counters: `influx`, `remote_write`, ... */
   protocol: string;
   /** Exact paths, or a prefix ending in `/*` (the rest is in params['*']). */
   paths: readonly string[];
   methods: readonly string[];
+  /** The Content-Encoding a request without one is read with (remote_write: snappy, as VictoriaMetrics does). */
+  defaultEncoding?: 'snappy';
+  handle(req: IngestRequest): RouteOutcome | Promise<RouteOutcome>;
+}
+
+export interface ProtocolRoute extends DispatchRoute {
   handle(req: IngestRequest): RouteOutcome;
 }

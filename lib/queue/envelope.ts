@@ -1,9 +1,7 @@
-import { BadRequestError } from '../errors.ts';
 import type { TimeSeries } from '../model/types.ts';
-import type { BlobStore, OutgoingMessage } from '../ports/index.ts';
-import { decodeWriteRequest, type DecodedWriteRequest } from '../remote-write/decode.ts';
+import type { OutgoingMessage } from '../ports/index.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
-import { snappyCompress, snappyUncompress } from '../remote-write/snappy.ts';
+import { snappyCompress } from '../remote-write/snappy.ts';
 import { partitionByShard, shardGroupId } from './shard.ts';
 
 /**
@@ -12,7 +10,8 @@ import { partitionByShard, shardGroupId } from './shard.ts';
  *   attributes:  v (envelope version), samples (count), tenant, source (push|scrape), claim ("1" when the
  *                body is a blob key under spool/)
  * One message stays within maxMessageBytes (body plus attribute names and values), and the samples of one
- * series within a request stay in one message.
+ * series within a request stay in one message. This module writes envelopes; unpack.ts reads them (and
+ * carries the protobuf decoder, which the ingest function never needs).
  */
 export const ENVELOPE_VERSION = '1';
 export const SPOOL_PREFIX = 'spool/';
@@ -117,50 +116,4 @@ function attributes(group: TimeSeries[], opts: PackOptions, claim: boolean): Rec
 
 export function isClaimCheck(attributes: Record<string, string>): boolean {
   return attributes.claim === '1';
-}
-
-/** A message's payload: the snappy-compressed WriteRequest as queued, decoded only when asked. */
-export interface Payload {
-  compressed: Uint8Array;
-  /** Samples in the payload, from the envelope (NaN when the attribute is missing). */
-  samples: number;
-  decode(): DecodedWriteRequest;
-}
-
-/** Decodes a message back into its WriteRequest, following a claim check into the blob store. */
-export async function unpackMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<DecodedWriteRequest> {
-  return (await openMessage(body, attributes, blobs)).decode();
-}
-
-/**
- * Fetches a message's compressed payload (following a claim check) without decoding it, so delivery can
- * forward it untouched when nothing needs to change.
- */
-export async function openMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<Payload> {
-  if (attributes.v !== undefined && attributes.v !== ENVELOPE_VERSION) {
-    throw new BadRequestError(`queue message: unsupported envelope version ${JSON.stringify(attributes.v)}`);
-  }
-  let compressed: Uint8Array;
-  if (isClaimCheck(attributes)) {
-    if (!body.startsWith(SPOOL_PREFIX)) throw new BadRequestError(`queue message: claim check key ${JSON.stringify(body.slice(0, 100))} is not under ${SPOOL_PREFIX}`);
-    const blob = await blobs.get(body);
-    if (!blob) throw new MissingClaimError(body);
-    compressed = blob.body;
-  } else {
-    compressed = Buffer.from(body, 'base64');
-  }
-  let decoded: DecodedWriteRequest | undefined;
-  return {
-    compressed,
-    samples: Number(attributes.samples ?? NaN),
-    decode: () => (decoded ??= decodeWriteRequest(snappyUncompress(compressed, MAX_PAYLOAD_BYTES, 'queue message'))),
-  };
-}
-
-/** The blob a claim check points at is gone (already delivered and deleted, or expired by lifecycle). */
-export class MissingClaimError extends Error {
-  constructor(key: string) {
-    super(`queue message: claim check blob ${key} not found`);
-    this.name = 'MissingClaimError';
-  }
 }

@@ -1,4 +1,5 @@
-import { RE2JS, RE2JSSyntaxException } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2 } from './re2-engine.ts';
 import { isMatchOnly, planFastRegex, type FastPlan } from './regex-fast.ts';
 import { compileFastMatcher, fastMatch } from './regex-fast-match.ts';
 
@@ -39,6 +40,7 @@ const MAX_MEMO_KEY = 1024;
 export const MAX_REPLACE_SCAN = 1 << 21;
 
 function compileRe2(pattern: string, shownAs: string): RE2JS {
+  const { RE2JS, RE2JSSyntaxException } = re2();
   try {
     return RE2JS.compile(pattern);
   } catch (e) {
@@ -69,25 +71,41 @@ export class PromRegex {
   readonly groupNames: ReadonlyMap<string, number>;
   /** True when a string-operation plan replaces the regex engine (see regex-fast.ts). */
   readonly fast: boolean;
-  private readonly re: RE2JS;
+  private compiled: RE2JS | undefined;
   private readonly plan: FastPlan | undefined;
   private readonly fastMatches: ((s: string) => boolean) | undefined;
   private readonly matchMemo = new Memo<boolean>();
   private readonly groupsMemo = new Memo<Groups | null>();
 
   constructor(source: string) {
-    // Compile the user's text alone first: the error then describes their regex, and a balanced regex cannot
-    // break out of the anchoring wrapper (`)|(` tricks).
-    const alone = compileRe2(source, source);
     this.source = source;
-    this.re = compileRe2('^(?s:' + source + ')$', source);
-    this.groupCount = alone.groupCount();
-    this.groupNames = new Map(Object.entries(alone.namedGroups()));
+    // A plan covers only patterns that are valid RE2 with the plan's group count (regex-fast.ts;
+    // test/unit/relabel/regex.test.ts checks that against RE2), so a planned regex need not load the engine.
     const plan = planFastRegex(source);
-    this.plan = plan !== undefined && plan.groupCount === this.groupCount ? plan : undefined;
+    // Plans number groups but do not name them: a pattern with named groups asks RE2 for the names.
+    if (plan !== undefined && !/\(\?P?</.test(source)) {
+      this.plan = plan;
+      this.groupCount = plan.groupCount;
+      this.groupNames = new Map();
+      // A match-only plan leaves submatches to RE2: compile it now, with the config, not at the first request.
+      if (isMatchOnly(plan)) this.compiled = compileRe2('^(?s:' + source + ')$', source);
+    } else {
+      // Compile the user's text alone first: the error then describes their regex, and a balanced regex
+      // cannot break out of the anchoring wrapper (`)|(` tricks).
+      const alone = compileRe2(source, source);
+      this.compiled = compileRe2('^(?s:' + source + ')$', source);
+      this.groupCount = alone.groupCount();
+      this.groupNames = new Map(Object.entries(alone.namedGroups()));
+      if (plan !== undefined && plan.groupCount === this.groupCount) this.plan = plan;
+    }
     this.fast = this.plan !== undefined;
     this.fastMatches = this.plan !== undefined ? compileFastMatcher(this.plan) : undefined;
     this.test = this.fastMatches ?? ((s) => this.matches(s));
+  }
+
+  /** The anchored RE2 program; a fully planned regex compiles it only for the test helpers below. */
+  private get re(): RE2JS {
+    return (this.compiled ??= compileRe2('^(?s:' + this.source + ')$', this.source));
   }
 
   /** matches() as a standalone function (the fast matcher itself when there is one). */

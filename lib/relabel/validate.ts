@@ -1,5 +1,5 @@
 import { isValidLabelName } from '../model/labels.ts';
-import { compilePromRegex } from './regex.ts';
+import { compilePromRegex, type PromRegex } from './regex.ts';
 import type { RuleSpec } from './types.ts';
 
 /**
@@ -9,7 +9,9 @@ import type { RuleSpec } from './types.ts';
  */
 
 // Prometheus's relabelTarget: a label name with `$1`/`${name}` references (run on RE2: it nests quantifiers).
-const TARGET_TEMPLATE = compilePromRegex('(?:(?:[a-zA-Z_]|\\$(?:\\{\\w+\\}|\\w+))+\\w*)+');
+// Compiled on first use: it needs RE2, which only configs with templated targets or labelmap rules load.
+let targetTemplate: PromRegex | undefined;
+const TARGET_TEMPLATE = { matches: (s: string): boolean => (targetTemplate ??= compilePromRegex('(?:(?:[a-zA-Z_]|\\$(?:\\{\\w+\\}|\\w+))+\\w*)+')).matches(s) };
 
 export function validateRuleSpec(s: RuleSpec, problems: string[]): void {
   if (s.bad.has('action')) return; // already reported; other checks depend on the action

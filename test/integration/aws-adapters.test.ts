@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openBackends, type Backends } from '../../lib/local/backends.ts';
 import { messageSize, SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.ts';
-import { packSeries, unpackMessage } from '../../lib/queue/envelope.ts';
+import { packSeries } from '../../lib/queue/envelope.ts';
+import { unpackMessage } from '../../lib/queue/unpack.ts';
 import type { TimeSeries } from '../../lib/model/types.ts';
 import { haveBinary, startMoto, useFakeAwsCredentials, type Service } from '../helpers/services.ts';
 

@@ -4,7 +4,7 @@ import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ingestHarness } from '../helpers/ingest.ts';
-import { unpackMessage } from '../../lib/queue/envelope.ts';
+import { unpackMessage } from '../../lib/queue/unpack.ts';
 import { formatSeries } from '../../lib/model/labels.ts';
 
 /**

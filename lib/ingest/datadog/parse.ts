@@ -1,36 +1,16 @@
-import { BadRequestError, ConfigError, excerpt } from '../../errors.ts';
+import { BadRequestError, excerpt } from '../../errors.ts';
 import type { Sample, TimeSeries } from '../../model/types.ts';
 import type { LineError, ParseResult } from '../types.ts';
 import { datadogLabels, datadogMetricName, type DatadogNamingOptions, type DatadogSeriesIdentity } from './labels.ts';
 import { decodeDatadogProtobuf } from './protobuf.ts';
 import { datadogMillis, type DatadogSeries } from './series.ts';
+import type { DatadogOptions } from './options.ts';
 
-/** Gateway-level settings for DataDog ingestion (config section `datadog`); all optional. */
-export interface DatadogOptions {
-  /** DataDog metric-name sanitising as VictoriaMetrics' `-datadog.sanitizeMetricName`. Default true. */
-  sanitizeMetricName?: boolean;
-  /** Make metric and label names Prometheus-legal (dots to `_`). Default false: names keep dots, as in VM. */
-  prometheusNaming?: boolean;
-}
+export { validateDatadogOptions, type DatadogOptions } from './options.ts';
 
 export interface DatadogParseOptions extends DatadogOptions {
   /** Milliseconds since the epoch: the timestamp of points whose timestamp is missing or <= 0. */
   now: number;
-}
-
-const OPTION_KEYS = new Set(['sanitizeMetricName', 'prometheusNaming']);
-
-/** Validates DatadogOptions from configuration; throws ConfigError naming every problem. */
-export function validateDatadogOptions(o: unknown): DatadogOptions {
-  if (o === undefined) return {};
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ConfigError(['datadog: must be a mapping']);
-  const problems: string[] = [];
-  for (const [k, v] of Object.entries(o)) {
-    if (!OPTION_KEYS.has(k)) problems.push(`datadog.${k}: unknown option`);
-    else if (v !== undefined && typeof v !== 'boolean') problems.push(`datadog.${k}: must be true or false`);
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return o as DatadogOptions;
 }
 
 function naming(opts: DatadogOptions): DatadogNamingOptions {

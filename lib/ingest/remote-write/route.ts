@@ -27,8 +27,5 @@ function handle(req: IngestRequest): RouteOutcome {
 }
 
 export const remoteWriteRoutes: ProtocolRoute[] = [
-  { protocol: REMOTE_WRITE_PROTOCOL, paths: ['/api/v1/write', '/api/v1/push', '/prometheus/api/v1/write'], methods: ['POST'], handle },
+  { protocol: REMOTE_WRITE_PROTOCOL, paths: ['/api/v1/write', '/api/v1/push', '/prometheus/api/v1/write'], methods: ['POST'], defaultEncoding: 'snappy', handle },
 ];
-
-/** Routes for which an absent Content-Encoding means snappy. */
-export const SNAPPY_BY_DEFAULT = new Set<string>([REMOTE_WRITE_PROTOCOL]);

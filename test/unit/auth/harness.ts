@@ -4,7 +4,7 @@ import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { createIngest, type HttpLikeRequest } from '../../../lib/ingest/pipeline.ts';
 import { createRouter } from '../../../lib/ingest/routes.ts';
 import type { SecretStore } from '../../../lib/ports/index.ts';
-import { unpackMessage } from '../../../lib/queue/envelope.ts';
+import { unpackMessage } from '../../../lib/queue/unpack.ts';
 import { formatSeries } from '../../../lib/model/labels.ts';
 import { FakeClock, MemoryBlobStore, MemoryLogger, MemoryQueue } from '../../helpers/fakes.ts';
 

@@ -45,6 +45,12 @@ describe('readDeployOptions', () => {
     assert.equal(o.logRetentionDays, 90);
     assert.equal(o.alarmTopicArn, 'arn:aws:sns:us-east-1:123456789012:alerts');
   });
+  it('reads sourceMaps from -c (a string) and cdk.json (a boolean)', () => {
+    assert.equal(DEFAULT_DEPLOY_OPTIONS.sourceMaps, false);
+    assert.equal(readDeployOptions(ctx({ sourceMaps: 'true' })).sourceMaps, true);
+    assert.equal(readDeployOptions(ctx({ sourceMaps: true })).sourceMaps, true);
+    assert.equal(readDeployOptions(ctx({ sourceMaps: 'false' })).sourceMaps, false);
+  });
   const bad = [
     { name: 'unknown endpoint', input: { ingestEndpoint: 'alb' }, want: 'context ingestEndpoint: must be http-api, function-url or both, got "alb"' },
     { name: 'unknown auth', input: { ingestAuth: 'token' }, want: 'context ingestAuth: must be none or iam, got "token"' },
@@ -54,6 +60,7 @@ describe('readDeployOptions', () => {
     { name: 'retention CloudWatch Logs does not offer', input: { logRetentionDays: 10 }, want: 'context logRetentionDays: must be one of 1, 3, 5, 7, 14, 30' },
     { name: 'batch over 10 without a window', input: { deliverBatchSize: 50, deliverBatchingWindow: 0 }, want: 'deliverBatchingWindow: must be at least 1 when deliverBatchSize > 10' },
     { name: 'not an SNS ARN', input: { alarmTopicArn: 'oncall' }, want: 'context alarmTopicArn: must be an SNS topic ARN, got "oncall"' },
+    { name: 'sourceMaps not a boolean', input: { sourceMaps: 'yes' }, want: 'context sourceMaps: must be true or false, got "yes"' },
   ];
   for (const t of bad) {
     it(`refuses ${t.name}`, () => assert.throws(() => readDeployOptions(ctx(t.input)), (err: Error) => err.message.startsWith('invalid deployment options:') && err.message.includes(t.want)));

@@ -5,7 +5,7 @@ import { SelfSeriesExporter } from '../../../lib/observability/self-series.ts';
 import { containerInstanceId, SelfMetricsPublisher } from '../../../lib/observability/publish.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
-import { unpackMessage } from '../../../lib/queue/envelope.ts';
+import { unpackMessage } from '../../../lib/queue/unpack.ts';
 import { withSelfMetrics } from '../../../functions/wiring/observe.ts';
 import type { AwsDeps } from '../../../functions/wiring/aws.ts';
 import { FakeClock, MemoryBlobStore, MemoryLogger, MemoryQueue } from '../../helpers/fakes.ts';

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { packSeries, unpackMessage, MissingClaimError } from '../../../lib/queue/envelope.ts';
+import { packSeries } from '../../../lib/queue/envelope.ts';
+import { unpackMessage, MissingClaimError } from '../../../lib/queue/unpack.ts';
 import { messageSize } from '../../../lib/adapters/aws/sqs-queue.ts';
 import type { TimeSeries } from '../../../lib/model/types.ts';
 import { MemoryBlobStore } from '../../helpers/fakes.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { RE2JS } from 're2js';
 import { compilePromRegex, compileUnanchoredRegex, PromRegex, RegexSyntaxError } from '../../../lib/relabel/regex.ts';
 import { isMatchOnly, planFastRegex } from '../../../lib/relabel/regex-fast.ts';
 import { compileTemplate, expandTemplate } from '../../../lib/relabel/expand.ts';
@@ -49,6 +50,31 @@ function inputsFor(pattern: string): fc.Arbitrary<string> {
   const parts = words.length > 0 ? fc.oneof(ALPHABET, fc.constantFrom(...words)) : ALPHABET;
   return fc.oneof(TEXT, fc.array(parts, { maxLength: 8 }).map((a) => a.join('')));
 }
+
+describe('relabel regex: a plan stands in for RE2 compilation', () => {
+  // PromRegex skips RE2 for planned patterns without named groups, so a plan must only exist for a pattern
+  // RE2 compiles (alone and anchored) with the same number of groups.
+  const check = (p: string): void => {
+    const plan = planFastRegex(p);
+    if (plan === undefined) return;
+    const alone = RE2JS.compile(p);
+    RE2JS.compile('^(?s:' + p + ')$');
+    assert.equal(plan.groupCount, alone.groupCount(), `groups of ${JSON.stringify(p)}`);
+    const re = new PromRegex(p);
+    assert.equal(re.groupCount, alone.groupCount());
+    assert.deepEqual([...re.groupNames], Object.entries(alone.namedGroups()));
+  };
+  it('for the planned corpus', () => FAST.forEach(check));
+  it('for generated patterns', () => {
+    const PIECES = fc.constantFrom('a', 'b', 'ä', '😀', '.', '*', '+', '?', '|', '(', ')', '(?:', '(?P<n>', '(?<m>', '\\', '\\.', '\\-', '\\_', '\\d', '[', ']', '{', '}', '^', '$', ' ', '\n');
+    let planned = 0;
+    fc.assert(fc.property(fc.array(PIECES, { maxLength: 10 }).map((a) => a.join('')), (p) => {
+      if (planFastRegex(p) !== undefined) planned++;
+      check(p);
+    }), { numRuns: 5000 });
+    assert.ok(planned > 250, `only ${planned} generated patterns had a plan`);
+  });
+});
 
 describe('relabel regex: string-operation plans agree with RE2', () => {
   for (const p of FAST) {

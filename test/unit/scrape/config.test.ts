@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { parse } from 'yaml';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { ConfigError } from '../../../lib/errors.ts';
 
-function problems(raw: unknown, readFile?: (p: string) => string): string[] {
+function problems(raw: unknown, readFile?: (p: string) => unknown): string[] {
   try {
     parseGatewayConfig({ auth: { mode: 'none' }, ...(raw as object) }, readFile);
   } catch (e) {
@@ -98,10 +99,11 @@ describe('scrape config', () => {
       'a.yml': 'scrape_configs:\n  - job_name: from_file\n    static_configs: [{targets: ["x:1"]}]\n',
       'b.yml': 'scrape_configs:\n  - job_name: bad\n    honor_label: true\n',
     };
-    const read = (p: string): string => {
+    // What the loaders pass: the file read and parsed (lib/config/load.ts parses YAML).
+    const read = (p: string): unknown => {
       const f = files[p];
       if (f === undefined) throw new Error(`ENOENT: ${p}`);
-      return f;
+      return parse(f);
     };
     const c = parseGatewayConfig({ auth: { mode: 'none' }, scrape_configs: [{ job_name: 'inline' }], scrape_config_files: ['a.yml'] }, read);
     assert.deepEqual(c.scrape.map((j) => j.jobName), ['inline', 'from_file']);

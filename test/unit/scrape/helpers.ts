@@ -5,7 +5,7 @@ import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { formatSeries } from '../../../lib/model/labels.ts';
 import type { TimeSeries } from '../../../lib/model/types.ts';
-import { unpackMessage } from '../../../lib/queue/envelope.ts';
+import { unpackMessage } from '../../../lib/queue/unpack.ts';
 import type { ScrapeDeps } from '../../../lib/scrape/run.ts';
 import { MemorySeriesStore } from '../../../lib/scrape/state.ts';
 import { FakeClock, MemoryBlobStore, MemoryLogger, MemoryQueue } from '../../helpers/fakes.ts';

@@ -85,21 +85,21 @@ describe('otlp: and datadog: options reach the routes', () => {
     const config = parseGatewayConfig({ auth: { mode: 'none' }, ...raw });
     return ingestDeps({ config, queue: new MemoryQueue(), blobs: new MemoryBlobStore(), clock: new FakeClock(), logger: new MemoryLogger(), metrics: new CounterRegistry() });
   }
-  const handle = (d: ReturnType<typeof deps>, path: string, body: string) => {
+  const handle = async (d: ReturnType<typeof deps>, path: string, body: string) => {
     const m = d.router.match('POST', path);
-    const out = m.route.handle({ method: 'POST', path: m.path, params: m.params, query: new URLSearchParams(), headers: { 'content-type': 'application/json' }, body: Buffer.from(body), now: 1_700_000_000_000 });
+    const out = await m.route.handle({ method: 'POST', path: m.path, params: m.params, query: new URLSearchParams(), headers: { 'content-type': 'application/json' }, body: Buffer.from(body), now: 1_700_000_000_000 });
     assert.equal(out.kind, 'series');
     return out.kind === 'series' ? out.series.map((s) => formatSeries(s.labels)) : [];
   };
   const dd = '{"series":[{"metric":"system.load.1","points":[[1700000000,1]]}]}';
   const otlp = JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'http.server.active', gauge: { dataPoints: [{ asInt: '1', timeUnixNano: '1700000000000000000' }] } }] }] }] });
 
-  it('datadog.prometheusNaming', () => {
-    assert.deepEqual(handle(deps({}), '/datadog/api/v1/series', dd), ['{__name__="system.load.1"}']);
-    assert.deepEqual(handle(deps({ datadog: { prometheusNaming: true } }), '/datadog/api/v1/series', dd), ['system_load_1{}']);
+  it('datadog.prometheusNaming', async () => {
+    assert.deepEqual(await handle(deps({}), '/datadog/api/v1/series', dd), ['{__name__="system.load.1"}']);
+    assert.deepEqual(await handle(deps({ datadog: { prometheusNaming: true } }), '/datadog/api/v1/series', dd), ['system_load_1{}']);
   });
-  it('otlp.translationStrategy', () => {
-    assert.deepEqual(handle(deps({}), '/opentelemetry/v1/metrics', otlp), ['http_server_active{}']);
-    assert.deepEqual(handle(deps({ otlp: { translationStrategy: 'NoTranslation' } }), '/opentelemetry/v1/metrics', otlp), ['{__name__="http.server.active"}']);
+  it('otlp.translationStrategy', async () => {
+    assert.deepEqual(await handle(deps({}), '/opentelemetry/v1/metrics', otlp), ['http_server_active{}']);
+    assert.deepEqual(await handle(deps({ otlp: { translationStrategy: 'NoTranslation' } }), '/opentelemetry/v1/metrics', otlp), ['{__name__="http.server.active"}']);
   });
 });

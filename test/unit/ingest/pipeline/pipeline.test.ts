@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { ingestHarness } from '../../../helpers/ingest.ts';
-import { unpackMessage } from '../../../../lib/queue/envelope.ts';
+import { unpackMessage } from '../../../../lib/queue/unpack.ts';
 import { encodeWriteRequest } from '../../../../lib/remote-write/encode.ts';
 import { snappyCompress } from '../../../../lib/remote-write/snappy.ts';
 import { formatSeries } from '../../../../lib/model/labels.ts';

@@ -1,0 +1,53 @@
+import { BadRequestError } from '../errors.ts';
+import type { BlobStore } from '../ports/index.ts';
+import { decodeWriteRequest, type DecodedWriteRequest } from '../remote-write/decode.ts';
+import { snappyUncompress } from '../remote-write/snappy.ts';
+import { ENVELOPE_VERSION, isClaimCheck, MAX_PAYLOAD_BYTES, SPOOL_PREFIX } from './envelope.ts';
+
+/** The read side of the queue envelope (envelope.ts describes it). */
+
+/** A message's payload: the snappy-compressed WriteRequest as queued, decoded only when asked. */
+export interface Payload {
+  compressed: Uint8Array;
+  /** Samples in the payload, from the envelope (NaN when the attribute is missing). */
+  samples: number;
+  decode(): DecodedWriteRequest;
+}
+
+/** Decodes a message back into its WriteRequest, following a claim check into the blob store. */
+export async function unpackMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<DecodedWriteRequest> {
+  return (await openMessage(body, attributes, blobs)).decode();
+}
+
+/**
+ * Fetches a message's compressed payload (following a claim check) without decoding it, so delivery can
+ * forward it untouched when nothing needs to change.
+ */
+export async function openMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<Payload> {
+  if (attributes.v !== undefined && attributes.v !== ENVELOPE_VERSION) {
+    throw new BadRequestError(`queue message: unsupported envelope version ${JSON.stringify(attributes.v)}`);
+  }
+  let compressed: Uint8Array;
+  if (isClaimCheck(attributes)) {
+    if (!body.startsWith(SPOOL_PREFIX)) throw new BadRequestError(`queue message: claim check key ${JSON.stringify(body.slice(0, 100))} is not under ${SPOOL_PREFIX}`);
+    const blob = await blobs.get(body);
+    if (!blob) throw new MissingClaimError(body);
+    compressed = blob.body;
+  } else {
+    compressed = Buffer.from(body, 'base64');
+  }
+  let decoded: DecodedWriteRequest | undefined;
+  return {
+    compressed,
+    samples: Number(attributes.samples ?? NaN),
+    decode: () => (decoded ??= decodeWriteRequest(snappyUncompress(compressed, MAX_PAYLOAD_BYTES, 'queue message'))),
+  };
+}
+
+/** The blob a claim check points at is gone (already delivered and deleted, or expired by lifecycle). */
+export class MissingClaimError extends Error {
+  constructor(key: string) {
+    super(`queue message: claim check blob ${key} not found`);
+    this.name = 'MissingClaimError';
+  }
+}

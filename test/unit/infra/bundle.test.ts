@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { buildSync, type Metafile } from 'esbuild';
+import { BUNDLE_FILE, REPO_ROOT, bundleFunction, esbuildOptions } from '../../../infra/constructs/bundle.ts';
+import { ReadableStream as ShimReadableStream } from '../../../infra/constructs/stream-web-shim.ts';
+
+const scratch: string[] = [];
+after(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function temp(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'gw-bundle-test-'));
+  scratch.push(d);
+  return d;
+}
+
+/** The source files a cold start compiles: the entry and the chunks it imports statically, transitively. */
+function staticInputs(entry: string): { inputs: string[]; externals: string[] } {
+  const outdir = temp();
+  const { metafile } = buildSync({ ...esbuildOptions(path.join(REPO_ROOT, entry), outdir), metafile: true, write: false }) as { metafile: Metafile };
+  const outputs = metafile.outputs;
+  const start = Object.keys(outputs).find((k) => k.endsWith(BUNDLE_FILE))!;
+  const seen = new Set<string>();
+  const externals = new Set<string>();
+  const stack = [start];
+  while (stack.length) {
+    const k = stack.pop()!;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    for (const i of outputs[k]!.imports) {
+      if (i.kind !== 'import-statement') continue;
+      if (i.external) externals.add(i.path);
+      else stack.push(i.path);
+    }
+  }
+  return { inputs: [...seen].flatMap((k) => Object.keys(outputs[k]!.inputs)), externals: [...externals] };
+}
+
+describe('ingest bundle: what a cold start compiles', () => {
+  const { inputs, externals } = staticInputs('functions/ingest.ts');
+
+  it('no protocol code, decoder or optional engine is imported at load', () => {
+    const banned = [/node_modules\/re2js\//, /node_modules\/yaml\//, /node_modules\/protobufjs\//, /node_modules\/long\//, /node_modules\/@aws-sdk\/client-s3\//, /^lib\/remote-write\/decode\.ts$/, /^lib\/ingest\/(influx|otlp\/(?!options|naming)|datadog\/(?!options)|jsonline|csv|opentsdb|graphite|prometheus|pushgateway|remote-write)/];
+    const hits = inputs.filter((f) => banned.some((b) => b.test(f)));
+    assert.deepEqual(hits, []);
+  });
+
+  it('the router, pipeline and SQS client are (the test above is not vacuous)', () => {
+    for (const f of ['lib/ingest/routes.ts', 'lib/ingest/pipeline.ts', 'lib/queue/envelope.ts']) assert.ok(inputs.includes(f), f);
+    assert.ok(inputs.some((f) => f.includes('node_modules/@aws-sdk/client-sqs/')));
+  });
+
+  it('Node\'s web streams are not loaded for middy', () => {
+    assert.ok(!externals.includes('node:stream/web'), externals.join(' '));
+    assert.ok(inputs.includes('infra/constructs/stream-web-shim.ts'));
+  });
+});
+
+describe('stream-web-shim', () => {
+  it('recognises what the real ReadableStream does', () => {
+    assert.equal(new ReadableStream() instanceof ShimReadableStream, true);
+    assert.equal({} instanceof ShimReadableStream, false);
+    assert.equal(('body' as unknown) instanceof ShimReadableStream, false);
+  });
+  it('@middy/core uses ReadableStream only with instanceof (the shim offers nothing else)', () => {
+    const src = readFileSync(path.join(REPO_ROOT, 'node_modules', '@middy', 'core', 'index.js'), 'utf8');
+    const uses = src.split('\n').filter((l) => /\bReadableStream\b/.test(l) && !/^\s*(\/\/|\*)/.test(l));
+    assert.ok(uses.length >= 2, 'middy still imports and checks ReadableStream');
+    for (const l of uses) assert.match(l, /import \{ ReadableStream \} from "node:stream\/web"|instanceof ReadableStream|not a ReadableStream/, l);
+  });
+});
+
+describe('bundleFunction', () => {
+  const config = 'auth: {mode: none}\n';
+  it('writes no source maps unless asked', () => {
+    const plain = temp();
+    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), plain, config);
+    assert.deepEqual(readdirSync(plain, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map')), []);
+    const mapped = temp();
+    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), mapped, config, {}, { sourceMaps: true });
+    assert.ok(readdirSync(mapped).includes('index.mjs.map'));
+  });
+
+  it('a bundled function with a regex only RE2 runs loads the engine chunk during init and serves', () => {
+    const dir = temp();
+    const yaml = `${config}relabel_configs:\n  - {source_labels: [instance], regex: '(.*):\\d+', target_label: host}\n  - {regex: 'tmp_(.+)', action: labelmap}\n`;
+    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), dir, yaml);
+    const event = (p: string, method = 'GET') => ({ version: '2.0', rawPath: p, rawQueryString: '', headers: {}, requestContext: { http: { method, path: p } }, isBase64Encoded: false });
+    const script = `
+      const m = await import(${JSON.stringify(path.join(dir, BUNDLE_FILE))});
+      const ping = await m.handler(${JSON.stringify(event('/ping'))}, {});
+      const none = await m.handler(${JSON.stringify(event('/nope'))}, {});
+      process.stdout.write(JSON.stringify([ping.statusCode, none.statusCode]));`;
+    const env = { PATH: process.env.PATH ?? '', AWS_LAMBDA_FUNCTION_NAME: 'test', GATEWAY_CONFIG: path.join(dir, 'gateway.json'), QUEUE_URL: 'http://127.0.0.1:9/000000000000/q', BUCKET: 'b', AWS_REGION: 'us-east-1', LOG_LEVEL: 'error' };
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(res.status, 0, res.stderr);
+    assert.deepEqual(JSON.parse(res.stdout.trim().split('\n').at(-1)!), [204, 404]);
+  });
+
+  it('a bundled function whose config is broken fails its init, naming the problem', () => {
+    const dir = temp();
+    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), dir, `${config}relabel_configs:\n  - {source_labels: [a], regex: '(', target_label: b}\n`);
+    const env = { PATH: process.env.PATH ?? '', AWS_LAMBDA_FUNCTION_NAME: 'test', GATEWAY_CONFIG: path.join(dir, 'gateway.json'), QUEUE_URL: 'http://127.0.0.1:9/q', BUCKET: 'b', AWS_REGION: 'us-east-1' };
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(path.join(dir, BUNDLE_FILE))})`], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    assert.notEqual(res.status, 0);
+    assert.match(res.stderr, /relabel_configs\[0\]\.regex: "\(" : missing closing \)/);
+  });
+});
