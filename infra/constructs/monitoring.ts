@@ -5,18 +5,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DELIVER_LOG_EVENTS } from '../../lib/delivery/log-events.ts';
 
 /** Namespace of the metrics the log metric filters publish. */
 export const METRICS_NAMESPACE = 'MetricsGateway';
 
-/**
- * Log lines of the deliver function (lib/delivery/deliver.ts) that become metrics, by their `msg`. JSON
- * log lines are written raw to stdout, so CloudWatch Logs JSON filter patterns match them.
- */
-export const DELIVER_LOG_EVENTS = {
-  rejected: 'destination rejected data for good; kept under rejected/',
-  overflow: 'destination unavailable within the time budget; overflowing',
-} as const;
+/** The deliver log lines the metric filters match (owned by the code that writes them). */
+export { DELIVER_LOG_EVENTS };
 
 export interface MonitoredFunction {
   name: string;
@@ -89,8 +84,11 @@ export class GatewayMonitoring extends Construct {
       );
     }
 
-    this.logMetric('Rejected', props.deliverLogGroup, DELIVER_LOG_EVENTS.rejected, 'RejectedWrites');
-    this.logMetric('Overflow', props.deliverLogGroup, DELIVER_LOG_EVENTS.overflow, 'OverflowEvents');
+    // Events count log lines; *Samples sum their `samples` field (lib/delivery/log-events.ts).
+    this.logMetric('Rejected', props.deliverLogGroup, DELIVER_LOG_EVENTS.rejected, 'RejectedWrites', '1');
+    this.logMetric('RejectedSamples', props.deliverLogGroup, DELIVER_LOG_EVENTS.rejected, 'RejectedSamples', '$.samples');
+    this.logMetric('Overflow', props.deliverLogGroup, DELIVER_LOG_EVENTS.unavailable, 'OverflowEvents', '1');
+    this.logMetric('OverflowSamples', props.deliverLogGroup, DELIVER_LOG_EVENTS.parked, 'OverflowSamples', '$.samples');
     const perDestination = (metricName: string): cloudwatch.IMetric[] =>
       props.destinations.map((d) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { destination: d }, statistic: 'Sum', period: fiveMinutes, label: d }));
 
@@ -119,8 +117,8 @@ export class GatewayMonitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Writes kept under rejected/ per destination', left: perDestination('RejectedWrites'), width: 12 }),
-      new cloudwatch.GraphWidget({ title: 'Overflow events per destination (data parked for replay)', left: perDestination('OverflowEvents'), width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Samples kept under rejected/ per destination (right: writes)', left: perDestination('RejectedSamples'), right: perDestination('RejectedWrites'), width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Samples parked in overflow/ for replay per destination (right: outage events)', left: perDestination('OverflowSamples'), right: perDestination('OverflowEvents'), width: 12 }),
     );
     if (props.httpApi) {
       const api = props.httpApi;
@@ -142,14 +140,14 @@ export class GatewayMonitoring extends Construct {
     this.alarms.push(alarm);
   }
 
-  /** A metric filter counting one deliver log event, with the destination as a dimension. */
-  private logMetric(id: string, logGroup: logs.ILogGroup, msg: string, metricName: string): logs.MetricFilter {
+  /** A metric filter on one deliver log event (value '1' counts it; '$.samples' sums a field), per destination. */
+  private logMetric(id: string, logGroup: logs.ILogGroup, msg: string, metricName: string, metricValue: '1' | '$.samples'): logs.MetricFilter {
     return new logs.MetricFilter(this, `${id}Filter`, {
       logGroup,
       metricNamespace: METRICS_NAMESPACE,
       metricName,
       filterPattern: logs.FilterPattern.stringValue('$.msg', '=', msg),
-      metricValue: '1',
+      metricValue,
       dimensions: { destination: '$.destination' },
       unit: cloudwatch.Unit.COUNT,
     });

@@ -10,6 +10,7 @@ import { snappyCompress } from '../remote-write/snappy.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/index.ts';
 import { chunkBySamples } from './chunk.ts';
 import { blobKey } from './keys.ts';
+import { DELIVER_LOG_EVENTS } from './log-events.ts';
 import { sendWithRetries, type SendOptions } from './send.ts';
 
 export interface Destination {
@@ -153,6 +154,7 @@ async function quarantine(record: QueueRecord, err: unknown, deps: DeliveryDeps)
 async function deliverToDestination(batch: readonly Opened[], dest: Destination, deadline: number, deps: DeliveryDeps): Promise<string[]> {
   const name = dest.config.name;
   const failed: string[] = [];
+  const parked = { samples: 0, messages: 0 };
   let down = false;
   const blocked = new Set<string>();
   const hold = (record: QueueRecord): void => {
@@ -173,14 +175,14 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
       const result = await sendWithRetries(body, dest.config, deadline, deps, sendOptionsFor(dest));
       if (result.kind === 'gave-up') {
         down = true;
-        deps.logger.warn('destination unavailable within the time budget; overflowing', { destination: name, reason: result.reason });
+        deps.logger.warn(DELIVER_LOG_EVENTS.unavailable, { destination: name, reason: result.reason });
         break;
       }
       if (result.kind === 'sent') {
         deps.metrics.inc('delivery_sent_samples_total', { destination: name }, req.samples);
       } else {
         deps.metrics.inc('delivery_rejected_samples_total', { destination: name, status: String(result.status) }, req.samples);
-        deps.logger.error('destination rejected data for good; kept under rejected/', { destination: name, status: result.status, response: result.excerpt.slice(0, 200) });
+        deps.logger.error(DELIVER_LOG_EVENTS.rejected, { destination: name, status: result.status, samples: req.samples, response: result.excerpt.slice(0, 200) });
         const meta = { status: String(result.status), response: encodeURIComponent(result.excerpt.slice(0, 1024)), samples: String(req.samples) };
         if (!(await store(deps, blobKey('rejected', name, deps.clock.now(), record.messageId, next), body, meta))) {
           hold(record);
@@ -199,9 +201,12 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
       const body = rest.length === 1 ? rest[0]!.body() : snappyCompress(encodeTimeSeries(rest.flatMap((r) => r.series ?? [])));
       if (await store(deps, blobKey('overflow', name, deps.clock.now(), record.messageId), body, { samples: String(samples) })) {
         deps.metrics.inc('delivery_overflow_samples_total', { destination: name }, samples);
+        parked.samples += samples;
+        parked.messages++;
       } else hold(record);
     }
   }
+  if (parked.messages) deps.logger.warn(DELIVER_LOG_EVENTS.parked, { destination: name, ...parked });
   return failed;
 }
 

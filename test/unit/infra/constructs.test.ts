@@ -210,22 +210,25 @@ describe('GatewayMonitoring', () => {
     assert.equal(alarms.length, 10); // DLQ, queue age, 4 functions x (errors, throttles)
     for (const a of alarms) assert.deepEqual(a.Properties.AlarmActions, ['arn:aws:sns:eu-west-1:123456789012:oncall']);
   });
-  it('counts rejected and overflow events per destination from the deliver logs', () => {
-    for (const [name, msg] of [
-      ['RejectedWrites', 'destination rejected data for good; kept under rejected/'],
-      ['OverflowEvents', 'destination unavailable within the time budget; overflowing'],
+  it('counts rejected and overflow events, and sums their samples, per destination from the deliver logs', () => {
+    for (const [name, msg, value] of [
+      ['RejectedWrites', 'destination rejected data for good; kept under rejected/', '1'],
+      ['RejectedSamples', 'destination rejected data for good; kept under rejected/', '$.samples'],
+      ['OverflowEvents', 'destination unavailable within the time budget; overflowing', '1'],
+      ['OverflowSamples', 'data parked under overflow/ for replay', '$.samples'],
     ] as const) {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
         LogGroupName: { Ref: Match.stringLikeRegexp('^DeliverLogs') },
         FilterPattern: `{ $.msg = "${msg}" }`,
-        MetricTransformations: [{ MetricName: name, MetricNamespace: 'MetricsGateway', MetricValue: '1', Dimensions: [{ Key: 'destination', Value: '$.destination' }], Unit: 'Count' }],
+        MetricTransformations: [{ MetricName: name, MetricNamespace: 'MetricsGateway', MetricValue: value, Dimensions: [{ Key: 'destination', Value: '$.destination' }], Unit: 'Count' }],
       });
     }
+    template.resourceCountIs('AWS::Logs::MetricFilter', 4);
   });
   it('the dashboard shows the DLQ, the queue age and one line per configured destination', () => {
     const dash = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
     const body = JSON.stringify(dash.Properties.DashboardBody);
-    for (const want of ['Dead-letter queue depth', 'ApproximateAgeOfOldestMessage', 'RejectedWrites', 'OverflowEvents', '\\"destination\\",\\"victoriametrics\\"', 'HTTP API']) {
+    for (const want of ['Dead-letter queue depth', 'ApproximateAgeOfOldestMessage', 'RejectedWrites', 'RejectedSamples', 'OverflowEvents', 'OverflowSamples', '\\"destination\\",\\"victoriametrics\\"', 'HTTP API']) {
       assert.ok(body.includes(want), `dashboard lacks ${want}`);
     }
   });
