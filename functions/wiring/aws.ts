@@ -6,7 +6,7 @@ import { SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.ts';
 import { createLazyAwsSecretStore } from '../../lib/adapters/secrets/lazy-aws-secret-store.ts';
 import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
 import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../../lib/adapters/system.ts';
-import { loadGatewayConfigJson } from '../../lib/config/load-json.ts';
+import { isPreparedConfig, restorePreparedConfig, type PreparedConfigFile } from '../../lib/config/prepared.ts';
 import type { GatewayConfig } from '../../lib/config/schema.ts';
 import { preloadRe2, Re2NotLoadedError } from '../../lib/relabel/re2-engine.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, SecretStore } from '../../lib/ports/index.ts';
@@ -67,18 +67,33 @@ export async function loadConfigFile(configPath: string): Promise<GatewayConfig>
   }
 }
 
-/** The deploy step ships gateway.json (no YAML parser at cold start); gateway.yaml works too (invoke, tests). */
+/**
+ * The deploy step ships gateway.json prepared (validated at bundling: lib/config/prepared.ts); a hand-written
+ * JSON config or gateway.yaml (invoke, tests) is validated here, their loaders loaded only then.
+ */
 async function readConfigFile(configPath: string): Promise<GatewayConfig> {
   const text = readFileSync(configPath, 'utf8');
   // scrape_config_files are inlined at synth; locally (invoke) they are read beside the config.
   const readFile = (f: string): string => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8');
   if (configPath.endsWith('.json')) {
+    const prepared = preparedOrUndefined(text);
+    if (prepared) return restorePreparedConfig(prepared);
+    const { loadGatewayConfigJson } = await import('../../lib/config/load-json.ts');
     // Only a JSON config that still lists scrape_config_files (not one from the deploy step) loads the YAML parser.
     const yaml = text.includes('"scrape_config_files"') ? await import('yaml') : undefined;
     return loadGatewayConfigJson(text, configPath, yaml && ((f) => yaml.parse(readFile(f))));
   }
   const { loadGatewayConfig } = await import('../../lib/config/load.ts');
   return loadGatewayConfig(text, configPath, readFile);
+}
+
+function preparedOrUndefined(text: string): PreparedConfigFile | undefined {
+  try {
+    const doc: unknown = JSON.parse(text);
+    return isPreparedConfig(doc) ? doc : undefined;
+  } catch {
+    return undefined; // load-json reports the syntax error with the file name
+  }
 }
 
 /** A handler built on first use; init() builds it ahead of the first event. */

@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage, type BundlingOptions, type ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync, type BuildOptions } from 'esbuild';
+import { loadGatewayConfig } from '../../lib/config/load.ts';
+import { prepareConfig } from '../../lib/config/prepared.ts';
 
 /** The repository root (infra/constructs/../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -68,8 +69,9 @@ export function bundleFunction(entry: string, outdir: string, configText: string
   mkdirSync(outdir, { recursive: true });
   buildSync({ ...esbuildOptions(entry, outdir, opts), ...overrides });
   writeFileSync(path.join(outdir, 'gateway.yaml'), configText);
-  // What the function reads: the same document as JSON, so no YAML parser loads at a cold start.
-  writeFileSync(path.join(outdir, 'gateway.json'), JSON.stringify(parseDocument(configText).toJS()));
+  // What the function reads: the config validated now and prepared as JSON (lib/config/prepared.ts), so a
+  // cold start loads neither a YAML parser nor the validators. scrape_config_files are inlined by then.
+  writeFileSync(path.join(outdir, 'gateway.json'), prepareConfig(loadGatewayConfig(configText, 'gateway.yaml')));
 }
 
 /**

@@ -11,3 +11,18 @@ export function parseDuration(s: string): number | undefined {
   for (let i = 0; i < order.length; i++) if (m[i + 1] !== undefined) total += Number(m[i + 1]) * UNITS[order[i]!]!;
   return total;
 }
+
+/** Prometheus' model.Duration.String(): `1m`, `15s`, `1h30m`, `500ms`, `0s`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const units: [string, number][] = [['y', 31_536_000_000], ['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+  let out = '';
+  let rest = ms;
+  for (const [u, n] of units) {
+    if (rest >= n) {
+      out += `${Math.floor(rest / n)}${u}`;
+      rest %= n;
+    }
+  }
+  return out;
+}

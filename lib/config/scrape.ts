@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts';
+import { formatDuration } from './duration.ts';
 import { SECRET_REF_RE } from '../ports/index.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
 import { SD_CONFIG_KEYS, validateSdConfigs } from '../scrape/discovery/config.ts';
@@ -244,17 +245,4 @@ function compileRules(c: Checker, raw: unknown, path: string): CompiledRelabel {
   }
 }
 
-/** Prometheus' model.Duration.String(): `1m`, `15s`, `1h30m`, `500ms`, `0s`. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const units: [string, number][] = [['y', 31_536_000_000], ['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
-  let out = '';
-  let rest = ms;
-  for (const [u, n] of units) {
-    if (rest >= n) {
-      out += `${Math.floor(rest / n)}${u}`;
-      rest %= n;
-    }
-  }
-  return out;
-}
+export { formatDuration };

@@ -4,7 +4,8 @@ import type { Label, TimeSeries } from '../model/types.ts';
 import type { IngestLimits } from '../config/schema.ts';
 import { excerpt } from '../errors.ts';
 import type { LineError } from './types.ts';
-import { applyRelabel, dropInternalLabels, type CompiledRelabel } from '../relabel/index.ts';
+import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
+import type { CompiledRelabel } from '../relabel/types.ts';
 
 export interface FinalizeOptions {
   /** `extra_label` query arguments: they override labels of the same name. */

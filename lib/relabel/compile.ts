@@ -63,5 +63,5 @@ export function compileRelabelConfigs(raw: unknown, path: string): CompiledRelab
     }
   });
   if (problems.length > 0) throw new ConfigError(problems);
-  return { rules };
+  return rules.length ? { rules, source: { raw, path } } : { rules };
 }

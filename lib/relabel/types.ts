@@ -80,4 +80,6 @@ export interface CompiledRule {
 /** Relabel rules compiled once (regexes, templates, selectors); apply with applyRelabel(). */
 export interface CompiledRelabel {
   readonly rules: readonly CompiledRule[];
+  /** The rule list as written and where (set when there are rules): what a prepared config carries. */
+  readonly source?: { readonly raw: unknown; readonly path: string };
 }

@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/scrape.ts';
+import { formatDuration } from '../config/duration.ts';
 import type { ProtocolRoute, RouteResponse } from '../ingest/types.ts';
 import type { ShardStatus, TargetStatus } from './state.ts';
 

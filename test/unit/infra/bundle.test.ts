@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -41,8 +41,8 @@ function staticInputs(entry: string): { inputs: string[]; externals: string[] } 
 describe('ingest bundle: what a cold start compiles', () => {
   const { inputs, externals } = staticInputs('functions/ingest.ts');
 
-  it('no protocol code, decoder or optional engine is imported at load', () => {
-    const banned = [/node_modules\/re2js\//, /node_modules\/yaml\//, /node_modules\/protobufjs\//, /node_modules\/long\//, /node_modules\/@aws-sdk\/client-s3\//, /^lib\/remote-write\/decode\.ts$/, /^lib\/ingest\/(influx|otlp\/(?!options|naming)|datadog\/(?!options)|jsonline|csv|opentsdb|graphite|prometheus|pushgateway|remote-write)/];
+  it('no protocol code, decoder, config validator, relabel compiler or optional engine is imported at load', () => {
+    const banned = [/^lib\/config\/(schema|scrape|remote-write-auth|check|load|load-json)\.ts$/, /^lib\/relabel\/(compile|rules|regex|validate)\.ts$/, /node_modules\/re2js\//, /node_modules\/yaml\//, /node_modules\/protobufjs\//, /node_modules\/long\//, /node_modules\/@aws-sdk\/client-s3\//, /^lib\/remote-write\/decode\.ts$/, /^lib\/ingest\/(influx|otlp\/(?!options|naming)|datadog\/(?!options)|jsonline|csv|opentsdb|graphite|prometheus|pushgateway|remote-write)/];
     const hits = inputs.filter((f) => banned.some((b) => b.test(f)));
     assert.deepEqual(hits, []);
   });
@@ -99,9 +99,17 @@ describe('bundleFunction', () => {
     assert.deepEqual(JSON.parse(res.stdout.trim().split('\n').at(-1)!), [204, 404]);
   });
 
-  it('a bundled function whose config is broken fails its init, naming the problem', () => {
+  it('a broken config fails the bundling, naming the problem', () => {
+    assert.throws(
+      () => bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), temp(), `${config}relabel_configs:\n  - {source_labels: [a], regex: '(', target_label: b}\n`),
+      (err: Error & { problems?: string[] }) => (err.problems ?? []).some((p) => p.includes('relabel_configs[0].regex: "(" : missing closing )')),
+    );
+  });
+
+  it('a hand-written gateway.json is validated at init, and a broken one fails it naming the problem', () => {
     const dir = temp();
-    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), dir, `${config}relabel_configs:\n  - {source_labels: [a], regex: '(', target_label: b}\n`);
+    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), dir, config);
+    writeFileSync(path.join(dir, 'gateway.json'), JSON.stringify({ auth: { mode: 'none' }, relabel_configs: [{ source_labels: ['a'], regex: '(', target_label: 'b' }] }));
     const env = { PATH: process.env.PATH ?? '', AWS_LAMBDA_FUNCTION_NAME: 'test', GATEWAY_CONFIG: path.join(dir, 'gateway.json'), QUEUE_URL: 'http://127.0.0.1:9/q', BUCKET: 'b', AWS_REGION: 'us-east-1' };
     const res = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(path.join(dir, BUNDLE_FILE))})`], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
     assert.notEqual(res.status, 0);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../../infra/constructs/bundle.ts';
+import { PREPARED_FORMAT } from '../../../lib/config/prepared.ts';
 
 /** The CDK CLI from devDependencies (aws-cdk@2.1148.1); CDK_CLI overrides the path. */
 const CDK = process.env.CDK_CLI ?? path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk');
@@ -52,8 +53,10 @@ describe('cdk synth (offline, no credentials, no Docker)', () => {
       const files = readdirSync(path.join(out, a)).sort();
       assert.deepEqual(files.filter((f) => f !== 'chunks'), ['gateway.json', 'gateway.yaml', 'index.mjs'], 'entry and config (lazy chunks under chunks/; source maps only with -c sourceMaps=true)');
       assert.equal(readFileSync(path.join(out, a, 'gateway.yaml'), 'utf8'), config);
-      // The functions read the JSON form (no YAML parser at a cold start): the same document.
-      assert.deepEqual(JSON.parse(readFileSync(path.join(out, a, 'gateway.json'), 'utf8')), parseDocument(config).toJS());
+      // The functions read the config prepared at bundling (no YAML parser or validators at a cold start).
+      const prepared = JSON.parse(readFileSync(path.join(out, a, 'gateway.json'), 'utf8'));
+      assert.equal(prepared.format, PREPARED_FORMAT);
+      assert.deepEqual(prepared.config.remoteWrite.map((r: { url: string }) => r.url), (parseDocument(config).toJS().remote_write as { url: string }[]).map((r) => r.url));
       const code = readFileSync(path.join(out, a, 'index.mjs'), 'utf8');
       assert.ok(code.length < 2_000_000 && !/\n\s{4,}\S/.test(code.slice(0, 5000)), 'minified');
     }
