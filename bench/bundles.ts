@@ -1,30 +1,18 @@
 #!/usr/bin/env node
 /**
  * `npm run bench:bundles`: builds every function bundle with the CDK construct's esbuild settings
- * (infra/constructs/bundle.ts), loads each in fresh Node processes and invokes it with a sample event
- * (proving the bundle carries everything it needs), and prints per function the bundle size and the init
- * time (module load plus the first invocation, where config and AWS clients are constructed) beside a
- * baseline bundle holding only an SQS client, measured in the same run. Figures, not a timed test.
+ * (infra/constructs/bundle.ts) and its prepared gateway.json, then in fresh Node processes with the Lambda
+ * environment variables: times the import (init: the gateway's functions build config and clients then,
+ * as the baseline builds its SQS client), the first request with a real sample event (what loads on first
+ * use: the protocol's chunk, the SDK's credential chain and HTTP stack) and a warm request. Prints per
+ * function the bundle size, init, first request and cold (= init + first) beside a baseline bundle holding
+ * only an SQS client, measured in the same run. Figures, not a timed test: bench/RESULTS.md.
  *
  * The sample invocations talk to stand-ins on 127.0.0.1: an SQS JSON-protocol endpoint that accepts
- * SendMessageBatch, and a remote_write receiver answering 204. NODE_OPTIONS=--enable-source-maps as in Lambda.
+ * SendMessageBatch (and answers S3 as an empty bucket), and a remote_write receiver answering 204.
  *   --runs N         fresh processes per bundle (default 7; the median is reported)
+ *   --source-maps    bundle with source maps and run with NODE_OPTIONS=--enable-source-maps (-c sourceMaps=true)
  *   --single-file    turn esbuild code splitting off (compare: every lazy chunk compiled at init)
- *
- * Figures (2026-11, Node 22.23.3, AMD EPYC build host, median of 11 fresh processes; init = load + 1st call):
- *   as deployed (splitting)   entry KB  all KB  init ms  x baseline
- *     baseline (SQS only)          29     338     28.4       1.00
- *     ingest                      500     826   76-84  2.76-2.94
- *     deliver                     335     662   73-81  2.59-2.85
- *   --single-file
- *     baseline (SQS only)         310     310     50.9       1.00
- *     ingest                      802     802   95-96   1.87-1.89
- *     deliver                     637     637   80-83   1.57-1.63
- * Splitting took ingest from ~95 to ~80 ms, but the baseline gains more (the SDK's credential chain and
- * most of smithy move behind first use). What ingest compiles at load beyond the baseline: yaml 112 KB
- * (config parsing), protobufjs+long 119 KB (OTLP/DataDog protobuf), client-s3 with checksums ~120 KB
- * (claim checks only). Stubbing yaml and client-s3 out of the init path measured -22 ms load, and protobufjs
- * another -8 ms: lazy imports of those in lib/functions would bring ingest near 1.5x.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
