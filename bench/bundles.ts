@@ -11,7 +11,7 @@
  * The sample invocations talk to stand-ins on 127.0.0.1: an SQS JSON-protocol endpoint that accepts
  * SendMessageBatch (and answers S3 as an empty bucket), and a remote_write receiver answering 204.
  *   --runs N         fresh processes per bundle (default 7; the median is reported)
- *   --source-maps    bundle with source maps and run with NODE_OPTIONS=--enable-source-maps (-c sourceMaps=true)
+ *   --no-source-maps bundle without source maps and run without NODE_OPTIONS=--enable-source-maps (-c sourceMaps=false)
  *   --single-file    turn esbuild code splitting off (compare: every lazy chunk compiled at init)
  */
 import { spawn } from 'node:child_process';
@@ -25,8 +25,8 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { BUNDLE_FILE, REPO_ROOT, bundleFunction } from '../infra/constructs/bundle.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, 'single-file': { type: 'boolean', default: false }, 'source-maps': { type: 'boolean', default: false } } });
-const sourceMaps = values['source-maps'];
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, 'single-file': { type: 'boolean', default: false }, 'no-source-maps': { type: 'boolean', default: false } } });
+const sourceMaps = !values['no-source-maps'];
 const overrides = values['single-file'] ? { splitting: false } : {};
 const RUNS = Number(values.runs);
 const EVENTS = path.join(REPO_ROOT, 'events');
@@ -196,7 +196,7 @@ const cols: [string, number, (r: Row) => string][] = [
   ['x base', 7, (r) => (r.coldMs / base.coldMs).toFixed(2)],
   ['warm ms', 8, (r) => r.warmMs.toFixed(1)],
 ];
-process.stdout.write(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, median of ${RUNS} fresh processes, ${sourceMaps ? 'source maps (NODE_OPTIONS=--enable-source-maps)' : 'no source maps (as deployed by default)'}, ${values['single-file'] ? 'single file' : 'code splitting (as deployed)'}\n`);
+process.stdout.write(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, median of ${RUNS} fresh processes, ${sourceMaps ? 'source maps (NODE_OPTIONS=--enable-source-maps, as deployed by default)' : 'no source maps'}, ${values['single-file'] ? 'single file' : 'code splitting (as deployed)'}\n`);
 process.stdout.write(`${'function'.padEnd(28)} ${cols.map(([h, w]) => h.padStart(w)).join(' ')}  sample\n`);
 for (const r of rows) process.stdout.write(`${r.name.padEnd(28)} ${cols.map(([, w, f]) => f(r).padStart(w)).join(' ')}  ${r.ok}\n`);
 if (rows.some((r) => r.ok !== 'ok')) process.exitCode = 1;

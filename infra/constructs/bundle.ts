@@ -21,7 +21,7 @@ export const STREAM_WEB_SHIM = path.join(REPO_ROOT, 'infra', 'constructs', 'stre
 
 /** Build choices a deployment makes (DeployOptions). */
 export interface BundleOptions {
-  /** External source maps beside the code (pair with GatewayFunction's sourceMaps). Default false. */
+  /** External source maps beside the code (pair with GatewayFunction's sourceMaps). Default true. */
   sourceMaps?: boolean;
 }
 
@@ -35,8 +35,8 @@ const REQUIRE_BANNER =
 /**
  * The one set of esbuild settings for every function: the CDK construct and bench/bundles.ts both use it,
  * so the bench measures what is deployed. ESM for Node 22; whitespace and syntax minified but names kept, so
- * a stack trace without source maps still names the functions (source maps cost every cold start a parse:
- * bench/RESULTS.md); the AWS SDK bundled (tree-shaken through its ESM builds) rather than taken from the
+ * a stack trace still names the functions when source maps are turned off (they cost every cold start a
+ * parse: bench/RESULTS.md); the AWS SDK bundled (tree-shaken through its ESM builds) rather than taken from the
  * runtime, whose version we do not control.
  */
 export function esbuildOptions(entry: string, outdir: string, opts: BundleOptions = {}): BuildOptions & { outdir: string } {
@@ -55,7 +55,7 @@ export function esbuildOptions(entry: string, outdir: string, opts: BundleOption
     mainFields: ['module', 'main'],
     minifyWhitespace: true,
     minifySyntax: true,
-    sourcemap: opts.sourceMaps === true,
+    sourcemap: opts.sourceMaps !== false,
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'error',

@@ -19,7 +19,7 @@ export interface GatewayFunctionProps {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Caps concurrent executions (protects the queue and the receivers); default unreserved. */
   reservedConcurrency?: number;
-  /** Sets NODE_OPTIONS=--enable-source-maps (the code must carry maps: bundledCode's sourceMaps). Default false. */
+  /** Sets NODE_OPTIONS=--enable-source-maps (the code must carry maps: bundledCode's sourceMaps). Default true. */
   sourceMaps?: boolean;
 }
 
@@ -28,7 +28,7 @@ export const GATEWAY_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /**
  * A gateway Lambda function with the project's defaults: Node 22 on arm64, the esbuild bundle's
- * `index.handler`, source maps only on request, a log group with retention, and a role that starts with nothing
+ * `index.handler`, source maps enabled (unless sourceMaps: false), a log group with retention, and a role that starts with nothing
  * but writing to that log group (no AWS managed policy): each concern grants what it needs on top.
  */
 export class GatewayFunction extends Construct {
@@ -62,7 +62,7 @@ export class GatewayFunction extends Construct {
       environment: {
         GATEWAY_CONFIG: BUNDLED_CONFIG_PATH,
         LOG_LEVEL: props.logLevel ?? 'info',
-        ...(props.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+        ...(props.sourceMaps !== false ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
     });

@@ -74,13 +74,13 @@ describe('stream-web-shim', () => {
 
 describe('bundleFunction', () => {
   const config = 'auth: {mode: none}\n';
-  it('writes no source maps unless asked', () => {
-    const plain = temp();
-    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), plain, config);
-    assert.deepEqual(readdirSync(plain, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map')), []);
+  it('writes source maps unless told not to', () => {
     const mapped = temp();
-    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), mapped, config, {}, { sourceMaps: true });
+    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), mapped, config);
     assert.ok(readdirSync(mapped).includes('index.mjs.map'));
+    const plain = temp();
+    bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), plain, config, {}, { sourceMaps: false });
+    assert.deepEqual(readdirSync(plain, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map')), []);
   });
 
   it('a bundled function with a regex only RE2 runs loads the engine chunk during init and serves', () => {

@@ -20,21 +20,18 @@ function inlineFunction(stack: Stack, id: string, timeout = Duration.seconds(60)
 
 describe('GatewayFunction', () => {
   const { template } = buildStack();
-  it('runs Node 22 on arm64 from the bundle, with the bundled gateway.yaml and no source-map parsing', () => {
+  it('runs Node 22 on arm64 from the bundle, with source maps and the bundled gateway.json', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      Environment: { Variables: Match.objectLike({ GATEWAY_CONFIG: BUNDLED_CONFIG_PATH, LOG_LEVEL: 'info', QUEUE_URL: Match.anyValue(), BUCKET: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ GATEWAY_CONFIG: BUNDLED_CONFIG_PATH, NODE_OPTIONS: '--enable-source-maps', LOG_LEVEL: 'info', QUEUE_URL: Match.anyValue(), BUCKET: Match.anyValue() }) },
     });
-    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
-      assert.equal((fn.Properties.Environment.Variables as Record<string, string>).NODE_OPTIONS, undefined);
-    }
   });
-  it('with sourceMaps: true every function runs with --enable-source-maps', () => {
-    const fns = Object.values(buildStack({ options: { sourceMaps: true } }).template.findResources('AWS::Lambda::Function'));
+  it('with sourceMaps: false no function parses source maps', () => {
+    const fns = Object.values(buildStack({ options: { sourceMaps: false } }).template.findResources('AWS::Lambda::Function'));
     assert.equal(fns.length, 2);
-    for (const fn of fns) assert.equal((fn.Properties.Environment.Variables as Record<string, string>).NODE_OPTIONS, '--enable-source-maps');
+    for (const fn of fns) assert.equal((fn.Properties.Environment.Variables as Record<string, string>).NODE_OPTIONS, undefined);
   });
   it('logs to its own log group with a retention', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 3); // ingest, deliver, API access logs

@@ -46,7 +46,8 @@ describe('readDeployOptions', () => {
     assert.equal(o.alarmTopicArn, 'arn:aws:sns:us-east-1:123456789012:alerts');
   });
   it('reads sourceMaps from -c (a string) and cdk.json (a boolean)', () => {
-    assert.equal(DEFAULT_DEPLOY_OPTIONS.sourceMaps, false);
+    assert.equal(DEFAULT_DEPLOY_OPTIONS.sourceMaps, true);
+    assert.equal(readDeployOptions(ctx({ sourceMaps: false })).sourceMaps, false);
     assert.equal(readDeployOptions(ctx({ sourceMaps: 'true' })).sourceMaps, true);
     assert.equal(readDeployOptions(ctx({ sourceMaps: true })).sourceMaps, true);
     assert.equal(readDeployOptions(ctx({ sourceMaps: 'false' })).sourceMaps, false);

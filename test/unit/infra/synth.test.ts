@@ -51,7 +51,7 @@ describe('cdk synth (offline, no credentials, no Docker)', () => {
     const config = readFileSync(path.join(REPO_ROOT, 'gateway.yaml'), 'utf8');
     for (const a of assets) {
       const files = readdirSync(path.join(out, a)).sort();
-      assert.deepEqual(files.filter((f) => f !== 'chunks'), ['gateway.json', 'gateway.yaml', 'index.mjs'], 'entry and config (lazy chunks under chunks/; source maps only with -c sourceMaps=true)');
+      assert.deepEqual(files.filter((f) => f !== 'chunks'), ['gateway.json', 'gateway.yaml', 'index.mjs', 'index.mjs.map'], 'entry, source map and config (lazy chunks under chunks/)');
       assert.equal(readFileSync(path.join(out, a, 'gateway.yaml'), 'utf8'), config);
       // The functions read the config prepared at bundling (no YAML parser or validators at a cold start).
       const prepared = JSON.parse(readFileSync(path.join(out, a, 'gateway.json'), 'utf8'));
