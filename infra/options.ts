@@ -67,6 +67,19 @@ export interface DeployOptions {
    * start (bench/RESULTS.md, Lambda bundles).
    */
   sourceMaps: boolean;
+  /**
+   * Run deliver, replay and scrape in these VPC subnets (receivers or targets on private addresses). The
+   * subnets need a way to S3, SQS (scrape) and any Secrets Manager or SSM references: a NAT gateway or VPC
+   * endpoints. Ingest stays outside: it only talks to SQS and S3.
+   */
+  vpc: VpcOptions | undefined;
+}
+
+export interface VpcOptions {
+  vpcId: string;
+  subnetIds: string[];
+  /** Empty: the stack creates one security group (all outbound, no inbound) for the functions. */
+  securityGroupIds: string[];
 }
 
 export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
@@ -87,6 +100,7 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
   alarmTopicArn: undefined,
   scrapeShards: 1,
   sourceMaps: true,
+  vpc: undefined,
 };
 
 const INTS: Record<string, [min: number, max: number]> = {
@@ -141,6 +155,7 @@ export function readDeployOptions(get: (key: string) => unknown): DeployOptions 
     else if (maps === false || maps === 'false') out.sourceMaps = false;
     else problems.push(`context sourceMaps: must be true or false, got ${JSON.stringify(maps)}`);
   }
+  readVpc(get, out, problems);
   const topic = get('alarmTopicArn');
   if (topic !== undefined) {
     if (/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(String(topic))) out.alarmTopicArn = String(topic);
@@ -149,4 +164,30 @@ export function readDeployOptions(get: (key: string) => unknown): DeployOptions 
   if (out.deliverBatchSize > 10 && out.deliverBatchingWindow < 1) problems.push(`context deliverBatchingWindow: must be at least 1 when deliverBatchSize > 10`);
   if (problems.length) throw new Error(`invalid deployment options:\n  ${problems.join('\n  ')}`);
   return out;
+}
+
+/** A list from `-c key=a,b` or a cdk.json array. */
+function idList(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(String);
+  return String(raw).split(',').map((x) => x.trim()).filter((x) => x !== '');
+}
+
+/** `vpcId`, `vpcSubnetIds`, `vpcSecurityGroupIds`: all or nothing (security groups optional). */
+function readVpc(get: (key: string) => unknown, out: DeployOptions, problems: string[]): void {
+  const vpcId = get('vpcId');
+  const subnets = get('vpcSubnetIds');
+  const groups = get('vpcSecurityGroupIds');
+  if (vpcId === undefined) {
+    if (subnets !== undefined || groups !== undefined) problems.push('context vpcSubnetIds and vpcSecurityGroupIds need vpcId');
+    return;
+  }
+  const id = String(vpcId);
+  if (!/^vpc-[0-9a-f]{8,17}$/.test(id)) problems.push(`context vpcId: must be a VPC id (vpc-...), got ${JSON.stringify(vpcId)}`);
+  const subnetIds = subnets === undefined ? [] : idList(subnets);
+  if (subnetIds.length === 0) problems.push('context vpcSubnetIds: required with vpcId (comma-separated subnet ids, two or more AZs advised)');
+  for (const s of subnetIds) if (!/^subnet-[0-9a-f]{8,17}$/.test(s)) problems.push(`context vpcSubnetIds: ${JSON.stringify(s)} is not a subnet id (subnet-...)`);
+  const securityGroupIds = groups === undefined ? [] : idList(groups);
+  for (const g of securityGroupIds) if (!/^sg-[0-9a-f]{8,17}$/.test(g)) problems.push(`context vpcSecurityGroupIds: ${JSON.stringify(g)} is not a security group id (sg-...)`);
+  if (securityGroupIds.length > 5) problems.push('context vpcSecurityGroupIds: Lambda takes at most 5 security groups');
+  out.vpc = { vpcId: id, subnetIds, securityGroupIds };
 }

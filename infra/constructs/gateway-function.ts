@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -21,7 +22,22 @@ export interface GatewayFunctionProps {
   reservedConcurrency?: number;
   /** Sets NODE_OPTIONS=--enable-source-maps (the code must carry maps: bundledCode's sourceMaps). Default true. */
   sourceMaps?: boolean;
+  /** Runs the function in these subnets (its role then may manage the network interfaces Lambda needs). */
+  network?: FunctionNetwork;
 }
+
+export interface FunctionNetwork {
+  vpc: ec2.IVpc;
+  subnets: ec2.ISubnet[];
+  securityGroups: ec2.ISecurityGroup[];
+}
+
+/**
+ * What Lambda does with the execution role to attach a function to a VPC: the actions of the AWS managed
+ * policy AWSLambdaVPCAccessExecutionRole, granted inline because the roles here start with no managed policy.
+ * The describe actions take no resource; Lambda creates the interfaces in subnets it chooses at run time.
+ */
+export const VPC_ACCESS_ACTIONS = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'];
 
 /** The runtime every function uses: the Node major the tests and the local runner use. */
 export const GATEWAY_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -47,6 +63,7 @@ export class GatewayFunction extends Construct {
       description: `metrics gateway ${props.purpose} function`,
     });
     this.logGroup.grantWrite(this.role);
+    if (props.network) this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
     this.fn = new lambda.Function(this, 'Function', {
       code: props.code,
       handler: `${BUNDLE_FILE.replace(/\.m?js$/, '')}.handler`,
@@ -59,6 +76,7 @@ export class GatewayFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.TEXT,
       description: `metrics gateway: ${props.purpose}`,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      ...(props.network ? { vpc: props.network.vpc, vpcSubnets: { subnets: props.network.subnets }, securityGroups: props.network.securityGroups } : {}),
       environment: {
         GATEWAY_CONFIG: BUNDLED_CONFIG_PATH,
         LOG_LEVEL: props.logLevel ?? 'info',

@@ -3,12 +3,13 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { BlobBucket } from '../constructs/blob-bucket.ts';
 import { bundledCode } from '../constructs/bundle.ts';
-import { GatewayFunction } from '../constructs/gateway-function.ts';
+import { GatewayFunction, type FunctionNetwork } from '../constructs/gateway-function.ts';
 import { IngestApi } from '../constructs/ingest-api.ts';
 import { MetricsQueue } from '../constructs/metrics-queue.ts';
 import { GatewayMonitoring, type MonitoredFunction } from '../constructs/monitoring.ts';
@@ -16,7 +17,7 @@ import { GatewaySchedule } from '../constructs/schedule.ts';
 import { grantConfigAccess } from '../constructs/config-grants.ts';
 import { grantSecretReads } from '../constructs/secret-grants.ts';
 import { authSecretRefs } from '../../lib/config/auth.ts';
-import type { DeployOptions, SynthConfig } from '../options.ts';
+import type { DeployOptions, SynthConfig, VpcOptions } from '../options.ts';
 
 /** Handler files (functions/<name>.ts). replay and scrape are wired only when given (when their files exist). */
 export interface FunctionEntries {
@@ -63,6 +64,8 @@ export class GatewayStack extends Stack {
     });
     const env = { QUEUE_URL: this.queue.queue.queueUrl, BUCKET: this.blobs.bucket.bucketName };
     const common = { logRetention: o.logRetentionDays as logs.RetentionDays, environment: env, sourceMaps: o.sourceMaps };
+    // deliver, replay and scrape reach receivers and targets, which may be private; ingest never needs the VPC.
+    const network = o.vpc ? { network: this.network(o.vpc) } : {};
 
     // ingest: enqueue, and claim-check payloads too big for one message under spool/.
     this.ingest = new GatewayFunction(this, 'Ingest', { ...common, purpose: 'ingest', code: code(props.entries.ingest), timeout: INGEST_TIMEOUT, memorySize: o.ingestMemory });
@@ -72,7 +75,7 @@ export class GatewayStack extends Stack {
     grantSecretReads(this.ingest.fn, authSecretRefs(props.config.config.auth));
 
     // deliver: consume (event source), read and delete claim-checked payloads, park data under overflow/ and rejected/.
-    this.deliver = new GatewayFunction(this, 'Deliver', { ...common, purpose: 'deliver', code: code(props.entries.deliver), timeout: deliverTimeout, memorySize: o.deliverMemory });
+    this.deliver = new GatewayFunction(this, 'Deliver', { ...common, ...network, purpose: 'deliver', code: code(props.entries.deliver), timeout: deliverTimeout, memorySize: o.deliverMemory });
     // Ordered: no batching window (FIFO refuses one); invocations run one per active message group, at
     // most min(shards, deliverMaxConcurrency) at once: no reserved concurrency is needed to keep order.
     this.queue.addConsumer(this.deliver.fn, { batchSize: o.deliverBatchSize, maxBatchingWindow: Duration.seconds(ordered ? 0 : o.deliverBatchingWindow), maxConcurrency: o.deliverMaxConcurrency });
@@ -92,7 +95,7 @@ export class GatewayStack extends Stack {
     if (props.entries.replay) {
       // replay (lib/delivery/replay.ts): list overflow/ oldest first, delete after a 2xx or past a cap, move
       // refusals to rejected/, enqueue its self-metrics. One at a time, so runs never overlap.
-      this.replay = new GatewayFunction(this, 'Replay', { ...common, purpose: 'replay', code: code(props.entries.replay), timeout: Duration.minutes(5), memorySize: o.deliverMemory, reservedConcurrency: 1 });
+      this.replay = new GatewayFunction(this, 'Replay', { ...common, ...network, purpose: 'replay', code: code(props.entries.replay), timeout: Duration.minutes(5), memorySize: o.deliverMemory, reservedConcurrency: 1 });
       this.blobs.grantList(this.replay.fn, 'overflow/');
       this.blobs.grantObjects(this.replay.fn, 'overflow/', ['s3:GetObject', 's3:DeleteObject']);
       this.blobs.grantObjects(this.replay.fn, 'rejected/', ['s3:PutObject']);
@@ -104,7 +107,7 @@ export class GatewayStack extends Stack {
     if (props.entries.scrape) {
       // scrape: like ingest (enqueue, spool), plus per-target state (staleness, last scrape) under state/.
       // One schedule per shard (the event names the shard), so each target is scraped by exactly one invocation per minute.
-      this.scrape = new GatewayFunction(this, 'Scrape', { ...common, purpose: 'scrape', code: code(props.entries.scrape), timeout: Duration.seconds(55), memorySize: o.ingestMemory, reservedConcurrency: o.scrapeShards });
+      this.scrape = new GatewayFunction(this, 'Scrape', { ...common, ...network, purpose: 'scrape', code: code(props.entries.scrape), timeout: Duration.seconds(55), memorySize: o.ingestMemory, reservedConcurrency: o.scrapeShards });
       this.queue.grantSend(this.scrape.fn);
       this.blobs.grantObjects(this.scrape.fn, 'spool/', ['s3:PutObject']);
       this.blobs.grantObjects(this.scrape.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
@@ -144,5 +147,16 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.queue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'BucketName', { value: this.blobs.bucket.bucketName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+
+  /** The VPC, subnets and security groups by id: no lookup, so synth stays offline. */
+  private network(v: VpcOptions): FunctionNetwork {
+    // The AZs are not needed: the subnets are given explicitly, and Lambda takes their AZs from them.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: v.vpcId, availabilityZones: v.subnetIds.map((_, i) => `az-${i}`) });
+    const subnets = v.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, id));
+    const securityGroups = v.securityGroupIds.length
+      ? v.securityGroupIds.map((id, i) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id))
+      : [new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', { vpc, description: 'metrics gateway deliver, replay and scrape: outbound only', allowAllOutbound: true })];
+    return { vpc, subnets, securityGroups };
   }
 }

@@ -17,10 +17,10 @@ export function acknowledgeAcceptedFindings(stack: GatewayStack): void {
         reason: `Object actions are scoped to the ${prefix} prefix of the gateway bucket: keys are generated per message and destination, so the prefix wildcard is the narrowest grant.`,
       });
     }
-    // Present only when gateway.yaml asks for them (infra/constructs/config-grants.ts).
+    // Present only when gateway.yaml (ec2_sd_configs: infra/constructs/config-grants.ts) or -c vpcId asks for them.
     Validations.of(f.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ec2:DescribeInstances and ec2:DescribeAvailabilityZones (ec2_sd_configs) support no resource-level permissions; the statement holds only those two read-only actions.',
+      reason: 'Only for actions granted on * by AWS itself: ec2:DescribeInstances and ec2:DescribeAvailabilityZones (ec2_sd_configs, no resource-level permissions), and with -c vpcId the network-interface actions of AWSLambdaVPCAccessExecutionRole, which Lambda performs in subnets it picks at run time.',
     });
     Validations.of(f.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:aps:*:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:workspace/*]`,

@@ -28,6 +28,23 @@ describe('GatewayFunction', () => {
       Environment: { Variables: Match.objectLike({ GATEWAY_CONFIG: BUNDLED_CONFIG_PATH, NODE_OPTIONS: '--enable-source-maps', LOG_LEVEL: 'info', QUEUE_URL: Match.anyValue(), BUCKET: Match.anyValue() }) },
     });
   });
+  it('with -c vpcId deliver, replay and scrape run in the subnets, ingest outside; the security group allows no inbound', () => {
+    const vpc = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] };
+    const t = buildStack({ entries: ALL_ENTRIES, options: { vpc } }).template;
+    const fns = t.findResources('AWS::Lambda::Function');
+    for (const [id, fn] of Object.entries(fns)) {
+      const config = fn.Properties.VpcConfig as { SubnetIds: string[]; SecurityGroupIds: unknown[] } | undefined;
+      if (id.startsWith('Ingest')) assert.equal(config, undefined, id);
+      else assert.deepEqual(config?.SubnetIds, vpc.subnetIds, id);
+    }
+    const groups = Object.values(t.findResources('AWS::EC2::SecurityGroup'));
+    assert.equal(groups.length, 1);
+    assert.equal(groups[0]!.Properties.VpcId, vpc.vpcId);
+    assert.equal(groups[0]!.Properties.SecurityGroupIngress, undefined);
+    const given = buildStack({ entries: ALL_ENTRIES, options: { vpc: { ...vpc, securityGroupIds: ['sg-0123456789abcdef0'] } } }).template;
+    given.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    given.hasResourceProperties('AWS::Lambda::Function', { Description: 'metrics gateway: deliver', VpcConfig: { SecurityGroupIds: ['sg-0123456789abcdef0'], SubnetIds: vpc.subnetIds } });
+  });
   it('with sourceMaps: false no function parses source maps', () => {
     const fns = Object.values(buildStack({ options: { sourceMaps: false } }).template.findResources('AWS::Lambda::Function'));
     assert.equal(fns.length, 2);

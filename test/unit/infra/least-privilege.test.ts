@@ -93,3 +93,20 @@ describe('least privilege', () => {
     assert.doesNotMatch(g, /s3:GetObject|s3:DeleteObject|s3:ListBucket|sqs:ReceiveMessage|sqs:DeleteMessage/);
   });
 });
+
+describe('least privilege with -c vpcId', () => {
+  const vpc = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: [] };
+  const { template } = buildStack({ entries: ALL_ENTRIES, options: { vpc } });
+  const without = buildStack({ entries: ALL_ENTRIES }).template;
+  const eni = ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'].map((a) => `Allow ${a} "*"`);
+
+  for (const name of ['Deliver', 'Replay', 'Scrape']) {
+    it(`${name.toLowerCase()} gains exactly the network-interface actions Lambda needs in a VPC, nothing else`, () => {
+      const before = grants(without, logicalId(without, 'AWS::IAM::Role', `${name}Role`));
+      assert.deepEqual(grants(template, logicalId(template, 'AWS::IAM::Role', `${name}Role`)), [...before, ...eni].sort());
+    });
+  }
+  it('ingest stays out of the VPC and gains nothing', () => {
+    assert.deepEqual(grants(template, logicalId(template, 'AWS::IAM::Role', 'IngestRole')), grants(without, logicalId(without, 'AWS::IAM::Role', 'IngestRole')));
+  });
+});

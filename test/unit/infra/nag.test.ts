@@ -23,6 +23,7 @@ describe('cdk-nag AwsSolutions', () => {
     { name: 'default (HTTP API, ingest and deliver)', options: {}, entries: undefined },
     { name: 'all four functions, HTTP API and Function URL with IAM auth', options: { ingestEndpoint: 'both', ingestAuth: 'iam' } as const, entries: ALL_ENTRIES },
     { name: 'Function URL only', options: { ingestEndpoint: 'function-url' } as const, entries: ALL_ENTRIES },
+    { name: 'deliver, replay and scrape in a VPC', options: { vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] } }, entries: ALL_ENTRIES },
   ];
   for (const v of variants) {
     it(`${v.name}: no errors once the accepted findings are acknowledged`, () => {

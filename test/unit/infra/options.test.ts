@@ -45,6 +45,11 @@ describe('readDeployOptions', () => {
     assert.equal(o.logRetentionDays, 90);
     assert.equal(o.alarmTopicArn, 'arn:aws:sns:us-east-1:123456789012:alerts');
   });
+  it('reads the VPC from -c strings (comma-separated) or cdk.json arrays', () => {
+    assert.equal(DEFAULT_DEPLOY_OPTIONS.vpc, undefined);
+    assert.deepEqual(readDeployOptions(ctx({ vpcId: 'vpc-0123456789abcdef0', vpcSubnetIds: 'subnet-0123456789abcdef0, subnet-0123456789abcdef1' })).vpc, { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], securityGroupIds: [] });
+    assert.deepEqual(readDeployOptions(ctx({ vpcId: 'vpc-01234567', vpcSubnetIds: ['subnet-01234567'], vpcSecurityGroupIds: ['sg-01234567'] })).vpc, { vpcId: 'vpc-01234567', subnetIds: ['subnet-01234567'], securityGroupIds: ['sg-01234567'] });
+  });
   it('reads sourceMaps from -c (a string) and cdk.json (a boolean)', () => {
     assert.equal(DEFAULT_DEPLOY_OPTIONS.sourceMaps, true);
     assert.equal(readDeployOptions(ctx({ sourceMaps: false })).sourceMaps, false);
@@ -61,6 +66,11 @@ describe('readDeployOptions', () => {
     { name: 'retention CloudWatch Logs does not offer', input: { logRetentionDays: 10 }, want: 'context logRetentionDays: must be one of 1, 3, 5, 7, 14, 30' },
     { name: 'batch over 10 without a window', input: { deliverBatchSize: 50, deliverBatchingWindow: 0 }, want: 'deliverBatchingWindow: must be at least 1 when deliverBatchSize > 10' },
     { name: 'not an SNS ARN', input: { alarmTopicArn: 'oncall' }, want: 'context alarmTopicArn: must be an SNS topic ARN, got "oncall"' },
+    { name: 'a VPC id that is not one', input: { vpcId: 'my-vpc', vpcSubnetIds: 'subnet-01234567' }, want: 'context vpcId: must be a VPC id (vpc-...), got "my-vpc"' },
+    { name: 'a VPC without subnets', input: { vpcId: 'vpc-01234567' }, want: 'context vpcSubnetIds: required with vpcId' },
+    { name: 'subnets without a VPC', input: { vpcSubnetIds: 'subnet-01234567' }, want: 'context vpcSubnetIds and vpcSecurityGroupIds need vpcId' },
+    { name: 'a subnet id that is not one', input: { vpcId: 'vpc-01234567', vpcSubnetIds: 'subnet-01234567,10.0.1.0/24' }, want: 'context vpcSubnetIds: "10.0.1.0/24" is not a subnet id (subnet-...)' },
+    { name: 'six security groups', input: { vpcId: 'vpc-01234567', vpcSubnetIds: 'subnet-01234567', vpcSecurityGroupIds: 'sg-01234561,sg-01234562,sg-01234563,sg-01234564,sg-01234565,sg-01234566' }, want: 'context vpcSecurityGroupIds: Lambda takes at most 5 security groups' },
     { name: 'sourceMaps not a boolean', input: { sourceMaps: 'yes' }, want: 'context sourceMaps: must be true or false, got "yes"' },
   ];
   for (const t of bad) {
