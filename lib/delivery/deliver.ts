@@ -3,11 +3,11 @@ import type { TimeSeries } from '../model/types.ts';
 import { countSamples } from '../model/types.ts';
 import type { BlobStore, Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
 import { isClaimCheck } from '../queue/envelope.ts';
-import { MissingClaimError, openMessage, type Payload } from '../queue/unpack.ts';
+import { DecoderUnavailableError, MissingClaimError, openMessage, type Payload } from '../queue/unpack.ts';
 import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
-import { applyRelabel, dropInternalLabels } from '../relabel/index.ts';
+import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
 import { chunkBySamples } from './chunk.ts';
 import { blobKey } from './keys.ts';
 import { DELIVER_LOG_EVENTS } from './log-events.ts';
@@ -97,9 +97,11 @@ export async function deliverBatch(records: readonly QueueRecord[], deadline: nu
     }
     try {
       const payload = await openMessage(record.body, record.attributes, deps.blobs);
-      if (deps.destinations.some((d) => !canForward(d, payload))) payload.decode();
+      if (deps.destinations.some((d) => !canForward(d, payload))) await payload.decode();
       opened.push({ record, payload });
     } catch (err) {
+      // Not the message's fault: fail the invocation so the batch is redelivered (and reaches the DLQ).
+      if (err instanceof DecoderUnavailableError) throw err;
       if (!(await quarantine(record, err, deps))) {
         failed.add(record.messageId);
         blocked.add(record.groupId ?? '');
@@ -124,9 +126,9 @@ function canForward(dest: Destination, payload: Payload): boolean {
   return !dest.relabel && payload.samples <= dest.config.queue.maxSamplesPerSend;
 }
 
-function requestsFor(dest: Destination, payload: Payload): Request[] {
+async function requestsFor(dest: Destination, payload: Payload): Promise<Request[]> {
   if (canForward(dest, payload)) return [{ samples: payload.samples, body: () => payload.compressed }];
-  const input = payload.decode().timeseries;
+  const input = (await payload.decode()).timeseries;
   const series = dest.relabel ? dest.relabel(input) : input;
   return chunkBySamples(series, dest.config.queue.maxSamplesPerSend).map((chunk) => ({ samples: countSamples(chunk), series: chunk, body: () => snappyCompress(encodeTimeSeries(chunk)) }));
 }
@@ -167,7 +169,7 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
       deps.metrics.inc('delivery_held_messages_total', { destination: name });
       continue;
     }
-    const requests = requestsFor(dest, payload);
+    const requests = await requestsFor(dest, payload);
     let next = 0;
     while (next < requests.length && !down) {
       const req = requests[next]!;

@@ -1,7 +1,6 @@
 import type { ReplayConfig } from '../config/overflow.ts';
 import { countSamples, type TimeSeries } from '../model/types.ts';
 import type { BlobInfo, BlobStore } from '../ports/index.ts';
-import { decodeWriteRequest } from '../remote-write/decode.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress, snappyUncompress } from '../remote-write/snappy.ts';
 import { MAX_PAYLOAD_BYTES } from '../queue/envelope.ts';
@@ -142,6 +141,9 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
   if (Number.isFinite(declared) && declared <= dest.config.queue.maxSamplesPerSend) {
     chunks = [{ samples: declared, body: blob.body }];
   } else {
+    // The decoder loads here, with the first object too big to send whole: most replays never need it.
+    // (Outside the try: failing to load it says nothing about the object.)
+    const { decodeWriteRequest } = await import('../remote-write/decode.ts');
     try {
       const series = decodeWriteRequest(snappyUncompress(blob.body, MAX_PAYLOAD_BYTES, 'overflow object')).timeseries;
       chunks = chunkBySamples(series, dest.config.queue.maxSamplesPerSend).map((s) => ({ samples: countSamples(s), series: s, body: snappyCompress(encodeTimeSeries(s)) }));

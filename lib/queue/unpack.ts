@@ -1,22 +1,27 @@
 import { BadRequestError } from '../errors.ts';
 import type { BlobStore } from '../ports/index.ts';
-import { decodeWriteRequest, type DecodedWriteRequest } from '../remote-write/decode.ts';
+import type { DecodedWriteRequest } from '../remote-write/decode.ts';
 import { snappyUncompress } from '../remote-write/snappy.ts';
 import { ENVELOPE_VERSION, isClaimCheck, MAX_PAYLOAD_BYTES, SPOOL_PREFIX } from './envelope.ts';
 
 /** The read side of the queue envelope (envelope.ts describes it). */
 
-/** A message's payload: the snappy-compressed WriteRequest as queued, decoded only when asked. */
+/**
+ * A message's payload: the snappy-compressed WriteRequest as queued, decoded only when asked. The decoder
+ * (and protobufjs) loads with the first decode, so a deliver function that only forwards payloads never
+ * compiles it at a cold start.
+ */
 export interface Payload {
   compressed: Uint8Array;
   /** Samples in the payload, from the envelope (NaN when the attribute is missing). */
   samples: number;
-  decode(): DecodedWriteRequest;
+  /** Decodes once; later calls return the same result (or the same error). */
+  decode(): Promise<DecodedWriteRequest>;
 }
 
 /** Decodes a message back into its WriteRequest, following a claim check into the blob store. */
 export async function unpackMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<DecodedWriteRequest> {
-  return (await openMessage(body, attributes, blobs)).decode();
+  return await (await openMessage(body, attributes, blobs)).decode();
 }
 
 /**
@@ -36,11 +41,11 @@ export async function openMessage(body: string, attributes: Record<string, strin
   } else {
     compressed = Buffer.from(body, 'base64');
   }
-  let decoded: DecodedWriteRequest | undefined;
+  let decoded: Promise<DecodedWriteRequest> | undefined;
   return {
     compressed,
     samples: Number(attributes.samples ?? NaN),
-    decode: () => (decoded ??= decodeWriteRequest(snappyUncompress(compressed, MAX_PAYLOAD_BYTES, 'queue message'))),
+    decode: () => (decoded ??= decodePayload(compressed)),
   };
 }
 
@@ -50,4 +55,22 @@ export class MissingClaimError extends Error {
     super(`queue message: claim check blob ${key} not found`);
     this.name = 'MissingClaimError';
   }
+}
+
+/** The decoder's code could not be loaded (a broken bundle): nothing is known about the message itself. */
+export class DecoderUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`cannot load the remote_write decoder: ${String(cause)}`);
+    this.name = 'DecoderUnavailableError';
+  }
+}
+
+async function decodePayload(compressed: Uint8Array): Promise<DecodedWriteRequest> {
+  let decoder: typeof import('../remote-write/decode.ts');
+  try {
+    decoder = await import('../remote-write/decode.ts');
+  } catch (err) {
+    throw new DecoderUnavailableError(err);
+  }
+  return decoder.decodeWriteRequest(snappyUncompress(compressed, MAX_PAYLOAD_BYTES, 'queue message'));
 }

@@ -2,7 +2,7 @@ import { isOpenMetricsContentType } from '../ingest/prometheus/media-type.ts';
 import { parseExposition } from '../ingest/prometheus/parse.ts';
 import { labelsKey, METRIC_NAME_LABEL, sortLabels } from '../model/labels.ts';
 import type { Label, TimeSeries } from '../model/types.ts';
-import { applyRelabel, dropInternalLabels } from '../relabel/index.ts';
+import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
 import { ScrapeError } from './fetch.ts';
 import type { Target } from './targets.ts';
 

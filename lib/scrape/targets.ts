@@ -3,7 +3,7 @@ import { formatDuration, type ScrapeJob } from '../config/scrape.ts';
 import { parseDuration } from '../config/duration.ts';
 import { labelsKey, sortLabels } from '../model/labels.ts';
 import type { Label } from '../model/types.ts';
-import { applyRelabel } from '../relabel/index.ts';
+import { applyRelabel } from '../relabel/apply.ts';
 import type { TargetGroup } from './discovery/index.ts';
 
 /** A target to scrape, built from a discovered target the way Prometheus 2.42's populateLabels does. */

@@ -51,7 +51,7 @@ export async function readFileSd(cfg: FileSdConfig, deps: FileSdDeps): Promise<F
         const text = await read();
         if (text === undefined) continue;
         const format = path.extname(name).toLowerCase() === '.json' ? 'json' : 'yaml';
-        const groups = parseTargetGroups(text, format, name).map((g, j) => ({
+        const groups = (await parseTargetGroups(text, format, name)).map((g, j) => ({
           source: `file_sd_configs[${cfg.index}]:${name}:${j}`,
           targets: g.targets,
           // Compatibility: Prometheus sets __meta_filepath after reading, over any label of that name.

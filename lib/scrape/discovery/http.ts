@@ -39,7 +39,7 @@ export async function fetchHttpSd(cfg: HttpSdConfig, deps: HttpSdDeps): Promise<
   if (!CONTENT_TYPE_RE.test(contentType.trim())) throw new Error(`unsupported content type ${JSON.stringify(contentType)}`);
   if (res.body.length > MAX_HTTP_SD_RESPONSE_BYTES) throw new Error(`response larger than ${MAX_HTTP_SD_RESPONSE_BYTES} bytes`);
   const text = new TextDecoder().decode(res.body);
-  return parseTargetGroups(text, 'json', 'response').map((g, i) => ({
+  return (await parseTargetGroups(text, 'json', 'response')).map((g, i) => ({
     source: `http_sd_configs[${cfg.index}]:${cfg.url}:${i}`,
     targets: g.targets,
     // Compatibility: set after parsing, over any label of that name, as Prometheus does.

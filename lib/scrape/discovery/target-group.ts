@@ -1,6 +1,5 @@
 import { excerpt } from '../../errors.ts';
 import { isValidLabelName } from '../../model/labels.ts';
-import { parse as parseYaml } from 'yaml';
 
 /**
  * A group of targets as Prometheus' discovery produces it (targetgroup.Group): each target has
@@ -29,11 +28,14 @@ export class TargetGroupError extends Error {
  * valid (the gateway's legacy name scheme). In YAML every scalar is taken as its source text (`port: 8080` is
  * "8080", `1.0` stays "1.0"), as Go's yaml.v2 does for string fields; in JSON values must be strings. Labels
  * with empty values are left out (Prometheus treats them as absent). An empty YAML document is no groups.
+ * Async because the YAML parser loads with the first YAML document: a scrape function whose discovery is
+ * static or JSON never compiles it at a cold start.
  */
-export function parseTargetGroups(text: string, format: 'json' | 'yaml', what: string): Omit<TargetGroup, 'source'>[] {
+export async function parseTargetGroups(text: string, format: 'json' | 'yaml', what: string): Promise<Omit<TargetGroup, 'source'>[]> {
   let doc: unknown;
+  const yaml = format === 'yaml' ? await import('yaml') : undefined;
   try {
-    doc = format === 'json' ? JSON.parse(text) : parseYaml(text, { schema: 'failsafe', strict: true, uniqueKeys: true, maxAliasCount: 100 });
+    doc = yaml === undefined ? JSON.parse(text) : yaml.parse(text, { schema: 'failsafe', strict: true, uniqueKeys: true, maxAliasCount: 100 });
   } catch (err) {
     throw new TargetGroupError(`${what}: invalid ${format.toUpperCase()}: ${firstLine((err as Error).message)}`);
   }

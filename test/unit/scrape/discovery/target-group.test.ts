@@ -28,7 +28,7 @@ describe("Prometheus' target-group file format", () => {
     { name: 'targets are not checked here (Prometheus checks addresses after relabeling)', format: 'json', input: '[{"targets":["http://x/y",""]}]', want: [{ targets: [{ __address__: 'http://x/y' }, { __address__: '' }], labels: {} }] },
     { name: '__meta_ and __ labels are allowed', format: 'json', input: '[{"labels":{"__meta_x":"1","__scheme__":"https"}}]', want: [{ targets: [], labels: { __meta_x: '1', __scheme__: 'https' } }] },
   ];
-  for (const t of ok) it(`reads ${t.name}`, () => assert.deepEqual(parseTargetGroups(t.input, t.format, 'f.json'), t.want));
+  for (const t of ok) it(`reads ${t.name}`, async () => assert.deepEqual(await parseTargetGroups(t.input, t.format, 'f.json'), t.want));
 
   const bad: { name: string; format: 'json' | 'yaml'; input: string; want: string }[] = [
     { name: 'broken JSON', format: 'json', input: '[{"targets":', want: 'f: invalid JSON: ' },
@@ -47,8 +47,8 @@ describe("Prometheus' target-group file format", () => {
     { name: 'YAML labels as a list', format: 'yaml', input: '- labels: [a]\n', want: 'f: group 0: labels must be a mapping, got a list' },
   ];
   for (const t of bad) {
-    it(`refuses ${t.name}`, () => {
-      assert.throws(() => parseTargetGroups(t.input, t.format, 'f'), (err: Error) => {
+    it(`refuses ${t.name}`, async () => {
+      await assert.rejects(parseTargetGroups(t.input, t.format, 'f'), (err: Error) => {
         assert.ok(err instanceof TargetGroupError, String(err));
         assert.ok(err.message.startsWith(t.want), err.message);
         return true;
@@ -56,18 +56,18 @@ describe("Prometheus' target-group file format", () => {
     });
   }
 
-  it('quotes at most ~200 bytes of a bad name', () => {
+  it('quotes at most ~200 bytes of a bad name', async () => {
     const name = 'x-'.repeat(1000);
-    assert.throws(() => parseTargetGroups(JSON.stringify([{ labels: { [name]: 'v' } }]), 'json', 'f'), (err: Error) => err.message.length < 300);
+    await assert.rejects(parseTargetGroups(JSON.stringify([{ labels: { [name]: 'v' } }]), 'json', 'f'), (err: Error) => err.message.length < 300);
   });
 
-  it('arbitrary text and mutated documents only ever throw TargetGroupError', () => {
+  it('arbitrary text and mutated documents only ever throw TargetGroupError', async () => {
     const valid = '- targets: [a:1, b:2]\n  labels: {env: prod}\n';
     const json = '[{"targets":["a:1"],"labels":{"env":"prod"}}]';
-    fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.tuple(fc.nat(valid.length), fc.string()).map(([i, s]) => valid.slice(0, i) + s + valid.slice(i)), fc.tuple(fc.nat(json.length), fc.string()).map(([i, s]) => json.slice(0, i) + s + json.slice(i))), fc.boolean(), (text, asJson) => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.tuple(fc.nat(valid.length), fc.string()).map(([i, s]) => valid.slice(0, i) + s + valid.slice(i)), fc.tuple(fc.nat(json.length), fc.string()).map(([i, s]) => json.slice(0, i) + s + json.slice(i))), fc.boolean(), async (text, asJson) => {
         try {
-          parseTargetGroups(text, asJson ? 'json' : 'yaml', 'f');
+          await parseTargetGroups(text, asJson ? 'json' : 'yaml', 'f');
         } catch (err) {
           if (!(err instanceof TargetGroupError)) throw err;
         }
