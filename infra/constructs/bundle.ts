@@ -44,8 +44,8 @@ export function esbuildOptions(entry: string, outdir: string, opts: BundleOption
     entryPoints: { [BUNDLE_FILE.replace(/\.mjs$/, '')]: entry },
     outdir,
     outExtension: { '.js': '.mjs' },
-    // Dynamic imports (the SDK's optional credential providers, protocols other than remote_write, the RE2
-    // engine) become chunks loaded on first use instead of being compiled at every cold start.
+    // Dynamic imports (the SDK's optional credential providers, every protocol's code, the RE2 engine, the
+    // remote_write decoder, the YAML parser) become chunks loaded on first use instead of being compiled at every cold start.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,

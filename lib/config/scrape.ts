@@ -244,5 +244,3 @@ function compileRules(c: Checker, raw: unknown, path: string): CompiledRelabel {
     return { rules: [] };
   }
 }
-
-export { formatDuration };

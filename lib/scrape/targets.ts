@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { formatDuration, type ScrapeJob } from '../config/scrape.ts';
+import { formatDuration } from '../config/duration.ts';
+import type { ScrapeJob } from '../config/scrape.ts';
 import { parseDuration } from '../config/duration.ts';
 import { labelsKey, sortLabels } from '../model/labels.ts';
 import type { Label } from '../model/types.ts';

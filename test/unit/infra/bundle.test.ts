@@ -99,6 +99,24 @@ describe('bundleFunction', () => {
     assert.deepEqual(JSON.parse(res.stdout.trim().split('\n').at(-1)!), [204, 404]);
   });
 
+  it('deliver whose decoder cannot load fails the invocation (redelivery) instead of quarantining the message', () => {
+    const dir = temp();
+    bundleFunction(path.join(REPO_ROOT, 'functions', 'deliver.ts'), dir, `${config}remote_write:\n  - url: http://127.0.0.1:9/api/v1/write\n    write_relabel_configs: [{action: labeldrop, regex: tmp_.*}]\n`);
+    // A broken deployment: the chunk holding the remote_write decoder is gone.
+    const chunks = readdirSync(path.join(dir, 'chunks')).filter((f) => f.endsWith('.mjs') && readFileSync(path.join(dir, 'chunks', f), 'utf8').includes('function decodeWriteRequest('));
+    assert.equal(chunks.length, 1);
+    rmSync(path.join(dir, 'chunks', chunks[0]!));
+    const script = `
+      const m = await import(${JSON.stringify(path.join(dir, BUNDLE_FILE))});
+      const event = JSON.parse(${JSON.stringify(readFileSync(path.join(REPO_ROOT, 'events', 'sqs-batch.json'), 'utf8'))});
+      try { process.stdout.write(JSON.stringify(await m.handler(event, { getRemainingTimeInMillis: () => 30000 }))); }
+      catch (err) { process.stdout.write('threw: ' + err.message); }`;
+    const env = { PATH: process.env.PATH ?? '', AWS_LAMBDA_FUNCTION_NAME: 'test', GATEWAY_CONFIG: path.join(dir, 'gateway.json'), QUEUE_URL: 'http://127.0.0.1:9/q', BUCKET: 'b', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1', LOG_LEVEL: 'error' };
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /^threw: cannot load the remote_write decoder/);
+  });
+
   it('a broken config fails the bundling, naming the problem', () => {
     assert.throws(
       () => bundleFunction(path.join(REPO_ROOT, 'functions', 'ingest.ts'), temp(), `${config}relabel_configs:\n  - {source_labels: [a], regex: '(', target_label: b}\n`),
