@@ -5,7 +5,7 @@ import { parseExposition, parsePrometheusText } from '../../../../lib/ingest/pro
 import type { ExpositionOptions } from '../../../../lib/ingest/prometheus/parse.ts';
 import { formatSeries, labelSetProblem } from '../../../../lib/model/labels.ts';
 
-const DATA_DIR = '/work/shared/data';
+const DATA_DIR = new URL('../../../fixtures/exposition/', import.meta.url).pathname;
 const NOW = 1_700_000_000_000;
 
 /** The parsed series as `name{labels} value @timestamp` strings. */
