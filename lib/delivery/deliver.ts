@@ -85,8 +85,9 @@ interface Request {
  * Delivers a batch of queue messages to every destination. Per destination, messages go in order and
  * each is sent in chunks of max_samples_per_send with retries until `deadline` (ms epoch); what cannot be
  * sent by then goes to overflow/<destination>/, what a receiver refuses for good to rejected/<destination>/.
- * Once a destination has used up its retries in this batch, its remaining messages go straight to overflow
- * (one probe per batch, not a storm). Destinations run concurrently and never wait for each other.
+ * Once a destination has used up its retries in this batch, its remaining messages go straight to overflow.
+ * With deps.health, a destination known down from earlier batches gets one probe at most (see send()) and
+ * the batch parks at once. Destinations run concurrently and never wait for each other.
  * A payload that needs no change for a destination (no relabeling, within max_samples_per_send) is
  * forwarded as queued, without decoding.
  *
