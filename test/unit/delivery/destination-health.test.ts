@@ -6,6 +6,7 @@ import { DELIVER_LOG_EVENTS } from '../../../lib/delivery/log-events.ts';
 import { replayOverflow } from '../../../lib/delivery/replay.ts';
 import { blobKey } from '../../../lib/delivery/keys.ts';
 import { createDeliverHandler, deliveryDeps } from '../../../functions/deliver.ts';
+import { replayDeps } from '../../../functions/replay.ts';
 import { toSqsEvent } from '../../../lib/adapters/lambda/events.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
@@ -287,6 +288,12 @@ describe('deliver with destination health (issue 12 item 7)', () => {
 });
 
 describe('replay with destination health', () => {
+  it('functions/replay builds a registry of its own with its dependencies (one per container)', () => {
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ url: 'http://a/api/v1/write', name: 'vm' }] });
+    const aws = { config, queue: new MemoryQueue(), blobs: new MemoryBlobStore(), clock: new FakeClock(), logger: new MemoryLogger(), metrics: new CounterRegistry() };
+    assert.ok(replayDeps(aws, new Receiver(aws.clock) as never).health instanceof DestinationHealthRegistry);
+  });
+
   it('a replay run that finds the receiver still down says the data stays in overflow/; the run that gets through logs the recovery', async () => {
     const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ url: 'http://a/api/v1/write', name: 'vm', queue_config: { min_backoff: '100ms', max_backoff: '1s' } }] });
     const clock = new FakeClock();
