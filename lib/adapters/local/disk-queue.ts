@@ -136,9 +136,9 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     const stored = JSON.parse(await fs.readFile(from, 'utf8')) as StoredMessage;
     stored.receiveCount++;
     if (stored.receiveCount > this.maxReceiveCount) {
+      await fs.rename(from, path.join(this.dir, 'dead', name));
       this.held--;
       this.leaveGroup(stored.groupId);
-      await fs.rename(from, path.join(this.dir, 'dead', name));
       this.logger?.error('message moved to the local dead-letter queue after too many receives', { name, receives: stored.receiveCount - 1, ...(stored.groupId !== undefined ? { group: stored.groupId } : {}) });
       return undefined;
     }
