@@ -239,8 +239,8 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
 /**
  * One request through the retry loop, as the destination's health allows: normally retried within the
  * budget (a whole budget spent without a 2xx makes the destination known down); while it is known down
- * (standard mode), one probe with a short timeout at most once per max_backoff, and no request at all in
- * between, so a batch parks its data at once instead of waiting out the budget.
+ * (standard mode), one probe with a short timeout when one is due (DestinationHealth.probe), and no request
+ * at all in between, so a batch parks its data at once instead of waiting out the budget.
  */
 async function send(body: Uint8Array, dest: Destination, deadline: number, deps: DeliveryDeps, health: DestinationHealth | undefined, observe: SendOptions['observe']): Promise<SendVerdict> {
   const opts: SendOptions = { ...sendOptionsFor(dest), ...(observe ? { observe } : {}) };
@@ -249,8 +249,12 @@ async function send(body: Uint8Array, dest: Destination, deadline: number, deps:
     if (result.kind === 'gave-up') health?.budgetSpent();
     return result;
   }
-  if (!health.takeProbe(dest.config.queue.maxBackoffMs)) return { kind: 'gave-up', reason: 'known down; next probe not due yet' };
-  return sendWithRetries(body, dest.config, deadline, deps, { ...opts, maxAttempts: 1, attemptTimeoutMs: health.probeTimeoutMs });
+  const probe = health.probe(dest.config.queue.maxBackoffMs, dest.config.remoteTimeoutMs);
+  if (!probe) return { kind: 'gave-up', reason: 'known down; next probe not due yet' };
+  const started = deps.clock.now();
+  const result = await sendWithRetries(body, dest.config, deadline, deps, { ...opts, maxAttempts: 1, attemptTimeoutMs: probe.timeoutMs });
+  if (result.kind !== 'sent') health.probed(started, result.kind === 'gave-up' && deps.clock.now() - started >= probe.timeoutMs);
+  return result;
 }
 
 async function store(deps: DeliveryDeps, key: string, body: Uint8Array, metadata: Record<string, string>): Promise<boolean> {

@@ -21,7 +21,7 @@ export interface HealthThresholds {
   downAfterFailures: number;
   /** At most one reminder line per destination per this many ms while an outage lasts. */
   reminderEveryMs: number;
-  /** A probe (one attempt while known down) times out after min(remote_timeout, this). */
+  /** A probe (one attempt while known down) times out after min(remote_timeout, this) at first (see probe()). */
   probeTimeoutMs: number;
 }
 
@@ -79,7 +79,10 @@ export class DestinationHealth {
   private since = 0;
   private lastError = '';
   private lastLineAt = 0;
-  private lastProbeAt = -Infinity;
+  private lastProbe = { end: -Infinity, duration: 0 };
+  private probeTimeout: number;
+  /** A probe is out (one at a time, even if batches ever overlap). */
+  private probing = false;
   /** Since the outage began, and since the last line about it. */
   private total = zero();
   private sinceLine = zero();
@@ -88,6 +91,7 @@ export class DestinationHealth {
     this.destination = destination;
     this.deps = deps;
     this.t = thresholds;
+    this.probeTimeout = thresholds.probeTimeoutMs;
   }
 
   get state(): HealthState {
@@ -100,10 +104,6 @@ export class DestinationHealth {
 
   get consecutiveFailures(): number {
     return this.streak;
-  }
-
-  get probeTimeoutMs(): number {
-    return this.t.probeTimeoutMs;
   }
 
   /** Feeds one attempt. Never throws. */
@@ -138,15 +138,27 @@ export class DestinationHealth {
   }
 
   /**
-   * While known down: true at most once per intervalMs (the destination's max_backoff), and then the caller
-   * makes one attempt (a probe); false means park without contacting the receiver. Always true otherwise.
+   * While known down: the probe to make now (one attempt with this timeout), or undefined when none is due,
+   * and the caller parks without contacting the receiver. A probe is due max(max_backoff, the last probe's
+   * duration) after the last one ended, so a receiver that swallows requests costs at most half the time.
+   * The timeout starts at min(remote_timeout, probeTimeoutMs) and doubles after each probe that timed
+   * out, up to remote_timeout: a receiver slower than the short timeout is not taken for down forever.
    */
-  takeProbe(intervalMs: number): boolean {
-    if (this._state !== 'down') return true;
+  probe(maxBackoffMs: number, remoteTimeoutMs: number): { timeoutMs: number } | undefined {
+    if (this._state !== 'down' || this.probing) return undefined;
     const now = this.deps.clock.now();
-    if (now - this.lastProbeAt < intervalMs) return false;
-    this.lastProbeAt = now;
-    return true;
+    if (now < this.lastProbe.end + Math.max(maxBackoffMs, this.lastProbe.duration)) return undefined;
+    this.probing = true;
+    return { timeoutMs: Math.min(remoteTimeoutMs, this.probeTimeout) };
+  }
+
+  /** A probe from probe() ended without a 2xx (a 2xx ends the outage through record()). */
+  probed(startedAt: number, timedOut: boolean): void {
+    this.probing = false;
+    if (this._state !== 'down') return;
+    const now = this.deps.clock.now();
+    this.lastProbe = { end: now, duration: now - startedAt };
+    if (timedOut) this.probeTimeout *= 2;
   }
 
   /** Data written to overflow/ because of the outage. */
@@ -185,7 +197,9 @@ export class DestinationHealth {
     this.total = zero();
     this.sinceLine = zero();
     this.lastError = '';
-    this.lastProbeAt = -Infinity;
+    this.lastProbe = { end: -Infinity, duration: 0 };
+    this.probeTimeout = this.t.probeTimeoutMs;
+    this.probing = false;
   }
 
   private line(level: 'warn' | 'info', msg: string, now: number, fields: Record<string, unknown>): void {

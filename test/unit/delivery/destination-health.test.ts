@@ -128,17 +128,48 @@ describe('destination health (the state machine)', () => {
     assert.equal(gauge(), 1);
   });
 
-  it('while known down, a probe is due at most once per interval', () => {
+  it('while known down, one probe at a time, due max(max_backoff, its duration) after the last one ended', () => {
     const { h, clock } = health();
-    assert.equal(h.takeProbe(5_000), true, 'healthy: always send');
+    assert.equal(h.probe(1_000, 30_000), undefined, 'healthy: no probing, normal sends');
     h.record(fail, CTX);
     h.budgetSpent();
-    assert.equal(h.takeProbe(5_000), true);
-    assert.equal(h.takeProbe(5_000), false);
-    clock.t += 4_999;
-    assert.equal(h.takeProbe(5_000), false);
+    assert.deepEqual(h.probe(1_000, 30_000), { timeoutMs: 5_000 });
+    assert.equal(h.probe(1_000, 30_000), undefined, 'one out already');
+    clock.t += 100;
+    h.probed(clock.t - 100, false);
+    clock.t += 999;
+    assert.equal(h.probe(1_000, 30_000), undefined);
     clock.t += 1;
-    assert.equal(h.takeProbe(5_000), true);
+    assert.ok(h.probe(1_000, 30_000));
+    // A probe that took 4 s: the next waits 4 s, not max_backoff.
+    clock.t += 4_000;
+    h.probed(clock.t - 4_000, false);
+    clock.t += 3_999;
+    assert.equal(h.probe(1_000, 30_000), undefined);
+    clock.t += 1;
+    assert.ok(h.probe(1_000, 30_000));
+  });
+
+  it('a probe that times out doubles the next one\'s timeout, up to remote_timeout; recovery resets it', () => {
+    const { h, clock } = health();
+    h.record(fail, CTX);
+    h.budgetSpent();
+    const timeouts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = h.probe(1_000, 30_000)!;
+      timeouts.push(p.timeoutMs);
+      const started = clock.t;
+      clock.t += p.timeoutMs;
+      h.record({ kind: 'failed', reason: 'timeout' }, CTX);
+      h.probed(started, true);
+      clock.t += p.timeoutMs;
+    }
+    assert.deepEqual(timeouts, [5_000, 10_000, 20_000, 30_000]);
+    h.record({ kind: 'ok' }, CTX);
+    h.record(fail, CTX);
+    h.budgetSpent();
+    assert.deepEqual(h.probe(1_000, 30_000), { timeoutMs: 5_000 });
+    assert.deepEqual(h.probe(1_000, 2_000), undefined);
   });
 });
 
@@ -150,8 +181,14 @@ class Receiver implements HttpClient {
   constructor(clock: FakeClock) {
     this.clock = clock;
   }
+  /** Up but this slow: takes min(delayMs, the request's timeout) of clock time, and times out past it. */
+  delayMs = 0;
   async request(req: HttpRequest): Promise<HttpResponse> {
     this.requests.push({ at: this.clock.now(), timeoutMs: req.timeoutMs });
+    if (this.delayMs) {
+      this.clock.t += Math.min(this.delayMs, req.timeoutMs);
+      if (this.delayMs > req.timeoutMs) throw new Error(`request timed out after ${req.timeoutMs} ms`);
+    }
     const status = this.up ? 204 : 503;
     return { status, headers: {}, body: Buffer.from(`status ${status}`) };
   }
@@ -224,6 +261,24 @@ describe('deliver with destination health (issue 12 item 7)', () => {
     // Per-batch lines feed the metric filters (info); the warnings are the health's own.
     assert.deepEqual(logger.lines.filter((l) => l.level === 'warn').map((l) => l.msg), [HEALTH_LOG.failing, HEALTH_LOG.down]);
     assert.equal(logger.lines.filter((l) => l.msg === DELIVER_LOG_EVENTS.parked).length, 3);
+  });
+
+  it('a receiver back but slower than the probe\'s short timeout is found again: the next probe waits twice as long', async () => {
+    const { run, rx, clock, logger, blobs } = delivery();
+    await run(batch(2));
+    rx.up = true;
+    rx.delayMs = 6_000;
+    const first = await run(batch(2), 30_000);
+    assert.deepEqual(rx.requests.slice(-1).map((r) => r.timeoutMs), [5_000]);
+    assert.equal(first.requests, 1);
+    assert.equal(blobs.keys('overflow/vm/').length, 4);
+    const between = await run(batch(2), 30_000);
+    assert.equal(between.requests, 0, 'the next probe is due 5 s (its duration) after the last ended');
+    clock.t += 5_000;
+    const second = await run(batch(2), 30_000);
+    assert.deepEqual(rx.requests.slice(-2).map((r) => r.timeoutMs), [10_000, 24_000], 'the probe gets 10 s and succeeds; then a normal send (remote_timeout cut to the budget left)');
+    assert.equal(second.requests, 2);
+    assert.equal(logger.lines.filter((l) => l.msg === HEALTH_LOG.recovered).length, 1);
   });
 
   it('without the health registry every batch waits out its budget (the behaviour this replaces)', async () => {
