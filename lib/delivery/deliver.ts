@@ -10,8 +10,10 @@ import { snappyCompress } from '../remote-write/snappy.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
 import { chunkBySamples } from './chunk.ts';
 import { blobKey } from './keys.ts';
+import type { AttemptContext, DestinationHealth, DestinationHealthRegistry } from './destination-health.ts';
 import { DELIVER_LOG_EVENTS } from './log-events.ts';
-import { sendWithRetries, type SendOptions } from './send.ts';
+import { metadataText } from './meta-text.ts';
+import { sendWithRetries, type SendOptions, type SendVerdict } from './send.ts';
 
 export interface Destination {
   config: RemoteWriteConfig;
@@ -37,6 +39,11 @@ export interface DeliveryDeps {
    * the queue (failures) instead of writing them to overflow/, whose replay would arrive out of order.
    */
   ordered?: boolean;
+  /**
+   * Destination health kept across invocations (one registry per process: module scope in functions/).
+   * Without it every batch starts as if each destination were healthy and outages are not logged as such.
+   */
+  health?: DestinationHealthRegistry;
 }
 
 export interface QueueRecord {
@@ -78,8 +85,9 @@ interface Request {
  * Delivers a batch of queue messages to every destination. Per destination, messages go in order and
  * each is sent in chunks of max_samples_per_send with retries until `deadline` (ms epoch); what cannot be
  * sent by then goes to overflow/<destination>/, what a receiver refuses for good to rejected/<destination>/.
- * Once a destination has used up its retries in this batch, its remaining messages go straight to overflow
- * (one probe per batch, not a storm). Destinations run concurrently and never wait for each other.
+ * Once a destination has used up its retries in this batch, its remaining messages go straight to overflow.
+ * With deps.health, a destination known down from earlier batches gets one probe at most (see send()) and
+ * the batch parks at once. Destinations run concurrently and never wait for each other.
  * A payload that needs no change for a destination (no relabeling, within max_samples_per_send) is
  * forwarded as queued, without decoding.
  *
@@ -143,7 +151,7 @@ async function quarantine(record: QueueRecord, err: unknown, deps: DeliveryDeps)
     return true;
   }
   try {
-    await deps.blobs.put(blobKey('rejected', '_undecodable', deps.clock.now(), record.messageId), new TextEncoder().encode(record.body), { reason: encodeURIComponent(reason.slice(0, 512)) });
+    await deps.blobs.put(blobKey('rejected', '_undecodable', deps.clock.now(), record.messageId), new TextEncoder().encode(record.body), { reason: metadataText(reason, 512) });
     deps.metrics.inc('delivery_undecodable_messages_total', {});
     deps.logger.error('undecodable queue message kept under rejected/_undecodable/', { messageId: record.messageId, reason });
     return true;
@@ -159,14 +167,27 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
   const parked = { samples: 0, messages: 0 };
   let down = false;
   const blocked = new Set<string>();
+  const health = deps.health?.for(name);
+  const ctx: AttemptContext = { via: 'deliver', data: deps.ordered ? 'retried within the time budget, then held in the queue (ordered mode)' : 'retried within the time budget, then parked under overflow/' };
+  // Ordered mode keeps waiting out the budget while known down: a quick hold would only bring the messages back sooner.
+  const observe: SendOptions['observe'] = health
+    ? (o) => {
+        health.record(o, ctx);
+        return !deps.ordered && health.knownDown ? 'give-up' : undefined;
+      }
+    : undefined;
   const hold = (record: QueueRecord): void => {
     failed.push(record.messageId);
     blocked.add(record.groupId ?? '');
   };
+  const held = (): void => {
+    deps.metrics.inc('delivery_held_messages_total', { destination: name });
+    health?.held(1);
+  };
   for (const { record, payload } of batch) {
     if (deps.ordered && (down || blocked.has(record.groupId ?? ''))) {
       hold(record);
-      deps.metrics.inc('delivery_held_messages_total', { destination: name });
+      held();
       continue;
     }
     const requests = await requestsFor(dest, payload);
@@ -174,10 +195,10 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
     while (next < requests.length && !down) {
       const req = requests[next]!;
       const body = req.body();
-      const result = await sendWithRetries(body, dest.config, deadline, deps, sendOptionsFor(dest));
+      const result = await send(body, dest, deadline, deps, health, observe);
       if (result.kind === 'gave-up') {
         down = true;
-        deps.logger.warn(DELIVER_LOG_EVENTS.unavailable, { destination: name, reason: result.reason });
+        deps.logger.info(DELIVER_LOG_EVENTS.unavailable, { destination: name, reason: result.reason });
         break;
       }
       if (result.kind === 'sent') {
@@ -185,7 +206,7 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
       } else {
         deps.metrics.inc('delivery_rejected_samples_total', { destination: name, status: String(result.status) }, req.samples);
         deps.logger.error(DELIVER_LOG_EVENTS.rejected, { destination: name, status: result.status, samples: req.samples, response: result.excerpt.slice(0, 200) });
-        const meta = { status: String(result.status), response: encodeURIComponent(result.excerpt.slice(0, 1024)), samples: String(req.samples) };
+        const meta = { status: String(result.status), response: metadataText(result.excerpt, 1024), samples: String(req.samples) };
         if (!(await store(deps, blobKey('rejected', name, deps.clock.now(), record.messageId, next), body, meta))) {
           hold(record);
           if (deps.ordered) break;
@@ -197,7 +218,7 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
     if (rest.length && deps.ordered) {
       // Held in the queue and redelivered in order; chunks already sent are sent again then.
       if (failed.at(-1) !== record.messageId) hold(record);
-      deps.metrics.inc('delivery_held_messages_total', { destination: name });
+      held();
     } else if (rest.length) {
       const samples = rest.reduce((n, r) => n + r.samples, 0);
       const body = rest.length === 1 ? rest[0]!.body() : snappyCompress(encodeTimeSeries(rest.flatMap((r) => r.series ?? [])));
@@ -208,8 +229,32 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
       } else hold(record);
     }
   }
-  if (parked.messages) deps.logger.warn(DELIVER_LOG_EVENTS.parked, { destination: name, ...parked });
+  if (parked.messages) {
+    deps.logger.info(DELIVER_LOG_EVENTS.parked, { destination: name, ...parked });
+    health?.parked(parked.samples, parked.messages);
+  }
   return failed;
+}
+
+/**
+ * One request through the retry loop, as the destination's health allows: normally retried within the
+ * budget (a whole budget spent without a 2xx makes the destination known down); while it is known down
+ * (standard mode), one probe with a short timeout when one is due (DestinationHealth.probe), and no request
+ * at all in between, so a batch parks its data at once instead of waiting out the budget.
+ */
+async function send(body: Uint8Array, dest: Destination, deadline: number, deps: DeliveryDeps, health: DestinationHealth | undefined, observe: SendOptions['observe']): Promise<SendVerdict> {
+  const opts: SendOptions = { ...sendOptionsFor(dest), ...(observe ? { observe } : {}) };
+  if (!health?.knownDown || deps.ordered) {
+    const result = await sendWithRetries(body, dest.config, deadline, deps, opts);
+    if (result.kind === 'gave-up') health?.budgetSpent();
+    return result;
+  }
+  const probe = health.probe(dest.config.queue.maxBackoffMs, dest.config.remoteTimeoutMs);
+  if (!probe) return { kind: 'gave-up', reason: 'known down; next probe not due yet' };
+  const started = deps.clock.now();
+  const result = await sendWithRetries(body, dest.config, deadline, deps, { ...opts, maxAttempts: 1, attemptTimeoutMs: probe.timeoutMs });
+  if (result.kind !== 'sent') health.probed(started, result.kind === 'gave-up' && deps.clock.now() - started >= probe.timeoutMs);
+  return result;
 }
 
 async function store(deps: DeliveryDeps, key: string, body: Uint8Array, metadata: Record<string, string>): Promise<boolean> {

@@ -6,13 +6,19 @@ import { snappyCompress, snappyUncompress } from '../remote-write/snappy.ts';
 import { MAX_PAYLOAD_BYTES } from '../queue/envelope.ts';
 import { chunkBySamples } from './chunk.ts';
 import { sendOptionsFor, type Destination } from './deliver.ts';
+import type { AttemptContext, AttemptOutcome, DestinationHealthRegistry } from './destination-health.ts';
+import { metadataText } from './meta-text.ts';
 import { enforceCaps, listOverflow } from './overflow-caps.ts';
 import { sendWithRetries, type SendDeps } from './send.ts';
 
 export interface ReplayDeps extends SendDeps {
   destinations: readonly Destination[];
   blobs: BlobStore;
+  /** Fed every attempt, so the run that finds a receiver back logs its recovery (shared with deliver in one process). */
+  health?: DestinationHealthRegistry;
 }
+
+const REPLAY_ATTEMPTS: AttemptContext = { via: 'replay', data: 'kept in overflow/ for a later replay run' };
 
 export type ReplayOptions = Pick<ReplayConfig, 'concurrency' | 'maxObjectsPerSecond' | 'maxBytesPerSecond'> & {
   /** ms epoch: no object starts after it, and retries stop at it. */
@@ -154,7 +160,9 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
   }
   for (let i = 0; i < chunks.length; i++) {
     const c = chunks[i]!;
-    const verdict = await sendWithRetries(c.body, dest.config, deadline, deps, { ...sendOptionsFor(dest), retriesCounter: 'replay_retries_total', ...(probe ? { maxAttempts: 1 } : {}) });
+    const health = deps.health?.for(name);
+    const observe = health && ((o: AttemptOutcome): void => health.record(o, REPLAY_ATTEMPTS));
+    const verdict = await sendWithRetries(c.body, dest.config, deadline, deps, { ...sendOptionsFor(dest), retriesCounter: 'replay_retries_total', ...(probe ? { maxAttempts: 1 } : {}), ...(observe ? { observe } : {}) });
     if (verdict.kind === 'sent') {
       deps.metrics.inc('replay_sent_samples_total', { destination: name }, c.samples);
       rejectedAll = false;
@@ -185,7 +193,7 @@ async function quarantine(key: string, c: Chunk, chunk: number, excerpt: string,
   const file = key.slice(`overflow/${name}/`.length).replace(/\.snappy$/, '');
   const target = `rejected/${name}/${file}${chunk === 0 ? '' : `-${chunk}`}.snappy`;
   try {
-    await deps.blobs.put(target, c.body, { status: String(status), response: encodeURIComponent(excerpt.slice(0, 1024)), samples: String(c.samples) });
+    await deps.blobs.put(target, c.body, { status: String(status), response: metadataText(excerpt, 1024), samples: String(c.samples) });
   } catch (err) {
     deps.metrics.inc('replay_blob_store_errors_total', { destination: name });
     deps.logger.error('replay: cannot move refused data to rejected/', { destination: name, key, error: String(err) });
