@@ -163,6 +163,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   for (let attempt = 0; attempt < 3; attempt++) {
     const p = await freePort();
     const root = mkdtempSync(path.join(os.tmpdir(), 'localstack-'));
+    // Its temp files (Lambda code is unzipped under $TMPDIR/lambda) go with the root at stop().
+    mkdirSync(path.join(root, 'tmp'));
     if (opts.readyHooks?.length) {
       const dir = path.join(root, 'etc', 'localstack', 'init', 'ready.d');
       mkdirSync(dir, { recursive: true });
@@ -175,6 +177,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       // The host, not a container (these machines are containers: LocalStack would write to /var/lib/localstack).
       OVERRIDE_IN_DOCKER: '0',
       FILESYSTEM_ROOT: root,
+      TMPDIR: path.join(root, 'tmp'),
       DNS_ADDRESS: '0',
       SKIP_SSL_CERT_DOWNLOAD: '1',
       DISABLE_EVENTS: '1',
