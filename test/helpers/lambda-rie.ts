@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { freePort } from './services.ts';
+import { freePort, killGroup } from './services.ts';
 import { requireBuiltTool } from './tools.ts';
 
 /**
@@ -64,14 +64,6 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
       else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}:\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`));
     });
   });
-}
-
-export function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (proc.pid !== undefined) process.kill(-proc.pid, signal);
-  } catch {
-    /* already gone */
-  }
 }
 
 /**
