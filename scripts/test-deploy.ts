@@ -26,7 +26,7 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import { blobKey } from '../lib/delivery/keys.ts';
 import { encodeTimeSeries } from '../lib/remote-write/encode.ts';
 import { snappyCompress } from '../lib/remote-write/snappy.ts';
-import { REPO_ROOT, RIC_ENTRY, run } from '../test/helpers/lambda-rie.ts';
+import { REPO_ROOT, RIC_ENTRY, RIC_INSTALL, RIC_NATIVE, run } from '../test/helpers/lambda-rie.ts';
 import { haveBinary, haveLocalStack, LOCALSTACK_INSTALL, startLocalStack, startVictoriaMetrics, type LocalStack, type VictoriaMetrics } from '../test/helpers/services.ts';
 import { builtToolPath } from '../test/helpers/tools.ts';
 
@@ -36,7 +36,7 @@ const missing = [
   !existsSync(RIE) && `${RIE} (.ci/run builds it)`,
   !haveLocalStack() && `LocalStack (${LOCALSTACK_INSTALL})`,
   !haveBinary('victoria-metrics') && 'victoria-metrics',
-  !existsSync(RIC_ENTRY) && 'aws-lambda-ric (npm ci)',
+  !existsSync(RIC_NATIVE) && `aws-lambda-ric's native client (${RIC_INSTALL})`,
   !existsSync(CDKLOCAL) && 'aws-cdk-local (npm ci)',
 ].filter(Boolean);
 if (missing.length && process.env.CI === 'true') throw new Error(`required under CI=true: ${missing.join(', ')}`);

@@ -18,8 +18,15 @@ import { requireBuiltTool } from './tools.ts';
  * error and timeout reporting as Lambda, with no container.
  */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** npm aws-lambda-ric's entry (its prebuilt x86-64 native module; install scripts are denied in package.json). */
+/** npm aws-lambda-ric's entry. */
 export const RIC_ENTRY = path.join(REPO_ROOT, 'node_modules', 'aws-lambda-ric', 'index.mjs');
+/**
+ * Its native Runtime API client, which the 4.0.2 tarball does not ship: its install scripts build it
+ * (allowScripts in package.json; cmake, g++ and make needed), and the runtime cannot start without it.
+ */
+export const RIC_NATIVE = path.join(REPO_ROOT, 'node_modules', 'aws-lambda-ric', 'rapid-client.node');
+/** What to do when RIC_NATIVE is missing. */
+export const RIC_INSTALL = 'npm ci with install scripts allowed for aws-lambda-ric (package.json allowScripts; apt-get install cmake g++ make)';
 const CDK_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk');
 
 /** Where the stack's functions expect their code (LAMBDA_TASK_ROOT); rewritten to the asset directory. */
@@ -169,7 +176,7 @@ async function listening(port: number, proc: ChildProcess, timeoutMs: number): P
  * taken in between. RIE runs the init phase at the first invocation, as Lambda does on a cold start.
  */
 export async function startRie(rieBin: string, fn: SynthedFunction, extraEnv: Record<string, string>): Promise<RieFunction> {
-  if (!existsSync(RIC_ENTRY)) throw new Error(`${RIC_ENTRY} missing: npm ci installs aws-lambda-ric (a dev dependency)`);
+  if (!existsSync(RIC_NATIVE)) throw new Error(`${RIC_NATIVE} missing: ${RIC_INSTALL}`);
   let lastLog = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const [emulatorPort, runtimePort] = [await freePort(), await freePort()];

@@ -155,7 +155,9 @@ export interface LocalStackOptions {
 /**
  * LocalStack on a free loopback port, in its own process group and filesystem root (a temp directory: no
  * /var/lib/localstack shared between instances), DNS server off, no network calls at start. Resolves once
- * it logged `Ready.` (and its init hooks, if any, have run). About 4 s; 120-700 MB.
+ * it logged `Ready.` (and its init hooks, if any, have run). About 4 s; 120-700 MB. One thing is not per
+ * instance: LocalStack's S3 keeps objects under the fixed /tmp/localstack-s3-storage/<bucket>, so tests
+ * running at the same time use distinct bucket names (only the init-hook test uses `metrics-gateway`).
  */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const python = path.join(LOCALSTACK_VENV, 'bin', 'python');
