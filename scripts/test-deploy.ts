@@ -10,6 +10,8 @@
  * test/integration/lambda-rie.test.ts with API Gateway v2 events instead). Then, with VictoriaMetrics and a
  * scrape target on loopback:
  *   - a push through the Function URL reaches VictoriaMetrics through SQS, the event source mapping and deliver;
+ *   - a function error (the scrape function invoked with an invalid shard) comes back through the
+ *     executor as Lambda reports it: X-Amz-Function-Error: Unhandled and the runtime's error object;
  *   - the EventBridge schedules invoke scrape (the target's samples arrive) and replay (an object parked
  *     under overflow/ is sent and deleted).
  * Everything it starts runs in its own process group and is stopped at the end, also on failure.
@@ -143,6 +145,18 @@ describe('the CDK stack deployed into LocalStack (cdklocal), functions on the ho
     }, localstack!.logs);
     assert.equal(got.length, 5);
     assert.equal(got[0]!.metric.db, 'deploy');
+  });
+
+  it('a function error comes back through the executor as Lambda reports it (X-Amz-Function-Error: Unhandled)', async () => {
+    // The Lambda API (unsigned requests are LocalStack's default account and region).
+    const list = (await (await fetch(`${localstack!.url}/2015-03-31/functions/`)).json()) as { Functions: { FunctionName: string; Description?: string }[] };
+    const scrape = list.Functions.find((f) => f.Description === 'metrics gateway: scrape');
+    assert.ok(scrape, JSON.stringify(list.Functions.map((f) => f.FunctionName)));
+    const res = await fetch(`${localstack!.url}/2015-03-31/functions/${scrape.FunctionName}/invocations`, { method: 'POST', body: JSON.stringify({ shard: 5, shards: 1 }) });
+    const body = await res.text();
+    assert.equal(res.status, 200, body);
+    assert.equal(res.headers.get('x-amz-function-error'), 'Unhandled', body);
+    assert.match(JSON.parse(body).errorMessage, /shard 5 of 1 is not a valid shard index/);
   });
 
   it('the EventBridge schedules invoke replay (overflow/ drained into VictoriaMetrics) and scrape (the target scraped)', async () => {
