@@ -1,6 +1,5 @@
 import type { RemoteWriteConfig } from '../config/schema.ts';
-import type { TimeSeries } from '../model/types.ts';
-import { countSamples } from '../model/types.ts';
+import type { KindCounts, MetricMetadata, TimeSeries } from '../model/types.ts';
 import type { BlobStore, Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
 import { isClaimCheck } from '../queue/envelope.ts';
 import { DecoderUnavailableError, MissingClaimError, openMessage, type Payload } from '../queue/unpack.ts';
@@ -8,10 +7,10 @@ import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
-import { chunkBySamples } from './chunk.ts';
+import { adaptSeries, buildRequests, noDrops, rememberV2Refused, takesUnchanged, wireMessage, type Dropped, type WireMessage, type WireRequest, WIRE_LOG } from './wire.ts';
 import { blobKey } from './keys.ts';
 import { DELIVER_LOG_EVENTS } from './log-events.ts';
-import { sendWithRetries, type SendOptions } from './send.ts';
+import { sendWithRetries, type SendOptions, type SendVerdict } from './send.ts';
 
 export interface Destination {
   config: RemoteWriteConfig;
@@ -59,19 +58,20 @@ export function destinationFor(config: RemoteWriteConfig): Destination {
       const out: TimeSeries[] = [];
       for (const s of series) {
         const labels = applyRelabel(rules, s.labels);
-        if (labels !== undefined) out.push({ labels: dropInternalLabels(labels), samples: s.samples });
+        if (labels !== undefined) out.push({ ...s, labels: dropInternalLabels(labels) });
       }
       return out;
     },
   };
 }
 
-/** One remote_write request to make: its compressed body, built when first needed. */
+/** One remote_write request to make: a payload forwarded as queued (1.0), or one built from decoded data. */
 interface Request {
-  samples: number;
-  body: () => Uint8Array;
-  /** The series, when the request was built from decoded data (undefined for a forwarded payload). */
-  series?: TimeSeries[];
+  kinds: KindCounts;
+  /** The queued payload, forwarded untouched. */
+  forwarded?: Uint8Array;
+  /** Built from decoded data: its series and metadata, and its body in either message. */
+  wire?: WireRequest;
 }
 
 /**
@@ -122,15 +122,62 @@ export async function deliverBatch(records: readonly QueueRecord[], deadline: nu
   return { failedMessageIds: [...failed] };
 }
 
+/**
+ * A payload goes as queued when the destination takes 1.0, has no write_relabel_configs, takes every kind
+ * the payload holds unchanged, and the payload fits max_samples_per_send (samples plus histograms).
+ */
 function canForward(dest: Destination, payload: Payload): boolean {
-  return !dest.relabel && payload.samples <= dest.config.queue.maxSamplesPerSend;
+  return !dest.relabel && payload.samples + payload.histograms <= dest.config.queue.maxSamplesPerSend && wireMessage(dest.config) === 'v1' && takesUnchanged(dest.config, payload.histograms, payload.exemplars);
 }
 
-async function requestsFor(dest: Destination, payload: Payload): Promise<Request[]> {
-  if (canForward(dest, payload)) return [{ samples: payload.samples, body: () => payload.compressed }];
-  const input = (await payload.decode()).timeseries;
-  const series = dest.relabel ? dest.relabel(input) : input;
-  return chunkBySamples(series, dest.config.queue.maxSamplesPerSend).map((chunk) => ({ samples: countSamples(chunk), series: chunk, body: () => snappyCompress(encodeTimeSeries(chunk)) }));
+async function requestsFor(dest: Destination, payload: Payload, deps: DeliveryDeps): Promise<Request[]> {
+  if (canForward(dest, payload)) return [{ kinds: { samples: payload.samples, histograms: payload.histograms, exemplars: payload.exemplars }, forwarded: payload.compressed }];
+  const decoded = await payload.decode();
+  const relabeled = dest.relabel ? dest.relabel(decoded.timeseries) : decoded.timeseries;
+  const dropped = noDrops();
+  const series = adaptSeries(relabeled, dest.config, dropped);
+  countDropped(dest.config.name, dropped, deps);
+  return buildRequests(series, decoded.metadata, dest.config.queue.maxSamplesPerSend).map((wire) => ({ kinds: wire.kinds, wire }));
+}
+
+/** Data a destination does not take is counted and logged, never dropped silently. */
+function countDropped(name: string, d: Dropped, deps: Pick<DeliveryDeps, 'metrics' | 'logger'>): void {
+  if (d.histograms) {
+    deps.metrics.inc('delivery_dropped_total', { destination: name, kind: 'histogram', reason: 'send_native_histograms_false' }, d.histograms);
+    deps.logger.warn(WIRE_LOG.dropped, { destination: name, kind: 'histogram', reason: 'send_native_histograms: false', count: d.histograms });
+  }
+  if (d.exemplars) {
+    deps.metrics.inc('delivery_dropped_total', { destination: name, kind: 'exemplar', reason: 'send_exemplars_false' }, d.exemplars);
+  }
+  if (d.convertedHistograms) deps.metrics.inc('delivery_converted_histograms_total', { destination: name }, d.convertedHistograms);
+}
+
+/**
+ * Sends one request with the destination's message; a 2.0 request answered 415 is sent again as 1.0, and
+ * the destination gets 1.0 from then on (wire.ts). Returns the verdict and the body finally sent.
+ */
+async function sendRequest(req: Request, dest: Destination, deadline: number, deps: DeliveryDeps): Promise<{ result: SendVerdict; body: Uint8Array; message: WireMessage }> {
+  const message: WireMessage = req.forwarded ? 'v1' : wireMessage(dest.config);
+  const body = req.forwarded ?? req.wire!.body(message);
+  const result = await sendWithRetries(body, dest.config, deadline, deps, { ...sendOptionsFor(dest), message });
+  if (message === 'v2' && result.kind === 'rejected' && result.status === 415 && req.wire) {
+    rememberV2Refused(dest.config);
+    deps.metrics.inc('delivery_protobuf_fallback_total', { destination: dest.config.name });
+    deps.logger.warn(WIRE_LOG.fallback, { destination: dest.config.name, response: result.excerpt.slice(0, 200) });
+    const v1 = req.wire.body('v1');
+    return { result: await sendWithRetries(v1, dest.config, deadline, deps, { ...sendOptionsFor(dest), message: 'v1' }), body: v1, message: 'v1' };
+  }
+  if (message === 'v2' && req.wire!.exemplarsLeftOut) {
+    deps.metrics.inc('delivery_dropped_total', { destination: dest.config.name, kind: 'exemplar', reason: 'no_sample_in_v2_series' }, req.wire!.exemplarsLeftOut);
+    deps.logger.warn(WIRE_LOG.dropped, { destination: dest.config.name, kind: 'exemplar', reason: 'series without samples or histograms cannot carry exemplars in remote_write 2.0', count: req.wire!.exemplarsLeftOut });
+  }
+  return { result, body, message };
+}
+
+function countKindsSent(prefix: string, name: string, k: KindCounts, deps: Pick<DeliveryDeps, 'metrics'>, extra: Record<string, string> = {}): void {
+  deps.metrics.inc(`${prefix}_samples_total`, { destination: name, ...extra }, k.samples);
+  if (k.histograms) deps.metrics.inc(`${prefix}_histograms_total`, { destination: name, ...extra }, k.histograms);
+  if (k.exemplars) deps.metrics.inc(`${prefix}_exemplars_total`, { destination: name, ...extra }, k.exemplars);
 }
 
 /** A message that cannot be decoded is kept under rejected/_undecodable/ and acknowledged; false if even that failed. */
@@ -169,23 +216,24 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
       deps.metrics.inc('delivery_held_messages_total', { destination: name });
       continue;
     }
-    const requests = await requestsFor(dest, payload);
+    const requests = await requestsFor(dest, payload, deps);
     let next = 0;
     while (next < requests.length && !down) {
       const req = requests[next]!;
-      const body = req.body();
-      const result = await sendWithRetries(body, dest.config, deadline, deps, sendOptionsFor(dest));
+      const { result, body, message } = await sendRequest(req, dest, deadline, deps);
       if (result.kind === 'gave-up') {
         down = true;
         deps.logger.warn(DELIVER_LOG_EVENTS.unavailable, { destination: name, reason: result.reason });
         break;
       }
       if (result.kind === 'sent') {
-        deps.metrics.inc('delivery_sent_samples_total', { destination: name }, req.samples);
+        countKindsSent('delivery_sent', name, req.kinds, deps);
       } else {
-        deps.metrics.inc('delivery_rejected_samples_total', { destination: name, status: String(result.status) }, req.samples);
-        deps.logger.error(DELIVER_LOG_EVENTS.rejected, { destination: name, status: result.status, samples: req.samples, response: result.excerpt.slice(0, 200) });
-        const meta = { status: String(result.status), response: encodeURIComponent(result.excerpt.slice(0, 1024)), samples: String(req.samples) };
+        countKindsSent('delivery_rejected', name, req.kinds, deps, { status: String(result.status) });
+        deps.logger.error(DELIVER_LOG_EVENTS.rejected, { destination: name, status: result.status, samples: req.kinds.samples, response: result.excerpt.slice(0, 200) });
+        const meta: Record<string, string> = { status: String(result.status), response: encodeURIComponent(result.excerpt.slice(0, 1024)), samples: String(req.kinds.samples) };
+        if (req.kinds.histograms) meta.histograms = String(req.kinds.histograms);
+        if (message === 'v2') meta.protobuf_message = 'io.prometheus.write.v2.Request';
         if (!(await store(deps, blobKey('rejected', name, deps.clock.now(), record.messageId, next), body, meta))) {
           hold(record);
           if (deps.ordered) break;
@@ -199,10 +247,15 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
       if (failed.at(-1) !== record.messageId) hold(record);
       deps.metrics.inc('delivery_held_messages_total', { destination: name });
     } else if (rest.length) {
-      const samples = rest.reduce((n, r) => n + r.samples, 0);
-      const body = rest.length === 1 ? rest[0]!.body() : snappyCompress(encodeTimeSeries(rest.flatMap((r) => r.series ?? [])));
-      if (await store(deps, blobKey('overflow', name, deps.clock.now(), record.messageId), body, { samples: String(samples) })) {
+      // overflow/ always holds 1.0 (replay decodes it, and re-encodes for a 2.0 destination).
+      const samples = rest.reduce((n, r) => n + r.kinds.samples, 0);
+      const histograms = rest.reduce((n, r) => n + r.kinds.histograms, 0);
+      const body = rest.length === 1 && rest[0]!.forwarded ? rest[0]!.forwarded : overflowBody(rest);
+      const meta: Record<string, string> = { samples: String(samples) };
+      if (histograms) meta.histograms = String(histograms);
+      if (await store(deps, blobKey('overflow', name, deps.clock.now(), record.messageId), body, meta)) {
         deps.metrics.inc('delivery_overflow_samples_total', { destination: name }, samples);
+        if (histograms) deps.metrics.inc('delivery_overflow_histograms_total', { destination: name }, histograms);
         parked.samples += samples;
         parked.messages++;
       } else hold(record);
@@ -210,6 +263,17 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
   }
   if (parked.messages) deps.logger.warn(DELIVER_LOG_EVENTS.parked, { destination: name, ...parked });
   return failed;
+}
+
+function overflowBody(rest: readonly Request[]): Uint8Array {
+  const series: TimeSeries[] = [];
+  const metadata: MetricMetadata[] = [];
+  for (const r of rest) {
+    if (!r.wire) continue;
+    for (const s of r.wire.series) series.push(s);
+    for (const m of r.wire.metadata) metadata.push(m);
+  }
+  return snappyCompress(encodeTimeSeries(series, metadata));
 }
 
 async function store(deps: DeliveryDeps, key: string, body: Uint8Array, metadata: Record<string, string>): Promise<boolean> {

@@ -25,6 +25,8 @@ export interface SendOptions {
   http?: HttpClient;
   /** Adds the destination's auth headers (basic, bearer, OAuth2, SigV4) to each attempt. */
   authorizer?: RequestAuthorizer;
+  /** The message the body holds (its Content-Type and version header); default remote_write 1.0. */
+  message?: 'v1' | 'v2';
 }
 
 /**
@@ -38,7 +40,7 @@ export async function sendWithRetries(body: Uint8Array, cfg: RemoteWriteConfig, 
   for (let attempt = 0; ; attempt++) {
     const remaining = deadline - deps.clock.now();
     if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
-    const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining), opts.authorizer);
+    const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining), opts.authorizer, opts.message);
     const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
     if (verdict.action === 'done') return { kind: 'sent' };
     if (verdict.action === 'reject') {

@@ -23,8 +23,8 @@ export interface FinalizeOptions {
  * normalised (empty values dropped, sorted), relabel_configs applied and `__`-prefixed labels removed,
  * external labels added, every limit checked (400/413 naming the limit and its value, nothing queued),
  * series that break the remote_write label rules (duplicate names, no __name__) left out and reported in
- * `invalid` (the caller answers them as bad lines of a partial write), series with equal label sets merged so one series never spans two queue messages, and samples in
- * timestamp order.
+ * `invalid` (the caller answers them as bad lines of a partial write), series with equal label sets merged (samples, histograms and exemplars) so one series never spans two
+ * queue messages, and samples, histograms and exemplars each in timestamp order.
  */
 export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { series: TimeSeries[]; dropped: number; invalid: LineError[] } {
   const { extraLabels, limits, protocol } = opts;
@@ -64,6 +64,8 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
     const prev = merged.get(key);
     if (prev) {
       for (const smp of s.samples) prev.samples.push(smp);
+      if (s.histograms?.length) (prev.histograms ??= []).push(...s.histograms);
+      if (s.exemplars?.length) (prev.exemplars ??= []).push(...s.exemplars);
       continue;
     }
     s.labels = labels;
@@ -99,10 +101,15 @@ function checkLimits(labels: readonly Label[], limits: IngestLimits, protocol: s
 }
 
 function sortSamples(s: TimeSeries): void {
-  const smp = s.samples;
-  for (let i = 1; i < smp.length; i++) {
-    if (smp[i]!.timestamp < smp[i - 1]!.timestamp) {
-      smp.sort((a, b) => a.timestamp - b.timestamp);
+  sortByTimestamp(s.samples);
+  if (s.histograms) sortByTimestamp(s.histograms);
+  if (s.exemplars) sortByTimestamp(s.exemplars);
+}
+
+function sortByTimestamp(a: { timestamp: number }[]): void {
+  for (let i = 1; i < a.length; i++) {
+    if (a[i]!.timestamp < a[i - 1]!.timestamp) {
+      a.sort((x, y) => x.timestamp - y.timestamp);
       return;
     }
   }

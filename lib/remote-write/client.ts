@@ -18,16 +18,17 @@ export interface SendResult {
 }
 
 /**
- * POSTs one snappy-compressed WriteRequest with the remote_write 1.0 headers. User headers come first, then
+ * POSTs one snappy-compressed WriteRequest with the remote_write 1.0 headers, or an
+ * io.prometheus.write.v2.Request with the 2.0 ones (`message: 'v2'`). User headers come first, then
  * the authorizer's (it sees, and may sign, the final headers and body), so the protocol's own can never be
  * overridden. An authorizer failure (token endpoint down, secret unreadable) is a retryable send error.
  */
-export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarget, compressed: Uint8Array, timeoutMs: number, authorizer?: RequestAuthorizer): Promise<SendResult> {
+export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarget, compressed: Uint8Array, timeoutMs: number, authorizer?: RequestAuthorizer, message: 'v1' | 'v2' = 'v1'): Promise<SendResult> {
   try {
     const protocol = {
       'content-encoding': 'snappy',
-      'content-type': 'application/x-protobuf',
-      'x-prometheus-remote-write-version': '0.1.0',
+      'content-type': message === 'v2' ? 'application/x-protobuf;proto=io.prometheus.write.v2.Request' : 'application/x-protobuf',
+      'x-prometheus-remote-write-version': message === 'v2' ? '2.0.0' : '0.1.0',
       'user-agent': USER_AGENT,
     };
     let headers: Record<string, string> = { ...target.headers, ...protocol };
