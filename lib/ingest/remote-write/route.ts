@@ -1,6 +1,7 @@
 import { UnsupportedMediaTypeError } from '../../errors.ts';
 import { decodeWriteRequest } from '../../remote-write/decode.ts';
-import { decodeV2Request, V1_MESSAGE, V2_MESSAGE } from '../../remote-write/v2.ts';
+import { decodeV2Request } from '../../remote-write/v2-decode.ts';
+import { V1_MESSAGE, V2_MESSAGE } from '../../remote-write/v2.ts';
 import { formatLineError, MAX_LISTED_ERRORS, partialLinesResponse } from '../jsonline/line-report.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 
