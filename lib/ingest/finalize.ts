@@ -1,5 +1,6 @@
 import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
 import { formatSeries, labelSetProblem, labelsKey, normalizeLabels } from '../model/labels.ts';
+import { histogramProblem } from '../model/histogram-check.ts';
 import type { Label, TimeSeries } from '../model/types.ts';
 import type { IngestLimits } from '../config/schema.ts';
 import { excerpt } from '../errors.ts';
@@ -60,6 +61,7 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
       invalid.push({ line: i + 1, reason: `series ${problem}`, excerpt: excerpt(formatSeries(labels)) });
       continue;
     }
+    if (s.histograms?.length && !checkHistograms(s, labels, i, invalid)) continue;
     const key = labelsKey(labels);
     const prev = merged.get(key);
     if (prev) {
@@ -74,6 +76,23 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
   }
   for (const s of out) sortSamples(s);
   return { series: out, dropped, invalid };
+}
+
+/**
+ * Leaves out the native histograms Prometheus would refuse (histogram-check.ts), reporting the first one's
+ * problem as a bad line; false when the series is left with nothing to carry.
+ */
+function checkHistograms(s: TimeSeries, labels: readonly Label[], i: number, invalid: LineError[]): boolean {
+  let problem: string | undefined;
+  const kept = s.histograms!.filter((h) => {
+    const p = histogramProblem(h);
+    problem ??= p;
+    return p === undefined;
+  });
+  if (problem === undefined) return true;
+  invalid.push({ line: i + 1, reason: `invalid native histogram: ${problem}`, excerpt: excerpt(formatSeries(labels)) });
+  s.histograms = kept;
+  return kept.length > 0 || s.samples.length > 0 || !!s.exemplars?.length;
 }
 
 /** Adds each of `extra` (sorted) whose name `labels` (sorted) lacks; keeps the result sorted. */

@@ -310,3 +310,47 @@ describe('classic conversion preserves counts at every boundary (property)', () 
     assert.deepEqual([0.001, 1, 2.5, 1e6, 123456, 1e-5, Infinity].map(formatBound), ['0.001', '1', '2.5', '1e+06', '123456', '1e-05', '+Inf']);
   });
 });
+
+describe('native histograms Prometheus would refuse are reported at ingest, not queued', () => {
+  const cases: { name: string; h: Partial<Histogram>; want: RegExp | undefined }[] = [
+    { name: 'a valid integer histogram', h: {}, want: undefined },
+    { name: 'count not matching the buckets', h: { count: 7 }, want: /6 observations in buckets, but the count is 7/ },
+    { name: 'count below the buckets with a NaN sum (allowed above)', h: { count: 5, sum: NaN }, want: /6 observations in buckets, but the count is 5/ },
+    { name: 'a count above the buckets with a NaN sum', h: { count: 9, sum: NaN }, want: undefined },
+    { name: 'spans and buckets disagreeing', h: { positiveBuckets: [1, 1] }, want: /positive side: spans need 3 buckets, have 2/ },
+    { name: 'a negative bucket count', h: { positiveBuckets: [1, -2, 0] }, want: /positive side: bucket 2 has an observation count of -1/ },
+    { name: 'a negative offset past the first span', h: { positiveSpans: [{ offset: 0, length: 1 }, { offset: -1, length: 2 }] }, want: /span 2 has a negative offset -1/ },
+    { name: 'an unknown schema', h: { schema: 60 }, want: /invalid schema 60/ },
+    { name: 'custom bounds out of order', h: { schema: -53, zeroThreshold: 0, zeroCount: 0, count: 5, customValues: [1, 0.5, 2] }, want: /strictly increasing/ },
+    { name: 'custom buckets with a zero count', h: { schema: -53, zeroThreshold: 0, customValues: [1, 2, 3] }, want: /zero count of 0/ },
+    { name: 'too few custom bounds', h: { schema: -53, zeroThreshold: 0, zeroCount: 0, count: 5, customValues: [1] }, want: /only 1 custom bounds for a span length of 3/ },
+    { name: 'a valid float histogram with a fractional count', h: { float: true, count: 2.5, zeroCount: 0.5, positiveBuckets: [1, 0.5, 0.5] }, want: undefined },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const { histogramProblem } = await import('../../../lib/model/histogram-check.ts');
+      const p = histogramProblem(hist(c.h));
+      if (c.want) assert.match(p ?? '', c.want);
+      else assert.equal(p, undefined);
+    });
+  }
+
+  it('1.0: the bad histogram is left out and counted, its series\' other data and other series queued (204)', async () => {
+    const h = ingestHarness();
+    const body = encodeWriteRequest({ timeseries: [{ labels: name('h'), samples: [], histograms: [hist(), hist({ timestamp: 2000, count: 99 })] }, { labels: name('up'), samples: [{ value: 1, timestamp: 1 }] }], metadata: [] });
+    const res = await h.call('POST', '/api/v1/write', snappyCompress(body));
+    assert.equal(res.status, 204);
+    assert.equal(res.headers['x-gateway-rejected-lines'], '1');
+    const wr = await unpackMessage(h.queue.sent[0]!.body, h.queue.sent[0]!.attributes, h.blobs);
+    assert.deepEqual(wr.timeseries.map((s) => [s.labels[0]!.value, s.histograms?.length ?? 0, s.samples.length]), [['h', 1, 0], ['up', 0, 1]]);
+  });
+
+  it('2.0: 400 naming it, the rest queued, written counts exact', async () => {
+    const h = ingestHarness();
+    const body = encodeV2Request([{ labels: name('h'), samples: [], histograms: [hist(), hist({ timestamp: 2000, positiveBuckets: [1] })] }]).body;
+    const res = await h.call('POST', '/api/v1/write', snappyCompress(body), { 'content-type': V2_CT });
+    assert.equal(res.status, 400);
+    assert.match(String(res.body), /invalid native histogram: positive side: spans need 3 buckets, have 1/);
+    assert.equal(res.headers['X-Prometheus-Remote-Write-Histograms-Written'], '1');
+  });
+});
