@@ -27,10 +27,12 @@ export interface FinalizeOptions {
  * `invalid` (the caller answers them as bad lines of a partial write), series with equal label sets merged (samples, histograms and exemplars) so one series never spans two
  * queue messages, and samples, histograms and exemplars each in timestamp order.
  */
-export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { series: TimeSeries[]; dropped: number; invalid: LineError[] } {
+export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { series: TimeSeries[]; dropped: number; invalid: LineError[]; droppedHistograms: number; droppedExemplars: number } {
   const { extraLabels, limits, protocol } = opts;
   const relabel = opts.relabel.rules.length ? opts.relabel : undefined;
   let dropped = 0;
+  let droppedHistograms = 0;
+  let droppedExemplars = 0;
   const invalid: LineError[] = [];
   if (series.length > limits.maxSeriesPerRequest) {
     throw new PayloadTooLargeError(`${protocol}: request has ${series.length} series, over max_series_per_request=${limits.maxSeriesPerRequest}`, 'limit_series_per_request');
@@ -49,6 +51,8 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
       const out = applyRelabel(relabel, labels);
       if (out === undefined) {
         dropped++;
+        if (s.histograms) droppedHistograms += s.histograms.length;
+        if (s.exemplars) droppedExemplars += s.exemplars.length;
         continue;
       }
       labels = dropInternalLabels(out);
@@ -75,7 +79,7 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
     out.push(s);
   }
   for (const s of out) sortSamples(s);
-  return { series: out, dropped, invalid };
+  return { series: out, dropped, invalid, droppedHistograms, droppedExemplars };
 }
 
 /**

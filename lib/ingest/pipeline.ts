@@ -73,8 +73,10 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (outcome.kind === 'deferred') return respond(await outcome.response());
 
       const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
-      const { series, dropped, invalid } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
+      const { series, dropped, invalid, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
+      if (droppedHistograms) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'histogram' }, droppedHistograms);
+      if (droppedExemplars) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'exemplar' }, droppedExemplars);
       for (const [reason, n] of Object.entries(outcome.drops ?? {})) {
         if (!n) continue;
         deps.metrics.inc('ingest_dropped_total', { protocol, reason }, n);

@@ -9,7 +9,7 @@ import { decodeWriteRequest } from '../../../lib/remote-write/decode.ts';
 import { encodeV2Request } from '../../../lib/remote-write/v2.ts';
 import { decodeV2Request } from '../../../lib/remote-write/v2-decode.ts';
 import { snappyCompress, snappyUncompress } from '../../../lib/remote-write/snappy.ts';
-import { deliverBatch, type DeliveryDeps, type QueueRecord } from '../../../lib/delivery/deliver.ts';
+import { deliverBatch, destinationFor, type DeliveryDeps, type QueueRecord } from '../../../lib/delivery/deliver.ts';
 import { replayOverflow } from '../../../lib/delivery/replay.ts';
 import { chunkBySamples } from '../../../lib/delivery/chunk.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
@@ -96,6 +96,7 @@ describe('remote_write receive: 2.0 and the new kinds through the pipeline', () 
     assert.equal(res.headers['X-Prometheus-Remote-Write-Histograms-Written'], '1');
     const wr = await unpackMessage(h.queue.sent[0]!.body, h.queue.sent[0]!.attributes, h.blobs);
     assert.deepEqual(wr.timeseries.map((s) => s.labels), [[{ name: '__name__', value: 'keep' }, { name: 'env', value: 'prod' }]]);
+    assert.equal(h.metrics.get('ingest_relabel_dropped_total', { protocol: 'remote_write', kind: 'histogram' }), 1);
   });
 });
 
@@ -352,5 +353,41 @@ describe('native histograms Prometheus would refuse are reported at ingest, not 
     assert.equal(res.status, 400);
     assert.match(String(res.body), /invalid native histogram: positive side: spans need 3 buckets, have 1/);
     assert.equal(res.headers['X-Prometheus-Remote-Write-Histograms-Written'], '1');
+  });
+});
+
+describe('histograms and exemplars through ordered sharding, overflow and replay', () => {
+  it('ordered mode: a histogram series goes to its label set\'s shard; metadata rides in the first message', async () => {
+    const { seriesShard, shardGroupId } = await import('../../../lib/queue/shard.ts');
+    const series: TimeSeries[] = Array.from({ length: 20 }, (_, i) => ({ labels: name('h', { i: String(i) }), samples: [], histograms: [hist()] }));
+    const packed = packSeries(series, { maxMessageBytes: 256 * 1024, maxSamples: 1e9, tenant: 't', source: 'push', newSpoolKey: () => 'spool/x', shards: 4, metadata: [{ type: 'HISTOGRAM', metricFamilyName: 'h', help: '', unit: '' }] });
+    let metadata = 0;
+    for (const m of packed.messages) {
+      const wr = await unpackMessage(m.body, m.attributes, new MemoryBlobStore());
+      metadata += wr.metadata.length;
+      for (const s of wr.timeseries) assert.equal(shardGroupId(seriesShard(s.labels, 4)), m.groupId);
+      assert.equal(Number(m.attributes.histograms), wr.timeseries.length);
+    }
+    assert.equal(metadata, 1);
+    assert.equal(packed.messages.reduce((n, m) => n + Number(m.attributes.histograms), 0), 20);
+  });
+
+  it('a destination down parks histograms and exemplars under overflow/; replay sends them', async () => {
+    let down = true;
+    const http = new Scripted(() => (down ? status(503) : ok()));
+    const { d, blobs, metrics } = deps(http, { send_exemplars: true, write_relabel_configs: [{ target_label: 'via', replacement: 'gw' }] });
+    d.destinations = d.destinations.map((x) => destinationFor(x.config));
+    await deliverBatch(recordsOf(mixed), d.clock.now() + 2_000, d);
+    const parked = [...blobs.objects.entries()].filter(([k]) => k.startsWith('overflow/d0/'));
+    assert.equal(parked.length, 1);
+    assert.equal(parked[0]![1].metadata.histograms, '1');
+    assert.equal(metrics.get('delivery_overflow_histograms_total', { destination: 'd0' }), 1);
+    down = false;
+    const [r] = await replayOverflow(d, { concurrency: 1, maxObjectsPerSecond: 100, maxBytesPerSecond: 1e9, deadline: d.clock.now() + 60_000 });
+    assert.equal(r!.replayed, 1);
+    const sent = decodeWriteRequest(snappyUncompress(http.requests.at(-1)!.body!, 1e6, 't')).timeseries;
+    assert.equal(sent.find((s) => s.histograms)!.histograms!.length, 1);
+    assert.equal(sent.flatMap((s) => s.exemplars ?? []).length, 2);
+    assert.ok(sent.every((s) => s.labels.some((l) => l.name === 'via')));
   });
 });
