@@ -156,7 +156,7 @@ function countDropped(name: string, d: Dropped, deps: Pick<DeliveryDeps, 'metric
  * Sends one request with the destination's message; a 2.0 request answered 415 is sent again as 1.0, and
  * the destination gets 1.0 from then on (wire.ts). Returns the verdict and the body finally sent.
  */
-async function sendRequest(req: Request, dest: Destination, deadline: number, deps: DeliveryDeps): Promise<{ result: SendVerdict; body: Uint8Array; message: WireMessage }> {
+async function sendRequest(req: Request, dest: Destination, deadline: number, deps: DeliveryDeps): Promise<{ result: SendVerdict; body: Uint8Array; message: WireMessage; kinds: KindCounts }> {
   const message: WireMessage = req.forwarded ? 'v1' : wireMessage(dest.config);
   const body = req.forwarded ?? req.wire!.body(message);
   const result = await sendWithRetries(body, dest.config, deadline, deps, { ...sendOptionsFor(dest), message });
@@ -165,13 +165,27 @@ async function sendRequest(req: Request, dest: Destination, deadline: number, de
     deps.metrics.inc('delivery_protobuf_fallback_total', { destination: dest.config.name });
     deps.logger.warn(WIRE_LOG.fallback, { destination: dest.config.name, response: result.excerpt.slice(0, 200) });
     const v1 = req.wire.body('v1');
-    return { result: await sendWithRetries(v1, dest.config, deadline, deps, { ...sendOptionsFor(dest), message: 'v1' }), body: v1, message: 'v1' };
+    return { result: await sendWithRetries(v1, dest.config, deadline, deps, { ...sendOptionsFor(dest), message: 'v1' }), body: v1, message: 'v1', kinds: req.kinds };
   }
   if (message === 'v2' && req.wire!.exemplarsLeftOut) {
     deps.metrics.inc('delivery_dropped_total', { destination: dest.config.name, kind: 'exemplar', reason: 'no_sample_in_v2_series' }, req.wire!.exemplarsLeftOut);
     deps.logger.warn(WIRE_LOG.dropped, { destination: dest.config.name, kind: 'exemplar', reason: 'series without samples or histograms cannot carry exemplars in remote_write 2.0', count: req.wire!.exemplarsLeftOut });
+    return { result, body, message, kinds: { ...req.kinds, exemplars: req.kinds.exemplars - req.wire!.exemplarsLeftOut } };
   }
-  return { result, body, message };
+  return { result, body, message, kinds: req.kinds };
+}
+
+/**
+ * A 2.0 receiver says what it wrote: what it accepted (2xx) but did not write (a receiver without native
+ * histograms or exemplar storage, say) is counted and logged, never silent.
+ */
+function countReceiverDrops(name: string, sent: KindCounts, written: KindCounts, deps: Pick<DeliveryDeps, 'metrics' | 'logger'>): void {
+  for (const kind of ['samples', 'histograms', 'exemplars'] as const) {
+    const lost = sent[kind] - written[kind];
+    if (lost <= 0) continue;
+    deps.metrics.inc('delivery_receiver_unwritten_total', { destination: name, kind }, lost);
+    deps.logger.warn('destination accepted data it did not write (remote_write 2.0 written counts)', { destination: name, kind, sent: sent[kind], written: written[kind] });
+  }
 }
 
 function countKindsSent(prefix: string, name: string, k: KindCounts, deps: Pick<DeliveryDeps, 'metrics'>, extra: Record<string, string> = {}): void {
@@ -220,14 +234,15 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
     let next = 0;
     while (next < requests.length && !down) {
       const req = requests[next]!;
-      const { result, body, message } = await sendRequest(req, dest, deadline, deps);
+      const { result, body, message, kinds } = await sendRequest(req, dest, deadline, deps);
       if (result.kind === 'gave-up') {
         down = true;
         deps.logger.warn(DELIVER_LOG_EVENTS.unavailable, { destination: name, reason: result.reason });
         break;
       }
       if (result.kind === 'sent') {
-        countKindsSent('delivery_sent', name, req.kinds, deps);
+        countKindsSent('delivery_sent', name, kinds, deps);
+        if (result.written) countReceiverDrops(name, kinds, result.written, deps);
       } else {
         countKindsSent('delivery_rejected', name, req.kinds, deps, { status: String(result.status) });
         deps.logger.error(DELIVER_LOG_EVENTS.rejected, { destination: name, status: result.status, samples: req.kinds.samples, response: result.excerpt.slice(0, 200) });

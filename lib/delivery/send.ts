@@ -14,7 +14,7 @@ export interface SendDeps {
   random: () => number;
 }
 
-export type SendVerdict = { kind: 'sent' } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
+export type SendVerdict = { kind: 'sent'; written?: { samples: number; histograms: number; exemplars: number } } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
 
 export interface SendOptions {
   /** Counter incremented (with the destination label) per retry; default delivery_retries_total. */
@@ -42,7 +42,7 @@ export async function sendWithRetries(body: Uint8Array, cfg: RemoteWriteConfig, 
     if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
     const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining), opts.authorizer, opts.message);
     const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
-    if (verdict.action === 'done') return { kind: 'sent' };
+    if (verdict.action === 'done') return res.written ? { kind: 'sent', written: res.written } : { kind: 'sent' };
     if (verdict.action === 'reject') {
       return { kind: 'rejected', status: res.outcome.kind === 'status' ? res.outcome.status : 0, excerpt: res.responseExcerpt };
     }

@@ -15,6 +15,18 @@ export interface SendResult {
   outcome: SendOutcome;
   /** At most MAX_RESPONSE_BYTES of the response body, for rejected/ records and logs. */
   responseExcerpt: string;
+  /** remote_write 2.0's X-Prometheus-Remote-Write-*-Written counts, when the receiver sent all three. */
+  written?: { samples: number; histograms: number; exemplars: number };
+}
+
+/** The written counts of a 2.0 answer (lower-cased header names), or undefined when any is missing or malformed. */
+export function writtenCounts(headers: Record<string, string>): SendResult['written'] {
+  const n = (k: string): number => {
+    const v = headers[`x-prometheus-remote-write-${k}-written`];
+    return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  };
+  const w = { samples: n('samples'), histograms: n('histograms'), exemplars: n('exemplars') };
+  return Number.isNaN(w.samples + w.histograms + w.exemplars) ? undefined : w;
 }
 
 /**
@@ -50,10 +62,15 @@ export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarge
       maxResponseBytes: MAX_RESPONSE_BYTES,
     });
     const retryAfter = res.headers['retry-after'];
-    return {
+    const result: SendResult = {
       outcome: retryAfter === undefined ? { kind: 'status', status: res.status } : { kind: 'status', status: res.status, retryAfter },
       responseExcerpt: new TextDecoder().decode(res.body),
     };
+    if (message === 'v2') {
+      const written = writtenCounts(res.headers);
+      if (written) result.written = written;
+    }
+    return result;
   } catch (err) {
     return { outcome: { kind: 'error', message: (err as Error).message }, responseExcerpt: '' };
   }

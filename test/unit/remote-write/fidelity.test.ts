@@ -191,6 +191,15 @@ describe('delivery: protobuf_message, send_exemplars, send_native_histograms, co
     assert.deepEqual(got.metadata, [{ type: 'GAUGE', metricFamilyName: 'up', help: 'Up.', unit: '' }]);
   });
 
+  it('a 2.0 receiver writing less than it was sent (its written counts) is counted and logged', async () => {
+    const http = new Scripted(() => ({ status: 204, headers: { 'x-prometheus-remote-write-samples-written': '1', 'x-prometheus-remote-write-histograms-written': '0', 'x-prometheus-remote-write-exemplars-written': '0' }, body: Buffer.from('') }));
+    const { d, metrics } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
+    await deliverBatch(recordsOf(mixed), d.clock.now() + 60_000, d);
+    assert.equal(metrics.get('delivery_receiver_unwritten_total', { destination: 'd0', kind: 'histograms' }), 1);
+    assert.equal(metrics.get('delivery_receiver_unwritten_total', { destination: 'd0', kind: 'exemplars' }), 2);
+    assert.ok(!metrics.get('delivery_receiver_unwritten_total', { destination: 'd0', kind: 'samples' }));
+  });
+
   it('a 2.0 destination answering 415 gets the same data as 1.0, and 1.0 from then on', async () => {
     const http = new Scripted((req) => (req.headers['content-type'] === V2_CT ? status(415) : ok()));
     const { d, metrics, blobs } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
