@@ -94,7 +94,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (errors.length) {
         deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errors.length);
         deps.logger.warn('ingest rejected lines', { protocol, count: errors.length, first: `line ${errors[0]!.line}: ${errors[0]!.reason}` });
-        const partial = outcome.partial?.(errors) ?? {
+        const partial = outcome.partial?.(errors, series.length) ?? {
           status: 400,
           body: `${protocol}: ${errors.map((e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
         };

@@ -52,8 +52,8 @@ export type RouteOutcome =
       errors: LineError[];
       /** The response once the series are durable. */
       success: RouteResponse;
-      /** The response when `errors` is non-empty and the good series were queued (partial write). */
-      partial?: (errors: LineError[]) => RouteResponse;
+      /** The response when `errors` is non-empty and the good series were queued (partial write); `queuedSeries` says how many were. */
+      partial?: (errors: LineError[], queuedSeries?: number) => RouteResponse;
       /** Data deliberately not carried (e.g. exemplars), by reason: counted and logged by the pipeline. */
       drops?: Record<string, number>;
       /** Metric metadata to queue with the series (remote_write); absent for protocols without it. */

@@ -56,7 +56,7 @@ function handle(req: IngestRequest): RouteOutcome {
   }
   const decoded = decodeWriteRequest(req.body);
   const total = decoded.timeseries.length;
-  const partial = (errs: LineError[]): RouteResponse => partialLinesResponse(REMOTE_WRITE_PROTOCOL, errs, errs.length < total, 'series');
+  const partial = (errs: LineError[], queuedSeries?: number): RouteResponse => partialLinesResponse(REMOTE_WRITE_PROTOCOL, errs, queuedSeries === undefined ? errs.length < total : queuedSeries > 0, 'series');
   return { kind: 'series', series: decoded.timeseries, metadata: decoded.metadata, errors: [], success: { status: 204 }, partial };
 }
 

@@ -355,6 +355,14 @@ describe('native histograms Prometheus would refuse are reported at ingest, not 
     assert.deepEqual(wr.timeseries.map((s) => [s.labels[0]!.value, s.histograms?.length ?? 0, s.samples.length]), [['h', 1, 0], ['up', 0, 1]]);
   });
 
+  it('1.0: a series whose only bad part is one of its histograms still counts as accepted (204)', async () => {
+    const h = ingestHarness();
+    const body = encodeWriteRequest({ timeseries: [{ labels: name('h'), samples: [], histograms: [hist(), hist({ timestamp: 2000, count: 99 })] }], metadata: [] });
+    const res = await h.call('POST', '/api/v1/write', snappyCompress(body));
+    assert.equal(res.status, 204);
+    assert.equal(h.queue.sent.length, 1);
+  });
+
   it('2.0: 400 naming it, the rest queued, written counts exact', async () => {
     const h = ingestHarness();
     const body = encodeV2Request([{ labels: name('h'), samples: [], histograms: [hist(), hist({ timestamp: 2000, positiveBuckets: [1] })] }]).body;
