@@ -160,10 +160,10 @@ async function sendRequest(req: Request, dest: Destination, deadline: number, de
   const message: WireMessage = req.forwarded ? 'v1' : wireMessage(dest.config);
   const body = req.forwarded ?? req.wire!.body(message);
   const result = await sendWithRetries(body, dest.config, deadline, deps, { ...sendOptionsFor(dest), message });
-  if (message === 'v2' && result.kind === 'rejected' && result.status === 415 && req.wire) {
+  if (message === 'v2' && req.wire && (refused415(result) || speaksOnly1(result, req.kinds))) {
     rememberV2Refused(dest.config);
     deps.metrics.inc('delivery_protobuf_fallback_total', { destination: dest.config.name });
-    deps.logger.warn(WIRE_LOG.fallback, { destination: dest.config.name, response: result.excerpt.slice(0, 200) });
+    deps.logger.warn(WIRE_LOG.fallback, { destination: dest.config.name, ...(result.kind === 'rejected' ? { response: result.excerpt.slice(0, 200) } : { reason: '2xx without X-Prometheus-Remote-Write-*-Written counts: a 1.0 receiver that ignores Content-Type' }) });
     const v1 = req.wire.body('v1');
     return { result: await sendWithRetries(v1, dest.config, deadline, deps, { ...sendOptionsFor(dest), message: 'v1' }), body: v1, message: 'v1', kinds: req.kinds };
   }
@@ -186,6 +186,20 @@ function countReceiverDrops(name: string, sent: KindCounts, written: KindCounts,
     deps.metrics.inc('delivery_receiver_unwritten_total', { destination: name, kind }, lost);
     deps.logger.warn('destination accepted data it did not write (remote_write 2.0 written counts)', { destination: name, kind, sent: sent[kind], written: written[kind] });
   }
+}
+
+function refused415(r: SendVerdict): boolean {
+  return r.kind === 'rejected' && r.status === 415;
+}
+
+/**
+ * A 2xx to a 2.0 request that says nothing was written (no written-count headers, or all zero) while data was
+ * sent: a 1.0 receiver that does not check Content-Type read the body as an empty 1.0 request (the 2.0 spec's
+ * case; Prometheus' sender treats it as a failure). Nothing was written, so sending 1.0 now duplicates nothing.
+ */
+function speaksOnly1(r: SendVerdict, k: KindCounts): boolean {
+  if (r.kind !== 'sent' || k.samples + k.histograms + k.exemplars === 0) return false;
+  return !r.written || r.written.samples + r.written.histograms + r.written.exemplars === 0;
 }
 
 function countKindsSent(prefix: string, name: string, k: KindCounts, deps: Pick<DeliveryDeps, 'metrics'>, extra: Record<string, string> = {}): void {

@@ -159,8 +159,8 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
     const opts = { ...sendOptionsFor(dest), retriesCounter: 'replay_retries_total', ...(probe ? { maxAttempts: 1 } : {}) };
     const message = c.encode ? wireMessage(dest.config) : 'v1';
     let verdict = await sendWithRetries(message === 'v2' ? c.encode!('v2') : c.body, dest.config, deadline, deps, { ...opts, message });
-    if (message === 'v2' && verdict.kind === 'rejected' && verdict.status === 415) {
-      // The destination does not speak 2.0: 1.0 from now on (wire.ts), starting with this chunk.
+    if (message === 'v2' && ((verdict.kind === 'rejected' && verdict.status === 415) || (verdict.kind === 'sent' && !verdict.written?.samples && !verdict.written?.histograms && !verdict.written?.exemplars && c.samples + (c.histograms ?? 0) > 0))) {
+      // The destination does not speak 2.0 (415, or a 2xx writing nothing: deliver.ts speaksOnly1): 1.0 from now on, starting with this chunk.
       rememberV2Refused(dest.config);
       deps.metrics.inc('delivery_protobuf_fallback_total', { destination: name });
       verdict = await sendWithRetries(c.body, dest.config, deadline, deps, { ...opts, message: 'v1' });

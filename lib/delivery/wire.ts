@@ -17,11 +17,12 @@ export type WireMessage = 'v1' | 'v2';
 /** Log lines of the encoding path (not metric-filter events: the counters carry the numbers). */
 export const WIRE_LOG = {
   dropped: 'destination does not take this kind of data; dropped and counted',
-  fallback: 'destination refused remote_write 2.0 (415); sending 1.0 from now on',
+  fallback: 'destination does not take remote_write 2.0 (415, or a 2xx that wrote nothing); sending 1.0 from now on',
 } as const;
 
 /**
- * Destinations (by config object, i.e. per process and per destination) that answered 415 to a 2.0 request:
+ * Destinations (by config object, i.e. per process and per destination) that answered 415 to a 2.0 request,
+ * or a 2xx without written counts (a 1.0 receiver that ignores Content-Type):
  * they get 1.0 from then on. The memory lasts as long as the process (a Lambda execution environment, the
  * local runner), so a receiver upgraded to 2.0 is tried again after a restart or a cold start.
  */

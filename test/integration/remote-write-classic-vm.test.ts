@@ -16,6 +16,7 @@ import { MemoryLogger } from '../helpers/fakes.ts';
  * Native histograms into a receiver that cannot store them (VictoriaMetrics 1.79.5): with
  * convert_native_histograms_to_classic the gateway sends _bucket{le}/_count/_sum series that VictoriaMetrics
  * stores and histogram_quantile() reads; with send_native_histograms: false they are dropped and counted.
+ * A destination set to 2.0 falls back to 1.0 on VictoriaMetrics' 204 without written counts, data intact.
  */
 const available = haveBinary('victoria-metrics');
 if (!available && process.env.CI === 'true') throw new Error('victoria-metrics is required under CI=true (apt-get install victoria-metrics)');
@@ -35,6 +36,8 @@ describe('native histograms to VictoriaMetrics 1.79.5 as classic series', { skip
       remote_write: [
         { url: `${vm.url}/api/v1/write`, name: 'vm_classic', convert_native_histograms_to_classic: true, write_relabel_configs: [{ target_label: 'via', replacement: 'classic' }] },
         { url: `${vm.url}/api/v1/write`, name: 'vm_plain', send_native_histograms: false, write_relabel_configs: [{ target_label: 'via', replacement: 'plain' }] },
+        // VictoriaMetrics 1.79.5 reads a 2.0 body as an empty 1.0 request and answers 204 without written counts.
+        { url: `${vm.url}/api/v1/write`, name: 'vm_v2', protobuf_message: 'io.prometheus.write.v2.Request', send_native_histograms: false, write_relabel_configs: [{ target_label: 'via', replacement: 'v2' }] },
       ],
     });
     const backends = await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 256 * 1024, logger, maxReceiveCount: 1000 });
@@ -77,7 +80,9 @@ describe('native histograms to VictoriaMetrics 1.79.5 as classic series', { skip
       'nh_size_bytes_sum{}@classic': 6,
       'nh_up{}@classic': 1,
       'nh_up{}@plain': 1,
+      'nh_up{}@v2': 1,
     });
+    assert.match(runner.metrics.render(), /gateway_delivery_protobuf_fallback_total\{destination="vm_v2"\} 1/);
     assert.match(runner.metrics.render(), /gateway_delivery_dropped_total\{destination="vm_plain",kind="histogram",reason="send_native_histograms_false"\} 2/);
     // VictoriaMetrics reads the converted buckets as a classic histogram.
     const q = await (await fetch(`${vm.url}/api/v1/query?query=${encodeURIComponent('histogram_quantile(0.5, nh_latency_seconds_bucket)')}&time=${T / 1000}`)).json() as { data: { result: { value: [number, string] }[] } };

@@ -117,7 +117,7 @@ describe('queue: envelope version 2, and version 1 still delivered', () => {
   });
 
   it('a stored version 1 object under overflow/ replays to a 2.0 destination re-encoded', async () => {
-    const http = new Scripted(() => ok());
+    const http = new Scripted(() => ok2());
     const { d, blobs } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
     await blobs.put('overflow/d0/2026-12-01/x.snappy', snappyCompress(encodeTimeSeries([{ labels: name('legacy'), samples: [{ value: 1, timestamp: 1 }] }])), { samples: '1' });
     const [r] = await replayOverflow({ ...d, destinations: d.destinations }, { concurrency: 1, maxObjectsPerSecond: 100, maxBytesPerSecond: 1e9, deadline: d.clock.now() + 60_000 });
@@ -147,6 +147,8 @@ class Scripted implements HttpClient {
   }
 }
 const ok = (): HttpResponse => ({ status: 204, headers: {}, body: Buffer.from('') });
+/** A 2.0 receiver's answer: it says what it wrote. */
+const ok2 = (): HttpResponse => ({ status: 204, headers: { 'x-prometheus-remote-write-samples-written': '1', 'x-prometheus-remote-write-histograms-written': '1', 'x-prometheus-remote-write-exemplars-written': '2' }, body: Buffer.from('') });
 const status = (s: number): HttpResponse => ({ status: s, headers: {}, body: Buffer.from(`status ${s}`) });
 
 function deps(http: HttpClient, extra: Record<string, unknown> = {}, max = 100) {
@@ -180,13 +182,14 @@ describe('delivery: protobuf_message, send_exemplars, send_native_histograms, co
   });
 
   it('protobuf_message 2.0: Content-Type and version header of 2.0, per-series metadata', async () => {
-    const http = new Scripted(() => ok());
+    const http = new Scripted(() => ok2());
     const { d } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
     await deliverBatch(recordsOf(mixed, [{ type: 'GAUGE', metricFamilyName: 'up', help: 'Up.', unit: '' }]), d.clock.now() + 60_000, d);
     const req = http.requests[0]!;
     assert.equal(req.headers['content-type'], V2_CT);
     assert.equal(req.headers['x-prometheus-remote-write-version'], '2.0.0');
     const got = decodeV2Request(snappyUncompress(req.body!, 1e6, 't'));
+    assert.equal(http.requests.length, 1);
     assert.equal(got.timeseries.length, 2);
     assert.deepEqual(got.metadata, [{ type: 'GAUGE', metricFamilyName: 'up', help: 'Up.', unit: '' }]);
   });
@@ -198,6 +201,16 @@ describe('delivery: protobuf_message, send_exemplars, send_native_histograms, co
     assert.equal(metrics.get('delivery_receiver_unwritten_total', { destination: 'd0', kind: 'histograms' }), 1);
     assert.equal(metrics.get('delivery_receiver_unwritten_total', { destination: 'd0', kind: 'exemplars' }), 2);
     assert.ok(!metrics.get('delivery_receiver_unwritten_total', { destination: 'd0', kind: 'samples' }));
+  });
+
+  it('a 2xx to 2.0 without written counts (a 1.0 receiver ignoring Content-Type) is sent again as 1.0, and 1.0 from then on', async () => {
+    const http = new Scripted(() => ok());
+    const { d, metrics } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
+    await deliverBatch(recordsOf(mixed), d.clock.now() + 60_000, d);
+    await deliverBatch(recordsOf(mixed), d.clock.now() + 60_000, d);
+    assert.deepEqual(http.requests.map((r) => r.headers['content-type']), [V2_CT, 'application/x-protobuf', 'application/x-protobuf']);
+    assert.equal(metrics.get('delivery_protobuf_fallback_total', { destination: 'd0' }), 1);
+    assert.equal(metrics.get('delivery_sent_samples_total', { destination: 'd0' }), 2);
   });
 
   it('a 2.0 destination answering 415 gets the same data as 1.0, and 1.0 from then on', async () => {
