@@ -7,7 +7,7 @@ import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
-import { adaptSeries, buildRequests, noDrops, rememberV2Refused, takesUnchanged, wireMessage, type Dropped, type WireMessage, type WireRequest, WIRE_LOG } from './wire.ts';
+import { adaptSeries, buildRequests, metadataFor, noDrops, rememberV2Refused, takesUnchanged, wireMessage, type Dropped, type WireMessage, type WireRequest, WIRE_LOG } from './wire.ts';
 import { blobKey } from './keys.ts';
 import { DELIVER_LOG_EVENTS } from './log-events.ts';
 import { sendWithRetries, type SendOptions, type SendVerdict } from './send.ts';
@@ -137,7 +137,8 @@ async function requestsFor(dest: Destination, payload: Payload, deps: DeliveryDe
   const dropped = noDrops();
   const series = adaptSeries(relabeled, dest.config, dropped);
   countDropped(dest.config.name, dropped, deps);
-  return buildRequests(series, decoded.metadata, dest.config.queue.maxSamplesPerSend).map((wire) => ({ kinds: wire.kinds, wire }));
+  const v2Metadata = wireMessage(dest.config) === 'v2' ? metadataFor(dest.config, decoded.metadata) : undefined;
+  return buildRequests(series, decoded.metadata, dest.config.queue.maxSamplesPerSend, v2Metadata).map((wire) => ({ kinds: wire.kinds, wire }));
 }
 
 /** Data a destination does not take is counted and logged, never dropped silently. */
@@ -153,26 +154,31 @@ function countDropped(name: string, d: Dropped, deps: Pick<DeliveryDeps, 'metric
 }
 
 /**
- * Sends one request with the destination's message; a 2.0 request answered 415 is sent again as 1.0, and
- * the destination gets 1.0 from then on (wire.ts). Returns the verdict and the body finally sent.
+ * Sends one request with the destination's message; a 2.0 request answered 415 (or a 2xx that wrote nothing)
+ * is sent again as 1.0, and the destination gets 1.0 from then on (wire.ts). Returns the verdict, the body
+ * finally sent and the kinds it held.
  */
 async function sendRequest(req: Request, dest: Destination, deadline: number, deps: DeliveryDeps): Promise<{ result: SendVerdict; body: Uint8Array; message: WireMessage; kinds: KindCounts }> {
-  const message: WireMessage = req.forwarded ? 'v1' : wireMessage(dest.config);
-  const body = req.forwarded ?? req.wire!.body(message);
-  const result = await sendWithRetries(body, dest.config, deadline, deps, { ...sendOptionsFor(dest), message });
-  if (message === 'v2' && req.wire && (refused415(result) || speaksOnly1(result, req.kinds))) {
+  if (req.forwarded) return { result: await sendWithRetries(req.forwarded, dest.config, deadline, deps, { ...sendOptionsFor(dest), message: 'v1' }), body: req.forwarded, message: 'v1', kinds: req.kinds };
+  const wire = req.wire!;
+  if (wireMessage(dest.config) === 'v2') {
+    const body = wire.body('v2');
+    let kinds = req.kinds;
+    if (wire.exemplarsLeftOut) {
+      deps.metrics.inc('delivery_dropped_total', { destination: dest.config.name, kind: 'exemplar', reason: 'no_sample_in_v2_series' }, wire.exemplarsLeftOut);
+      deps.logger.warn(WIRE_LOG.dropped, { destination: dest.config.name, kind: 'exemplar', reason: 'series without samples or histograms cannot carry exemplars in remote_write 2.0', count: wire.exemplarsLeftOut });
+      kinds = { ...kinds, exemplars: kinds.exemplars - wire.exemplarsLeftOut };
+    }
+    // 2.0 has no series-less metadata (metadataFor kept it) and no exemplar-only series: nothing left to send.
+    if (kinds.samples + kinds.histograms === 0) return { result: { kind: 'sent' }, body, message: 'v2', kinds };
+    const result = await sendWithRetries(body, dest.config, deadline, deps, { ...sendOptionsFor(dest), message: 'v2' });
+    if (!refused415(result) && !speaksOnly1(result, kinds)) return { result, body, message: 'v2', kinds };
     rememberV2Refused(dest.config);
     deps.metrics.inc('delivery_protobuf_fallback_total', { destination: dest.config.name });
     deps.logger.warn(WIRE_LOG.fallback, { destination: dest.config.name, ...(result.kind === 'rejected' ? { response: result.excerpt.slice(0, 200) } : { reason: '2xx without X-Prometheus-Remote-Write-*-Written counts: a 1.0 receiver that ignores Content-Type' }) });
-    const v1 = req.wire.body('v1');
-    return { result: await sendWithRetries(v1, dest.config, deadline, deps, { ...sendOptionsFor(dest), message: 'v1' }), body: v1, message: 'v1', kinds: req.kinds };
   }
-  if (message === 'v2' && req.wire!.exemplarsLeftOut) {
-    deps.metrics.inc('delivery_dropped_total', { destination: dest.config.name, kind: 'exemplar', reason: 'no_sample_in_v2_series' }, req.wire!.exemplarsLeftOut);
-    deps.logger.warn(WIRE_LOG.dropped, { destination: dest.config.name, kind: 'exemplar', reason: 'series without samples or histograms cannot carry exemplars in remote_write 2.0', count: req.wire!.exemplarsLeftOut });
-    return { result, body, message, kinds: { ...req.kinds, exemplars: req.kinds.exemplars - req.wire!.exemplarsLeftOut } };
-  }
-  return { result, body, message, kinds: req.kinds };
+  const v1 = wire.body('v1');
+  return { result: await sendWithRetries(v1, dest.config, deadline, deps, { ...sendOptionsFor(dest), message: 'v1' }), body: v1, message: 'v1', kinds: req.kinds };
 }
 
 /**

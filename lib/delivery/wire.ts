@@ -4,7 +4,7 @@ import type { MetricMetadata, TimeSeries } from '../model/types.ts';
 import { countKinds, type KindCounts } from '../model/types.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
-import { encodeV2Request } from '../remote-write/v2.ts';
+import { encodeV2Request, metadataLookup, type MetadataLookup } from '../remote-write/v2.ts';
 import { chunkBySamples } from './chunk.ts';
 
 /**
@@ -34,6 +34,28 @@ export function wireMessage(config: RemoteWriteConfig): WireMessage {
 
 export function rememberV2Refused(config: RemoteWriteConfig): void {
   refusedV2.add(config);
+}
+
+/**
+ * Metadata seen per 2.0 destination (by config object: per process), by metric family name. Prometheus' 1.0
+ * sender sends metadata in requests of its own, so without this memory a 2.0 destination would get series
+ * without their type, help and unit. Bounded: past MAX_REMEMBERED_METADATA names it starts over.
+ */
+const rememberedMetadata = new WeakMap<RemoteWriteConfig, Map<string, MetricMetadata>>();
+export const MAX_REMEMBERED_METADATA = 10_000;
+
+/** Remembers `metadata` for a 2.0 destination; returns the lookup its 2.0 requests use (this payload's first). */
+export function metadataFor(config: RemoteWriteConfig, metadata: readonly MetricMetadata[]): MetadataLookup {
+  let memory = rememberedMetadata.get(config);
+  if (!memory) rememberedMetadata.set(config, (memory = new Map()));
+  for (const m of metadata) {
+    if (!m.metricFamilyName) continue;
+    if (memory.size >= MAX_REMEMBERED_METADATA && !memory.has(m.metricFamilyName)) memory.clear();
+    memory.set(m.metricFamilyName, m);
+  }
+  const own = metadataLookup(metadata);
+  const remembered = metadataLookup(memory);
+  return (name) => own(name) ?? remembered(name);
 }
 
 /** What a destination does not take, by reason (counted as delivery_dropped_total{kind, reason}). */
@@ -107,14 +129,17 @@ export interface WireRequest {
   body(message: WireMessage): Uint8Array;
 }
 
-/** Splits series into requests of at most maxPoints samples and histograms; metadata rides with the first. */
-export function buildRequests(series: readonly TimeSeries[], metadata: readonly MetricMetadata[], maxPoints: number): WireRequest[] {
+/**
+ * Splits series into requests of at most maxPoints samples and histograms; 1.0 metadata rides with the
+ * first. A 2.0 body finds each series' metadata through `v2Metadata` (metadataFor) when given.
+ */
+export function buildRequests(series: readonly TimeSeries[], metadata: readonly MetricMetadata[], maxPoints: number, v2Metadata?: MetadataLookup): WireRequest[] {
   const chunks = chunkBySamples(series, maxPoints);
   if (!chunks.length && metadata.length) chunks.push([]);
-  return chunks.map((chunk, i) => wireRequest(chunk, i === 0 ? metadata : []));
+  return chunks.map((chunk, i) => wireRequest(chunk, i === 0 ? metadata : [], v2Metadata));
 }
 
-export function wireRequest(chunk: TimeSeries[], metadata: readonly MetricMetadata[]): WireRequest {
+export function wireRequest(chunk: TimeSeries[], metadata: readonly MetricMetadata[], v2Metadata?: MetadataLookup): WireRequest {
   const kinds = countKinds(chunk);
   const req: WireRequest = {
     kinds,
@@ -124,7 +149,7 @@ export function wireRequest(chunk: TimeSeries[], metadata: readonly MetricMetada
     exemplarsLeftOut: 0,
     body: (message) => {
       if (message === 'v1') return snappyCompress(encodeTimeSeries(chunk, metadata));
-      const v2 = encodeV2Request(chunk, metadata);
+      const v2 = encodeV2Request(chunk, v2Metadata ?? metadata);
       req.exemplarsLeftOut = v2.exemplarsLeftOut;
       return snappyCompress(v2.body);
     },

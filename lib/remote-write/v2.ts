@@ -17,10 +17,16 @@ export const V2_CONTENT_TYPE = `application/x-protobuf;proto=${V2_MESSAGE}`;
 const FAMILY_SUFFIXES = ['_bucket', '_count', '_sum', '_total', '_created', '_info', '_gcount', '_gsum'];
 
 /** Finds a series' metadata: by its own name, else by its name without a family suffix. */
-export function metadataLookup(metadata: readonly MetricMetadata[]): (name: string) => MetricMetadata | undefined {
-  if (!metadata.length) return () => undefined;
-  const byName = new Map<string, MetricMetadata>();
-  for (const m of metadata) if (!byName.has(m.metricFamilyName)) byName.set(m.metricFamilyName, m);
+export type MetadataLookup = (name: string) => MetricMetadata | undefined;
+
+export function metadataLookup(metadata: readonly MetricMetadata[] | ReadonlyMap<string, MetricMetadata>): MetadataLookup {
+  let byName: ReadonlyMap<string, MetricMetadata>;
+  if (Array.isArray(metadata)) {
+    if (!metadata.length) return () => undefined;
+    const m = new Map<string, MetricMetadata>();
+    for (const x of metadata as readonly MetricMetadata[]) if (!m.has(x.metricFamilyName)) m.set(x.metricFamilyName, x);
+    byName = m;
+  } else byName = metadata as ReadonlyMap<string, MetricMetadata>;
   return (name) => {
     const m = byName.get(name);
     if (m) return m;
@@ -32,11 +38,11 @@ export function metadataLookup(metadata: readonly MetricMetadata[]): (name: stri
 /**
  * Encodes an io.prometheus.write.v2.Request. Symbols are interned in first-use order after the required
  * empty string. A series with both samples and histograms becomes two TimeSeries (2.0 allows one kind per
- * entry), exemplars riding with the first. Metadata comes from `metadata` by series name (metadataLookup).
+ * entry), exemplars riding with the first. Metadata comes from `metadata` by series name (metadataLookup), or from a lookup function.
  * A series with exemplars and neither samples nor histograms is left out (Prometheus 3 refuses it with 400,
  * which would cost the whole request): the caller counts those exemplars (`exemplarsLeftOut`).
  */
-export function encodeV2Request(series: readonly TimeSeries[], metadata: readonly MetricMetadata[] = []): { body: Uint8Array; exemplarsLeftOut: number } {
+export function encodeV2Request(series: readonly TimeSeries[], metadata: readonly MetricMetadata[] | MetadataLookup = []): { body: Uint8Array; exemplarsLeftOut: number } {
   const symbolIds = new Map<string, number>([['', 0]]);
   const symbols: string[] = [''];
   const intern = (s: string): number => {
@@ -48,7 +54,7 @@ export function encodeV2Request(series: readonly TimeSeries[], metadata: readonl
     }
     return id;
   };
-  const lookup = metadataLookup(metadata);
+  const lookup = typeof metadata === 'function' ? metadata : metadataLookup(metadata);
   const entries: V2Entry[] = [];
   let exemplarsLeftOut = 0;
   for (const s of series) {

@@ -203,6 +203,24 @@ describe('delivery: protobuf_message, send_exemplars, send_native_histograms, co
     assert.ok(!metrics.get('delivery_receiver_unwritten_total', { destination: 'd0', kind: 'samples' }));
   });
 
+  it('2.0: metadata that came in a request of its own (Prometheus 1.0 sends it so) reaches the series sent later', async () => {
+    const http = new Scripted(() => ok2());
+    const { d } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
+    await deliverBatch(recordsOf([], [{ type: 'COUNTER', metricFamilyName: 'requests', help: 'Requests.', unit: '' }]), d.clock.now() + 60_000, d);
+    assert.equal(http.requests.length, 0, '2.0 has no series-less metadata: nothing sent');
+    await deliverBatch(recordsOf([{ labels: name('requests_total'), samples: [{ value: 1, timestamp: 1 }] }]), d.clock.now() + 60_000, d);
+    assert.deepEqual(decodeV2Request(snappyUncompress(http.requests[0]!.body!, 1e6, 't')).metadata, [{ type: 'COUNTER', metricFamilyName: 'requests_total', help: 'Requests.', unit: '' }]);
+  });
+
+  it('2.0: a request left with only exemplar-only series is not sent; its exemplars are counted as dropped', async () => {
+    const http = new Scripted(() => ok2());
+    const { d, metrics } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
+    await deliverBatch(recordsOf([{ labels: name('e'), samples: [], exemplars: [{ labels: [], value: 1, timestamp: 1 }] }]), d.clock.now() + 60_000, d);
+    assert.equal(http.requests.length, 0);
+    assert.equal(metrics.get('delivery_dropped_total', { destination: 'd0', kind: 'exemplar', reason: 'no_sample_in_v2_series' }), 1);
+    assert.ok(!metrics.get('delivery_protobuf_fallback_total', { destination: 'd0' }));
+  });
+
   it('a 2xx to 2.0 without written counts (a 1.0 receiver ignoring Content-Type) is sent again as 1.0, and 1.0 from then on', async () => {
     const http = new Scripted(() => ok());
     const { d, metrics } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
