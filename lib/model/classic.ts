@@ -11,9 +11,8 @@ import { CUSTOM_BUCKETS_SCHEMA, type Exemplar, type Histogram, type Label, type 
  *   foo_count{...}, foo_sum{...}.
  * Bounds (native bucket i of an exponential schema s covers (2^((i-1)/2^s), 2^(i/2^s)] on the positive
  * side, mirrored on the negative side):
- *   - negative bucket i contributes the bound -2^((i-1)/2^s); the zero bucket [-z, z] the bound z (z being
- *     the zero threshold; 0 when the threshold is 0 and the bucket holds nothing is still emitted when the
- *     histogram has negative buckets or a zero count);
+ *   - negative bucket i contributes the bound -2^((i-1)/2^s); the zero bucket [-z, z] the bound z (the zero
+ *     threshold), emitted when the histogram has negative buckets, a zero count or a non-zero threshold;
  *   - positive bucket i the bound 2^(i/2^s);
  *   - schema -53 (custom buckets): bucket i the bound customValues[i] (the last index is +Inf).
  * So every cumulative count is exact at the bounds it emits; what is lost is resolution (no bounds between
@@ -21,7 +20,8 @@ import { CUSTOM_BUCKETS_SCHEMA, type Exemplar, type Histogram, type Label, type 
  * bucket's upper end is exclusive, `le` is inclusive). Bounds are formatted as Go's strconv 'g' shortest
  * form, as client libraries write `le`. A gauge histogram keeps the `_count`/`_sum` names. A staleness
  * marker becomes staleness markers on `_count`, `_sum` and the `+Inf` bucket. Exemplars go to the bucket
- * of the smallest emitted bound at or above their value. Series with other labels are left alone.
+ * of the smallest emitted bound at or above their value. An `le` label on the native series is replaced.
+ * Several histogram samples of one series share the `_bucket` series of equal bounds, in timestamp order.
  */
 export function nativeToClassic(labels: readonly Label[], histograms: readonly Histogram[], exemplars: readonly Exemplar[] = []): TimeSeries[] {
   const name = labels.find((l) => l.name === METRIC_NAME_LABEL)?.value ?? '';
