@@ -1,4 +1,4 @@
-import type { TimeSeries } from '../model/types.ts';
+import { withSamplesOf, type TimeSeries } from '../model/types.ts';
 
 /**
  * Splits series into requests of at most maxSamples points, a point being a float sample or a native
@@ -40,7 +40,7 @@ export function chunkBySamples(series: readonly TimeSeries[], maxSamples: number
 /** Points [from, to) of a series: samples are points 0..samples.length-1, histograms the ones after. */
 function piece(s: TimeSeries, from: number, to: number): TimeSeries {
   const ns = s.samples.length;
-  const p: TimeSeries = { labels: s.labels, samples: from < ns ? s.samples.slice(from, Math.min(to, ns)) : [] };
+  const p = withSamplesOf(s, s.labels, from < ns ? s.samples.slice(from, Math.min(to, ns)) : []);
   if (s.histograms?.length && to > ns) p.histograms = s.histograms.slice(Math.max(0, from - ns), to - ns);
   if (from === 0 && s.exemplars?.length) p.exemplars = s.exemplars;
   return p;

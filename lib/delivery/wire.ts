@@ -1,7 +1,7 @@
 import type { RemoteWriteConfig } from '../config/schema.ts';
 import { nativeToClassic } from '../model/classic.ts';
 import type { MetricMetadata, TimeSeries } from '../model/types.ts';
-import { countKinds, type KindCounts } from '../model/types.ts';
+import { countKinds, withSamplesOf, type KindCounts } from '../model/types.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
 import { encodeV2Request, metadataLookup, type MetadataLookup } from '../remote-write/v2.ts';
@@ -97,19 +97,19 @@ export function adaptSeries(series: readonly TimeSeries[], config: RemoteWriteCo
     if (hasEx && dropEx) dropped.exemplars += s.exemplars!.length;
     const exemplars = hasEx && !dropEx ? s.exemplars : undefined;
     if (!hasHist) {
-      if (s.samples.length) out.push({ labels: s.labels, samples: s.samples });
+      if (s.samples.length) out.push(withSamplesOf(s, s.labels, s.samples));
       continue;
     }
     if (convert) {
       dropped.convertedHistograms += s.histograms!.length;
-      if (s.samples.length) out.push({ labels: s.labels, samples: s.samples });
+      if (s.samples.length) out.push(withSamplesOf(s, s.labels, s.samples));
       // Exemplars of a histogram series go to its buckets.
       for (const c of nativeToClassic(s.labels, s.histograms!, exemplars ?? [])) out.push(c);
       continue;
     }
     dropped.histograms += s.histograms!.length;
     if (s.samples.length || exemplars) {
-      const kept: TimeSeries = { labels: s.labels, samples: s.samples };
+      const kept = withSamplesOf(s, s.labels, s.samples);
       if (exemplars) kept.exemplars = exemplars;
       out.push(kept);
     }

@@ -70,6 +70,7 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
     const prev = merged.get(key);
     if (prev) {
       for (const smp of s.samples) prev.samples.push(smp);
+      if (s.withStartTimestamps) prev.withStartTimestamps = true;
       if (s.histograms?.length) (prev.histograms ??= []).push(...s.histograms);
       if (s.exemplars?.length) (prev.exemplars ??= []).push(...s.exemplars);
       continue;

@@ -21,7 +21,7 @@ export interface Sample {
   stale?: boolean;
   /**
    * Start (created) timestamp in ms (remote_write 2.0 `start_timestamp`, or the older per-series
-   * `created_timestamp`); absent when unknown. Never set by the float parsers, so it costs them nothing.
+   * `created_timestamp`); absent when unknown. Read only when the series has `withStartTimestamps`.
    */
   startTimestamp?: number;
 }
@@ -90,6 +90,19 @@ export interface TimeSeries {
   histograms?: Histogram[];
   /** Exemplars attached to this series' samples or histograms; absent or empty when there are none. */
   exemplars?: Exemplar[];
+  /**
+   * True when some sample carries `startTimestamp`. Encoders read a sample's start timestamp only then:
+   * looking up a property a float sample never has costs the float encode path ~15% (measured). Whoever
+   * builds a series from another's samples copies it (withSamplesOf does).
+   */
+  withStartTimestamps?: boolean;
+}
+
+/** A new series with `labels` and `samples`, keeping `withStartTimestamps` of the series the samples come from. */
+export function withSamplesOf(from: TimeSeries, labels: Label[], samples: Sample[]): TimeSeries {
+  const s: TimeSeries = { labels, samples };
+  if (from.withStartTimestamps) s.withStartTimestamps = true;
+  return s;
 }
 
 export type MetricType =

@@ -83,16 +83,52 @@ function readSeries(r: protobuf.Reader, end: number): TimeSeries {
   const samples: Sample[] = [];
   let histograms: Histogram[] | undefined;
   let exemplars: Exemplar[] | undefined;
+  let withStart = false;
   while (r.pos < end) {
     const tag = r.uint32();
+    // Labels and samples are read inline (not through readLabel/readSample): this is the float hot path.
     if (tag === 0x0a) {
       const lend = r.uint32() + r.pos;
       checkEnd(r, lend);
-      labels.push(readLabel(r, lend));
+      let name = '';
+      let value = '';
+      while (r.pos < lend) {
+        const t = r.uint32();
+        if (t === 0x0a) name = r.string();
+        else if (t === 0x12) value = r.string();
+        else skip(r, t);
+      }
+      labels.push({ name, value });
     } else if (tag === 0x12) {
       const send = r.uint32() + r.pos;
       checkEnd(r, send);
-      samples.push(readSample(r, send));
+      const s: Sample = { value: 0, timestamp: 0 };
+      while (r.pos < send) {
+        const t = r.uint32();
+        if (t === 0x09) {
+          const p = r.pos;
+          if (p + 8 > send) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${p}: truncated sample value`);
+          const b = r.buf;
+          if (b[p] === 2 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0xf0 && b[p + 7] === 0x7f) {
+            s.value = NaN;
+            s.stale = true;
+          } else {
+            for (let i = 0; i < 8; i++) f64b[i] = b[p + i]!;
+            s.value = f64[0]!;
+            if (s.stale) s.stale = false;
+          }
+          r.pos = p + 8;
+        } else if (t === 0x10) {
+          s.timestamp = readInt64(r);
+        } else if (t === 0x18) {
+          const st = readInt64(r);
+          if (st !== 0) {
+            s.startTimestamp = st;
+            withStart = true;
+          }
+        } else skip(r, t);
+      }
+      samples.push(s);
     } else if (tag === 0x1a) {
       const eend = r.uint32() + r.pos;
       checkEnd(r, eend);
@@ -107,7 +143,15 @@ function readSeries(r: protobuf.Reader, end: number): TimeSeries {
   const s: TimeSeries = { labels, samples };
   if (histograms) s.histograms = histograms;
   if (exemplars) s.exemplars = exemplars;
+  if (withStart) s.withStartTimestamps = true;
   return s;
+}
+
+/** Set by readSample when the sample it read has a start timestamp; its caller clears it. */
+export let sawStart = false;
+
+export function clearSawStart(): void {
+  sawStart = false;
 }
 
 function readLabel(r: protobuf.Reader, lend: number): Label {
@@ -143,7 +187,10 @@ export function readSample(r: protobuf.Reader, send: number): Sample {
       s.timestamp = readInt64(r);
     } else if (t === 0x18) {
       const st = readInt64(r);
-      if (st !== 0) s.startTimestamp = st;
+      if (st !== 0) {
+        s.startTimestamp = st;
+        sawStart = true;
+      }
     } else skip(r, t);
   }
   overrun(r, send);

@@ -7,8 +7,9 @@ import { METRIC_TYPES } from './metric-type.ts';
  * zero values are omitted, fields in number order, a histogram's `count` and `zero_count` oneofs always
  * written (as Go writes a set oneof). A staleness marker is written as 0x7ff0000000000002.
  *
- * Start timestamps (Sample field 3, Histogram field 17) are written only when set: they are the gateway's
- * queue extension, numbered as in remote_write 2.0; 1.0 receivers skip them as unknown fields.
+ * Start timestamps (Sample field 3, Histogram field 17) are written only when set (samples: only in series
+ * `withStartTimestamps`): they are the gateway's queue extension, numbered as in remote_write 2.0; 1.0
+ * receivers skip them as unknown fields.
  *
  * Labels are written in the order given: callers sort them (sortLabels) before encoding.
  */
@@ -57,12 +58,18 @@ export function encodedSeriesSize(s: TimeSeries): number {
 
 const SAMPLE_MAX = 1 + 8 + 1 + 10;
 
+/** Body size of a Sample without its start timestamp (the float path: see TimeSeries.withStartTimestamps). */
 export function sampleSize(s: Sample): number {
   let n = 0;
   if (s.stale || !isPositiveZero(s.value)) n += 9;
   if (s.timestamp !== 0) n += 1 + int64Size(s.timestamp);
-  if (s.startTimestamp) n += 1 + int64Size(s.startTimestamp);
   return n;
+}
+
+/** Body size of a Sample of a series `withStartTimestamps`. */
+export function sampleSizeWithStart(s: Sample): number {
+  const n = sampleSize(s);
+  return s.startTimestamp ? n + 1 + int64Size(s.startTimestamp) : n;
 }
 
 function isPositiveZero(v: number): boolean {
@@ -180,9 +187,16 @@ export class Encoder {
   seriesSize(s: TimeSeries): number {
     let n = 0;
     for (const l of s.labels) n += this.labelSize(l);
-    for (const smp of s.samples) {
-      const body = sampleSize(smp);
-      n += 1 + varintSize(body) + body;
+    if (s.withStartTimestamps) {
+      for (const smp of s.samples) {
+        const body = sampleSizeWithStart(smp);
+        n += 1 + varintSize(body) + body;
+      }
+    } else {
+      for (const smp of s.samples) {
+        const body = sampleSize(smp);
+        n += 1 + varintSize(body) + body;
+      }
     }
     if (s.exemplars) {
       for (const e of s.exemplars) {
@@ -276,9 +290,10 @@ export class Encoder {
 
   series(s: TimeSeries): void {
     for (const l of s.labels) this.label(0x0a, l);
-    for (const smp of s.samples) this.sample(0x12, smp);
-    if (s.exemplars) for (const e of s.exemplars) this.exemplarV1(e);
-    if (s.histograms) for (const h of s.histograms) this.histogram(0x22, h);
+    if (s.withStartTimestamps) for (const smp of s.samples) this.sampleWithStart(0x12, smp);
+    else for (const smp of s.samples) this.sample(0x12, smp);
+    if (s.exemplars) this.exemplarsV1(s.exemplars);
+    if (s.histograms) this.histograms(s.histograms);
   }
 
   private label(tag: number, l: Label): void {
@@ -294,10 +309,29 @@ export class Encoder {
     this.pos += this.buf.write(l.value, this.pos, vl, 'utf8');
   }
 
-  /** A Sample entry under `tag` (1.0 TimeSeries.samples 0x12; 2.0 the same). */
+  /** A Sample entry under `tag` (1.0 TimeSeries.samples 0x12; 2.0 the same), without its start timestamp. */
   sample(tag: number, s: Sample): void {
     this.byte(tag);
     this.varint(sampleSize(s));
+    if (s.stale) {
+      this.byte(0x09);
+      this.staleNaN();
+    } else if (!isPositiveZero(s.value)) {
+      this.byte(0x09);
+      this.f64[0] = s.value;
+      this.buf.set(this.f64b, this.pos);
+      this.pos += 8;
+    }
+    if (s.timestamp !== 0) {
+      this.byte(0x10);
+      this.int64(s.timestamp);
+    }
+  }
+
+  /** A Sample entry with its start timestamp (field 3) when it has one (series `withStartTimestamps`). */
+  sampleWithStart(tag: number, s: Sample): void {
+    this.byte(tag);
+    this.varint(sampleSizeWithStart(s));
     if (s.stale) {
       this.byte(0x09);
       this.staleNaN();
@@ -313,6 +347,14 @@ export class Encoder {
       this.byte(0x18);
       this.int64(s.startTimestamp);
     }
+  }
+
+  private exemplarsV1(es: readonly Exemplar[]): void {
+    for (const e of es) this.exemplarV1(e);
+  }
+
+  private histograms(hs: readonly Histogram[]): void {
+    for (const h of hs) this.histogram(0x22, h);
   }
 
   private exemplarV1(e: Exemplar): void {

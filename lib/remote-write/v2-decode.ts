@@ -2,7 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { BadRequestError } from '../errors.ts';
 import type { Exemplar, Histogram, Label, MetricMetadata, Sample, TimeSeries } from '../model/types.ts';
 import { METRIC_NAME_LABEL } from '../model/labels.ts';
-import { asDecodeError, checkEnd, readHistogram, readInt64, readSample, skip } from './decode.ts';
+import { asDecodeError, checkEnd, clearSawStart, readHistogram, readInt64, readSample, sawStart, skip } from './decode.ts';
 import { METRIC_TYPES } from './metric-type.ts';
 import { V2_MESSAGE } from './v2.ts';
 
@@ -117,6 +117,7 @@ function readV2Series(r: protobuf.Reader, end: number, symbols: readonly string[
   let exemplars: Exemplar[] | undefined;
   let meta: V2Series['meta'];
   let created = 0;
+  let withStart = false;
   let problem: string | undefined;
   let exemplarProblem: string | undefined;
   while (r.pos < end) {
@@ -126,6 +127,10 @@ function readV2Series(r: protobuf.Reader, end: number, symbols: readonly string[
       const send = r.uint32() + r.pos;
       checkEnd(r, send);
       samples.push(readSample(r, send));
+      if (sawStart) {
+        withStart = true;
+        clearSawStart();
+      }
     } else if (tag === 0x1a) {
       const hend = r.uint32() + r.pos;
       checkEnd(r, hend);
@@ -169,11 +174,13 @@ function readV2Series(r: protobuf.Reader, end: number, symbols: readonly string[
   if (problem) throw new SeriesProblem(problem);
   if (created) {
     for (const s of samples) if (!s.startTimestamp) s.startTimestamp = created;
+    if (samples.length) withStart = true;
     if (histograms) for (const h of histograms) if (!h.startTimestamp) h.startTimestamp = created;
   }
   const series: TimeSeries = { labels, samples };
   if (histograms) series.histograms = histograms;
   if (exemplars?.length) series.exemplars = exemplars;
+  if (withStart) series.withStartTimestamps = true;
   const res: V2Series = { series };
   if (meta) res.meta = meta;
   if (exemplarProblem) res.exemplarProblem = exemplarProblem;

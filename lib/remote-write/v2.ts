@@ -1,6 +1,6 @@
 import type { Exemplar, Histogram, MetricMetadata, Sample, TimeSeries } from '../model/types.ts';
 import { METRIC_NAME_LABEL } from '../model/labels.ts';
-import { Encoder, histogramSize, int64Size, sampleSize, varintSize } from './encode.ts';
+import { Encoder, histogramSize, int64Size, sampleSize, sampleSizeWithStart, varintSize } from './encode.ts';
 import { METRIC_TYPES } from './metric-type.ts';
 
 /** The Content-Type of a remote_write 2.0 body, and the `proto` parameters of both messages. */
@@ -72,7 +72,7 @@ export function encodeV2Request(series: readonly TimeSeries[], metadata: readonl
     const m = lookup(name);
     const meta = m ? [METRIC_TYPES.indexOf(m.type), intern(m.help), intern(m.unit)] as const : undefined;
     const ex = s.exemplars?.map((e) => ({ e, refs: e.labels.flatMap((l) => [intern(l.name), intern(l.value)]) }));
-    if (s.samples.length) entries.push({ refs, samples: s.samples, exemplars: ex, meta, size: 0 });
+    if (s.samples.length) entries.push({ refs, samples: s.samples, withStart: s.withStartTimestamps === true, exemplars: ex, meta, size: 0 });
     if (hasHist) entries.push({ refs, histograms: s.histograms, exemplars: s.samples.length ? undefined : ex, meta, size: 0 });
   }
   const enc = new Encoder();
@@ -93,7 +93,7 @@ export function encodeV2Request(series: readonly TimeSeries[], metadata: readonl
     enc.byte(0x2a);
     enc.varint(e.size);
     writeRefs(enc, e.refs);
-    if (e.samples) for (const s of e.samples) enc.sample(0x12, s);
+    if (e.samples) for (const s of e.samples) e.withStart ? enc.sampleWithStart(0x12, s) : enc.sample(0x12, s);
     if (e.histograms) for (const h of e.histograms) enc.histogram(0x1a, h);
     if (e.exemplars) {
       for (const x of e.exemplars) {
@@ -126,6 +126,7 @@ export function encodeV2Request(series: readonly TimeSeries[], metadata: readonl
 interface V2Entry {
   refs: number[];
   samples?: readonly Sample[];
+  withStart?: boolean;
   histograms?: readonly Histogram[] | undefined;
   exemplars?: { e: Exemplar; refs: number[] }[] | undefined;
   meta?: readonly [number, number, number] | undefined;
@@ -166,7 +167,7 @@ function v2ExemplarSize(x: { e: Exemplar; refs: number[] }): number {
 function v2SeriesSize(e: V2Entry): number {
   let n = refsSize(e.refs);
   if (e.samples) for (const s of e.samples) {
-    const b = sampleSize(s);
+    const b = e.withStart ? sampleSizeWithStart(s) : sampleSize(s);
     n += 1 + varintSize(b) + b;
   }
   if (e.histograms) for (const h of e.histograms) {

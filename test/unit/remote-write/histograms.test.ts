@@ -88,6 +88,7 @@ const arbSeries: fc.Arbitrary<TimeSeries> = fc
     const s: TimeSeries = { labels: r.labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), samples: r.useHist ? [] : r.samples };
     if (r.useHist) s.histograms = r.histograms;
     if (r.exemplars.length) s.exemplars = r.exemplars;
+    if (s.samples.some((x) => x.startTimestamp)) s.withStartTimestamps = true;
     return s;
   });
 
@@ -132,6 +133,14 @@ describe('remote_write 1.0: native histograms and exemplars', () => {
     const bytes = Buffer.from(encodeWriteRequest({ timeseries: [series({ histograms: [hist({ stale: true, sum: NaN })] })], metadata: [] }));
     assert.ok(bytes.includes(STALE));
     assert.equal(decodeWriteRequest(bytes).timeseries[0]!.histograms![0]!.stale, true);
+  });
+
+  it('start timestamps are written only for series withStartTimestamps (the float path never looks them up)', () => {
+    const smp = { value: 1, timestamp: 1, startTimestamp: 7 };
+    const withFlag = decodeWriteRequest(encodeWriteRequest({ timeseries: [series({ samples: [smp], withStartTimestamps: true })], metadata: [] })).timeseries[0]!;
+    assert.deepEqual(withFlag, series({ samples: [smp], withStartTimestamps: true }));
+    const without = decodeWriteRequest(encodeWriteRequest({ timeseries: [series({ samples: [smp] })], metadata: [] })).timeseries[0]!;
+    assert.deepEqual(without.samples, [{ value: 1, timestamp: 1 }]);
   });
 
   it('a float-only series decodes without histogram or exemplar properties (the float path is unchanged)', () => {
