@@ -439,3 +439,23 @@ describe('histograms and exemplars through ordered sharding, overflow and replay
     assert.ok(sent.every((s) => s.labels.some((l) => l.name === 'via')));
   });
 });
+
+describe('remote_write Content-Type negotiation (as Prometheus 3)', () => {
+  const cases: { ct: string | undefined; want: 'v1' | 'v2' | RegExp }[] = [
+    { ct: undefined, want: 'v1' },
+    { ct: '', want: 'v1' },
+    { ct: 'application/x-protobuf', want: 'v1' },
+    { ct: 'application/x-protobuf;proto=prometheus.WriteRequest', want: 'v1' },
+    { ct: 'Application/X-Protobuf; proto="io.prometheus.write.v2.Request"', want: 'v2' },
+    { ct: 'application/x-protobuf;charset=utf-8;proto=io.prometheus.write.v2.Request', want: 'v2' },
+    { ct: 'application/x-protobuf;proto=io.prometheus.write.v3.Request', want: /unsupported protobuf message "io.prometheus.write.v3.Request"/ },
+    { ct: 'text/plain', want: /unsupported Content-Type "text\/plain"/ },
+  ];
+  for (const c of cases) {
+    it(`${JSON.stringify(c.ct)} -> ${String(c.want)}`, async () => {
+      const { remoteWriteMessage } = await import('../../../lib/ingest/remote-write/route.ts');
+      if (c.want instanceof RegExp) assert.throws(() => remoteWriteMessage(c.ct), (e: Error & { status?: number }) => e.status === 415 && (c.want as RegExp).test(e.message));
+      else assert.equal(remoteWriteMessage(c.ct), c.want);
+    });
+  }
+});
