@@ -1,10 +1,10 @@
 import type { ReplayConfig } from '../config/overflow.ts';
-import { countSamples, type TimeSeries } from '../model/types.ts';
+import type { TimeSeries } from '../model/types.ts';
 import type { BlobInfo, BlobStore } from '../ports/index.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress, snappyUncompress } from '../remote-write/snappy.ts';
 import { MAX_PAYLOAD_BYTES } from '../queue/envelope.ts';
-import { chunkBySamples } from './chunk.ts';
+import { buildRequests, rememberV2Refused, wireMessage, type WireMessage } from './wire.ts';
 import { sendOptionsFor, type Destination } from './deliver.ts';
 import type { AttemptContext, AttemptOutcome, DestinationHealthRegistry } from './destination-health.ts';
 import { metadataText } from './meta-text.ts';
@@ -125,7 +125,8 @@ async function replayDestination(dest: Destination, deps: ReplayDeps, opts: Repl
   return report;
 }
 
-type Chunk = { samples: number; body: Uint8Array; series?: TimeSeries[] };
+/** A request of an object: `body` in 1.0 (as stored) and, for a 2.0 destination, `encode` builds it anew. */
+type Chunk = { samples: number; histograms?: number; body: Uint8Array; series?: TimeSeries[]; encode?: (m: WireMessage) => Uint8Array };
 
 async function replayObject(key: string, dest: Destination, deps: ReplayDeps, deadline: number, probe: boolean, report: DestinationReplay): Promise<ObjectResult> {
   const name = dest.config.name;
@@ -141,18 +142,19 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
     return blobFailure('read an overflow object', err);
   }
   if (!blob) return { ok: true, contacted: false }; // Gone since the listing (lifecycle expiry): nothing to send.
-  const declared = Number(blob.metadata.samples);
+  const declared = Number(blob.metadata.samples) + Number(blob.metadata.histograms ?? 0);
   let chunks: Chunk[];
   let rejectedAll = true;
-  if (Number.isFinite(declared) && declared <= dest.config.queue.maxSamplesPerSend) {
-    chunks = [{ samples: declared, body: blob.body }];
+  if (Number.isFinite(declared) && declared <= dest.config.queue.maxSamplesPerSend && wireMessage(dest.config) === 'v1') {
+    chunks = [{ samples: Number(blob.metadata.samples), body: blob.body }];
   } else {
     // The decoder loads here, with the first object too big to send whole: most replays never need it.
     // (Outside the try: failing to load it says nothing about the object.)
     const { decodeWriteRequest } = await import('../remote-write/decode.ts');
     try {
-      const series = decodeWriteRequest(snappyUncompress(blob.body, MAX_PAYLOAD_BYTES, 'overflow object')).timeseries;
-      chunks = chunkBySamples(series, dest.config.queue.maxSamplesPerSend).map((s) => ({ samples: countSamples(s), series: s, body: snappyCompress(encodeTimeSeries(s)) }));
+      // overflow/ holds 1.0, already relabeled and adapted for the destination (deliver.ts): only re-chunked here.
+      const decoded = decodeWriteRequest(snappyUncompress(blob.body, MAX_PAYLOAD_BYTES, 'overflow object'));
+      chunks = buildRequests(decoded.timeseries, decoded.metadata, dest.config.queue.maxSamplesPerSend).map((w) => ({ samples: w.kinds.samples, histograms: w.kinds.histograms, series: w.series, body: w.body('v1'), encode: w.body }));
     } catch (err) {
       if (!(await quarantine(key, { samples: 0, body: blob.body }, 0, `undecodable: ${(err as Error).message}`, 0, dest, deps))) return { ok: false, reason: 'blob store: cannot write rejected/' };
       chunks = [];
@@ -162,9 +164,18 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
     const c = chunks[i]!;
     const health = deps.health?.for(name);
     const observe = health && ((o: AttemptOutcome): void => health.record(o, REPLAY_ATTEMPTS));
-    const verdict = await sendWithRetries(c.body, dest.config, deadline, deps, { ...sendOptionsFor(dest), retriesCounter: 'replay_retries_total', ...(probe ? { maxAttempts: 1 } : {}), ...(observe ? { observe } : {}) });
+    const opts = { ...sendOptionsFor(dest), retriesCounter: 'replay_retries_total', ...(probe ? { maxAttempts: 1 } : {}), ...(observe ? { observe } : {}) };
+    const message = c.encode ? wireMessage(dest.config) : 'v1';
+    let verdict = await sendWithRetries(message === 'v2' ? c.encode!('v2') : c.body, dest.config, deadline, deps, { ...opts, message });
+    if (message === 'v2' && ((verdict.kind === 'rejected' && verdict.status === 415) || (verdict.kind === 'sent' && !verdict.written?.samples && !verdict.written?.histograms && !verdict.written?.exemplars && c.samples + (c.histograms ?? 0) > 0))) {
+      // The destination does not speak 2.0 (415, or a 2xx writing nothing: deliver.ts speaksOnly1): 1.0 from now on, starting with this chunk.
+      rememberV2Refused(dest.config);
+      deps.metrics.inc('delivery_protobuf_fallback_total', { destination: name });
+      verdict = await sendWithRetries(c.body, dest.config, deadline, deps, { ...opts, message: 'v1' });
+    }
     if (verdict.kind === 'sent') {
       deps.metrics.inc('replay_sent_samples_total', { destination: name }, c.samples);
+      if (c.histograms) deps.metrics.inc('replay_sent_histograms_total', { destination: name }, c.histograms);
       rejectedAll = false;
       continue;
     }
@@ -207,8 +218,9 @@ async function quarantine(key: string, c: Chunk, chunk: number, excerpt: string,
 /** Puts the unsent chunks back under the object's key, so the next run resumes where this one stopped. */
 async function writeBack(key: string, rest: Chunk[], reason: string, deps: ReplayDeps, name: string): Promise<ObjectResult> {
   const series = rest.flatMap((c) => c.series ?? []);
+  const histograms = rest.reduce((n, c) => n + (c.histograms ?? 0), 0);
   try {
-    await deps.blobs.put(key, snappyCompress(encodeTimeSeries(series)), { samples: String(rest.reduce((n, c) => n + c.samples, 0)) });
+    await deps.blobs.put(key, snappyCompress(encodeTimeSeries(series)), { samples: String(rest.reduce((n, c) => n + c.samples, 0)), ...(histograms ? { histograms: String(histograms) } : {}) });
   } catch (err) {
     deps.metrics.inc('replay_blob_store_errors_total', { destination: name });
     deps.logger.error('replay: cannot write back the unsent part; the whole object will be sent again', { destination: name, key, error: String(err) });

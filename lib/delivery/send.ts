@@ -15,7 +15,7 @@ export interface SendDeps {
   random: () => number;
 }
 
-export type SendVerdict = { kind: 'sent' } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
+export type SendVerdict = { kind: 'sent'; written?: { samples: number; histograms: number; exemplars: number } } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
 
 export interface SendOptions {
   /** Counter incremented (with the destination label) per retry; default delivery_retries_total. */
@@ -33,6 +33,8 @@ export interface SendOptions {
    * ends the loop with gave-up (the destination is known down: stop waiting out the budget).
    */
   observe?: (outcome: AttemptOutcome) => 'give-up' | void;
+  /** The message the body holds (its Content-Type and version header); default remote_write 1.0. */
+  message?: 'v1' | 'v2';
 }
 
 /**
@@ -46,11 +48,11 @@ export async function sendWithRetries(body: Uint8Array, cfg: RemoteWriteConfig, 
   for (let attempt = 0; ; attempt++) {
     const remaining = deadline - deps.clock.now();
     if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
-    const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, opts.attemptTimeoutMs ?? Infinity, remaining), opts.authorizer);
+    const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, opts.attemptTimeoutMs ?? Infinity, remaining), opts.authorizer, opts.message);
     const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
     if (verdict.action === 'done') {
       opts.observe?.({ kind: 'ok' });
-      return { kind: 'sent' };
+      return res.written ? { kind: 'sent', written: res.written } : { kind: 'sent' };
     }
     const status = res.outcome.kind === 'status' ? res.outcome.status : 0;
     if (verdict.action === 'reject') {

@@ -1,4 +1,4 @@
-import type { TimeSeries } from '../model/types.ts';
+import type { MetricMetadata, TimeSeries } from '../model/types.ts';
 
 /**
  * The contract every protocol folder (lib/ingest/<protocol>/) follows:
@@ -52,10 +52,14 @@ export type RouteOutcome =
       errors: LineError[];
       /** The response once the series are durable. */
       success: RouteResponse;
-      /** The response when `errors` is non-empty and the good series were queued (partial write). */
-      partial?: (errors: LineError[]) => RouteResponse;
+      /** The response when `errors` is non-empty and the good series were queued (partial write); `queuedSeries` says how many were. */
+      partial?: (errors: LineError[], queuedSeries?: number) => RouteResponse;
       /** Data deliberately not carried (e.g. exemplars), by reason: counted and logged by the pipeline. */
       drops?: Record<string, number>;
+      /** Metric metadata to queue with the series (remote_write); absent for protocols without it. */
+      metadata?: MetricMetadata[];
+      /** Add remote_write 2.0's X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written counts of what was queued. */
+      writtenHeaders?: boolean;
     }
   | { kind: 'response'; response: RouteResponse }
   /** A response that needs async reads (e.g. /api/v1/targets reading the blob store); answered like 'response'. */
