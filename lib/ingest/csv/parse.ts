@@ -17,10 +17,11 @@
  * Never throws.
  */
 import { forEachLine, lineError, lineTooLong } from '../lines.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
 import type { CsvColumns } from './format.ts';
 
 export interface CsvOptions {
@@ -55,7 +56,7 @@ class RowFailure {
 export function parseCsv(body: Uint8Array, opts: CsvOptions): ParseResult {
   const text = decoder.decode(body);
   const { columns, now } = opts;
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
   let firstLine = true;
@@ -63,14 +64,14 @@ export function parseCsv(body: Uint8Array, opts: CsvOptions): ParseResult {
     const tooLong = lineTooLong(start, end, opts.maxLineLength);
     const row = tooLong !== undefined ? new RowFailure(tooLong, false) : parseRow(text, start, end, columns);
     if (row instanceof RowFailure) {
-      if (!(firstLine && row.valueFailure)) errors.push(lineError(text, start, end, line, row.reason));
+      if (!(firstLine && row.valueFailure)) errors.add(() => lineError(text, start, end, line, row.reason));
     } else {
       addRow(row, now, bySeries, unsorted);
     }
     firstLine = false;
   });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
-  return { series: [...bySeries.values()], errors };
+  return { series: [...bySeries.values()], ...errors.result() };
 }
 
 function addRow(row: Row, now: number, bySeries: Map<string, TimeSeries>, unsorted: Set<TimeSeries>): void {

@@ -15,10 +15,11 @@
  * Never throws.
  */
 import { forEachLine, lineError, lineTooLong } from '../lines.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
 
 export interface GraphiteOptions {
   /** Unix milliseconds for lines without a timestamp (or with 0 or -1). */
@@ -35,15 +36,15 @@ function isSep(c: number): boolean {
 
 export function parseGraphite(body: Uint8Array, opts: GraphiteOptions): ParseResult {
   const text = decoder.decode(body);
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
   forEachLine(text, (start, end, line) => {
     const reason = lineTooLong(start, end, opts.maxLineLength) ?? parseLine(text, start, end, opts.now, bySeries, unsorted);
-    if (reason !== undefined) errors.push(lineError(text, start, end, line, reason));
+    if (reason !== undefined) errors.add(() => lineError(text, start, end, line, reason));
   });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
-  return { series: [...bySeries.values()], errors };
+  return { series: [...bySeries.values()], ...errors.result() };
 }
 
 /** Adds the line's sample; returns the reason when the line is bad. */

@@ -17,9 +17,10 @@
  * Never throws.
  */
 import { forEachLine, lineError, lineTooLong } from '../lines.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { normalizeLabels } from '../../model/labels.ts';
 import type { Label, Sample, TimeSeries } from '../../model/types.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
 import { JsonScanner, JsonSyntaxError } from './json-scan.ts';
 import { readTopObject, type LineParts } from './read-line.ts';
 
@@ -41,12 +42,12 @@ export function parseJsonLines(body: Uint8Array, opts: JsonLinesOptions = {}): P
   const text = decoder.decode(body);
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   forEachLine(text, (start, end, line) => {
     const tooLong = lineTooLong(start, end, opts.maxLineLength);
     const r = tooLong !== undefined ? new LineFailure(tooLong) : parseLine(text, start, end);
     if (r instanceof LineFailure) {
-      errors.push(lineError(text, start, end, line, r.reason));
+      errors.add(() => lineError(text, start, end, line, r.reason));
       return;
     }
     const known = bySeries.get(r.key);
@@ -59,7 +60,7 @@ export function parseJsonLines(body: Uint8Array, opts: JsonLinesOptions = {}): P
     }
   });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
-  return { series: [...bySeries.values()], errors };
+  return { series: [...bySeries.values()], ...errors.result() };
 }
 
 function parseLine(text: string, start: number, end: number): { key: string; series: TimeSeries } | LineFailure {
