@@ -16,7 +16,7 @@
  * Rows with the same metric and label values become one TimeSeries, samples in timestamp order.
  * Never throws.
  */
-import { forEachLine, lineError, lineTooLong } from '../lines.ts';
+import { forEachLine, indexOfIn, lineError, lineTooLong } from '../lines.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
@@ -105,8 +105,8 @@ function parseRow(text: string, start: number, end: number, columns: CsvColumns)
       let q = p + 1;
       let hasEscapedQuote = false;
       for (;;) {
-        const c = text.indexOf('"', q);
-        if (c < 0 || c >= end) return new RowFailure(`missing closing quote in column ${col + 1}`, false);
+        const c = indexOfIn(text, 34, q, end);
+        if (c < 0) return new RowFailure(`missing closing quote in column ${col + 1}`, false);
         if (c + 1 < end && text.charCodeAt(c + 1) === 34) {
           hasEscapedQuote = true;
           q = c + 2;
@@ -125,8 +125,8 @@ function parseRow(text: string, start: number, end: number, columns: CsvColumns)
         break;
       }
     } else {
-      let c = text.indexOf(',', p);
-      if (c < 0 || c >= end) {
+      let c = indexOfIn(text, 44, p, end);
+      if (c < 0) {
         c = end;
         more = false;
       }

@@ -14,7 +14,7 @@
  * Deviation: VictoriaMetrics refuses `metric value ` (trailing whitespace, no timestamp); we accept it.
  * Never throws.
  */
-import { forEachLine, lineError, lineTooLong } from '../lines.ts';
+import { forEachLine, indexOfIn, lineError, lineTooLong } from '../lines.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
@@ -101,10 +101,11 @@ function parseLine(
 function addTags(labels: Label[], s: string, from: number): void {
   let p = from;
   while (p <= s.length) {
-    let q = s.indexOf(';', p);
+    let q = indexOfIn(s, 59 /* ; */, p, s.length);
     if (q < 0) q = s.length;
-    const eq = s.indexOf('=', p);
-    if (eq >= 0 && eq < q) {
+    // Bounded by q: an indexOf to the end of the token per tag made `a;x;x;x...` quadratic (issue 12).
+    const eq = indexOfIn(s, 61 /* = */, p, q);
+    if (eq >= 0) {
       const name = s.slice(p, eq);
       const value = s.slice(eq + 1, q);
       if (name !== '' && value !== '') labels.push({ name, value });
