@@ -309,6 +309,16 @@ describe('hostile input through the ingest pipeline: never 5xx, a bounded reply'
   }
 });
 
+/**
+ * A CPU ratio, measured again (up to 3 times) while it is not below `limit`, keeping the least: another
+ * process's load or a garbage collection in one run only ever adds time, so a repeated excess is the parser's.
+ */
+async function settled(limit: number, measure: () => Promise<number>): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3 && best >= limit; i++) best = Math.min(best, await measure());
+  return best;
+}
+
 describe('hostile input costs at most TIME_FACTOR x the CPU per byte of valid input of the same size, and linear', () => {
   for (const r of ROUTES) {
     it(r.name, async (t) => {
@@ -333,14 +343,14 @@ describe('hostile input costs at most TIME_FACTOR x the CPU per byte of valid in
         const size = name.startsWith('gzip') ? valid.length : body.length;
         const res = await call(body, headers);
         assert.ok(res.status < 500, `${name}: ${res.status}`);
-        const ratio = (await cpuMicros(() => call(body, headers))) / size / perByte;
+        const ratio = await settled(TIME_FACTOR, async () => (await cpuMicros(() => call(body, headers))) / size / perByte);
         report.push(`${name} ${ratio.toFixed(2)}`);
         assert.ok(ratio < TIME_FACTOR, `${r.name}: ${name}: ${ratio.toFixed(1)}x the CPU per byte of a valid body (${report.join(', ')})`);
       }
       const growth: string[] = [];
       const small = r.bad(COST_BYTES / 4);
       for (const [i, big] of r.bad(COST_BYTES).entries()) {
-        const g = (await cpuMicros(() => call(big))) / big.length / ((await cpuMicros(() => call(small[i]!), 5)) / small[i]!.length);
+        const g = await settled(GROWTH_LIMIT, async () => (await cpuMicros(() => call(big))) / big.length / ((await cpuMicros(() => call(small[i]!), 5)) / small[i]!.length));
         growth.push(`bad #${i + 1} ${g.toFixed(2)}`);
         assert.ok(g < GROWTH_LIMIT, `${r.name}: bad #${i + 1}: CPU per byte grows ${g.toFixed(1)}x from ${small[i]!.length} to ${big.length} bytes`);
       }
