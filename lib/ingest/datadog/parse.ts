@@ -32,8 +32,8 @@ function show(v: unknown): string {
 
 function parseJsonBody(body: Uint8Array, version: 'v1' | 'v2'): unknown[] {
   let doc: unknown;
+  checkJsonNesting(body, DATADOG_MAX_JSON_DEPTH, `datadog: ${version} series JSON body`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
-  checkJsonNesting(text, DATADOG_MAX_JSON_DEPTH, `datadog: ${version} series JSON body`);
   try {
     doc = JSON.parse(text);
   } catch (err) {

@@ -264,8 +264,8 @@ function metricData(m: Obj, path: string): MetricData {
 /** Decodes an OTLP/JSON ExportMetricsServiceRequest. Throws BadRequestError for anything that is not one. */
 export function decodeOtlpJson(body: Uint8Array): ResourceModel[] {
   let doc: unknown;
+  checkJsonNesting(body, OTLP_MAX_JSON_DEPTH, 'otlp: JSON body');
   const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
-  checkJsonNesting(text, OTLP_MAX_JSON_DEPTH, 'otlp: JSON body');
   try {
     doc = JSON.parse(text);
   } catch (err) {

@@ -9,12 +9,15 @@ const arrays = (n: number, inner = '') => '['.repeat(n) + inner + ']'.repeat(n);
 const objects = (n: number, inner = '1') => '{"a":'.repeat(n) + inner + '}'.repeat(n);
 
 describe('findNestingPast', () => {
+  const past = (s: string, max: number) => findNestingPast(new TextEncoder().encode(s), max);
   it('counts containers outside strings only, escapes included', () => {
-    assert.equal(findNestingPast('[[1]]', 2), -1);
-    assert.equal(findNestingPast('[[1]]', 1), 1);
-    assert.equal(findNestingPast('["[[[[", "\\"[[[["]', 1), -1);
-    assert.equal(findNestingPast('{"a":{"b":[]}}', 3), -1);
-    assert.equal(findNestingPast('{"a":{"b":[]}}', 2), 10);
+    assert.equal(past('[[1]]', 2), -1);
+    assert.equal(past('[[1]]', 1), 1);
+    assert.equal(past('["[[[[", "\\"[[[["]', 1), -1);
+    assert.equal(past('["\\\\", [[1]]]', 2), 8, 'an escaped backslash does not escape the closing quote');
+    assert.equal(past('{"a":{"b":[]}}', 3), -1);
+    assert.equal(past('{"a":{"b":[]}}', 2), 10);
+    assert.equal(past('["é[[[", "\u00e9"]', 1), -1, 'multi-byte UTF-8 inside strings');
   });
 });
 
