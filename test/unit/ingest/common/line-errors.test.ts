@@ -64,6 +64,16 @@ describe('every route caps its error reply at the first 10 lines plus a count', 
       if (c.counted !== 0 && c.status === 400) assert.equal(h.metrics.get('ingest_rejected_lines_total'), BAD);
     });
   }
+  it('series the pipeline refuses after parsing (repeated label names) follow the same cap and count', async () => {
+    const h = ingestHarness();
+    const body = 'ok v=1\n' + Array.from({ length: BAD }, (_, i) => `m${i},t=1,t=2 v=1`).join('\n');
+    const res = await h.call('POST', '/write', body);
+    const text = String(res.body);
+    assert.equal(res.status, 400);
+    assert.ok(text.length < 4096, `${text.length} bytes`);
+    assert.match(text, /partial write: .*\.\.\. and 4990 more/s);
+    assert.equal(h.metrics.get('ingest_rejected_lines_total', { protocol: 'influx' }), BAD);
+  });
   it('jsonline with one good line: 204 and x-gateway-rejected-lines counts every bad line', async () => {
     const h = ingestHarness();
     const res = await h.call('POST', '/api/v1/import', '{"metric":{"__name__":"a"},"values":[1],"timestamps":[1]}\n' + 'x\n'.repeat(BAD));
