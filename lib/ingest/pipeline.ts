@@ -12,6 +12,7 @@ import type { Router } from './router.ts';
 import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
 import { mergeExtraLabels } from '../auth/labels.ts';
 import type { RouteResponse } from './types.ts';
+import { listLineErrors } from './common/line-errors.ts';
 
 export interface HttpLikeRequest {
   method: string;
@@ -73,7 +74,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (outcome.kind === 'deferred') return respond(await outcome.response());
 
       const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
-      const { series, dropped, invalid, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
+      const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
       if (droppedHistograms) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'histogram' }, droppedHistograms);
       if (droppedExemplars) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'exemplar' }, droppedExemplars);
@@ -90,13 +91,15 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (kinds.exemplars) deps.metrics.inc('ingest_exemplars_total', { protocol, tenant }, kinds.exemplars);
       if (metadata) deps.metrics.inc('ingest_metadata_total', { protocol, tenant }, metadata.length);
       const written = outcome.writtenHeaders ? writtenHeaders(kinds) : undefined;
+      // Routes and finalizeSeries list only the first errors and count the rest (common/line-errors.ts).
       const errors = invalid.length ? [...outcome.errors, ...invalid] : outcome.errors;
-      if (errors.length) {
-        deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errors.length);
-        deps.logger.warn('ingest rejected lines', { protocol, count: errors.length, first: `line ${errors[0]!.line}: ${errors[0]!.reason}` });
-        const partial = outcome.partial?.(errors, series.length) ?? {
+      const errorCount = (outcome.errorCount ?? outcome.errors.length) + invalidCount;
+      if (errorCount) {
+        deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errorCount);
+        deps.logger.warn('ingest rejected lines', { protocol, count: errorCount, first: errors[0] ? `line ${errors[0].line}: ${errors[0].reason}` : '' });
+        const partial = outcome.partial?.(errors, errorCount, series.length) ?? {
           status: 400,
-          body: `${protocol}: ${errors.map((e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
+          body: `${protocol}: ${listLineErrors(errors, errorCount, (e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
         };
         return count(deps, protocol, respond(partial, written));
       }

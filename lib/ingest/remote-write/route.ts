@@ -2,7 +2,8 @@ import { UnsupportedMediaTypeError } from '../../errors.ts';
 import { decodeWriteRequest } from '../../remote-write/decode.ts';
 import { decodeV2Request } from '../../remote-write/v2-decode.ts';
 import { V1_MESSAGE, V2_MESSAGE } from '../../remote-write/v2.ts';
-import { formatLineError, MAX_LISTED_ERRORS, partialLinesResponse } from '../jsonline/line-report.ts';
+import { partialLinesResponse } from '../jsonline/line-report.ts';
+import { formatLineError, listLineErrors, MAX_LISTED_LINE_ERRORS } from '../common/line-errors.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 
 export const REMOTE_WRITE_PROTOCOL = 'remote_write';
@@ -51,19 +52,20 @@ export function remoteWriteMessage(contentType: string | undefined): 'v1' | 'v2'
 function handle(req: IngestRequest): RouteOutcome {
   if (remoteWriteMessage(req.headers['content-type']) === 'v2') {
     const decoded = decodeV2Request(req.body);
-    const errors: LineError[] = decoded.invalid.map((p) => ({ line: p.series, reason: p.reason, excerpt: '' }));
-    return { kind: 'series', series: decoded.timeseries, metadata: decoded.metadata, errors, success: { status: 204 }, partial: v2Partial, writtenHeaders: true };
+    // Only the first MAX_LISTED_LINE_ERRORS become error objects; the rest are counted (one rule for every protocol).
+    const errors: LineError[] = decoded.invalid.slice(0, MAX_LISTED_LINE_ERRORS).map((p) => ({ line: p.series, reason: p.reason, excerpt: '' }));
+    return { kind: 'series', series: decoded.timeseries, metadata: decoded.metadata, errors, errorCount: decoded.invalid.length, success: { status: 204 }, partial: v2Partial, writtenHeaders: true };
   }
   const decoded = decodeWriteRequest(req.body);
   const total = decoded.timeseries.length;
-  const partial = (errs: LineError[], queuedSeries?: number): RouteResponse => partialLinesResponse(REMOTE_WRITE_PROTOCOL, errs, queuedSeries === undefined ? errs.length < total : queuedSeries > 0, 'series');
+  const partial = (errs: LineError[], errorCount = errs.length, queuedSeries?: number): RouteResponse =>
+    partialLinesResponse(REMOTE_WRITE_PROTOCOL, errs, queuedSeries === undefined ? errorCount < total : queuedSeries > 0, 'series', errorCount);
   return { kind: 'series', series: decoded.timeseries, metadata: decoded.metadata, errors: [], success: { status: 204 }, partial };
 }
 
-function v2Partial(errors: LineError[]): RouteResponse {
-  const listed = errors.slice(0, MAX_LISTED_ERRORS).map((e) => formatLineError(REMOTE_WRITE_PROTOCOL, e, 'series').replace(/: $/, ''));
-  const more = errors.length > MAX_LISTED_ERRORS ? [`${REMOTE_WRITE_PROTOCOL}: ... and ${errors.length - MAX_LISTED_ERRORS} more`] : [];
-  return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: [...listed, ...more].join('\n') + '\n' };
+function v2Partial(errors: LineError[], errorCount = errors.length): RouteResponse {
+  const listed = listLineErrors(errors, errorCount, (e) => formatLineError(REMOTE_WRITE_PROTOCOL, e, 'series').replace(/: $/, ''), (m) => `${REMOTE_WRITE_PROTOCOL}: ... and ${m} more`);
+  return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: listed.join('\n') + '\n' };
 }
 
 export const remoteWriteRoutes: ProtocolRoute[] = [
