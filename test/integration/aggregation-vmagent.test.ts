@@ -237,6 +237,47 @@ function close(a: number | null, b: number | null): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
+/** Same series (by label set) with the same timestamps and values within 1e-9 relative. */
+function compareExports(theirs: ExportedSeries[], mine: ExportedSeries[]): void {
+  const index = (list: ExportedSeries[]) => new Map(list.map((s) => [keyOf(s.metric), s]));
+  const a = index(theirs);
+  const b = index(mine);
+  const onlyA = [...a.keys()].filter((k) => !b.has(k));
+  const onlyB = [...b.keys()].filter((k) => !a.has(k));
+  assert.deepEqual({ onlyVmagent: onlyA, onlyEngine: onlyB }, { onlyVmagent: [], onlyEngine: [] });
+  const diffs: string[] = [];
+  for (const [k, sa] of a) {
+    const sb = b.get(k)!;
+    if (sa.timestamps.join() !== sb.timestamps.join()) diffs.push(`${k}: timestamps ${sa.timestamps} vs ${sb.timestamps}`);
+    else if (sa.values.length !== sb.values.length || sa.values.some((v, i) => !close(v, sb.values[i]!))) diffs.push(`${k}: vmagent ${sa.values} engine ${sb.values}`);
+  }
+  assert.deepEqual(diffs, []);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const TICK_RULES = `
+- match: tick_requests_total
+  interval: 5s
+  by: [job]
+  # vmagent's clock for this starts when its process does, a little after the engine's start: keep the
+  # deadline well before the first push (>= 4s after start) so both count first samples.
+  ignore_first_sample_interval: 1s
+  outputs: [total, total_prometheus, increase, increase_prometheus, rate_sum, rate_avg, sum_samples, sum_samples_total, count_samples, histogram_bucket, last]
+- match: tick_gauge
+  interval: 5s
+  staleness_interval: 10s
+  ignore_first_intervals: 1
+  without: [instance]
+  outputs: [avg, max, count_series, 'quantiles(0.5)']
+- match: tick_gauge
+  interval: 5s
+  dedup_interval: 5s
+  ignore_old_samples: true
+  by: [job]
+  outputs: [sum_samples, count_samples]
+`;
+
 describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { timeout: 120_000 }, () => {
   const cleanups: (() => Promise<void>)[] = [];
   after(async () => {
@@ -304,19 +345,7 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
     await drain.stop();
     const mine = await exportAll(vmB);
 
-    const index = (list: ExportedSeries[]) => new Map(list.map((s) => [keyOf(s.metric), s]));
-    const a = index(theirs);
-    const b = index(mine);
-    const onlyA = [...a.keys()].filter((k) => !b.has(k));
-    const onlyB = [...b.keys()].filter((k) => !a.has(k));
-    assert.deepEqual({ onlyVmagent: onlyA, onlyEngine: onlyB }, { onlyVmagent: [], onlyEngine: [] });
-    const diffs: string[] = [];
-    for (const [k, sa] of a) {
-      const sb = b.get(k)!;
-      if (sa.timestamps.join() !== sb.timestamps.join()) diffs.push(`${k}: timestamps ${sa.timestamps} vs ${sb.timestamps}`);
-      else if (sa.values.length !== sb.values.length || sa.values.some((v, i) => !close(v, sb.values[i]!))) diffs.push(`${k}: vmagent ${sa.values} engine ${sb.values}`);
-    }
-    assert.deepEqual(diffs, []);
+    compareExports(theirs, mine);
 
     // Every output type appears (the comparison above is not vacuous).
     const names = new Set(theirs.map((s) => s.metric.__name__!));
@@ -328,5 +357,87 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
     assert.ok(names.has('diff_unmatched'), 'unmatched input passes through');
     assert.ok(!names.has('diff_requests_total'), 'matched input is not forwarded without keep_input');
     assert.ok(!names.has('diff_temperature:1m_count_samples'), 'ignore_first_intervals drops the only interval');
+  });
+
+  it('gives the same series at regular flushes (5s intervals, staleness, ignore_first_intervals, dedup)', async (t) => {
+    const vmagentBin = requireBuiltTool(t, 'vmagent');
+    if (!vmagentBin) return;
+    if (!requireBinary(t, 'victoria-metrics', 'apt-get install victoria-metrics')) return;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aggr-tick-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const rulesFile = path.join(dir, 'rules.yaml');
+    writeFileSync(rulesFile, TICK_RULES);
+    const vmA = await startVictoriaMetrics();
+    cleanups.push(() => vmA.stop());
+    const vmB = await startVictoriaMetrics();
+    cleanups.push(() => vmB.stop());
+
+    const STEP = 5_000;
+    // Pushes and the stop happen in the middle of a 5s window, far from vmagent's ticks at the window ends.
+    const waitMidWindow = async () => {
+      while (Date.now() % STEP < 2_000 || Date.now() % STEP > 3_000) await sleep(50);
+    };
+    await waitMidWindow();
+    const start = Date.now();
+    const port = await freePort();
+    const args = [`-httpListenAddr=127.0.0.1:${port}`, `-remoteWrite.url=${vmA.url}/api/v1/write`, `-remoteWrite.tmpDataPath=${path.join(dir, 'q')}`, '-loggerLevel=ERROR'];
+    const agent = startGroup(vmagentBin, [...args, `-streamAggr.config=${rulesFile}`]);
+    cleanups.push(() => agent.stop());
+    await waitUp(`http://127.0.0.1:${port}/health`, agent, 20_000);
+    assert.ok(Date.now() % STEP < 4_500 && Date.now() - start < 2_500, 'vmagent took too long to start; rerun on a less loaded machine');
+    const engine = new AggregationEngine(parseAggregationConfigs(parseYaml(TICK_RULES), 'stream_aggregation'), start);
+
+    const rnd = lcg(7);
+    const counters = new Map<string, number>();
+    const ours: TimeSeries[] = [];
+    for (let w = 1; w <= 5; w++) {
+      await sleep(STEP - (Date.now() % STEP) + 2_000);
+      await waitMidWindow();
+      const now = Date.now();
+      const round: TimeSeries[] = [];
+      for (const job of ['a', 'b']) {
+        // Instance i2 stops after window 2: its groups and per-series state go stale.
+        for (const inst of w <= 2 ? ['i0', 'i1', 'i2'] : ['i0', 'i1']) {
+          for (let k = 0; k < 3; k++) {
+            const key = `${job}/${inst}`;
+            const v = rnd() < 0.1 ? 1 : (counters.get(key) ?? 100) + Math.floor(rnd() * 20);
+            counters.set(key, v);
+            round.push(series('tick_requests_total', { job, instance: inst }, v, now - 900 + k * 300));
+            round.push(series('tick_gauge', { job, instance: inst }, Math.round(rnd() * 100), k === 2 && w % 2 === 0 ? now - 20_000 : now - 900 + k * 300));
+          }
+        }
+      }
+      // Job b's gauges stop after window 3.
+      const sent = w <= 3 ? round : round.filter((ts) => !(ts.labels.some((l) => l.value === 'tick_gauge') && ts.labels.some((l) => l.name === 'job' && l.value === 'b')));
+      const res = await remoteWrite(`http://127.0.0.1:${port}/api/v1/write`, sent);
+      assert.equal(res.status, 204, await res.text());
+      engine.push(sent, Date.now());
+      ours.push(...engine.flush(Date.now()));
+    }
+    // Two more windows without input, then stop mid-window.
+    await sleep(2 * STEP - (Date.now() % STEP) + 2_000);
+    await waitMidWindow();
+    const stopAt = Date.now();
+    await agent.stop();
+    ours.push(...engine.flush(stopAt));
+    ours.push(...engine.shutdown(stopAt));
+    assert.ok(ours.length > 50, `the engine produced ${ours.length} series`);
+
+    const drain = startGroup(vmagentBin, args);
+    cleanups.push(() => drain.stop());
+    await waitUp(`http://127.0.0.1:${port}/health`, drain, 20_000);
+    const imp = await fetch(`${vmB.url}/api/v1/import`, { method: 'POST', body: toImportLines(ours) });
+    assert.equal(imp.status, 204);
+    const expected = ours.length;
+    let theirs: ExportedSeries[] = [];
+    for (let i = 0; i < 100; i++) {
+      theirs = await exportAll(vmA);
+      if (theirs.reduce((n, s) => n + s.values.length, 0) >= expected) break;
+      await sleep(200);
+    }
+    await drain.stop();
+    compareExports(theirs, await exportAll(vmB));
+    const names = new Set(theirs.map((s) => s.metric.__name__!));
+    assert.ok(names.has('tick_gauge:5s_without_instance_avg') && names.has('tick_gauge:5s_by_job_sum_samples'));
   });
 });
