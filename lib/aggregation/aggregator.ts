@@ -165,7 +165,7 @@ export class RuleAggregator {
   private group(outKey: string, labels: Label[]): Group {
     let g = this.groups.get(outKey);
     if (g === undefined) {
-      g = { labels: labels.slice(), deleteDeadline: 0, states: this.families.map((f) => f.create()) };
+      g = { labels: copyLabels(labels), deleteDeadline: 0, states: this.families.map((f) => f.create()) };
       this.groups.set(outKey, g);
     }
     return g;
@@ -175,7 +175,7 @@ export class RuleAggregator {
     const key = outKey + '\u0002' + inKey;
     const e = this.dedup.get(key);
     if (e === undefined) {
-      this.dedup.set(key, { outKey, inKey, labels: labels.slice(), value: v, timestamp: t });
+      this.dedup.set(key, { outKey, inKey, labels: copyLabels(labels), value: v, timestamp: t });
       return;
     }
     // VictoriaMetrics deduplication: the latest timestamp wins; on equal timestamps the larger value.
@@ -317,6 +317,11 @@ export class RuleAggregator {
     }
     if (!r.atEnd()) throw new SnapshotError(`snapshot of ${this.rule.path} has trailing bytes`);
   }
+}
+
+/** Groups outlive the pushed series: they keep their own label objects. */
+function copyLabels(labels: readonly Label[]): Label[] {
+  return labels.map((l) => ({ name: l.name, value: l.value }));
 }
 
 function isSorted(labels: readonly Label[]): boolean {
