@@ -86,18 +86,6 @@ export class RuleAggregator {
       } else if (!isSorted(labels)) {
         labels = sortLabels(labels.slice());
       }
-      let outLabels: Label[];
-      let inLabels: Label[] = [];
-      if (r.aggregateOnlyByTime) outLabels = labels as Label[];
-      else {
-        outLabels = [];
-        const byMode = r.without.length === 0;
-        const list = byMode ? r.by : r.without;
-        for (const l of labels) {
-          if (list.includes(l.name) === byMode) outLabels.push(l);
-          else inLabels.push(l);
-        }
-      }
       let outKey: string | undefined;
       let inKey = '';
       let group: Group | undefined;
@@ -106,14 +94,21 @@ export class RuleAggregator {
         if (s.stale || v !== v) continue; // NaN and staleness markers are skipped, as vmagent does.
         if (r.ignoreOldSamples && s.timestamp < minDeadline) continue;
         if (outKey === undefined) {
-          outKey = labelsKey(outLabels);
-          inKey = labelsKey(inLabels);
+          // The same strings labelsKey() makes of the output and input label sets, without building the sets.
+          if (r.aggregateOnlyByTime) outKey = labelsKey(labels);
+          else {
+            outKey = '';
+            for (const l of labels) {
+              if (this.isOutputLabel(l.name)) outKey += l.name + '\u0000' + l.value + '\u0001';
+              else inKey += l.name + '\u0000' + l.value + '\u0001';
+            }
+          }
         }
         if (r.dedupIntervalMs > 0) {
-          this.dedupPush(outKey, inKey, outLabels, v, s.timestamp);
+          this.dedupPush(outKey, inKey, labels, v, s.timestamp);
           continue;
         }
-        group ??= this.group(outKey, outLabels);
+        group ??= this.groups.get(outKey) ?? this.newGroup(outKey, labels);
         for (const st of group.states) st.push(v, s.timestamp, inKey, ctx);
         group.deleteDeadline = ctx.deleteDeadline;
       }
@@ -162,20 +157,31 @@ export class RuleAggregator {
     return false;
   }
 
-  private group(outKey: string, labels: Label[]): Group {
-    let g = this.groups.get(outKey);
-    if (g === undefined) {
-      g = { labels: copyLabels(labels), deleteDeadline: 0, states: this.families.map((f) => f.create()) };
-      this.groups.set(outKey, g);
-    }
+  /** by: listed labels (and __name__) make the group; without: all but the listed ones. */
+  private isOutputLabel(name: string): boolean {
+    const r = this.rule;
+    if (r.aggregateOnlyByTime) return true;
+    return r.without.length === 0 ? r.by.includes(name) : !r.without.includes(name);
+  }
+
+  /** The output label set of an input label set (own label objects: groups outlive the pushed series). */
+  private outputLabels(labels: readonly Label[]): Label[] {
+    const out: Label[] = [];
+    for (const l of labels) if (this.isOutputLabel(l.name)) out.push({ name: l.name, value: l.value });
+    return out;
+  }
+
+  private newGroup(outKey: string, inputLabels: readonly Label[]): Group {
+    const g: Group = { labels: this.outputLabels(inputLabels), deleteDeadline: 0, states: this.families.map((f) => f.create()) };
+    this.groups.set(outKey, g);
     return g;
   }
 
-  private dedupPush(outKey: string, inKey: string, labels: Label[], v: number, t: number): void {
+  private dedupPush(outKey: string, inKey: string, inputLabels: readonly Label[], v: number, t: number): void {
     const key = outKey + '\u0002' + inKey;
     const e = this.dedup.get(key);
     if (e === undefined) {
-      this.dedup.set(key, { outKey, inKey, labels: copyLabels(labels), value: v, timestamp: t });
+      this.dedup.set(key, { outKey, inKey, labels: this.outputLabels(inputLabels), value: v, timestamp: t });
       return;
     }
     // VictoriaMetrics deduplication: the latest timestamp wins; on equal timestamps the larger value.
@@ -209,7 +215,7 @@ export class RuleAggregator {
     const entries = this.dedup;
     this.dedup = new Map();
     for (const e of entries.values()) {
-      const g = this.group(e.outKey, e.labels);
+      const g = this.groups.get(e.outKey) ?? this.newGroup(e.outKey, e.labels);
       for (const st of g.states) st.push(e.value, e.timestamp, e.inKey, ctx);
       g.deleteDeadline = ctx.deleteDeadline;
     }
@@ -317,11 +323,6 @@ export class RuleAggregator {
     }
     if (!r.atEnd()) throw new SnapshotError(`snapshot of ${this.rule.path} has trailing bytes`);
   }
-}
-
-/** Groups outlive the pushed series: they keep their own label objects. */
-function copyLabels(labels: readonly Label[]): Label[] {
-  return labels.map((l) => ({ name: l.name, value: l.value }));
 }
 
 function isSorted(labels: readonly Label[]): boolean {
