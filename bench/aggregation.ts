@@ -284,6 +284,19 @@ setFlagsFromString('--expose-gc');
 /** Fetched once: every runInNewContext() call makes a new context, whose memory would skew the heap deltas. */
 const gc = runInNewContext('gc') as () => void;
 
+/** In its own frame, so no engine of an earlier measurement stays reachable from a stack slot. */
+function measureState(rules: ReturnType<typeof parseAggregationConfigs>, series: TimeSeries[], now: number): { heap: number; groups: number; snap: number } {
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const e = new AggregationEngine(rules, now);
+  e.push(series, now);
+  gc();
+  gc();
+  const heap = process.memoryUsage().heapUsed - before;
+  return { heap, groups: e.groupCounts()[0]!, snap: e.snapshot().length };
+}
+
 function stateSize(): void {
   const outputs = ['total', 'increase', 'rate_sum', 'sum_samples', 'count_samples', 'count_series', 'last', 'min', 'avg', 'stddev', 'unique_samples', 'quantiles(0.5)', 'histogram_bucket'];
   const now = 1_700_000_000_000;
@@ -299,16 +312,8 @@ function stateSize(): void {
         const ls = labels('m', Math.floor(i / perGroup), i);
         series.push({ labels: ls, samples: [{ value: i % 13, timestamp: now }] }, { labels: ls, samples: [{ value: (i % 13) + 1, timestamp: now + 1 }] });
       }
-      gc();
-      gc();
-      const before = process.memoryUsage().heapUsed;
-      const e = new AggregationEngine(rules, now);
-      e.push(series, now);
-      gc();
-      gc();
-      const heap = process.memoryUsage().heapUsed - before;
-      const div = perGroup === 1 ? e.groupCounts()[0]! : N;
-      const snap = e.snapshot().length;
+      const { heap, groups, snap } = measureState(rules, series, now);
+      const div = perGroup === 1 ? groups : N;
       cols.push(`${(heap / div).toFixed(0).padStart(6)} ${(snap / div).toFixed(0).padStart(9)}`);
     }
     process.stdout.write(`${o.padEnd(18)}${' '.repeat(18)}${cols[0]}${' '.repeat(29)}${cols[1]}\n`);
