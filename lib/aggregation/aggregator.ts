@@ -26,6 +26,8 @@ interface DedupEntry {
 /** If more ticks than this are due at once, the schedule jumps ahead as vmagent's flusher does when it falls behind. */
 const MAX_TICKS_PER_ADVANCE = 100_000;
 
+const INPUT_KEY_OUTPUTS = new Set(['total', 'total_prometheus', 'increase', 'increase_prometheus', 'rate_sum', 'rate_avg', 'count_series']);
+
 class LabelView {
   labels: readonly Label[] = [];
   get(name: string): string {
@@ -44,6 +46,8 @@ export class RuleAggregator {
   private readonly families: OutputFamily[];
   private readonly ignoreFirstSampleDeadlineSec: number;
   private readonly tickMs: number;
+  /** Only dedup and the outputs that keep per-series state (counters, count_series) look at the input key. */
+  private readonly needsInputKey: boolean;
   private sched: Schedule;
   private groups = new Map<string, Group>();
   private dedup = new Map<string, DedupEntry>();
@@ -56,6 +60,7 @@ export class RuleAggregator {
     this.ignoreFirstSampleDeadlineSec = ignoreFirstSampleDeadlineSec ?? Math.floor(startMs / 1000) + Math.floor(rule.ignoreFirstSampleIntervalMs / 1000);
     this.families = rule.outputs.map((o) => outputFamily(o, this.ignoreFirstSampleDeadlineSec));
     this.tickMs = rule.dedupIntervalMs > 0 ? rule.dedupIntervalMs : rule.intervalMs;
+    this.needsInputKey = rule.dedupIntervalMs > 0 || rule.outputs.some((o) => INPUT_KEY_OUTPUTS.has(o.kind));
     this.sched = newSchedule(startMs, rule.intervalMs, rule.dedupIntervalMs, rule.alignFlushToInterval, rule.ignoreFirstIntervals);
   }
 
@@ -98,9 +103,10 @@ export class RuleAggregator {
           if (r.aggregateOnlyByTime) outKey = labelsKey(labels);
           else {
             outKey = '';
+            const wantInput = this.needsInputKey;
             for (const l of labels) {
               if (this.isOutputLabel(l.name)) outKey += l.name + '\u0000' + l.value + '\u0001';
-              else inKey += l.name + '\u0000' + l.value + '\u0001';
+              else if (wantInput) inKey += l.name + '\u0000' + l.value + '\u0001';
             }
           }
         }
