@@ -40,7 +40,10 @@ export interface OutputSpec {
   readonly phis: readonly number[];
 }
 
-/** vmagent's command-line defaults (`-streamAggr.*` / `-remoteWrite.streamAggr.*`); a rule's own key wins. */
+/**
+ * Defaults for every rule: vmagent's `-streamAggr.*` flags, plus its library Options that have no flag
+ * (noAlignFlushToInterval, flushOnShutdown, keepMetricNames). A rule's own key wins.
+ */
 export interface AggregationDefaults {
   /** `-streamAggr.dedupInterval`, milliseconds; 0 = off. */
   dedupIntervalMs?: number;
