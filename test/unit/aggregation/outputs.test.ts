@@ -201,3 +201,34 @@ describe('stream aggregation outputs', () => {
     ]);
   });
 });
+
+describe('histogram_bucket matches Go bit for bit', () => {
+  it('log10 as Go computes it (math.Log10 on amd64), which Math.log10 does not for some values', async () => {
+    const { goLog10 } = await import('../../../lib/aggregation/outputs/histogram.ts');
+    // [value, bits of Go's math.Log10(value)], printed by Go 1.26 on amd64.
+    const table: [number, bigint][] = [
+      [1e-9, 13844628204490326016n],
+      [1e-8, 13844065254536904704n],
+      [0.001, 13837309855095848960n],
+      [0.1, 13830554455654793215n],
+      [0.5, 13822466531077880319n],
+      [1, 0n],
+      [2, 4599094494223104511n],
+      [3, 4602266672337769980n],
+      [10, 4607182418800017408n],
+      [100, 4611686018427387904n],
+      [1000, 4613937818241073152n],
+      [1e6, 4618441417868443648n],
+      [1e9, 4621256167635550208n],
+      [12345.678, 4616292654723381917n],
+      [0.3, 13826256929444861186n],
+      [7, 4605787185981475903n],
+      [1e17, 4625478292286210048n],
+      [99.99, 4611685822828761122n],
+    ];
+    for (const [v, bits] of table) {
+      const got = new BigUint64Array(new Float64Array([goLog10(v)]).buffer)[0];
+      assert.equal(got, bits, String(v));
+    }
+  });
+});
