@@ -91,6 +91,8 @@ export class RuleAggregator {
       } else if (!isSorted(labels)) {
         labels = sortLabels(labels.slice());
       }
+      // vmagent skips a series left without labels (drop_input_labels can do that too).
+      if (labels.length === 0) continue;
       let outKey: string | undefined;
       let inKey = '';
       let group: Group | undefined;

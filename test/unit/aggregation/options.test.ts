@@ -192,3 +192,11 @@ describe('stream aggregation options', () => {
     assert.deepEqual(render(e.flush(at(60))), ['temp:1m_last{host="a"} @60s = 1']);
   });
 });
+
+describe('stream aggregation edge cases', () => {
+  it('a series left without labels by drop_input_labels is skipped (still counted as matched)', () => {
+    const e = engineFor([{ interval: '1m', drop_input_labels: ['__name__', 'host'], outputs: ['count_samples'] }]);
+    assert.deepEqual([...e.push([g({ host: 'a' }, 1, 5)], at(5))], [1]);
+    assert.deepEqual(e.flush(at(60)), []);
+  });
+});
