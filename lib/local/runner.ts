@@ -12,6 +12,8 @@ import type { GatewayConfig } from '../config/schema.ts';
 import type { Logger, SecretStore } from '../ports/index.ts';
 import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
+import { declaredTooLarge, readCappedBody } from './http-body.ts';
+import { createRouter } from '../ingest/routes.ts';
 
 export interface LocalRunnerOptions {
   config: GatewayConfig;
@@ -61,11 +63,36 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const maxBody = config.ingest.maxBodyBytes;
   let inFlight = 0;
 
-  const server = http.createServer((req, res) => {
+  // Names the protocol in a 413 the transport answers before the ingest handler runs.
+  const sizeRouter = createRouter(config.ingest, { otlp: config.otlp, datadog: config.datadog });
+  const protocolOf = (method: string, url: string): string => {
+    try {
+      return sizeRouter.match(method, new URL(url, 'http://localhost').pathname).route.protocol;
+    } catch {
+      return 'http';
+    }
+  };
+  const refuseTooLarge = (req: http.IncomingMessage, res: http.ServerResponse, why: string): void => {
+    const protocol = protocolOf(req.method ?? 'GET', req.url ?? '/');
+    metrics.inc('ingest_requests_total', { protocol, status: '413' });
+    // Connection: close: Node destroys the socket once the answer is written, so the rest of the body is never read.
+    const body = `${protocol}: ${why} exceeds max_body_bytes=${maxBody}\n`;
+    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  };
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void serve(req, res).catch((err) => {
       logger.error('local runner request failed', { error: String(err) });
       if (!res.headersSent) res.writeHead(500).end('internal error\n');
     });
+  };
+  const server = http.createServer(handle);
+  // Expect: 100-continue (curl sends it for bodies over 1 MB): an over-size Content-Length is refused before the client sends the body.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const declared = declaredTooLarge(req, maxBody);
+    if (declared !== undefined) return refuseTooLarge(req, res, `Content-Length ${declared}`);
+    res.writeContinue();
+    handle(req, res);
   });
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -74,15 +101,15 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req as AsyncIterable<Buffer>) {
-      size += c.length;
-      // Keep one byte past the limit so the ingest core reports the 413 with its usual message.
-      if (size <= maxBody + 1) chunks.push(c);
-    }
-    const body = Buffer.concat(chunks).subarray(0, maxBody + 1);
-    const event = toApiGatewayEvent({ method: req.method ?? 'GET', url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() });
+    // max_body_bytes is enforced here, on the bytes as they arrive, whatever the chunking: a declared
+    // Content-Length over it is refused before the body is read, and a body that grows past it (chunked or
+    // lying about nothing) is refused as soon as it does. Nothing of such a body reaches ingest or the queue.
+    const declared = declaredTooLarge(req, maxBody);
+    if (declared !== undefined) return refuseTooLarge(req, res, `Content-Length ${declared}`);
+    const read = await readCappedBody(req, maxBody);
+    if (read.kind === 'aborted') return;
+    if (read.kind === 'too-large') return refuseTooLarge(req, res, `body of more than ${maxBody} bytes`);
+    const event = toApiGatewayEvent({ method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() });
     const result = await ingest(event, lambdaContext(30_000));
     const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
     res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(out);
