@@ -9,7 +9,7 @@ import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
 import { toApiGatewayEvent, toSqsEvent } from '../adapters/lambda/events.ts';
 import { CounterRegistry, systemClock } from '../adapters/system.ts';
 import type { GatewayConfig } from '../config/schema.ts';
-import type { Logger, SecretStore } from '../ports/index.ts';
+import type { Logger, ReceivedMessage, SecretStore } from '../ports/index.ts';
 import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
 import { declaredTooLarge, readCappedBody } from './http-body.ts';
@@ -25,6 +25,11 @@ export interface LocalRunnerOptions {
   port: number;
   /** Messages handed to one deliver invocation. */
   batchSize?: number;
+  /**
+   * How long close() waits for requests being served and the delivery in progress (default 8 s, under
+   * Docker's 10 s stop timeout); a delivery still running then has its messages returned to the queue.
+   */
+  stopGraceMs?: number;
   /** The time budget of one deliver invocation, as a Lambda timeout would give it. */
   deliverTimeoutMs?: number;
   /** How long a failed message stays invisible before it is retried. */
@@ -42,6 +47,12 @@ export interface LocalRunner {
   drained(timeoutMs: number): Promise<boolean>;
   /** Replay (every replay.interval) and self-metrics (every self_metrics.interval), callable on demand. */
   schedules: LocalSchedules;
+  /**
+   * Graceful stop: the listener closes at once; requests being served finish (their data is queued before
+   * they are answered) and keep-alive connections close after their answer; the delivery in progress
+   * finishes and is acknowledged, or, past stopGraceMs, its messages go back to the queue unacknowledged
+   * (delivered again by the next run: at least once, nothing acknowledged is lost).
+   */
   close(): Promise<void>;
 }
 
@@ -62,6 +73,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const deliverTimeoutMs = opts.deliverTimeoutMs ?? 60_000;
   const maxBody = config.ingest.maxBodyBytes;
   let inFlight = 0;
+  let stopping = false;
 
   // Names the protocol in a 413 the transport answers before the ingest handler runs.
   const sizeRouter = createRouter(config.ingest, { otlp: config.otlp, datadog: config.datadog });
@@ -97,6 +109,8 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = req.url ?? '/';
+    // While stopping, a keep-alive connection is closed after the answer it is waiting for.
+    if (stopping) res.setHeader('connection', 'close');
     if (req.method === 'GET' && url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
       return;
@@ -124,6 +138,8 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
 
   const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}) });
   let running = true;
+  /** The batch handed to deliver and not yet acknowledged or released; `abandoned` once close() gave it back. */
+  let current: { messages: ReceivedMessage[]; abandoned: boolean } | undefined;
   const poller = (async () => {
     while (running) {
       let messages;
@@ -135,17 +151,26 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
         continue;
       }
       if (!messages.length) continue;
+      if (!running) {
+        await backends.queue.release(messages, 0).catch(() => undefined);
+        break;
+      }
+      const batch = { messages, abandoned: false };
+      current = batch;
       inFlight = messages.length;
       try {
         const result = await deliver(toSqsEvent(messages, 'arn:aws:sqs:local:000000000000:gateway', Date.now()), lambdaContext(deliverTimeoutMs));
+        if (batch.abandoned) continue;
         const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
         await backends.queue.ack(messages.filter((m) => !failed.has(m.messageId)));
         if (failed.size) await backends.queue.release(messages.filter((m) => failed.has(m.messageId)), opts.retryDelayMs ?? 5000);
       } catch (err) {
+        if (batch.abandoned) continue;
         // A deliver crash is a failed invocation: the whole batch comes back, as with Lambda.
         logger.error('deliver invocation failed; the batch will be retried', { error: String(err) });
         await backends.queue.release(messages, opts.retryDelayMs ?? 5000).catch(() => undefined);
       } finally {
+        current = undefined;
         inFlight = 0;
       }
     }
@@ -170,14 +195,33 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       return false;
     },
     async close() {
+      stopping = true;
+      const grace = opts.stopGraceMs ?? 8000;
+      const deadline = Date.now() + grace;
+      const within = <T>(p: Promise<T>): Promise<boolean> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+        return Promise.race([p.then(() => true), late]).finally(() => clearTimeout(timer));
+      };
+      // Stop accepting; idle keep-alive connections go now, busy ones after their answer.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      running = false;
       await scraper?.stop();
       scrapeHttp.close();
-      running = false;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-      await poller;
-      await schedules.stop();
+      if (!(await within(closed))) {
+        logger.warn('stopping: requests still being served after the grace period are cut off', { graceMs: grace });
+        server.closeAllConnections();
+        await closed;
+      }
+      if (!(await within(poller)) && current) {
+        const batch = current;
+        batch.abandoned = true;
+        logger.warn('stopping: the delivery in progress did not finish; its messages go back to the queue', { messages: batch.messages.length, graceMs: grace });
+        await backends.queue.release(batch.messages, 0).catch((err) => logger.error('stopping: cannot return messages to the queue; they come back after their visibility timeout', { error: String(err) }));
+      }
+      // A replay run stopped part-way is safe: it deletes an overflow object only after a 2xx.
+      await within(schedules.stop());
       httpClient.close();
     },
   };

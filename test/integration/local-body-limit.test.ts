@@ -47,7 +47,7 @@ describe('max_body_bytes in the local runner (issue 12 item 1)', () => {
   before(async () => {
     receiver = await startScriptedReceiver([]);
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-body-'));
-    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: `${receiver.url}/api/v1/write` }] });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: receiver.url }] });
     assert.equal(config.ingest.maxBodyBytes, LIMIT, 'the default limit');
     const logger = new MemoryLogger();
     const backends = await openBackends({ kind: 'disk', dataDir, maxMessageBytes: config.queue.maxMessageBytes, logger });
