@@ -14,6 +14,9 @@ import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
 import { declaredTooLarge, readCappedBody } from './http-body.ts';
 import { createRouter } from '../ingest/routes.ts';
+import { errorResponse } from '../ingest/pipeline.ts';
+import { createInboundAuth } from '../auth/inbound-auth.ts';
+import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
 
 export interface LocalRunnerOptions {
   config: GatewayConfig;
@@ -107,14 +110,29 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     handle(req, res);
   });
 
+  // GET /metrics shows tenant and destination names and per-tenant and auth-failure counters: with
+  // `auth: {mode: required}` it takes the same credentials as the push routes, unless `auth.metrics: public`.
+  const metricsAuth = config.auth.mode === 'required' && config.auth.metrics !== 'public' ? createInboundAuth(config.auth, { secrets: opts.secrets ?? new LocalSecretStore({}), logger, metrics }) : undefined;
+  async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (metricsAuth) {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+      try {
+        await metricsAuth.authorize({ protocol: 'metrics', path: '/metrics', pathTenant: undefined, headers, query: new URL(req.url ?? '/', 'http://localhost').searchParams });
+      } catch (err) {
+        const r = errorResponse(err, logger, 'metrics');
+        res.writeHead(r.status, r.headers).end(r.body);
+        return;
+      }
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+  }
+
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     // While stopping, a keep-alive connection is closed after the answer it is waiting for.
     if (stopping) res.setHeader('connection', 'close');
-    if (req.method === 'GET' && url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
-      return;
-    }
+    if (req.method === 'GET' && (url === '/metrics' || url.startsWith('/metrics?'))) return serveMetrics(req, res);
     // max_body_bytes is enforced here, on the bytes as they arrive, whatever the chunking: a declared
     // Content-Length over it is refused before the body is read, and a body that grows past it (chunked or
     // lying about nothing) is refused as soon as it does. Nothing of such a body reaches ingest or the queue.
