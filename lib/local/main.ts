@@ -58,7 +58,8 @@ process.on('SIGINT', (s) => stop(s));
 process.on('SIGTERM', (s) => stop(s));
 
 try {
-  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
+  const configText = readFileSync(configPath, 'utf8');
+  const config = loadGatewayConfig(configText, configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
   // Ordered mode needs a FIFO queue, and holds messages in the queue while a receiver is down (docs/ordering.md).
   const queueName = env.GATEWAY_QUEUE_NAME ?? (config.queue.ordered ? 'metrics-gateway.fifo' : 'metrics-gateway');
   if (config.queue.ordered && !queueName.endsWith('.fifo')) throw new Error(`queue.ordered needs a FIFO queue: GATEWAY_QUEUE_NAME ${queueName} must end in .fifo`);
@@ -67,7 +68,7 @@ try {
       ? { kind: 'aws', endpoint: env.AWS_ENDPOINT_URL, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), queueName, bucket: env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
       : { kind: 'disk', dataDir: values['data-dir'], maxMessageBytes: config.queue.maxMessageBytes, logger, ...(config.queue.ordered ? { maxReceiveCount: 1000 } : {}) },
   );
-  runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore(env), host: values.host, port: Number(values.port), env });
+  runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore(env), host: values.host, port: Number(values.port), env, configSource: { text: configText, path: configPath } });
   if (stopSignal) stop(stopSignal, true);
 } catch (err) {
   if (err instanceof ConfigError) {

@@ -13,6 +13,8 @@ import type { Logger, ReceivedMessage, SecretStore } from '../ports/index.ts';
 import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
 import { declaredTooLarge, readCappedBody } from './http-body.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { IngestPool } from './ingest-pool.ts';
 import { createRouter } from '../ingest/routes.ts';
 import { errorResponse } from '../ingest/pipeline.ts';
 import { createInboundAuth } from '../auth/inbound-auth.ts';
@@ -39,6 +41,16 @@ export interface LocalRunnerOptions {
   retryDelayMs?: number;
   /** How often overflow/ is replayed; default replay.interval from the config. */
   replayIntervalMs?: number;
+  /**
+   * The config's text and path: with it, bodies of at least workerMinBodyBytes are ingested in worker
+   * threads that parse the same text (lib/local/ingest-pool.ts), so one large body does not stall the
+   * runner. main.ts passes it; without it everything is ingested on the main thread.
+   */
+  configSource?: { text: string; path: string };
+  /** Worker threads for large bodies (default: cores minus one, 1 to 4); 0 turns them off. */
+  ingestWorkers?: number;
+  /** Default 64 KiB. */
+  workerMinBodyBytes?: number;
   /** Environment for `env:` secret references of scrape jobs. */
   env?: Record<string, string | undefined>;
 }
@@ -95,6 +107,13 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
   };
 
+  const secrets = opts.secrets ?? new LocalSecretStore({});
+  const workerMinBodyBytes = opts.workerMinBodyBytes ?? 64 * 1024;
+  const pool =
+    opts.configSource && opts.ingestWorkers !== 0
+      ? new IngestPool({ configText: opts.configSource.text, configPath: opts.configSource.path, queue: backends.queue, blobs: backends.blobs, secrets, metrics, logger, ...(opts.ingestWorkers ? { workers: opts.ingestWorkers } : {}) })
+      : undefined;
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void serve(req, res).catch((err) => {
       logger.error('local runner request failed', { error: String(err) });
@@ -112,7 +131,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
 
   // GET /metrics shows tenant and destination names and per-tenant and auth-failure counters: with
   // `auth: {mode: required}` it takes the same credentials as the push routes, unless `auth.metrics: public`.
-  const metricsAuth = config.auth.mode === 'required' && config.auth.metrics !== 'public' ? createInboundAuth(config.auth, { secrets: opts.secrets ?? new LocalSecretStore({}), logger, metrics }) : undefined;
+  const metricsAuth = config.auth.mode === 'required' && config.auth.metrics !== 'public' ? createInboundAuth(config.auth, { secrets, logger, metrics }) : undefined;
   async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (metricsAuth) {
       const headers: Record<string, string> = {};
@@ -141,8 +160,8 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     const read = await readCappedBody(req, maxBody);
     if (read.kind === 'aborted') return;
     if (read.kind === 'too-large') return refuseTooLarge(req, res, `body of more than ${maxBody} bytes`);
-    const event = toApiGatewayEvent({ method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() });
-    const result = await ingest(event, lambdaContext(30_000));
+    const request = { method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() };
+    const result = pool && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : await ingest(toApiGatewayEvent(request), lambdaContext(30_000));
     const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
     res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(out);
   }
@@ -232,6 +251,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
         server.closeAllConnections();
         await closed;
       }
+      await pool?.close();
       if (!(await within(poller)) && current) {
         const batch = current;
         batch.abandoned = true;
@@ -242,23 +262,5 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       await within(schedules.stop());
       httpClient.close();
     },
-  };
-}
-
-function lambdaContext(timeoutMs: number): import('aws-lambda').Context {
-  const start = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:local',
-    memoryLimitInMB: '1024',
-    awsRequestId: `local-${start}`,
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - start)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
