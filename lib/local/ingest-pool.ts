@@ -57,6 +57,8 @@ export type FromWorker =
   | { t: 'inc'; name: string; labels: Record<string, string>; by: number }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> };
 
+const MAX_RESPAWNS = 3;
+
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve: (r: APIGatewayProxyStructuredResultV2) => void; reject: (e: Error) => void }>;
@@ -66,12 +68,19 @@ export class IngestPool {
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private closed = false;
+  /** Worker deaths since the last answer; past MAX_RESPAWNS the pool gives up (available turns false). */
+  private deaths = 0;
   private readonly o: IngestPoolOptions;
 
   constructor(o: IngestPoolOptions) {
     this.o = o;
     const n = o.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
     for (let i = 0; i < n; i++) this.slots.push(this.spawn());
+  }
+
+  /** False once workers keep dying without answering anything: the caller then ingests on its own thread. */
+  get available(): boolean {
+    return !this.closed && this.slots.length > 0;
   }
 
   /** Runs the ingest handler on the least busy worker; rejects when the worker dies meanwhile. */
@@ -99,10 +108,15 @@ export class IngestPool {
     const fail = (why: string): void => {
       for (const p of slot.pending.values()) p.reject(new Error(`ingest worker ${why}`));
       slot.pending.clear();
-      if (this.closed) return;
-      this.o.logger.error('ingest worker stopped; starting another', { why });
       const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots[i] = this.spawn();
+      if (this.closed || i < 0) return;
+      if (++this.deaths > MAX_RESPAWNS) {
+        this.o.logger.error('ingest worker stopped; too many in a row, large bodies are ingested on the main thread', { why });
+        this.slots.splice(i, 1);
+        return;
+      }
+      this.o.logger.error('ingest worker stopped; starting another', { why });
+      this.slots[i] = this.spawn();
     };
     worker.on('error', (err) => fail(`failed: ${err.stack ?? err.message}`));
     worker.on('exit', (code) => {
@@ -118,6 +132,7 @@ export class IngestPool {
         const p = slot.pending.get(m.id);
         if (!p) return;
         slot.pending.delete(m.id);
+        this.deaths = 0;
         if (m.t === 'result') p.resolve(m.result);
         else p.reject(new Error(m.error));
         return;

@@ -154,22 +154,27 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     if (req.method === 'GET' && (url === '/metrics' || url.startsWith('/metrics?'))) return serveMetrics(req, res);
     // max_body_bytes is enforced here, on the bytes as they arrive, whatever the chunking: a declared
     // Content-Length over it is refused before the body is read, and a body that grows past it (chunked or
-    // lying about nothing) is refused as soon as it does. Nothing of such a body reaches ingest or the queue.
+    // or without a Content-Length) is refused as soon as it does. Nothing of such a body reaches ingest or the queue.
     const declared = declaredTooLarge(req, maxBody);
     if (declared !== undefined) return refuseTooLarge(req, res, `Content-Length ${declared}`);
     const read = await readCappedBody(req, maxBody);
     if (read.kind === 'aborted') return;
     if (read.kind === 'too-large') return refuseTooLarge(req, res, `body of more than ${maxBody} bytes`);
     const request = { method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() };
-    const result = pool && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : await ingest(toApiGatewayEvent(request), lambdaContext(30_000));
+    const result = pool?.available && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : await ingest(toApiGatewayEvent(request), lambdaContext(30_000));
     const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
     res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(out);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (err) {
+    await pool?.close();
+    throw err;
+  }
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
