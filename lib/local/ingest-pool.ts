@@ -78,6 +78,11 @@ export class IngestPool {
     for (let i = 0; i < n; i++) this.slots.push(this.spawn());
   }
 
+  /** Workers running. */
+  get size(): number {
+    return this.slots.length;
+  }
+
   /** False once workers keep dying without answering anything: the caller then ingests on its own thread. */
   get available(): boolean {
     return !this.closed && this.slots.length > 0;

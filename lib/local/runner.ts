@@ -222,7 +222,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const scrapeHttp = scrapeHttpFactory();
   const scraper = config.scrape.length ? startScrapeLoop(scrapeDeps(base, { seriesState: new MemorySeriesStore(), httpFor: scrapeHttp.httpFor, env: opts.env ?? {} })) : undefined;
 
-  logger.info('gateway listening', { url, backends: backends.description, destinations: config.remoteWrite.map((d) => d.name) });
+  logger.info('gateway listening', { url, backends: backends.description, destinations: config.remoteWrite.map((d) => d.name), ingestWorkers: pool?.size ?? 0 });
   return {
     url,
     metrics,
@@ -248,6 +248,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       // Stop accepting; idle keep-alive connections go now, busy ones after their answer.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      logger.info('listener closed; finishing requests and the delivery in progress', { graceMs: grace });
       running = false;
       await scraper?.stop();
       scrapeHttp.close();

@@ -127,6 +127,7 @@ describe('graceful stop (issue 12 item 8)', () => {
     const gw = startNpm(['--config', cfg, '--port', String(port), '--data-dir', path.join(dir, 'data')]);
     cleanup.push(() => killGroup(gw.child));
     await gw.seen('gateway listening');
+    assert.match(gw.output(), /"ingestWorkers":[1-9]/, 'npm start ingests large bodies in worker threads');
     const url = `http://127.0.0.1:${port}`;
 
     // A: accepted and being delivered (the receiver holds its answer) when the stop signal comes.
@@ -146,7 +147,7 @@ describe('graceful stop (issue 12 item 8)', () => {
     sock.write(b.subarray(0, b.length >> 1));
 
     process.kill(gw.child.pid!, 'SIGTERM');
-    await gw.seen('"msg":"stopping"');
+    await gw.seen('"msg":"listener closed');
     assert.ok(await connectRefused(port), 'the listener is closed once stopping');
 
     // Not end(): a client's half-close makes Node abort the request it belongs to.
