@@ -49,7 +49,7 @@ function repeatedly(body: Buffer, times: number, collectMetadata: boolean): () =
 }
 
 /** The push and scrape paths over `file` (node_exporter-1.5.0.prom by default); `big` adds the ~1M-sample body. */
-export function benchPrometheusParse(file = new URL('../../shared/data/node_exporter-1.5.0.prom', import.meta.url).pathname, big = true): ParseFigure[] {
+export function benchPrometheusParse(file = new URL('../test/fixtures/exposition/node_exporter-1.5.0.prom', import.meta.url).pathname, big = true): ParseFigure[] {
   const one = readFileSync(file);
   const perCopy = parseExposition(one, { defaultTimestamp: 0 }).series.length;
   const copies = Math.ceil(TARGET_SAMPLES / perCopy);

@@ -28,7 +28,7 @@ import { BlobSeriesStore } from '../lib/scrape/state.ts';
 import { buildTargets } from '../lib/scrape/targets.ts';
 import { MemoryBlobStore, MemoryLogger } from '../test/helpers/fakes.ts';
 
-const file = process.argv[2] ?? new URL('../../shared/data/node_exporter-1.5.0.prom', import.meta.url).pathname;
+const file = process.argv[2] ?? new URL('../test/fixtures/exposition/node_exporter-1.5.0.prom', import.meta.url).pathname;
 const body = readFileSync(file);
 const N = Number(process.env.BENCH_TARGETS ?? 1000);
 const cpu = (): number => {

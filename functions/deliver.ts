@@ -6,6 +6,7 @@ import { deliverBatch, destinationFor, type DeliveryDeps } from '../lib/delivery
 import { buildDestinationAuth } from '../lib/remote-write/auth/build.ts';
 import type { RemoteAuthDeps } from '../lib/remote-write/auth/types.ts';
 import { failLaterInGroup } from '../lib/delivery/ordered.ts';
+import { DestinationHealthRegistry } from '../lib/delivery/destination-health.ts';
 import { awsDepsFromEnv, initInLambda, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
 import { remoteAuthDeps } from './wiring/remote-auth.ts';
@@ -34,6 +35,11 @@ export function createDeliverHandler(deps: DeliveryDeps): DeliverHandler {
   }) as unknown as DeliverHandler;
 }
 
+/**
+ * Built once per process (a Lambda container at cold start, or the local runner), so destination health
+ * outlives an invocation: a warm container that knows a receiver is down probes it instead of waiting out
+ * each batch's budget.
+ */
 export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient(), auth: RemoteAuthDeps = remoteAuthDeps(process.env, d.clock, http, d.secrets)): DeliveryDeps {
   return {
     destinations: d.config.remoteWrite.map((config) => ({ ...destinationFor(config), ...buildDestinationAuth(config, auth) })),
@@ -44,6 +50,7 @@ export function deliveryDeps(d: AwsDeps, http = new NodeHttpClient(), auth: Remo
     metrics: d.metrics,
     random: Math.random,
     ordered: d.config.queue.ordered,
+    health: new DestinationHealthRegistry({ clock: d.clock, logger: d.logger, metrics: d.metrics }),
   };
 }
 

@@ -22,8 +22,10 @@ export function createReplayHandler(deps: ReplayDeps, pacing: Pick<ReplayConfig,
 }
 
 export function replayDeps(d: AwsDeps, http = new NodeHttpClient()): ReplayDeps {
-  // The same destinations as deliver: write relabeling, TLS client and auth.
-  return { destinations: deliveryDeps(d, http).destinations, http, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics, random: Math.random };
+  // The same destinations as deliver: write relabeling, TLS client and auth; health of its own (a replay
+  // container is not a deliver container), so a run that finds a receiver back logs its recovery.
+  const { destinations, health } = deliveryDeps(d, http);
+  return { destinations, http, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics, random: Math.random, ...(health ? { health } : {}) };
 }
 
 export const handler: ReplayHandler & { init(): Promise<void> } = lazyHandler(async () => {

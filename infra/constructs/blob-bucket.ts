@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-/** The blob store's prefixes (see lib/delivery/keys.ts and DESIGN.md). */
+/** The blob store's prefixes (see lib/delivery/keys.ts and docs/architecture.md). */
 export type BlobPrefix = 'spool/' | 'overflow/' | 'rejected/' | 'state/' | 'sd/';
 
 export interface BlobBucketProps {

@@ -28,7 +28,7 @@ export function acknowledgeAcceptedFindings(stack: GatewayStack): void {
     });
     Validations.of(f.fn).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Pinned to nodejs22.x on purpose: the same Node major as the tests, the benchmarks and the local runner (DESIGN.md); moved deliberately, not by a linter.',
+      reason: 'Pinned to nodejs22.x on purpose: the same Node major as the tests, the benchmarks and the local runner (docs/architecture.md); moved deliberately, not by a linter.',
     });
   }
   Validations.of(stack.blobs.bucket).acknowledge({

@@ -30,6 +30,17 @@ export interface RemoteWriteConfig {
   auth: RemoteWriteAuth;
   /** Caps on overflow/<name>/ (lib/config/overflow.ts). */
   overflow: OverflowCaps;
+  /**
+   * protobuf_message (Prometheus' name): the message sent. 2.0 answered 415 falls back to 1.0 for the rest of
+   * the process (lib/delivery/wire.ts). Default 1.0: VictoriaMetrics and most receivers do not speak 2.0.
+   */
+  protobufMessage: 'prometheus.WriteRequest' | 'io.prometheus.write.v2.Request';
+  /** send_exemplars (Prometheus' name; default true here, false in Prometheus): a proxy forwards what arrived. */
+  sendExemplars: boolean;
+  /** send_native_histograms (Prometheus' name; default true here): false drops them, counted and logged. */
+  sendNativeHistograms: boolean;
+  /** convert_native_histograms_to_classic: send native histograms as _bucket{le}/_count/_sum series (lib/model/classic.ts). */
+  convertNativeHistogramsToClassic: boolean;
 }
 
 export interface IngestLimits {
@@ -97,7 +108,8 @@ export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 export const DEFAULT_SHARDS = 10;
 
 const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'replay', 'self_metrics', 'auth', 'otlp', 'datadog', 'scrape_configs', 'scrape_config_files'];
-const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', 'overflow', ...AUTH_KEYS];
+const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', 'overflow', 'protobuf_message', 'send_exemplars', 'send_native_histograms', 'convert_native_histograms_to_classic', ...AUTH_KEYS];
+const PROTOBUF_MESSAGES = ['prometheus.WriteRequest', 'io.prometheus.write.v2.Request'] as const;
 const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
 const INGEST_KEYS = [
   'max_body_bytes',
@@ -211,7 +223,22 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
     writeRelabel: compileRules(c, o.write_relabel_configs, `${path}.write_relabel_configs`),
     auth: parseRemoteWriteAuth(c, o, path),
     overflow: parseOverflowCaps(c, o.overflow, `${path}.overflow`),
+    protobufMessage: parseProtobufMessage(c, o.protobuf_message, `${path}.protobuf_message`),
+    sendExemplars: c.bool(o.send_exemplars, `${path}.send_exemplars`, true),
+    sendNativeHistograms: c.bool(o.send_native_histograms, `${path}.send_native_histograms`, true),
+    convertNativeHistogramsToClassic: c.bool(o.convert_native_histograms_to_classic, `${path}.convert_native_histograms_to_classic`, false),
   };
+}
+
+function parseProtobufMessage(c: Checker, raw: unknown, path: string): RemoteWriteConfig['protobufMessage'] {
+  if (raw === undefined || raw === null) return 'prometheus.WriteRequest';
+  const v = c.string(raw, path);
+  const found = PROTOBUF_MESSAGES.find((m) => m === v);
+  if (!found) {
+    c.fail(path, `must be one of ${PROTOBUF_MESSAGES.join(', ')}, got ${JSON.stringify(raw)}`);
+    return 'prometheus.WriteRequest';
+  }
+  return found;
 }
 
 /** Prometheus refuses user headers that would override the protocol's own. */

@@ -1,18 +1,24 @@
 import type { ReplayConfig } from '../config/overflow.ts';
-import { countSamples, type TimeSeries } from '../model/types.ts';
+import type { TimeSeries } from '../model/types.ts';
 import type { BlobInfo, BlobStore } from '../ports/index.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress, snappyUncompress } from '../remote-write/snappy.ts';
 import { MAX_PAYLOAD_BYTES } from '../queue/envelope.ts';
-import { chunkBySamples } from './chunk.ts';
+import { buildRequests, rememberV2Refused, wireMessage, type WireMessage } from './wire.ts';
 import { sendOptionsFor, type Destination } from './deliver.ts';
+import type { AttemptContext, AttemptOutcome, DestinationHealthRegistry } from './destination-health.ts';
+import { metadataText } from './meta-text.ts';
 import { enforceCaps, listOverflow } from './overflow-caps.ts';
 import { sendWithRetries, type SendDeps } from './send.ts';
 
 export interface ReplayDeps extends SendDeps {
   destinations: readonly Destination[];
   blobs: BlobStore;
+  /** Fed every attempt, so the run that finds a receiver back logs its recovery (shared with deliver in one process). */
+  health?: DestinationHealthRegistry;
 }
+
+const REPLAY_ATTEMPTS: AttemptContext = { via: 'replay', data: 'kept in overflow/ for a later replay run' };
 
 export type ReplayOptions = Pick<ReplayConfig, 'concurrency' | 'maxObjectsPerSecond' | 'maxBytesPerSecond'> & {
   /** ms epoch: no object starts after it, and retries stop at it. */
@@ -119,7 +125,8 @@ async function replayDestination(dest: Destination, deps: ReplayDeps, opts: Repl
   return report;
 }
 
-type Chunk = { samples: number; body: Uint8Array; series?: TimeSeries[] };
+/** A request of an object: `body` in 1.0 (as stored) and, for a 2.0 destination, `encode` builds it anew. */
+type Chunk = { samples: number; histograms?: number; body: Uint8Array; series?: TimeSeries[]; encode?: (m: WireMessage) => Uint8Array };
 
 async function replayObject(key: string, dest: Destination, deps: ReplayDeps, deadline: number, probe: boolean, report: DestinationReplay): Promise<ObjectResult> {
   const name = dest.config.name;
@@ -135,18 +142,19 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
     return blobFailure('read an overflow object', err);
   }
   if (!blob) return { ok: true, contacted: false }; // Gone since the listing (lifecycle expiry): nothing to send.
-  const declared = Number(blob.metadata.samples);
+  const declared = Number(blob.metadata.samples) + Number(blob.metadata.histograms ?? 0);
   let chunks: Chunk[];
   let rejectedAll = true;
-  if (Number.isFinite(declared) && declared <= dest.config.queue.maxSamplesPerSend) {
-    chunks = [{ samples: declared, body: blob.body }];
+  if (Number.isFinite(declared) && declared <= dest.config.queue.maxSamplesPerSend && wireMessage(dest.config) === 'v1') {
+    chunks = [{ samples: Number(blob.metadata.samples), body: blob.body }];
   } else {
     // The decoder loads here, with the first object too big to send whole: most replays never need it.
     // (Outside the try: failing to load it says nothing about the object.)
     const { decodeWriteRequest } = await import('../remote-write/decode.ts');
     try {
-      const series = decodeWriteRequest(snappyUncompress(blob.body, MAX_PAYLOAD_BYTES, 'overflow object')).timeseries;
-      chunks = chunkBySamples(series, dest.config.queue.maxSamplesPerSend).map((s) => ({ samples: countSamples(s), series: s, body: snappyCompress(encodeTimeSeries(s)) }));
+      // overflow/ holds 1.0, already relabeled and adapted for the destination (deliver.ts): only re-chunked here.
+      const decoded = decodeWriteRequest(snappyUncompress(blob.body, MAX_PAYLOAD_BYTES, 'overflow object'));
+      chunks = buildRequests(decoded.timeseries, decoded.metadata, dest.config.queue.maxSamplesPerSend).map((w) => ({ samples: w.kinds.samples, histograms: w.kinds.histograms, series: w.series, body: w.body('v1'), encode: w.body }));
     } catch (err) {
       if (!(await quarantine(key, { samples: 0, body: blob.body }, 0, `undecodable: ${(err as Error).message}`, 0, dest, deps))) return { ok: false, reason: 'blob store: cannot write rejected/' };
       chunks = [];
@@ -154,9 +162,20 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
   }
   for (let i = 0; i < chunks.length; i++) {
     const c = chunks[i]!;
-    const verdict = await sendWithRetries(c.body, dest.config, deadline, deps, { ...sendOptionsFor(dest), retriesCounter: 'replay_retries_total', ...(probe ? { maxAttempts: 1 } : {}) });
+    const health = deps.health?.for(name);
+    const observe = health && ((o: AttemptOutcome): void => health.record(o, REPLAY_ATTEMPTS));
+    const opts = { ...sendOptionsFor(dest), retriesCounter: 'replay_retries_total', ...(probe ? { maxAttempts: 1 } : {}), ...(observe ? { observe } : {}) };
+    const message = c.encode ? wireMessage(dest.config) : 'v1';
+    let verdict = await sendWithRetries(message === 'v2' ? c.encode!('v2') : c.body, dest.config, deadline, deps, { ...opts, message });
+    if (message === 'v2' && ((verdict.kind === 'rejected' && verdict.status === 415) || (verdict.kind === 'sent' && !verdict.written?.samples && !verdict.written?.histograms && !verdict.written?.exemplars && c.samples + (c.histograms ?? 0) > 0))) {
+      // The destination does not speak 2.0 (415, or a 2xx writing nothing: deliver.ts speaksOnly1): 1.0 from now on, starting with this chunk.
+      rememberV2Refused(dest.config);
+      deps.metrics.inc('delivery_protobuf_fallback_total', { destination: name });
+      verdict = await sendWithRetries(c.body, dest.config, deadline, deps, { ...opts, message: 'v1' });
+    }
     if (verdict.kind === 'sent') {
       deps.metrics.inc('replay_sent_samples_total', { destination: name }, c.samples);
+      if (c.histograms) deps.metrics.inc('replay_sent_histograms_total', { destination: name }, c.histograms);
       rejectedAll = false;
       continue;
     }
@@ -185,7 +204,7 @@ async function quarantine(key: string, c: Chunk, chunk: number, excerpt: string,
   const file = key.slice(`overflow/${name}/`.length).replace(/\.snappy$/, '');
   const target = `rejected/${name}/${file}${chunk === 0 ? '' : `-${chunk}`}.snappy`;
   try {
-    await deps.blobs.put(target, c.body, { status: String(status), response: encodeURIComponent(excerpt.slice(0, 1024)), samples: String(c.samples) });
+    await deps.blobs.put(target, c.body, { status: String(status), response: metadataText(excerpt, 1024), samples: String(c.samples) });
   } catch (err) {
     deps.metrics.inc('replay_blob_store_errors_total', { destination: name });
     deps.logger.error('replay: cannot move refused data to rejected/', { destination: name, key, error: String(err) });
@@ -199,8 +218,9 @@ async function quarantine(key: string, c: Chunk, chunk: number, excerpt: string,
 /** Puts the unsent chunks back under the object's key, so the next run resumes where this one stopped. */
 async function writeBack(key: string, rest: Chunk[], reason: string, deps: ReplayDeps, name: string): Promise<ObjectResult> {
   const series = rest.flatMap((c) => c.series ?? []);
+  const histograms = rest.reduce((n, c) => n + (c.histograms ?? 0), 0);
   try {
-    await deps.blobs.put(key, snappyCompress(encodeTimeSeries(series)), { samples: String(rest.reduce((n, c) => n + c.samples, 0)) });
+    await deps.blobs.put(key, snappyCompress(encodeTimeSeries(series)), { samples: String(rest.reduce((n, c) => n + c.samples, 0)), ...(histograms ? { histograms: String(histograms) } : {}) });
   } catch (err) {
     deps.metrics.inc('replay_blob_store_errors_total', { destination: name });
     deps.logger.error('replay: cannot write back the unsent part; the whole object will be sent again', { destination: name, key, error: String(err) });

@@ -3,6 +3,7 @@ import type { Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
 import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
 import { sendRemoteWrite } from '../remote-write/client.ts';
 import { decideRetry } from '../remote-write/retry.ts';
+import type { AttemptOutcome } from './destination-health.ts';
 
 /** What one send needs; DeliveryDeps and ReplayDeps both satisfy it. */
 export interface SendDeps {
@@ -14,7 +15,7 @@ export interface SendDeps {
   random: () => number;
 }
 
-export type SendVerdict = { kind: 'sent' } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
+export type SendVerdict = { kind: 'sent'; written?: { samples: number; histograms: number; exemplars: number } } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
 
 export interface SendOptions {
   /** Counter incremented (with the destination label) per retry; default delivery_retries_total. */
@@ -25,6 +26,15 @@ export interface SendOptions {
   http?: HttpClient;
   /** Adds the destination's auth headers (basic, bearer, OAuth2, SigV4) to each attempt. */
   authorizer?: RequestAuthorizer;
+  /** Caps each attempt's timeout below remote_timeout (a probe's short timeout). */
+  attemptTimeoutMs?: number;
+  /**
+   * Sees every attempt's outcome (destination-health.ts); returning 'give-up' after a retryable failure
+   * ends the loop with gave-up (the destination is known down: stop waiting out the budget).
+   */
+  observe?: (outcome: AttemptOutcome) => 'give-up' | void;
+  /** The message the body holds (its Content-Type and version header); default remote_write 1.0. */
+  message?: 'v1' | 'v2';
 }
 
 /**
@@ -38,13 +48,19 @@ export async function sendWithRetries(body: Uint8Array, cfg: RemoteWriteConfig, 
   for (let attempt = 0; ; attempt++) {
     const remaining = deadline - deps.clock.now();
     if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
-    const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, remaining), opts.authorizer);
+    const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, opts.attemptTimeoutMs ?? Infinity, remaining), opts.authorizer, opts.message);
     const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
-    if (verdict.action === 'done') return { kind: 'sent' };
+    if (verdict.action === 'done') {
+      opts.observe?.({ kind: 'ok' });
+      return res.written ? { kind: 'sent', written: res.written } : { kind: 'sent' };
+    }
+    const status = res.outcome.kind === 'status' ? res.outcome.status : 0;
     if (verdict.action === 'reject') {
-      return { kind: 'rejected', status: res.outcome.kind === 'status' ? res.outcome.status : 0, excerpt: res.responseExcerpt };
+      opts.observe?.({ kind: 'refused', status });
+      return { kind: 'rejected', status, excerpt: res.responseExcerpt };
     }
     const why = res.outcome.kind === 'status' ? `HTTP ${res.outcome.status}` : res.outcome.message;
+    if (opts.observe?.({ kind: 'failed', reason: why }) === 'give-up') return { kind: 'gave-up', reason: why };
     if (attempt + 1 >= maxAttempts) return { kind: 'gave-up', reason: why };
     deps.metrics.inc(opts.retriesCounter ?? 'delivery_retries_total', { destination: cfg.name });
     if (deps.clock.now() + verdict.delayMs >= deadline) return { kind: 'gave-up', reason: why };

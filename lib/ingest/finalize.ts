@@ -1,9 +1,11 @@
 import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
 import { formatSeries, labelSetProblem, labelsKey, normalizeLabels } from '../model/labels.ts';
+import { histogramProblem } from '../model/histogram-check.ts';
 import type { Label, TimeSeries } from '../model/types.ts';
 import type { IngestLimits } from '../config/schema.ts';
 import { excerpt } from '../errors.ts';
 import type { LineError } from './types.ts';
+import { LineErrorCollector } from './common/line-errors.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
 import type { CompiledRelabel } from '../relabel/types.ts';
 
@@ -22,15 +24,18 @@ export interface FinalizeOptions {
  * Turns parsed series into what the queue carries: `extra_label` arguments applied (they override), labels
  * normalised (empty values dropped, sorted), relabel_configs applied and `__`-prefixed labels removed,
  * external labels added, every limit checked (400/413 naming the limit and its value, nothing queued),
- * series that break the remote_write label rules (duplicate names, no __name__) left out and reported in
- * `invalid` (the caller answers them as bad lines of a partial write), series with equal label sets merged so one series never spans two queue messages, and samples in
- * timestamp order.
+ * series that break the remote_write label rules (duplicate names, no __name__) left out, counted in
+ * `invalidCount` and the first MAX_LISTED_LINE_ERRORS reported in `invalid` (the caller answers them as bad
+ * lines of a partial write), series with equal label sets merged (samples, histograms and exemplars) so one
+ * series never spans two queue messages, and samples, histograms and exemplars each in timestamp order.
  */
-export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { series: TimeSeries[]; dropped: number; invalid: LineError[] } {
+export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { series: TimeSeries[]; dropped: number; invalid: LineError[]; invalidCount: number; droppedHistograms: number; droppedExemplars: number } {
   const { extraLabels, limits, protocol } = opts;
   const relabel = opts.relabel.rules.length ? opts.relabel : undefined;
   let dropped = 0;
-  const invalid: LineError[] = [];
+  let droppedHistograms = 0;
+  let droppedExemplars = 0;
+  const invalid = new LineErrorCollector();
   if (series.length > limits.maxSeriesPerRequest) {
     throw new PayloadTooLargeError(`${protocol}: request has ${series.length} series, over max_series_per_request=${limits.maxSeriesPerRequest}`, 'limit_series_per_request');
   }
@@ -48,6 +53,8 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
       const out = applyRelabel(relabel, labels);
       if (out === undefined) {
         dropped++;
+        if (s.histograms) droppedHistograms += s.histograms.length;
+        if (s.exemplars) droppedExemplars += s.exemplars.length;
         continue;
       }
       labels = dropInternalLabels(out);
@@ -57,13 +64,17 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
     const problem = labelSetProblem(labels);
     if (problem) {
       // One bad series must not cost the valid ones: senders drop a whole batch answered 4xx.
-      invalid.push({ line: i + 1, reason: `series ${problem}`, excerpt: excerpt(formatSeries(labels)) });
+      invalid.add(() => ({ line: i + 1, reason: `series ${problem}`, excerpt: excerpt(formatSeries(labels)) }));
       continue;
     }
+    if (s.histograms?.length && !checkHistograms(s, labels, i, invalid)) continue;
     const key = labelsKey(labels);
     const prev = merged.get(key);
     if (prev) {
       for (const smp of s.samples) prev.samples.push(smp);
+      if (s.withStartTimestamps) prev.withStartTimestamps = true;
+      if (s.histograms?.length) (prev.histograms ??= []).push(...s.histograms);
+      if (s.exemplars?.length) (prev.exemplars ??= []).push(...s.exemplars);
       continue;
     }
     s.labels = labels;
@@ -71,7 +82,24 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
     out.push(s);
   }
   for (const s of out) sortSamples(s);
-  return { series: out, dropped, invalid };
+  return { series: out, dropped, invalid: invalid.errors, invalidCount: invalid.count, droppedHistograms, droppedExemplars };
+}
+
+/**
+ * Leaves out the native histograms Prometheus would refuse (histogram-check.ts), reporting the first one's
+ * problem as a bad line; false when the series is left with nothing to carry.
+ */
+function checkHistograms(s: TimeSeries, labels: readonly Label[], i: number, invalid: LineErrorCollector): boolean {
+  let problem: string | undefined;
+  const kept = s.histograms!.filter((h) => {
+    const p = histogramProblem(h);
+    problem ??= p;
+    return p === undefined;
+  });
+  if (problem === undefined) return true;
+  invalid.add(() => ({ line: i + 1, reason: `invalid native histogram: ${problem}`, excerpt: excerpt(formatSeries(labels)) }));
+  s.histograms = kept;
+  return kept.length > 0 || s.samples.length > 0 || !!s.exemplars?.length;
 }
 
 /** Adds each of `extra` (sorted) whose name `labels` (sorted) lacks; keeps the result sorted. */
@@ -99,10 +127,15 @@ function checkLimits(labels: readonly Label[], limits: IngestLimits, protocol: s
 }
 
 function sortSamples(s: TimeSeries): void {
-  const smp = s.samples;
-  for (let i = 1; i < smp.length; i++) {
-    if (smp[i]!.timestamp < smp[i - 1]!.timestamp) {
-      smp.sort((a, b) => a.timestamp - b.timestamp);
+  sortByTimestamp(s.samples);
+  if (s.histograms) sortByTimestamp(s.histograms);
+  if (s.exemplars) sortByTimestamp(s.exemplars);
+}
+
+function sortByTimestamp(a: { timestamp: number }[]): void {
+  for (let i = 1; i < a.length; i++) {
+    if (a[i]!.timestamp < a[i - 1]!.timestamp) {
+      a.sort((x, y) => x.timestamp - y.timestamp);
       return;
     }
   }

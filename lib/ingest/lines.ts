@@ -30,3 +30,13 @@ export function lineTooLong(start: number, end: number, maxLineLength: number | 
 export function lineError(text: string, start: number, end: number, line: number, reason: string): LineError {
   return { line, reason, excerpt: excerpt(text.slice(start, Math.min(end, start + 400))) };
 }
+
+/**
+ * The first index of the character `code` in `text[from, end)`, or -1. Unlike `text.indexOf`, it never looks
+ * past `end`: a line without the character must not cost a scan of the rest of the body (that made a body of
+ * comma-less CSV lines quadratic, issue 12).
+ */
+export function indexOfIn(text: string, code: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (text.charCodeAt(i) === code) return i;
+  return -1;
+}

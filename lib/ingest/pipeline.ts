@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError, PayloadTooLargeError, UnavailableError } from '../errors.ts';
 import { decompressBody, parseContentEncoding } from '../codec/decompress.ts';
 import type { IngestLimits } from '../config/schema.ts';
-import type { Label } from '../model/types.ts';
+import type { Label, MetricMetadata } from '../model/types.ts';
 import type { CompiledRelabel } from '../relabel/index.ts';
-import { countSamples } from '../model/types.ts';
+import { countKinds } from '../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../ports/index.ts';
 import { packSeries, SPOOL_PREFIX } from '../queue/envelope.ts';
 import { finalizeSeries, parseExtraLabels } from './finalize.ts';
@@ -12,6 +12,7 @@ import type { Router } from './router.ts';
 import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
 import { mergeExtraLabels } from '../auth/labels.ts';
 import type { RouteResponse } from './types.ts';
+import { listLineErrors } from './common/line-errors.ts';
 
 export interface HttpLikeRequest {
   method: string;
@@ -73,27 +74,36 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (outcome.kind === 'deferred') return respond(await outcome.response());
 
       const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
-      const { series, dropped, invalid } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
+      const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
+      if (droppedHistograms) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'histogram' }, droppedHistograms);
+      if (droppedExemplars) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'exemplar' }, droppedExemplars);
       for (const [reason, n] of Object.entries(outcome.drops ?? {})) {
         if (!n) continue;
         deps.metrics.inc('ingest_dropped_total', { protocol, reason }, n);
         deps.logger.warn('ingest dropped data it does not carry', { protocol, reason, count: n });
       }
-      const samples = countSamples(series);
-      if (series.length) await enqueueSeries(deps, series, tenant);
-      deps.metrics.inc('ingest_samples_total', { protocol, tenant }, samples);
+      const kinds = countKinds(series);
+      const metadata = outcome.metadata?.length ? outcome.metadata : undefined;
+      if (series.length || metadata) await enqueueSeries(deps, series, tenant, 'push', metadata);
+      deps.metrics.inc('ingest_samples_total', { protocol, tenant }, kinds.samples);
+      if (kinds.histograms) deps.metrics.inc('ingest_histograms_total', { protocol, tenant }, kinds.histograms);
+      if (kinds.exemplars) deps.metrics.inc('ingest_exemplars_total', { protocol, tenant }, kinds.exemplars);
+      if (metadata) deps.metrics.inc('ingest_metadata_total', { protocol, tenant }, metadata.length);
+      const written = outcome.writtenHeaders ? writtenHeaders(kinds) : undefined;
+      // Routes and finalizeSeries list only the first errors and count the rest (common/line-errors.ts).
       const errors = invalid.length ? [...outcome.errors, ...invalid] : outcome.errors;
-      if (errors.length) {
-        deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errors.length);
-        deps.logger.warn('ingest rejected lines', { protocol, count: errors.length, first: `line ${errors[0]!.line}: ${errors[0]!.reason}` });
-        const partial = outcome.partial?.(errors) ?? {
+      const errorCount = (outcome.errorCount ?? outcome.errors.length) + invalidCount;
+      if (errorCount) {
+        deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errorCount);
+        deps.logger.warn('ingest rejected lines', { protocol, count: errorCount, first: errors[0] ? `line ${errors[0].line}: ${errors[0].reason}` : '' });
+        const partial = outcome.partial?.(errors, errorCount, series.length) ?? {
           status: 400,
-          body: `${protocol}: ${errors.map((e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
+          body: `${protocol}: ${listLineErrors(errors, errorCount, (e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
         };
-        return count(deps, protocol, respond(partial));
+        return count(deps, protocol, respond(partial, written));
       }
-      return count(deps, protocol, respond(outcome.success));
+      return count(deps, protocol, respond(outcome.success, written));
     } catch (err) {
       return count(deps, protocol, errorResponse(err, deps.logger, protocol));
     }
@@ -104,8 +114,9 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
 export type EnqueueDeps = Pick<IngestDeps, 'queue' | 'blobs' | 'clock' | 'logger' | 'maxSamplesPerMessage' | 'shards'>;
 
 /** Packs and queues finalized series (claim checks under spool/ first); UnavailableError when that fails. */
-export async function enqueueSeries(deps: EnqueueDeps, series: Parameters<typeof packSeries>[0], tenant: string, source: 'push' | 'scrape' = 'push'): Promise<void> {
+export async function enqueueSeries(deps: EnqueueDeps, series: Parameters<typeof packSeries>[0], tenant: string, source: 'push' | 'scrape' = 'push', metadata?: readonly MetricMetadata[]): Promise<void> {
   const packed = packSeries(series, {
+    ...(metadata ? { metadata } : {}),
     maxMessageBytes: deps.queue.maxMessageBytes,
     maxSamples: deps.maxSamplesPerMessage,
     tenant,
@@ -127,8 +138,18 @@ function count(deps: IngestDeps, protocol: string, res: HttpLikeResponse): HttpL
   return res;
 }
 
-function respond(r: RouteResponse): HttpLikeResponse {
-  return { status: r.status, headers: r.headers ?? {}, body: r.body ?? '' };
+function respond(r: RouteResponse, extraHeaders?: Record<string, string>): HttpLikeResponse {
+  const headers = extraHeaders ? { ...r.headers, ...extraHeaders } : (r.headers ?? {});
+  return { status: r.status, headers, body: r.body ?? '' };
+}
+
+/** remote_write 2.0's written counts: exactly what was queued, by kind. */
+function writtenHeaders(k: { samples: number; histograms: number; exemplars: number }): Record<string, string> {
+  return {
+    'X-Prometheus-Remote-Write-Samples-Written': String(k.samples),
+    'X-Prometheus-Remote-Write-Histograms-Written': String(k.histograms),
+    'X-Prometheus-Remote-Write-Exemplars-Written': String(k.exemplars),
+  };
 }
 
 /** The one place errors become responses: typed errors keep their status and message; anything else is a logged 500. */

@@ -1,4 +1,4 @@
-import type { TimeSeries } from '../model/types.ts';
+import type { MetricMetadata, TimeSeries } from '../model/types.ts';
 
 /**
  * The contract every protocol folder (lib/ingest/<protocol>/) follows:
@@ -17,7 +17,10 @@ export interface LineError {
 
 export interface ParseResult {
   series: TimeSeries[];
+  /** The first MAX_LISTED_LINE_ERRORS bad lines or items (lib/ingest/common/line-errors.ts). */
   errors: LineError[];
+  /** Every bad line or item, listed in `errors` or not; absent means `errors.length`. */
+  errorCount?: number;
 }
 
 /** What a route sees of a request: already decompressed, size-checked, tenant prefix stripped. */
@@ -48,14 +51,25 @@ export type RouteOutcome =
   | {
       kind: 'series';
       series: TimeSeries[];
-      /** Bad lines the route chose to skip (partial writes); reported after the good ones are queued. */
+      /** Bad lines the route chose to skip (partial writes), the first MAX_LISTED_LINE_ERRORS of them. */
       errors: LineError[];
+      /** How many lines were skipped in all, listed in `errors` or not; absent means `errors.length`. */
+      errorCount?: number;
       /** The response once the series are durable. */
       success: RouteResponse;
-      /** The response when `errors` is non-empty and the good series were queued (partial write). */
-      partial?: (errors: LineError[]) => RouteResponse;
+      /**
+       * The response when some lines were skipped and the good series were queued (partial write): `errors`
+       * lists the first ones (route and pipeline errors), `errorCount` counts all of them (default `errors.length`),
+       * `queuedSeries` says how many series were queued. The reply lists at most MAX_LISTED_LINE_ERRORS, then
+       * `... and M more` (one rule for every protocol).
+       */
+      partial?: (errors: LineError[], errorCount?: number, queuedSeries?: number) => RouteResponse;
       /** Data deliberately not carried (e.g. exemplars), by reason: counted and logged by the pipeline. */
       drops?: Record<string, number>;
+      /** Metric metadata to queue with the series (remote_write); absent for protocols without it. */
+      metadata?: MetricMetadata[];
+      /** Add remote_write 2.0's X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written counts of what was queued. */
+      writtenHeaders?: boolean;
     }
   | { kind: 'response'; response: RouteResponse }
   /** A response that needs async reads (e.g. /api/v1/targets reading the blob store); answered like 'response'. */

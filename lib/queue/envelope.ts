@@ -1,19 +1,29 @@
-import type { TimeSeries } from '../model/types.ts';
+import type { MetricMetadata, TimeSeries } from '../model/types.ts';
+import { seriesPoints } from '../model/types.ts';
 import type { OutgoingMessage } from '../ports/index.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
 import { partitionByShard, shardGroupId } from './shard.ts';
 
 /**
- * Queue message envelope, version 1.
- *   body:        base64 of a snappy-compressed prometheus.WriteRequest, or, for a claim check, the blob key
- *   attributes:  v (envelope version), samples (count), tenant, source (push|scrape), claim ("1" when the
- *                body is a blob key under spool/)
- * One message stays within maxMessageBytes (body plus attribute names and values), and the samples of one
- * series within a request stay in one message. This module writes envelopes; unpack.ts reads them (and
- * carries the protobuf decoder, which the ingest function never needs).
+ * Queue message envelope, version 2 (version 1 is still read: see READABLE_ENVELOPE_VERSIONS).
+ *   body:        base64 of a snappy-compressed prometheus.WriteRequest, or, for a claim check, the blob key.
+ *                Version 2 payloads may carry native histograms (TimeSeries field 4), exemplars (field 3),
+ *                metadata (WriteRequest field 3) and start timestamps in the gateway's extension fields
+ *                (Sample 3, Histogram 17: remote_write 2.0's numbers; 1.0 decoders skip them).
+ *   attributes:  v (envelope version), samples (float samples), histograms and exemplars (counts, only when
+ *                non-zero), metadata (entries, only when non-zero), tenant, source (push|scrape), claim ("1"
+ *                when the body is a blob key under spool/)
+ * A version 1 payload is a version 2 payload without the new parts, so both decode the same way. Version 2
+ * exists so that a deliver function of an older release refuses (and quarantines under
+ * rejected/_undecodable/) what it would otherwise forward with its histograms and exemplars silently lost:
+ * upgrade deliver before ingest.
+ * One message stays within maxMessageBytes (body plus attribute names and values), and the samples and
+ * histograms of one series within a request stay in one message. This module writes envelopes; unpack.ts
+ * reads them (and carries the protobuf decoder, which the ingest function never needs).
  */
-export const ENVELOPE_VERSION = '1';
+export const ENVELOPE_VERSION = '2';
+export const READABLE_ENVELOPE_VERSIONS: readonly string[] = ['1', '2'];
 export const SPOOL_PREFIX = 'spool/';
 /** Decompressed size a queue payload may have when read back; far above what packing produces. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
@@ -26,6 +36,8 @@ export interface PackOptions {
   source: 'push' | 'scrape';
   /** Makes a unique blob key under spool/ for a claim-checked payload. */
   newSpoolKey: () => string;
+  /** Metadata to queue with the series: it goes in the first message (alone when there are no series). */
+  metadata?: readonly MetricMetadata[];
   /**
    * Ordered mode (queue.shards): every series goes to the shard its label set hashes to (lib/queue/shard.ts),
    * a message never mixes shards, and each message's groupId is `shard-<n>`.
@@ -43,10 +55,16 @@ const ATTRIBUTE_OVERHEAD = 256;
 
 export function packSeries(series: readonly TimeSeries[], opts: PackOptions): Packed {
   const out: Packed = { messages: [], spills: [] };
-  if (series.length === 0) return out;
+  const metadata = opts.metadata?.length ? opts.metadata : undefined;
+  if (series.length === 0) {
+    if (metadata) emit([], { ...opts, metadata }, Math.floor(((opts.maxMessageBytes - ATTRIBUTE_OVERHEAD) * 3) / 4), out, 3);
+    return out;
+  }
   if (opts.shards !== undefined) {
+    let first = true;
     for (const [shard, part] of partitionByShard(series, opts.shards)) {
-      const packed = packSeries(part, { ...opts, shards: undefined });
+      const packed = packSeries(part, { ...opts, shards: undefined, metadata: first ? metadata : undefined });
+      first = false;
       for (const m of packed.messages) out.messages.push({ ...m, groupId: shardGroupId(shard) });
       out.spills.push(...packed.spills);
     }
@@ -59,18 +77,21 @@ export function packSeries(series: readonly TimeSeries[], opts: PackOptions): Pa
   let group: TimeSeries[] = [];
   let groupBytes = 0;
   let groupSamples = 0;
+  let pendingMetadata = metadata;
   const flush = (): void => {
-    if (group.length) ratio = emit(group, opts, compressedBudget, out, ratio);
+    if (group.length) ratio = emit(group, { ...opts, metadata: pendingMetadata }, compressedBudget, out, ratio);
+    pendingMetadata = undefined;
     group = [];
     groupBytes = 0;
     groupSamples = 0;
   };
   for (const s of series) {
     const size = estimateSeriesBytes(s);
-    if (group.length && (groupBytes + size > compressedBudget * ratio * 0.9 || groupSamples + s.samples.length > opts.maxSamples)) flush();
+    const points = seriesPoints(s);
+    if (group.length && (groupBytes + size > compressedBudget * ratio * 0.9 || groupSamples + points > opts.maxSamples)) flush();
     group.push(s);
     groupBytes += size;
-    groupSamples += s.samples.length;
+    groupSamples += points;
   }
   flush();
   return out;
@@ -83,12 +104,15 @@ export function packSeries(series: readonly TimeSeries[], opts: PackOptions): Pa
 function estimateSeriesBytes(s: TimeSeries): number {
   let n = 4;
   for (const l of s.labels) n += l.name.length + l.value.length + 6;
-  return n + s.samples.length * 21;
+  n += s.samples.length * 21;
+  if (s.histograms) for (const h of s.histograms) n += 48 + (h.positiveBuckets.length + h.negativeBuckets.length) * 2 + h.customValues.length * 8;
+  if (s.exemplars) for (const e of s.exemplars) n += 24 + e.labels.reduce((k, l) => k + l.name.length + l.value.length + 6, 0);
+  return n;
 }
 
 /** Encodes a group; splits it in two while it does not fit; claim-checks a single series that cannot. Returns the observed compression ratio. */
 function emit(group: TimeSeries[], opts: PackOptions, budget: number, out: Packed, ratio: number): number {
-  const raw = encodeTimeSeries(group);
+  const raw = encodeTimeSeries(group, opts.metadata);
   const compressed = snappyCompress(raw);
   const observed = Math.max(1, raw.length / Math.max(1, compressed.length));
   if (compressed.length <= budget) {
@@ -98,7 +122,7 @@ function emit(group: TimeSeries[], opts: PackOptions, budget: number, out: Packe
   if (group.length > 1) {
     const mid = group.length >> 1;
     const r = emit(group.slice(0, mid), opts, budget, out, observed);
-    return emit(group.slice(mid), opts, budget, out, r);
+    return emit(group.slice(mid), { ...opts, metadata: undefined }, budget, out, r);
   }
   const key = opts.newSpoolKey();
   out.spills.push({ key, body: compressed });
@@ -108,8 +132,17 @@ function emit(group: TimeSeries[], opts: PackOptions, budget: number, out: Packe
 
 function attributes(group: TimeSeries[], opts: PackOptions, claim: boolean): Record<string, string> {
   let samples = 0;
-  for (const s of group) samples += s.samples.length;
+  let histograms = 0;
+  let exemplars = 0;
+  for (const s of group) {
+    samples += s.samples.length;
+    if (s.histograms) histograms += s.histograms.length;
+    if (s.exemplars) exemplars += s.exemplars.length;
+  }
   const a: Record<string, string> = { v: ENVELOPE_VERSION, samples: String(samples), tenant: opts.tenant, source: opts.source };
+  if (histograms) a.histograms = String(histograms);
+  if (exemplars) a.exemplars = String(exemplars);
+  if (opts.metadata?.length) a.metadata = String(opts.metadata.length);
   if (claim) a.claim = '1';
   return a;
 }

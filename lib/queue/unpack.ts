@@ -2,7 +2,7 @@ import { BadRequestError } from '../errors.ts';
 import type { BlobStore } from '../ports/index.ts';
 import type { DecodedWriteRequest } from '../remote-write/decode.ts';
 import { snappyUncompress } from '../remote-write/snappy.ts';
-import { ENVELOPE_VERSION, isClaimCheck, MAX_PAYLOAD_BYTES, SPOOL_PREFIX } from './envelope.ts';
+import { isClaimCheck, MAX_PAYLOAD_BYTES, READABLE_ENVELOPE_VERSIONS, SPOOL_PREFIX } from './envelope.ts';
 
 /** The read side of the queue envelope (envelope.ts describes it). */
 
@@ -13,8 +13,13 @@ import { ENVELOPE_VERSION, isClaimCheck, MAX_PAYLOAD_BYTES, SPOOL_PREFIX } from 
  */
 export interface Payload {
   compressed: Uint8Array;
-  /** Samples in the payload, from the envelope (NaN when the attribute is missing). */
+  /** Float samples in the payload, from the envelope (NaN when the attribute is missing). */
   samples: number;
+  /** Native histograms and exemplars in the payload, from the envelope (0 when absent: version 1 carries none). */
+  histograms: number;
+  exemplars: number;
+  /** Metadata entries in the payload (0 when absent). */
+  metadata: number;
   /** Decodes once; later calls return the same result (or the same error). */
   decode(): Promise<DecodedWriteRequest>;
 }
@@ -29,7 +34,7 @@ export async function unpackMessage(body: string, attributes: Record<string, str
  * forward it untouched when nothing needs to change.
  */
 export async function openMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<Payload> {
-  if (attributes.v !== undefined && attributes.v !== ENVELOPE_VERSION) {
+  if (attributes.v !== undefined && !READABLE_ENVELOPE_VERSIONS.includes(attributes.v)) {
     throw new BadRequestError(`queue message: unsupported envelope version ${JSON.stringify(attributes.v)}`);
   }
   let compressed: Uint8Array;
@@ -45,6 +50,9 @@ export async function openMessage(body: string, attributes: Record<string, strin
   return {
     compressed,
     samples: Number(attributes.samples ?? NaN),
+    histograms: Number(attributes.histograms ?? 0),
+    exemplars: Number(attributes.exemplars ?? 0),
+    metadata: Number(attributes.metadata ?? 0),
     decode: () => (decoded ??= decodePayload(compressed)),
   };
 }

@@ -15,19 +15,32 @@ export interface SendResult {
   outcome: SendOutcome;
   /** At most MAX_RESPONSE_BYTES of the response body, for rejected/ records and logs. */
   responseExcerpt: string;
+  /** remote_write 2.0's X-Prometheus-Remote-Write-*-Written counts, when the receiver sent all three. */
+  written?: { samples: number; histograms: number; exemplars: number };
+}
+
+/** The written counts of a 2.0 answer (lower-cased header names), or undefined when any is missing or malformed. */
+export function writtenCounts(headers: Record<string, string>): SendResult['written'] {
+  const n = (k: string): number => {
+    const v = headers[`x-prometheus-remote-write-${k}-written`];
+    return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  };
+  const w = { samples: n('samples'), histograms: n('histograms'), exemplars: n('exemplars') };
+  return Number.isNaN(w.samples + w.histograms + w.exemplars) ? undefined : w;
 }
 
 /**
- * POSTs one snappy-compressed WriteRequest with the remote_write 1.0 headers. User headers come first, then
+ * POSTs one snappy-compressed WriteRequest with the remote_write 1.0 headers, or an
+ * io.prometheus.write.v2.Request with the 2.0 ones (`message: 'v2'`). User headers come first, then
  * the authorizer's (it sees, and may sign, the final headers and body), so the protocol's own can never be
  * overridden. An authorizer failure (token endpoint down, secret unreadable) is a retryable send error.
  */
-export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarget, compressed: Uint8Array, timeoutMs: number, authorizer?: RequestAuthorizer): Promise<SendResult> {
+export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarget, compressed: Uint8Array, timeoutMs: number, authorizer?: RequestAuthorizer, message: 'v1' | 'v2' = 'v1'): Promise<SendResult> {
   try {
     const protocol = {
       'content-encoding': 'snappy',
-      'content-type': 'application/x-protobuf',
-      'x-prometheus-remote-write-version': '0.1.0',
+      'content-type': message === 'v2' ? 'application/x-protobuf;proto=io.prometheus.write.v2.Request' : 'application/x-protobuf',
+      'x-prometheus-remote-write-version': message === 'v2' ? '2.0.0' : '0.1.0',
       'user-agent': USER_AGENT,
     };
     let headers: Record<string, string> = { ...target.headers, ...protocol };
@@ -49,10 +62,15 @@ export async function sendRemoteWrite(http: HttpClient, target: RemoteWriteTarge
       maxResponseBytes: MAX_RESPONSE_BYTES,
     });
     const retryAfter = res.headers['retry-after'];
-    return {
+    const result: SendResult = {
       outcome: retryAfter === undefined ? { kind: 'status', status: res.status } : { kind: 'status', status: res.status, retryAfter },
       responseExcerpt: new TextDecoder().decode(res.body),
     };
+    if (message === 'v2') {
+      const written = writtenCounts(res.headers);
+      if (written) result.written = written;
+    }
+    return result;
   } catch (err) {
     return { outcome: { kind: 'error', message: (err as Error).message }, responseExcerpt: '' };
   }

@@ -1,25 +1,26 @@
 import protobuf from 'protobufjs/minimal.js';
 import { BadRequestError } from '../errors.ts';
-import type { Label, MetricMetadata, Sample, TimeSeries, WriteRequest } from '../model/types.ts';
+import type { BucketSpan, Exemplar, Histogram, Label, MetricMetadata, ResetHint, Sample, TimeSeries, WriteRequest } from '../model/types.ts';
 import { METRIC_TYPES } from './metric-type.ts';
 
-export interface DecodedWriteRequest extends WriteRequest {
-  /** Exemplars and native histograms are not carried by this gateway: they are counted here and dropped. */
-  droppedExemplars: number;
-  droppedHistograms: number;
-}
+export type DecodedWriteRequest = WriteRequest;
 
 const f64 = new Float64Array(1);
 const f64b = new Uint8Array(f64.buffer);
 
 /**
- * Decodes a prometheus.WriteRequest (remote_write 1.0). Throws BadRequestError naming the byte offset
- * when the bytes are not a valid message. Reads sample values byte-exact so a staleness marker
+ * Decodes a prometheus.WriteRequest (remote_write 1.0) with its samples, native histograms, exemplars and
+ * metadata. Also reads the gateway's queue extension: `start_timestamp` on Sample (field 3) and Histogram
+ * (field 17), numbered as in remote_write 2.0 (lib/queue/envelope.ts). Throws BadRequestError naming the
+ * byte offset when the bytes are not a valid message. Reads sample values byte-exact so a staleness marker
  * (0x7ff0000000000002) is recognised before any float normalisation can touch it.
+ *
+ * A series gets `histograms` / `exemplars` properties only when it has some: float-only input decodes to
+ * exactly the objects it did before those existed.
  */
 export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
   const r = protobuf.Reader.create(bytes);
-  const out: DecodedWriteRequest = { timeseries: [], metadata: [], droppedExemplars: 0, droppedHistograms: 0 };
+  const out: DecodedWriteRequest = { timeseries: [], metadata: [] };
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
@@ -27,7 +28,7 @@ export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
         case 0x0a: {
           const end = r.uint32() + r.pos;
           checkEnd(r, end);
-          out.timeseries.push(readSeries(r, end, out));
+          out.timeseries.push(readSeries(r, end));
           break;
         }
         case 0x1a: {
@@ -41,20 +42,28 @@ export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
       }
     }
   } catch (err) {
-    if (err instanceof BadRequestError) throw err;
-    throw new BadRequestError(`remote_write: cannot decode protobuf WriteRequest at byte ${r.pos}: ${(err as Error).message}`);
+    throw asDecodeError(err, r, 'WriteRequest');
   }
   return out;
 }
 
-function checkEnd(r: protobuf.Reader, end: number): void {
-  if (end > r.len) throw new BadRequestError(`remote_write: cannot decode protobuf WriteRequest at byte ${r.pos}: length ${end - r.pos} runs past the end of the body`);
+/** Names the message in a decode error (the shared readers say only `cannot decode protobuf at byte N`). */
+export function asDecodeError(err: unknown, r: protobuf.Reader, message: string): BadRequestError {
+  if (err instanceof BadRequestError) {
+    const prefix = 'remote_write: cannot decode protobuf at ';
+    return err.message.startsWith(prefix) ? new BadRequestError(`remote_write: cannot decode protobuf ${message} at ${err.message.slice(prefix.length)}`) : err;
+  }
+  return new BadRequestError(`remote_write: cannot decode protobuf ${message} at byte ${r.pos}: ${(err as Error).message}`);
 }
 
-function skip(r: protobuf.Reader, tag: number): void {
+export function checkEnd(r: protobuf.Reader, end: number): void {
+  if (end > r.len) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: length ${end - r.pos} runs past the end of the body`);
+}
+
+export function skip(r: protobuf.Reader, tag: number): void {
   const wire = tag & 7;
   if (tag >>> 3 === 0 || wire === 3 || wire === 4 || wire > 5) {
-    throw new BadRequestError(`remote_write: cannot decode protobuf WriteRequest at byte ${r.pos}: invalid tag ${tag}`);
+    throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: invalid tag ${tag}`);
   }
   if (wire === 2) {
     const n = r.uint32();
@@ -65,11 +74,19 @@ function skip(r: protobuf.Reader, tag: number): void {
   }
 }
 
-function readSeries(r: protobuf.Reader, end: number, out: DecodedWriteRequest): TimeSeries {
+function overrun(r: protobuf.Reader, end: number): void {
+  if (r.pos !== end) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: field overruns its message`);
+}
+
+function readSeries(r: protobuf.Reader, end: number): TimeSeries {
   const labels: Label[] = [];
   const samples: Sample[] = [];
+  let histograms: Histogram[] | undefined;
+  let exemplars: Exemplar[] | undefined;
+  let withStart = false;
   while (r.pos < end) {
     const tag = r.uint32();
+    // Labels and samples are read inline (not through readLabel/readSample): this is the float hot path.
     if (tag === 0x0a) {
       const lend = r.uint32() + r.pos;
       checkEnd(r, lend);
@@ -90,7 +107,7 @@ function readSeries(r: protobuf.Reader, end: number, out: DecodedWriteRequest): 
         const t = r.uint32();
         if (t === 0x09) {
           const p = r.pos;
-          if (p + 8 > send) throw new BadRequestError(`remote_write: cannot decode protobuf WriteRequest at byte ${p}: truncated sample value`);
+          if (p + 8 > send) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${p}: truncated sample value`);
           const b = r.buf;
           if (b[p] === 2 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0xf0 && b[p + 7] === 0x7f) {
             s.value = NaN;
@@ -103,19 +120,262 @@ function readSeries(r: protobuf.Reader, end: number, out: DecodedWriteRequest): 
           r.pos = p + 8;
         } else if (t === 0x10) {
           s.timestamp = readInt64(r);
+        } else if (t === 0x18) {
+          const st = readInt64(r);
+          if (st !== 0) {
+            s.startTimestamp = st;
+            withStart = true;
+          }
         } else skip(r, t);
       }
       samples.push(s);
     } else if (tag === 0x1a) {
-      out.droppedExemplars++;
-      skip(r, tag);
+      const eend = r.uint32() + r.pos;
+      checkEnd(r, eend);
+      (exemplars ??= []).push(readExemplarV1(r, eend));
     } else if (tag === 0x22) {
-      out.droppedHistograms++;
-      skip(r, tag);
+      const hend = r.uint32() + r.pos;
+      checkEnd(r, hend);
+      (histograms ??= []).push(readHistogram(r, hend));
     } else skip(r, tag);
   }
-  if (r.pos !== end) throw new BadRequestError(`remote_write: cannot decode protobuf WriteRequest at byte ${r.pos}: field overruns its message`);
-  return { labels, samples };
+  overrun(r, end);
+  const s: TimeSeries = { labels, samples };
+  if (histograms) s.histograms = histograms;
+  if (exemplars) s.exemplars = exemplars;
+  if (withStart) s.withStartTimestamps = true;
+  return s;
+}
+
+/** Set by readSample when the sample it read has a start timestamp; its caller clears it. */
+export let sawStart = false;
+
+export function clearSawStart(): void {
+  sawStart = false;
+}
+
+function readLabel(r: protobuf.Reader, lend: number): Label {
+  let name = '';
+  let value = '';
+  while (r.pos < lend) {
+    const t = r.uint32();
+    if (t === 0x0a) name = r.string();
+    else if (t === 0x12) value = r.string();
+    else skip(r, t);
+  }
+  overrun(r, lend);
+  return { name, value };
+}
+
+/** A Sample body (same layout in 1.0 and 2.0: value 1, timestamp 2, start_timestamp 3). */
+export function readSample(r: protobuf.Reader, send: number): Sample {
+  const s: Sample = { value: 0, timestamp: 0 };
+  while (r.pos < send) {
+    const t = r.uint32();
+    if (t === 0x09) {
+      const p = r.pos;
+      if (p + 8 > send) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${p}: truncated sample value`);
+      if (isStaleBits(r.buf, p)) {
+        s.value = NaN;
+        s.stale = true;
+      } else {
+        s.value = readDoubleAt(r.buf, p);
+        if (s.stale) s.stale = false;
+      }
+      r.pos = p + 8;
+    } else if (t === 0x10) {
+      s.timestamp = readInt64(r);
+    } else if (t === 0x18) {
+      const st = readInt64(r);
+      if (st !== 0) {
+        s.startTimestamp = st;
+        sawStart = true;
+      }
+    } else skip(r, t);
+  }
+  overrun(r, send);
+  return s;
+}
+
+function isStaleBits(b: Uint8Array, p: number): boolean {
+  return b[p] === 2 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0xf0 && b[p + 7] === 0x7f;
+}
+
+function readDoubleAt(b: Uint8Array, p: number): number {
+  for (let i = 0; i < 8; i++) f64b[i] = b[p + i]!;
+  return f64[0]!;
+}
+
+function readDouble(r: protobuf.Reader, end: number): number {
+  const p = r.pos;
+  if (p + 8 > end) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${p}: truncated double`);
+  r.pos = p + 8;
+  return readDoubleAt(r.buf, p);
+}
+
+function readExemplarV1(r: protobuf.Reader, end: number): Exemplar {
+  const e: Exemplar = { labels: [], value: 0, timestamp: 0 };
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === 0x0a) {
+      const lend = r.uint32() + r.pos;
+      checkEnd(r, lend);
+      e.labels.push(readLabel(r, lend));
+    } else if (t === 0x11) e.value = readDouble(r, end);
+    else if (t === 0x18) e.timestamp = readInt64(r);
+    else skip(r, t);
+  }
+  overrun(r, end);
+  return e;
+}
+
+/**
+ * A Histogram body (identical field numbers in 1.0 and 2.0; start_timestamp 17 is 2.0's). Packed and
+ * unpacked repeated fields are both accepted, as protobuf requires of a parser. A float histogram whose sum
+ * is the staleness marker keeps it bit-exact through `stale`.
+ */
+export function readHistogram(r: protobuf.Reader, end: number): Histogram {
+  const h: Histogram = {
+    timestamp: 0,
+    float: false,
+    count: 0,
+    sum: 0,
+    schema: 0,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    negativeSpans: [],
+    negativeBuckets: [],
+    positiveSpans: [],
+    positiveBuckets: [],
+    resetHint: 0,
+    customValues: [],
+  };
+  while (r.pos < end) {
+    const t = r.uint32();
+    switch (t) {
+      case 0x08:
+        h.count = readUint64(r);
+        h.float = false;
+        break;
+      case 0x11:
+        h.count = readDouble(r, end);
+        h.float = true;
+        break;
+      case 0x19: {
+        const p = r.pos;
+        if (p + 8 <= end && isStaleBits(r.buf, p)) {
+          h.stale = true;
+          h.sum = NaN;
+          r.pos = p + 8;
+        } else h.sum = readDouble(r, end);
+        break;
+      }
+      case 0x20:
+        h.schema = r.sint32();
+        break;
+      case 0x29:
+        h.zeroThreshold = readDouble(r, end);
+        break;
+      case 0x30:
+        h.zeroCount = readUint64(r);
+        break;
+      case 0x39:
+        h.zeroCount = readDouble(r, end);
+        break;
+      case 0x42:
+        h.negativeSpans.push(readSpan(r));
+        break;
+      case 0x4a:
+        readPackedSint64(r, h.negativeBuckets);
+        break;
+      case 0x48:
+        h.negativeBuckets.push(readSint64(r));
+        break;
+      case 0x52:
+        readPackedDouble(r, h.negativeBuckets);
+        break;
+      case 0x51:
+        h.negativeBuckets.push(readDouble(r, end));
+        break;
+      case 0x5a:
+        h.positiveSpans.push(readSpan(r));
+        break;
+      case 0x62:
+        readPackedSint64(r, h.positiveBuckets);
+        break;
+      case 0x60:
+        h.positiveBuckets.push(readSint64(r));
+        break;
+      case 0x6a:
+        readPackedDouble(r, h.positiveBuckets);
+        break;
+      case 0x69:
+        h.positiveBuckets.push(readDouble(r, end));
+        break;
+      case 0x70:
+        h.resetHint = (r.uint32() & 3) as ResetHint;
+        break;
+      case 0x78:
+        h.timestamp = readInt64(r);
+        break;
+      case 0x82:
+        readPackedDouble(r, h.customValues);
+        break;
+      case 0x81:
+        h.customValues.push(readDouble(r, end));
+        break;
+      case 0x88: {
+        const st = readInt64(r);
+        if (st !== 0) h.startTimestamp = st;
+        break;
+      }
+      default:
+        skip(r, t);
+    }
+  }
+  overrun(r, end);
+  return h;
+}
+
+function readSpan(r: protobuf.Reader): BucketSpan {
+  const end = r.uint32() + r.pos;
+  checkEnd(r, end);
+  const s: BucketSpan = { offset: 0, length: 0 };
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === 0x08) s.offset = r.sint32();
+    else if (t === 0x10) s.length = r.uint32();
+    else skip(r, t);
+  }
+  overrun(r, end);
+  return s;
+}
+
+function readPackedSint64(r: protobuf.Reader, out: number[]): void {
+  const end = r.uint32() + r.pos;
+  checkEnd(r, end);
+  while (r.pos < end) out.push(readSint64(r));
+  overrun(r, end);
+}
+
+function readPackedDouble(r: protobuf.Reader, out: number[]): void {
+  const end = r.uint32() + r.pos;
+  checkEnd(r, end);
+  if ((end - r.pos) % 8 !== 0) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: packed doubles of ${end - r.pos} bytes`);
+  while (r.pos < end) out.push(readDouble(r, end));
+}
+
+function readSint64(r: protobuf.Reader): number {
+  const n = readInt64(r);
+  if (n >= 0) return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  // Two's complement readings above 2^63: only reachable for |value| >= 2^62, far beyond exact numbers.
+  const u = BigInt.asUintN(64, BigInt(n));
+  return Number((u >> 1n) ^ -(u & 1n));
+}
+
+function readUint64(r: protobuf.Reader): number {
+  const n = readInt64(r);
+  return n >= 0 ? n : Number(BigInt.asUintN(64, BigInt(n)));
 }
 
 function readMetadata(r: protobuf.Reader, end: number): MetricMetadata {
@@ -128,17 +388,18 @@ function readMetadata(r: protobuf.Reader, end: number): MetricMetadata {
     else if (t === 0x2a) m.unit = r.string();
     else skip(r, t);
   }
+  overrun(r, end);
   return m;
 }
 
 /** Reads an int64 varint as a JavaScript number (exact up to 2^53; remote_write timestamps are ms). */
-function readInt64(r: protobuf.Reader): number {
+export function readInt64(r: protobuf.Reader): number {
   const b = r.buf;
   let p = r.pos;
   let result = 0;
   let mul = 1;
   for (let i = 0; i < 10; i++) {
-    if (p >= r.len) throw new BadRequestError(`remote_write: cannot decode protobuf WriteRequest at byte ${p}: truncated varint`);
+    if (p >= r.len) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${p}: truncated varint`);
     const c = b[p++]!;
     if (i === 9 || (i >= 7 && c >= 0x80)) {
       // Negative (two's complement, 10 bytes) or beyond 2^53: take the slow exact path.
@@ -159,11 +420,11 @@ function readInt64Big(r: protobuf.Reader): number {
   let v = 0n;
   let shift = 0n;
   for (let i = 0; i < 10; i++) {
-    if (r.pos >= r.len) throw new BadRequestError(`remote_write: cannot decode protobuf WriteRequest at byte ${r.pos}: truncated varint`);
+    if (r.pos >= r.len) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: truncated varint`);
     const c = r.buf[r.pos++]!;
     v |= BigInt(c & 0x7f) << shift;
     if (c < 0x80) return Number(BigInt.asIntN(64, v));
     shift += 7n;
   }
-  throw new BadRequestError(`remote_write: cannot decode protobuf WriteRequest at byte ${r.pos}: varint longer than 10 bytes`);
+  throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: varint longer than 10 bytes`);
 }

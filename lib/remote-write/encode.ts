@@ -1,10 +1,15 @@
-import type { Label, MetricMetadata, Sample, TimeSeries, WriteRequest } from '../model/types.ts';
+import type { Exemplar, Histogram, Label, MetricMetadata, Sample, TimeSeries, WriteRequest } from '../model/types.ts';
 import { METRIC_TYPES } from './metric-type.ts';
 
 /**
  * Encodes a prometheus.WriteRequest (remote_write 1.0) in one pass over a buffer sized exactly by a first
  * pass. The wire bytes are what protobufjs (and Go's gogo-protobuf) produce for the same message: proto3
- * zero values are omitted, fields in number order. A staleness marker is written as 0x7ff0000000000002.
+ * zero values are omitted, fields in number order, a histogram's `count` and `zero_count` oneofs always
+ * written (as Go writes a set oneof). A staleness marker is written as 0x7ff0000000000002.
+ *
+ * Start timestamps (Sample field 3, Histogram field 17) are written only when set (samples: only in series
+ * `withStartTimestamps`): they are the gateway's queue extension, numbered as in remote_write 2.0; 1.0
+ * receivers skip them as unknown fields.
  *
  * Labels are written in the order given: callers sort them (sortLabels) before encoding.
  */
@@ -12,8 +17,8 @@ export function encodeWriteRequest(req: WriteRequest): Uint8Array {
   return encodeParts(req.timeseries, req.metadata);
 }
 
-export function encodeTimeSeries(series: readonly TimeSeries[]): Uint8Array {
-  return encodeParts(series, []);
+export function encodeTimeSeries(series: readonly TimeSeries[], metadata: readonly MetricMetadata[] = []): Uint8Array {
+  return encodeParts(series, metadata);
 }
 
 function encodeParts(series: readonly TimeSeries[], metadata: readonly MetricMetadata[]): Uint8Array {
@@ -53,11 +58,18 @@ export function encodedSeriesSize(s: TimeSeries): number {
 
 const SAMPLE_MAX = 1 + 8 + 1 + 10;
 
-function sampleSize(s: Sample): number {
+/** Body size of a Sample without its start timestamp (the float path: see TimeSeries.withStartTimestamps). */
+export function sampleSize(s: Sample): number {
   let n = 0;
   if (s.stale || !isPositiveZero(s.value)) n += 9;
   if (s.timestamp !== 0) n += 1 + int64Size(s.timestamp);
   return n;
+}
+
+/** Body size of a Sample of a series `withStartTimestamps`. */
+export function sampleSizeWithStart(s: Sample): number {
+  const n = sampleSize(s);
+  return s.startTimestamp ? n + 1 + int64Size(s.startTimestamp) : n;
 }
 
 function isPositiveZero(v: number): boolean {
@@ -93,32 +105,131 @@ export function varintSize(n: number): number {
   return size;
 }
 
-function int64Size(n: number): number {
+export function int64Size(n: number): number {
   return n < 0 ? 10 : varintSize(n);
 }
 
-class Encoder {
-  private buf: Buffer = Buffer.alloc(0);
-  private pos = 0;
+function zigzag(n: number): number {
+  return n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+function zigzag32(n: number): number {
+  return ((n << 1) ^ (n >> 31)) >>> 0;
+}
+
+function uint64Size(n: number): number {
+  return varintSize(n);
+}
+
+function spanSize(offset: number, length: number): number {
+  let n = 0;
+  if (offset !== 0) n += 1 + varintSize(zigzag32(offset));
+  if (length !== 0) n += 1 + varintSize(length);
+  return n;
+}
+
+function spansSize(spans: Histogram['positiveSpans']): number {
+  let n = 0;
+  for (const sp of spans) {
+    const b = spanSize(sp.offset, sp.length);
+    n += 1 + varintSize(b) + b;
+  }
+  return n;
+}
+
+function sint64sBytes(v: readonly number[]): number {
+  let n = 0;
+  for (const x of v) n += varintSize(zigzag(x));
+  return n;
+}
+
+/** Body size of a Histogram message (the same in 1.0 and 2.0). */
+export function histogramSize(h: Histogram): number {
+  let n = 0;
+  n += h.float ? 9 : 1 + uint64Size(h.count);
+  if (h.stale || !isPositiveZero(h.sum)) n += 9;
+  if (h.schema !== 0) n += 1 + varintSize(zigzag32(h.schema));
+  if (!isPositiveZero(h.zeroThreshold)) n += 9;
+  n += h.float ? 9 : 1 + uint64Size(h.zeroCount);
+  n += spansSize(h.negativeSpans);
+  if (h.negativeBuckets.length) {
+    const b = h.float ? 8 * h.negativeBuckets.length : sint64sBytes(h.negativeBuckets);
+    n += 1 + varintSize(b) + b;
+  }
+  n += spansSize(h.positiveSpans);
+  if (h.positiveBuckets.length) {
+    const b = h.float ? 8 * h.positiveBuckets.length : sint64sBytes(h.positiveBuckets);
+    n += 1 + varintSize(b) + b;
+  }
+  if (h.resetHint !== 0) n += 2;
+  if (h.timestamp !== 0) n += 1 + int64Size(h.timestamp);
+  if (h.customValues.length) {
+    const b = 8 * h.customValues.length;
+    n += 2 + varintSize(b) + b;
+  }
+  if (h.startTimestamp) n += 2 + int64Size(h.startTimestamp);
+  return n;
+}
+
+/**
+ * The protobuf writer both message versions share. Sizing calls record label string lengths and nested
+ * message sizes in order; the writing calls consume them in the same order, so each string is measured once.
+ */
+export class Encoder {
+  buf: Buffer = Buffer.alloc(0);
+  pos = 0;
   private readonly f64 = new Float64Array(1);
   private readonly f64b = new Uint8Array(this.f64.buffer);
-  /** Byte lengths of label strings, computed in the sizing pass and reused in the writing pass. */
+  /** Byte lengths of label strings and nested message sizes, from the sizing pass, reused when writing. */
   private lens: number[] = [];
   private lensRead = 0;
 
   seriesSize(s: TimeSeries): number {
     let n = 0;
-    for (const l of s.labels) {
-      const nl = Buffer.byteLength(l.name, 'utf8');
-      const vl = Buffer.byteLength(l.value, 'utf8');
-      this.lens.push(nl, vl);
-      const body = 1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl;
-      n += 1 + varintSize(body) + body;
+    for (const l of s.labels) n += this.labelSize(l);
+    if (s.withStartTimestamps) {
+      for (const smp of s.samples) {
+        const body = sampleSizeWithStart(smp);
+        n += 1 + varintSize(body) + body;
+      }
+    } else {
+      for (const smp of s.samples) {
+        const body = sampleSize(smp);
+        n += 1 + varintSize(body) + body;
+      }
     }
-    for (const smp of s.samples) {
-      const body = sampleSize(smp);
-      n += 1 + varintSize(body) + body;
+    if (s.exemplars) {
+      for (const e of s.exemplars) {
+        // The exemplar's size is read before its labels' lengths when writing: reserve its slot first.
+        const slot = this.lens.length;
+        this.lens.push(0);
+        const body = this.exemplarSize(e);
+        this.lens[slot] = body;
+        n += 1 + varintSize(body) + body;
+      }
     }
+    if (s.histograms) {
+      for (const h of s.histograms) {
+        const body = histogramSize(h);
+        n += 1 + varintSize(body) + body;
+      }
+    }
+    return n;
+  }
+
+  private labelSize(l: Label): number {
+    const nl = Buffer.byteLength(l.name, 'utf8');
+    const vl = Buffer.byteLength(l.value, 'utf8');
+    this.lens.push(nl, vl);
+    const body = 1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl;
+    return 1 + varintSize(body) + body;
+  }
+
+  private exemplarSize(e: Exemplar): number {
+    let n = 0;
+    for (const l of e.labels) n += this.labelSize(l);
+    if (!isPositiveZero(e.value)) n += 9;
+    if (e.timestamp !== 0) n += 1 + int64Size(e.timestamp);
     return n;
   }
 
@@ -156,41 +267,55 @@ class Encoder {
     this.buf[this.pos++] = Number(v);
   }
 
-  series(s: TimeSeries): void {
-    for (const l of s.labels) this.label(l);
-    for (const smp of s.samples) this.sample(smp);
+  double(v: number): void {
+    this.f64[0] = v;
+    this.buf.set(this.f64b, this.pos);
+    this.pos += 8;
   }
 
-  private label(l: Label): void {
+  private staleNaN(): void {
+    // Prometheus value.StaleNaN: 0x7ff0000000000002, little-endian.
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = 0x02;
+    b[p + 1] = 0;
+    b[p + 2] = 0;
+    b[p + 3] = 0;
+    b[p + 4] = 0;
+    b[p + 5] = 0;
+    b[p + 6] = 0xf0;
+    b[p + 7] = 0x7f;
+    this.pos += 8;
+  }
+
+  series(s: TimeSeries): void {
+    for (const l of s.labels) this.label(0x0a, l);
+    if (s.withStartTimestamps) for (const smp of s.samples) this.sampleWithStart(0x12, smp);
+    else for (const smp of s.samples) this.sample(0x12, smp);
+    if (s.exemplars) this.exemplarsV1(s.exemplars);
+    if (s.histograms) this.histograms(s.histograms);
+  }
+
+  private label(tag: number, l: Label): void {
     const nl = this.lens[this.lensRead++]!;
     const vl = this.lens[this.lensRead++]!;
-    this.byte(0x0a);
+    this.byte(tag);
     this.varint(1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl);
     this.byte(0x0a);
     this.varint(nl);
-    this.pos += this.buf.write(l.name, this.pos, nl, "utf8");
+    this.pos += this.buf.write(l.name, this.pos, nl, 'utf8');
     this.byte(0x12);
     this.varint(vl);
-    this.pos += this.buf.write(l.value, this.pos, vl, "utf8");
+    this.pos += this.buf.write(l.value, this.pos, vl, 'utf8');
   }
 
-  private sample(s: Sample): void {
-    this.byte(0x12);
+  /** A Sample entry under `tag` (1.0 TimeSeries.samples 0x12; 2.0 the same), without its start timestamp. */
+  sample(tag: number, s: Sample): void {
+    this.byte(tag);
     this.varint(sampleSize(s));
     if (s.stale) {
       this.byte(0x09);
-      // Prometheus value.StaleNaN: 0x7ff0000000000002, little-endian.
-      const b = this.buf;
-      const p = this.pos;
-      b[p] = 0x02;
-      b[p + 1] = 0;
-      b[p + 2] = 0;
-      b[p + 3] = 0;
-      b[p + 4] = 0;
-      b[p + 5] = 0;
-      b[p + 6] = 0xf0;
-      b[p + 7] = 0x7f;
-      this.pos += 8;
+      this.staleNaN();
     } else if (!isPositiveZero(s.value)) {
       this.byte(0x09);
       this.f64[0] = s.value;
@@ -200,6 +325,139 @@ class Encoder {
     if (s.timestamp !== 0) {
       this.byte(0x10);
       this.int64(s.timestamp);
+    }
+  }
+
+  /** A Sample entry with its start timestamp (field 3) when it has one (series `withStartTimestamps`). */
+  sampleWithStart(tag: number, s: Sample): void {
+    this.byte(tag);
+    this.varint(sampleSizeWithStart(s));
+    if (s.stale) {
+      this.byte(0x09);
+      this.staleNaN();
+    } else if (!isPositiveZero(s.value)) {
+      this.byte(0x09);
+      this.double(s.value);
+    }
+    if (s.timestamp !== 0) {
+      this.byte(0x10);
+      this.int64(s.timestamp);
+    }
+    if (s.startTimestamp) {
+      this.byte(0x18);
+      this.int64(s.startTimestamp);
+    }
+  }
+
+  private exemplarsV1(es: readonly Exemplar[]): void {
+    for (const e of es) this.exemplarV1(e);
+  }
+
+  private histograms(hs: readonly Histogram[]): void {
+    for (const h of hs) this.histogram(0x22, h);
+  }
+
+  private exemplarV1(e: Exemplar): void {
+    this.byte(0x1a);
+    this.varint(this.lens[this.lensRead++]!);
+    for (const l of e.labels) this.label(0x0a, l);
+    this.exemplarTail(e);
+  }
+
+  /** Exemplar fields 2 (value) and 3 (timestamp), the same in 1.0 and 2.0. */
+  exemplarTail(e: Exemplar): void {
+    if (!isPositiveZero(e.value)) {
+      this.byte(0x11);
+      this.double(e.value);
+    }
+    if (e.timestamp !== 0) {
+      this.byte(0x18);
+      this.int64(e.timestamp);
+    }
+  }
+
+  /** A Histogram entry under `tag` (1.0 TimeSeries.histograms 0x22; 2.0 0x1a). */
+  histogram(tag: number, h: Histogram): void {
+    this.byte(tag);
+    this.varint(histogramSize(h));
+    if (h.float) {
+      this.byte(0x11);
+      this.double(h.count);
+    } else {
+      this.byte(0x08);
+      this.varint(h.count);
+    }
+    if (h.stale) {
+      this.byte(0x19);
+      this.staleNaN();
+    } else if (!isPositiveZero(h.sum)) {
+      this.byte(0x19);
+      this.double(h.sum);
+    }
+    if (h.schema !== 0) {
+      this.byte(0x20);
+      this.varint(zigzag32(h.schema));
+    }
+    if (!isPositiveZero(h.zeroThreshold)) {
+      this.byte(0x29);
+      this.double(h.zeroThreshold);
+    }
+    if (h.float) {
+      this.byte(0x39);
+      this.double(h.zeroCount);
+    } else {
+      this.byte(0x30);
+      this.varint(h.zeroCount);
+    }
+    this.spans(0x42, h.negativeSpans);
+    this.buckets(h.float ? 0x52 : 0x4a, h.float, h.negativeBuckets);
+    this.spans(0x5a, h.positiveSpans);
+    this.buckets(h.float ? 0x6a : 0x62, h.float, h.positiveBuckets);
+    if (h.resetHint !== 0) {
+      this.byte(0x70);
+      this.byte(h.resetHint);
+    }
+    if (h.timestamp !== 0) {
+      this.byte(0x78);
+      this.int64(h.timestamp);
+    }
+    if (h.customValues.length) {
+      this.byte(0x82);
+      this.byte(0x01);
+      this.varint(8 * h.customValues.length);
+      for (const v of h.customValues) this.double(v);
+    }
+    if (h.startTimestamp) {
+      this.byte(0x88);
+      this.byte(0x01);
+      this.int64(h.startTimestamp);
+    }
+  }
+
+  private spans(tag: number, spans: Histogram['positiveSpans']): void {
+    for (const sp of spans) {
+      this.byte(tag);
+      this.varint(spanSize(sp.offset, sp.length));
+      if (sp.offset !== 0) {
+        this.byte(0x08);
+        this.varint(zigzag32(sp.offset));
+      }
+      if (sp.length !== 0) {
+        this.byte(0x10);
+        this.varint(sp.length);
+      }
+    }
+  }
+
+  private buckets(tag: number, float: boolean, v: readonly number[]): void {
+    if (!v.length) return;
+    this.byte(tag);
+    if (float) {
+      this.varint(8 * v.length);
+      for (const x of v) this.double(x);
+    } else {
+      this.varint(sint64sBytes(v));
+      for (const x of v) this.varint(zigzag(x));
     }
   }
 
@@ -214,11 +472,11 @@ class Encoder {
     if (m.unit) this.str(0x2a, m.unit);
   }
 
-  private str(tag: number, s: string): void {
+  str(tag: number, s: string): void {
     const len = Buffer.byteLength(s, 'utf8');
     this.byte(tag);
     this.varint(len);
-    this.pos += this.buf.write(s, this.pos, len, "utf8");
+    this.pos += this.buf.write(s, this.pos, len, 'utf8');
   }
 }
 

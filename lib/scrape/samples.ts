@@ -29,7 +29,8 @@ export function processScrapeBody(body: Uint8Array, contentType: string | undefi
   const parsed = parseExposition(body, { defaultTimestamp: timestamp, openMetrics: isOpenMetricsContentType(contentType), honorTimestamps: job.honorTimestamps, collectMetadata: false });
   if (parsed.errors.length) {
     const e = parsed.errors[0]!;
-    const more = parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more bad lines)` : '';
+    const total = parsed.errorCount ?? parsed.errors.length;
+    const more = total > 1 ? ` (and ${total - 1} more bad lines)` : '';
     throw new ScrapeError(`line ${e.line}: ${e.reason}: ${e.excerpt}${more}`);
   }
   const out: TimeSeries[] = [];

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,6 +122,122 @@ export async function startMoto(): Promise<Service> {
   const url = `http://127.0.0.1:${p}`;
   await waitFor(`${url}/moto-api/`, proc, 30_000, log);
   return { url, port: p, proc, stop: () => stopProcess(proc, dir) };
+}
+
+/**
+ * LocalStack without Docker: `localstack-core[runtime]` in a Python 3.12+ venv (.ci/run makes it in
+ * ~/.cache/metrics-gateway/localstack-venv, or GATEWAY_LOCALSTACK_VENV), run as `python -m
+ * localstack.runtime.main` on the host. No auth token: the runtime does not ask for one (the `localstack`
+ * CLI does).
+ */
+export const LOCALSTACK_VENV = process.env.GATEWAY_LOCALSTACK_VENV ?? path.join(os.homedir(), '.cache', 'metrics-gateway', 'localstack-venv');
+export const LOCALSTACK_INSTALL = 'python3.13 -m venv ~/.cache/metrics-gateway/localstack-venv && pip install "localstack-core[runtime]==2026.3.0" "cbor2<6" "pyopenssl<25" "cryptography<45" "service_identity<25" "joserfc<1.8" (.ci/run does it)';
+
+export function haveLocalStack(): boolean {
+  return existsSync(path.join(LOCALSTACK_VENV, 'bin', 'python'));
+}
+
+export interface LocalStack extends Service {
+  /** Its filesystem root (FILESYSTEM_ROOT): etc/localstack/init/ready.d holds the init hooks. */
+  root: string;
+  logs(): string;
+}
+
+export interface LocalStackOptions {
+  /** More environment for LocalStack (e.g. LAMBDA_RUNTIME_EXECUTOR, PYTHONPATH for a plugin). */
+  env?: Record<string, string>;
+  /** Files copied into <root>/etc/localstack/init/ready.d, run once LocalStack is ready (as in the container). */
+  readyHooks?: string[];
+  /** PATH entries put first for LocalStack and its init hooks (e.g. an `awslocal`). */
+  path?: string[];
+}
+
+/**
+ * LocalStack on a free loopback port, in its own process group and filesystem root (a temp directory: no
+ * /var/lib/localstack shared between instances), DNS server off, no network calls at start. Resolves once
+ * it logged `Ready.` (and its init hooks, if any, have run). About 4 s; 120-700 MB. One thing is not per
+ * instance: LocalStack's S3 keeps objects under the fixed /tmp/localstack-s3-storage/<bucket>, so tests
+ * running at the same time use distinct bucket names (only the init-hook test uses `metrics-gateway`).
+ */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const python = path.join(LOCALSTACK_VENV, 'bin', 'python');
+  let last = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const p = await freePort();
+    const root = mkdtempSync(path.join(os.tmpdir(), 'localstack-'));
+    // Its temp files (Lambda code is unzipped under $TMPDIR/lambda) go with the root at stop().
+    mkdirSync(path.join(root, 'tmp'));
+    if (opts.readyHooks?.length) {
+      const dir = path.join(root, 'etc', 'localstack', 'init', 'ready.d');
+      mkdirSync(dir, { recursive: true });
+      for (const f of opts.readyHooks) copyFileSync(f, path.join(dir, path.basename(f)));
+    }
+    const env = {
+      ...process.env,
+      PATH: [...(opts.path ?? []), process.env.PATH ?? '/usr/bin:/bin'].join(path.delimiter),
+      GATEWAY_LISTEN: `127.0.0.1:${p}`,
+      // The host, not a container (these machines are containers: LocalStack would write to /var/lib/localstack).
+      OVERRIDE_IN_DOCKER: '0',
+      FILESYSTEM_ROOT: root,
+      TMPDIR: path.join(root, 'tmp'),
+      DNS_ADDRESS: '0',
+      SKIP_SSL_CERT_DOWNLOAD: '1',
+      DISABLE_EVENTS: '1',
+      LOCALSTACK_HOST: `localhost.localstack.cloud:${p}`,
+      ...opts.env,
+    };
+    delete (env as Record<string, string | undefined>).AWS_ENDPOINT_URL;
+    const proc = spawn(python, ['-m', 'localstack.runtime.main'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const keep = (b: Buffer): void => {
+      out = (out + b.toString()).slice(-65536);
+    };
+    proc.stdout!.on('data', keep);
+    proc.stderr!.on('data', keep);
+    const url = `http://127.0.0.1:${p}`;
+    const stop = async (): Promise<void> => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        killGroup(proc, 'SIGTERM');
+        const t = setTimeout(() => killGroup(proc, 'SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(t);
+      }
+      killGroup(proc, 'SIGKILL'); // whatever it started (Lambda runtimes, init hooks)
+      rmSync(root, { recursive: true, force: true });
+    };
+    try {
+      for (let waited = 0; !/^Ready\.$/m.test(out); waited += 100) {
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`LocalStack exited with ${proc.exitCode ?? proc.signalCode}`);
+        if (waited > 90_000) throw new Error('LocalStack did not log Ready. within 90 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (opts.readyHooks?.length) {
+        // /_localstack/init/ready lists each hook's state: done once none is UNKNOWN or RUNNING.
+        for (let waited = 0; ; waited += 100) {
+          const res = (await (await fetch(`${url}/_localstack/init/ready`)).json()) as { completed: boolean; scripts: { state: string; name: string }[] };
+          if (res.completed && res.scripts.every((s) => s.state === 'SUCCESSFUL' || s.state === 'ERROR')) break;
+          if (waited > 60_000) throw new Error(`LocalStack init hooks did not finish: ${JSON.stringify(res)}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      return { url, port: p, proc, root, logs: () => out, stop };
+    } catch (err) {
+      last = `${(err as Error).message}\n${out.slice(-3000)}`;
+      await stop();
+      if (!/address already in use/i.test(out)) break;
+    }
+  }
+  throw new Error(`LocalStack did not start: ${last}`);
+}
+
+/** Sends SIGTERM/SIGKILL to a process's whole group (it was spawned detached). */
+export function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (proc.pid !== undefined) process.kill(-proc.pid, signal);
+  } catch {
+    /* gone */
+  }
 }
 
 /** The AWS endpoint to test against: AWS_ENDPOINT_URL (LocalStack) when set, else a fresh moto server. */

@@ -6,28 +6,26 @@ import { messageSize, SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.t
 import { packSeries } from '../../lib/queue/envelope.ts';
 import { unpackMessage } from '../../lib/queue/unpack.ts';
 import type { TimeSeries } from '../../lib/model/types.ts';
-import { haveBinary, startMoto, useFakeAwsCredentials, type Service } from '../helpers/services.ts';
+import { useFakeAwsCredentials } from '../helpers/services.ts';
+import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
 
 /**
- * The SQS and S3 adapters against a real AWS endpoint emulator: moto server by default, or whatever
- * AWS_ENDPOINT_URL points at (LocalStack).
+ * The SQS and S3 adapters against real AWS endpoint emulators: moto server and LocalStack (on the host),
+ * or only whatever AWS_ENDPOINT_URL points at.
  */
-const external = process.env.AWS_ENDPOINT_URL;
-const available = Boolean(external) || haveBinary('moto_server');
-if (!available && process.env.CI === 'true') throw new Error('moto_server is required under CI=true (pip install "moto[server]")');
 const MIB = 1024 * 1024;
 
-describe('SQS and S3 adapters against an AWS endpoint', { skip: !available && 'moto_server not installed' }, () => {
-  let moto: Service | undefined;
+for (const backend of awsBackends()) describe(`SQS and S3 adapters against an AWS endpoint (${backend.name})`, { skip: backend.skip }, () => {
+  let endpoint: AwsEndpoint | undefined;
   let aws: Backends;
   const id = randomBytes(4).toString('hex');
 
   before(async () => {
     useFakeAwsCredentials();
-    if (!external) moto = await startMoto();
-    aws = await openBackends({ kind: 'aws', endpoint: external ?? moto!.url, queueName: `gw-test-${id}`, bucket: `gw-test-${id}`, maxMessageBytes: MIB });
+    endpoint = await backend.start();
+    aws = await openBackends({ kind: 'aws', endpoint: endpoint.url, queueName: `gw-test-${id}`, bucket: `gw-test-${id}`, maxMessageBytes: MIB });
   });
-  after(async () => moto?.stop());
+  after(async () => endpoint?.stop());
 
   it('sends, receives with attributes, releases and acks', async () => {
     await aws.queue.send([{ body: 'hello', attributes: { v: '1', samples: '3', tenant: 't' } }]);

@@ -4,34 +4,30 @@ import { randomBytes } from 'node:crypto';
 import { openBackends } from '../../lib/local/backends.ts';
 import { startLocalRunner, type LocalRunner } from '../../lib/local/runner.ts';
 import { parseGatewayConfig } from '../../lib/config/schema.ts';
-import { haveBinary, startMoto, startVictoriaMetrics, useFakeAwsCredentials, type Service, type VictoriaMetrics } from '../helpers/services.ts';
+import { startVictoriaMetrics, useFakeAwsCredentials, type VictoriaMetrics } from '../helpers/services.ts';
+import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
 import { MemoryLogger } from '../helpers/fakes.ts';
 
-/** `AWS_ENDPOINT_URL=... npm start`: the same runner on SQS and S3 (moto, or LocalStack when AWS_ENDPOINT_URL is set). */
-const external = process.env.AWS_ENDPOINT_URL;
-const available = haveBinary('victoria-metrics') && (Boolean(external) || haveBinary('moto_server'));
-if (!available && process.env.CI === 'true') throw new Error('victoria-metrics and moto_server are required under CI=true');
-
-describe('local runner in AWS mode (SQS + S3) end to end', { skip: !available && 'victoria-metrics or moto_server not installed' }, () => {
-  let moto: Service | undefined;
+/** `AWS_ENDPOINT_URL=... npm start`: the same runner on SQS and S3 (moto and LocalStack, or only AWS_ENDPOINT_URL when set). */
+for (const backend of awsBackends(['victoria-metrics'])) describe(`local runner in AWS mode (SQS + S3) end to end (${backend.name})`, { skip: backend.skip }, () => {
+  let endpoint: AwsEndpoint | undefined;
   let vm: VictoriaMetrics;
   let runner: LocalRunner;
 
   before(async () => {
     useFakeAwsCredentials();
-    if (!external) moto = await startMoto();
-    vm = await startVictoriaMetrics();
+    [endpoint, vm] = await Promise.all([backend.start(), startVictoriaMetrics()]);
     const id = randomBytes(4).toString('hex');
     const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }] });
     const logger = new MemoryLogger();
-    const backends = await openBackends({ kind: 'aws', endpoint: external ?? moto!.url, queueName: `gw-e2e-${id}`, bucket: `gw-e2e-${id}`, maxMessageBytes: 256 * 1024 });
+    const backends = await openBackends({ kind: 'aws', endpoint: endpoint.url, queueName: `gw-e2e-${id}`, bucket: `gw-e2e-${id}`, maxMessageBytes: 256 * 1024 });
     runner = await startLocalRunner({ config, backends, logger, host: '127.0.0.1', port: 0 });
   });
 
   after(async () => {
     await runner?.close();
     await vm?.stop();
-    await moto?.stop();
+    await endpoint?.stop();
   });
 
   it('Influx push goes through SQS to VictoriaMetrics with every sample', async () => {

@@ -6,23 +6,20 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AwsSecretStore, parseSecretsManagerRef } from '../../lib/adapters/secrets/aws-secret-store.ts';
 import { createLazyAwsSecretStore } from '../../lib/adapters/secrets/lazy-aws-secret-store.ts';
 import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
-import { haveBinary, startMoto, useFakeAwsCredentials, type Service } from '../helpers/services.ts';
+import { useFakeAwsCredentials } from '../helpers/services.ts';
+import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
 
-/** The Secrets Manager / SSM secret store against moto server (or AWS_ENDPOINT_URL, e.g. LocalStack). */
-const external = process.env.AWS_ENDPOINT_URL;
-const available = Boolean(external) || haveBinary('moto_server');
-if (!available && process.env.CI === 'true') throw new Error('moto_server is required under CI=true (pip install "moto[server]")');
-
-describe('AwsSecretStore against an AWS endpoint', { skip: !available && 'moto_server not installed' }, () => {
-  let moto: Service | undefined;
+/** The Secrets Manager / SSM secret store against moto server and LocalStack (or only AWS_ENDPOINT_URL when set). */
+for (const backend of awsBackends()) describe(`AwsSecretStore against an AWS endpoint (${backend.name})`, { skip: backend.skip }, () => {
+  let aws: AwsEndpoint | undefined;
   let endpoint: string;
   const id = randomBytes(4).toString('hex');
   let arn: string;
 
   before(async () => {
     useFakeAwsCredentials();
-    if (!external) moto = await startMoto();
-    endpoint = external ?? moto!.url;
+    aws = await backend.start();
+    endpoint = aws.url;
     const region = process.env.AWS_REGION!;
     const sm = new SecretsManagerClient({ endpoint, region });
     const ssm = new SSMClient({ endpoint, region });
@@ -31,7 +28,7 @@ describe('AwsSecretStore against an AWS endpoint', { skip: !available && 'moto_s
     await ssm.send(new PutParameterCommand({ Name: `/gw/${id}/secure`, Value: 'ssm-secret', Type: 'SecureString' }));
     await ssm.send(new PutParameterCommand({ Name: `/gw/${id}/plain`, Value: 'ssm-plain', Type: 'String' }));
   });
-  after(async () => moto?.stop());
+  after(async () => aws?.stop());
 
   const store = () => new AwsSecretStore({ endpoint, region: process.env.AWS_REGION! });
 

@@ -13,7 +13,7 @@ import { startScriptedReceiver, type Step } from '../helpers/scripted-receiver.t
 /**
  * The retry policy against a real HTTP server through the real NodeHttpClient: each scripted answer
  * (500, 503, 429 with Retry-After, 400, 401, slower than remote_timeout, connection reset) ends where
- * DESIGN.md says it must. Backoffs are a few ms; the slow and Retry-After cases take real time by nature.
+ * docs/architecture.md says it must. Backoffs are a few ms; the slow and Retry-After cases take real time by nature.
  */
 const input: TimeSeries[] = Array.from({ length: 3 }, (_, i) => ({ labels: [{ name: '__name__', value: `fault_${i}` }], samples: [{ value: i, timestamp: 1_700_000_000_000 + i }] }));
 

@@ -4,30 +4,27 @@ import { randomBytes } from 'node:crypto';
 import { openBackends } from '../../lib/local/backends.ts';
 import { startLocalRunner, type LocalRunner } from '../../lib/local/runner.ts';
 import { parseGatewayConfig } from '../../lib/config/schema.ts';
-import { freePort, haveBinary, startMoto, startVictoriaMetrics, useFakeAwsCredentials, type Service, type VictoriaMetrics } from '../helpers/services.ts';
+import { freePort, startVictoriaMetrics, useFakeAwsCredentials, type VictoriaMetrics } from '../helpers/services.ts';
+import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
 import { MemoryLogger } from '../helpers/fakes.ts';
 
 /**
- * Overflow and replay on S3 (moto, or LocalStack when AWS_ENDPOINT_URL is set): the receiver is down while
- * data is pushed, so it parks under overflow/ in the bucket; once it is up, replay lists, sends and deletes.
+ * Overflow and replay on S3 (moto and LocalStack, or only AWS_ENDPOINT_URL when set): the receiver is down
+ * while data is pushed, so it parks under overflow/ in the bucket; once it is up, replay lists, sends and deletes.
  */
-const external = process.env.AWS_ENDPOINT_URL;
-const available = haveBinary('victoria-metrics') && (Boolean(external) || haveBinary('moto_server'));
-if (!available && process.env.CI === 'true') throw new Error('victoria-metrics and moto_server are required under CI=true');
-
-describe('replay on SQS + S3', { skip: !available && 'victoria-metrics or moto_server not installed' }, () => {
-  let moto: Service | undefined;
+for (const backend of awsBackends(['victoria-metrics'])) describe(`replay on SQS + S3 (${backend.name})`, { skip: backend.skip }, () => {
+  let endpoint: AwsEndpoint | undefined;
   let vm: VictoriaMetrics | undefined;
   let runner: LocalRunner | undefined;
   after(async () => {
     await runner?.close();
     await vm?.stop();
-    await moto?.stop();
+    await endpoint?.stop();
   });
 
   it('data parked in S3 while the receiver is down is replayed exactly once and deleted', async () => {
     useFakeAwsCredentials();
-    if (!external) moto = await startMoto();
+    endpoint = await backend.start();
     const port = await freePort();
     const id = randomBytes(4).toString('hex');
     const config = parseGatewayConfig({ auth: { mode: 'none' },
@@ -35,7 +32,7 @@ describe('replay on SQS + S3', { skip: !available && 'victoria-metrics or moto_s
       queue: { max_samples_per_message: 100 },
       self_metrics: { enabled: false },
     });
-    const backends = await openBackends({ kind: 'aws', endpoint: external ?? moto!.url, queueName: `gw-replay-${id}`, bucket: `gw-replay-${id}`, maxMessageBytes: 256 * 1024 });
+    const backends = await openBackends({ kind: 'aws', endpoint: endpoint.url, queueName: `gw-replay-${id}`, bucket: `gw-replay-${id}`, maxMessageBytes: 256 * 1024 });
     runner = await startLocalRunner({ config, backends, logger: new MemoryLogger(), host: '127.0.0.1', port: 0, deliverTimeoutMs: 3000, replayIntervalMs: 3_600_000 });
     const lines = Array.from({ length: 1000 }, (_, i) => `s3_replay,host=h${i % 4} v=${i} ${1_700_300_000_000 + i * 1000}000000`);
     const res = await fetch(`${runner.url}/write`, { method: 'POST', body: lines.join('\n') });

@@ -137,7 +137,9 @@ describe('replay with real VictoriaMetrics', { skip: !available && 'victoria-met
       complete = got.length === 10 && got.every((s) => s.timestamps.length === 25);
       return complete;
     });
-    assert.ok(runner.metrics.get('delivery_overflow_samples_total', { destination: 'down' }) < 250, 'healthy was complete before the down destination gave up on everything');
+    // No check that the down destination is still retrying at this point: since issue 12 item 7 it is known down
+    // after its first batch's budget and parks later batches at once, so by now it may have parked everything.
+    assert.equal(runner.metrics.get('delivery_overflow_samples_total', { destination: 'healthy' }), 0);
     assert.ok(await runner.drained(30_000));
     await assertExactlyOnce(healthy, 'two_dest', 5);
     assert.equal(runner.metrics.get('delivery_overflow_samples_total', { destination: 'down' }), 250);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobInfo, BlobStore } from '../../ports/index.ts';
-import { writeDurably } from './disk-queue.ts';
+import { writeDurably, type DurableFs } from './disk-queue.ts';
 
 const META_SUFFIX = '.meta.json';
 
@@ -12,9 +12,12 @@ const META_SUFFIX = '.meta.json';
  */
 export class DiskBlobStore implements BlobStore {
   private readonly dir: string;
+  private readonly io: DurableFs;
 
-  constructor(dir: string) {
+  /** `io` replaces the file operations of writes (tests: a disk that fills up). */
+  constructor(dir: string, io: DurableFs = fs) {
     this.dir = path.resolve(dir);
+    this.io = io;
   }
 
   private file(key: string): string {
@@ -28,8 +31,8 @@ export class DiskBlobStore implements BlobStore {
     const f = this.file(key);
     await fs.mkdir(path.dirname(f), { recursive: true });
     const tmp = `${f}.tmp-${randomBytes(4).toString('hex')}`;
-    if (Object.keys(metadata).length) await writeDurably(tmp + 'm', f + META_SUFFIX, JSON.stringify(metadata));
-    await writeDurably(tmp, f, body);
+    if (Object.keys(metadata).length) await writeDurably(tmp + 'm', f + META_SUFFIX, JSON.stringify(metadata), this.io);
+    await writeDurably(tmp, f, body, this.io);
   }
 
   async get(key: string): Promise<{ body: Uint8Array; metadata: Record<string, string> } | undefined> {

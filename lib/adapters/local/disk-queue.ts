@@ -33,6 +33,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private readonly dir: string;
   private readonly maxReceiveCount: number;
   private readonly logger: Logger | undefined;
+  private readonly io: DurableFs;
   /** Names in ready/, oldest first, with the time before which each stays invisible. */
   private ready: ReadyEntry[] = [];
   /** Groups with messages held by a consumer, and how many. */
@@ -40,15 +41,17 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private seq = 0;
   private waiters: (() => void)[] = [];
 
-  private constructor(dir: string, maxMessageBytes: number, maxReceiveCount: number, logger?: Logger) {
+  private constructor(dir: string, maxMessageBytes: number, maxReceiveCount: number, logger?: Logger, io: DurableFs = fs) {
     this.dir = dir;
+    this.io = io;
     this.maxMessageBytes = maxMessageBytes;
     this.maxReceiveCount = maxReceiveCount;
     this.logger = logger;
   }
 
-  static async open(dir: string, opts: { maxMessageBytes: number; maxReceiveCount?: number; logger?: Logger }): Promise<DiskQueue> {
-    const q = new DiskQueue(dir, opts.maxMessageBytes, opts.maxReceiveCount ?? 10, opts.logger);
+  /** `io` replaces the file operations of writes (tests: a disk that fills up). */
+  static async open(dir: string, opts: { maxMessageBytes: number; maxReceiveCount?: number; logger?: Logger; io?: DurableFs }): Promise<DiskQueue> {
+    const q = new DiskQueue(dir, opts.maxMessageBytes, opts.maxReceiveCount ?? 10, opts.logger, opts.io);
     for (const sub of ['ready', 'inflight', 'dead', 'tmp']) await fs.mkdir(path.join(dir, sub), { recursive: true });
     // Whatever was in flight when the last process stopped is delivered again.
     for (const name of await fs.readdir(path.join(dir, 'inflight'))) {
@@ -73,7 +76,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
       const suffix = m.groupId !== undefined ? `.g${Buffer.from(m.groupId).toString('base64url')}` : '';
       const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++).toString().padStart(9, '0')}-${randomBytes(4).toString('hex')}${suffix}`;
       const stored: StoredMessage = { body: m.body, attributes: m.attributes, receiveCount: 0, ...(m.groupId !== undefined ? { groupId: m.groupId } : {}) };
-      await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'ready', name), JSON.stringify(stored));
+      await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'ready', name), JSON.stringify(stored), this.io);
       this.ready.push({ name, visibleAt: 0, group: m.groupId });
     }
     this.wake();
@@ -99,8 +102,16 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
         this.held += picked.length;
         for (const e of picked) if (e.group !== undefined) this.inFlightGroups.set(e.group, (this.inFlightGroups.get(e.group) ?? 0) + 1);
         const out: ReceivedMessage[] = [];
-        for (const e of picked) {
-          const msg = await this.take(e.name);
+        for (let i = 0; i < picked.length; i++) {
+          let msg;
+          try {
+            msg = await this.take(picked[i]!.name);
+          } catch (err) {
+            // A full or failing disk: what was not taken stays ready (in memory as on disk) for a later receive.
+            this.putBack(picked.slice(i));
+            if (out.length) break;
+            throw err;
+          }
           if (msg) out.push(msg);
         }
         if (out.length) return out;
@@ -125,15 +136,23 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     const stored = JSON.parse(await fs.readFile(from, 'utf8')) as StoredMessage;
     stored.receiveCount++;
     if (stored.receiveCount > this.maxReceiveCount) {
+      await fs.rename(from, path.join(this.dir, 'dead', name));
       this.held--;
       this.leaveGroup(stored.groupId);
-      await fs.rename(from, path.join(this.dir, 'dead', name));
       this.logger?.error('message moved to the local dead-letter queue after too many receives', { name, receives: stored.receiveCount - 1, ...(stored.groupId !== undefined ? { group: stored.groupId } : {}) });
       return undefined;
     }
-    await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'inflight', name), JSON.stringify(stored));
+    await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'inflight', name), JSON.stringify(stored), this.io);
     await fs.rm(from);
     return { messageId: name, receiptHandle: name, body: stored.body, attributes: stored.attributes, receiveCount: stored.receiveCount, ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}) };
+  }
+
+  private putBack(entries: readonly ReadyEntry[]): void {
+    for (const e of entries) {
+      this.held--;
+      this.leaveGroup(e.group);
+    }
+    this.ready = [...entries, ...this.ready].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   private leaveGroup(group: string | undefined): void {
@@ -178,14 +197,30 @@ function groupOfName(name: string): string | undefined {
   return i < 0 ? undefined : Buffer.from(name.slice(i + 2), 'base64url').toString();
 }
 
-/** Writes to tmp, fsyncs, renames into place: the file is either whole or absent after a crash. */
-export async function writeDurably(tmp: string, dest: string, data: string | Uint8Array): Promise<void> {
-  const fh = await fs.open(tmp, 'w');
+/** The file operations writeDurably needs; tests inject failures (a full disk) through it. */
+export interface DurableFs {
+  open(path: string, flags: 'w'): Promise<{ writeFile(data: string | Uint8Array): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string, opts: { force: true }): Promise<void>;
+}
+
+/**
+ * Writes to tmp, fsyncs, renames into place: the file is either whole or absent after a crash. When any
+ * step fails (ENOSPC, EROFS, EIO) the partial tmp file is removed before the error is rethrown, so a full
+ * disk leaves nothing behind to fill it further.
+ */
+export async function writeDurably(tmp: string, dest: string, data: string | Uint8Array, io: DurableFs = fs): Promise<void> {
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await io.open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await io.rename(tmp, dest);
+  } catch (err) {
+    await io.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
   }
-  await fs.rename(tmp, dest);
 }

@@ -16,11 +16,12 @@
  * Rows with the same metric and label values become one TimeSeries, samples in timestamp order.
  * Never throws.
  */
-import { forEachLine, lineError, lineTooLong } from '../lines.ts';
+import { forEachLine, indexOfIn, lineError, lineTooLong } from '../lines.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
 import type { CsvColumns } from './format.ts';
 
 export interface CsvOptions {
@@ -55,7 +56,7 @@ class RowFailure {
 export function parseCsv(body: Uint8Array, opts: CsvOptions): ParseResult {
   const text = decoder.decode(body);
   const { columns, now } = opts;
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
   let firstLine = true;
@@ -63,14 +64,14 @@ export function parseCsv(body: Uint8Array, opts: CsvOptions): ParseResult {
     const tooLong = lineTooLong(start, end, opts.maxLineLength);
     const row = tooLong !== undefined ? new RowFailure(tooLong, false) : parseRow(text, start, end, columns);
     if (row instanceof RowFailure) {
-      if (!(firstLine && row.valueFailure)) errors.push(lineError(text, start, end, line, row.reason));
+      if (!(firstLine && row.valueFailure)) errors.add(() => lineError(text, start, end, line, row.reason));
     } else {
       addRow(row, now, bySeries, unsorted);
     }
     firstLine = false;
   });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
-  return { series: [...bySeries.values()], errors };
+  return { series: [...bySeries.values()], ...errors.result() };
 }
 
 function addRow(row: Row, now: number, bySeries: Map<string, TimeSeries>, unsorted: Set<TimeSeries>): void {
@@ -104,8 +105,8 @@ function parseRow(text: string, start: number, end: number, columns: CsvColumns)
       let q = p + 1;
       let hasEscapedQuote = false;
       for (;;) {
-        const c = text.indexOf('"', q);
-        if (c < 0 || c >= end) return new RowFailure(`missing closing quote in column ${col + 1}`, false);
+        const c = indexOfIn(text, 34, q, end);
+        if (c < 0) return new RowFailure(`missing closing quote in column ${col + 1}`, false);
         if (c + 1 < end && text.charCodeAt(c + 1) === 34) {
           hasEscapedQuote = true;
           q = c + 2;
@@ -124,8 +125,8 @@ function parseRow(text: string, start: number, end: number, columns: CsvColumns)
         break;
       }
     } else {
-      let c = text.indexOf(',', p);
-      if (c < 0 || c >= end) {
+      let c = indexOfIn(text, 44, p, end);
+      if (c < 0) {
         c = end;
         more = false;
       }

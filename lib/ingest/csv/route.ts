@@ -20,13 +20,14 @@ export function csvRoutes(maxLineLength: number): ProtocolRoute[] {
       methods: ['POST'],
       handle(req: IngestRequest): RouteOutcome {
         const columns = parseCsvFormat(req.query.get('format'));
-        const { series, errors } = parseCsv(req.body, { columns, now: req.now, maxLineLength });
+        const { series, errors, errorCount } = parseCsv(req.body, { columns, now: req.now, maxLineLength });
         return {
           kind: 'series',
           series,
           errors,
+          ...(errorCount !== undefined ? { errorCount } : {}),
           success: NO_CONTENT,
-          partial: (errs) => partialLinesResponse(CSV_PROTOCOL, errs, series.length > 0),
+          partial: (errs, total) => partialLinesResponse(CSV_PROTOCOL, errs, series.length > 0, 'line', total),
         };
       },
     },

@@ -1,8 +1,10 @@
 import { BadRequestError, excerpt } from '../../errors.ts';
 import type { Sample, TimeSeries } from '../../model/types.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { datadogLabels, datadogMetricName, type DatadogNamingOptions, type DatadogSeriesIdentity } from './labels.ts';
 import { decodeDatadogProtobuf } from './protobuf.ts';
+import { checkJsonNesting, DATADOG_MAX_JSON_DEPTH } from '../common/json-depth.ts';
 import { datadogMillis, type DatadogSeries } from './series.ts';
 import type { DatadogOptions } from './options.ts';
 
@@ -30,8 +32,10 @@ function show(v: unknown): string {
 
 function parseJsonBody(body: Uint8Array, version: 'v1' | 'v2'): unknown[] {
   let doc: unknown;
+  checkJsonNesting(body, DATADOG_MAX_JSON_DEPTH, `datadog: ${version} series JSON body`);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
   try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: false }).decode(body));
+    doc = JSON.parse(text);
   } catch (err) {
     throw new BadRequestError(`datadog: cannot parse ${version} series JSON body: ${(err as Error).message.slice(0, 200)}`);
   }
@@ -91,13 +95,13 @@ function readPointV2(p: unknown, now: number): Sample | string {
   return ms === undefined ? `timestamp ${show(ts)} is out of range` : { value: p.value, timestamp: ms };
 }
 
-function readJsonSeries(items: unknown[], version: 'v1' | 'v2', now: number, errors: LineError[]): DatadogSeries[] {
+function readJsonSeries(items: unknown[], version: 'v1' | 'v2', now: number, errors: LineErrorCollector): DatadogSeries[] {
   const out: DatadogSeries[] = [];
   const readPoint = version === 'v1' ? readPointV1 : readPointV2;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const fail = (reason: string, what: unknown): void => {
-      errors.push({ line: i + 1, reason: `series[${i}]: ${reason}`, excerpt: excerpt(JSON.stringify(what) ?? '') });
+      errors.add(() => ({ line: i + 1, reason: `series[${i}]: ${reason}`, excerpt: excerpt(JSON.stringify(what) ?? '') }));
     };
     if (!isObj(item)) {
       fail(`expected an object, got ${show(item)}`, item);
@@ -125,7 +129,7 @@ function readJsonSeries(items: unknown[], version: 'v1' | 'v2', now: number, err
 }
 
 /** DataDog series (any version, decoded) -> time series, one per item with points; bad names are reported. */
-export function datadogSeriesToTimeSeries(items: readonly DatadogSeries[], opts: DatadogOptions, errors: LineError[]): TimeSeries[] {
+export function datadogSeriesToTimeSeries(items: readonly DatadogSeries[], opts: DatadogOptions, errors: LineErrorCollector): TimeSeries[] {
   const n = naming(opts);
   const out: TimeSeries[] = [];
   for (let i = 0; i < items.length; i++) {
@@ -134,7 +138,7 @@ export function datadogSeriesToTimeSeries(items: readonly DatadogSeries[], opts:
     if (s.points.length === 0) continue;
     const name = datadogMetricName(s.metric, n);
     if (name === '' || name === '.' || /^[._]+$/.test(name)) {
-      errors.push({ line: at + 1, reason: `series[${at}]: metric name ${JSON.stringify(s.metric)} sanitises to the invalid name ${JSON.stringify(name)}`, excerpt: excerpt(s.metric) });
+      errors.add(() => ({ line: at + 1, reason: `series[${at}]: metric name ${JSON.stringify(s.metric)} sanitises to the invalid name ${JSON.stringify(name)}`, excerpt: excerpt(s.metric) }));
       continue;
     }
     const samples = s.points;
@@ -154,10 +158,10 @@ export function datadogSeriesToTimeSeries(items: readonly DatadogSeries[], opts:
  * Throws BadRequestError when the body is not such an object; bad series and points are reported in `errors`.
  */
 export function parseDatadogV1Series(body: Uint8Array, opts: DatadogParseOptions): ParseResult {
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   const items = readJsonSeries(parseJsonBody(body, 'v1'), 'v1', opts.now, errors);
   const series = datadogSeriesToTimeSeries(items, opts, errors);
-  return { series, errors: errors.sort((a, b) => a.line - b.line) };
+  return { series, errors: errors.errors.sort((a, b) => a.line - b.line), errorCount: errors.count };
 }
 
 /**
@@ -165,8 +169,8 @@ export function parseDatadogV1Series(body: Uint8Array, opts: DatadogParseOptions
  * or the Agent's protobuf MetricPayload. Throws BadRequestError when the body is neither.
  */
 export function parseDatadogV2Series(body: Uint8Array, opts: DatadogParseOptions & { format: 'json' | 'protobuf' }): ParseResult {
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   const items = opts.format === 'protobuf' ? decodeDatadogProtobuf(body, opts.now, errors) : readJsonSeries(parseJsonBody(body, 'v2'), 'v2', opts.now, errors);
   const series = datadogSeriesToTimeSeries(items, opts, errors);
-  return { series, errors: errors.sort((a, b) => a.line - b.line) };
+  return { series, errors: errors.errors.sort((a, b) => a.line - b.line), errorCount: errors.count };
 }

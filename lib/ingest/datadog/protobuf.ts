@@ -1,6 +1,6 @@
 import { BadRequestError, excerpt } from '../../errors.ts';
 import type { Sample } from '../../model/types.ts';
-import type { LineError } from '../types.ts';
+import type { LineErrorCollector } from '../common/line-errors.ts';
 import { datadogMillis, type DatadogSeries } from './series.ts';
 import { MetricPayload } from './proto-descriptor.ts';
 
@@ -22,7 +22,7 @@ interface PbSeries {
  * Decodes the Agent's protobuf MetricPayload (`/api/v2/series`, Content-Type application/x-protobuf).
  * Throws BadRequestError when the bytes are not one; series without a metric name are reported in `errors`.
  */
-export function decodeDatadogProtobuf(body: Uint8Array, now: number, errors: LineError[]): DatadogSeries[] {
+export function decodeDatadogProtobuf(body: Uint8Array, now: number, errors: LineErrorCollector): DatadogSeries[] {
   let payload: { series: PbSeries[] };
   try {
     payload = MetricPayload.decode(body) as unknown as { series: PbSeries[] };
@@ -33,7 +33,7 @@ export function decodeDatadogProtobuf(body: Uint8Array, now: number, errors: Lin
   for (let i = 0; i < payload.series.length; i++) {
     const s = payload.series[i]!;
     if (s.metric === '') {
-      errors.push({ line: i + 1, reason: `series[${i}]: empty metric name`, excerpt: excerpt(s.tags.join(',')) });
+      errors.add(() => ({ line: i + 1, reason: `series[${i}]: empty metric name`, excerpt: excerpt(s.tags.join(',')) }));
       continue;
     }
     const points: Sample[] = [];
@@ -42,7 +42,7 @@ export function decodeDatadogProtobuf(body: Uint8Array, now: number, errors: Lin
       const seconds = typeof p.timestamp === 'number' ? p.timestamp : p.timestamp.toNumber();
       const ms = datadogMillis(seconds, now);
       if (ms === undefined) {
-        errors.push({ line: i + 1, reason: `series[${i}] ${JSON.stringify(s.metric)}: points[${j}]: timestamp ${seconds} is out of range`, excerpt: excerpt(String(seconds)) });
+        errors.add(() => ({ line: i + 1, reason: `series[${i}] ${JSON.stringify(s.metric)}: points[${j}]: timestamp ${seconds} is out of range`, excerpt: excerpt(String(seconds)) }));
         continue;
       }
       points.push({ value: p.value, timestamp: ms });

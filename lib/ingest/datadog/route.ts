@@ -1,5 +1,6 @@
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import type { IngestRequest, LineError, ParseResult, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { listLineErrors } from '../common/line-errors.ts';
 import { parseDatadogV1Series, parseDatadogV2Series, validateDatadogOptions, type DatadogOptions } from './parse.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
@@ -9,18 +10,18 @@ function withSlash(...paths: string[]): string[] {
   return paths.flatMap((p) => [p, p + '/']);
 }
 
-const MAX_LISTED_ERRORS = 20;
-
-function errorTexts(errors: readonly LineError[]): string[] {
-  const out = errors.slice(0, MAX_LISTED_ERRORS).map((e) => `series ${e.line}: ${e.reason}`);
-  if (errors.length > MAX_LISTED_ERRORS) out.push(`and ${errors.length - MAX_LISTED_ERRORS} more`);
-  return out;
+/** The skipped items of a partial write: the first MAX_LISTED_LINE_ERRORS, then `and M more` (common/line-errors.ts). */
+function errorTexts(errors: readonly LineError[], total = errors.length): string[] {
+  return listLineErrors(errors, total, (e) => `series ${e.line}: ${e.reason}`, (m) => `and ${m} more`);
 }
 
 /** When nothing in the body could be used, the request fails as a whole (400) instead of a 202 that drops everything. */
 function requireSomething(result: ParseResult): void {
   if (result.series.length > 0 || result.errors.length === 0) return;
-  throw new BadRequestError(`datadog: no valid series: ${errorTexts(result.errors.slice(0, 3)).join('; ')}`);
+  const total = result.errorCount ?? result.errors.length;
+  const listed = result.errors.slice(0, 3);
+  const more = total > listed.length ? `; and ${total - listed.length} more` : '';
+  throw new BadRequestError(`datadog: no valid series: ${listed.map((e) => `series ${e.line}: ${e.reason}`).join('; ')}${more}`);
 }
 
 function v2Format(req: IngestRequest): 'json' | 'protobuf' {
@@ -59,8 +60,9 @@ export function createDatadogRoutes(options: DatadogOptions = {}): ProtocolRoute
           kind: 'series',
           series: result.series,
           errors: result.errors,
+          ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
           success: { status: 202, headers: JSON_HEADERS, body: '{"status":"ok"}' },
-          partial: (errors) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok', errors: errorTexts(errors) }) }),
+          partial: (errors, total) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok', errors: errorTexts(errors, total) }) }),
         };
       },
     },
@@ -75,9 +77,10 @@ export function createDatadogRoutes(options: DatadogOptions = {}): ProtocolRoute
           kind: 'series',
           series: result.series,
           errors: result.errors,
+          ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
           // DataDog's API answers v2 with IntakePayloadAccepted `{"errors":[]}`; VictoriaMetrics sends {"status":"ok"}.
           success: { status: 202, headers: JSON_HEADERS, body: '{"errors":[]}' },
-          partial: (errors) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ errors: errorTexts(errors) }) }),
+          partial: (errors, total) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ errors: errorTexts(errors, total) }) }),
         };
       },
     },

@@ -14,11 +14,12 @@
  * Deviation: VictoriaMetrics refuses `metric value ` (trailing whitespace, no timestamp); we accept it.
  * Never throws.
  */
-import { forEachLine, lineError, lineTooLong } from '../lines.ts';
+import { forEachLine, indexOfIn, lineError, lineTooLong } from '../lines.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
 
 export interface GraphiteOptions {
   /** Unix milliseconds for lines without a timestamp (or with 0 or -1). */
@@ -35,15 +36,15 @@ function isSep(c: number): boolean {
 
 export function parseGraphite(body: Uint8Array, opts: GraphiteOptions): ParseResult {
   const text = decoder.decode(body);
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
   forEachLine(text, (start, end, line) => {
     const reason = lineTooLong(start, end, opts.maxLineLength) ?? parseLine(text, start, end, opts.now, bySeries, unsorted);
-    if (reason !== undefined) errors.push(lineError(text, start, end, line, reason));
+    if (reason !== undefined) errors.add(() => lineError(text, start, end, line, reason));
   });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
-  return { series: [...bySeries.values()], errors };
+  return { series: [...bySeries.values()], ...errors.result() };
 }
 
 /** Adds the line's sample; returns the reason when the line is bad. */
@@ -100,10 +101,11 @@ function parseLine(
 function addTags(labels: Label[], s: string, from: number): void {
   let p = from;
   while (p <= s.length) {
-    let q = s.indexOf(';', p);
+    let q = indexOfIn(s, 59 /* ; */, p, s.length);
     if (q < 0) q = s.length;
-    const eq = s.indexOf('=', p);
-    if (eq >= 0 && eq < q) {
+    // Bounded by q: an indexOf to the end of the token per tag made `a;x;x;x...` quadratic (issue 12).
+    const eq = indexOfIn(s, 61 /* = */, p, q);
+    if (eq >= 0) {
       const name = s.slice(p, eq);
       const value = s.slice(eq + 1, q);
       if (name !== '' && value !== '') labels.push({ name, value });

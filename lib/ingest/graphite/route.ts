@@ -20,13 +20,14 @@ export function graphiteRoutes(maxLineLength: number): ProtocolRoute[] {
       paths: ['/graphite'],
       methods: ['POST'],
       handle(req: IngestRequest): RouteOutcome {
-        const { series, errors } = parseGraphite(req.body, { now: req.now, maxLineLength });
+        const { series, errors, errorCount } = parseGraphite(req.body, { now: req.now, maxLineLength });
         return {
           kind: 'series',
           series,
           errors,
+          ...(errorCount !== undefined ? { errorCount } : {}),
           success: NO_CONTENT,
-          partial: (errs) => partialLinesResponse(GRAPHITE_PROTOCOL, errs, series.length > 0),
+          partial: (errs, total) => partialLinesResponse(GRAPHITE_PROTOCOL, errs, series.length > 0, 'line', total),
         };
       },
     },

@@ -1,6 +1,8 @@
 import { forEachLine, lineError } from '../lines.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
+
 import type { Label, TimeSeries } from '../../model/types.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
 
 export interface InfluxParseOptions {
   /** Milliseconds since the epoch for lines without a timestamp. */
@@ -32,13 +34,13 @@ export function parseInfluxPrecision(p: string | null): InfluxPrecision | undefi
  */
 export function parseInfluxLines(body: string, opts: InfluxParseOptions): ParseResult {
   const series: TimeSeries[] = [];
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   const p = new LineParser(opts, series);
   forEachLine(body, (start, end, line) => {
     const reason = end - start > opts.maxLineLength ? `line of ${end - start} characters exceeds max_line_length=${opts.maxLineLength}` : p.parseLine(body, start, end);
-    if (reason !== undefined) errors.push(lineError(body, start, end, line, reason));
+    if (reason !== undefined) errors.add(() => lineError(body, start, end, line, reason));
   });
-  return { series, errors };
+  return { series, ...errors.result() };
 }
 
 const SPACE = 32;

@@ -2,6 +2,7 @@ import { BadRequestError } from '../../errors.ts';
 import type { Label } from '../../model/types.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 import { parseInfluxLines, parseInfluxPrecision } from './parse.ts';
+import { listLineErrors } from '../common/line-errors.ts';
 
 const V1_PATHS = ['/write', '/influx/write'];
 const V2_PATHS = ['/api/v2/write', '/influx/api/v2/write'];
@@ -10,7 +11,9 @@ export const INFLUX_PROTOCOL = 'influx';
 
 /**
  * Partial writes follow InfluxDB (1.x since 0.9.5, and OSS 2.x): the valid lines are written, and the
- * answer is 400 with every bad line named (`partial write: unable to parse ...`). A body with no valid
+ * answer is 400 naming the bad lines (`partial write: unable to parse ...`): the first
+ * MAX_LISTED_LINE_ERRORS, then `... and M more` (InfluxDB names every one; an unbounded reply is a way to
+ * exhaust the gateway's memory). A body with no valid
  * line is a plain 400. Nothing from a bad line reaches the queue. Success is 204: influxdb-client-js and
  * Telegraf treat any other 2xx as a failure.
  */
@@ -24,9 +27,10 @@ function handleWrite(req: IngestRequest, v2: boolean, maxLineLength: number): Ro
   const db = req.query.get('db') ?? (v2 ? req.query.get('bucket') : null);
   if (db) extraLabels.push({ name: 'db', value: db });
   const text = new TextDecoder().decode(req.body);
-  const { series, errors } = parseInfluxLines(text, { now: req.now, precision, extraLabels, maxLineLength });
-  const partial = (errs: LineError[]): RouteResponse => influxError(v2, `${series.length ? 'partial write: ' : ''}${errs.map(describe).join('\n')}`);
-  return { kind: 'series', series, errors, success: { status: 204 }, partial };
+  const { series, errors, errorCount } = parseInfluxLines(text, { now: req.now, precision, extraLabels, maxLineLength });
+  const partial = (errs: LineError[], total = errs.length): RouteResponse =>
+    influxError(v2, `${series.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
+  return { kind: 'series', series, errors, ...(errorCount !== undefined ? { errorCount } : {}), success: { status: 204 }, partial };
 }
 
 function describe(e: LineError): string {

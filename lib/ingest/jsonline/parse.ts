@@ -17,9 +17,10 @@
  * Never throws.
  */
 import { forEachLine, lineError, lineTooLong } from '../lines.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { normalizeLabels } from '../../model/labels.ts';
 import type { Label, Sample, TimeSeries } from '../../model/types.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
 import { JsonScanner, JsonSyntaxError } from './json-scan.ts';
 import { readTopObject, type LineParts } from './read-line.ts';
 
@@ -41,12 +42,12 @@ export function parseJsonLines(body: Uint8Array, opts: JsonLinesOptions = {}): P
   const text = decoder.decode(body);
   const bySeries = new Map<string, TimeSeries>();
   const unsorted = new Set<TimeSeries>();
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   forEachLine(text, (start, end, line) => {
     const tooLong = lineTooLong(start, end, opts.maxLineLength);
     const r = tooLong !== undefined ? new LineFailure(tooLong) : parseLine(text, start, end);
     if (r instanceof LineFailure) {
-      errors.push(lineError(text, start, end, line, r.reason));
+      errors.add(() => lineError(text, start, end, line, r.reason));
       return;
     }
     const known = bySeries.get(r.key);
@@ -59,7 +60,15 @@ export function parseJsonLines(body: Uint8Array, opts: JsonLinesOptions = {}): P
     }
   });
   for (const ts of unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
-  return { series: [...bySeries.values()], errors };
+  return { series: [...bySeries.values()], ...errors.result() };
+}
+
+/**
+ * Whether JsonScanner.readValue could read a value starting with `c` (else it fails on that character):
+ * `[ " t f n`, number characters, and `i I N` of inf/nan. -1 (nothing) is a different error.
+ */
+function canStartValue(c: number): boolean {
+  return c === -1 || c === 91 || c === 34 || c === 116 || c === 102 || c === 110 || c === 78 || c === 105 || c === 73 || (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69;
 }
 
 function parseLine(text: string, start: number, end: number): { key: string; series: TimeSeries } | LineFailure {
@@ -74,9 +83,15 @@ function parseLine(text: string, start: number, end: number): { key: string; ser
     timestamps: undefined,
     timestampError: undefined,
   };
+  sc.skipWs();
+  const first = sc.peek();
+  if (first !== 123 && !canStartValue(first)) {
+    // What the scanner would throw (readNumberToken), without the throw: a body in another format (`x\n`
+    // lines) costs a throw per line otherwise, several times a good line's cost per byte (issue 12).
+    return new LineFailure(`cannot parse json line: unexpected character ${JSON.stringify(text.charAt(sc.pos))} at offset ${sc.pos - start}`);
+  }
   try {
-    sc.skipWs();
-    if (sc.peek() === 123) readTopObject(sc, parts);
+    if (first === 123) readTopObject(sc, parts);
     else sc.readValue();
     sc.expectEnd();
   } catch (e) {

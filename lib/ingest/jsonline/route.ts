@@ -17,13 +17,14 @@ export function jsonlineRoutes(maxLineLength: number): ProtocolRoute[] {
       paths: ['/api/v1/import'],
       methods: ['POST'],
       handle(req: IngestRequest): RouteOutcome {
-        const { series, errors } = parseJsonLines(req.body, { maxLineLength });
+        const { series, errors, errorCount } = parseJsonLines(req.body, { maxLineLength });
         return {
           kind: 'series',
           series,
           errors,
+          ...(errorCount !== undefined ? { errorCount } : {}),
           success: NO_CONTENT,
-          partial: (errs) => partialLinesResponse(JSONLINE_PROTOCOL, errs, series.length > 0),
+          partial: (errs, total) => partialLinesResponse(JSONLINE_PROTOCOL, errs, series.length > 0, 'line', total),
         };
       },
     },

@@ -23,7 +23,8 @@ import type { Label, TimeSeries } from '../../model/types.ts';
 import { JsonScanner, JsonSyntaxError, parseJson } from '../jsonline/json-scan.ts';
 import { JsonNumber, jsonTypeName, toPlainJson, type JsonValue } from '../jsonline/json-value.ts';
 import { parseVmFloat } from '../jsonline/vm-float.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 
 export interface OpenTsdbOptions {
   /** Unix milliseconds for datapoints without a timestamp (or with 0). */
@@ -54,7 +55,7 @@ interface Ctx {
 export function parseOpenTsdbPut(body: Uint8Array, opts: OpenTsdbOptions): OpenTsdbParseResult {
   const text = decoder.decode(body);
   const ctx: Ctx = { now: opts.now, bySeries: new Map(), unsorted: new Set() };
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   const spans: number[] = [];
   const sc = new JsonScanner(text);
   const item = () => {
@@ -62,7 +63,8 @@ export function parseOpenTsdbPut(body: Uint8Array, opts: OpenTsdbOptions): OpenT
     const reason = readDatapoint(sc, ctx);
     spans.push(start, sc.pos);
     if (reason !== undefined) {
-      errors.push({ line: spans.length / 2, reason, excerpt: excerpt(text.slice(start, Math.min(sc.pos, start + 400))) });
+      const line = spans.length / 2;
+      errors.add(() => ({ line, reason, excerpt: excerpt(text.slice(start, Math.min(sc.pos, start + 400))) }));
     }
   };
   try {
@@ -94,7 +96,7 @@ export function parseOpenTsdbPut(body: Uint8Array, opts: OpenTsdbOptions): OpenT
   for (const ts of ctx.unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
   return {
     series: [...ctx.bySeries.values()],
-    errors,
+    ...errors.result(),
     total: spans.length / 2,
     datapoint(line: number): unknown {
       const i = (line - 1) * 2;

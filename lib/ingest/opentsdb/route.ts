@@ -9,7 +9,7 @@
  *   - a body that is not JSON: 400 from the parser (BadRequestError).
  * N counts datapoints in the body minus the failed ones (including those the gateway rejects after parsing).
  */
-import { formatLineError, MAX_LISTED_ERRORS } from '../jsonline/line-report.ts';
+import { formatLineError, listLineErrors, MAX_LISTED_LINE_ERRORS } from '../common/line-errors.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 import { parseOpenTsdbPut, type OpenTsdbParseResult } from './parse.ts';
 
@@ -25,19 +25,21 @@ function modeOf(query: URLSearchParams): Mode {
   return 'plain';
 }
 
-/** The /api/put response for a request of `total` datapoints of which `errors` failed. */
-export function openTsdbResponse(mode: Mode, parsed: OpenTsdbParseResult, errors: readonly LineError[]): RouteResponse {
-  const failed = errors.length;
+/**
+ * The /api/put response for a request of `parsed.total` datapoints of which `failed` failed; `errors` lists
+ * the first of them. `?details` and the plain answer list at most MAX_LISTED_LINE_ERRORS (OpenTSDB lists
+ * every one; the cap keeps the reply bounded), the counts are exact.
+ */
+export function openTsdbResponse(mode: Mode, parsed: OpenTsdbParseResult, errors: readonly LineError[], failed = errors.length): RouteResponse {
   const success = Math.max(0, parsed.total - failed);
   const status = failed > 0 ? 400 : mode === 'plain' ? 204 : 200;
   if (mode === 'summary') return { status, headers: JSON_HEADERS, body: JSON.stringify({ success, failed }) };
   if (mode === 'details') {
-    const errs = errors.map((e) => ({ datapoint: parsed.datapoint(e.line) ?? null, error: e.reason }));
+    const errs = errors.slice(0, MAX_LISTED_LINE_ERRORS).map((e) => ({ datapoint: parsed.datapoint(e.line) ?? null, error: e.reason }));
     return { status, headers: JSON_HEADERS, body: JSON.stringify({ success, failed, errors: errs }) };
   }
   if (failed === 0) return { status };
-  const listed = errors.slice(0, MAX_LISTED_ERRORS).map((e) => formatLineError(OPENTSDB_PROTOCOL, e, 'item'));
-  if (failed > MAX_LISTED_ERRORS) listed.push(`... and ${failed - MAX_LISTED_ERRORS} more`);
+  const listed = listLineErrors(errors, failed, (e) => formatLineError(OPENTSDB_PROTOCOL, e, 'item'));
   const body = { error: { code: 400, message: 'One or more data points had errors', details: listed.join('\n') } };
   return { status, headers: JSON_HEADERS, body: JSON.stringify(body) };
 }
@@ -54,8 +56,9 @@ export const routes: ProtocolRoute[] = [
         kind: 'series',
         series: parsed.series,
         errors: parsed.errors,
+        ...(parsed.errorCount !== undefined ? { errorCount: parsed.errorCount } : {}),
         success: openTsdbResponse(mode, parsed, []),
-        partial: (errs) => openTsdbResponse(mode, parsed, errs),
+        partial: (errs, total) => openTsdbResponse(mode, parsed, errs, total),
       };
     },
   },

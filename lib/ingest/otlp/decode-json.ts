@@ -1,5 +1,6 @@
 import { BadRequestError } from '../../errors.ts';
 import { MAX_ATTRIBUTE_DEPTH } from './decode-protobuf.ts';
+import { checkJsonNesting, OTLP_MAX_JSON_DEPTH } from '../common/json-depth.ts';
 import { formatAttributeDouble, goJsonString, nanosStringToMillis } from './format.ts';
 import type { Attribute, HistogramPoint, MetricData, MetricModel, NumberPoint, ResourceModel, SummaryPoint } from './model.ts';
 
@@ -263,8 +264,10 @@ function metricData(m: Obj, path: string): MetricData {
 /** Decodes an OTLP/JSON ExportMetricsServiceRequest. Throws BadRequestError for anything that is not one. */
 export function decodeOtlpJson(body: Uint8Array): ResourceModel[] {
   let doc: unknown;
+  checkJsonNesting(body, OTLP_MAX_JSON_DEPTH, 'otlp: JSON body');
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
   try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: false }).decode(body));
+    doc = JSON.parse(text);
   } catch (err) {
     throw new BadRequestError(`otlp: cannot parse JSON body: ${(err as Error).message.slice(0, 200)}`);
   }

@@ -13,6 +13,7 @@ export interface OtlpParseOptions extends OtlpOptions {
 }
 
 export interface OtlpParseResult extends ParseResult {
+  errorCount: number;
   /** Data points dropped; what partial_success.rejected_data_points reports. */
   rejectedPoints: number;
 }

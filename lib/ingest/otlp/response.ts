@@ -1,5 +1,6 @@
 import { UnsupportedMediaTypeError } from '../../errors.ts';
 import type { LineError } from '../types.ts';
+import { listLineErrors } from '../common/line-errors.ts';
 import { ExportMetricsServiceResponse } from './proto-descriptor.ts';
 
 export type OtlpFormat = 'protobuf' | 'json';
@@ -18,28 +19,28 @@ export function otlpFormat(contentType: string | undefined): OtlpFormat {
   );
 }
 
-/** At most this many error reasons go into partial_success.error_message. */
-const MAX_REASONS = 5;
 const MAX_MESSAGE_CHARS = 1024;
 
-function errorMessage(errors: readonly LineError[]): string {
-  const shown = errors.slice(0, MAX_REASONS).map((e) => `metric ${e.line}: ${e.reason}`);
-  let msg = shown.join('; ');
-  if (errors.length > MAX_REASONS) msg += `; and ${errors.length - MAX_REASONS} more`;
+/**
+ * partial_success.error_message: the first MAX_LISTED_LINE_ERRORS reasons (common/line-errors.ts), then
+ * `and M more` for the rest of `errorCount`, cut at 1 KiB.
+ */
+function errorMessage(errors: readonly LineError[], errorCount: number): string {
+  const msg = listLineErrors(errors, errorCount, (e) => `metric ${e.line}: ${e.reason}`, (m) => `and ${m} more`).join('; ');
   return msg.length > MAX_MESSAGE_CHARS ? msg.slice(0, MAX_MESSAGE_CHARS) + '…' : msg;
 }
 
 /** ExportMetricsServiceResponse as OTLP/JSON: `{}` or `{"partialSuccess":{...}}` (int64 as a string). */
-export function otlpJsonResponse(rejected: number, errors: readonly LineError[]): string {
-  if (rejected === 0 && errors.length === 0) return '{}';
-  return JSON.stringify({ partialSuccess: { rejectedDataPoints: String(rejected), errorMessage: errorMessage(errors) } });
+export function otlpJsonResponse(rejected: number, errors: readonly LineError[], errorCount = errors.length): string {
+  if (rejected === 0 && errorCount === 0) return '{}';
+  return JSON.stringify({ partialSuccess: { rejectedDataPoints: String(rejected), errorMessage: errorMessage(errors, errorCount) } });
 }
 
 /** ExportMetricsServiceResponse as protobuf bytes: empty when everything was accepted. */
-export function otlpProtobufResponse(rejected: number, errors: readonly LineError[]): Uint8Array {
-  if (rejected === 0 && errors.length === 0) return new Uint8Array(0);
+export function otlpProtobufResponse(rejected: number, errors: readonly LineError[], errorCount = errors.length): Uint8Array {
+  if (rejected === 0 && errorCount === 0) return new Uint8Array(0);
   const msg = ExportMetricsServiceResponse.fromObject({
-    partialSuccess: { rejectedDataPoints: rejected, errorMessage: errorMessage(errors) },
+    partialSuccess: { rejectedDataPoints: rejected, errorMessage: errorMessage(errors, errorCount) },
   });
   return ExportMetricsServiceResponse.encode(msg).finish();
 }

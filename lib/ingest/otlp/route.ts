@@ -4,11 +4,11 @@ import { otlpFormat, otlpJsonResponse, otlpProtobufResponse, type OtlpFormat } f
 
 export const OTLP_PATHS = ['/opentelemetry/v1/metrics', '/opentelemetry/api/v1/push'] as const;
 
-function respond(format: OtlpFormat, rejected: number, errors: readonly LineError[]): RouteResponse {
+function respond(format: OtlpFormat, rejected: number, errors: readonly LineError[], errorCount = errors.length): RouteResponse {
   if (format === 'json') {
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: otlpJsonResponse(rejected, errors) };
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: otlpJsonResponse(rejected, errors, errorCount) };
   }
-  return { status: 200, headers: { 'content-type': 'application/x-protobuf' }, body: otlpProtobufResponse(rejected, errors) };
+  return { status: 200, headers: { 'content-type': 'application/x-protobuf' }, body: otlpProtobufResponse(rejected, errors, errorCount) };
 }
 
 /**
@@ -31,9 +31,10 @@ export function createOtlpRoutes(options: OtlpOptions = {}): ProtocolRoute[] {
           kind: 'series',
           series: result.series,
           errors: result.errors,
+          errorCount: result.errorCount,
           success: respond(format, 0, []),
           // Errors added after parsing (label validation by the pipeline) count one rejected point each.
-          partial: (errors) => respond(format, result.rejectedPoints + Math.max(0, errors.length - result.errors.length), errors),
+          partial: (errors, total = errors.length) => respond(format, result.rejectedPoints + Math.max(0, total - result.errorCount), errors, total),
         };
       },
     },

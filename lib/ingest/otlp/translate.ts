@@ -1,4 +1,5 @@
 import { excerpt } from '../../errors.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL } from '../../model/labels.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import type { LineError } from '../types.ts';
@@ -32,7 +33,9 @@ export interface TranslateOptions {
 
 export interface TranslateResult {
   series: TimeSeries[];
+  /** The first MAX_LISTED_LINE_ERRORS problems; `errorCount` counts all of them. */
   errors: LineError[];
+  errorCount: number;
   /** Data points dropped (OTLP partial_success.rejected_data_points counts these). */
   rejectedPoints: number;
 }
@@ -181,7 +184,7 @@ class MetricLabels {
 export function translateOtlp(resources: readonly ResourceModel[], opts: TranslateOptions): TranslateResult {
   const set = new SeriesSet();
   const names = labelNamer(opts.strategy);
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   let rejectedPoints = 0;
   let ordinal = 0;
 
@@ -193,8 +196,11 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
       const n = pointCount(m);
       const reject = (reason: string, points: number, what: unknown): void => {
         rejectedPoints += points;
-        const quoted = typeof what === 'string' ? what : (JSON.stringify(what) ?? '');
-        errors.push({ line: ordinal, reason: `metric ${JSON.stringify(m.name)} (${m.path}): ${reason}`, excerpt: excerpt(quoted) });
+        const line = ordinal;
+        errors.add(() => {
+          const quoted = typeof what === 'string' ? what : (JSON.stringify(what) ?? '');
+          return { line, reason: `metric ${JSON.stringify(m.name)} (${m.path}): ${reason}`, excerpt: excerpt(quoted) };
+        });
       };
       if (n === 0) continue;
       if (resourceError !== undefined) {
@@ -244,7 +250,7 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
     }
     if (opts.targetInfo && latest > 0 && resourceError === undefined) addTargetInfo(set, res, ctx, names, latest);
   }
-  return { series: set.series(), errors, rejectedPoints };
+  return { series: set.series(), ...errors.result(), rejectedPoints };
 }
 
 const INF_LE: Label = { name: 'le', value: '+Inf' };

@@ -22,6 +22,7 @@
  * Invalid UTF-8 in a byte body is decoded to U+FFFD rather than rejected.
  */
 import { excerpt } from '../../errors.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels, sortLabels } from '../../model/labels.ts';
 import type { Label, MetricMetadata, TimeSeries } from '../../model/types.ts';
 import type { LineError, ParseResult } from '../types.ts';
@@ -84,7 +85,7 @@ class ExpositionScanner {
   readonly defaultTimestamp: number;
   readonly maxLineLength: number;
   readonly series: TimeSeries[] = [];
-  readonly errors: LineError[] = [];
+  readonly errors = new LineErrorCollector();
   readonly metadata = new Map<string, MetricMetadata>();
   explicitTimestamps = 0;
   /** `<family>_created` of the last TYPE line when it names a counter, summary or histogram; else ''. */
@@ -132,7 +133,7 @@ class ExpositionScanner {
 
   fail(line: number, start: number, end: number, reason: string): void {
     const cut = Math.min(end, start + 201);
-    this.errors.push({ line, reason, excerpt: excerpt(this.s.slice(start, cut)) });
+    this.errors.add(() => ({ line, reason, excerpt: excerpt(this.s.slice(start, cut)) }));
   }
 
   /** A sample line starting at p (not blank, not a comment). Returns why it is invalid, or undefined. */
@@ -344,7 +345,7 @@ export function parseExposition(body: Uint8Array | string, opts: ExpositionOptio
   scanner.run();
   return {
     series: scanner.series,
-    errors: scanner.errors,
+    ...scanner.errors.result(),
     metadata: [...scanner.metadata.values()],
     explicitTimestamps: scanner.explicitTimestamps,
   };
@@ -355,6 +356,6 @@ export function parsePrometheusText(
   body: Uint8Array | string,
   opts: { defaultTimestamp: number; openMetrics?: boolean; maxLineLength?: number },
 ): ParseResult {
-  const { series, errors } = parseExposition(body, { ...opts, collectMetadata: false });
-  return { series, errors };
+  const { series, errors, errorCount } = parseExposition(body, { ...opts, collectMetadata: false });
+  return { series, errors, errorCount };
 }

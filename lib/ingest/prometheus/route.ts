@@ -37,13 +37,14 @@ export function importTimestamp(query: URLSearchParams, now: number): number {
 function handleImport(req: IngestRequest, maxLineLength: number): RouteOutcome {
   const defaultTimestamp = importTimestamp(req.query, req.now);
   const openMetrics = isOpenMetricsContentType(req.headers['content-type']);
-  const { series, errors } = parsePrometheusText(req.body, { defaultTimestamp, openMetrics, maxLineLength });
+  const { series, errors, errorCount } = parsePrometheusText(req.body, { defaultTimestamp, openMetrics, maxLineLength });
   return {
     kind: 'series',
     series,
     errors,
+    ...(errorCount !== undefined ? { errorCount } : {}),
     success: { status: 204 },
-    partial: (skipped) => partialLinesResponse(PROTOCOL, skipped, series.length > 0),
+    partial: (skipped, total) => partialLinesResponse(PROTOCOL, skipped, series.length > 0, 'line', total),
   };
 }
 

@@ -4,7 +4,8 @@ import { isValidLabelName, isValidMetricName, METRIC_NAME_LABEL, normalizeLabels
 import type { Label, TimeSeries } from '../../model/types.ts';
 import { formatGoFloat } from '../prometheus/go-float.ts';
 import { checkLabelNames } from '../prometheus/parse.ts';
-import type { LineError, ParseResult } from '../types.ts';
+import type { ParseResult } from '../types.ts';
+import { LineErrorCollector } from '../common/line-errors.ts';
 
 /**
  * Length-delimited `io.prometheus.client.MetricFamily` messages (prometheus/client_model metrics.proto, the
@@ -134,12 +135,12 @@ export function decodeMetricFamilies(body: Uint8Array): MetricFamilyMessage[] {
  */
 export function metricFamiliesToSeries(families: readonly MetricFamilyMessage[], now: number): ParseResult {
   const series: TimeSeries[] = [];
-  const errors: LineError[] = [];
+  const errors = new LineErrorCollector();
   families.forEach((family, index) => {
     const problem = addFamily(series, family, now);
-    if (problem !== undefined) errors.push({ line: index + 1, reason: problem, excerpt: excerpt(family.name ?? '') });
+    if (problem !== undefined) errors.add(() => ({ line: index + 1, reason: problem, excerpt: excerpt(family.name ?? '') }));
   });
-  return { series, errors };
+  return { series, ...errors.result() };
 }
 
 /** Appends the family's series; returns why the family is invalid (nothing of it is appended then). */

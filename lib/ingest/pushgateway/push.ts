@@ -32,15 +32,15 @@ export function parsePushBody(body: Uint8Array, contentType: string | undefined,
         `${PROTOCOL}: unsupported protobuf body ${JSON.stringify(contentType ?? '')}: want "${PROTOBUF_CONTENT_TYPE}"`,
       );
     }
-    const { series, errors } = metricFamiliesToSeries(decodeMetricFamilies(body), now);
+    const { series, errors, errorCount } = metricFamiliesToSeries(decodeMetricFamilies(body), now);
     if (errors.length > 0) {
-      throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted', 'metric family'));
+      throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted', 'metric family', errorCount));
     }
     return series;
   }
   const openMetrics = mt?.type === 'application/openmetrics-text';
-  const { series, errors } = parseExposition(body, { defaultTimestamp: now, openMetrics, ...(maxLineLength !== undefined ? { maxLineLength } : {}) });
-  if (errors.length > 0) throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted'));
+  const { series, errors, errorCount } = parseExposition(body, { defaultTimestamp: now, openMetrics, ...(maxLineLength !== undefined ? { maxLineLength } : {}) });
+  if (errors.length > 0) throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted', 'line', errorCount));
   return series;
 }
 

@@ -177,7 +177,7 @@ describe('replayOverflow', () => {
       assert.equal(rejected.length, 1);
       const meta = s.blobs.objects.get(rejected[0]!)!.metadata;
       assert.equal(meta.status, String(status));
-      assert.equal(decodeURIComponent(meta.response!), `answer ${status}`);
+      assert.equal(meta.response, `answer ${status}`);
       assert.equal(s.metrics.get('replay_rejected_samples_total', { destination: 'vm', status: String(status) }), 2);
       assert.deepEqual({ ...r, stopped: r!.stopped }, { destination: 'vm', replayed: 1, rejected: 1, left: 0, stopped: undefined });
     });
@@ -283,7 +283,7 @@ describe('replayOverflow', () => {
     await replayOverflow(s.deps, opts());
     assert.deepEqual(s.blobs.keys('overflow/'), []);
     assert.equal(s.blobs.keys('rejected/vm/').length, 1);
-    assert.match(decodeURIComponent(s.blobs.objects.get(s.blobs.keys('rejected/vm/')[0]!)!.metadata.response!), /undecodable/);
+    assert.match(s.blobs.objects.get(s.blobs.keys("rejected/vm/")[0]!)!.metadata.response!, /undecodable/);
     assert.deepEqual(names(s.http.calls.map((c) => c.body)), ['ok']);
   });
 });

@@ -22,7 +22,6 @@ describe('remote_write codec', () => {
     ]);
     const got = decodeWriteRequest(encodeWriteRequest(wr));
     assert.deepEqual(got.timeseries, wr.timeseries);
-    assert.equal(got.droppedExemplars, 0);
   });
 
   it('writes the exact bytes protobufjs writes for the same message (differential)', () => {
@@ -59,10 +58,10 @@ describe('remote_write codec', () => {
     assert.deepEqual(decodeWriteRequest(encodeWriteRequest(wr)).metadata, wr.metadata);
   });
 
-  it('counts and skips exemplars it does not carry', () => {
+  it('decodes exemplars written by another encoder', () => {
     const bytes = WriteRequestType.encode(WriteRequestType.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'a' }], samples: [{ value: 1, timestamp: 1 }], exemplars: [{ labels: [{ name: 'trace_id', value: 'x' }], value: 1, timestamp: 1 }] }] })).finish();
     const got = decodeWriteRequest(bytes);
-    assert.equal(got.droppedExemplars, 1);
+    assert.deepEqual(got.timeseries[0]!.exemplars, [{ labels: [{ name: 'trace_id', value: 'x' }], value: 1, timestamp: 1 }]);
     assert.deepEqual(got.timeseries[0]!.samples, [{ value: 1, timestamp: 1 }]);
   });
 

@@ -222,7 +222,7 @@ describe('parseDatadogV2Series rejections', () => {
       );
     });
   }
-  it('{} is an empty request', () => assert.deepEqual(parseDatadogV2Series(jsonBody('{}'), { now: NOW, format: 'json' }), { series: [], errors: [] }));
+  it('{} is an empty request', () => assert.deepEqual(parseDatadogV2Series(jsonBody('{}'), { now: NOW, format: 'json' }), { series: [], errors: [], errorCount: 0 }));
 });
 
 describe('timestamp range limit', () => {

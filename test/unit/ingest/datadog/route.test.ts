@@ -112,11 +112,11 @@ describe('DataDog routes', () => {
 });
 
 describe('DataDog partial response limits', () => {
-  it('lists at most 20 errors and says how many more', () => {
+  it('lists at most 10 errors (MAX_LISTED_LINE_ERRORS, the rule of every protocol) and says how many more', () => {
     const body = jsonBody({ series: [{ metric: 'ok', points: [{ timestamp: 1, value: 1 }] }, ...Array.from({ length: 25 }, () => 'bad')] });
     const o = series(find('/datadog/api/v2/series').handle(req('/datadog/api/v2/series', body)));
-    const errors: string[] = JSON.parse(String(o.partial!(o.errors).body)).errors;
-    assert.equal(errors.length, 21);
-    assert.equal(errors[20], 'and 5 more');
+    const errors: string[] = JSON.parse(String(o.partial!(o.errors, o.errorCount).body)).errors;
+    assert.equal(errors.length, 11);
+    assert.equal(errors[10], 'and 15 more');
   });
 });

@@ -53,7 +53,9 @@ describe('jsonline route', () => {
   it('lists at most 10 errors', () => {
     const out = route.handle(req('x\n'.repeat(25)));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    const body = out.partial(out.errors).body as string;
+    assert.equal(out.errors.length, 10, 'the parser keeps only the listed errors');
+    assert.equal(out.errorCount, 25);
+    const body = out.partial(out.errors, out.errorCount).body as string;
     assert.equal(body.split('\n').filter((l) => l.startsWith('jsonline: line')).length, 10);
     assert.match(body, /\.\.\. and 15 more/);
   });

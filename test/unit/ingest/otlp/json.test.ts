@@ -44,7 +44,7 @@ describe('OTLP/JSON mapping quirks', () => {
   });
 
   it('an empty object is an empty request', () => {
-    assert.deepEqual(parse({}), { series: [], errors: [], rejectedPoints: 0 });
+    assert.deepEqual(parse({}), { series: [], errors: [], errorCount: 0, rejectedPoints: 0 });
   });
 });
 

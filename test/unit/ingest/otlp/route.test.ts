@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, UnsupportedMediaTypeError } from '../../../../lib/errors.ts';
-import { otlpProtobufResponse } from '../../../../lib/ingest/otlp/response.ts';
+import { otlpJsonResponse, otlpProtobufResponse } from '../../../../lib/ingest/otlp/response.ts';
 import { ExportMetricsServiceResponse } from '../../../../lib/ingest/otlp/proto-descriptor.ts';
 import { createOtlpRoutes, routes } from '../../../../lib/ingest/otlp/route.ts';
 import type { IngestRequest, RouteOutcome } from '../../../../lib/ingest/types.ts';
@@ -102,12 +102,17 @@ describe('OTLP route', () => {
 });
 
 describe('OTLP partial_success error message limits', () => {
-  it('lists at most 5 reasons and says how many more, within 1 KiB', () => {
-    const metrics = Array.from({ length: 8 }, (_, i) => ({ name: `d${i}`, sum: { aggregationTemporality: 1, dataPoints: [{ asInt: '1' }] } }));
+  it('lists at most 10 reasons (MAX_LISTED_LINE_ERRORS, the rule of every protocol) and says how many more, within 1 KiB', () => {
+    const metrics = Array.from({ length: 13 }, (_, i) => ({ name: `d${i}`, sum: { aggregationTemporality: 1, dataPoints: [{ asInt: '1' }] } }));
     const o = series(route.handle(req(jsonBody(request(metrics)), 'application/json')));
-    const msg: string = JSON.parse(String(o.partial!(o.errors).body)).partialSuccess.errorMessage;
-    assert.equal(msg.match(/metric \d: metric "d\d"/g)!.length, 5);
+    assert.equal(o.errors.length, 10, 'the parser keeps only the listed errors');
+    assert.equal(o.errorCount, 13);
+    const short = o.errors.map((e) => ({ ...e, reason: 'r' }));
+    const msg: string = JSON.parse(otlpJsonResponse(13, short, 13)).partialSuccess.errorMessage;
+    assert.equal(msg.match(/metric \d+: r/g)!.length, 10);
     assert.ok(msg.endsWith('; and 3 more'), msg);
+    const full: string = JSON.parse(String(o.partial!(o.errors, o.errorCount).body)).partialSuccess.errorMessage;
+    assert.ok(full.length <= 1025, 'real reasons are longer: the 1 KiB cut comes first');
   });
   it('truncates to 1 KiB', () => {
     const long = 'x'.repeat(600);

@@ -57,7 +57,8 @@ describe('ingest pipeline', () => {
   const bad: { name: string; path: string; body: string | Uint8Array; headers?: Record<string, string>; status: number; want: RegExp }[] = [
     { name: 'remote_write body that is not snappy', path: '/api/v1/write', body: 'hello', headers: { 'content-encoding': 'snappy' }, status: 400, want: /^remote_write: body is not (valid )?snappy/ },
     { name: 'remote_write body that is snappy but not protobuf', path: '/api/v1/write', body: snappyCompress(Buffer.from([0x0f, 0x01, 0x02])), status: 400, want: /^remote_write: cannot decode protobuf WriteRequest at byte/ },
-    { name: 'remote_write 2.0', path: '/api/v1/write', body: rw([]), headers: { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' }, status: 415, want: /remote write 2\.0 .* is not supported/ },
+    { name: 'remote_write with an unknown protobuf message', path: '/api/v1/write', body: rw([]), headers: { 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v3.Request' }, status: 415, want: /unsupported protobuf message "io\.prometheus\.write\.v3\.Request"/ },
+    { name: 'remote_write with a non-protobuf Content-Type', path: '/api/v1/write', body: rw([]), headers: { 'content-type': 'application/json' }, status: 415, want: /unsupported Content-Type "application\/json"/ },
     { name: 'unknown Content-Encoding', path: '/write', body: 'a v=1', headers: { 'content-encoding': 'br' }, status: 415, want: /^influx: unsupported Content-Encoding "br"/ },
     { name: 'gzip header on a plain body', path: '/write', body: 'a v=1', headers: { 'content-encoding': 'gzip' }, status: 400, want: /^influx: cannot decompress gzip body/ },
     { name: 'bad precision', path: '/write?precision=days', body: 'a v=1', status: 400, want: /^influx: invalid precision "days"/ },

@@ -9,7 +9,7 @@ import { escapeLabelValue, labelSetProblem } from '../../../../lib/model/labels.
 import type { Label } from '../../../../lib/model/types.ts';
 
 const NOW = 1_700_000_000_000;
-const REAL_BODY = readFileSync('/work/shared/data/node_exporter-1.5.0.prom', 'utf8');
+const REAL_BODY = readFileSync(new URL('../../../fixtures/exposition/node_exporter-1.5.0.prom', import.meta.url), 'utf8');
 
 /** Every output respects the contract: valid label sets, one integer-timestamped sample, bounded excerpts. */
 function assertWellFormed(r: ExpositionResult): void {

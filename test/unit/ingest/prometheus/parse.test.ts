@@ -5,7 +5,7 @@ import { parseExposition, parsePrometheusText } from '../../../../lib/ingest/pro
 import type { ExpositionOptions } from '../../../../lib/ingest/prometheus/parse.ts';
 import { formatSeries, labelSetProblem } from '../../../../lib/model/labels.ts';
 
-const DATA_DIR = '/work/shared/data';
+const DATA_DIR = new URL('../../../fixtures/exposition/', import.meta.url).pathname;
 const NOW = 1_700_000_000_000;
 
 /** The parsed series as `name{labels} value @timestamp` strings. */
@@ -260,7 +260,8 @@ describe('metadata', () => {
 describe('parsePrometheusText', () => {
   it('returns series and errors only, and ignores comments', () => {
     const r = parsePrometheusText('# TYPE a nonsense\na 1\nb x\n', { defaultTimestamp: 7 });
-    assert.deepEqual(Object.keys(r).sort(), ['errors', 'series']);
+    assert.deepEqual(Object.keys(r).sort(), ['errorCount', 'errors', 'series']);
+    assert.equal(r.errorCount, 1);
     assert.deepEqual(r.series, [{ labels: [{ name: '__name__', value: 'a' }], samples: [{ value: 1, timestamp: 7 }] }]);
     assert.deepEqual(r.errors, [{ line: 3, reason: 'invalid value "x"', excerpt: '"b x"' }]);
   });

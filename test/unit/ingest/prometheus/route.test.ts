@@ -96,7 +96,7 @@ describe('POST /api/v1/import/prometheus', () => {
   it('lists at most 10 errors in a rejection', () => {
     const body = Array.from({ length: 25 }, (_, i) => `bad${i} x`).join('\n');
     const out = series(route.handle(request(body)));
-    const lines = String(out.partial!(out.errors).body).trimEnd().split('\n');
+    const lines = String(out.partial!(out.errors, out.errorCount).body).trimEnd().split('\n');
     assert.equal(lines.length, 12);
     assert.equal(lines[0], 'prometheus: 25 invalid lines; nothing was accepted');
     assert.equal(lines[11], 'prometheus: ... and 15 more');
