@@ -151,7 +151,6 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     const url = req.url ?? '/';
     // While stopping, a keep-alive connection is closed after the answer it is waiting for.
     if (stopping) res.setHeader('connection', 'close');
-    if (req.method === 'GET' && (url === '/metrics' || url.startsWith('/metrics?'))) return serveMetrics(req, res);
     // max_body_bytes is enforced here, on the bytes as they arrive, whatever the chunking: a declared
     // Content-Length over it is refused before the body is read, and a body that grows past it (chunked or
     // or without a Content-Length) is refused as soon as it does. Nothing of such a body reaches ingest or the queue.
@@ -160,6 +159,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     const read = await readCappedBody(req, maxBody);
     if (read.kind === 'aborted') return;
     if (read.kind === 'too-large') return refuseTooLarge(req, res, `body of more than ${maxBody} bytes`);
+    if (req.method === 'GET' && (url === '/metrics' || url.startsWith('/metrics?'))) return serveMetrics(req, res);
     const request = { method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() };
     const result = pool?.available && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : await ingest(toApiGatewayEvent(request), lambdaContext(30_000));
     const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
