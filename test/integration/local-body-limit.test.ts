@@ -155,6 +155,14 @@ describe('max_body_bytes in the local runner (issue 12 item 1)', () => {
     });
   }
 
+  it('a request that is not a push (GET /metrics with an endless chunked body) is capped the same way', async () => {
+    const total = 256 * 1024 * 1024;
+    const res = await rawRequest(runner.url, { method: 'GET', path: '/metrics', chunked: true, body: stream(total, 64 * 1024) });
+    assert.equal(res.status, 413, res.body);
+    assert.equal(res.body, 'http: body of more than 4194304 bytes exceeds max_body_bytes=4194304\n');
+    assert.ok(res.written < total / 8, `client wrote ${res.written} of ${total} bytes`);
+  });
+
   it('the receiver gets exactly the samples of the accepted requests, and the 413s are counted', async () => {
     assert.ok(await runner.drained(60_000), 'queue drained');
     const got = receiver.accepted().reduce((n, s) => n + s.samples.length, 0);
