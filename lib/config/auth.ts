@@ -25,7 +25,17 @@ export interface BasicCredential {
 
 export type AuthConfig =
   | { mode: 'none'; tenantHeader: string }
-  | { mode: 'required'; tenantHeader: string; bearerTokens: BearerCredential[]; basicAuth: BasicCredential[] };
+  | {
+      mode: 'required';
+      tenantHeader: string;
+      bearerTokens: BearerCredential[];
+      basicAuth: BasicCredential[];
+      /**
+       * `auth.metrics`: absent (`authenticated`, the default) means the local runner's GET /metrics needs one of
+       * these credentials too, since it shows tenant and destination names; `public` opens it.
+       */
+      metrics?: 'public';
+    };
 
 /** Cortex/Mimir's tenant header; Loki, Tempo and vmauth setups use it too. */
 export const DEFAULT_TENANT_HEADER = 'X-Scope-OrgID';
@@ -34,7 +44,7 @@ export const DEFAULT_TENANT_HEADER = 'X-Scope-OrgID';
 export const TENANT_RE = /^[A-Za-z0-9_.:-]{1,150}$/;
 
 const REF_FORMS = 'env:NAME, file:/path, secretsmanager:<arn|name>[#json-key] or ssm:/name';
-const AUTH_KEYS = ['mode', 'tenant_header', 'bearer_tokens', 'basic_auth'];
+const AUTH_KEYS = ['mode', 'tenant_header', 'bearer_tokens', 'basic_auth', 'metrics'];
 const BEARER_KEYS = ['token_ref', 'tenant', 'extra_labels', 'token'];
 const BASIC_KEYS = ['username', 'password_ref', 'tenant', 'extra_labels', 'password'];
 
@@ -52,8 +62,11 @@ export function parseAuthConfig(c: Checker, raw: unknown, path = 'auth'): AuthCo
   if (!/^[A-Za-z0-9-]+$/.test(tenantHeader)) c.fail(`${path}.tenant_header`, `must be an HTTP header name, got ${JSON.stringify(tenantHeader)}`);
   const bearerTokens = c.array(o.bearer_tokens, `${path}.bearer_tokens`).map((b, i) => parseBearer(c, b, `${path}.bearer_tokens[${i}]`));
   const basicAuth = c.array(o.basic_auth, `${path}.basic_auth`).map((b, i) => parseBasic(c, b, `${path}.basic_auth[${i}]`));
+  const metrics = c.string(o.metrics, `${path}.metrics`, 'authenticated');
+  if (metrics !== 'authenticated' && metrics !== 'public') c.fail(`${path}.metrics`, `must be authenticated or public, got ${JSON.stringify(metrics)}`);
   if (mode === 'none') {
     if (bearerTokens.length || basicAuth.length) c.fail(path, 'mode none takes no bearer_tokens or basic_auth (set mode: required to use them)');
+    if (o.metrics !== undefined && metrics !== 'public') c.fail(`${path}.metrics`, 'mode none leaves /metrics public; authenticated needs mode: required');
     return { mode: 'none', tenantHeader };
   }
   if (mode === 'required' && !bearerTokens.length && !basicAuth.length) c.fail(path, 'mode required needs at least one entry in bearer_tokens or basic_auth');
@@ -62,7 +75,7 @@ export function parseAuthConfig(c: Checker, raw: unknown, path = 'auth'): AuthCo
     if (users.has(b.username)) c.fail(`${path}.basic_auth[${i}].username`, `duplicate username ${JSON.stringify(b.username)}`);
     users.add(b.username);
   });
-  return { mode: 'required', tenantHeader, bearerTokens, basicAuth };
+  return { mode: 'required', tenantHeader, bearerTokens, basicAuth, ...(metrics === 'public' ? { metrics: 'public' as const } : {}) };
 }
 
 function parseBearer(c: Checker, raw: unknown, path: string): BearerCredential {

@@ -5,6 +5,7 @@
  *   --port N        default 8429 (vmagent's port)
  *   --host ADDR     default 127.0.0.1
  *   --data-dir DIR  default ./.data (the embedded queue and blob store)
+ * SIGTERM or SIGINT stops it gracefully (LocalRunner.close); a second one exits at once.
  * With AWS_ENDPOINT_URL set, SQS and S3 at that endpoint replace the disk backends
  * (GATEWAY_QUEUE_NAME and GATEWAY_BUCKET name them; both default to metrics-gateway).
  */
@@ -16,7 +17,7 @@ import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
 import { loadGatewayConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { openBackends } from './backends.ts';
-import { startLocalRunner } from './runner.ts';
+import { startLocalRunner, type LocalRunner } from './runner.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,8 +31,35 @@ const env = process.env;
 const logger = new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: 'local' });
 const configPath = values.config ?? env.GATEWAY_CONFIG ?? 'gateway.yaml';
 
+// `npm start` execs node (package.json), so a supervisor's SIGTERM to the npm process reaches this one.
+// The handlers come first: a signal during start-up is kept and acted on once the runner is up.
+let runner: LocalRunner | undefined;
+let stopSignal: NodeJS.Signals | undefined;
+function stop(signal: NodeJS.Signals, deferred = false): void {
+  if (stopSignal && !deferred) {
+    logger.warn('second stop signal: exiting without waiting', { signal });
+    process.exit(1);
+  }
+  stopSignal = signal;
+  if (!runner) return;
+  logger.info('stopping', { signal });
+  runner.close().then(
+    () => {
+      logger.info('stopped');
+      process.exit(0);
+    },
+    (err: unknown) => {
+      logger.error('stop failed', { error: String(err) });
+      process.exit(1);
+    },
+  );
+}
+process.on('SIGINT', (s) => stop(s));
+process.on('SIGTERM', (s) => stop(s));
+
 try {
-  const config = loadGatewayConfig(readFileSync(configPath, 'utf8'), configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
+  const configText = readFileSync(configPath, 'utf8');
+  const config = loadGatewayConfig(configText, configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
   // Ordered mode needs a FIFO queue, and holds messages in the queue while a receiver is down (docs/ordering.md).
   const queueName = env.GATEWAY_QUEUE_NAME ?? (config.queue.ordered ? 'metrics-gateway.fifo' : 'metrics-gateway');
   if (config.queue.ordered && !queueName.endsWith('.fifo')) throw new Error(`queue.ordered needs a FIFO queue: GATEWAY_QUEUE_NAME ${queueName} must end in .fifo`);
@@ -40,13 +68,8 @@ try {
       ? { kind: 'aws', endpoint: env.AWS_ENDPOINT_URL, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), queueName, bucket: env.GATEWAY_BUCKET ?? 'metrics-gateway', maxMessageBytes: config.queue.maxMessageBytes }
       : { kind: 'disk', dataDir: values['data-dir'], maxMessageBytes: config.queue.maxMessageBytes, logger, ...(config.queue.ordered ? { maxReceiveCount: 1000 } : {}) },
   );
-  const runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore(env), host: values.host, port: Number(values.port), env });
-  const stop = (): void => {
-    logger.info('stopping');
-    void runner.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore(env), host: values.host, port: Number(values.port), env, configSource: { text: configText, path: configPath } });
+  if (stopSignal) stop(stopSignal, true);
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`invalid configuration ${configPath}:\n  ${err.problems.join('\n  ')}\n`);

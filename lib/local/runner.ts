@@ -9,9 +9,16 @@ import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
 import { toApiGatewayEvent, toSqsEvent } from '../adapters/lambda/events.ts';
 import { CounterRegistry, systemClock } from '../adapters/system.ts';
 import type { GatewayConfig } from '../config/schema.ts';
-import type { Logger, SecretStore } from '../ports/index.ts';
+import type { Logger, ReceivedMessage, SecretStore } from '../ports/index.ts';
 import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
+import { declaredTooLarge, readCappedBody } from './http-body.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { IngestPool } from './ingest-pool.ts';
+import { createRouter } from '../ingest/routes.ts';
+import { errorResponse } from '../ingest/pipeline.ts';
+import { createInboundAuth } from '../auth/inbound-auth.ts';
+import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
 
 export interface LocalRunnerOptions {
   config: GatewayConfig;
@@ -23,12 +30,27 @@ export interface LocalRunnerOptions {
   port: number;
   /** Messages handed to one deliver invocation. */
   batchSize?: number;
+  /**
+   * How long close() waits for requests being served and the delivery in progress (default 8 s, under
+   * Docker's 10 s stop timeout); a delivery still running then has its messages returned to the queue.
+   */
+  stopGraceMs?: number;
   /** The time budget of one deliver invocation, as a Lambda timeout would give it. */
   deliverTimeoutMs?: number;
   /** How long a failed message stays invisible before it is retried. */
   retryDelayMs?: number;
   /** How often overflow/ is replayed; default replay.interval from the config. */
   replayIntervalMs?: number;
+  /**
+   * The config's text and path: with it, bodies of at least workerMinBodyBytes are ingested in worker
+   * threads that parse the same text (lib/local/ingest-pool.ts), so one large body does not stall the
+   * runner. main.ts passes it; without it everything is ingested on the main thread.
+   */
+  configSource?: { text: string; path: string };
+  /** Worker threads for large bodies (default: cores minus one, 1 to 4); 0 turns them off. */
+  ingestWorkers?: number;
+  /** Default 64 KiB. */
+  workerMinBodyBytes?: number;
   /** Environment for `env:` secret references of scrape jobs. */
   env?: Record<string, string | undefined>;
 }
@@ -40,6 +62,12 @@ export interface LocalRunner {
   drained(timeoutMs: number): Promise<boolean>;
   /** Replay (every replay.interval) and self-metrics (every self_metrics.interval), callable on demand. */
   schedules: LocalSchedules;
+  /**
+   * Graceful stop: the listener closes at once; requests being served finish (their data is queued before
+   * they are answered) and keep-alive connections close after their answer; the delivery in progress
+   * finishes and is acknowledged, or, past stopGraceMs, its messages go back to the queue unacknowledged
+   * (delivered again by the next run: at least once, nothing acknowledged is lost).
+   */
   close(): Promise<void>;
 }
 
@@ -60,43 +88,100 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const deliverTimeoutMs = opts.deliverTimeoutMs ?? 60_000;
   const maxBody = config.ingest.maxBodyBytes;
   let inFlight = 0;
+  let stopping = false;
 
-  const server = http.createServer((req, res) => {
+  // Names the protocol in a 413 the transport answers before the ingest handler runs.
+  const sizeRouter = createRouter(config.ingest, { otlp: config.otlp, datadog: config.datadog });
+  const protocolOf = (method: string, url: string): string => {
+    try {
+      return sizeRouter.match(method, new URL(url, 'http://localhost').pathname).route.protocol;
+    } catch {
+      return 'http';
+    }
+  };
+  const refuseTooLarge = (req: http.IncomingMessage, res: http.ServerResponse, why: string): void => {
+    const protocol = protocolOf(req.method ?? 'GET', req.url ?? '/');
+    metrics.inc('ingest_requests_total', { protocol, status: '413' });
+    // Connection: close: Node destroys the socket once the answer is written, so the rest of the body is never read.
+    const body = `${protocol}: ${why} exceeds max_body_bytes=${maxBody}\n`;
+    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  };
+
+  const secrets = opts.secrets ?? new LocalSecretStore({});
+  const workerMinBodyBytes = opts.workerMinBodyBytes ?? 64 * 1024;
+  const pool =
+    opts.configSource && opts.ingestWorkers !== 0
+      ? new IngestPool({ configText: opts.configSource.text, configPath: opts.configSource.path, queue: backends.queue, blobs: backends.blobs, secrets, metrics, logger, ...(opts.ingestWorkers ? { workers: opts.ingestWorkers } : {}) })
+      : undefined;
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void serve(req, res).catch((err) => {
       logger.error('local runner request failed', { error: String(err) });
       if (!res.headersSent) res.writeHead(500).end('internal error\n');
     });
+  };
+  const server = http.createServer(handle);
+  // Expect: 100-continue (curl sends it for bodies over 1 MB): an over-size Content-Length is refused before the client sends the body.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const declared = declaredTooLarge(req, maxBody);
+    if (declared !== undefined) return refuseTooLarge(req, res, `Content-Length ${declared}`);
+    res.writeContinue();
+    handle(req, res);
   });
+
+  // GET /metrics shows tenant and destination names and per-tenant and auth-failure counters: with
+  // `auth: {mode: required}` it takes the same credentials as the push routes, unless `auth.metrics: public`.
+  const metricsAuth = config.auth.mode === 'required' && config.auth.metrics !== 'public' ? createInboundAuth(config.auth, { secrets, logger, metrics }) : undefined;
+  async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (metricsAuth) {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+      try {
+        await metricsAuth.authorize({ protocol: 'metrics', path: '/metrics', pathTenant: undefined, headers, query: new URL(req.url ?? '/', 'http://localhost').searchParams });
+      } catch (err) {
+        const r = errorResponse(err, logger, 'metrics');
+        res.writeHead(r.status, r.headers).end(r.body);
+        return;
+      }
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
+  }
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = req.url ?? '/';
-    if (req.method === 'GET' && url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req as AsyncIterable<Buffer>) {
-      size += c.length;
-      // Keep one byte past the limit so the ingest core reports the 413 with its usual message.
-      if (size <= maxBody + 1) chunks.push(c);
-    }
-    const body = Buffer.concat(chunks).subarray(0, maxBody + 1);
-    const event = toApiGatewayEvent({ method: req.method ?? 'GET', url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() });
-    const result = await ingest(event, lambdaContext(30_000));
+    // While stopping, a keep-alive connection is closed after the answer it is waiting for.
+    if (stopping) res.setHeader('connection', 'close');
+    // max_body_bytes is enforced here, on the bytes as they arrive, whatever the chunking: a declared
+    // Content-Length over it is refused before the body is read, and a body that grows past it (chunked or
+    // or without a Content-Length) is refused as soon as it does. Nothing of such a body reaches ingest or the queue.
+    const declared = declaredTooLarge(req, maxBody);
+    if (declared !== undefined) return refuseTooLarge(req, res, `Content-Length ${declared}`);
+    const read = await readCappedBody(req, maxBody);
+    if (read.kind === 'aborted') return;
+    if (read.kind === 'too-large') return refuseTooLarge(req, res, `body of more than ${maxBody} bytes`);
+    if (req.method === 'GET' && (url === '/metrics' || url.startsWith('/metrics?'))) return serveMetrics(req, res);
+    const request = { method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() };
+    const result = pool?.available && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : await ingest(toApiGatewayEvent(request), lambdaContext(30_000));
     const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
     res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(out);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (err) {
+    await pool?.close();
+    throw err;
+  }
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
   const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}) });
   let running = true;
+  /** The batch handed to deliver and not yet acknowledged or released; `abandoned` once close() gave it back. */
+  let current: { messages: ReceivedMessage[]; abandoned: boolean } | undefined;
   const poller = (async () => {
     while (running) {
       let messages;
@@ -108,17 +193,26 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
         continue;
       }
       if (!messages.length) continue;
+      if (!running) {
+        await backends.queue.release(messages, 0).catch(() => undefined);
+        break;
+      }
+      const batch = { messages, abandoned: false };
+      current = batch;
       inFlight = messages.length;
       try {
         const result = await deliver(toSqsEvent(messages, 'arn:aws:sqs:local:000000000000:gateway', Date.now()), lambdaContext(deliverTimeoutMs));
+        if (batch.abandoned) continue;
         const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
         await backends.queue.ack(messages.filter((m) => !failed.has(m.messageId)));
         if (failed.size) await backends.queue.release(messages.filter((m) => failed.has(m.messageId)), opts.retryDelayMs ?? 5000);
       } catch (err) {
+        if (batch.abandoned) continue;
         // A deliver crash is a failed invocation: the whole batch comes back, as with Lambda.
         logger.error('deliver invocation failed; the batch will be retried', { error: String(err) });
         await backends.queue.release(messages, opts.retryDelayMs ?? 5000).catch(() => undefined);
       } finally {
+        current = undefined;
         inFlight = 0;
       }
     }
@@ -128,7 +222,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const scrapeHttp = scrapeHttpFactory();
   const scraper = config.scrape.length ? startScrapeLoop(scrapeDeps(base, { seriesState: new MemorySeriesStore(), httpFor: scrapeHttp.httpFor, env: opts.env ?? {} })) : undefined;
 
-  logger.info('gateway listening', { url, backends: backends.description, destinations: config.remoteWrite.map((d) => d.name) });
+  logger.info('gateway listening', { url, backends: backends.description, destinations: config.remoteWrite.map((d) => d.name), ingestWorkers: pool?.size ?? 0 });
   return {
     url,
     metrics,
@@ -143,33 +237,36 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       return false;
     },
     async close() {
+      stopping = true;
+      const grace = opts.stopGraceMs ?? 8000;
+      const deadline = Date.now() + grace;
+      const within = <T>(p: Promise<T>): Promise<boolean> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+        return Promise.race([p.then(() => true), late]).finally(() => clearTimeout(timer));
+      };
+      // Stop accepting; idle keep-alive connections go now, busy ones after their answer.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      logger.info('listener closed; finishing requests and the delivery in progress', { graceMs: grace });
+      running = false;
       await scraper?.stop();
       scrapeHttp.close();
-      running = false;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-      await poller;
-      await schedules.stop();
+      if (!(await within(closed))) {
+        logger.warn('stopping: requests still being served after the grace period are cut off', { graceMs: grace });
+        server.closeAllConnections();
+        await closed;
+      }
+      await pool?.close();
+      if (!(await within(poller)) && current) {
+        const batch = current;
+        batch.abandoned = true;
+        logger.warn('stopping: the delivery in progress did not finish; its messages go back to the queue', { messages: batch.messages.length, graceMs: grace });
+        await backends.queue.release(batch.messages, 0).catch((err) => logger.error('stopping: cannot return messages to the queue; they come back after their visibility timeout', { error: String(err) }));
+      }
+      // A replay run stopped part-way is safe: it deletes an overflow object only after a 2xx.
+      await within(schedules.stop());
       httpClient.close();
     },
-  };
-}
-
-function lambdaContext(timeoutMs: number): import('aws-lambda').Context {
-  const start = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:local',
-    memoryLimitInMB: '1024',
-    awsRequestId: `local-${start}`,
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - start)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }

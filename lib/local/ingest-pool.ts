@@ -1,0 +1,178 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { BlobStore, Logger, MessageQueue, Metrics, OutgoingMessage, SecretStore } from '../ports/index.ts';
+
+/**
+ * Ingest of large bodies in worker threads, for the local runner only.
+ *
+ * Why: parsing is synchronous. In Lambda one invocation serves one request, so a long parse delays nobody
+ * else and the handler stays as it is (no thread hop on the hot path). The local runner serves every
+ * request from one process, so a multi-megabyte body parsed on the main thread would stall everything
+ * else: other pushes, `/ping` probes, `/metrics`, and queue delivery. Bodies of at least `minBodyBytes` go to
+ * a worker that runs the very same handler (functions/ingest.ts, built from the same config text); its
+ * queue, blob store and secret store are calls answered by the main thread's real backends, and its
+ * counters and log lines are applied on the main thread, so the core stays pure and there is one queue
+ * and one set of counters. Small bodies stay on the main thread: a hop costs more than their parse.
+ *
+ * A request is answered only after its worker reports the handler's result, which comes after the data
+ * is in the queue, exactly as on the main thread. A worker that dies fails its requests (500, nothing
+ * acknowledged) and is replaced.
+ */
+export interface IngestPoolOptions {
+  /** gateway.yaml text and path (scrape_config_files resolve against its folder): each worker parses it. */
+  configText: string;
+  configPath: string;
+  queue: MessageQueue;
+  blobs: BlobStore;
+  secrets: SecretStore;
+  metrics: Metrics;
+  logger: Logger;
+  /** Default: available cores minus one, 1 to 4. */
+  workers?: number;
+}
+
+/** What a worker needs to rebuild an API Gateway event: the fields of toApiGatewayEvent. */
+export interface PoolRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Uint8Array;
+  sourceIp: string;
+  now: number;
+}
+
+export interface WorkerInit {
+  configText: string;
+  configPath: string;
+  maxMessageBytes: number;
+}
+
+export type ToWorker = { t: 'ingest'; id: number; req: PoolRequest } | { t: 'reply'; id: number; ok: true; value: unknown } | { t: 'reply'; id: number; ok: false; error: string };
+
+export type FromWorker =
+  | { t: 'result'; id: number; result: APIGatewayProxyStructuredResultV2 }
+  | { t: 'failed'; id: number; error: string }
+  | { t: 'call'; id: number; method: string; args: unknown[] }
+  | { t: 'inc'; name: string; labels: Record<string, string>; by: number }
+  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> };
+
+const MAX_RESPAWNS = 3;
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (r: APIGatewayProxyStructuredResultV2) => void; reject: (e: Error) => void }>;
+}
+
+export class IngestPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+  private closed = false;
+  /** Worker deaths since the last answer; past MAX_RESPAWNS the pool gives up (available turns false). */
+  private deaths = 0;
+  private readonly o: IngestPoolOptions;
+
+  constructor(o: IngestPoolOptions) {
+    this.o = o;
+    const n = o.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
+    for (let i = 0; i < n; i++) this.slots.push(this.spawn());
+  }
+
+  /** Workers running. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** False once workers keep dying without answering anything: the caller then ingests on its own thread. */
+  get available(): boolean {
+    return !this.closed && this.slots.length > 0;
+  }
+
+  /** Runs the ingest handler on the least busy worker; rejects when the worker dies meanwhile. */
+  ingest(req: PoolRequest): Promise<APIGatewayProxyStructuredResultV2> {
+    if (this.closed) return Promise.reject(new Error('ingest pool closed'));
+    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ t: 'ingest', id, req } satisfies ToWorker);
+    });
+  }
+
+  /** Call after the requests being served have been answered. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private spawn(): Slot {
+    const init: WorkerInit = { configText: this.o.configText, configPath: this.o.configPath, maxMessageBytes: this.o.queue.maxMessageBytes };
+    const worker = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: init });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    const fail = (why: string): void => {
+      for (const p of slot.pending.values()) p.reject(new Error(`ingest worker ${why}`));
+      slot.pending.clear();
+      const i = this.slots.indexOf(slot);
+      if (this.closed || i < 0) return;
+      if (++this.deaths > MAX_RESPAWNS) {
+        this.o.logger.error('ingest worker stopped; too many in a row, large bodies are ingested on the main thread', { why });
+        this.slots.splice(i, 1);
+        return;
+      }
+      this.o.logger.error('ingest worker stopped; starting another', { why });
+      this.slots[i] = this.spawn();
+    };
+    worker.on('error', (err) => fail(`failed: ${err.stack ?? err.message}`));
+    worker.on('exit', (code) => {
+      if (this.slots.includes(slot)) fail(`exited with code ${code}`);
+    });
+    return slot;
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    switch (m.t) {
+      case 'result':
+      case 'failed': {
+        const p = slot.pending.get(m.id);
+        if (!p) return;
+        slot.pending.delete(m.id);
+        this.deaths = 0;
+        if (m.t === 'result') p.resolve(m.result);
+        else p.reject(new Error(m.error));
+        return;
+      }
+      case 'inc':
+        this.o.metrics.inc(m.name, m.labels, m.by);
+        return;
+      case 'log':
+        this.o.logger[m.level](m.msg, m.fields);
+        return;
+      case 'call':
+        void this.answer(m.method, m.args).then(
+          (value) => slot.worker.postMessage({ t: 'reply', id: m.id, ok: true, value } satisfies ToWorker),
+          (err: unknown) => slot.worker.postMessage({ t: 'reply', id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies ToWorker),
+        );
+    }
+  }
+
+  private answer(method: string, args: unknown[]): Promise<unknown> {
+    const { queue, blobs, secrets } = this.o;
+    switch (method) {
+      case 'queue.send':
+        return queue.send(args[0] as OutgoingMessage[]);
+      case 'blobs.put':
+        return blobs.put(args[0] as string, args[1] as Uint8Array, args[2] as Record<string, string> | undefined);
+      case 'blobs.get':
+        return blobs.get(args[0] as string);
+      case 'blobs.delete':
+        return blobs.delete(args[0] as string);
+      case 'blobs.list':
+        return blobs.list(args[0] as string, args[1] as { startAfter?: string; limit?: number } | undefined);
+      case 'secrets.get':
+        return secrets.get(args[0] as string);
+      default:
+        return Promise.reject(new Error(`unknown call ${method}`));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { CounterRegistry } from '../../../lib/adapters/system.ts';
+import { LocalSecretStore } from '../../../lib/adapters/secrets/local-secret-store.ts';
+import { IngestPool, type PoolRequest } from '../../../lib/local/ingest-pool.ts';
+import { MemoryBlobStore, MemoryLogger, MemoryQueue } from '../../helpers/fakes.ts';
+
+/**
+ * lib/local/ingest-pool.ts: the ingest handler in a worker thread, with the main thread's queue, blob store,
+ * secrets, counters and logger behind its ports.
+ */
+describe('IngestPool', () => {
+  const raw = { auth: { mode: 'required', bearer_tokens: [{ token_ref: 'env:GW_TOKEN', tenant: 'team-a' }] }, remote_write: [{ url: 'http://127.0.0.1:9/api/v1/write' }], queue: { max_message_bytes: 4096 } };
+  const queue = new MemoryQueue(4096);
+  const blobs = new MemoryBlobStore();
+  const metrics = new CounterRegistry();
+  const logger = new MemoryLogger();
+  const pool = new IngestPool({ configText: JSON.stringify(raw), configPath: 'gateway.json', queue, blobs, secrets: new LocalSecretStore({ GW_TOKEN: 't0ken' }), metrics, logger, workers: 1 });
+  after(() => pool.close());
+
+  const request = (body: string, authorization = 'Bearer t0ken'): PoolRequest => ({ method: 'POST', url: '/write?db=d', headers: { authorization }, body: Buffer.from(body), sourceIp: '127.0.0.1', now: Date.now() });
+
+  it('answers as the handler does and queues through the main thread; secrets come from the main thread', async () => {
+    const res = await pool.ingest(request('cpu,host=a v=1 1700000000000000000\ncpu,host=b v=2 1700000000000000000'));
+    assert.equal(res.statusCode, 204, String(res.body));
+    assert.equal(queue.sent.reduce((n, m) => n + Number(m.attributes.samples), 0), 2);
+    assert.equal(metrics.get('ingest_samples_total', { protocol: 'influx', tenant: 'team-a' }), 2, 'counted in the main registry');
+  });
+
+  it('a series too large for one message is claim-checked through the main thread\'s blob store', async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `big,host=a v=${i * 1.37} ${1_700_000_000 + i}000000000`).join('\n');
+    const res = await pool.ingest(request(lines));
+    assert.equal(res.statusCode, 204, String(res.body));
+    const spooled = blobs.keys('spool/');
+    assert.ok(spooled.length >= 1, 'a claim check was written');
+    assert.ok(blobs.objects.get(spooled[0]!)!.body instanceof Uint8Array);
+    assert.ok(queue.sent.some((m) => m.attributes.claim === '1'));
+  });
+
+  it('a wrong credential is 401 and its failure is counted and logged on the main thread', async () => {
+    const res = await pool.ingest(request('cpu v=1', 'Bearer nope'));
+    assert.equal(res.statusCode, 401);
+    assert.equal(metrics.get('ingest_auth_failures_total', { protocol: 'influx', reason: 'invalid' }), 1);
+    assert.ok(logger.lines.some((l) => l.level === 'warn' && l.msg === 'inbound auth failed'));
+  });
+
+  it('a queue outage is 503 with Retry-After, as on the main thread', async () => {
+    queue.failWith = new Error('queue down');
+    try {
+      const res = await pool.ingest(request('cpu v=1'));
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers?.['retry-after'], '5');
+    } finally {
+      queue.failWith = undefined;
+    }
+  });
+});
+
+describe('IngestPool whose workers keep dying', () => {
+  it('fails the requests it holds, respawns three times, then gives up so the runner ingests on its own thread', async () => {
+    const logger = new MemoryLogger();
+    // Valid for nobody: every worker dies while loading it.
+    const pool = new IngestPool({ configText: 'auth: {mode: nope}', configPath: 'gateway.yaml', queue: new MemoryQueue(), blobs: new MemoryBlobStore(), secrets: new LocalSecretStore({}), metrics: new CounterRegistry(), logger, workers: 1 });
+    try {
+      await assert.rejects(pool.ingest({ method: 'POST', url: '/write', headers: {}, body: Buffer.from('cpu v=1'), sourceIp: '', now: 0 }), /ingest worker (failed|exited)/);
+      for (let i = 0; i < 400 && pool.available; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(pool.available, false);
+      assert.equal(logger.lines.filter((l) => l.msg === 'ingest worker stopped; starting another').length, 3);
+      assert.ok(logger.lines.some((l) => l.msg.includes('too many in a row')));
+    } finally {
+      await pool.close();
+    }
+  });
+});
