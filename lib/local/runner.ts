@@ -83,7 +83,8 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const base = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
   const ingest = createIngestHandler(ingestDeps(base));
   const httpClient = new NodeHttpClient();
-  const deliver = createDeliverHandler(deliveryDeps(base, httpClient));
+  const delivery = deliveryDeps(base, httpClient);
+  const deliver = createDeliverHandler(delivery);
   const batchSize = opts.batchSize ?? 10;
   const deliverTimeoutMs = opts.deliverTimeoutMs ?? 60_000;
   const maxBody = config.ingest.maxBodyBytes;
@@ -178,7 +179,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
-  const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}) });
+  const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(delivery.health ? { health: delivery.health } : {}), ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}) });
   let running = true;
   /** The batch handed to deliver and not yet acknowledged or released; `abandoned` once close() gave it back. */
   let current: { messages: ReceivedMessage[]; abandoned: boolean } | undefined;

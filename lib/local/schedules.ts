@@ -2,6 +2,7 @@ import type { CounterRegistry } from '../adapters/system.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { destinationFor } from '../delivery/deliver.ts';
 import { replayOverflow, type DestinationReplay } from '../delivery/replay.ts';
+import type { DestinationHealthRegistry } from '../delivery/destination-health.ts';
 import { SelfMetricsPublisher } from '../observability/publish.ts';
 import type { BlobStore, Clock, HttpClient, Logger, MessageQueue } from '../ports/index.ts';
 
@@ -17,6 +18,11 @@ export interface LocalSchedulesOptions {
   instance: string;
   /** Default config.replay.interval. */
   replayIntervalMs?: number;
+  /**
+   * Delivery's destination health, shared in one process: replay finding a receiver back ends the outage
+   * (logged, gauge reset) for deliver too, and deliver's knowledge of an outage paces replay's probes.
+   */
+  health?: DestinationHealthRegistry;
 }
 
 export interface LocalSchedules {
@@ -33,7 +39,7 @@ export interface LocalSchedules {
  * self-metrics snapshot (function="local") every self_metrics.interval.
  */
 export function startLocalSchedules(o: LocalSchedulesOptions): LocalSchedules {
-  const deps = { destinations: o.config.remoteWrite.map((c) => destinationFor(c)), http: o.http, blobs: o.blobs, clock: o.clock, logger: o.logger, metrics: o.metrics, random: Math.random };
+  const deps = { destinations: o.config.remoteWrite.map((c) => destinationFor(c)), http: o.http, blobs: o.blobs, clock: o.clock, logger: o.logger, metrics: o.metrics, random: Math.random, ...(o.health ? { health: o.health } : {}) };
   const interval = o.replayIntervalMs ?? o.config.replay.intervalMs;
   let chain: Promise<unknown> = Promise.resolve();
   const runReplay = (timeoutMs: number): Promise<DestinationReplay[]> => {

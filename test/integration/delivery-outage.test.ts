@@ -125,6 +125,10 @@ describe('a receiver that is down under steady load (local runner)', () => {
     rx.up = true;
     const [report] = await runner.schedules.replayNow(30_000);
     assert.deepEqual([report!.replayed, report!.left, report!.stopped], [pushes, 0, undefined]);
+    // The runner's replay shares deliver's destination health: replay finding the receiver back ends the
+    // outage for deliver too (logged once, gauge reset), before any live batch probes.
+    assert.equal(msgs(HEALTH_LOG.recovered).length, 1, 'replay ended the outage');
+    assert.equal(m.get(CONSECUTIVE_FAILURES_METRIC, { destination: 'rx' }), 0);
 
     // 4. Live data flows again: the next probe (due max_backoff after the last one) gets a 2xx, and the
     //    recovery is logged. Each round waits for the queue to drain (at least one 50 ms poll).
