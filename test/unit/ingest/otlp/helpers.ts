@@ -32,6 +32,31 @@ export function protobufBody(o: unknown): Uint8Array {
   return ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(o as Record<string, unknown>)).finish();
 }
 
+/** `name{labels} H(count=..,sum=..,schema=..,zero=count/threshold,+[spans]:[deltas],-[spans]:[deltas])@ts` per native histogram, sorted. */
+export function renderHistograms(series: readonly TimeSeries[]): string[] {
+  const out: string[] = [];
+  const side = (spans: { offset: number; length: number }[], b: number[]): string => `[${spans.map((s) => `${s.offset}:${s.length}`).join(' ')}]:[${b.join(' ')}]`;
+  for (const s of series) {
+    for (const h of s.histograms ?? []) {
+      const st = h.startTimestamp ? ` st=${h.startTimestamp}` : '';
+      const body = h.stale
+        ? 'STALE'
+        : `H(count=${h.count},sum=${h.sum},schema=${h.schema},zero=${h.zeroCount}/${h.zeroThreshold},reset=${h.resetHint},+${side(h.positiveSpans, h.positiveBuckets)},-${side(h.negativeSpans, h.negativeBuckets)})`;
+      out.push(`${formatSeries(s.labels)} ${body}@${h.timestamp}${st}`);
+    }
+  }
+  return out.sort();
+}
+
+/** `series exemplar{labels} value@ts` per exemplar, sorted. */
+export function renderExemplars(series: readonly TimeSeries[]): string[] {
+  const out: string[] = [];
+  for (const s of series) {
+    for (const e of s.exemplars ?? []) out.push(`${formatSeries(s.labels)} ${formatSeries(e.labels)} ${e.value}@${e.timestamp}`);
+  }
+  return out.sort();
+}
+
 /** `name{labels} value@ts` lines, sorted: compact and order-independent. */
 export function render(series: readonly TimeSeries[]): string[] {
   const out: string[] = [];
