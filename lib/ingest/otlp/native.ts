@@ -21,6 +21,11 @@ export interface Layout {
   deltas: number[];
 }
 
+/** Go's arithmetic `x >> n` on an int32: JavaScript masks the shift count to 5 bits, Go does not. */
+function shr(x: number, n: number): number {
+  return n > 31 ? (x < 0 ? -1 : 0) : x >> n;
+}
+
 /**
  * Dense OTLP buckets (`counts[i]` covers (base^(offset+i), base^(offset+i+1)]) -> native spans and deltas.
  * OTLP index k is native index k+1 (native bucket k covers (base^(k-1), base^k]); with `scaleDown` > 0,
@@ -46,10 +51,10 @@ export function convertBucketsLayout(counts: readonly number[], offset: number, 
     if (gap > 2) spans.push({ offset: gap, length: 0 });
     else for (let j = 0; j < gap; j++) push(0);
   };
-  let idx = (offset >> scaleDown) + 1;
+  let idx = shr(offset, scaleDown) + 1;
   spans.push({ offset: idx, length: 0 });
   for (let i = 0; i < n; i++) {
-    const next = ((offset + i) >> scaleDown) + 1;
+    const next = shr(offset + i, scaleDown) + 1;
     if (next === idx) {
       pending += counts[i]!;
       continue;
@@ -63,7 +68,7 @@ export function convertBucketsLayout(counts: readonly number[], offset: number, 
     pending = counts[i]!;
     idx = next;
   }
-  bridge(((offset + n - 1) >> scaleDown) + 1 - idx);
+  bridge(shr(offset + n - 1, scaleDown) + 1 - idx);
   push(pending);
   return { spans, deltas };
 }

@@ -28,6 +28,8 @@ describe('convertBucketsLayout (OTLP dense buckets -> native spans and deltas)',
     { name: 'downscaling by 1 merges pairs', counts: [1, 2, 3, 4], offset: 0, scaleDown: 1, spans: [[1, 2]], deltas: [3, 4] },
     { name: 'downscaling a negative offset floors the index', counts: [1, 1, 1], offset: -3, scaleDown: 1, spans: [[-1, 2]], deltas: [1, 1] },
     { name: 'downscaling by 12 (SDK scale 20) merges everything nearby', counts: [2, 3], offset: 5, scaleDown: 12, spans: [[1, 1]], deltas: [5] },
+    { name: 'downscaling by 32 or more shifts as Go does (everything in bucket 1, or 0 below zero), not as JavaScript masks it', counts: [1], offset: 300, scaleDown: 40, spans: [[1, 1]], deltas: [1] },
+    { name: 'downscaling by 40, negative offset', counts: [1], offset: -300, scaleDown: 40, spans: [[0, 1]], deltas: [1] },
     // Prometheus carries an empty merged bucket forward by its first OTLP bucket only: the total is kept, the
     // layout is Prometheus' (merged bucket 3 gets 4, bucket 4 gets 5), which is what its receiver stores.
     { name: 'downscaling after an empty merged bucket: laid out as Prometheus does', counts: [3, 0, 0, 0, 0, 0, 4, 5], offset: 0, scaleDown: 1, spans: [[1, 4]], deltas: [3, -3, 4, 1] },
