@@ -4,8 +4,8 @@ Usage: otel-export.py URL [URL ...]
 
 The SDK (PyPI opentelemetry-sdk, opentelemetry-exporter-otlp-proto-http) records: a counter with exemplars,
 an explicit-bucket histogram with exemplars, an exponential histogram with exemplars and a zero value, an
-exponential histogram of close values (the SDK's maximum scale 20, which Prometheus downscales to 8), and an
-up-down counter. Exemplars need a sampled span: measurements are recorded inside spans of an SDK tracer
+exponential histogram of close values (the SDK's maximum scale 20, which Prometheus downscales to 8), an
+up-down counter and a synchronous gauge. Exemplars need a sampled span: measurements are recorded inside spans of an SDK tracer
 (the default exemplar filter is trace-based). The metrics are collected once and the same MetricsData is
 exported to each URL, so every receiver gets identical points, timestamps and exemplars. Exit status 1 if an
 export fails.
@@ -34,6 +34,7 @@ latency = meter.create_histogram("http.latency", unit="s", description="Explicit
 exp = meter.create_histogram("exp.latency", unit="s", description="Exponential buckets, wide range.")
 narrow = meter.create_histogram("exp.narrow", unit="By", description="Exponential buckets, close values.")
 queue = meter.create_up_down_counter("queue.depth", description="Up-down counter.")
+temperature = meter.create_gauge("room.temperature", unit="Cel", description="Synchronous gauge (exemplars too).")
 
 values = [0.0, 0.003, 0.02, 0.02, 0.4, 1.5, 7.0, 120.0]
 for i, v in enumerate(values):
@@ -43,6 +44,7 @@ for i, v in enumerate(values):
         exp.record(v, {"path": "/a"})
         narrow.record(1000 + i)
         queue.add(3 - i)
+        temperature.set(20.5 + i)
 
 data = reader.get_metrics_data()
 ok = True

@@ -194,6 +194,8 @@ interface Base {
 }
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+/** Shared by every point without exemplars; never written to (the translator only reads exemplars). */
+const NO_EXEMPLARS: OtlpExemplar[] = [];
 
 /** OTLP/JSON writes trace and span ids as hex strings (not base64, unlike other bytes fields). */
 function idHex(v: unknown, size: number, what: string, path: string): string {
@@ -217,13 +219,15 @@ function exemplar(o: Obj, path: string): OtlpExemplar {
   };
 }
 
-function pointBase(o: Obj, path: string): Base {
+/** `withExemplars` false for summary points, which have no exemplars field (an `exemplars` key is unknown there, so ignored). */
+function pointBase(o: Obj, path: string, withExemplars = true): Base {
   return {
     attributes: attributes(o.attributes, path + '.attributes'),
     timestamp: nanosToMillis(field(o, 'timeUnixNano', 'time_unix_nano'), path + '.timeUnixNano'),
     startTimestamp: nanosToMillis(field(o, 'startTimeUnixNano', 'start_time_unix_nano'), path + '.startTimeUnixNano'),
     flags: uint32(o.flags, path + '.flags'),
-    exemplars: points(o.exemplars, path + '.exemplars', exemplar),
+    // Most points carry none: no array per point then.
+    exemplars: !withExemplars || o.exemplars === undefined || o.exemplars === null ? NO_EXEMPLARS : points(o.exemplars, path + '.exemplars', exemplar),
   };
 }
 
@@ -279,8 +283,7 @@ function exponentialHistogramPoint(o: Obj, path: string): ExponentialHistogramPo
 }
 
 function summaryPoint(o: Obj, path: string): SummaryPoint {
-  const b = pointBase(o, path) as SummaryPoint;
-  b.exemplars = [];
+  const b = pointBase(o, path, false) as SummaryPoint;
   b.count = int64(o.count, path + '.count');
   b.sum = double(o.sum, path + '.sum');
   b.quantiles = points(field(o, 'quantileValues', 'quantile_values'), path + '.quantileValues', (q, p) => ({

@@ -16,8 +16,8 @@ import { key, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries,
 /**
  * Differential for OTLP (issue 13): the real OpenTelemetry Python SDK (PyPI opentelemetry-sdk and
  * opentelemetry-exporter-otlp-proto-http, in the venv scripts/test.sh builds) records a counter, an
- * explicit-bucket histogram, two exponential histograms (one at the SDK's maximum scale 20, downscaled to 8)
- * and an up-down counter, with exemplars (inside sampled spans), collects once, and exports the same
+ * explicit-bucket histogram, two exponential histograms (one at the SDK's maximum scale 20, downscaled to 8),
+ * an up-down counter and a synchronous gauge, with exemplars (inside sampled spans), collects once, and exports the same
  * MetricsData over OTLP/HTTP protobuf to Prometheus 3's own OTLP receiver and to the gateway, which delivers
  * by remote_write to a second Prometheus 3. Both must then hold the same float samples, native histograms
  * and exemplars. Both sides use the same translation strategy.
@@ -85,7 +85,7 @@ describe('differential: OpenTelemetry SDK -> Prometheus 3 OTLP receiver, and -> 
         assertSameSeries(a, b);
         const histograms = a.reduce((n, s) => n + (s.histograms?.length ?? 0), 0);
         const names = new Set(a.map((s) => s.metric.__name__));
-        for (const n of ['http_requests', 'http_latency_bucket', 'exp_latency', 'exp_narrow', 'queue_depth']) assert.ok(names.has(n), `${n} missing: ${[...names].join(', ')}`);
+        for (const n of ['http_requests', 'http_latency_bucket', 'exp_latency', 'exp_narrow', 'queue_depth', 'room_temperature']) assert.ok(names.has(n), `${n} missing: ${[...names].join(', ')}`);
         assert.ok(histograms >= 2, 'no native histogram samples to compare');
         if (run.startZero) {
           const counter = a.find((s) => s.metric.__name__ === 'http_requests')!;
@@ -96,6 +96,7 @@ describe('differential: OpenTelemetry SDK -> Prometheus 3 OTLP receiver, and -> 
         assert.deepEqual(normExemplars(eb), normExemplars(ea));
         const exemplarSeries = new Set(ea.map((e) => e.seriesLabels.__name__));
         for (const n of ['http_requests', 'http_latency_bucket', 'exp_latency', 'exp_narrow']) assert.ok(exemplarSeries.has(n), `no exemplars on ${n}`);
+        assert.ok(!exemplarSeries.has('room_temperature'), 'the SDK sends gauge exemplars; Prometheus keeps none, and neither does the gateway');
         t.diagnostic(`series ${a.length}, float samples ${a.reduce((n, s) => n + (s.values?.length ?? 0), 0)}, histogram samples ${histograms}, exemplar series ${ea.length} (${ea.reduce((n, e) => n + e.exemplars.length, 0)} exemplars)`);
       } catch (err) {
         t.diagnostic(`direct log: ${direct?.log() ?? ''}`);
