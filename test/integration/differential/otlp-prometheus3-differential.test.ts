@@ -20,7 +20,8 @@ import { key, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries,
  * an up-down counter and a synchronous gauge, with exemplars (inside sampled spans), collects once, and exports the same
  * MetricsData over OTLP/HTTP protobuf to Prometheus 3's own OTLP receiver and to the gateway, which delivers
  * by remote_write to a second Prometheus 3. Both must then hold the same float samples, native histograms
- * and exemplars. Both sides use the same translation strategy.
+ * and exemplars. Both sides use the same translation strategy (Prometheus' `otlp.translation_strategy`, the
+ * gateway's `otlp.translationStrategy`): the gateway's default, and Prometheus' default in run 3.
  *
  * Run 2 turns on Prometheus' start timestamp zero ingestion on both receivers and sends remote_write 2.0
  * from the gateway: OTLP start times then show up as a zero sample at the start time on both sides.
@@ -30,7 +31,11 @@ import { key, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries,
 const VENV = process.env.GATEWAY_OTEL_VENV ?? path.join(os.homedir(), '.cache', 'metrics-gateway', 'otel-venv');
 const PYTHON = path.join(VENV, 'bin', 'python');
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'helpers', 'otel-export.py');
-const STRATEGY = 'UnderscoreEscapingWithoutSuffixes';
+/** Metric names the SDK script's instruments get under each translation strategy (both sides must agree). */
+const NAMES = {
+  UnderscoreEscapingWithoutSuffixes: { counter: 'http_requests', bucket: 'http_latency_bucket', exp: 'exp_latency', narrow: 'exp_narrow', updown: 'queue_depth', gauge: 'room_temperature' },
+  UnderscoreEscapingWithSuffixes: { counter: 'http_requests_total', bucket: 'http_latency_seconds_bucket', exp: 'exp_latency_seconds', narrow: 'exp_narrow_bytes', updown: 'queue_depth', gauge: 'room_temperature_celsius' },
+} as const;
 
 function requireOtelVenv(t: TestContext): boolean {
   if (existsSync(PYTHON)) return true;
@@ -51,8 +56,9 @@ function exportOnce(urls: string[]): Promise<string> {
 }
 
 const runs = [
-  { name: 'remote_write 1.0 from the gateway', message: 'prometheus.WriteRequest', startZero: false },
-  { name: 'remote_write 2.0 from the gateway, start timestamps stored as zero samples on both sides', message: 'io.prometheus.write.v2.Request', startZero: true },
+  { name: 'remote_write 1.0 from the gateway', message: 'prometheus.WriteRequest', startZero: false, strategy: 'UnderscoreEscapingWithoutSuffixes' },
+  { name: 'remote_write 2.0 from the gateway, start timestamps stored as zero samples on both sides', message: 'io.prometheus.write.v2.Request', startZero: true, strategy: 'UnderscoreEscapingWithoutSuffixes' },
+  { name: 'UnderscoreEscapingWithSuffixes (Prometheus\' default) on both sides', message: 'prometheus.WriteRequest', startZero: false, strategy: 'UnderscoreEscapingWithSuffixes' },
 ] as const;
 
 describe('differential: OpenTelemetry SDK -> Prometheus 3 OTLP receiver, and -> gateway -> Prometheus 3', { concurrency: false }, () => {
@@ -66,11 +72,11 @@ describe('differential: OpenTelemetry SDK -> Prometheus 3 OTLP receiver, and -> 
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-otlp-prom3-'));
       const logger = new MemoryLogger();
       try {
-        direct = await startPrometheus3Receiver(bin, { otlpTranslationStrategy: STRATEGY, startTimestampZeroIngestion: run.startZero });
+        direct = await startPrometheus3Receiver(bin, { otlpTranslationStrategy: run.strategy, startTimestampZeroIngestion: run.startZero });
         viaGateway = await startPrometheus3Receiver(bin, { startTimestampZeroIngestion: run.startZero });
         const config = parseGatewayConfig({
           auth: { mode: 'none' },
-          otlp: { translationStrategy: STRATEGY },
+          otlp: { translationStrategy: run.strategy },
           remote_write: [{ url: `${viaGateway.url}/api/v1/write`, name: 'prom3', protobuf_message: run.message }],
         });
         const backends = await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 256 * 1024, logger, maxReceiveCount: 1000 });
@@ -85,18 +91,19 @@ describe('differential: OpenTelemetry SDK -> Prometheus 3 OTLP receiver, and -> 
         assertSameSeries(a, b);
         const histograms = a.reduce((n, s) => n + (s.histograms?.length ?? 0), 0);
         const names = new Set(a.map((s) => s.metric.__name__));
-        for (const n of ['http_requests', 'http_latency_bucket', 'exp_latency', 'exp_narrow', 'queue_depth', 'room_temperature']) assert.ok(names.has(n), `${n} missing: ${[...names].join(', ')}`);
+        const N = NAMES[run.strategy];
+        for (const n of Object.values(N)) assert.ok(names.has(n), `${n} missing: ${[...names].join(', ')}`);
         assert.ok(histograms >= 2, 'no native histogram samples to compare');
         if (run.startZero) {
-          const counter = a.find((s) => s.metric.__name__ === 'http_requests')!;
+          const counter = a.find((s) => s.metric.__name__ === N.counter)!;
           assert.equal(counter.values!.length, 2, 'a zero sample at the start time, then the value');
           assert.equal(counter.values![0]![1], '0');
         }
         const [ea, eb] = [await direct.exemplars(0, at), await viaGateway.exemplars(0, at)];
         assert.deepEqual(normExemplars(eb), normExemplars(ea));
         const exemplarSeries = new Set(ea.map((e) => e.seriesLabels.__name__));
-        for (const n of ['http_requests', 'http_latency_bucket', 'exp_latency', 'exp_narrow']) assert.ok(exemplarSeries.has(n), `no exemplars on ${n}`);
-        assert.ok(!exemplarSeries.has('room_temperature'), 'the SDK sends gauge exemplars; Prometheus keeps none, and neither does the gateway');
+        for (const n of [N.counter, N.bucket, N.exp, N.narrow]) assert.ok(exemplarSeries.has(n), `no exemplars on ${n}`);
+        assert.ok(!exemplarSeries.has(N.gauge), 'the SDK sends gauge exemplars; Prometheus keeps none, and neither does the gateway');
         t.diagnostic(`series ${a.length}, float samples ${a.reduce((n, s) => n + (s.values?.length ?? 0), 0)}, histogram samples ${histograms}, exemplar series ${ea.length} (${ea.reduce((n, e) => n + e.exemplars.length, 0)} exemplars)`);
       } catch (err) {
         t.diagnostic(`direct log: ${direct?.log() ?? ''}`);
