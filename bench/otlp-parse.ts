@@ -2,7 +2,10 @@
  * Parser throughput in samples per CPU-second (process.cpuUsage(), user + system), about 1M samples per
  * case. Run: ./node_modules/.bin/node bench/otlp-parse.ts
  * Bodies look like a busy SDK export: one resource, gauges and cumulative sums with 4 attributes per point,
- * explicit-bucket histograms with 10 bounds. DataDog v2 is measured the same way for comparison.
+ * explicit-bucket histograms with 10 bounds. A second body has what issue 13 added: cumulative sums with
+ * start times and one exemplar per point, and exponential histograms (40 buckets, one exemplar) that become
+ * native histograms; its figure counts points (float samples plus histogram samples).
+ * DataDog v2 is measured the same way for comparison.
  * `npm run bench` calls benchOtlpParse().
  */
 import { parseDatadogV2Series } from '../lib/ingest/datadog/parse.ts';
@@ -56,6 +59,60 @@ function otlpRequest(): unknown {
   };
 }
 
+function otlpNativeRequest(): unknown {
+  const metrics: unknown[] = [];
+  const exemplar = (v: number) => ({ asDouble: v, timeUnixNano: String(T0), traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174' });
+  for (let m = 0; m < 100; m++) {
+    const points = [];
+    for (let p = 0; p < 50; p++) {
+      points.push({
+        asDouble: m * 1000 + p + 0.5,
+        timeUnixNano: String(T0 + BigInt(p) * 1_000_000n),
+        startTimeUnixNano: String(T0 - 60_000_000_000n),
+        exemplars: [exemplar(1)],
+        attributes: [kv('http.method', p % 2 ? 'GET' : 'POST'), kv('http.route', `/api/v1/items/${p}`), kv('http.status_code', String(200 + (p % 5))), kv('net.host.name', 'web-1')],
+      });
+    }
+    metrics.push({ name: `app.requests.${m}`, sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: points } });
+  }
+  for (let m = 0; m < 20; m++) {
+    const points = [];
+    for (let p = 0; p < 50; p++) {
+      const counts = Array.from({ length: 40 }, (_, i) => String((i * 7) % 11));
+      const count = counts.reduce((a, c) => a + Number(c), 0) + 3;
+      points.push({
+        count: String(count),
+        sum: 12.5,
+        scale: 3,
+        zeroCount: '3',
+        positive: { offset: -20, bucketCounts: counts },
+        timeUnixNano: String(T0 + BigInt(p) * 1_000_000n),
+        startTimeUnixNano: String(T0 - 60_000_000_000n),
+        exemplars: [exemplar(0.3)],
+        attributes: [kv('http.method', 'GET'), kv('http.route', `/r/${p}`), kv('http.status_code', '200'), kv('net.host.name', 'web-1')],
+      });
+    }
+    metrics.push({ name: `http.server.duration.${m}`, unit: 's', exponentialHistogram: { aggregationTemporality: 2, dataPoints: points } });
+  }
+  return {
+    resourceMetrics: [
+      {
+        resource: { attributes: [kv('service.name', 'shop'), kv('service.instance.id', 'i-1'), kv('host.name', 'web-1'), kv('cloud.region', 'eu-west-1')] },
+        scopeMetrics: [{ scope: { name: 'bench' }, metrics }],
+      },
+    ],
+  };
+}
+
+/** OTLP/JSON trace and span ids are hex; protobufjs' fromObject reads strings as base64. */
+function hexIds(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(hexIds);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = (k === 'traceId' || k === 'spanId') && typeof x === 'string' ? Buffer.from(x, 'hex') : hexIds(x);
+  return out;
+}
+
 function datadogRequest(): unknown {
   const series = [];
   for (let s = 0; s < 2000; s++) {
@@ -66,14 +123,15 @@ function datadogRequest(): unknown {
   return { series };
 }
 
-function measure(name: string, bytes: number, parse: () => ParseResult): ParseFigure {
+function measure(name: string, bytes: number, parse: () => ParseResult, target = TARGET_SAMPLES): ParseFigure {
   let samples = 0;
   let runs = 0;
   parse(); // warm-up (code generation, JIT)
   const start = process.cpuUsage();
-  while (samples < TARGET_SAMPLES) {
+  while (samples < target) {
     const r = parse();
-    for (const s of r.series) samples += s.samples.length;
+    if (r.errors.length) throw new Error(`${name}: ${r.errors[0]!.reason}`);
+    for (const s of r.series) samples += s.samples.length + (s.histograms?.length ?? 0);
     runs++;
   }
   const used = process.cpuUsage(start);
@@ -91,6 +149,9 @@ export function benchOtlpParse(): ParseFigure[] {
   const otlp = otlpRequest();
   const otlpPb = ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(otlp as Record<string, unknown>)).finish();
   const otlpJson = new TextEncoder().encode(JSON.stringify(otlp));
+  const native = otlpNativeRequest();
+  const nativePb = ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(hexIds(native) as Record<string, unknown>)).finish();
+  const nativeJson = new TextEncoder().encode(JSON.stringify(native));
   const dd = datadogRequest();
   const ddJson = new TextEncoder().encode(JSON.stringify(dd));
   const ddPb = MetricPayload.encode(MetricPayload.fromObject(dd as Record<string, unknown>)).finish();
@@ -100,6 +161,9 @@ export function benchOtlpParse(): ParseFigure[] {
     measure('otlp protobuf', otlpPb.length, () => parseOtlpMetrics(otlpPb, { format: 'protobuf', now })),
     measure('otlp json', otlpJson.length, () => parseOtlpMetrics(otlpJson, { format: 'json', now })),
     measure('otlp protobuf +suffixes', otlpPb.length, () => parseOtlpMetrics(otlpPb, { format: 'protobuf', now, translationStrategy: 'UnderscoreEscapingWithSuffixes' })),
+    // A quarter of the points: these bodies cost ~4x more per point, so the run stays as long as the others.
+    measure('otlp protobuf native+ex', nativePb.length, () => parseOtlpMetrics(nativePb, { format: 'protobuf', now }), TARGET_SAMPLES / 4),
+    measure('otlp json native+ex', nativeJson.length, () => parseOtlpMetrics(nativeJson, { format: 'json', now }), TARGET_SAMPLES / 4),
     measure('datadog v2 json', ddJson.length, () => parseDatadogV2Series(ddJson, { format: 'json', now })),
     measure('datadog v2 protobuf', ddPb.length, () => parseDatadogV2Series(ddPb, { format: 'protobuf', now })),
   ];

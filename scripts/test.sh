@@ -14,10 +14,10 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 t=$SECONDS
-echo "--- apt: VictoriaMetrics (victoria-metrics, vmagent), Prometheus, node_exporter, python prometheus_client, openssl (TLS test certificates)"
+echo "--- apt: VictoriaMetrics (victoria-metrics, vmagent), Prometheus, node_exporter, python prometheus_client, openssl (TLS test certificates), python3-venv (Debian's python3 -m venv)"
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  victoria-metrics prometheus prometheus-node-exporter python3-prometheus-client openssl >/dev/null
+  victoria-metrics prometheus prometheus-node-exporter python3-prometheus-client openssl python3-venv >/dev/null
 took $t
 
 t=$SECONDS
@@ -63,6 +63,25 @@ else
   echo "$LOCALSTACK_PINS" > "$GATEWAY_LOCALSTACK_VENV/.gateway-pins"
 fi
 "$GATEWAY_LOCALSTACK_VENV/bin/python" -c 'import localstack.runtime.main'
+took $t
+
+# The OpenTelemetry Python SDK for the OTLP differential (issue 13): a venv cached outside the work tree,
+# rebuilt when its pins change. Tests find it through GATEWAY_OTEL_VENV
+# (test/integration/differential/otlp-prometheus3-differential.test.ts).
+t=$SECONDS
+export GATEWAY_OTEL_VENV="${GATEWAY_OTEL_VENV:-$HOME/.cache/metrics-gateway/otel-venv}"
+OTEL_PINS='opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-http==1.45.2'
+if [ -x "$GATEWAY_OTEL_VENV/bin/python" ] && [ "$(cat "$GATEWAY_OTEL_VENV/.gateway-pins" 2>/dev/null)" = "$OTEL_PINS" ]; then
+  echo "--- OpenTelemetry SDK venv: cached in $GATEWAY_OTEL_VENV"
+else
+  echo "--- OpenTelemetry SDK venv: $OTEL_PINS into $GATEWAY_OTEL_VENV"
+  rm -rf "$GATEWAY_OTEL_VENV"
+  python3 -m venv "$GATEWAY_OTEL_VENV"
+  # shellcheck disable=SC2086 # the pins are words
+  "$GATEWAY_OTEL_VENV/bin/pip" install -q --disable-pip-version-check $OTEL_PINS
+  echo "$OTEL_PINS" > "$GATEWAY_OTEL_VENV/.gateway-pins"
+fi
+"$GATEWAY_OTEL_VENV/bin/python" -c 'import opentelemetry.sdk.metrics, opentelemetry.exporter.otlp.proto.http.metric_exporter'
 took $t
 
 t=$SECONDS

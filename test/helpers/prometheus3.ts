@@ -83,18 +83,28 @@ export interface DumpedExemplars {
   exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
 }
 
+export interface ReceiverOptions {
+  /** Also receive OTLP/HTTP at /api/v1/otlp/v1/metrics (`--web.enable-otlp-receiver`) with this `otlp.translation_strategy`. */
+  otlpTranslationStrategy?: string;
+  /** Store a zero sample at each start (created) timestamp (`--enable-feature=created-timestamp-zero-ingestion`). */
+  startTimestampZeroIngestion?: boolean;
+}
+
 /** A Prometheus 3 server accepting remote_write 1.0 and 2.0, with exemplar storage; no scrape jobs. */
-export async function startPrometheus3Receiver(bin: string): Promise<Prometheus3Receiver> {
+export async function startPrometheus3Receiver(bin: string, o: ReceiverOptions = {}): Promise<Prometheus3Receiver> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'prom3-'));
-  writeFileSync(path.join(dir, 'prometheus.yml'), 'global: {}\nstorage:\n  exemplars:\n    max_exemplars: 100000\n');
+  const otlp = o.otlpTranslationStrategy ? `otlp:\n  translation_strategy: ${o.otlpTranslationStrategy}\n` : '';
+  writeFileSync(path.join(dir, 'prometheus.yml'), `global: {}\n${otlp}storage:\n  exemplars:\n    max_exemplars: 100000\n`);
+  const features = ['exemplar-storage', ...(o.startTimestampZeroIngestion ? ['created-timestamp-zero-ingestion'] : [])];
   const { proc, log } = startGroup(
     bin,
     [
       '--web.enable-remote-write-receiver',
       '--web.remote-write-receiver.accepted-protobuf-messages=prometheus.WriteRequest',
       '--web.remote-write-receiver.accepted-protobuf-messages=io.prometheus.write.v2.Request',
-      '--enable-feature=exemplar-storage',
+      ...(o.otlpTranslationStrategy ? ['--web.enable-otlp-receiver'] : []),
+      `--enable-feature=${features.join(',')}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       `--config.file=${path.join(dir, 'prometheus.yml')}`,

@@ -1,8 +1,19 @@
 import { BadRequestError } from '../../errors.ts';
 import { MAX_ATTRIBUTE_DEPTH } from './decode-protobuf.ts';
 import { checkJsonNesting, OTLP_MAX_JSON_DEPTH } from '../common/json-depth.ts';
-import { formatAttributeDouble, goJsonString, nanosStringToMillis } from './format.ts';
-import type { Attribute, HistogramPoint, MetricData, MetricModel, NumberPoint, ResourceModel, SummaryPoint } from './model.ts';
+import { exemplarIdHex, formatAttributeDouble, goJsonString, nanosStringToMillis } from './format.ts';
+import type {
+  Attribute,
+  ExponentialBuckets,
+  ExponentialHistogramPoint,
+  HistogramPoint,
+  MetricData,
+  MetricModel,
+  NumberPoint,
+  OtlpExemplar,
+  ResourceModel,
+  SummaryPoint,
+} from './model.ts';
 
 /**
  * OTLP/JSON (the protobuf JSON mapping as OTLP specifies it): lowerCamelCase keys (the original snake_case
@@ -177,14 +188,46 @@ function attributes(v: unknown, path: string): Attribute[] {
 interface Base {
   attributes: Attribute[];
   timestamp: number;
+  startTimestamp: number;
   flags: number;
+  exemplars: OtlpExemplar[];
 }
 
-function pointBase(o: Obj, path: string): Base {
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+/** Shared by every point without exemplars; never written to (the translator only reads exemplars). */
+const NO_EXEMPLARS: OtlpExemplar[] = [];
+
+/** OTLP/JSON writes trace and span ids as hex strings (not base64, unlike other bytes fields). */
+function idHex(v: unknown, size: number, what: string, path: string): string {
+  const s = str(v, path);
+  if (!HEX.test(s)) fail(path, `a hex ${what}`, v);
+  return exemplarIdHex(Buffer.from(s, 'hex'), size, what);
+}
+
+function exemplar(o: Obj, path: string): OtlpExemplar {
+  const d = field(o, 'asDouble', 'as_double');
+  const n = field(o, 'asInt', 'as_int');
+  let value: number | undefined;
+  if (d !== undefined && d !== null) value = double(d, path + '.asDouble');
+  else if (n !== undefined && n !== null) value = int64(n, path + '.asInt');
+  return {
+    value,
+    timestamp: nanosToMillis(field(o, 'timeUnixNano', 'time_unix_nano'), path + '.timeUnixNano'),
+    traceId: idHex(field(o, 'traceId', 'trace_id'), 16, 'trace_id', path + '.traceId'),
+    spanId: idHex(field(o, 'spanId', 'span_id'), 8, 'span_id', path + '.spanId'),
+    filteredAttributes: attributes(field(o, 'filteredAttributes', 'filtered_attributes'), path + '.filteredAttributes'),
+  };
+}
+
+/** `withExemplars` false for summary points, which have no exemplars field (an `exemplars` key is unknown there, so ignored). */
+function pointBase(o: Obj, path: string, withExemplars = true): Base {
   return {
     attributes: attributes(o.attributes, path + '.attributes'),
     timestamp: nanosToMillis(field(o, 'timeUnixNano', 'time_unix_nano'), path + '.timeUnixNano'),
+    startTimestamp: nanosToMillis(field(o, 'startTimeUnixNano', 'start_time_unix_nano'), path + '.startTimeUnixNano'),
     flags: uint32(o.flags, path + '.flags'),
+    // Most points carry none: no array per point then.
+    exemplars: !withExemplars || o.exemplars === undefined || o.exemplars === null ? NO_EXEMPLARS : points(o.exemplars, path + '.exemplars', exemplar),
   };
 }
 
@@ -216,8 +259,31 @@ function histogramPoint(o: Obj, path: string): HistogramPoint {
   return b;
 }
 
+function buckets(v: unknown, path: string): ExponentialBuckets {
+  const o = obj(v, path);
+  if (o === undefined) return { offset: 0, bucketCounts: [] };
+  const offset = int64(o.offset, path + '.offset');
+  if (offset < -0x80000000 || offset > 0x7fffffff) fail(path + '.offset', 'an int32', o.offset);
+  return {
+    offset,
+    bucketCounts: arr(field(o, 'bucketCounts', 'bucket_counts'), path + '.bucketCounts').map((c, i) => int64(c, `${path}.bucketCounts[${i}]`)),
+  };
+}
+
+function exponentialHistogramPoint(o: Obj, path: string): ExponentialHistogramPoint {
+  const b = pointBase(o, path) as ExponentialHistogramPoint;
+  b.count = int64(o.count, path + '.count');
+  b.sum = o.sum === undefined || o.sum === null ? undefined : double(o.sum, path + '.sum');
+  b.scale = int64(o.scale, path + '.scale');
+  if (b.scale < -0x80000000 || b.scale > 0x7fffffff) fail(path + '.scale', 'an int32', o.scale);
+  b.zeroCount = int64(field(o, 'zeroCount', 'zero_count'), path + '.zeroCount');
+  b.positive = buckets(o.positive, path + '.positive');
+  b.negative = buckets(o.negative, path + '.negative');
+  return b;
+}
+
 function summaryPoint(o: Obj, path: string): SummaryPoint {
-  const b = pointBase(o, path) as SummaryPoint;
+  const b = pointBase(o, path, false) as SummaryPoint;
   b.count = int64(o.count, path + '.count');
   b.sum = double(o.sum, path + '.sum');
   b.quantiles = points(field(o, 'quantileValues', 'quantile_values'), path + '.quantileValues', (q, p) => ({
@@ -253,7 +319,7 @@ function metricData(m: Obj, path: string): MetricData {
     return {
       kind: 'exponentialHistogram',
       temporality: temporality(field(eh, 'aggregationTemporality', 'aggregation_temporality'), ehPath + '.aggregationTemporality'),
-      pointCount: arr(field(eh, 'dataPoints', 'data_points'), ehPath + '.dataPoints').length,
+      points: points(field(eh, 'dataPoints', 'data_points'), ehPath + '.dataPoints', exponentialHistogramPoint),
     };
   }
   const summary = obj(m.summary, path + '.summary');

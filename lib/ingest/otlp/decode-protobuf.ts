@@ -1,6 +1,18 @@
 import { BadRequestError } from '../../errors.ts';
 import { formatAttributeDouble, goJsonString, nanosHalvesToMillis } from './format.ts';
-import type { Attribute, HistogramPoint, MetricData, MetricModel, NumberPoint, ResourceModel, SummaryPoint } from './model.ts';
+import type {
+  Attribute,
+  ExponentialBuckets,
+  ExponentialHistogramPoint,
+  HistogramPoint,
+  MetricData,
+  MetricModel,
+  NumberPoint,
+  OtlpExemplar,
+  ResourceModel,
+  SummaryPoint,
+} from './model.ts';
+import { exemplarIdHex } from './format.ts';
 import { ExportMetricsServiceRequest } from './proto-descriptor.ts';
 
 /** The protobufjs Long shape (the `long` package): two signed 32-bit halves. */
@@ -25,10 +37,20 @@ interface PbKeyValue {
   key: string;
   value?: PbAnyValue | null;
 }
+interface PbExemplar {
+  filteredAttributes: PbKeyValue[];
+  timeUnixNano: Int64;
+  asDouble?: number;
+  asInt?: Int64;
+  spanId: Uint8Array;
+  traceId: Uint8Array;
+}
 interface PbPointBase {
   attributes: PbKeyValue[];
   timeUnixNano: Int64;
+  startTimeUnixNano: Int64;
   flags: number;
+  exemplars?: PbExemplar[];
 }
 interface PbNumberPoint extends PbPointBase {
   asDouble?: number;
@@ -39,6 +61,14 @@ interface PbHistogramPoint extends PbPointBase {
   sum?: number;
   bucketCounts: Int64[];
   explicitBounds: number[];
+}
+interface PbExponentialHistogramPoint extends PbPointBase {
+  count: Int64;
+  sum?: number;
+  scale: number;
+  zeroCount: Int64;
+  positive?: { offset: number; bucketCounts: Int64[] } | null;
+  negative?: { offset: number; bucketCounts: Int64[] } | null;
 }
 interface PbSummaryPoint extends PbPointBase {
   count: Int64;
@@ -51,7 +81,7 @@ interface PbMetric {
   gauge?: { dataPoints: PbNumberPoint[] } | null;
   sum?: { dataPoints: PbNumberPoint[]; aggregationTemporality: number; isMonotonic: boolean } | null;
   histogram?: { dataPoints: PbHistogramPoint[]; aggregationTemporality: number } | null;
-  exponentialHistogram?: { dataPoints: unknown[]; aggregationTemporality: number } | null;
+  exponentialHistogram?: { dataPoints: PbExponentialHistogramPoint[]; aggregationTemporality: number } | null;
   summary?: { dataPoints: PbSummaryPoint[] } | null;
 }
 interface PbRequest {
@@ -124,6 +154,24 @@ function attributes(kvs: PbKeyValue[]): Attribute[] {
   return out;
 }
 
+const NO_EXEMPLARS: readonly OtlpExemplar[] = Object.freeze([]) as readonly OtlpExemplar[];
+
+function exemplars(es: PbExemplar[] | undefined): OtlpExemplar[] {
+  if (es === undefined || es.length === 0) return NO_EXEMPLARS as OtlpExemplar[];
+  return es.map((e) => {
+    let value: number | undefined;
+    if (has.call(e, 'asDouble')) value = e.asDouble;
+    else if (has.call(e, 'asInt')) value = int64ToNumber(e.asInt!);
+    return {
+      value,
+      timestamp: nanosToMillis(e.timeUnixNano),
+      traceId: exemplarIdHex(e.traceId, 16, 'trace_id'),
+      spanId: exemplarIdHex(e.spanId, 8, 'span_id'),
+      filteredAttributes: attributes(e.filteredAttributes),
+    };
+  });
+}
+
 function numberPoints(pts: PbNumberPoint[]): NumberPoint[] {
   const out: NumberPoint[] = new Array(pts.length);
   for (let i = 0; i < pts.length; i++) {
@@ -131,16 +179,46 @@ function numberPoints(pts: PbNumberPoint[]): NumberPoint[] {
     let value: number | undefined;
     if (has.call(p, 'asDouble')) value = p.asDouble;
     else if (has.call(p, 'asInt')) value = int64ToNumber(p.asInt!);
-    out[i] = { attributes: attributes(p.attributes), timestamp: nanosToMillis(p.timeUnixNano), flags: p.flags, value };
+    out[i] = {
+      attributes: attributes(p.attributes),
+      timestamp: nanosToMillis(p.timeUnixNano),
+      startTimestamp: nanosToMillis(p.startTimeUnixNano),
+      flags: p.flags,
+      exemplars: exemplars(p.exemplars),
+      value,
+    };
   }
   return out;
+}
+
+function expBuckets(b: { offset: number; bucketCounts: Int64[] } | null | undefined): ExponentialBuckets {
+  if (b == null) return { offset: 0, bucketCounts: [] };
+  return { offset: b.offset, bucketCounts: b.bucketCounts.map(int64ToNumber) };
+}
+
+function exponentialHistogramPoints(pts: PbExponentialHistogramPoint[]): ExponentialHistogramPoint[] {
+  return pts.map((p) => ({
+    attributes: attributes(p.attributes),
+    timestamp: nanosToMillis(p.timeUnixNano),
+    startTimestamp: nanosToMillis(p.startTimeUnixNano),
+    flags: p.flags,
+    exemplars: exemplars(p.exemplars),
+    count: int64ToNumber(p.count),
+    sum: has.call(p, 'sum') ? p.sum : undefined,
+    scale: p.scale,
+    zeroCount: int64ToNumber(p.zeroCount),
+    positive: expBuckets(p.positive),
+    negative: expBuckets(p.negative),
+  }));
 }
 
 function histogramPoints(pts: PbHistogramPoint[]): HistogramPoint[] {
   return pts.map((p) => ({
     attributes: attributes(p.attributes),
     timestamp: nanosToMillis(p.timeUnixNano),
+    startTimestamp: nanosToMillis(p.startTimeUnixNano),
     flags: p.flags,
+    exemplars: exemplars(p.exemplars),
     count: int64ToNumber(p.count),
     sum: has.call(p, 'sum') ? p.sum : undefined,
     bucketCounts: p.bucketCounts.map(int64ToNumber),
@@ -152,7 +230,9 @@ function summaryPoints(pts: PbSummaryPoint[]): SummaryPoint[] {
   return pts.map((p) => ({
     attributes: attributes(p.attributes),
     timestamp: nanosToMillis(p.timeUnixNano),
+    startTimestamp: nanosToMillis(p.startTimeUnixNano),
     flags: p.flags,
+    exemplars: NO_EXEMPLARS as OtlpExemplar[],
     count: int64ToNumber(p.count),
     sum: p.sum,
     quantiles: p.quantileValues.map((q) => ({ quantile: q.quantile, value: q.value })),
@@ -174,7 +254,7 @@ function metricData(m: PbMetric): MetricData {
   }
   if (has.call(m, 'exponentialHistogram') && m.exponentialHistogram) {
     const e = m.exponentialHistogram;
-    return { kind: 'exponentialHistogram', temporality: e.aggregationTemporality, pointCount: e.dataPoints.length };
+    return { kind: 'exponentialHistogram', temporality: e.aggregationTemporality, points: exponentialHistogramPoints(e.dataPoints) };
   }
   if (has.call(m, 'summary') && m.summary) return { kind: 'summary', points: summaryPoints(m.summary.dataPoints) };
   return { kind: 'none' };

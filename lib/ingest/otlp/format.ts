@@ -1,3 +1,5 @@
+import { BadRequestError } from '../../errors.ts';
+
 /**
  * Number formatting that must match the Go code Prometheus uses, so that label values (`le`, `quantile`,
  * attribute values) are byte-identical to what Prometheus' OTLP receiver writes.
@@ -60,4 +62,22 @@ const GO_JSON_ESCAPES: Readonly<Record<string, string>> = {
 /** A JSON string literal as Go's encoding/json writes it (HTML-safe: `<`, `>`, `&`, U+2028/9 escaped). */
 export function goJsonString(s: string): string {
   return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => GO_JSON_ESCAPES[c]!);
+}
+
+/**
+ * A trace or span id as Prometheus writes it on an exemplar: lowercase hex; '' when absent or all zero
+ * (pdata's IsEmpty). Throws BadRequestError for any length but 0 or `size` bytes, as pdata refuses to
+ * unmarshal such a request.
+ */
+export function exemplarIdHex(id: Uint8Array | undefined, size: number, what: string): string {
+  if (id === undefined || id.length === 0) return '';
+  if (id.length !== size) throw new BadRequestError(`otlp: exemplar ${what} must be ${size} bytes, got ${id.length}`);
+  let zero = true;
+  for (let i = 0; i < id.length; i++) {
+    if (id[i] !== 0) {
+      zero = false;
+      break;
+    }
+  }
+  return zero ? '' : Buffer.from(id.buffer, id.byteOffset, id.length).toString('hex');
 }

@@ -8,12 +8,27 @@ export interface Attribute {
   value: string;
 }
 
+/** An OTLP exemplar; trace/span ids as lowercase hex, '' when absent or all zero (pdata's IsEmpty). */
+export interface OtlpExemplar {
+  /** Undefined when neither as_double nor as_int is present. */
+  value: number | undefined;
+  /** Milliseconds since the epoch; 0 when absent. */
+  timestamp: number;
+  traceId: string;
+  spanId: string;
+  filteredAttributes: Attribute[];
+}
+
 export interface PointBase {
   attributes: Attribute[];
   /** Milliseconds since the epoch; 0 when time_unix_nano was 0 or absent. */
   timestamp: number;
+  /** start_time_unix_nano in milliseconds; 0 when 0 or absent. */
+  startTimestamp: number;
   /** DataPointFlags: bit 0 is FLAG_NO_RECORDED_VALUE. */
   flags: number;
+  /** Empty for summaries (they have none). */
+  exemplars: OtlpExemplar[];
 }
 
 export interface NumberPoint extends PointBase {
@@ -27,6 +42,22 @@ export interface HistogramPoint extends PointBase {
   sum: number | undefined;
   bucketCounts: number[];
   explicitBounds: number[];
+}
+
+/** One side of an exponential histogram: bucket_counts[i] counts (base^(offset+i), base^(offset+i+1)]. */
+export interface ExponentialBuckets {
+  offset: number;
+  bucketCounts: number[];
+}
+
+export interface ExponentialHistogramPoint extends PointBase {
+  count: number;
+  /** Undefined when the optional sum is absent. */
+  sum: number | undefined;
+  scale: number;
+  zeroCount: number;
+  positive: ExponentialBuckets;
+  negative: ExponentialBuckets;
 }
 
 export interface SummaryPoint extends PointBase {
@@ -44,7 +75,7 @@ export type MetricData =
   | { kind: 'gauge'; points: NumberPoint[] }
   | { kind: 'sum'; temporality: number; monotonic: boolean; points: NumberPoint[] }
   | { kind: 'histogram'; temporality: number; points: HistogramPoint[] }
-  | { kind: 'exponentialHistogram'; temporality: number; pointCount: number }
+  | { kind: 'exponentialHistogram'; temporality: number; points: ExponentialHistogramPoint[] }
   | { kind: 'summary'; points: SummaryPoint[] }
   | { kind: 'none' };
 

@@ -16,12 +16,14 @@ export interface OtlpParseResult extends ParseResult {
   errorCount: number;
   /** Data points dropped; what partial_success.rejected_data_points reports. */
   rejectedPoints: number;
+  /** Data deliberately not carried, by reason (exemplars on gauges, as Prometheus). */
+  drops: Record<string, number>;
 }
 
 /**
  * Parses an OTLP/HTTP ExportMetricsServiceRequest (protobuf or JSON) into Prometheus series.
  * Throws BadRequestError when the body is not a request at all; items it cannot map (delta temporality,
- * exponential histograms, bad names, points without a value) are reported in `errors` and counted in
+ * bad names, points or exemplars without a value, exponential histograms Prometheus would refuse) are reported in `errors` and counted in
  * `rejectedPoints`, and the rest is returned.
  */
 export function parseOtlpMetrics(body: Uint8Array, opts: OtlpParseOptions): OtlpParseResult {

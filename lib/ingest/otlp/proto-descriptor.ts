@@ -5,8 +5,8 @@ import protobuf from 'protobufjs';
  * opentelemetry-proto (collector/metrics/v1/metrics_service.proto, metrics/v1/metrics.proto,
  * common/v1/common.proto, resource/v1/resource.proto). Only the wire matters: field numbers and types follow
  * upstream; field names are the lowerCamelCase JSON names so decoded objects read like OTLP/JSON. Fields this
- * gateway never reads (exemplars, metric metadata, entity refs, string-table indexes) are left out: the
- * decoder skips unknown fields.
+ * gateway never reads (metric metadata, entity refs, string-table indexes)
+ * are left out: the decoder skips unknown fields.
  *
  * Presence: the decoder sets an own property only for fields present on the wire, which is how the parser
  * tells `asDouble` from `asInt` (oneof) and a present `sum` (proto3 optional) from an absent one.
@@ -103,7 +103,19 @@ const descriptor = {
             timeUnixNano: { type: 'fixed64', id: 3 },
             asDouble: { type: 'double', id: 4 },
             asInt: { type: 'sfixed64', id: 6 },
+            exemplars: { rule: 'repeated', type: 'Exemplar', id: 5 },
             flags: { type: 'uint32', id: 8 },
+          },
+        },
+        Exemplar: {
+          oneofs: { value: { oneof: ['asDouble', 'asInt'] } },
+          fields: {
+            filteredAttributes: { rule: 'repeated', type: 'KeyValue', id: 7 },
+            timeUnixNano: { type: 'fixed64', id: 2 },
+            asDouble: { type: 'double', id: 3 },
+            asInt: { type: 'sfixed64', id: 6 },
+            spanId: { type: 'bytes', id: 4 },
+            traceId: { type: 'bytes', id: 5 },
           },
         },
         HistogramDataPoint: {
@@ -116,6 +128,7 @@ const descriptor = {
             sum: { type: 'double', id: 5 },
             bucketCounts: { rule: 'repeated', type: 'fixed64', id: 6 },
             explicitBounds: { rule: 'repeated', type: 'double', id: 7 },
+            exemplars: { rule: 'repeated', type: 'Exemplar', id: 8 },
             flags: { type: 'uint32', id: 10 },
             min: { type: 'double', id: 11 },
             max: { type: 'double', id: 12 },
@@ -131,7 +144,19 @@ const descriptor = {
             sum: { type: 'double', id: 5 },
             scale: { type: 'sint32', id: 6 },
             zeroCount: { type: 'fixed64', id: 7 },
+            positive: { type: 'ExponentialBuckets', id: 8 },
+            negative: { type: 'ExponentialBuckets', id: 9 },
             flags: { type: 'uint32', id: 10 },
+            exemplars: { rule: 'repeated', type: 'Exemplar', id: 11 },
+            min: { type: 'double', id: 12 },
+            max: { type: 'double', id: 13 },
+            zeroThreshold: { type: 'double', id: 14 },
+          },
+        },
+        ExponentialBuckets: {
+          fields: {
+            offset: { type: 'sint32', id: 1 },
+            bucketCounts: { rule: 'repeated', type: 'uint64', id: 2 },
           },
         },
         SummaryDataPoint: {

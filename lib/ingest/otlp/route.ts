@@ -33,6 +33,7 @@ export function createOtlpRoutes(options: OtlpOptions = {}): ProtocolRoute[] {
           errors: result.errors,
           errorCount: result.errorCount,
           success: respond(format, 0, []),
+          drops: result.drops,
           // Errors added after parsing (label validation by the pipeline) count one rejected point each.
           partial: (errors, total = errors.length) => respond(format, result.rejectedPoints + Math.max(0, total - result.errorCount), errors, total),
         };

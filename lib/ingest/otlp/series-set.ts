@@ -1,5 +1,5 @@
 import { labelsKey, METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
-import type { Label, TimeSeries } from '../../model/types.ts';
+import type { Histogram, Label, Sample, TimeSeries } from '../../model/types.ts';
 
 /** The labels a data point contributes to each of its series: sorted, no empty values, no `__name__`. */
 export interface PointLabels {
@@ -56,7 +56,7 @@ export class SeriesSet {
     return id;
   }
 
-  add(point: PointLabels, name: Label, extra: Label | undefined, value: number, timestamp: number, stale: boolean): void {
+  private get(point: PointLabels, name: Label, extra: Label | undefined): TimeSeries {
     // A point attribute with the extra label's name (`le`, `quantile`) is overridden, as in Prometheus: the
     // series is then keyed as the point without that label (rare, so rebuilt each time).
     if (extra !== undefined && point.labels.some((l) => l.name === extra.name)) {
@@ -73,15 +73,43 @@ export class SeriesSet {
       ts = { labels: build(point.labels, name, extra), samples: [] };
       this.byKey.set(key, ts);
     }
-    const samples = ts.samples;
-    const last = samples[samples.length - 1];
-    samples.push(stale ? { value: NaN, timestamp, stale: true } : { value, timestamp });
-    if (last !== undefined && last.timestamp > timestamp) this.unsorted.add(ts);
+    return ts;
   }
 
-  /** The series; samples of each in timestamp order (a stable sort keeps equal timestamps in request order). */
+  /**
+   * Adds a float sample (a staleness marker when `stale`) and returns its series, for exemplars. `start` is
+   * the start timestamp in ms, 0 for none; a series gets `withStartTimestamps` once a sample has one.
+   */
+  add(point: PointLabels, name: Label, extra: Label | undefined, value: number, timestamp: number, stale: boolean, start = 0): TimeSeries {
+    const ts = this.get(point, name, extra);
+    const samples = ts.samples;
+    const last = samples[samples.length - 1];
+    const s: Sample = stale ? { value: NaN, timestamp, stale: true } : { value, timestamp };
+    if (start !== 0) {
+      s.startTimestamp = start;
+      ts.withStartTimestamps = true;
+    }
+    samples.push(s);
+    if (last !== undefined && last.timestamp > timestamp) this.unsorted.add(ts);
+    return ts;
+  }
+
+  /** Adds a native histogram sample to the series `name` of `point` and returns the series. */
+  addHistogram(point: PointLabels, name: Label, h: Histogram): TimeSeries {
+    const ts = this.get(point, name, undefined);
+    const hs = (ts.histograms ??= []);
+    const last = hs[hs.length - 1];
+    hs.push(h);
+    if (last !== undefined && last.timestamp > h.timestamp) this.unsorted.add(ts);
+    return ts;
+  }
+
+  /** The series; samples and histograms of each in timestamp order (a stable sort keeps equal timestamps in request order). */
   series(): TimeSeries[] {
-    for (const ts of this.unsorted) ts.samples.sort((a, b) => a.timestamp - b.timestamp);
+    for (const ts of this.unsorted) {
+      ts.samples.sort((a, b) => a.timestamp - b.timestamp);
+      ts.histograms?.sort((a, b) => a.timestamp - b.timestamp);
+    }
     this.unsorted.clear();
     return [...this.byKey.values()];
   }

@@ -1,13 +1,15 @@
 import { excerpt } from '../../errors.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL } from '../../model/labels.ts';
-import type { Label, TimeSeries } from '../../model/types.ts';
+import { histogramProblem } from '../../model/histogram-check.ts';
+import type { Exemplar, Label, TimeSeries } from '../../model/types.ts';
 import type { LineError } from '../types.ts';
 import {
   FLAG_NO_RECORDED_VALUE,
   TEMPORALITY_CUMULATIVE,
   TEMPORALITY_DELTA,
   type Attribute,
+  type ExponentialHistogramPoint,
   type HistogramPoint,
   type MetricModel,
   type NumberPoint,
@@ -16,6 +18,7 @@ import {
   type SummaryPoint,
 } from './model.ts';
 import { formatFloatPlain } from './format.ts';
+import { convertExemplars, exponentialToNative } from './native.ts';
 import { translateLabelName, translateMetricName, type NameResult, type OtlpTranslationStrategy, type PromKind } from './naming.ts';
 import { pointLabelsFrom, SeriesSet, type PointLabels } from './series-set.ts';
 
@@ -38,6 +41,8 @@ export interface TranslateResult {
   errorCount: number;
   /** Data points dropped (OTLP partial_success.rejected_data_points counts these). */
   rejectedPoints: number;
+  /** Data deliberately not carried, by reason (gauge exemplars: Prometheus does not attach them either). */
+  drops: Record<string, number>;
 }
 
 const SERVICE_NAME = 'service.name';
@@ -143,7 +148,6 @@ function promKind(m: MetricModel): PromKind {
 function pointCount(m: MetricModel): number {
   const d = m.data;
   if (d.kind === 'none') return 0;
-  if (d.kind === 'exponentialHistogram') return d.pointCount;
   return d.points.length;
 }
 
@@ -186,6 +190,7 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
   const names = labelNamer(opts.strategy);
   const errors = new LineErrorCollector();
   let rejectedPoints = 0;
+  let gaugeExemplars = 0;
   let ordinal = 0;
 
   for (const res of resources) {
@@ -208,11 +213,7 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
         continue;
       }
       const d = m.data;
-      if (d.kind === 'exponentialHistogram') {
-        reject(`exponential histograms are not supported (remote_write 1.0 has no native histograms); ${n} data points dropped`, n, m.name);
-        continue;
-      }
-      if ((d.kind === 'sum' || d.kind === 'histogram') && d.temporality !== TEMPORALITY_CUMULATIVE) {
+      if ((d.kind === 'sum' || d.kind === 'histogram' || d.kind === 'exponentialHistogram') && d.temporality !== TEMPORALITY_CUMULATIVE) {
         const t = temporalityName(d.temporality);
         reject(`${d.kind} with ${t} aggregation temporality is not supported (only cumulative, as in Prometheus); ${n} data points dropped`, n, m.name);
         continue;
@@ -234,15 +235,39 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
         const ts = p.timestamp > 0 ? p.timestamp : opts.now;
         const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
         if (ts > latest) latest = ts;
+        let exemplars: Exemplar[] | undefined;
+        if (p.exemplars.length > 0) {
+          if (d.kind === 'gauge') {
+            // Prometheus' receiver attaches no exemplars to gauges: dropped, counted.
+            gaugeExemplars += p.exemplars.length;
+          } else {
+            const ex = convertExemplars(p.exemplars);
+            if (typeof ex === 'number') {
+              reject(`dataPoints[${i}]: exemplars[${ex}]: no value (neither asDouble nor asInt)`, 1, p.exemplars[ex]);
+              continue;
+            }
+            exemplars = ex;
+          }
+        }
         if (d.kind === 'gauge' || d.kind === 'sum') {
           const v = (p as NumberPoint).value;
           if (v === undefined && !stale) {
             reject(`dataPoints[${i}]: no value (neither asDouble nor asInt)`, 1, p);
             continue;
           }
-          set.add(base, labels.plain, undefined, v ?? NaN, ts, stale);
+          const series = set.add(base, labels.plain, undefined, v ?? NaN, ts, stale, p.startTimestamp);
+          if (exemplars) (series.exemplars ??= []).push(...exemplars);
         } else if (d.kind === 'histogram') {
-          addHistogram(set, p as HistogramPoint, base, labels, ts, stale);
+          addHistogram(set, p as HistogramPoint, base, labels, ts, stale, exemplars);
+        } else if (d.kind === 'exponentialHistogram') {
+          const h = exponentialToNative(p as ExponentialHistogramPoint, ts, stale);
+          const problem = typeof h === 'string' ? h : histogramProblem(h);
+          if (problem !== undefined || typeof h === 'string') {
+            reject(`dataPoints[${i}]: ${problem}`, 1, p);
+            continue;
+          }
+          const series = set.addHistogram(base, labels.plain, h);
+          if (exemplars) (series.exemplars ??= []).push(...exemplars);
         } else if (d.kind === 'summary') {
           addSummary(set, p as SummaryPoint, base, labels, ts, stale);
         }
@@ -250,28 +275,42 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
     }
     if (opts.targetInfo && latest > 0 && resourceError === undefined) addTargetInfo(set, res, ctx, names, latest);
   }
-  return { series: set.series(), ...errors.result(), rejectedPoints };
+  return { series: set.series(), ...errors.result(), rejectedPoints, drops: gaugeExemplars ? { otlp_gauge_exemplar: gaugeExemplars } : {} };
 }
 
 const INF_LE: Label = { name: 'le', value: '+Inf' };
 
-/** Prometheus' classic histogram mapping: cumulative `_bucket{le}`, `+Inf` equal to the count, `_sum` when present. */
-function addHistogram(set: SeriesSet, p: HistogramPoint, base: PointLabels, l: MetricLabels, ts: number, stale: boolean): void {
-  if (p.sum !== undefined) set.add(base, l.sum, undefined, p.sum, ts, stale);
-  set.add(base, l.count, undefined, p.count, ts, stale);
+/**
+ * Prometheus' classic histogram mapping: cumulative `_bucket{le}`, `+Inf` equal to the count, `_sum` when
+ * present. Exemplars go to `_bucket` series the way Prometheus hands them out: walking the exemplars in
+ * their order, each bound takes the next exemplars whose value is at most the bound (OTLP SDKs send them in
+ * bucket order); what is left goes to `+Inf`. `_count` and `_sum` get none.
+ */
+function addHistogram(set: SeriesSet, p: HistogramPoint, base: PointLabels, l: MetricLabels, ts: number, stale: boolean, exemplars: Exemplar[] | undefined): void {
+  const st = p.startTimestamp;
+  if (p.sum !== undefined) set.add(base, l.sum, undefined, p.sum, ts, stale, st);
+  set.add(base, l.count, undefined, p.count, ts, stale, st);
   let cumulative = 0;
+  let next = 0;
+  const nex = exemplars ? exemplars.length : 0;
   const n = Math.min(p.explicitBounds.length, p.bucketCounts.length);
   for (let i = 0; i < n; i++) {
     cumulative += p.bucketCounts[i]!;
-    set.add(base, l.bucket, l.extra(p.explicitBounds[i]!), cumulative, ts, stale);
+    const bound = p.explicitBounds[i]!;
+    const series = set.add(base, l.bucket, l.extra(bound), cumulative, ts, stale, st);
+    const from = next;
+    while (next < nex && !(exemplars![next]!.value > bound)) next++;
+    if (next > from) (series.exemplars ??= []).push(...exemplars!.slice(from, next));
   }
-  set.add(base, l.bucket, INF_LE, p.count, ts, stale);
+  const inf = set.add(base, l.bucket, INF_LE, p.count, ts, stale, st);
+  if (next < nex) (inf.exemplars ??= []).push(...exemplars!.slice(next));
 }
 
 function addSummary(set: SeriesSet, p: SummaryPoint, base: PointLabels, l: MetricLabels, ts: number, stale: boolean): void {
-  set.add(base, l.sum, undefined, p.sum, ts, stale);
-  set.add(base, l.count, undefined, p.count, ts, stale);
-  for (const q of p.quantiles) set.add(base, l.plain, l.extra(q.quantile), q.value, ts, stale);
+  const st = p.startTimestamp;
+  set.add(base, l.sum, undefined, p.sum, ts, stale, st);
+  set.add(base, l.count, undefined, p.count, ts, stale, st);
+  for (const q of p.quantiles) set.add(base, l.plain, l.extra(q.quantile), q.value, ts, stale, st);
 }
 
 /**

@@ -38,13 +38,16 @@ describe('OTLP/JSON mapping quirks', () => {
     assert.deepEqual(render(parse(body).series), [`c{job="svc"} 4@${T_MS}`, `g{job="svc",x="y"} -Infinity@${T_MS}`, `g{job="svc"} NaN@${T_MS}`].sort());
   });
 
-  it('ignores unknown keys (exemplars, metadata, future fields)', () => {
+  it('ignores unknown keys (metadata, future fields); gauge exemplars are dropped and counted, as Prometheus attaches none', () => {
     const body = request([{ name: 'g', futureField: 1, metadata: [], gauge: { dataPoints: [{ asInt: '1', timeUnixNano: T_NANOS, exemplars: [{ traceId: '5b8efff798038103d269b633813fc60c' }] }] } }]);
-    assert.deepEqual(render(parse(body).series), [`g{job="svc"} 1@${T_MS}`]);
+    const r = parse(body);
+    assert.deepEqual(render(r.series), [`g{job="svc"} 1@${T_MS}`]);
+    assert.equal(r.series[0]!.exemplars, undefined);
+    assert.deepEqual(r.drops, { otlp_gauge_exemplar: 1 });
   });
 
   it('an empty object is an empty request', () => {
-    assert.deepEqual(parse({}), { series: [], errors: [], errorCount: 0, rejectedPoints: 0 });
+    assert.deepEqual(parse({}), { series: [], errors: [], errorCount: 0, rejectedPoints: 0, drops: {} });
   });
 });
 

@@ -149,13 +149,23 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'exponential histograms are dropped with a counted error',
+    name: 'exponential histogram points Prometheus would refuse (count above the buckets) are dropped with a counted error each',
     body: request([
       { name: 'eh', exponentialHistogram: { aggregationTemporality: CUMULATIVE, dataPoints: [{ count: '1', scale: 2 }, { count: '2' }] } },
     ]),
     want: [],
-    errors: ['metric "eh" (resourceMetrics[0].scopeMetrics[0].metrics[0]): exponential histograms are not supported (remote_write 1.0 has no native histograms); 2 data points dropped'],
+    errors: [
+      'metric "eh" (resourceMetrics[0].scopeMetrics[0].metrics[0]): dataPoints[0]: 0 observations in buckets, but the count is 1',
+      'metric "eh" (resourceMetrics[0].scopeMetrics[0].metrics[0]): dataPoints[1]: 0 observations in buckets, but the count is 2',
+    ],
     rejected: 2,
+  },
+  {
+    name: 'exponential histograms with delta temporality are refused as delta sums are',
+    body: request([{ name: 'eh', exponentialHistogram: { aggregationTemporality: DELTA, dataPoints: [{ count: '0' }] } }]),
+    want: [],
+    errors: ['exponentialHistogram with delta aggregation temporality is not supported (only cumulative, as in Prometheus); 1 data points dropped'],
+    rejected: 1,
   },
   {
     name: 'FLAG_NO_RECORDED_VALUE: staleness markers for every series of the point',

@@ -32,7 +32,24 @@ const mixed = request([
   { name: 'd', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ asInt: '1' }, { asInt: '2' }] } },
 ]);
 
+const native = request([
+  { name: 'e', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ count: '1', scale: 0, positive: { offset: 0, bucketCounts: ['1'] }, timeUnixNano: T_NANOS, exemplars: [{ asDouble: 1.5, traceId: '5b8efff798038103d269b633813fc60c' }] }] } },
+  { name: 'g', gauge: { dataPoints: [{ asInt: '1', timeUnixNano: T_NANOS, exemplars: [{ asInt: '1' }] }] } },
+]);
+
 describe('OTLP route', () => {
+  it('native histograms and exemplars: answered as before (200, empty response), histograms and exemplars in the series, gauge exemplars as drops', () => {
+    for (const [body, ct] of [[jsonBody(native), 'application/json'], [protobufBody(native), 'application/x-protobuf']] as const) {
+      const o = series(route.handle(req(body, ct)));
+      assert.equal(o.errors.length, 0);
+      assert.equal(o.success.status, 200);
+      assert.deepEqual(o.drops, { otlp_gauge_exemplar: 1 });
+      const e = o.series.find((s) => s.histograms)!;
+      assert.equal(e.histograms!.length, 1);
+      assert.deepEqual(e.exemplars!.map((x) => x.value), [1.5]);
+    }
+  });
+
   it('serves the OTLP/HTTP path and the VictoriaMetrics alias, POST only', () => {
     assert.deepEqual([...route.paths], ['/opentelemetry/v1/metrics', '/opentelemetry/api/v1/push']);
     assert.deepEqual([...route.methods], ['POST']);

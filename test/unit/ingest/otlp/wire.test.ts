@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { parseOtlpMetrics } from '../../../../lib/ingest/otlp/parse.ts';
-import { NOW, render } from './helpers.ts';
+import { NOW, render, renderExemplars, renderHistograms } from './helpers.ts';
 
 /**
  * Bodies written field by field with the numbers and wire types of opentelemetry-proto (metrics.proto,
@@ -43,6 +43,13 @@ const T = '1700000000123456789';
 const MS = 1700000000123;
 
 function body(): Uint8Array {
+  const exemplar = msg((e) => {
+    bytesField(e, 7, kv('user', 'u')); // filtered_attributes = 7
+    fixed64(e, 2, T); // time_unix_nano = 2
+    e.uint32((6 << 3) | 1).sfixed64(7); // as_int = 6
+    bytesField(e, 4, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8])); // span_id = 4
+    bytesField(e, 5, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])); // trace_id = 5
+  });
   const gaugePoint = msg((p) => {
     bytesField(p, 7, kv('k', 'v')); // NumberDataPoint.attributes = 7
     fixed64(p, 3, T); // time_unix_nano = 3
@@ -56,6 +63,7 @@ function body(): Uint8Array {
   const stalePoint = msg((p) => {
     fixed64(p, 3, '1700000001000000000');
     p.uint32((8 << 3) | VARINT).uint32(1);
+    bytesField(p, 5, exemplar); // exemplars = 5
   });
   const histPoint = msg((p) => {
     bytesField(p, 9, kv('h', 'x')); // HistogramDataPoint.attributes = 9
@@ -68,6 +76,25 @@ function body(): Uint8Array {
     const bounds = protobuf.Writer.create();
     bounds.double(0.5);
     bytesField(p, 7, bounds.finish()); // explicit_bounds = 7, packed
+  });
+  // ExponentialHistogramDataPoint: scale 9 (downscaled to 8), positive offset 0 counts [1,0], negative offset -9 counts [1].
+  const buckets = (offset: number, counts: number[]) =>
+    msg((b) => {
+      b.uint32((1 << 3) | VARINT).sint32(offset); // Buckets.offset = 1, sint32
+      const packed = protobuf.Writer.create();
+      for (const c of counts) packed.uint64(c);
+      bytesField(b, 2, packed.finish()); // bucket_counts = 2, packed uint64
+    });
+  const expPoint = msg((p) => {
+    fixed64(p, 2, '1700000000000000000'); // start_time_unix_nano = 2
+    fixed64(p, 3, T);
+    fixed64(p, 4, '3'); // count = 4
+    double(p, 5, 1.5); // sum = 5
+    p.uint32((6 << 3) | VARINT).sint32(9); // scale = 6, sint32
+    fixed64(p, 7, '1'); // zero_count = 7
+    bytesField(p, 8, buckets(0, [1, 0])); // positive = 8
+    bytesField(p, 9, buckets(-9, [1])); // negative = 9
+    double(p, 14, 0.5); // zero_threshold = 14 (ignored, as Prometheus does)
   });
   const summaryPoint = msg((p) => {
     fixed64(p, 3, T);
@@ -82,7 +109,7 @@ function body(): Uint8Array {
       bytesField(m, 7, msg((s) => { bytesField(s, 1, stalePoint); s.uint32((2 << 3) | VARINT).uint32(2); s.uint32((3 << 3) | VARINT).bool(true); })); // sum = 7
     }),
     msg((m) => { stringField(m, 1, 'h'); bytesField(m, 9, msg((h) => { bytesField(h, 1, histPoint); h.uint32((2 << 3) | VARINT).uint32(2); })); }), // histogram = 9
-    msg((m) => { stringField(m, 1, 'e'); bytesField(m, 10, msg((h) => { bytesField(h, 1, msg(() => {})); h.uint32((2 << 3) | VARINT).uint32(2); })); }), // exponential_histogram = 10
+    msg((m) => { stringField(m, 1, 'e'); bytesField(m, 10, msg((h) => { bytesField(h, 1, expPoint); h.uint32((2 << 3) | VARINT).uint32(2); })); }), // exponential_histogram = 10
     msg((m) => { stringField(m, 1, 's'); bytesField(m, 11, msg((h) => bytesField(h, 1, summaryPoint))); }), // summary = 11
   ];
   const scope = msg((s) => {
@@ -109,9 +136,14 @@ describe('OTLP protobuf wire compatibility', () => {
       `s_sum{instance="i1",job="svc"} 3@${MS}`,
       `s{instance="i1",job="svc",quantile="0.5"} 1.25@${MS}`,
     ]);
-    assert.equal(r.errors.length, 1);
-    assert.match(r.errors[0]!.reason, /metric "e" .*exponential histograms are not supported/);
-    assert.equal(r.rejectedPoints, 1);
+    assert.deepEqual(renderHistograms(r.series), [
+      `e{instance="i1",job="svc"} H(count=3,sum=1.5,schema=8,zero=1/1e-128,reset=0,+[1:1]:[1],-[-4:1]:[1])@${MS} st=1700000000000`,
+    ]);
+    assert.deepEqual(renderExemplars(r.series), [
+      `c{instance="i1",job="svc"} {span_id="0102030405060708",trace_id="0102030405060708090a0b0c0d0e0f10",user="u"} 7@${MS}`,
+    ]);
+    assert.equal(r.errors.length, 0);
+    assert.equal(r.rejectedPoints, 0);
   });
 
   it('skips fields it does not know (forward compatibility)', () => {
