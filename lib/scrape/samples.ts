@@ -7,6 +7,7 @@ import type { Label, TimeSeries } from '../model/types.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
 import { ScrapeError } from './fetch.ts';
 import { convertClassicToNhcb } from './nhcb.ts';
+import { normalizeBucketLabels } from './normalize.ts';
 import type { Target } from './targets.ts';
 
 export interface ScrapedSamples {
@@ -23,8 +24,8 @@ export interface ScrapedSamples {
  * (PrometheusProto, read with the Pushgateway's decoder: native histograms when scrape_native_histograms,
  * classic series as always_scrape_classic_histograms says, exemplars, created timestamps), OpenMetrics
  * (exemplars kept), anything else text 0.0.4/1.0.0 (a missing or unknown Content-Type included, as Prometheus
- * 2 did; Prometheus 3 fails such a scrape unless fallback_scrape_protocol is set). Then
- * convert_classic_histograms_to_nhcb. A histogram sample counts as one scraped sample, as in Prometheus.
+ * 2 did; Prometheus 3 fails such a scrape unless fallback_scrape_protocol is set). Then `le` and
+ * `quantile` normalised as Prometheus 3 does (normalize.ts), then convert_classic_histograms_to_nhcb. A histogram sample counts as one scraped sample, as in Prometheus.
  */
 export function parseScrapeBody(body: Uint8Array, contentType: string | undefined, target: Target, timestamp: number): TimeSeries[] {
   const job = target.job;
@@ -50,11 +51,17 @@ export function parseScrapeBody(body: Uint8Array, contentType: string | undefine
     }
     series = parsed.series;
     if (!job.honorTimestamps) for (const s of series) restamp(s, timestamp);
-    for (const f of families) if (f.type === METRIC_TYPE.HISTOGRAM) histogramFamilies.add(f.name);
+    const types = new Map<string, string>();
+    for (const f of families) {
+      if (f.type === METRIC_TYPE.HISTOGRAM) histogramFamilies.add(f.name);
+      const t = f.type === METRIC_TYPE.HISTOGRAM ? 'HISTOGRAM' : f.type === METRIC_TYPE.GAUGE_HISTOGRAM ? 'GAUGEHISTOGRAM' : f.type === METRIC_TYPE.SUMMARY ? 'SUMMARY' : undefined;
+      if (t) types.set(f.name, t);
+    }
+    normalizeBucketLabels(series, types, ['HISTOGRAM', 'GAUGEHISTOGRAM']);
   } else {
     const openMetrics = mt?.type === 'application/openmetrics-text';
-    const nhcb = job.convertClassicHistogramsToNhcb;
-    const parsed = parseExposition(body, { defaultTimestamp: timestamp, openMetrics, honorTimestamps: job.honorTimestamps, collectMetadata: nhcb, exemplars: true });
+    // Family types are needed for le/quantile normalisation and the NHCB conversion.
+    const parsed = parseExposition(body, { defaultTimestamp: timestamp, openMetrics, honorTimestamps: job.honorTimestamps, collectMetadata: true, exemplars: true });
     if (parsed.errors.length) {
       const e = parsed.errors[0]!;
       const total = parsed.errorCount ?? parsed.errors.length;
@@ -62,7 +69,12 @@ export function parseScrapeBody(body: Uint8Array, contentType: string | undefine
       throw new ScrapeError(`line ${e.line}: ${e.reason}: ${e.excerpt}${more}`);
     }
     series = parsed.series;
-    if (nhcb) for (const m of parsed.metadata) if (m.type === 'HISTOGRAM') histogramFamilies.add(m.metricFamilyName);
+    const types = new Map<string, string>();
+    for (const m of parsed.metadata) {
+      if (m.type === 'HISTOGRAM') histogramFamilies.add(m.metricFamilyName);
+      if (m.type !== 'UNKNOWN') types.set(m.metricFamilyName, m.type);
+    }
+    normalizeBucketLabels(series, types, ['HISTOGRAM']);
   }
   if (job.convertClassicHistogramsToNhcb) series = convertClassicToNhcb(series, histogramFamilies, job.alwaysScrapeClassicHistograms);
   return series;

@@ -29,7 +29,7 @@ import { builtToolPath, requireBuiltTool } from '../../helpers/tools.ts';
 const haveProm3 = existsSync(builtToolPath('prometheus'));
 
 /** The agent's own series that appear while it runs (its HTTP handlers hit by the two scrapers and the readiness poll, its remote_write). */
-const VOLATILE = /^(prometheus_http_|prometheus_remote_storage_|prometheus_sd_|prometheus_target_|go_|process_|net_conntrack_|prometheus_agent_|prometheus_tsdb_|scrape_)/;
+const VOLATILE = /^(prometheus_http_|prometheus_remote_storage_|prometheus_sd_|prometheus_target_)/;
 
 /** A Python OpenMetrics target whose values and exemplars are set once at start and never change. */
 async function startStableOpenMetricsTarget(): Promise<Proc> {

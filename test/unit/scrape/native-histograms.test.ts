@@ -141,7 +141,7 @@ describe('scraping PrometheusProto', () => {
     await runScrapeWindow(h.deps, win);
     const inst = `instance="${t.host}",job="j"`;
     const names = shown((await h.drain()).filter((s) => formatSeries(s.labels).startsWith('lat_seconds')));
-    assert.deepEqual(names, [`lat_seconds_bucket{${inst},le="+Inf"}`, `lat_seconds_bucket{${inst},le="0.5"}`, `lat_seconds_bucket{${inst},le="1"}`, `lat_seconds_count{${inst}}`, `lat_seconds_sum{${inst}}`, `lat_seconds{${inst}} H`]);
+    assert.deepEqual(names, [`lat_seconds_bucket{${inst},le="+Inf"}`, `lat_seconds_bucket{${inst},le="0.5"}`, `lat_seconds_bucket{${inst},le="1.0"}`, `lat_seconds_count{${inst}}`, `lat_seconds_sum{${inst}}`, `lat_seconds{${inst}} H`]);
     h.close();
 
     // Protobuf answered although not asked for first: read by its Content-Type, native part ignored.
@@ -192,7 +192,7 @@ describe('scraping text: OpenMetrics exemplars and classic histograms to NHCB', 
     await runScrapeWindow(h.deps, win);
     const got = await h.drain();
     assert.deepEqual(byName(got, 'c_total')[0]!.exemplars, [{ labels: [{ name: 'trace_id', value: 't2' }], value: 1, timestamp: MINUTE }]);
-    const b = byName(got, 'h_bucket').find((s) => s.labels.some((l) => l.name === 'le' && l.value === '1'))!;
+    const b = byName(got, 'h_bucket').find((s) => s.labels.some((l) => l.name === 'le' && l.value === '1.0'))!;
     assert.deepEqual(b.exemplars, [{ labels: [{ name: 'trace_id', value: 't1' }], value: 0.5, timestamp: 1_700_000_000_500 }]);
     h.close();
   });
@@ -235,5 +235,27 @@ describe('convertClassicToNhcb table', () => {
   it('a family not typed histogram is left alone', () => {
     const input = [s('g_bucket', 1, '1'), s('g_count', 1)];
     assert.equal(convertClassicToNhcb(input, new Set(['f']), false), input);
+  });
+});
+
+describe('le and quantile normalised as Prometheus 3 does', () => {
+  it('text and protobuf: integral bounds and quantiles get ".0"; other labels and families are left alone', async () => {
+    const body = '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="0.005"} 0\nh_bucket{le="1e+06"} 1\nh_bucket{le="+Inf"} 1\n# TYPE s summary\ns{quantile="0"} 1\ns{quantile="0.5"} 1\n# TYPE g gauge\ng{le="1",quantile="1"} 1\nuntyped_bucket{le="1"} 1\n';
+    const t = await startTestTarget(body);
+    targets.push(t);
+    const h = scrapeHarness({ scrape_configs: [{ job_name: 'j', scrape_interval: '1m', static_configs: [{ targets: [t.host] }] }] }, MINUTE);
+    await runScrapeWindow(h.deps, win);
+    const got = await h.drain();
+    const lv = (name: string, label: string) => byName(got, name).map((s) => s.labels.find((l) => l.name === label)!.value).sort();
+    assert.deepEqual(lv('h_bucket', 'le'), ['+Inf', '0.005', '1.0', '1e+06']);
+    assert.deepEqual(lv('s', 'quantile'), ['0.0', '0.5']);
+    assert.deepEqual([...lv('g', 'le'), ...lv('g', 'quantile'), ...lv('untyped_bucket', 'le')], ['1', '1', '1']);
+    h.close();
+
+    const p = await protoTarget([encode({ name: 'q', type: 'SUMMARY', metric: [{ summary: { sampleCount: 1, sampleSum: 1, quantile: [{ quantile: 1, value: 2 }] } }] })]);
+    const h2 = scrapeHarness({ scrape_configs: [{ job_name: 'j', scrape_interval: '1m', static_configs: [{ targets: [p.host] }] }] }, MINUTE);
+    await runScrapeWindow(h2.deps, win);
+    assert.deepEqual(byName(await h2.drain(), 'q').map((s) => s.labels.find((l) => l.name === 'quantile')!.value), ['1.0']);
+    h2.close();
   });
 });
