@@ -299,13 +299,14 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
       }
       if (asNative) {
         const exemplars: Exemplar[] = [];
+        // Prometheus 3 drops exemplars without a timestamp from native histograms (their dedup needs one).
         for (const x of h.exemplars) {
           const e = toExemplar(x, timestamp);
           if (typeof e === 'string') return e;
-          exemplars.push(e);
+          if (timestampMs(x.timestamp) !== undefined) exemplars.push(e);
         }
         // Prometheus takes the bucket exemplars when the histogram has no exemplars of its own.
-        if (!exemplars.length) for (const list of bucketExemplars) exemplars.push(...list);
+        if (!h.exemplars.length) h.bucket.forEach((b, i) => b.exemplar && timestampMs(b.exemplar.timestamp) !== undefined && exemplars.push(...bucketExemplars[i]!));
         const native = toNativeHistogram(h, timestamp, type === METRIC_TYPE.GAUGE_HISTOGRAM, start);
         const s: TimeSeries = { labels: labelsOf(name), samples: [], histograms: [native] };
         if (exemplars.length) s.exemplars = sortByTimestamp(exemplars);

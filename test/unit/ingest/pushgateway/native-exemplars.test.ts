@@ -95,6 +95,15 @@ describe('Pushgateway protobuf: native histograms, exemplars, created timestamps
     assert.deepEqual(h.positiveSpans, [{ offset: 0, length: 0 }]);
   });
 
+  it('native histogram exemplars without a timestamp are dropped (Prometheus 3); classic bucket exemplars keep theirs', () => {
+    const f = { name: 'x', type: 'HISTOGRAM', metric: [{ histogram: { sampleCount: 1, sampleSum: 1, schema: 0, positiveSpan: [{ offset: 0, length: 1 }], positiveDelta: [1], bucket: [{ cumulativeCount: 1, upperBound: 1, exemplar: exemplar('b', 1) }], exemplars: [exemplar('n', 1)] } }] };
+    const series = decode(encode(f));
+    assert.equal(series[0]!.exemplars, undefined);
+    assert.deepEqual(series[1]!.exemplars, [{ labels: [{ name: 'trace_id', value: 'b' }], value: 1, timestamp: NOW }]);
+    const noOwn = { name: 'x', type: 'HISTOGRAM', metric: [{ histogram: { ...f.metric[0]!.histogram, exemplars: [] } }] };
+    assert.equal(decode(encode(noOwn))[0]!.exemplars, undefined);
+  });
+
   it('float and gauge histograms: absolute counts, reset hint gauge; bucket exemplars when the histogram has none', () => {
     const f = {
       name: 'g',
@@ -110,7 +119,7 @@ describe('Pushgateway protobuf: native histograms, exemplars, created timestamps
             negativeCount: [1],
             positiveSpan: [{ offset: 1, length: 1 }],
             positiveCount: [2],
-            bucket: [{ cumulativeCountFloat: 1, upperBound: -1, exemplar: exemplar('x', -2) }],
+            bucket: [{ cumulativeCountFloat: 1, upperBound: -1, exemplar: exemplar('x', -2, 1_699_999_999) }],
           },
         },
       ],
@@ -124,7 +133,7 @@ describe('Pushgateway protobuf: native histograms, exemplars, created timestamps
     assert.deepEqual(h.positiveBuckets, [2]);
     assert.equal(h.resetHint, 3);
     assert.equal(h.startTimestamp, undefined);
-    assert.deepEqual(s.exemplars, [{ labels: [{ name: 'trace_id', value: 'x' }], value: -2, timestamp: NOW }]);
+    assert.deepEqual(s.exemplars, [{ labels: [{ name: 'trace_id', value: 'x' }], value: -2, timestamp: 1_699_999_999_500 }]);
   });
 
   it('counter: exemplar and created timestamp; summary: created timestamp', () => {
