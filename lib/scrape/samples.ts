@@ -61,7 +61,7 @@ export function parseScrapeBody(body: Uint8Array, contentType: string | undefine
   } else {
     const openMetrics = mt?.type === 'application/openmetrics-text';
     // Family types are needed for le/quantile normalisation and the NHCB conversion.
-    const parsed = parseExposition(body, { defaultTimestamp: timestamp, openMetrics, honorTimestamps: job.honorTimestamps, collectMetadata: true, exemplars: true });
+    const parsed = parseExposition(body, { defaultTimestamp: timestamp, openMetrics, honorTimestamps: job.honorTimestamps, collectMetadata: false, collectTypes: true, exemplars: true });
     if (parsed.errors.length) {
       const e = parsed.errors[0]!;
       const total = parsed.errorCount ?? parsed.errors.length;

@@ -66,6 +66,8 @@ export interface ExpositionOptions {
   maxLineLength?: number;
   /** OpenMetrics only: keep exemplars on their series (a malformed exemplar is then a bad line). */
   exemplars?: boolean;
+  /** With collectMetadata false: still read TYPE lines (a malformed one is then an error) into `metadata`, types only. */
+  collectTypes?: boolean;
 }
 
 export interface ExpositionResult extends ParseResult {
@@ -89,6 +91,7 @@ class ExpositionScanner {
   readonly defaultTimestamp: number;
   readonly maxLineLength: number;
   readonly exemplars: boolean;
+  readonly collectTypes: boolean;
   readonly series: TimeSeries[] = [];
   readonly errors = new LineErrorCollector();
   readonly metadata = new Map<string, MetricMetadata>();
@@ -109,6 +112,7 @@ class ExpositionScanner {
     this.defaultTimestamp = opts.defaultTimestamp;
     this.maxLineLength = opts.maxLineLength ?? Infinity;
     this.exemplars = opts.exemplars === true && this.om;
+    this.collectTypes = this.collectMetadata || opts.collectTypes === true;
   }
 
   run(): void {
@@ -316,7 +320,7 @@ class ExpositionScanner {
       if (this.om && p + 3 === end) this.sawEof = true;
       return undefined;
     }
-    if (!this.collectMetadata && !(kw === KW_TYPE && this.dropCreated)) return undefined;
+    if (!this.collectMetadata && !(kw === KW_TYPE && (this.dropCreated || this.collectTypes))) return undefined;
     p += 4;
     while (p < end && isBlank(s.charCodeAt(p))) p++;
     const nameStart = p;
@@ -334,7 +338,7 @@ class ExpositionScanner {
         const ct = type === 'COUNTER' || type === 'SUMMARY' || type === 'HISTOGRAM';
         this.createdName = ct ? s.slice(nameStart, nameEnd) + '_created' : '';
       }
-      if (this.collectMetadata) this.familyAt(nameStart, nameEnd).type = type;
+      if (this.collectTypes) this.familyAt(nameStart, nameEnd).type = type;
     } else if (kw === KW_HELP) {
       const text = s.slice(p, end);
       this.familyAt(nameStart, nameEnd).help = text.includes('\\') ? unescapeHelp(text, this.om) : text;
