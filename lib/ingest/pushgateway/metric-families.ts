@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { BadRequestError, excerpt } from '../../errors.ts';
+import { histogramProblem } from '../../model/histogram-check.ts';
 import { isValidLabelName, isValidMetricName, METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { BucketSpan, Exemplar, Histogram, Label, TimeSeries } from '../../model/types.ts';
 import { formatGoFloat } from '../prometheus/go-float.ts';
@@ -308,6 +309,9 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
         // Prometheus takes the bucket exemplars when the histogram has no exemplars of its own.
         if (!h.exemplars.length) h.bucket.forEach((b, i) => b.exemplar && timestampMs(b.exemplar.timestamp) !== undefined && exemplars.push(...bucketExemplars[i]!));
         const native = toNativeHistogram(h, timestamp, type === METRIC_TYPE.GAUGE_HISTOGRAM, start);
+        // Refused here, not later by finalize: a push is all or nothing, and a scrape fails as a whole.
+        const invalid = histogramProblem(native);
+        if (invalid !== undefined) return `invalid native histogram: ${invalid}`;
         const s: TimeSeries = { labels: labelsOf(name), samples: [], histograms: [native] };
         if (exemplars.length) s.exemplars = sortByTimestamp(exemplars);
         out.push(s);
@@ -341,7 +345,7 @@ export function isNativeHistogram(h: HistogramMessage): boolean {
 /**
  * The native part of a client_model Histogram. A float histogram (sample_count_float or zero_count_float set,
  * or counts instead of deltas) keeps absolute counts; an integer one keeps its deltas, as remote_write does.
- * Validity (spans against buckets, counts) is checked later by finalize (histogram-check.ts).
+ * Its validity is checked by the caller (histogram-check.ts).
  */
 function toNativeHistogram(h: HistogramMessage, timestamp: number, gauge: boolean, start: number | undefined): Histogram {
   const float = h.sampleCountFloat > 0 || h.zeroCountFloat > 0 || h.positiveCount.length > 0 || h.negativeCount.length > 0;

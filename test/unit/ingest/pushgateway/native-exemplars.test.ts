@@ -49,6 +49,9 @@ const both = {
   ],
 };
 
+const push = (body: Uint8Array, contentType: string) =>
+  routes[0]!.handle({ method: 'PUT', path: '/metrics/job/j', params: {}, query: new URLSearchParams(), headers: { 'content-type': contentType }, body, now: NOW });
+
 describe('Pushgateway protobuf: native histograms, exemplars, created timestamps', () => {
   it('a native histogram with classic buckets: the Histogram on <name> and the classic series (pushes keep both)', () => {
     const series = decode(encode(both));
@@ -148,6 +151,13 @@ describe('Pushgateway protobuf: native histograms, exemplars, created timestamps
     assert.deepEqual(series.slice(1).map((s) => s.samples[0]!.startTimestamp), [1_600_000_001_000, 1_600_000_001_000]);
   });
 
+  it('an invalid native histogram rejects the family (the push, or the scrape, as a whole)', () => {
+    const bad = { name: 'x', type: 'HISTOGRAM', metric: [{ histogram: { sampleCount: 5, sampleSum: 1, schema: 0, positiveSpan: [{ offset: 0, length: 2 }], positiveDelta: [1] } }] };
+    const { errors } = metricFamiliesToSeries(decodeMetricFamilies(encode(bad)), NOW);
+    assert.match(errors[0]!.reason, /metric 1: invalid native histogram: positive side: spans need 2 buckets, have 1/);
+    assert.throws(() => push(encode(bad), PROTOBUF), /pushgateway: .*invalid native histogram/);
+  });
+
   it('a bad exemplar label name rejects the family', () => {
     const { errors } = metricFamiliesToSeries(decodeMetricFamilies(encode({ name: 'c', type: 'COUNTER', metric: [{ counter: { value: 1, exemplar: { label: [{ name: '0x', value: 'v' }], value: 1 } } }] })), NOW);
     assert.match(errors[0]!.reason, /metric 1: exemplar: invalid label name "0x"/);
@@ -155,10 +165,6 @@ describe('Pushgateway protobuf: native histograms, exemplars, created timestamps
 });
 
 describe('Pushgateway route: native histograms and exemplars reach the queue', () => {
-  const route = routes[0]!;
-  const push = (body: Uint8Array, contentType: string) =>
-    route.handle({ method: 'PUT', path: '/metrics/job/j', params: {}, query: new URLSearchParams(), headers: { 'content-type': contentType }, body, now: NOW });
-
   it('protobuf: the native histogram with the grouping key', () => {
     const out = push(encode(both), PROTOBUF);
     assert.equal(out.kind, 'series');
