@@ -172,7 +172,8 @@ export interface MetricFamilyMessage {
  * - `nativeHistograms` (scrape_native_histograms): a native histogram becomes a `Histogram` sample of
  *   `<name>`; when false its native part is ignored and it is read as a classic one.
  * - `alwaysClassic` (always_scrape_classic_histograms): the classic series (`_bucket`, `_count`, `_sum`) of a
- *   histogram kept as native too; otherwise a histogram kept as native has no classic series.
+ *   histogram kept as native too, when it has classic buckets; otherwise a histogram kept as native has no
+ *   classic series.
  * A histogram that is not kept as native is always written as its classic series (a `+Inf` bucket holding
  * the count when none is sent), as before native histograms.
  */
@@ -315,7 +316,8 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
         const s: TimeSeries = { labels: labelsOf(name), samples: [], histograms: [native] };
         if (exemplars.length) s.exemplars = sortByTimestamp(exemplars);
         out.push(s);
-        if (!opts.alwaysClassic) return undefined;
+        // Prometheus 3 writes classic series next to a native histogram only for classic buckets it was sent.
+        if (!opts.alwaysClassic || h.bucket.length === 0) return undefined;
       }
       let sawInf = false;
       h.bucket.forEach((b, i) => {

@@ -92,7 +92,8 @@ describe('Pushgateway protobuf: native histograms, exemplars, created timestamps
   it('a native-only histogram read as classic when native histograms are off: +Inf, _sum, _count', () => {
     const only = { name: 'n', type: 'HISTOGRAM', metric: [{ histogram: { sampleCount: 0, sampleSum: 0, schema: 3, zeroThreshold: 1e-128, positiveSpan: [{ offset: 0, length: 0 }] } }] };
     assert.deepEqual(names(decode(encode(only), { nativeHistograms: false, alwaysClassic: false })), ['n_bucket{le="+Inf"}', 'n_sum{}', 'n_count{}']);
-    // client_golang's empty span marks a native histogram without observations.
+    // client_golang's empty span marks a native histogram without observations; no classic buckets, no classic series.
+    assert.deepEqual(names(decode(encode(only))), ['n{} H']);
     const h = decode(encode(only))[0]!.histograms![0]!;
     assert.equal(h.schema, 3);
     assert.deepEqual(h.positiveSpans, [{ offset: 0, length: 0 }]);
