@@ -8,7 +8,7 @@ import { parseSelfMetricsConfig, type SelfMetricsConfig } from './self-metrics.t
 import { parseAuthConfig, type AuthConfig } from './auth.ts';
 import { validateOtlpOptions, type OtlpOptions } from '../ingest/otlp/options.ts';
 import { validateDatadogOptions, type DatadogOptions } from '../ingest/datadog/options.ts';
-import { parseScrapeSection, type ConfigDocReader, type ScrapeJob } from './scrape.ts';
+import { GLOBAL_SCRAPE_KEYS, parseScrapeSection, type ConfigDocReader, type ScrapeJob } from './scrape.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -128,7 +128,7 @@ const INGEST_KEYS = [
 export function parseGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): GatewayConfig {
   const c = new Checker();
   const top = c.object(raw ?? {}, '(root)', TOP_KEYS) ?? {};
-  const global = c.object(top.global, 'global', ['external_labels', 'scrape_interval', 'scrape_timeout', 'evaluation_interval']) ?? {};
+  const global = c.object(top.global, 'global', ['external_labels', 'scrape_interval', 'scrape_timeout', 'evaluation_interval', ...GLOBAL_SCRAPE_KEYS]) ?? {};
   const externalLabels = Object.entries(c.stringMap(global.external_labels, 'global.external_labels'))
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));

@@ -45,9 +45,27 @@ export interface ScrapeJob {
   tls?: TlsSettings;
   relabel: CompiledRelabel;
   metricRelabel: CompiledRelabel;
+  /** Formats asked for, in order of preference (scrape_protocols); builds the Accept header. */
+  scrapeProtocols: ScrapeProtocol[];
+  /** Keep native histograms of protobuf bodies (scrape_native_histograms; Prometheus 3 default false). */
+  scrapeNativeHistograms: boolean;
+  /** Keep the classic series of a histogram also kept as native (always_scrape_classic_histograms). */
+  alwaysScrapeClassicHistograms: boolean;
+  /** Classic histograms become native histograms with custom buckets, schema -53 (convert_classic_histograms_to_nhcb). */
+  convertClassicHistogramsToNhcb: boolean;
   /** The job as written, for service discovery (static_configs, file_sd_configs, ...). */
   raw: Record<string, unknown>;
 }
+
+/** Prometheus 3's scrape_protocols names (config.ScrapeProtocol). */
+export const SCRAPE_PROTOCOLS = ['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'] as const;
+export type ScrapeProtocol = (typeof SCRAPE_PROTOCOLS)[number];
+/** Prometheus 3's DefaultScrapeProtocols. */
+export const DEFAULT_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
+/** Prometheus 3's DefaultProtoFirstScrapeProtocols: the default when scrape_native_histograms is on (native histograms only travel in protobuf). */
+export const PROTO_FIRST_SCRAPE_PROTOCOLS: readonly ScrapeProtocol[] = ['PrometheusProto', ...DEFAULT_SCRAPE_PROTOCOLS];
+/** Scrape options that global sets for every job (a job's own setting wins), as in Prometheus 3. */
+export const GLOBAL_SCRAPE_KEYS = ['scrape_protocols', 'scrape_native_histograms', 'always_scrape_classic_histograms', 'convert_classic_histograms_to_nhcb'];
 
 export const DEFAULT_SCRAPE_INTERVAL_MS = 60_000;
 export const DEFAULT_SCRAPE_TIMEOUT_MS = 10_000;
@@ -71,6 +89,7 @@ const JOB_KEYS = [
   'tls_config',
   'relabel_configs',
   'metric_relabel_configs',
+  ...GLOBAL_SCRAPE_KEYS,
   ...SD_CONFIG_KEYS,
 ];
 const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version'];
@@ -93,7 +112,14 @@ export function parseScrapeSection(c: Checker, top: Record<string, unknown>, glo
   const interval = c.duration(global.scrape_interval, 'global.scrape_interval', DEFAULT_SCRAPE_INTERVAL_MS);
   const globalTimeout = c.duration(global.scrape_timeout, 'global.scrape_timeout', Math.min(DEFAULT_SCRAPE_TIMEOUT_MS, interval));
   if (global.scrape_timeout !== undefined && globalTimeout > interval) c.fail('global.scrape_timeout', `must not exceed global.scrape_interval (${global.scrape_timeout} > ${global.scrape_interval ?? '1m'})`);
-  const defaults = { interval, timeout: globalTimeout };
+  const defaults: JobDefaults = {
+    interval,
+    timeout: globalTimeout,
+    protocols: global.scrape_protocols === undefined ? undefined : protocols(c, global.scrape_protocols, 'global.scrape_protocols'),
+    nativeHistograms: c.bool(global.scrape_native_histograms, 'global.scrape_native_histograms', false),
+    alwaysClassic: c.bool(global.always_scrape_classic_histograms, 'global.always_scrape_classic_histograms', false),
+    nhcb: c.bool(global.convert_classic_histograms_to_nhcb, 'global.convert_classic_histograms_to_nhcb', false),
+  };
   const jobs = c.array(top.scrape_configs, 'scrape_configs').map((raw, i) => parseJob(c, raw, `scrape_configs[${i}]`, defaults));
   c.array(top.scrape_config_files, 'scrape_config_files').forEach((f, i) => {
     const at = `scrape_config_files[${i}]`;
@@ -118,7 +144,32 @@ export function parseScrapeSection(c: Checker, top: Record<string, unknown>, glo
   return jobs;
 }
 
-function parseJob(c: Checker, raw: unknown, path: string, d: { interval: number; timeout: number }): ScrapeJob {
+interface JobDefaults {
+  interval: number;
+  timeout: number;
+  /** global.scrape_protocols when set. */
+  protocols: ScrapeProtocol[] | undefined;
+  nativeHistograms: boolean;
+  alwaysClassic: boolean;
+  nhcb: boolean;
+}
+
+/** scrape_protocols: a non-empty list of known names without repeats (Prometheus' validation). */
+function protocols(c: Checker, v: unknown, path: string): ScrapeProtocol[] {
+  const list = c.array(v, path);
+  if (v !== undefined && v !== null && Array.isArray(v) && list.length === 0) c.fail(path, 'must not be empty');
+  const out: ScrapeProtocol[] = [];
+  list.forEach((x, i) => {
+    if (typeof x !== 'string' || !(SCRAPE_PROTOCOLS as readonly string[]).includes(x)) {
+      return c.fail(`${path}[${i}]`, `unknown scrape protocol ${JSON.stringify(x)}, supported: ${SCRAPE_PROTOCOLS.join(', ')}`);
+    }
+    if (out.includes(x as ScrapeProtocol)) return c.fail(`${path}[${i}]`, `duplicated protocol ${x}`);
+    out.push(x as ScrapeProtocol);
+  });
+  return out;
+}
+
+function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): ScrapeJob {
   const o = c.object(raw, path, JOB_KEYS) ?? {};
   if (raw === undefined || raw === null) c.fail(path, 'must be a mapping (a scrape config)');
   const jobName = c.string(o.job_name, `${path}.job_name`) ?? '';
@@ -140,6 +191,9 @@ function parseJob(c: Checker, raw: unknown, path: string, d: { interval: number;
     params[k] = list.map((x, i) => (typeof x === 'string' || typeof x === 'number' ? String(x) : (c.fail(`${path}.params.${k}[${i}]`, 'must be a string'), '')));
   }
   const limit = (k: string): number => c.int(o[k], `${path}.${k}`, 0, 0);
+  const scrapeNativeHistograms = c.bool(o.scrape_native_histograms, `${path}.scrape_native_histograms`, d.nativeHistograms);
+  // Prometheus 3: unset scrape_protocols is the global one, else proto first when native histograms are scraped.
+  const scrapeProtocols = o.scrape_protocols !== undefined ? protocols(c, o.scrape_protocols, `${path}.scrape_protocols`) : (d.protocols ?? [...(scrapeNativeHistograms ? PROTO_FIRST_SCRAPE_PROTOCOLS : DEFAULT_SCRAPE_PROTOCOLS)]);
   const job: ScrapeJob = {
     jobName,
     path,
@@ -157,6 +211,10 @@ function parseJob(c: Checker, raw: unknown, path: string, d: { interval: number;
     bodySizeLimitBytes: byteSize(c, o.body_size_limit, `${path}.body_size_limit`),
     relabel: compileRules(c, o.relabel_configs, `${path}.relabel_configs`),
     metricRelabel: compileRules(c, o.metric_relabel_configs, `${path}.metric_relabel_configs`),
+    scrapeProtocols,
+    scrapeNativeHistograms,
+    alwaysScrapeClassicHistograms: c.bool(o.always_scrape_classic_histograms, `${path}.always_scrape_classic_histograms`, d.alwaysClassic),
+    convertClassicHistogramsToNhcb: c.bool(o.convert_classic_histograms_to_nhcb, `${path}.convert_classic_histograms_to_nhcb`, d.nhcb),
     raw: o,
   };
   const basic = basicAuth(c, o.basic_auth, `${path}.basic_auth`);

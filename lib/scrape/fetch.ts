@@ -1,10 +1,38 @@
 import zlib from 'node:zlib';
 import type { HttpClient, SecretStore } from '../ports/index.ts';
+import { DEFAULT_SCRAPE_PROTOCOLS, SCRAPE_PROTOCOLS, type ScrapeProtocol } from '../config/scrape.ts';
 import type { Target } from './targets.ts';
 
-/** Prometheus 2.42's Accept header: OpenMetrics first, then text 0.0.4, then anything. */
-export const SCRAPE_ACCEPT =
-  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+/** The media type each scrape protocol asks for (Prometheus 3's ScrapeProtocolsHeaders). */
+export const SCRAPE_PROTOCOL_MEDIA_TYPES: Record<ScrapeProtocol, string> = {
+  PrometheusProto: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
+  'OpenMetricsText1.0.0': 'application/openmetrics-text;version=1.0.0',
+  'OpenMetricsText0.0.1': 'application/openmetrics-text;version=0.0.1',
+  'PrometheusText1.0.0': 'text/plain;version=1.0.0',
+  'PrometheusText0.0.4': 'text/plain;version=0.0.4',
+};
+
+/**
+ * The Accept header for `protocols`, built as Prometheus 3's acceptHeader does: each media type in order with
+ * q=0.6, 0.5, ... (the count of known protocols + 1, minus one per entry), then "any type" with the next weight.
+ * The two formats that know name escaping (text 1.0.0, OpenMetrics 1.0.0) ask for `escaping=underscores`:
+ * Prometheus 3 asks for `allow-utf-8`, but the gateway's text parser does not read quoted UTF-8 names, so it
+ * asks targets to escape them (see docs/scrape.md).
+ */
+export function acceptHeader(protocols: readonly ScrapeProtocol[]): string {
+  let weight = SCRAPE_PROTOCOLS.length + 1;
+  const vals: string[] = [];
+  for (const p of protocols) {
+    let v = SCRAPE_PROTOCOL_MEDIA_TYPES[p];
+    if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += ';escaping=underscores';
+    vals.push(`${v};q=0.${weight--}`);
+  }
+  vals.push(`*/*;q=0.${weight}`);
+  return vals.join(',');
+}
+
+/** The Accept header of a job with the default scrape_protocols (native histograms off). */
+export const SCRAPE_ACCEPT = acceptHeader(DEFAULT_SCRAPE_PROTOCOLS);
 export const SCRAPE_USER_AGENT = 'metrics-gateway/0.1 (Prometheus-compatible scraper)';
 /** The largest uncompressed body the gateway reads when a job sets no body_size_limit. */
 export const MAX_SCRAPE_BODY_BYTES = 64 * 1024 * 1024;
@@ -34,7 +62,7 @@ export async function fetchTarget(target: Target, http: HttpClient, secrets: Sec
   const job = target.job;
   const limit = job.bodySizeLimitBytes > 0 ? job.bodySizeLimitBytes : MAX_SCRAPE_BODY_BYTES;
   const headers: Record<string, string> = {
-    accept: SCRAPE_ACCEPT,
+    accept: acceptHeader(job.scrapeProtocols),
     'accept-encoding': 'gzip',
     'user-agent': SCRAPE_USER_AGENT,
     'x-prometheus-scrape-timeout-seconds': String(target.timeoutMs / 1000),

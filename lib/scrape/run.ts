@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.ts';
 import { finalizeSeries } from '../ingest/finalize.ts';
 import { enqueueSeries } from '../ingest/pipeline.ts';
 import { labelsKey } from '../model/labels.ts';
-import type { Label, TimeSeries } from '../model/types.ts';
+import type { Histogram, Label, TimeSeries } from '../model/types.ts';
 import type { BlobStore, Clock, HttpClient, Logger, MessageQueue, Metrics, SecretStore } from '../ports/index.ts';
 import { discoverTargetGroups, type DiscoveryDeps } from './discovery/index.ts';
 import { fetchTarget, ScrapeError } from './fetch.ts';
@@ -91,7 +91,8 @@ export async function runScrapeWindow(deps: ScrapeDeps, w: ScrapeWindow): Promis
   const live = new Set(targets.map((t) => t.key));
   for (const [key, ts] of Object.entries(state.targets)) {
     if (live.has(key) || failedJobs.has(ts.job)) continue;
-    const markers = [...ts.series.map((k) => staleSeries(k, w.from)), ...staleReportSeries(ts.labels, w.from)];
+    const hist = new Set(ts.histograms ?? []);
+    const markers = [...ts.series.map((k) => staleSeries(k, w.from, hist.has(k))), ...staleReportSeries(ts.labels, w.from)];
     await out.add(markers, markers.length);
     delete state.targets[key];
   }
@@ -168,6 +169,7 @@ async function discover(deps: ScrapeDeps, w: ScrapeWindow): Promise<{ targets: T
 async function scrapeTarget(deps: ScrapeDeps, t: Target, state: SeriesState): Promise<{ series: TimeSeries[]; staleMarkers: number; status: TargetStatus }> {
   const start = deps.clock.now();
   const prev = state.targets[t.key]?.series ?? [];
+  const prevHistograms = new Set(state.targets[t.key]?.histograms ?? []);
   let series: TimeSeries[] = [];
   let error = '';
   let scraped = 0;
@@ -188,18 +190,24 @@ async function scrapeTarget(deps: ScrapeDeps, t: Target, state: SeriesState): Pr
   let seriesAdded = 0;
   const prevSet = new Set(prev);
   const tracked: string[] = [];
+  const trackedHistograms: string[] = [];
   for (const s of series) {
     const key = labelsKey(s.labels);
     current.add(key);
     if (!prevSet.has(key)) seriesAdded++;
     // Series with their own timestamps get no staleness markers, as in Prometheus.
-    if (s.samples[0]!.timestamp === start) tracked.push(key);
+    const h = s.histograms?.[0];
+    if ((h ?? s.samples[0])?.timestamp === start) {
+      tracked.push(key);
+      if (h) trackedHistograms.push(key);
+    }
   }
   const markers: TimeSeries[] = [];
-  for (const key of prev) if (!current.has(key)) markers.push(staleSeries(key, start));
+  for (const key of prev) if (!current.has(key)) markers.push(staleSeries(key, start, prevHistograms.has(key)));
   const durationSeconds = (deps.clock.now() - start) / 1000;
   const report = finalize(deps, reportSeries(t.labels, start, { up: error === '', durationSeconds, scraped, postRelabel, seriesAdded: error ? 0 : seriesAdded }));
   state.targets[t.key] = { job: t.job.jobName, labels: t.labels, series: tracked };
+  if (trackedHistograms.length) state.targets[t.key]!.histograms = trackedHistograms;
   if (error) deps.logger.warn('scrape failed', { job: t.job.jobName, url: t.url, error });
   return {
     series: [...series, ...markers, ...report],
@@ -224,8 +232,14 @@ function finalize(deps: ScrapeDeps, series: TimeSeries[]): TimeSeries[] {
   return finalizeSeries(series, { extraLabels: [], relabel: { rules: [] }, externalLabels: deps.externalLabels, limits: deps.limits, protocol: 'scrape' }).series;
 }
 
-function staleSeries(key: string, timestamp: number): TimeSeries {
+/** A staleness marker: a StaleNaN sample, or for a native histogram series a histogram with the StaleNaN sum (as Prometheus' TSDB writes it). */
+function staleSeries(key: string, timestamp: number, histogram = false): TimeSeries {
+  if (histogram) return { labels: labelsFromKey(key), samples: [], histograms: [staleHistogram(timestamp)] };
   return { labels: labelsFromKey(key), samples: [{ value: NaN, timestamp, stale: true }] };
+}
+
+function staleHistogram(timestamp: number): Histogram {
+  return { timestamp, float: false, count: 0, sum: NaN, schema: 0, zeroThreshold: 0, zeroCount: 0, negativeSpans: [], negativeBuckets: [], positiveSpans: [], positiveBuckets: [], resetHint: 0, customValues: [], stale: true };
 }
 
 /** Buffers series across targets and queues them in large batches (bounded memory). */

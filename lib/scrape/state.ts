@@ -19,6 +19,8 @@ export interface TargetSeriesState {
   labels: Label[];
   /** labelsKey() of each series the last successful scrape wrote with the scrape time. */
   series: string[];
+  /** The keys of `series` that are native histogram series (their staleness marker is a histogram). */
+  histograms?: string[];
 }
 
 export interface SeriesState {

@@ -148,6 +148,8 @@ export interface AgentOptions {
   openMetricsTarget?: string;
   remoteWrite: { url: string; protobufMessage: 'prometheus.WriteRequest' | 'io.prometheus.write.v2.Request' }[];
   scrapeInterval?: string;
+  /** More jobs, as YAML list items indented under `scrape_configs:` (`  - job_name: ...`). */
+  extraScrapeConfigs?: string;
 }
 
 /**
@@ -161,6 +163,7 @@ export async function startPrometheus3Agent(bin: string, o: AgentOptions): Promi
   const jobs: string[] = [];
   if (o.selfTarget !== false) jobs.push(`  - job_name: self\n    scrape_interval: ${interval}\n    scrape_native_histograms: true\n    static_configs: [{ targets: ['127.0.0.1:${port}'] }]`);
   if (o.openMetricsTarget) jobs.push(`  - job_name: om\n    scrape_interval: ${interval}\n    scrape_native_histograms: true\n    scrape_protocols: [OpenMetricsText1.0.0, OpenMetricsText0.0.1, PrometheusText0.0.4]\n    static_configs: [{ targets: ['${o.openMetricsTarget}'] }]`);
+  if (o.extraScrapeConfigs) jobs.push(o.extraScrapeConfigs.replace(/\n+$/, ''));
   const rw = o.remoteWrite
     .map((r, i) => `  - url: ${r.url}\n    name: rw${i}\n    protobuf_message: ${r.protobufMessage}\n    send_exemplars: true\n    send_native_histograms: true\n    queue_config: { batch_send_deadline: 500ms, min_backoff: 50ms, max_backoff: 500ms }\n    metadata_config: { send_interval: 2s }`)
     .join('\n');

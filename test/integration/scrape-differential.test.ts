@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseGatewayConfig } from '../../lib/config/schema.ts';
 import { openBackends } from '../../lib/local/backends.ts';
 import { startLocalRunner, type LocalRunner } from '../../lib/local/runner.ts';
+import { formatOpenMetricsFloat } from '../../lib/scrape/normalize.ts';
 import { MemoryLogger } from '../helpers/fakes.ts';
 import { freePort, haveBinary, startVictoriaMetrics, type VictoriaMetrics } from '../helpers/services.ts';
 
@@ -14,7 +15,8 @@ import { freePort, haveBinary, startVictoriaMetrics, type VictoriaMetrics } from
  * Differential: Prometheus 2.42 and the gateway scrape the same targets (a real node_exporter and that
  * Prometheus' own /metrics) with the same scrape_configs; Prometheus remote-writes into one VictoriaMetrics,
  * the gateway into another. The same series (names and labels) must arrive. Values and timestamps are not
- * compared (two scrapers never read the same instant).
+ * compared (two scrapers never read the same instant). `le` and `quantile` values are compared normalised: the
+ * gateway writes them as Prometheus 3 does (`1.0`), 2.42 as the target exposed them.
  */
 const BINARIES = ['prometheus', 'prometheus-node-exporter', 'victoria-metrics'];
 const missing = BINARIES.filter((b) => !haveBinary(b));
@@ -112,7 +114,10 @@ describe('differential: Prometheus 2.42 and the gateway scrape the same targets'
 
   async function seriesOf(vm: VictoriaMetrics, job: string): Promise<Set<string>> {
     const got = await vm.exportSeries(`{job="${job}"}`);
-    return new Set(got.map((s) => JSON.stringify(Object.entries(s.metric).sort())));
+    // The gateway names le and quantile as Prometheus 3 does (`1` -> `1.0`, lib/scrape/normalize.ts); 2.42 kept
+    // them as exposed: compare both normalised.
+    const norm = ([k, v]: [string, string]): [string, string] => [k, (k === 'le' || k === 'quantile') && v !== '' && !Number.isNaN(Number(v)) ? formatOpenMetricsFloat(Number(v)) : v];
+    return new Set(got.map((s) => JSON.stringify(Object.entries(s.metric).map(norm).sort())));
   }
   const nameOf = (key: string): string => (JSON.parse(key) as [string, string][]).find(([k]) => k === '__name__')![1];
   const isVolatile = (key: string): boolean => VOLATILE.some((re) => re.test(nameOf(key)));

@@ -10,7 +10,9 @@
  * - values in Go float syntax (`NaN`, `+Inf`, `-Inf`, `1e-3`, `0x1p-2`, ...);
  * - timestamps: integer milliseconds in text 0.0.4, seconds with an optional fraction in OpenMetrics (truncated
  *   to milliseconds like Prometheus' `int64(ts*1000)`);
- * - exemplars (`# {trace_id="x"} 1.0 1.5e9` after the value or timestamp) are skipped, in both formats.
+ * - exemplars (`# {trace_id="x"} 1.0 1.5e9` after the value or timestamp) are skipped, in both formats, unless
+ *   `exemplars` is set: then an OpenMetrics exemplar is checked and kept on its series (its timestamp, in
+ *   seconds, is optional; without one it gets the sample's timestamp, as Prometheus' scrape does).
  * Rejected per line (reported in `errors`, the other lines still count): metric names outside
  * `[a-zA-Z_:][a-zA-Z0-9_:]*` (quoted UTF-8 names are not supported), label names outside
  * `[a-zA-Z_][a-zA-Z0-9_]*`, the same label name twice, unparsable values or timestamps, and (when metadata is
@@ -24,7 +26,7 @@
 import { excerpt } from '../../errors.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
 import { METRIC_NAME_LABEL, normalizeLabels, sortLabels } from '../../model/labels.ts';
-import type { Label, MetricMetadata, TimeSeries } from '../../model/types.ts';
+import type { Exemplar, Label, MetricMetadata, TimeSeries } from '../../model/types.ts';
 import type { LineError, ParseResult } from '../types.ts';
 import { parseGoFloat } from './go-float.ts';
 import {
@@ -62,6 +64,10 @@ export interface ExpositionOptions {
   collectMetadata?: boolean;
   /** Lines longer than this many characters are rejected (limit `ingest.max_line_length`); default no limit. */
   maxLineLength?: number;
+  /** OpenMetrics only: keep exemplars on their series (a malformed exemplar is then a bad line). */
+  exemplars?: boolean;
+  /** With collectMetadata false: still read TYPE lines (a malformed one is then an error) into `metadata`, types only. */
+  collectTypes?: boolean;
 }
 
 export interface ExpositionResult extends ParseResult {
@@ -84,6 +90,8 @@ class ExpositionScanner {
   readonly collectMetadata: boolean;
   readonly defaultTimestamp: number;
   readonly maxLineLength: number;
+  readonly exemplars: boolean;
+  readonly collectTypes: boolean;
   readonly series: TimeSeries[] = [];
   readonly errors = new LineErrorCollector();
   readonly metadata = new Map<string, MetricMetadata>();
@@ -103,6 +111,8 @@ class ExpositionScanner {
     this.collectMetadata = opts.collectMetadata !== false;
     this.defaultTimestamp = opts.defaultTimestamp;
     this.maxLineLength = opts.maxLineLength ?? Infinity;
+    this.exemplars = opts.exemplars === true && this.om;
+    this.collectTypes = this.collectMetadata || opts.collectTypes === true;
   }
 
   run(): void {
@@ -177,12 +187,52 @@ class ExpositionScanner {
       this.explicitTimestamps++;
       if (this.honorTimestamps) timestamp = ts;
     }
-    // Whatever follows a `#` here is an exemplar (or, in text 0.0.4, a trailing comment): skipped.
+    // Whatever follows a `#` here is an exemplar (or, in text 0.0.4, a trailing comment): skipped unless kept.
+    let exemplar: Exemplar | undefined;
+    if (this.exemplars && p < end) {
+      const e = this.exemplar(p + 1, end, timestamp);
+      if (typeof e === 'string') return e;
+      exemplar = e;
+    }
     const problem = checkLabelNames(labels);
     if (problem !== undefined) return problem;
     if (this.dropCreated && name === this.createdName) return undefined;
-    this.series.push({ labels: normalizeLabels(labels), samples: [{ value, timestamp }] });
+    const series: TimeSeries = { labels: normalizeLabels(labels), samples: [{ value, timestamp }] };
+    if (exemplar !== undefined) series.exemplars = [exemplar];
+    this.series.push(series);
     return undefined;
+  }
+
+  /** An OpenMetrics exemplar `{labels} value [timestamp]` from p (after the `#`); why it is invalid otherwise. */
+  exemplar(p: number, end: number, sampleTimestamp: number): Exemplar | string {
+    const s = this.s;
+    while (p < end && isBlank(s.charCodeAt(p))) p++;
+    if (p >= end || s.charCodeAt(p) !== 123) return 'exemplar: expected "{" after "#"';
+    const labels: Label[] = [];
+    this.p = p + 1;
+    const reason = this.labelSet(labels, end);
+    if (reason !== undefined) return `exemplar: ${reason}`;
+    p = this.p;
+    while (p < end && isBlank(s.charCodeAt(p))) p++;
+    const valueStart = p;
+    while (p < end && !isBlank(s.charCodeAt(p))) p++;
+    if (valueStart === p) return 'exemplar: missing value';
+    const value = parseGoFloat(s, valueStart, p);
+    if (value === undefined) return `exemplar: invalid value ${this.token(valueStart, p)}`;
+    while (p < end && isBlank(s.charCodeAt(p))) p++;
+    let timestamp = sampleTimestamp;
+    if (p < end) {
+      const tsStart = p;
+      while (p < end && !isBlank(s.charCodeAt(p))) p++;
+      const ts = parseSecondsTimestamp(s, tsStart, p);
+      if (ts === undefined) return `exemplar: invalid timestamp ${this.token(tsStart, p)}`;
+      while (p < end && isBlank(s.charCodeAt(p))) p++;
+      if (p < end) return `exemplar: unexpected text after timestamp: ${this.token(p, end)}`;
+      timestamp = ts;
+    }
+    const problem = checkLabelNames(labels);
+    if (problem !== undefined) return `exemplar: ${problem}`;
+    return { labels, value, timestamp };
   }
 
   /** Label pairs after `{` (this.p) up to and including `}`; leaves this.p after the `}`. */
@@ -270,7 +320,7 @@ class ExpositionScanner {
       if (this.om && p + 3 === end) this.sawEof = true;
       return undefined;
     }
-    if (!this.collectMetadata && !(kw === KW_TYPE && this.dropCreated)) return undefined;
+    if (!this.collectMetadata && !(kw === KW_TYPE && (this.dropCreated || this.collectTypes))) return undefined;
     p += 4;
     while (p < end && isBlank(s.charCodeAt(p))) p++;
     const nameStart = p;
@@ -288,7 +338,7 @@ class ExpositionScanner {
         const ct = type === 'COUNTER' || type === 'SUMMARY' || type === 'HISTOGRAM';
         this.createdName = ct ? s.slice(nameStart, nameEnd) + '_created' : '';
       }
-      if (this.collectMetadata) this.familyAt(nameStart, nameEnd).type = type;
+      if (this.collectTypes) this.familyAt(nameStart, nameEnd).type = type;
     } else if (kw === KW_HELP) {
       const text = s.slice(p, end);
       this.familyAt(nameStart, nameEnd).help = text.includes('\\') ? unescapeHelp(text, this.om) : text;

@@ -1,7 +1,8 @@
 import protobuf from 'protobufjs';
 import { BadRequestError, excerpt } from '../../errors.ts';
+import { histogramProblem } from '../../model/histogram-check.ts';
 import { isValidLabelName, isValidMetricName, METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
-import type { Label, TimeSeries } from '../../model/types.ts';
+import type { BucketSpan, Exemplar, Histogram, Label, TimeSeries } from '../../model/types.ts';
 import { formatGoFloat } from '../prometheus/go-float.ts';
 import { checkLabelNames } from '../prometheus/parse.ts';
 import type { ParseResult } from '../types.ts';
@@ -14,23 +15,41 @@ import { LineErrorCollector } from '../common/line-errors.ts';
  * `<name>_count`; histogram and gauge histogram as `<name>_bucket{le="b"}` (cumulative), a `le="+Inf"` bucket
  * holding the count when none is sent, `<name>_sum`, `<name>_count`. `le` and `quantile` values are formatted
  * like Go's strconv.FormatFloat(f, 'g', -1, 64) (`1e+06`), as the text format writes them.
- * Native histogram fields, exemplars and created timestamps are ignored (remote_write 1.0 cannot carry them).
- * A `timestamp_ms` of 0 reads as absent (proto3-style decoding).
+ * Native histograms (schema, zero bucket, spans with deltas or counts) become a `Histogram` on `<name>`;
+ * exemplars (counter, bucket and histogram exemplars) become `Exemplar`s; `created_timestamp` becomes the
+ * start timestamp of every sample and histogram of the metric (see `HistogramOptions` for which parts of a
+ * histogram are kept). A `timestamp_ms` of 0 reads as absent (proto3-style decoding).
  */
 const METRICS_PROTO = {
   nested: {
     LabelPair: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
+    Timestamp: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
+    Exemplar: {
+      fields: {
+        label: { rule: 'repeated', type: 'LabelPair', id: 1 },
+        value: { type: 'double', id: 2 },
+        timestamp: { type: 'Timestamp', id: 3 },
+      },
+    },
+    BucketSpan: { fields: { offset: { type: 'sint32', id: 1 }, length: { type: 'uint32', id: 2 } } },
     MetricType: {
       values: { COUNTER: 0, GAUGE: 1, SUMMARY: 2, UNTYPED: 3, HISTOGRAM: 4, GAUGE_HISTOGRAM: 5 },
     },
     Gauge: { fields: { value: { type: 'double', id: 1 } } },
-    Counter: { fields: { value: { type: 'double', id: 1 } } },
+    Counter: {
+      fields: {
+        value: { type: 'double', id: 1 },
+        exemplar: { type: 'Exemplar', id: 2 },
+        createdTimestamp: { type: 'Timestamp', id: 3 },
+      },
+    },
     Quantile: { fields: { quantile: { type: 'double', id: 1 }, value: { type: 'double', id: 2 } } },
     Summary: {
       fields: {
         sampleCount: { type: 'uint64', id: 1 },
         sampleSum: { type: 'double', id: 2 },
         quantile: { rule: 'repeated', type: 'Quantile', id: 3 },
+        createdTimestamp: { type: 'Timestamp', id: 4 },
       },
     },
     Untyped: { fields: { value: { type: 'double', id: 1 } } },
@@ -39,6 +58,7 @@ const METRICS_PROTO = {
         cumulativeCount: { type: 'uint64', id: 1 },
         cumulativeCountFloat: { type: 'double', id: 4 },
         upperBound: { type: 'double', id: 2 },
+        exemplar: { type: 'Exemplar', id: 3 },
       },
     },
     Histogram: {
@@ -47,6 +67,18 @@ const METRICS_PROTO = {
         sampleCountFloat: { type: 'double', id: 4 },
         sampleSum: { type: 'double', id: 2 },
         bucket: { rule: 'repeated', type: 'Bucket', id: 3 },
+        createdTimestamp: { type: 'Timestamp', id: 15 },
+        schema: { type: 'sint32', id: 5 },
+        zeroThreshold: { type: 'double', id: 6 },
+        zeroCount: { type: 'uint64', id: 7 },
+        zeroCountFloat: { type: 'double', id: 8 },
+        negativeSpan: { rule: 'repeated', type: 'BucketSpan', id: 9 },
+        negativeDelta: { rule: 'repeated', type: 'sint64', id: 10 },
+        negativeCount: { rule: 'repeated', type: 'double', id: 11 },
+        positiveSpan: { rule: 'repeated', type: 'BucketSpan', id: 12 },
+        positiveDelta: { rule: 'repeated', type: 'sint64', id: 13 },
+        positiveCount: { rule: 'repeated', type: 'double', id: 14 },
+        exemplars: { rule: 'repeated', type: 'Exemplar', id: 16 },
       },
     },
     Metric: {
@@ -86,18 +118,44 @@ interface LabelPairMessage {
   name: string;
   value: string;
 }
+interface TimestampMessage {
+  seconds: Int64;
+  nanos: number;
+}
+interface ExemplarMessage {
+  label: LabelPairMessage[];
+  value: number;
+  timestamp: TimestampMessage | null;
+}
+interface SpanMessage {
+  offset: number;
+  length: number;
+}
+interface HistogramMessage {
+  sampleCount: Int64;
+  sampleCountFloat: number;
+  sampleSum: number;
+  bucket: { cumulativeCount: Int64; cumulativeCountFloat: number; upperBound: number; exemplar: ExemplarMessage | null }[];
+  createdTimestamp: TimestampMessage | null;
+  schema: number;
+  zeroThreshold: number;
+  zeroCount: Int64;
+  zeroCountFloat: number;
+  negativeSpan: SpanMessage[];
+  negativeDelta: Int64[];
+  negativeCount: number[];
+  positiveSpan: SpanMessage[];
+  positiveDelta: Int64[];
+  positiveCount: number[];
+  exemplars: ExemplarMessage[];
+}
 interface MetricMessage {
   label: LabelPairMessage[];
   gauge: { value: number } | null;
-  counter: { value: number } | null;
+  counter: { value: number; exemplar: ExemplarMessage | null; createdTimestamp: TimestampMessage | null } | null;
   untyped: { value: number } | null;
-  summary: { sampleCount: Int64; sampleSum: number; quantile: { quantile: number; value: number }[] } | null;
-  histogram: {
-    sampleCount: Int64;
-    sampleCountFloat: number;
-    sampleSum: number;
-    bucket: { cumulativeCount: Int64; cumulativeCountFloat: number; upperBound: number }[];
-  } | null;
+  summary: { sampleCount: Int64; sampleSum: number; quantile: { quantile: number; value: number }[]; createdTimestamp: TimestampMessage | null } | null;
+  histogram: HistogramMessage | null;
   timestampMs: Int64;
 }
 export interface MetricFamilyMessage {
@@ -106,6 +164,26 @@ export interface MetricFamilyMessage {
   type: number;
   metric: MetricMessage[];
 }
+
+/**
+ * Which parts of a histogram become series, with Prometheus 3's scrape options as names. A histogram is
+ * native when it has spans, a zero threshold or a zero count (client_golang sends an empty span for a native
+ * histogram without observations); it is classic when it has buckets.
+ * - `nativeHistograms` (scrape_native_histograms): a native histogram becomes a `Histogram` sample of
+ *   `<name>`; when false its native part is ignored and it is read as a classic one.
+ * - `alwaysClassic` (always_scrape_classic_histograms): the classic series (`_bucket`, `_count`, `_sum`) of a
+ *   histogram kept as native too, when it has classic buckets; otherwise a histogram kept as native has no
+ *   classic series.
+ * A histogram that is not kept as native is always written as its classic series (a `+Inf` bucket holding
+ * the count when none is sent), as before native histograms.
+ */
+export interface HistogramOptions {
+  nativeHistograms: boolean;
+  alwaysClassic: boolean;
+}
+
+/** What the Pushgateway routes keep: every part (the gateway forwards, it does not choose for its receivers). */
+export const PUSH_HISTOGRAM_OPTIONS: HistogramOptions = { nativeHistograms: true, alwaysClassic: true };
 
 function toNumber(v: Int64): number {
   return typeof v === 'number' ? v : v.toNumber();
@@ -133,31 +211,31 @@ export function decodeMetricFamilies(body: Uint8Array): MetricFamilyMessage[] {
  * or metric (invalid name, value missing for the declared type, repeated label name) is one LineError whose
  * `line` is the 1-based family index.
  */
-export function metricFamiliesToSeries(families: readonly MetricFamilyMessage[], now: number): ParseResult {
+export function metricFamiliesToSeries(families: readonly MetricFamilyMessage[], now: number, opts: HistogramOptions = PUSH_HISTOGRAM_OPTIONS): ParseResult {
   const series: TimeSeries[] = [];
   const errors = new LineErrorCollector();
   families.forEach((family, index) => {
-    const problem = addFamily(series, family, now);
+    const problem = addFamily(series, family, now, opts);
     if (problem !== undefined) errors.add(() => ({ line: index + 1, reason: problem, excerpt: excerpt(family.name ?? '') }));
   });
   return { series, ...errors.result() };
 }
 
 /** Appends the family's series; returns why the family is invalid (nothing of it is appended then). */
-function addFamily(out: TimeSeries[], family: MetricFamilyMessage, now: number): string | undefined {
+function addFamily(out: TimeSeries[], family: MetricFamilyMessage, now: number, opts: HistogramOptions): string | undefined {
   const name = family.name;
   if (!isValidMetricName(name)) return `invalid metric family name ${excerpt(name, 64)}`;
   const added: TimeSeries[] = [];
   for (let i = 0; i < family.metric.length; i++) {
     const m = family.metric[i]!;
-    const problem = addMetric(added, name, family.type, m, now);
+    const problem = addMetric(added, name, family.type, m, now, opts);
     if (problem !== undefined) return `metric family "${name}": metric ${i + 1}: ${problem}`;
   }
   for (const s of added) out.push(s);
   return undefined;
 }
 
-function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessage, now: number): string | undefined {
+function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessage, now: number, opts: HistogramOptions): string | undefined {
   const base: Label[] = [];
   for (const lp of m.label) {
     if (!isValidLabelName(lp.name)) return `invalid label name ${excerpt(lp.name, 64)}`;
@@ -167,18 +245,30 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
   const repeated = checkLabelNames(base);
   if (repeated !== undefined) return repeated;
   const timestamp = toNumber(m.timestampMs) || now;
-  const emit = (metric: string, value: number, extra?: Label): void => {
+  let start: number | undefined;
+  const labelsOf = (metric: string, extra?: Label): Label[] => {
     const labels = [...base, { name: METRIC_NAME_LABEL, value: metric }];
     if (extra !== undefined) labels.push(extra);
-    out.push({ labels: normalizeLabels(labels), samples: [{ value, timestamp }] });
+    return normalizeLabels(labels);
+  };
+  const emit = (metric: string, value: number, extra?: Label, exemplars?: Exemplar[]): void => {
+    const s: TimeSeries = { labels: labelsOf(metric, extra), samples: [start === undefined ? { value, timestamp } : { value, timestamp, startTimestamp: start }] };
+    if (start !== undefined) s.withStartTimestamps = true;
+    if (exemplars?.length) s.exemplars = exemplars;
+    out.push(s);
   };
   const reserved = type === METRIC_TYPE.SUMMARY ? 'quantile' : isHistogram(type) ? 'le' : undefined;
   if (reserved !== undefined && base.some((l) => l.name === reserved)) return `label name "${reserved}" is reserved`;
   switch (type) {
-    case METRIC_TYPE.COUNTER:
-      if (m.counter === null) return 'counter type without a counter value';
-      emit(name, m.counter.value);
+    case METRIC_TYPE.COUNTER: {
+      const c = m.counter;
+      if (c === null) return 'counter type without a counter value';
+      start = timestampMs(c.createdTimestamp);
+      const e = c.exemplar ? toExemplar(c.exemplar, timestamp) : undefined;
+      if (typeof e === 'string') return e;
+      emit(name, c.value, undefined, e ? [e] : undefined);
       return undefined;
+    }
     case METRIC_TYPE.GAUGE:
       if (m.gauge === null) return 'gauge type without a gauge value';
       emit(name, m.gauge.value);
@@ -190,6 +280,7 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
     case METRIC_TYPE.SUMMARY: {
       const s = m.summary;
       if (s === null) return 'summary type without a summary value';
+      start = timestampMs(s.createdTimestamp);
       for (const q of s.quantile) emit(name, q.value, { name: 'quantile', value: formatGoFloat(q.quantile) });
       emit(name + '_sum', s.sampleSum);
       emit(name + '_count', toNumber(s.sampleCount));
@@ -199,13 +290,41 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
     case METRIC_TYPE.GAUGE_HISTOGRAM: {
       const h = m.histogram;
       if (h === null) return 'histogram type without a histogram value';
+      start = timestampMs(h.createdTimestamp);
       const count = h.sampleCountFloat > 0 ? h.sampleCountFloat : toNumber(h.sampleCount);
-      let sawInf = false;
+      const asNative = opts.nativeHistograms && isNativeHistogram(h);
+      const bucketExemplars: Exemplar[][] = [];
       for (const b of h.bucket) {
+        const e = b.exemplar ? toExemplar(b.exemplar, timestamp) : undefined;
+        if (typeof e === 'string') return e;
+        bucketExemplars.push(e ? [e] : []);
+      }
+      if (asNative) {
+        const exemplars: Exemplar[] = [];
+        // Prometheus 3 drops exemplars without a timestamp from native histograms (their dedup needs one).
+        for (const x of h.exemplars) {
+          const e = toExemplar(x, timestamp);
+          if (typeof e === 'string') return e;
+          if (timestampMs(x.timestamp) !== undefined) exemplars.push(e);
+        }
+        // Prometheus takes the bucket exemplars when the histogram has no exemplars of its own.
+        if (!h.exemplars.length) h.bucket.forEach((b, i) => b.exemplar && timestampMs(b.exemplar.timestamp) !== undefined && exemplars.push(...bucketExemplars[i]!));
+        const native = toNativeHistogram(h, timestamp, type === METRIC_TYPE.GAUGE_HISTOGRAM, start);
+        // Refused here, not later by finalize: a push is all or nothing, and a scrape fails as a whole.
+        const invalid = histogramProblem(native);
+        if (invalid !== undefined) return `invalid native histogram: ${invalid}`;
+        const s: TimeSeries = { labels: labelsOf(name), samples: [], histograms: [native] };
+        if (exemplars.length) s.exemplars = sortByTimestamp(exemplars);
+        out.push(s);
+        // Prometheus 3 writes classic series next to a native histogram only for classic buckets it was sent.
+        if (!opts.alwaysClassic || h.bucket.length === 0) return undefined;
+      }
+      let sawInf = false;
+      h.bucket.forEach((b, i) => {
         const cumulative = b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : toNumber(b.cumulativeCount);
         if (b.upperBound === Infinity) sawInf = true;
-        emit(name + '_bucket', cumulative, { name: 'le', value: formatGoFloat(b.upperBound) });
-      }
+        emit(name + '_bucket', cumulative, { name: 'le', value: formatGoFloat(b.upperBound) }, bucketExemplars[i]);
+      });
       if (!sawInf) emit(name + '_bucket', count, { name: 'le', value: '+Inf' });
       emit(name + '_sum', h.sampleSum);
       emit(name + '_count', count);
@@ -218,4 +337,62 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
 
 function isHistogram(type: number): boolean {
   return type === METRIC_TYPE.HISTOGRAM || type === METRIC_TYPE.GAUGE_HISTOGRAM;
+}
+
+/** client_model's rule (and Prometheus'): spans, a zero threshold or a zero count make a histogram native. */
+export function isNativeHistogram(h: HistogramMessage): boolean {
+  return h.positiveSpan.length > 0 || h.negativeSpan.length > 0 || h.zeroThreshold > 0 || toNumber(h.zeroCount) > 0 || h.zeroCountFloat > 0;
+}
+
+/**
+ * The native part of a client_model Histogram. A float histogram (sample_count_float or zero_count_float set,
+ * or counts instead of deltas) keeps absolute counts; an integer one keeps its deltas, as remote_write does.
+ * Its validity is checked by the caller (histogram-check.ts).
+ */
+function toNativeHistogram(h: HistogramMessage, timestamp: number, gauge: boolean, start: number | undefined): Histogram {
+  const float = h.sampleCountFloat > 0 || h.zeroCountFloat > 0 || h.positiveCount.length > 0 || h.negativeCount.length > 0;
+  const out: Histogram = {
+    timestamp,
+    float,
+    count: float ? h.sampleCountFloat : toNumber(h.sampleCount),
+    sum: h.sampleSum,
+    schema: h.schema,
+    zeroThreshold: h.zeroThreshold,
+    zeroCount: float ? h.zeroCountFloat : toNumber(h.zeroCount),
+    negativeSpans: h.negativeSpan.map(span),
+    negativeBuckets: float ? [...h.negativeCount] : h.negativeDelta.map(toNumber),
+    positiveSpans: h.positiveSpan.map(span),
+    positiveBuckets: float ? [...h.positiveCount] : h.positiveDelta.map(toNumber),
+    resetHint: gauge ? 3 : 0,
+    customValues: [],
+  };
+  if (start !== undefined) out.startTimestamp = start;
+  return out;
+}
+
+function span(s: SpanMessage): BucketSpan {
+  return { offset: s.offset, length: s.length };
+}
+
+/** google.protobuf.Timestamp in ms (truncated), or undefined when absent or zero. */
+function timestampMs(t: TimestampMessage | null): number | undefined {
+  if (t === null) return undefined;
+  const ms = toNumber(t.seconds) * 1000 + Math.trunc(t.nanos / 1e6);
+  return ms === 0 ? undefined : ms;
+}
+
+/** An exemplar with its labels checked; without a timestamp it gets the sample's, as Prometheus' scrape does. */
+function toExemplar(e: ExemplarMessage, sampleTimestamp: number): Exemplar | string {
+  const labels: Label[] = [];
+  for (const lp of e.label) {
+    if (!isValidLabelName(lp.name)) return `exemplar: invalid label name ${excerpt(lp.name, 64)}`;
+    labels.push({ name: lp.name, value: lp.value });
+  }
+  const repeated = checkLabelNames(labels);
+  if (repeated !== undefined) return `exemplar: ${repeated}`;
+  return { labels, value: e.value, timestamp: timestampMs(e.timestamp) ?? sampleTimestamp };
+}
+
+function sortByTimestamp(e: Exemplar[]): Exemplar[] {
+  return e.sort((a, b) => a.timestamp - b.timestamp);
 }

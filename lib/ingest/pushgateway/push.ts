@@ -39,7 +39,7 @@ export function parsePushBody(body: Uint8Array, contentType: string | undefined,
     return series;
   }
   const openMetrics = mt?.type === 'application/openmetrics-text';
-  const { series, errors, errorCount } = parseExposition(body, { defaultTimestamp: now, openMetrics, ...(maxLineLength !== undefined ? { maxLineLength } : {}) });
+  const { series, errors, errorCount } = parseExposition(body, { defaultTimestamp: now, openMetrics, exemplars: true, ...(maxLineLength !== undefined ? { maxLineLength } : {}) });
   if (errors.length > 0) throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted', 'line', errorCount));
   return series;
 }
