@@ -11,6 +11,8 @@
  *    gateway / vmagent ratio. vmagent v1.151.0 (the current release) runs beside 1.79.5 when it is at
  *    ~/.cache/metrics-gateway/bin/vmagent (or BENCH_VMAGENT_NEW), each with its own VictoriaMetrics; peak RSS
  *    (VmHWM) of each process is printed after each workload. Wall-clock times are printed for context only.
+ * BENCH_WORKLOADS (comma list of influx, remote_write, prometheus) picks workloads; BENCH_GW_NODE_ARGS adds
+ * Node options to the gateway process (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it).
  * The defaults take about 5 minutes on the 2-vCPU build machine.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -63,7 +65,7 @@ async function endToEnd(): Promise<Measurement[][]> {
     const gwPort = await freePort();
     const cfg = path.join(tmp, 'gateway.yaml');
     writeFileSync(cfg, `auth: {mode: none}\nremote_write:\n  - name: vm\n    url: ${vmGw.url}/api/v1/write\n    queue_config:\n      max_samples_per_send: 10000\nqueue:\n  max_message_bytes: 1048576\n`);
-    const gw = spawnQuiet(process.execPath, ['--max-semi-space-size=64', 'lib/local/main.ts', '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
+    const gw = spawnQuiet(process.execPath, [...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=64', 'lib/local/main.ts', '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
     procs.push(gw);
     await waitHttp(`http://127.0.0.1:${gwPort}/metrics`);
 
@@ -87,7 +89,9 @@ async function endToEnd(): Promise<Measurement[][]> {
     }
     const base = Date.now() - 3_600_000;
     const results: Measurement[][] = [];
-    for (const make of [() => influxWorkload(LINES, base), () => remoteWriteWorkload(RW_SAMPLES, base), () => prometheusTextWorkload(PROM_SAMPLES, base)]) {
+    const only = (process.env.BENCH_WORKLOADS ?? 'influx,remote_write,prometheus').split(',');
+    const all = { influx: () => influxWorkload(LINES, base), remote_write: () => remoteWriteWorkload(RW_SAMPLES, base), prometheus: () => prometheusTextWorkload(PROM_SAMPLES, base) };
+    for (const make of Object.entries(all).filter(([k]) => only.includes(k)).map(([, f]) => f)) {
       const w = make();
       process.stdout.write(`\n== ${w.name}: ${fmt(w.samples)} samples in ${w.bodies.length} requests, to each target\n`);
       const pair: Measurement[] = [];
