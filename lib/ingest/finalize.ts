@@ -18,6 +18,11 @@ export interface FinalizeOptions {
   externalLabels: readonly Label[];
   limits: IngestLimits;
   protocol: string;
+  /**
+   * The parser proved no two series have equal label sets (RouteOutcome.distinctLabelSets): with no extra
+   * labels, relabel rules or external labels, which could make two sets equal, no merge is looked for.
+   */
+  distinctLabelSets?: boolean;
 }
 
 /**
@@ -44,6 +49,7 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
   const byHash = new Map<number, TimeSeries>();
   let collided: Map<string, TimeSeries> | undefined;
   const out: TimeSeries[] = [];
+  const mayMerge = !(opts.distinctLabelSets && !extraLabels.length && !relabel && !opts.externalLabels.length);
   for (let i = 0; i < series.length; i++) {
     const s = series[i]!;
     let labels = s.labels;
@@ -71,6 +77,11 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
       continue;
     }
     if (s.histograms?.length && !checkHistograms(s, labels, i, invalid)) continue;
+    if (!mayMerge) {
+      s.labels = labels;
+      out.push(s);
+      continue;
+    }
     const hash = labelsHash(labels);
     let prev = byHash.get(hash);
     let key: string | undefined;

@@ -89,7 +89,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
         outcome = outcome.full();
         if (outcome.kind !== 'series') throw new Error(`${protocol}: the full path of a forwarded request must give series`);
       }
-      const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels, relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
+      const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels, relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol, ...(outcome.distinctLabelSets ? { distinctLabelSets: true } : {}) });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
       if (droppedHistograms) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'histogram' }, droppedHistograms);
       if (droppedExemplars) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'exemplar' }, droppedExemplars);

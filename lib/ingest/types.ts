@@ -22,6 +22,8 @@ export interface ParseResult {
   errors: LineError[];
   /** Every bad line or item, listed in `errors` or not; absent means `errors.length`. */
   errorCount?: number;
+  /** The parser proved that no two series have equal label sets (see RouteOutcome.distinctLabelSets). */
+  distinctLabelSets?: boolean;
 }
 
 /** What a route sees of a request: already decompressed, size-checked, tenant prefix stripped. */
@@ -77,6 +79,11 @@ export type RouteOutcome =
       metadata?: MetricMetadata[];
       /** Add remote_write 2.0's X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written counts of what was queued. */
       writtenHeaders?: boolean;
+      /**
+       * No two series have equal label sets as parsed (normalisation aside: sorting, and no empty values, which
+       * the parser refuses): finalizeSeries skips looking for series to merge when nothing else changes labels.
+       */
+      distinctLabelSets?: boolean;
     }
   /**
    * The decompressed body is already what the queue carries (a remote_write 1.0 message of `series` valid,
