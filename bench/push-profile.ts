@@ -28,4 +28,4 @@ const t0 = process.cpuUsage();
 for (let i = 0; i < rounds; i++) await round();
 const d = process.cpuUsage(t0);
 const cpu = (d.user + d.system) / 1e6;
-process.stdout.write(`${w.name} in process: ${fmt((w.samples * rounds) / cpu)} samples/CPU-s (${cpu.toFixed(2)} CPU s)\n`);
+process.stdout.write(`${w.name} in process: ${fmt((w.samples * rounds) / cpu)} samples/CPU-s (${cpu.toFixed(2)} CPU s), peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
