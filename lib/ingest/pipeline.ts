@@ -71,14 +71,14 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       const encoding = parseContentEncoding(encodingHeader, protocol);
       const body = decompressBody(req.body, encoding, deps.limits.maxDecompressedBodyBytes, protocol);
       const now = deps.clock.now();
-      const extraLabels = mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels);
       // Series queue unchanged (apart from normalisation) only without these: a route may then skip building them.
-      const unchanged = !extraLabels.length && !deps.relabel.rules.length && !deps.externalLabels.length && deps.shards === undefined;
+      const unchanged = !req.query.has('extra_label') && !access.extraLabels.length && !deps.relabel.rules.length && !deps.externalLabels.length && deps.shards === undefined;
       let outcome = await match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now, ...(unchanged ? { forwardLimits: deps.limits } : {}) });
       if (outcome.kind === 'response') return respond(outcome.response);
       if (outcome.kind === 'deferred') return respond(await outcome.response());
 
       const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
+      const extraLabels = mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels);
       if (outcome.kind === 'forward') {
         const message = packCompressed(encoding === 'snappy' ? req.body : snappyCompress(body), outcome.samples, { maxMessageBytes: deps.queue.maxMessageBytes, maxSamples: deps.maxSamplesPerMessage, tenant, source: 'push' });
         if (message) {
