@@ -117,7 +117,7 @@ function labelsHash(labels: readonly Label[]): number {
     for (let k = 0; k < v.length; k++) h = Math.imul(h ^ v.charCodeAt(k), 0x01000193);
     h = Math.imul(h ^ 0xffff, 0x01000193);
   }
-  return h;
+  return h & 0x3fffffff; // a small integer: no heap number per Map key
 }
 
 function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {

@@ -132,6 +132,7 @@ export function scanForwardable(b: Uint8Array, limits: IngestLimits): Forwardabl
       }
     }
     if (pos !== end || !hasName || seriesSamples === 0) return undefined;
+    hash &= 0x3fffffff; // a small integer: no heap number per Set entry
     if (seen.has(hash)) return undefined;
     seen.add(hash);
     samples += seriesSamples;
