@@ -8,6 +8,12 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Peak resident set size (VmHWM) of a process so far, in MiB. */
+export function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
 export function spawnQuiet(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';

@@ -8,10 +8,14 @@
  *    Influx (BENCH_LINES lines x 5 fields, default 1M), remote_write (BENCH_RW_SAMPLES, default 2M) and
  *    Prometheus text (BENCH_PROM_SAMPLES, default 2M). For each, the CPU time (user + system, from /proc) the
  *    receiving process used until its VictoriaMetrics had every sample, samples per CPU-second, and the
- *    gateway / vmagent ratio. Wall-clock times are printed for context only.
+ *    gateway / vmagent ratio. vmagent v1.151.0 (the current release) runs beside 1.79.5 when it is at
+ *    ~/.cache/metrics-gateway/bin/vmagent (or BENCH_VMAGENT_NEW), each with its own VictoriaMetrics; peak RSS
+ *    (VmHWM) of each process is printed after each workload. Wall-clock times are printed for context only.
+ * BENCH_WORKLOADS (comma list of influx, remote_write, prometheus) picks workloads; BENCH_GW_NODE_ARGS adds
+ * Node options to the gateway process (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it).
  * The defaults take about 5 minutes on the 2-vCPU build machine.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startVictoriaMetrics, type VictoriaMetrics } from '../test/helpers/services.ts';
@@ -20,7 +24,7 @@ import { influxWorkload, measureWorkload, prometheusTextWorkload, remoteWriteWor
 import { benchGraphiteParse } from './graphite-parse.ts';
 import { benchInfluxParse } from './influx-parse.ts';
 import { benchJsonlineParse } from './jsonline-parse.ts';
-import { fmt, spawnQuiet, waitHttp } from './lib.ts';
+import { fmt, peakRssMiB, spawnQuiet, waitHttp } from './lib.ts';
 import { benchOpenTsdbParse } from './opentsdb-parse.ts';
 import { benchOtlpParse } from './otlp-parse.ts';
 import type { ParseFigure } from './parse-throughput.ts';
@@ -54,11 +58,14 @@ async function endToEnd(): Promise<Measurement[][]> {
     const vmGw = await startVictoriaMetrics();
     const vmAgent = await startVictoriaMetrics();
     vms.push(vmGw, vmAgent);
+    const newAgentBin = process.env.BENCH_VMAGENT_NEW ?? path.join(os.homedir(), '.cache/metrics-gateway/bin/vmagent');
+    const vmAgentNew = existsSync(newAgentBin) ? await startVictoriaMetrics() : undefined;
+    if (vmAgentNew) vms.push(vmAgentNew);
 
     const gwPort = await freePort();
     const cfg = path.join(tmp, 'gateway.yaml');
     writeFileSync(cfg, `auth: {mode: none}\nremote_write:\n  - name: vm\n    url: ${vmGw.url}/api/v1/write\n    queue_config:\n      max_samples_per_send: 10000\nqueue:\n  max_message_bytes: 1048576\n`);
-    const gw = spawnQuiet(process.execPath, ['--max-semi-space-size=64', 'lib/local/main.ts', '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
+    const gw = spawnQuiet(process.execPath, [...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=64', 'lib/local/main.ts', '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
     procs.push(gw);
     await waitHttp(`http://127.0.0.1:${gwPort}/metrics`);
 
@@ -72,15 +79,26 @@ async function endToEnd(): Promise<Measurement[][]> {
       { name: 'vmagent 1.79.5', pid: agent.pid!, url: `http://127.0.0.1:${agentPort}`, vm: vmAgent },
       { name: 'gateway (local runner, disk queue)', pid: gw.pid!, url: `http://127.0.0.1:${gwPort}`, vm: vmGw },
     ];
+    if (vmAgentNew) {
+      const newPort = await freePort();
+      mkdirSync(path.join(tmp, 'vmagent-new'));
+      const a = spawnQuiet(newAgentBin, [`-httpListenAddr=127.0.0.1:${newPort}`, `-remoteWrite.url=${vmAgentNew.url}/api/v1/write`, `-remoteWrite.tmpDataPath=${path.join(tmp, 'vmagent-new')}`, '-loggerLevel=ERROR']);
+      procs.push(a);
+      await waitHttp(`http://127.0.0.1:${newPort}/metrics`);
+      targets.push({ name: 'vmagent v1.151.0', pid: a.pid!, url: `http://127.0.0.1:${newPort}`, vm: vmAgentNew });
+    }
     const base = Date.now() - 3_600_000;
     const results: Measurement[][] = [];
-    for (const make of [() => influxWorkload(LINES, base), () => remoteWriteWorkload(RW_SAMPLES, base), () => prometheusTextWorkload(PROM_SAMPLES, base)]) {
+    const only = (process.env.BENCH_WORKLOADS ?? 'influx,remote_write,prometheus').split(',');
+    const all = { influx: () => influxWorkload(LINES, base), remote_write: () => remoteWriteWorkload(RW_SAMPLES, base), prometheus: () => prometheusTextWorkload(PROM_SAMPLES, base) };
+    for (const make of Object.entries(all).filter(([k]) => only.includes(k)).map(([, f]) => f)) {
       const w = make();
       process.stdout.write(`\n== ${w.name}: ${fmt(w.samples)} samples in ${w.bodies.length} requests, to each target\n`);
       const pair: Measurement[] = [];
       for (const t of targets) pair.push(await measureWorkload(t, w));
       results.push(pair);
       printPair(pair);
+      process.stdout.write(`peak RSS so far (VmHWM): ${targets.map((t) => `${t.name} ${peakRssMiB(t.pid).toFixed(0)} MiB`).join(', ')}\n`);
     }
     return results;
   } finally {
@@ -95,7 +113,8 @@ const rate = (m: Measurement): number => m.samples / m.cpu;
 function printPair(pair: Measurement[]): void {
   process.stdout.write(`${'process'.padEnd(38)} ${'CPU s'.padStart(8)} ${'samples/CPU-s'.padStart(14)} ${'wall s'.padStart(8)}\n`);
   for (const r of pair) process.stdout.write(`${r.target.padEnd(38)} ${r.cpu.toFixed(2).padStart(8)} ${fmt(rate(r)).padStart(14)} ${r.wall.toFixed(1).padStart(8)}\n`);
-  process.stdout.write(`gateway / vmagent efficiency ratio: ${(rate(pair[1]!) / rate(pair[0]!)).toFixed(3)}\n`);
+  process.stdout.write(`gateway / vmagent 1.79.5 efficiency ratio: ${(rate(pair[1]!) / rate(pair[0]!)).toFixed(3)}\n`);
+  if (pair[2]) process.stdout.write(`gateway / ${pair[2].target} efficiency ratio: ${(rate(pair[1]!) / rate(pair[2])).toFixed(3)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -106,8 +125,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\n== summary (${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}; ${((Date.now() - started) / 1000).toFixed(0)} s), Markdown rows for bench/RESULTS.md\n`);
   for (const f of figures) process.stdout.write(`| ${day} | ${f.name} | ${fmt(f.samplesPerCpuSecond)} |\n`);
   for (const pair of e2e) {
-    const [agent, gw] = pair as [Measurement, Measurement];
-    process.stdout.write(`| ${day} | ${gw.workload} | ${fmt(gw.samples)} | ${agent.cpu.toFixed(2)} | ${fmt(rate(agent))} | ${gw.cpu.toFixed(2)} | ${fmt(rate(gw))} | ${(rate(gw) / rate(agent)).toFixed(3)} |\n`);
+    const [agent, gw, agentNew] = pair as [Measurement, Measurement, Measurement | undefined];
+    const newer = agentNew ? ` ${agentNew.cpu.toFixed(2)} | ${fmt(rate(agentNew))} | ${(rate(gw) / rate(agentNew)).toFixed(3)} |` : '';
+    process.stdout.write(`| ${day} | ${gw.workload} | ${fmt(gw.samples)} | ${agent.cpu.toFixed(2)} | ${fmt(rate(agent))} | ${gw.cpu.toFixed(2)} | ${fmt(rate(gw))} | ${(rate(gw) / rate(agent)).toFixed(3)} |${newer}\n`);
   }
 }
 

@@ -18,6 +18,11 @@ export interface FinalizeOptions {
   externalLabels: readonly Label[];
   limits: IngestLimits;
   protocol: string;
+  /**
+   * The parser proved no two series have equal label sets (RouteOutcome.distinctLabelSets): with no extra
+   * labels, relabel rules or external labels, which could make two sets equal, no merge is looked for.
+   */
+  distinctLabelSets?: boolean;
 }
 
 /**
@@ -39,8 +44,12 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
   if (series.length > limits.maxSeriesPerRequest) {
     throw new PayloadTooLargeError(`${protocol}: request has ${series.length} series, over max_series_per_request=${limits.maxSeriesPerRequest}`, 'limit_series_per_request');
   }
-  const merged = new Map<string, TimeSeries>();
+  // Series with equal label sets are found by a 32-bit hash of the label strings (no key string per series);
+  // a hash hit is confirmed label by label, and a set whose hash another set holds goes to `collided`.
+  const byHash = new Map<number, TimeSeries>();
+  let collided: Map<string, TimeSeries> | undefined;
   const out: TimeSeries[] = [];
+  const mayMerge = !(opts.distinctLabelSets && !extraLabels.length && !relabel && !opts.externalLabels.length);
   for (let i = 0; i < series.length; i++) {
     const s = series[i]!;
     let labels = s.labels;
@@ -68,8 +77,18 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
       continue;
     }
     if (s.histograms?.length && !checkHistograms(s, labels, i, invalid)) continue;
-    const key = labelsKey(labels);
-    const prev = merged.get(key);
+    if (!mayMerge) {
+      s.labels = labels;
+      out.push(s);
+      continue;
+    }
+    const hash = labelsHash(labels);
+    let prev = byHash.get(hash);
+    let key: string | undefined;
+    if (prev !== undefined && !sameLabels(prev.labels, labels)) {
+      key = labelsKey(labels);
+      prev = (collided ??= new Map()).get(key);
+    }
     if (prev) {
       for (const smp of s.samples) prev.samples.push(smp);
       if (s.withStartTimestamps) prev.withStartTimestamps = true;
@@ -78,11 +97,33 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
       continue;
     }
     s.labels = labels;
-    merged.set(key, s);
+    if (key === undefined) byHash.set(hash, s);
+    else collided!.set(key, s);
     out.push(s);
   }
   for (const s of out) sortSamples(s);
   return { series: out, dropped, invalid: invalid.errors, invalidCount: invalid.count, droppedHistograms, droppedExemplars };
+}
+
+/** FNV-1a over the UTF-16 code units of names and values, with separators (a collision only costs a compare). */
+function labelsHash(labels: readonly Label[]): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    const n = l.name;
+    for (let k = 0; k < n.length; k++) h = Math.imul(h ^ n.charCodeAt(k), 0x01000193);
+    h = Math.imul(h ^ 0xfffe, 0x01000193);
+    const v = l.value;
+    for (let k = 0; k < v.length; k++) h = Math.imul(h ^ v.charCodeAt(k), 0x01000193);
+    h = Math.imul(h ^ 0xffff, 0x01000193);
+  }
+  return h & 0x3fffffff; // a small integer: no heap number per Map key
+}
+
+function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
+  return true;
 }
 
 /**

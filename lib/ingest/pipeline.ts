@@ -6,7 +6,8 @@ import type { Label, MetricMetadata } from '../model/types.ts';
 import type { CompiledRelabel } from '../relabel/index.ts';
 import { countKinds } from '../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../ports/index.ts';
-import { packSeries, SPOOL_PREFIX } from '../queue/envelope.ts';
+import { packCompressed, packSeries, SPOOL_PREFIX, type Packed } from '../queue/envelope.ts';
+import { snappyCompress } from '../remote-write/snappy.ts';
 import { finalizeSeries, parseExtraLabels } from './finalize.ts';
 import type { Router } from './router.ts';
 import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
@@ -67,14 +68,28 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       }
       let encodingHeader = req.headers['content-encoding'];
       if (!encodingHeader) encodingHeader = match.route.defaultEncoding;
-      const body = decompressBody(req.body, parseContentEncoding(encodingHeader, protocol), deps.limits.maxDecompressedBodyBytes, protocol);
+      const encoding = parseContentEncoding(encodingHeader, protocol);
+      const body = decompressBody(req.body, encoding, deps.limits.maxDecompressedBodyBytes, protocol);
       const now = deps.clock.now();
-      const outcome = await match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now });
+      // Series queue unchanged (apart from normalisation) only without these: a route may then skip building them.
+      const unchanged = !req.query.has('extra_label') && !access.extraLabels.length && !deps.relabel.rules.length && !deps.externalLabels.length && deps.shards === undefined;
+      let outcome = await match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now, ...(unchanged ? { forwardLimits: deps.limits } : {}) });
       if (outcome.kind === 'response') return respond(outcome.response);
       if (outcome.kind === 'deferred') return respond(await outcome.response());
 
       const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
-      const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels: mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels), relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol });
+      const extraLabels = mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels);
+      if (outcome.kind === 'forward') {
+        const message = packCompressed(encoding === 'snappy' ? req.body : snappyCompress(body), outcome.samples, { maxMessageBytes: deps.queue.maxMessageBytes, maxSamples: deps.maxSamplesPerMessage, tenant, source: 'push' });
+        if (message) {
+          await sendPacked(deps, { messages: [message], spills: [] });
+          deps.metrics.inc('ingest_samples_total', { protocol, tenant }, outcome.samples);
+          return count(deps, protocol, respond(outcome.success));
+        }
+        outcome = outcome.full();
+        if (outcome.kind !== 'series') throw new Error(`${protocol}: the full path of a forwarded request must give series`);
+      }
+      const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels, relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol, ...(outcome.distinctLabelSets ? { distinctLabelSets: true } : {}) });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
       if (droppedHistograms) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'histogram' }, droppedHistograms);
       if (droppedExemplars) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'exemplar' }, droppedExemplars);
@@ -124,8 +139,13 @@ export async function enqueueSeries(deps: EnqueueDeps, series: Parameters<typeof
     ...(deps.shards !== undefined ? { shards: deps.shards } : {}),
     newSpoolKey: () => `${SPOOL_PREFIX}${new Date(deps.clock.now()).toISOString().slice(0, 10)}/${randomUUID()}.snappy`,
   });
+  await sendPacked(deps, packed, tenant);
+}
+
+/** Puts the claim-checked payloads, then sends the messages; UnavailableError when either fails. */
+async function sendPacked(deps: EnqueueDeps, packed: Packed, tenant?: string): Promise<void> {
   try {
-    for (const s of packed.spills) await deps.blobs.put(s.key, s.body, { tenant });
+    for (const s of packed.spills) await deps.blobs.put(s.key, s.body, { tenant: tenant! });
     await deps.queue.send(packed.messages);
   } catch (err) {
     deps.logger.error('cannot enqueue accepted data', { error: String(err), messages: packed.messages.length });

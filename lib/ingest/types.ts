@@ -1,3 +1,4 @@
+import type { IngestLimits } from '../config/schema.ts';
 import type { MetricMetadata, TimeSeries } from '../model/types.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface ParseResult {
   errors: LineError[];
   /** Every bad line or item, listed in `errors` or not; absent means `errors.length`. */
   errorCount?: number;
+  /** The parser proved that no two series have equal label sets (see RouteOutcome.distinctLabelSets). */
+  distinctLabelSets?: boolean;
 }
 
 /** What a route sees of a request: already decompressed, size-checked, tenant prefix stripped. */
@@ -37,6 +40,12 @@ export interface IngestRequest {
   body: Uint8Array;
   /** Milliseconds since the epoch, from the Clock port: the timestamp for samples that carry none. */
   now: number;
+  /**
+   * Present when the pipeline would queue the request's series unchanged apart from normalisation (no
+   * extra labels, relabel rules, external labels or shards): a route that can prove its body needs no
+   * normalisation either may answer `forward` (remote_write 1.0 does) with these limits checked.
+   */
+  forwardLimits?: IngestLimits;
 }
 
 /** A response a route produces itself (stubs like /ping, or protocol-specific success bodies). */
@@ -70,7 +79,18 @@ export type RouteOutcome =
       metadata?: MetricMetadata[];
       /** Add remote_write 2.0's X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written counts of what was queued. */
       writtenHeaders?: boolean;
+      /**
+       * No two series have equal label sets as parsed (normalisation aside: sorting, and no empty values, which
+       * the parser refuses): finalizeSeries skips looking for series to merge when nothing else changes labels.
+       */
+      distinctLabelSets?: boolean;
     }
+  /**
+   * The decompressed body is already what the queue carries (a remote_write 1.0 message of `series` valid,
+   * sorted, distinct float series, `samples` in all): the pipeline queues the request's bytes as they are
+   * when they fit one message, and otherwise takes `full()`, the outcome of the ordinary path.
+   */
+  | { kind: 'forward'; series: number; samples: number; success: RouteResponse; full: () => RouteOutcome }
   | { kind: 'response'; response: RouteResponse }
   /** A response that needs async reads (e.g. /api/v1/targets reading the blob store); answered like 'response'. */
   | { kind: 'deferred'; response: () => Promise<RouteResponse> };

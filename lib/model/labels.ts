@@ -62,6 +62,20 @@ export function setLabel(labels: Label[], name: string, value: string): void {
   else labels.splice(i, 0, { name, value });
 }
 
+/** 30 bits of a two-chain FNV-1a over s[start, end) (UTF-16 code units): equal text, equal hash; different text usually differs. */
+export function hashText(s: string, start: number, end: number): number {
+  // Two interleaved chains (even and odd positions) halve the multiply latency chain of plain FNV.
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  let k = start;
+  for (; k + 1 < end; k += 2) {
+    a = Math.imul(a ^ s.charCodeAt(k), 0x01000193);
+    b = Math.imul(b ^ s.charCodeAt(k + 1), 0x01000193);
+  }
+  if (k < end) a = Math.imul(a ^ s.charCodeAt(k), 0x01000193);
+  return (a ^ Math.imul(b ^ (end - start), 0x9e3779b1)) & 0x3fffffff; // a small integer: no heap number per key
+}
+
 /** A string that identifies a label set; equal for equal sorted sets. */
 export function labelsKey(labels: readonly Label[]): string {
   let s = '';

@@ -147,6 +147,19 @@ function attributes(group: TimeSeries[], opts: PackOptions, claim: boolean): Rec
   return a;
 }
 
+/**
+ * One message carrying an already snappy-compressed float-only WriteRequest of `samples` samples as it is
+ * (no decode, no re-encode), or undefined when it does not fit one message (more than `maxSamples`, or
+ * over the byte budget): the caller then packs decoded series with packSeries. The caller guarantees the
+ * payload is what packSeries would have queued (lib/remote-write/scan.ts).
+ */
+export function packCompressed(compressed: Uint8Array, samples: number, opts: Pick<PackOptions, 'maxMessageBytes' | 'maxSamples' | 'tenant' | 'source'>): OutgoingMessage | undefined {
+  if (samples > opts.maxSamples) return undefined;
+  if (compressed.length > Math.floor(((opts.maxMessageBytes - ATTRIBUTE_OVERHEAD) * 3) / 4)) return undefined;
+  const body = Buffer.from(compressed.buffer, compressed.byteOffset, compressed.length).toString('base64');
+  return { body, attributes: { v: ENVELOPE_VERSION, samples: String(samples), tenant: opts.tenant, source: opts.source } };
+}
+
 export function isClaimCheck(attributes: Record<string, string>): boolean {
   return attributes.claim === '1';
 }

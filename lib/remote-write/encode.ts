@@ -72,6 +72,17 @@ export function sampleSizeWithStart(s: Sample): number {
   return s.startTimestamp ? n + 1 + int64Size(s.startTimestamp) : n;
 }
 
+/** Strings up to this many characters are measured and written in JavaScript when ASCII (encode.ts label paths). */
+const SHORT_STRING = 64;
+
+/** UTF-8 length of `s`: a JavaScript scan for short ASCII strings, Buffer.byteLength otherwise. */
+function utf8Length(s: string): number {
+  const n = s.length;
+  if (n > SHORT_STRING) return Buffer.byteLength(s, 'utf8');
+  for (let k = 0; k < n; k++) if (s.charCodeAt(k) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  return n;
+}
+
 function isPositiveZero(v: number): boolean {
   return v === 0 && 1 / v > 0;
 }
@@ -218,8 +229,8 @@ export class Encoder {
   }
 
   private labelSize(l: Label): number {
-    const nl = Buffer.byteLength(l.name, 'utf8');
-    const vl = Buffer.byteLength(l.value, 'utf8');
+    const nl = utf8Length(l.name);
+    const vl = utf8Length(l.value);
     this.lens.push(nl, vl);
     const body = 1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl;
     return 1 + varintSize(body) + body;
@@ -303,10 +314,22 @@ export class Encoder {
     this.varint(1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl);
     this.byte(0x0a);
     this.varint(nl);
-    this.pos += this.buf.write(l.name, this.pos, nl, 'utf8');
+    this.text(l.name, nl);
     this.byte(0x12);
     this.varint(vl);
-    this.pos += this.buf.write(l.value, this.pos, vl, 'utf8');
+    this.text(l.value, vl);
+  }
+
+  /** Writes `s` of `bytes` UTF-8 bytes: short ASCII strings byte by byte (cheaper than a Buffer.write call). */
+  private text(s: string, bytes: number): void {
+    if (bytes === s.length && bytes <= SHORT_STRING) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let k = 0; k < bytes; k++) buf[p++] = s.charCodeAt(k);
+      this.pos = p;
+    } else {
+      this.pos += this.buf.write(s, this.pos, bytes, 'utf8');
+    }
   }
 
   /** A Sample entry under `tag` (1.0 TimeSeries.samples 0x12; 2.0 the same), without its start timestamp. */

@@ -1,5 +1,6 @@
 import { forEachLine, lineError } from '../lines.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
+import { hashText } from '../../model/labels.ts';
 
 import type { Label, TimeSeries } from '../../model/types.ts';
 import type { ParseResult } from '../types.ts';
@@ -40,8 +41,11 @@ export function parseInfluxLines(body: string, opts: InfluxParseOptions): ParseR
     const reason = end - start > opts.maxLineLength ? `line of ${end - start} characters exceeds max_line_length=${opts.maxLineLength}` : p.parseLine(body, start, end);
     if (reason !== undefined) errors.add(() => lineError(body, start, end, line, reason));
   });
-  return { series, ...errors.result() };
+  return p.distinctLabelSets() ? { series, ...errors.result(), distinctLabelSets: true } : { series, ...errors.result() };
 }
+
+/** Past this many distinct measurements in a request, the distinct-label-sets proof is not attempted. */
+const MAX_MEASUREMENTS_FOR_DISTINCT = 64;
 
 const SPACE = 32;
 const COMMA = 44;
@@ -56,6 +60,18 @@ class LineParser {
   private s = '';
   private i = 0;
   private end = 0;
+  /**
+   * The proof that no two series of the request have equal label sets (so finalizeSeries need not look for
+   * them): every line's measurement and tags written without backslashes, tags in strictly ascending key
+   * order and none named like an extra label, field names unique within the line, the text before the
+   * fields (by its hash) different on every line, and no measurement equal to another plus `_` and more (`m_a` + field `b`
+   * and `m` + field `a_b` both name `m_a_b`). Any doubt clears `distinct`; the merge then runs as before.
+   */
+  private distinct = true;
+  private sawBackslash = false;
+  private readonly keys = new Set<number>();
+  private readonly measurements = new Set<string>();
+  private lastMeasurement = '';
 
   constructor(opts: InfluxParseOptions, out: TimeSeries[]) {
     this.opts = opts;
@@ -70,9 +86,12 @@ class LineParser {
     while (this.i < end && (s.charCodeAt(this.i) === SPACE || s.charCodeAt(this.i) === 9)) this.i++;
     if (this.i === end || s.charCodeAt(this.i) === HASH) return undefined;
 
+    const keyStart = this.i;
+    this.sawBackslash = false;
     const measurement = this.readToken(true);
     if (measurement === '') return 'missing measurement';
     const tags: Label[] = [];
+    let ordered = true;
     while (this.i < end && s.charCodeAt(this.i) === COMMA) {
       this.i++;
       const key = this.readToken(false);
@@ -81,9 +100,11 @@ class LineParser {
       const value = this.readToken(false);
       if (key === '') return 'missing tag key';
       if (value === '') return `missing tag value for tag key "${key}"`;
+      if (tags.length && !(tags[tags.length - 1]!.name < key)) ordered = false;
       tags.push({ name: key, value });
     }
     if (this.i >= end || s.charCodeAt(this.i) !== SPACE) return 'missing fields';
+    const keyEnd = this.i;
     while (this.i < end && s.charCodeAt(this.i) === SPACE) this.i++;
 
     const fieldNames: string[] = [];
@@ -125,6 +146,7 @@ class LineParser {
     }
 
     const extra = this.opts.extraLabels;
+    if (this.distinct) this.checkDistinct(s, keyStart, keyEnd, measurement, tags, ordered, fieldNames);
     for (let f = 0; f < fieldNames.length; f++) {
       const labels: Label[] = [{ name: '__name__', value: measurement + '_' + fieldNames[f] }];
       for (const t of tags) labels.push(t);
@@ -132,6 +154,31 @@ class LineParser {
       this.out.push({ labels, samples: [{ value: fieldValues[f]!, timestamp }] });
     }
     return undefined;
+  }
+
+  /** Keeps `distinct` only while the line keeps the proof (see `distinct`). */
+  private checkDistinct(s: string, keyStart: number, keyEnd: number, measurement: string, tags: readonly Label[], ordered: boolean, fieldNames: readonly string[]): void {
+    if (this.sawBackslash || !ordered) return void (this.distinct = false);
+    const extra = this.opts.extraLabels;
+    if (extra?.length) for (const t of tags) for (const e of extra) if (t.name === e.name) return void (this.distinct = false);
+    for (let a = 1; a < fieldNames.length; a++) for (let b = 0; b < a; b++) if (fieldNames[a] === fieldNames[b]) return void (this.distinct = false);
+    // A hash of the text, not the text: two lines that only share a hash cost the proof, never correctness.
+    const key = hashText(s, keyStart, keyEnd);
+    if (this.keys.has(key)) return void (this.distinct = false);
+    this.keys.add(key);
+    if (measurement !== this.lastMeasurement) {
+      this.lastMeasurement = measurement;
+      this.measurements.add(measurement);
+      if (this.measurements.size > MAX_MEASUREMENTS_FOR_DISTINCT) this.distinct = false;
+    }
+  }
+
+  /** True when no two series parsed so far have equal label sets (the proof in `distinct`). */
+  distinctLabelSets(): boolean {
+    if (!this.distinct) return false;
+    const ms = [...this.measurements];
+    for (const a of ms) for (const b of ms) if (a !== b && b.startsWith(a + '_')) return false;
+    return true;
   }
 
   /** Reads a measurement, tag key/value or field key up to an unescaped separator, unescaping `\,` `\=` `\ `. */
@@ -142,6 +189,7 @@ class LineParser {
     let chunk = start;
     while (this.i < this.end) {
       const c = s.charCodeAt(this.i);
+      if (c === BACKSLASH) this.sawBackslash = true;
       if (c === BACKSLASH && this.i + 1 < this.end) {
         const next = s.charCodeAt(this.i + 1);
         if (next === COMMA || next === SPACE || (next === EQ && !measurement) || next === BACKSLASH) {

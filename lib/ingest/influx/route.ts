@@ -27,10 +27,10 @@ function handleWrite(req: IngestRequest, v2: boolean, maxLineLength: number): Ro
   const db = req.query.get('db') ?? (v2 ? req.query.get('bucket') : null);
   if (db) extraLabels.push({ name: 'db', value: db });
   const text = new TextDecoder().decode(req.body);
-  const { series, errors, errorCount } = parseInfluxLines(text, { now: req.now, precision, extraLabels, maxLineLength });
+  const { series, errors, errorCount, distinctLabelSets } = parseInfluxLines(text, { now: req.now, precision, extraLabels, maxLineLength });
   const partial = (errs: LineError[], total = errs.length): RouteResponse =>
     influxError(v2, `${series.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
-  return { kind: 'series', series, errors, ...(errorCount !== undefined ? { errorCount } : {}), success: { status: 204 }, partial };
+  return { kind: 'series', series, errors, ...(errorCount !== undefined ? { errorCount } : {}), ...(distinctLabelSets ? { distinctLabelSets } : {}), success: { status: 204 }, partial };
 }
 
 function describe(e: LineError): string {

@@ -25,7 +25,7 @@
  */
 import { excerpt } from '../../errors.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
-import { METRIC_NAME_LABEL, normalizeLabels, sortLabels } from '../../model/labels.ts';
+import { hashText, METRIC_NAME_LABEL, normalizeLabels, sortLabels } from '../../model/labels.ts';
 import type { Exemplar, Label, MetricMetadata, TimeSeries } from '../../model/types.ts';
 import type { LineError, ParseResult } from '../types.ts';
 import { parseGoFloat } from './go-float.ts';
@@ -68,6 +68,8 @@ export interface ExpositionOptions {
   exemplars?: boolean;
   /** With collectMetadata false: still read TYPE lines (a malformed one is then an error) into `metadata`, types only. */
   collectTypes?: boolean;
+  /** Try to prove that no two series have equal label sets (ParseResult.distinctLabelSets); push routes do. */
+  proveDistinct?: boolean;
 }
 
 export interface ExpositionResult extends ParseResult {
@@ -102,6 +104,16 @@ class ExpositionScanner {
   lastFamily: MetricMetadata | undefined = undefined;
   /** Cursor shared by the label scanner and its caller. */
   p = 0;
+  /**
+   * The proof that no two series have equal label sets (only when `proveDistinct`): every sample line's
+   * series written canonically, `name` or `name{a="x",b="y"}` (no blanks, escapes, empty values, empty
+   * braces or trailing comma, label names strictly ascending: its length is then exactly what its labels
+   * add up to), and that text (by its hash) different on every line. Any doubt clears it; finalizeSeries then merges.
+   */
+  distinct: boolean;
+  readonly keys = new Set<number>();
+  /** Set by labelSet: the names came in strictly ascending order and no value was empty. */
+  canonicalLabels = true;
 
   constructor(s: string, opts: ExpositionOptions) {
     this.s = s;
@@ -113,6 +125,7 @@ class ExpositionScanner {
     this.maxLineLength = opts.maxLineLength ?? Infinity;
     this.exemplars = opts.exemplars === true && this.om;
     this.collectTypes = this.collectMetadata || opts.collectTypes === true;
+    this.distinct = opts.proveDistinct === true;
   }
 
   run(): void {
@@ -159,12 +172,14 @@ class ExpositionScanner {
     const name = s.slice(nameStart, p);
     const labels: Label[] = [{ name: METRIC_NAME_LABEL, value: name }];
     let q = p;
+    let keyEnd = p;
     while (q < end && isBlank(s.charCodeAt(q))) q++;
     if (q < end && s.charCodeAt(q) === 123) {
       this.p = q + 1;
       const reason = this.labelSet(labels, end);
       if (reason !== undefined) return reason;
       q = this.p;
+      keyEnd = q;
       while (q < end && isBlank(s.charCodeAt(q))) q++;
     } else if (q === p && p < end) {
       return `invalid metric name ${this.token(nameStart, end)}`;
@@ -187,6 +202,8 @@ class ExpositionScanner {
       this.explicitTimestamps++;
       if (this.honorTimestamps) timestamp = ts;
     }
+    // Before an exemplar is read: reading its label set resets the scanner's per-label-set state.
+    if (this.distinct) this.checkDistinct(nameStart, keyEnd, labels);
     // Whatever follows a `#` here is an exemplar (or, in text 0.0.4, a trailing comment): skipped unless kept.
     let exemplar: Exemplar | undefined;
     if (this.exemplars && p < end) {
@@ -235,10 +252,26 @@ class ExpositionScanner {
     return { labels, value, timestamp };
   }
 
+  /** Keeps `distinct` only while the line's series text is canonical and new (see `distinct`). */
+  checkDistinct(nameStart: number, keyEnd: number, labels: readonly Label[]): void {
+    let want = labels[0]!.value.length;
+    if (labels.length > 1) {
+      if (!this.canonicalLabels) return void (this.distinct = false);
+      want += 1 + labels.length - 1;
+      for (let k = 1; k < labels.length; k++) want += labels[k]!.name.length + 3 + labels[k]!.value.length;
+    }
+    if (keyEnd - nameStart !== want) return void (this.distinct = false);
+    // A hash of the text, not the text: two lines that only share a hash cost the proof, never correctness.
+    const key = hashText(this.s, nameStart, keyEnd);
+    if (this.keys.has(key)) return void (this.distinct = false);
+    this.keys.add(key);
+  }
+
   /** Label pairs after `{` (this.p) up to and including `}`; leaves this.p after the `}`. */
   labelSet(labels: Label[], end: number): string | undefined {
     const s = this.s;
     let p = this.p;
+    this.canonicalLabels = true;
     for (;;) {
       while (p < end && isBlank(s.charCodeAt(p))) p++;
       if (p >= end) return 'missing "}" at the end of the label set';
@@ -267,6 +300,7 @@ class ExpositionScanner {
         value = v;
         p = this.p;
       }
+      if (value === '' || (labels.length > 1 && !(labels[labels.length - 1]!.name < name))) this.canonicalLabels = false;
       labels.push({ name, value });
       while (p < end && isBlank(s.charCodeAt(p))) p++;
       if (p < end && s.charCodeAt(p) === 44) {
@@ -398,6 +432,7 @@ export function parseExposition(body: Uint8Array | string, opts: ExpositionOptio
     ...scanner.errors.result(),
     metadata: [...scanner.metadata.values()],
     explicitTimestamps: scanner.explicitTimestamps,
+    ...(scanner.distinct ? { distinctLabelSets: true } : {}),
   };
 }
 
@@ -408,4 +443,13 @@ export function parsePrometheusText(
 ): ParseResult {
   const { series, errors, errorCount } = parseExposition(body, { ...opts, collectMetadata: false });
   return { series, errors, errorCount };
+}
+
+/** parsePrometheusText that also tries to prove the series' label sets distinct (`distinctLabelSets`): the import route. */
+export function parsePrometheusTextForPush(
+  body: Uint8Array | string,
+  opts: { defaultTimestamp: number; openMetrics?: boolean; maxLineLength?: number },
+): ParseResult {
+  const { series, errors, errorCount, distinctLabelSets } = parseExposition(body, { ...opts, collectMetadata: false, proveDistinct: true });
+  return distinctLabelSets ? { series, errors, errorCount, distinctLabelSets } : { series, errors, errorCount };
 }

@@ -3,7 +3,7 @@ import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { isOpenMetricsContentType } from './media-type.ts';
 import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { partialLinesResponse, REJECTED_LINES_HEADER } from '../jsonline/line-report.ts';
-import { parsePrometheusText } from './parse.ts';
+import { parsePrometheusTextForPush } from './parse.ts';
 
 export const PROTOCOL = 'prometheus';
 
@@ -37,12 +37,13 @@ export function importTimestamp(query: URLSearchParams, now: number): number {
 function handleImport(req: IngestRequest, maxLineLength: number): RouteOutcome {
   const defaultTimestamp = importTimestamp(req.query, req.now);
   const openMetrics = isOpenMetricsContentType(req.headers['content-type']);
-  const { series, errors, errorCount } = parsePrometheusText(req.body, { defaultTimestamp, openMetrics, maxLineLength });
+  const { series, errors, errorCount, distinctLabelSets } = parsePrometheusTextForPush(req.body, { defaultTimestamp, openMetrics, maxLineLength });
   return {
     kind: 'series',
     series,
     errors,
     ...(errorCount !== undefined ? { errorCount } : {}),
+    ...(distinctLabelSets ? { distinctLabelSets } : {}),
     success: { status: 204 },
     partial: (skipped, total) => partialLinesResponse(PROTOCOL, skipped, series.length > 0, 'line', total),
   };

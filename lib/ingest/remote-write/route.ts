@@ -1,5 +1,6 @@
 import { UnsupportedMediaTypeError } from '../../errors.ts';
 import { decodeWriteRequest } from '../../remote-write/decode.ts';
+import { scanForwardable } from '../../remote-write/scan.ts';
 import { decodeV2Request } from '../../remote-write/v2-decode.ts';
 import { V1_MESSAGE, V2_MESSAGE } from '../../remote-write/v2.ts';
 import { partialLinesResponse } from '../jsonline/line-report.ts';
@@ -46,6 +47,8 @@ export function remoteWriteMessage(contentType: string | undefined): 'v1' | 'v2'
  *
  * 1.0: a series breaking the label rules is left out and counted; the rest is accepted with 204
  * (VictoriaMetrics does the same), because Prometheus and vmagent drop a whole batch answered 4xx.
+ * A 1.0 request that needs no change (scanForwardable) is queued as received when the pipeline allows it
+ * (`forwardLimits`): no objects are built (vmagent forwards the same way).
  * 2.0: as Prometheus 3's receiver: a series it cannot take is left out, the rest queued, and the answer is
  * 400 naming them; every answer carries the X-Prometheus-Remote-Write-*-Written counts of what was queued.
  */
@@ -56,6 +59,14 @@ function handle(req: IngestRequest): RouteOutcome {
     const errors: LineError[] = decoded.invalid.slice(0, MAX_LISTED_LINE_ERRORS).map((p) => ({ line: p.series, reason: p.reason, excerpt: '' }));
     return { kind: 'series', series: decoded.timeseries, metadata: decoded.metadata, errors, errorCount: decoded.invalid.length, success: { status: 204 }, partial: v2Partial, writtenHeaders: true };
   }
+  if (req.forwardLimits) {
+    const scan = scanForwardable(req.body, req.forwardLimits);
+    if (scan) return { kind: 'forward', series: scan.series, samples: scan.samples, success: { status: 204 }, full: () => handleV1(req) };
+  }
+  return handleV1(req);
+}
+
+function handleV1(req: IngestRequest): RouteOutcome {
   const decoded = decodeWriteRequest(req.body);
   const total = decoded.timeseries.length;
   const partial = (errs: LineError[], errorCount = errs.length, queuedSeries?: number): RouteResponse =>

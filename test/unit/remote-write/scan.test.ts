@@ -1,0 +1,87 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { scanForwardable } from '../../../lib/remote-write/scan.ts';
+import { encodeWriteRequest } from '../../../lib/remote-write/encode.ts';
+import { decodeWriteRequest } from '../../../lib/remote-write/decode.ts';
+import { finalizeSeries } from '../../../lib/ingest/finalize.ts';
+
+import { DEFAULT_LIMITS } from '../../../lib/config/schema.ts';
+import type { TimeSeries } from '../../../lib/model/types.ts';
+import type { CompiledRelabel } from '../../../lib/relabel/types.ts';
+
+const noRelabel: CompiledRelabel = { rules: [] };
+
+function body(timeseries: TimeSeries[], metadata = false): Uint8Array {
+  return encodeWriteRequest({ timeseries, metadata: metadata ? [{ type: 'GAUGE', metricFamilyName: 'up', help: 'h', unit: '' }] : [] });
+}
+
+const up = (extra: { name: string; value: string }[] = [], samples = [{ value: 1, timestamp: 1_700_000_000_000 }]): TimeSeries => ({ labels: [{ name: '__name__', value: 'up' }, ...extra], samples });
+
+describe('scanForwardable: a remote_write 1.0 body queued as received', () => {
+  const cases: { name: string; series: TimeSeries[]; metadata?: boolean; want: { series: number; samples: number } | undefined }[] = [
+    { name: 'sorted distinct float series', series: [up([{ name: 'job', value: 'a' }]), up([{ name: 'job', value: 'b' }], [{ value: 1, timestamp: 1 }, { value: 2, timestamp: 2 }])], want: { series: 2, samples: 3 } },
+    { name: 'zero value and zero timestamp (omitted fields)', series: [up([], [{ value: 0, timestamp: 0 }])], want: { series: 1, samples: 1 } },
+    { name: 'unsorted labels', series: [{ labels: [{ name: 'job', value: 'a' }, { name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: 1 }] }], want: undefined },
+    { name: 'duplicate label name', series: [up([{ name: 'job', value: 'a' }, { name: 'job', value: 'b' }])], want: undefined },
+    { name: 'empty label value', series: [up([{ name: 'job', value: '' }])], want: undefined },
+    { name: 'no __name__', series: [{ labels: [{ name: 'job', value: 'a' }], samples: [{ value: 1, timestamp: 1 }] }], want: undefined },
+    { name: 'equal label sets in two series', series: [up([{ name: 'job', value: 'a' }]), up([{ name: 'job', value: 'a' }])], want: undefined },
+    { name: 'samples out of timestamp order', series: [up([], [{ value: 1, timestamp: 2 }, { value: 2, timestamp: 1 }])], want: undefined },
+    { name: 'negative timestamp', series: [up([], [{ value: 1, timestamp: -1 }])], want: undefined },
+    { name: 'non-ASCII label value', series: [up([{ name: 'job', value: 'ü' }])], want: undefined },
+    { name: 'series without samples', series: [up([], [])], want: undefined },
+    { name: 'metadata', series: [up()], metadata: true, want: undefined },
+    { name: 'exemplar', series: [{ ...up(), exemplars: [{ labels: [], value: 1, timestamp: 1 }] }], want: undefined },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.deepEqual(scanForwardable(body(c.series, c.metadata), DEFAULT_LIMITS), c.want));
+  }
+
+  it('limits at and past the limit', () => {
+    const b = body([up([{ name: 'job', value: 'abcd' }])]);
+    assert.ok(scanForwardable(b, { ...DEFAULT_LIMITS, maxLabelValueLength: 4, maxLabelsPerSeries: 2, maxSeriesPerRequest: 1 }));
+    assert.equal(scanForwardable(b, { ...DEFAULT_LIMITS, maxLabelValueLength: 3 }), undefined);
+    assert.equal(scanForwardable(b, { ...DEFAULT_LIMITS, maxLabelsPerSeries: 1 }), undefined);
+    assert.equal(scanForwardable(b, { ...DEFAULT_LIMITS, maxLabelNameLength: 7 }), undefined);
+    assert.equal(scanForwardable(body([up(), up([{ name: 'a', value: 'b' }])]), { ...DEFAULT_LIMITS, maxSeriesPerRequest: 1 }), undefined);
+  });
+
+  it('malformed bytes are left to the decoder', () => {
+    const b = body([up([{ name: 'job', value: 'a' }])]);
+    for (let n = 0; n < b.length; n++) assert.equal(scanForwardable(b.subarray(0, n), DEFAULT_LIMITS), undefined);
+  });
+
+  it('whatever it accepts, finalizeSeries leaves as it is (property)', () => {
+    const name = fc.constantFrom('__name__', 'a', 'b', 'job', 'Z', '_x');
+    const value = fc.constantFrom('', 'up', 'x', 'y', 'ü', 'node', 'a', 'b', 'c');
+    const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    const labels = fc
+      .tuple(fc.uniqueArray(fc.record({ name, value }), { maxLength: 4, selector: (l) => l.name }), fc.array(fc.record({ name, value }), { maxLength: 1 }), fc.boolean(), fc.boolean())
+      .map(([ls, dup, sort, named]) => {
+        const all = [...(named && !ls.some((l) => l.name === '__name__') ? [{ name: '__name__', value: 'up' }] : []), ...ls, ...dup];
+        return sort ? all.sort(byName) : all;
+      });
+    const samples = fc
+      .tuple(fc.array(fc.record({ value: fc.constantFrom(0, 1, -0, 2.5, NaN), timestamp: fc.constantFrom(0, 1, 5, 1_700_000_000_000, -3) }), { maxLength: 3 }), fc.boolean())
+      .map(([ss, sort]) => (sort ? ss.sort((a, b) => a.timestamp - b.timestamp) : ss));
+    const series = fc.record({ labels, samples });
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(series, { maxLength: 4 }), (ts) => {
+        const b = encodeWriteRequest({ timeseries: ts, metadata: [] });
+        const scan = scanForwardable(b, DEFAULT_LIMITS);
+        if (!scan) return;
+        accepted++;
+        const decoded = decodeWriteRequest(b).timeseries;
+        const fin = finalizeSeries(decodeWriteRequest(b).timeseries, { extraLabels: [], relabel: noRelabel, externalLabels: [], limits: DEFAULT_LIMITS, protocol: 'remote_write' });
+        assert.equal(fin.invalidCount, 0);
+        assert.deepEqual(fin.series, decoded);
+        assert.equal(scan.series, decoded.length);
+        assert.equal(scan.samples, decoded.reduce((n, s) => n + s.samples.length, 0));
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(accepted > 50, `only ${accepted} forwardable bodies generated`);
+  });
+});
