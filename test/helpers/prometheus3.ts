@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -140,6 +141,24 @@ export async function startPrometheus3Receiver(bin: string, o: ReceiverOptions =
 
 export function key(m: Record<string, string>): string {
   return JSON.stringify(Object.entries(m).sort());
+}
+
+/** Both receivers hold the same series, and each the same float samples and native histograms. */
+export function assertSameSeries(a: DumpedSeries[], b: DumpedSeries[]): void {
+  const ka = a.map((s) => key(s.metric));
+  const kb = b.map((s) => key(s.metric));
+  const onlyA = ka.filter((k) => !kb.includes(k));
+  const onlyB = kb.filter((k) => !ka.includes(k));
+  assert.deepEqual({ onlyDirect: onlyA.slice(0, 5), onlyGateway: onlyB.slice(0, 5) }, { onlyDirect: [], onlyGateway: [] }, 'same series');
+  for (let i = 0; i < a.length; i++) {
+    assert.deepEqual(b[i]!.values ?? [], a[i]!.values ?? [], `float samples of ${ka[i]}`);
+    assert.deepEqual(b[i]!.histograms ?? [], a[i]!.histograms ?? [], `native histograms of ${ka[i]}`);
+  }
+}
+
+/** Exemplars by series, each series' exemplars in time order: comparable across receivers. */
+export function normExemplars(e: DumpedExemplars[]): unknown {
+  return e.map((s) => ({ series: key(s.seriesLabels), exemplars: [...s.exemplars].sort((x, y) => x.timestamp - y.timestamp || (x.value < y.value ? -1 : 1)) }));
 }
 
 export interface AgentOptions {

@@ -11,7 +11,7 @@ import { startLocalRunner, type LocalRunner } from '../../../lib/local/runner.ts
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { MemoryLogger } from '../../helpers/fakes.ts';
 import { requireBuiltTool } from '../../helpers/tools.ts';
-import { key, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
+import { assertSameSeries, key, normExemplars, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
 
 /**
  * Differential for OTLP (issue 13): the real OpenTelemetry Python SDK (PyPI opentelemetry-sdk and
@@ -120,18 +120,3 @@ describe('differential: OpenTelemetry SDK -> Prometheus 3 OTLP receiver, and -> 
   }
 });
 
-function assertSameSeries(a: DumpedSeries[], b: DumpedSeries[]): void {
-  const ka = a.map((s) => key(s.metric));
-  const kb = b.map((s) => key(s.metric));
-  const onlyA = ka.filter((k) => !kb.includes(k));
-  const onlyB = kb.filter((k) => !ka.includes(k));
-  assert.deepEqual({ onlyDirect: onlyA.slice(0, 5), onlyGateway: onlyB.slice(0, 5) }, { onlyDirect: [], onlyGateway: [] }, 'same series');
-  for (let i = 0; i < a.length; i++) {
-    assert.deepEqual(b[i]!.values ?? [], a[i]!.values ?? [], `float samples of ${ka[i]}`);
-    assert.deepEqual(b[i]!.histograms ?? [], a[i]!.histograms ?? [], `native histograms of ${ka[i]}`);
-  }
-}
-
-function normExemplars(e: DumpedExemplars[]): unknown {
-  return e.map((s) => ({ series: key(s.seriesLabels), exemplars: [...s.exemplars].sort((x, y) => x.timestamp - y.timestamp || (x.value < y.value ? -1 : 1)) }));
-}

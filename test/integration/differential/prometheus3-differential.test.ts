@@ -9,7 +9,7 @@ import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { MemoryLogger } from '../../helpers/fakes.ts';
 import { builtToolPath, requireBuiltTool } from '../../helpers/tools.ts';
 import { existsSync } from 'node:fs';
-import { key, startOpenMetricsTarget, startPrometheus3Agent, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries, type Proc, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
+import { assertSameSeries, key, normExemplars, startOpenMetricsTarget, startPrometheus3Agent, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries, type Proc, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
 
 /**
  * Differential against Prometheus 3 (issue 13): one Prometheus 3 agent scrapes its own /metrics (native
@@ -111,22 +111,6 @@ async function until(cond: () => Promise<boolean>, timeoutMs: number, what: stri
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(what);
-}
-
-function assertSameSeries(a: DumpedSeries[], b: DumpedSeries[]): void {
-  const ka = a.map((s) => key(s.metric));
-  const kb = b.map((s) => key(s.metric));
-  const onlyA = ka.filter((k) => !kb.includes(k));
-  const onlyB = kb.filter((k) => !ka.includes(k));
-  assert.deepEqual({ onlyDirect: onlyA.slice(0, 5), onlyGateway: onlyB.slice(0, 5) }, { onlyDirect: [], onlyGateway: [] }, 'same series');
-  for (let i = 0; i < a.length; i++) {
-    assert.deepEqual(b[i]!.values ?? [], a[i]!.values ?? [], `float samples of ${ka[i]}`);
-    assert.deepEqual(b[i]!.histograms ?? [], a[i]!.histograms ?? [], `native histograms of ${ka[i]}`);
-  }
-}
-
-function normExemplars(e: DumpedExemplars[]): unknown {
-  return e.map((s) => ({ series: key(s.seriesLabels), exemplars: [...s.exemplars].sort((x, y) => x.timestamp - y.timestamp || (x.value < y.value ? -1 : 1)) }));
 }
 
 function pick(text: string): string[] {
