@@ -1,6 +1,7 @@
 import type { Exemplar, Histogram, MetricMetadata, Sample, TimeSeries } from '../model/types.ts';
 import { METRIC_NAME_LABEL } from '../model/labels.ts';
-import { Encoder, histogramSize, int64Size, sampleSize, sampleSizeWithStart, varintSize } from './encode.ts';
+import { Encoder } from './encode.ts';
+import { histogramSize, int64Size, sampleSize, sampleSizeWithStart, varintSize } from './proto-size.ts';
 import { METRIC_TYPES } from './metric-type.ts';
 
 /** The Content-Type of a remote_write 2.0 body, and the `proto` parameters of both messages. */
