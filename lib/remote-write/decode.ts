@@ -1,12 +1,10 @@
 import protobuf from 'protobufjs/minimal.js';
 import { BadRequestError } from '../errors.ts';
-import type { BucketSpan, Exemplar, Histogram, Label, MetricMetadata, ResetHint, Sample, TimeSeries, WriteRequest } from '../model/types.ts';
+import type { Exemplar, Histogram, Label, MetricMetadata, ResetHint, Sample, TimeSeries, WriteRequest } from '../model/types.ts';
 import { METRIC_TYPES } from './metric-type.ts';
+import { checkEnd, f64, f64b, isStaleBits, overrun, readDouble, readDoubleAt, readInt64, readPackedDouble, readPackedSint64, readSint64, readSpan, readUint64, skip } from './proto-read.ts';
 
 export type DecodedWriteRequest = WriteRequest;
-
-const f64 = new Float64Array(1);
-const f64b = new Uint8Array(f64.buffer);
 
 /**
  * Decodes a prometheus.WriteRequest (remote_write 1.0) with its samples, native histograms, exemplars and
@@ -56,27 +54,8 @@ export function asDecodeError(err: unknown, r: protobuf.Reader, message: string)
   return new BadRequestError(`remote_write: cannot decode protobuf ${message} at byte ${r.pos}: ${(err as Error).message}`);
 }
 
-export function checkEnd(r: protobuf.Reader, end: number): void {
-  if (end > r.len) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: length ${end - r.pos} runs past the end of the body`);
-}
 
-export function skip(r: protobuf.Reader, tag: number): void {
-  const wire = tag & 7;
-  if (tag >>> 3 === 0 || wire === 3 || wire === 4 || wire > 5) {
-    throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: invalid tag ${tag}`);
-  }
-  if (wire === 2) {
-    const n = r.uint32();
-    checkEnd(r, r.pos + n);
-    r.skip(n);
-  } else {
-    r.skipType(wire);
-  }
-}
 
-function overrun(r: protobuf.Reader, end: number): void {
-  if (r.pos !== end) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: field overruns its message`);
-}
 
 function readSeries(r: protobuf.Reader, end: number): TimeSeries {
   const labels: Label[] = [];
@@ -197,21 +176,8 @@ export function readSample(r: protobuf.Reader, send: number): Sample {
   return s;
 }
 
-function isStaleBits(b: Uint8Array, p: number): boolean {
-  return b[p] === 2 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0xf0 && b[p + 7] === 0x7f;
-}
 
-function readDoubleAt(b: Uint8Array, p: number): number {
-  for (let i = 0; i < 8; i++) f64b[i] = b[p + i]!;
-  return f64[0]!;
-}
 
-function readDouble(r: protobuf.Reader, end: number): number {
-  const p = r.pos;
-  if (p + 8 > end) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${p}: truncated double`);
-  r.pos = p + 8;
-  return readDoubleAt(r.buf, p);
-}
 
 function readExemplarV1(r: protobuf.Reader, end: number): Exemplar {
   const e: Exemplar = { labels: [], value: 0, timestamp: 0 };
@@ -337,46 +303,10 @@ export function readHistogram(r: protobuf.Reader, end: number): Histogram {
   return h;
 }
 
-function readSpan(r: protobuf.Reader): BucketSpan {
-  const end = r.uint32() + r.pos;
-  checkEnd(r, end);
-  const s: BucketSpan = { offset: 0, length: 0 };
-  while (r.pos < end) {
-    const t = r.uint32();
-    if (t === 0x08) s.offset = r.sint32();
-    else if (t === 0x10) s.length = r.uint32();
-    else skip(r, t);
-  }
-  overrun(r, end);
-  return s;
-}
 
-function readPackedSint64(r: protobuf.Reader, out: number[]): void {
-  const end = r.uint32() + r.pos;
-  checkEnd(r, end);
-  while (r.pos < end) out.push(readSint64(r));
-  overrun(r, end);
-}
 
-function readPackedDouble(r: protobuf.Reader, out: number[]): void {
-  const end = r.uint32() + r.pos;
-  checkEnd(r, end);
-  if ((end - r.pos) % 8 !== 0) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: packed doubles of ${end - r.pos} bytes`);
-  while (r.pos < end) out.push(readDouble(r, end));
-}
 
-function readSint64(r: protobuf.Reader): number {
-  const n = readInt64(r);
-  if (n >= 0) return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-  // Two's complement readings above 2^63: only reachable for |value| >= 2^62, far beyond exact numbers.
-  const u = BigInt.asUintN(64, BigInt(n));
-  return Number((u >> 1n) ^ -(u & 1n));
-}
 
-function readUint64(r: protobuf.Reader): number {
-  const n = readInt64(r);
-  return n >= 0 ? n : Number(BigInt.asUintN(64, BigInt(n)));
-}
 
 function readMetadata(r: protobuf.Reader, end: number): MetricMetadata {
   const m: MetricMetadata = { type: 'UNKNOWN', metricFamilyName: '', help: '', unit: '' };
@@ -392,39 +322,4 @@ function readMetadata(r: protobuf.Reader, end: number): MetricMetadata {
   return m;
 }
 
-/** Reads an int64 varint as a JavaScript number (exact up to 2^53; remote_write timestamps are ms). */
-export function readInt64(r: protobuf.Reader): number {
-  const b = r.buf;
-  let p = r.pos;
-  let result = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (p >= r.len) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${p}: truncated varint`);
-    const c = b[p++]!;
-    if (i === 9 || (i >= 7 && c >= 0x80)) {
-      // Negative (two's complement, 10 bytes) or beyond 2^53: take the slow exact path.
-      r.pos = p - i - 1;
-      return readInt64Big(r);
-    }
-    result += (c & 0x7f) * mul;
-    if (c < 0x80) {
-      r.pos = p;
-      return result;
-    }
-    mul *= 128;
-  }
-  return result;
-}
 
-function readInt64Big(r: protobuf.Reader): number {
-  let v = 0n;
-  let shift = 0n;
-  for (let i = 0; i < 10; i++) {
-    if (r.pos >= r.len) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: truncated varint`);
-    const c = r.buf[r.pos++]!;
-    v |= BigInt(c & 0x7f) << shift;
-    if (c < 0x80) return Number(BigInt.asIntN(64, v));
-    shift += 7n;
-  }
-  throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: varint longer than 10 bytes`);
-}

@@ -2,7 +2,8 @@ import protobuf from 'protobufjs/minimal.js';
 import { BadRequestError } from '../errors.ts';
 import type { Exemplar, Histogram, Label, MetricMetadata, Sample, TimeSeries } from '../model/types.ts';
 import { METRIC_NAME_LABEL } from '../model/labels.ts';
-import { asDecodeError, checkEnd, clearSawStart, readHistogram, readInt64, readSample, sawStart, skip } from './decode.ts';
+import { asDecodeError, clearSawStart, readHistogram, readSample, sawStart } from './decode.ts';
+import { checkEnd, readInt64, skip } from './proto-read.ts';
 import { METRIC_TYPES } from './metric-type.ts';
 import { V2_MESSAGE } from './v2.ts';
 
