@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './services.ts';
+import { startGroup, type GroupProcess } from './process-group.ts';
 
 /**
  * Prometheus 3 (built by .ci/run into the tools cache; find it with requireBuiltTool(t, 'prometheus')) as a
@@ -20,36 +21,13 @@ export interface Proc {
 
 const LIFETIME_S = 600;
 
-function startGroup(cmd: string, args: string[], dir: string): { proc: ChildProcess; log: () => string } {
-  const proc = spawn('timeout', ['-s', 'TERM', '-k', '10', String(LIFETIME_S), cmd, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  const keep = (b: Buffer): void => {
-    out = (out + b.toString()).slice(-8000);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  return { proc, log: () => out };
+function startIn(cmd: string, args: string[], dir: string): GroupProcess {
+  return startGroup(cmd, args, { cwd: dir, lifetimeS: LIFETIME_S });
 }
 
-async function stopGroup(proc: ChildProcess, dir?: string): Promise<void> {
-  if (proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((r) => proc.once('exit', r));
-    try {
-      process.kill(-proc.pid!, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-    const t = setTimeout(() => {
-      try {
-        process.kill(-proc.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, 30_000);
-    await exited;
-    clearTimeout(t);
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+async function stopIn(g: GroupProcess, dir: string): Promise<void> {
+  await g.stop();
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function waitReady(url: string, proc: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
@@ -98,7 +76,7 @@ export async function startPrometheus3Receiver(bin: string, o: ReceiverOptions =
   const otlp = o.otlpTranslationStrategy ? `otlp:\n  translation_strategy: ${o.otlpTranslationStrategy}\n` : '';
   writeFileSync(path.join(dir, 'prometheus.yml'), `global: {}\n${otlp}storage:\n  exemplars:\n    max_exemplars: 100000\n`);
   const features = ['exemplar-storage', ...(o.startTimestampZeroIngestion ? ['created-timestamp-zero-ingestion'] : [])];
-  const { proc, log } = startGroup(
+  const g = startIn(
     bin,
     [
       '--web.enable-remote-write-receiver',
@@ -114,6 +92,7 @@ export async function startPrometheus3Receiver(bin: string, o: ReceiverOptions =
     ],
     dir,
   );
+  const { proc, log } = g;
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/-/ready`, proc, log);
   return {
@@ -121,7 +100,7 @@ export async function startPrometheus3Receiver(bin: string, o: ReceiverOptions =
     port,
     proc,
     log,
-    stop: () => stopGroup(proc, dir),
+    stop: () => stopIn(g, dir),
     async dump(at, range = '1h') {
       const q = `{__name__=~".+"}[${range}]`;
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}&time=${at / 1000}`);
@@ -187,14 +166,15 @@ export async function startPrometheus3Agent(bin: string, o: AgentOptions): Promi
     .map((r, i) => `  - url: ${r.url}\n    name: rw${i}\n    protobuf_message: ${r.protobufMessage}\n    send_exemplars: true\n    send_native_histograms: true\n    queue_config: { batch_send_deadline: 500ms, min_backoff: 50ms, max_backoff: 500ms }\n    metadata_config: { send_interval: 2s }`)
     .join('\n');
   writeFileSync(path.join(dir, 'prometheus.yml'), `global: { scrape_interval: ${interval} }\nscrape_configs:\n${jobs.join('\n')}\nremote_write:\n${rw}\n`);
-  const { proc, log } = startGroup(
+  const g = startIn(
     bin,
     ['--agent', '--enable-feature=exemplar-storage', `--storage.agent.path=${path.join(dir, 'wal')}`, `--web.listen-address=127.0.0.1:${port}`, `--config.file=${path.join(dir, 'prometheus.yml')}`, '--log.level=warn'],
     dir,
   );
+  const { proc, log } = g;
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/-/ready`, proc, log);
-  return { url, port, proc, log, stop: () => stopGroup(proc, dir) };
+  return { url, port, proc, log, stop: () => stopIn(g, dir) };
 }
 
 /** python3-prometheus-client serving OpenMetrics with exemplars on a counter and a classic histogram. */
@@ -213,8 +193,14 @@ while True:
     h.observe(random.random(), exemplar={'trace_id': 'h%d' % i})
     time.sleep(0.1)
 `;
-  const { proc, log } = startGroup('/usr/bin/python3', ['-c', script], os.tmpdir());
+  return startPythonTarget(port, script);
+}
+
+/** A Python script (Debian's python3-prometheus-client is importable) serving /metrics on `port`, up once it answers 200. */
+export async function startPythonTarget(port: number, script: string): Promise<Proc> {
+  const g = startIn('/usr/bin/python3', ['-c', script], os.tmpdir());
+  const { proc, log } = g;
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/metrics`, proc, log, 20_000);
-  return { url, port, proc, log, stop: () => stopGroup(proc) };
+  return { url, port, proc, log, stop: () => g.stop() };
 }

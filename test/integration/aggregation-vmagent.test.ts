@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { encodeWriteRequest } from '../../lib/remote-write/encode.ts';
 import { snappyCompress } from '../../lib/remote-write/snappy.ts';
 import { freePort, requireBinary, startVictoriaMetrics, type ExportedSeries, type VictoriaMetrics } from '../helpers/services.ts';
 import { requireBuiltTool } from '../helpers/tools.ts';
+import { startGroup, type GroupProcess } from '../helpers/process-group.ts';
 
 /**
  * Differential test against vmagent v1.151.0: the same rule file and the same input (pushed to vmagent's
@@ -165,42 +165,12 @@ function toImportLines(tss: readonly TimeSeries[]): string {
     .join('\n');
 }
 
-interface Proc {
-  proc: ChildProcess;
-  log: () => string;
-  stop(): Promise<void>;
+/** vmagent in its own process group: stop() signals the group (SIGTERM, which flushes aggregation state; SIGKILL after 15 s). */
+function startAgent(cmd: string, args: string[]): GroupProcess {
+  return startGroup(cmd, args, { keepBytes: 4000, killAfterMs: 15_000 });
 }
 
-/** Starts a process in its own process group; stop() signals the group (SIGTERM, then SIGKILL after 15s). */
-function startGroup(cmd: string, args: string[]): Proc {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  const keep = (b: Buffer): void => {
-    out = (out + b.toString()).slice(-4000);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  return {
-    proc,
-    log: () => out,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      process.kill(-proc.pid!, 'SIGTERM');
-      const t = setTimeout(() => {
-        try {
-          process.kill(-proc.pid!, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }, 15_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
-async function waitUp(url: string, p: Proc, timeoutMs: number): Promise<void> {
+async function waitUp(url: string, p: GroupProcess, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (p.proc.exitCode !== null) throw new Error(`vmagent exited with ${p.proc.exitCode}: ${p.log()}`);
@@ -308,7 +278,7 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
       `-remoteWrite.tmpDataPath=${path.join(dir, 'vmagent-queue')}`,
       '-loggerLevel=ERROR',
     ];
-    const agent = startGroup(vmagentBin, [...args, `-streamAggr.config=${rulesFile}`]);
+    const agent = startAgent(vmagentBin, [...args, `-streamAggr.config=${rulesFile}`]);
     cleanups.push(() => agent.stop());
     await waitUp(`http://127.0.0.1:${port}/health`, agent, 20_000);
 
@@ -329,7 +299,7 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
     for (const ts of ours) assert.equal(ts.samples[0]!.timestamp, flushAt);
 
     // Drain what vmagent queued on disk at shutdown (a run without rules only forwards its queue).
-    const drain = startGroup(vmagentBin, args);
+    const drain = startAgent(vmagentBin, args);
     cleanups.push(() => drain.stop());
     await waitUp(`http://127.0.0.1:${port}/health`, drain, 20_000);
     const imp = await fetch(`${vmB.url}/api/v1/import`, { method: 'POST', body: toImportLines([...ours, ...passed]) });
@@ -382,11 +352,11 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
     const port = await freePort();
     const args = [`-httpListenAddr=127.0.0.1:${port}`, `-remoteWrite.url=${vmA.url}/api/v1/write`, `-remoteWrite.tmpDataPath=${path.join(dir, 'q')}`, '-loggerLevel=ERROR'];
     let start = 0;
-    let agent: Proc | undefined;
+    let agent: GroupProcess | undefined;
     for (let attempt = 0; attempt < 3 && agent === undefined; attempt++) {
       await waitMidWindow();
       start = Date.now();
-      const p = startGroup(vmagentBin, [...args, `-streamAggr.config=${rulesFile}`]);
+      const p = startAgent(vmagentBin, [...args, `-streamAggr.config=${rulesFile}`]);
       cleanups.push(() => p.stop());
       await waitUp(`http://127.0.0.1:${port}/health`, p, 20_000);
       if (Date.now() % STEP < 4_500 && Date.now() - start < 2_500) agent = p;
@@ -431,7 +401,7 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
     ours.push(...engine.shutdown(stopAt));
     assert.ok(ours.length > 50, `the engine produced ${ours.length} series`);
 
-    const drain = startGroup(vmagentBin, args);
+    const drain = startAgent(vmagentBin, args);
     cleanups.push(() => drain.stop());
     await waitUp(`http://127.0.0.1:${port}/health`, drain, 20_000);
     const imp = await fetch(`${vmB.url}/api/v1/import`, { method: 'POST', body: toImportLines(ours) });

@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +11,7 @@ import { startLocalRunner, type LocalRunner } from '../../../lib/local/runner.ts
 import { formatOpenMetricsFloat } from '../../../lib/scrape/normalize.ts';
 import { MemoryLogger } from '../../helpers/fakes.ts';
 import { key, startPrometheus3Receiver, type DumpedSeries, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
+import { startGroup, type GroupProcess } from '../../helpers/process-group.ts';
 import { freePort } from '../../helpers/services.ts';
 import { builtToolPath, requireBuiltTool } from '../../helpers/tools.ts';
 
@@ -30,26 +30,6 @@ import { builtToolPath, requireBuiltTool } from '../../helpers/tools.ts';
 const haveProm3 = existsSync(builtToolPath('prometheus'));
 const PROTO = 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 
-function startGroup(bin: string, args: string[], cwd: string): { proc: ChildProcess; log: () => string } {
-  const proc = spawn('timeout', ['-s', 'TERM', '-k', '10', '600', bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  const keep = (b: Buffer): void => {
-    out = (out + b.toString()).slice(-6000);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  return { proc, log: () => out };
-}
-async function stopGroup(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  try {
-    process.kill(-proc.pid!, 'SIGTERM');
-  } catch {
-    /* gone */
-  }
-  await exited;
-}
 async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
@@ -74,7 +54,7 @@ describe('differential: a client_golang protobuf body pushed to the gateway vs s
     const a = await startPrometheus3Receiver(bin);
     const b = await startPrometheus3Receiver(bin);
     const logger = new MemoryLogger();
-    let agent: ReturnType<typeof startGroup> | undefined;
+    let agent: GroupProcess | undefined;
     let runner: LocalRunner | undefined;
     let server: http.Server | undefined;
     try {
@@ -92,7 +72,7 @@ describe('differential: a client_golang protobuf body pushed to the gateway vs s
         path.join(dir, 'agent.yml'),
         `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: static\n    scrape_native_histograms: true\n    always_scrape_classic_histograms: true\n    static_configs: [{ targets: ['${target}'] }]\nremote_write:\n  - url: ${a.url}/api/v1/write\n    send_native_histograms: true\n    queue_config: { batch_send_deadline: 500ms }\n`,
       );
-      agent = startGroup(bin, ['--agent', `--storage.agent.path=${path.join(dir, 'wal')}`, `--web.listen-address=127.0.0.1:${agentPort}`, `--config.file=${path.join(dir, 'agent.yml')}`, '--log.level=warn'], dir);
+      agent = startGroup(bin, ['--agent', `--storage.agent.path=${path.join(dir, 'wal')}`, `--web.listen-address=127.0.0.1:${agentPort}`, `--config.file=${path.join(dir, 'agent.yml')}`, '--log.level=warn'], { cwd: dir, lifetimeS: 600 });
 
       const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ url: `${b.url}/api/v1/write`, name: 'b' }] });
       const backends = await openBackends({ kind: 'disk', dataDir: path.join(dir, 'gw'), maxMessageBytes: 256 * 1024, logger, maxReceiveCount: 1000 });
@@ -131,7 +111,7 @@ describe('differential: a client_golang protobuf body pushed to the gateway vs s
       t.diagnostic(`gateway log: ${JSON.stringify(logger.lines.filter((l) => l.level !== 'debug').slice(-10))}`);
       throw err;
     } finally {
-      await stopGroup(agent?.proc);
+      await agent?.stop();
       await runner?.close();
       server?.closeAllConnections();
       await new Promise((r) => (server ? server.close(r) : r(undefined)));

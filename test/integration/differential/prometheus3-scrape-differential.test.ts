@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { openBackends } from '../../../lib/local/backends.ts';
 import { startLocalRunner, type LocalRunner } from '../../../lib/local/runner.ts';
 import { MemoryLogger } from '../../helpers/fakes.ts';
-import { key, startPrometheus3Agent, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries, type Proc, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
+import { key, startPrometheus3Agent, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries, startPythonTarget, type Proc, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
 import { freePort } from '../../helpers/services.ts';
 import { builtToolPath, requireBuiltTool } from '../../helpers/tools.ts';
 
@@ -48,33 +47,7 @@ start_http_server(${port}, addr='127.0.0.1')
 while True:
     time.sleep(1)
 `;
-  const proc = spawn('timeout', ['-s', 'TERM', '-k', '10', '600', '/usr/bin/python3', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  proc.stderr!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-4000)));
-  proc.stdout!.on('data', () => undefined);
-  const url = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`OpenMetrics target exited: ${out}`);
-    try {
-      if ((await fetch(`${url}/metrics`)).status === 200) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > end) throw new Error(`OpenMetrics target not up: ${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    try {
-      process.kill(-proc.pid!, 'SIGTERM');
-    } catch {
-      /* gone */
-    }
-    await exited;
-  };
-  return { url, port, proc, log: () => out, stop };
+  return startPythonTarget(port, script);
 }
 
 describe('differential: Prometheus 3 and the gateway scrape the same targets (native histograms, exemplars)', { concurrency: false }, () => {
