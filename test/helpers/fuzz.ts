@@ -85,15 +85,3 @@ export function lyingLengthPrefix(base: Uint8Array): fc.Arbitrary<Uint8Array> {
     Uint8Array.from([...base.subarray(0, at), ...varint((field << 3) | 2), ...varint(claimed), ...tail]),
   );
 }
-
-/** CPU time (user + system, microseconds) of `fn`, the least of `runs` runs: noise only ever adds time. */
-export async function cpuMicros(fn: () => unknown, runs = 3): Promise<number> {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = process.cpuUsage();
-    await fn();
-    const d = process.cpuUsage(t);
-    best = Math.min(best, d.user + d.system);
-  }
-  return best;
-}

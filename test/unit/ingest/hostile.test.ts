@@ -11,7 +11,8 @@ import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ingestHarness } from '../../helpers/ingest.ts';
-import { cpuMicros, fill, lyingLengthPrefix, mutatedBytes, nestedJson, nestedProtobuf, withInvalidUtf8 } from '../../helpers/fuzz.ts';
+import { fill, lyingLengthPrefix, mutatedBytes, nestedJson, nestedProtobuf, varint, withInvalidUtf8 } from '../../helpers/fuzz.ts';
+import { cpuMicros, leastOf } from '../../helpers/cost.ts';
 import { WriteRequestType } from '../../helpers/prom-proto.ts';
 import { snappyCompress } from '../../../lib/remote-write/snappy.ts';
 import { ExportMetricsServiceRequest } from '../../../lib/ingest/otlp/proto-descriptor.ts';
@@ -270,26 +271,16 @@ function hostileArbitraries(r: RouteSpec): Record<string, fc.Arbitrary<{ body: U
     // whose uncompressed-length preamble lies.
     'lying length prefixes': fc.oneof(
       ...(r.protobuf ? [plain(lyingLengthPrefix(r.name === 'remote_write' ? new Uint8Array(0) : valid))] : []),
-      fc.tuple(fc.oneof(fc.nat(1 << 20), fc.constant(2 ** 32 - 1)), fc.uint8Array({ maxLength: 32 })).map(([len, tail]) => ({ body: Uint8Array.from([...varintBytes(len), ...tail]), headers: { 'content-encoding': 'snappy' } })),
+      fc.tuple(fc.oneof(fc.nat(1 << 20), fc.constant(2 ** 32 - 1)), fc.uint8Array({ maxLength: 32 })).map(([len, tail]) => ({ body: Uint8Array.from([...varint(len), ...tail]), headers: { 'content-encoding': 'snappy' } })),
       fc.nat(1 << 20).map((len) => {
         const c = snappyCompress(valid);
-        const pre = varintBytes(len);
+        const pre = varint(len);
         let skip = 0;
         while (c[skip]! & 0x80) skip++;
         return { body: Uint8Array.from([...pre, ...c.subarray(skip + 1)]), headers: { 'content-encoding': 'snappy' } };
       }),
     ),
   };
-}
-
-function varintBytes(n: number): number[] {
-  const out: number[] = [];
-  while (n > 127) {
-    out.push((n % 128) | 128);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
 }
 
 describe('hostile input through the ingest pipeline: never 5xx, a bounded reply', () => {
@@ -313,12 +304,6 @@ describe('hostile input through the ingest pipeline: never 5xx, a bounded reply'
  * A CPU ratio, measured again (up to 3 times) while it is not below `limit`, keeping the least: another
  * process's load or a garbage collection in one run only ever adds time, so a repeated excess is the parser's.
  */
-async function settled(limit: number, measure: () => Promise<number>): Promise<number> {
-  let best = Infinity;
-  for (let i = 0; i < 3 && best >= limit; i++) best = Math.min(best, await measure());
-  return best;
-}
-
 describe('hostile input costs at most TIME_FACTOR x the CPU per byte of valid input of the same size, and linear', () => {
   for (const r of ROUTES) {
     it(r.name, async (t) => {
@@ -343,14 +328,14 @@ describe('hostile input costs at most TIME_FACTOR x the CPU per byte of valid in
         const size = name.startsWith('gzip') ? valid.length : body.length;
         const res = await call(body, headers);
         assert.ok(res.status < 500, `${name}: ${res.status}`);
-        const ratio = await settled(TIME_FACTOR, async () => (await cpuMicros(() => call(body, headers))) / size / perByte);
+        const ratio = await leastOf(TIME_FACTOR, async () => (await cpuMicros(() => call(body, headers))) / size / perByte);
         report.push(`${name} ${ratio.toFixed(2)}`);
         assert.ok(ratio < TIME_FACTOR, `${r.name}: ${name}: ${ratio.toFixed(1)}x the CPU per byte of a valid body (${report.join(', ')})`);
       }
       const growth: string[] = [];
       const small = r.bad(COST_BYTES / 4);
       for (const [i, big] of r.bad(COST_BYTES).entries()) {
-        const g = await settled(GROWTH_LIMIT, async () => (await cpuMicros(() => call(big))) / big.length / ((await cpuMicros(() => call(small[i]!), 5)) / small[i]!.length));
+        const g = await leastOf(GROWTH_LIMIT, async () => (await cpuMicros(() => call(big))) / big.length / ((await cpuMicros(() => call(small[i]!), 5)) / small[i]!.length));
         growth.push(`bad #${i + 1} ${g.toFixed(2)}`);
         assert.ok(g < GROWTH_LIMIT, `${r.name}: bad #${i + 1}: CPU per byte grows ${g.toFixed(1)}x from ${small[i]!.length} to ${big.length} bytes`);
       }
