@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { ingestHarness } from '../../helpers/ingest.ts';
 import { fill, lyingLengthPrefix, mutatedBytes, nestedJson, nestedProtobuf, varint, withInvalidUtf8 } from '../../helpers/fuzz.ts';
 import { cpuMicros, leastOf } from '../../helpers/cost.ts';
-import { WriteRequestType } from '../../helpers/prom-proto.ts';
+import { V1Type as WriteRequestType } from '../../helpers/prom-proto-full.ts';
 import { snappyCompress } from '../../../lib/remote-write/snappy.ts';
 import { ExportMetricsServiceRequest } from '../../../lib/ingest/otlp/proto-descriptor.ts';
 import { MetricPayload } from '../../../lib/ingest/datadog/proto-descriptor.ts';

@@ -6,7 +6,7 @@ import { decodeWriteRequest } from '../../../lib/remote-write/decode.ts';
 import { snappyCompress, snappyUncompress } from '../../../lib/remote-write/snappy.ts';
 import { GatewayError } from '../../../lib/errors.ts';
 import type { TimeSeries, WriteRequest } from '../../../lib/model/types.ts';
-import { WriteRequestType } from '../../helpers/prom-proto.ts';
+import { V1Type as WriteRequestType } from '../../helpers/prom-proto-full.ts';
 
 const STALE_BYTES = [0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f];
 
