@@ -54,9 +54,6 @@ export function asDecodeError(err: unknown, r: protobuf.Reader, message: string)
   return new BadRequestError(`remote_write: cannot decode protobuf ${message} at byte ${r.pos}: ${(err as Error).message}`);
 }
 
-
-
-
 function readSeries(r: protobuf.Reader, end: number): TimeSeries {
   const labels: Label[] = [];
   const samples: Sample[] = [];
@@ -126,13 +123,6 @@ function readSeries(r: protobuf.Reader, end: number): TimeSeries {
   return s;
 }
 
-/** Set by readSample when the sample it read has a start timestamp; its caller clears it. */
-export let sawStart = false;
-
-export function clearSawStart(): void {
-  sawStart = false;
-}
-
 function readLabel(r: protobuf.Reader, lend: number): Label {
   let name = '';
   let value = '';
@@ -166,18 +156,12 @@ export function readSample(r: protobuf.Reader, send: number): Sample {
       s.timestamp = readInt64(r);
     } else if (t === 0x18) {
       const st = readInt64(r);
-      if (st !== 0) {
-        s.startTimestamp = st;
-        sawStart = true;
-      }
+      if (st !== 0) s.startTimestamp = st;
     } else skip(r, t);
   }
   overrun(r, send);
   return s;
 }
-
-
-
 
 function readExemplarV1(r: protobuf.Reader, end: number): Exemplar {
   const e: Exemplar = { labels: [], value: 0, timestamp: 0 };
@@ -302,11 +286,6 @@ export function readHistogram(r: protobuf.Reader, end: number): Histogram {
   overrun(r, end);
   return h;
 }
-
-
-
-
-
 
 function readMetadata(r: protobuf.Reader, end: number): MetricMetadata {
   const m: MetricMetadata = { type: 'UNKNOWN', metricFamilyName: '', help: '', unit: '' };

@@ -2,7 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { BadRequestError } from '../errors.ts';
 import type { Exemplar, Histogram, Label, MetricMetadata, Sample, TimeSeries } from '../model/types.ts';
 import { METRIC_NAME_LABEL } from '../model/labels.ts';
-import { asDecodeError, clearSawStart, readHistogram, readSample, sawStart } from './decode.ts';
+import { asDecodeError, readHistogram, readSample } from './decode.ts';
 import { checkEnd, readInt64, skip } from './proto-read.ts';
 import { METRIC_TYPES } from './metric-type.ts';
 import { V2_MESSAGE } from './v2.ts';
@@ -127,11 +127,9 @@ function readV2Series(r: protobuf.Reader, end: number, symbols: readonly string[
     else if (tag === 0x12) {
       const send = r.uint32() + r.pos;
       checkEnd(r, send);
-      samples.push(readSample(r, send));
-      if (sawStart) {
-        withStart = true;
-        clearSawStart();
-      }
+      const sample = readSample(r, send);
+      samples.push(sample);
+      if (sample.startTimestamp !== undefined) withStart = true;
     } else if (tag === 0x1a) {
       const hend = r.uint32() + r.pos;
       checkEnd(r, hend);
