@@ -41,13 +41,20 @@ export class JsonLogger implements Logger {
 
 /** In-memory counters, keyed by name and sorted labels; `snapshot()` feeds self-metrics export. */
 export class CounterRegistry implements Metrics {
-  private readonly counters = new Map<string, { name: string; labels: Record<string, string>; value: number }>();
+  private readonly counters = new Map<string, { name: string; labels: Record<string, string>; value: number; gauge?: true }>();
 
   inc(name: string, labels: Record<string, string>, by = 1): void {
     const key = name + JSON.stringify(Object.entries(labels).sort());
     const c = this.counters.get(key);
     if (c) c.value += by;
     else this.counters.set(key, { name, labels: { ...labels }, value: by });
+  }
+
+  set(name: string, labels: Record<string, string>, value: number): void {
+    const key = name + JSON.stringify(Object.entries(labels).sort());
+    const c = this.counters.get(key);
+    if (c) c.value = value;
+    else this.counters.set(key, { name, labels: { ...labels }, value, gauge: true });
   }
 
   get(name: string, labels: Record<string, string> = {}): number {
@@ -58,7 +65,7 @@ export class CounterRegistry implements Metrics {
     return total;
   }
 
-  snapshot(): { name: string; labels: Record<string, string>; value: number }[] {
+  snapshot(): { name: string; labels: Record<string, string>; value: number; gauge?: true }[] {
     return [...this.counters.values()].map((c) => ({ ...c, name: `gateway_${c.name}` }));
   }
 

@@ -118,7 +118,7 @@ export class DestinationHealth {
     this.total.failedAttempts++;
     this.sinceLine.failedAttempts++;
     this.lastError = outcome.reason;
-    this.deps.metrics.inc(CONSECUTIVE_FAILURES_METRIC, { destination: this.destination });
+    this.deps.metrics.set(CONSECUTIVE_FAILURES_METRIC, { destination: this.destination }, this.streak);
     if (this._state === 'healthy') {
       this._state = 'failing';
       this.since = now;
@@ -191,7 +191,7 @@ export class DestinationHealth {
 
   private recover(now: number, via: string): void {
     this.line('info', HEALTH_LOG.recovered, now, { via, outageMs: now - this.since, ...this.total, wasKnownDown: this._state === 'down' });
-    this.deps.metrics.inc(CONSECUTIVE_FAILURES_METRIC, { destination: this.destination }, -this.streak);
+    this.deps.metrics.set(CONSECUTIVE_FAILURES_METRIC, { destination: this.destination }, 0);
     this._state = 'healthy';
     this.streak = 0;
     this.total = zero();

@@ -55,6 +55,7 @@ export type FromWorker =
   | { t: 'failed'; id: number; error: string }
   | { t: 'call'; id: number; method: string; args: unknown[] }
   | { t: 'inc'; name: string; labels: Record<string, string>; by: number }
+  | { t: 'set'; name: string; labels: Record<string, string>; value: number }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> };
 
 const MAX_RESPAWNS = 3;
@@ -144,6 +145,9 @@ export class IngestPool {
       }
       case 'inc':
         this.o.metrics.inc(m.name, m.labels, m.by);
+        return;
+      case 'set':
+        this.o.metrics.set(m.name, m.labels, m.value);
         return;
       case 'log':
         this.o.logger[m.level](m.msg, m.fields);

@@ -42,6 +42,10 @@ class ForwardedCounters extends CounterRegistry {
   override inc(name: string, labels: Record<string, string>, by = 1): void {
     post({ t: 'inc', name, labels, by });
   }
+
+  override set(name: string, labels: Record<string, string>, value: number): void {
+    post({ t: 'set', name, labels, value });
+  }
 }
 const metrics = new ForwardedCounters();
 const log = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, fields?: Record<string, unknown>) => post({ t: 'log', level, msg, ...(fields ? { fields } : {}) });

@@ -1,5 +1,3 @@
-import { CONSECUTIVE_FAILURES_METRIC } from '../delivery/destination-health.ts';
-
 /**
  * CloudWatch Embedded Metric Format: JSON log lines that CloudWatch Logs turns into metrics, with no API
  * call and no IAM permission beyond writing the function's logs.
@@ -9,16 +7,12 @@ export interface CounterValue {
   name: string;
   labels: Record<string, string>;
   value: number;
+  /** A gauge (Metrics.set): EMF gets its current value (read it with the Maximum statistic), not increments. */
+  gauge?: boolean;
 }
 
 export const EMF_NAMESPACE = 'MetricsGateway';
 
-/**
- * Up-down counters (OpenTelemetry's term): values that go down as well as up, kept in the same registry
- * through inc() with negative steps. The gateway_* series carry their value as is; EMF gets their current
- * value (read it with the Maximum statistic), not increments. Names as exported.
- */
-export const UP_DOWN_COUNTERS: ReadonlySet<string> = new Set([`gateway_${CONSECUTIVE_FAILURES_METRIC}`]);
 /** EMF allows at most 100 metrics per document and 30 dimensions per dimension set. */
 const MAX_METRICS_PER_DOC = 100;
 const MAX_DIMENSIONS = 30;
@@ -27,8 +21,8 @@ const MAX_DIMENSIONS = 30;
  * Turns cumulative counters into per-flush increments (what CloudWatch sums): each flush returns EMF lines
  * for what grew since the previous flush of this instance, one document per distinct label set, with the
  * counter labels plus `dimensions` (e.g. {function: "deliver"}) as CloudWatch dimensions. Counters that
- * did not move produce nothing, so an idle invocation writes no line. An up-down counter is written with its
- * current value whenever it is not 0, and once when it returns to 0.
+ * did not move produce nothing, so an idle invocation writes no line. A gauge is written with its current value
+ * whenever it is not 0, and once when it returns to 0.
  */
 export class EmfFlusher {
   private readonly last = new Map<string, number>();
@@ -46,7 +40,7 @@ export class EmfFlusher {
       const id = c.name + JSON.stringify(Object.entries(c.labels).sort());
       const before = this.last.get(id) ?? 0;
       this.last.set(id, c.value);
-      const upDown = UP_DOWN_COUNTERS.has(c.name);
+      const upDown = c.gauge === true;
       const delta = upDown ? c.value : c.value - before;
       if (upDown ? c.value === 0 && before === 0 : delta <= 0) continue;
       const dims = { ...this.dimensions, ...c.labels };

@@ -92,9 +92,11 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
 }
 
-/** Counters for every accept, reject, drop, retry and overflow. Names without the `gateway_` prefix. */
+/** Counters for every accept, reject, drop, retry and overflow, and a few gauges. Names without the `gateway_` prefix. */
 export interface Metrics {
   inc(name: string, labels: Record<string, string>, by?: number): void;
+  /** A gauge: its current value (e.g. consecutive failures), exported as is rather than as increments. */
+  set(name: string, labels: Record<string, string>, value: number): void;
 }
 
 /**

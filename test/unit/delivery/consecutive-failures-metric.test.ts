@@ -7,7 +7,7 @@ import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { FakeClock, MemoryLogger } from '../../helpers/fakes.ts';
 
 /**
- * gateway_remote_write_consecutive_failures{destination} goes up and down (an up-down counter in the same
+ * gateway_remote_write_consecutive_failures{destination} goes up and down (a gauge, Metrics.set, in the same
  * registry as the counters): /metrics and the gateway_* series show its value, EMF its current value.
  */
 describe('gateway_remote_write_consecutive_failures', () => {
