@@ -7,9 +7,9 @@ import type { BucketSpan } from '../model/types.ts';
  * unknown fields, doubles read bit-exact (staleness markers keep their NaN payload), 64-bit integers as
  * JavaScript numbers, packed repeated fields and histogram spans.
  */
-/** A scratch double and its bytes: reads a double's exact bits (decoders share it; never held across calls). */
-export const f64 = new Float64Array(1);
-export const f64b = new Uint8Array(f64.buffer);
+/** A scratch double and its bytes: reads a double's exact bits (never held across calls). */
+const f64 = new Float64Array(1);
+const f64b = new Uint8Array(f64.buffer);
 
 export function checkEnd(r: protobuf.Reader, end: number): void {
   if (end > r.len) throw new BadRequestError(`remote_write: cannot decode protobuf at byte ${r.pos}: length ${end - r.pos} runs past the end of the body`);
