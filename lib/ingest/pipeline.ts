@@ -112,7 +112,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (errorCount) {
         deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errorCount);
         deps.logger.warn('ingest rejected lines', { protocol, count: errorCount, first: errors[0] ? `line ${errors[0].line}: ${errors[0].reason}` : '' });
-        const partial = outcome.partial?.(errors, errorCount, series.length) ?? {
+        const partial = outcome.partial?.({ errors, errorCount, queuedSeries: series.length }) ?? {
           status: 400,
           body: `${protocol}: ${listLineErrors(errors, errorCount, (e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
         };

@@ -1,11 +1,15 @@
 import type { IngestLimits } from '../config/schema.ts';
 import type { MetricMetadata, TimeSeries } from '../model/types.ts';
+import type { RouteSpec } from './protocol.ts';
 
 /**
  * The contract every protocol folder (lib/ingest/<protocol>/) follows:
  *   parse.ts   pure: (body bytes, options) -> ParseResult. Never throws for bad input lines; it reports them
  *              in `errors`. Throws only GatewayError subclasses for whole-body problems (not protobuf, ...).
- *   route.ts   the ProtocolRoute(s): paths, methods, success status, and how a request maps to parse().
+ *   index.ts   static data only: name, routes (paths, methods), options key, loader (lib/ingest/protocol.ts);
+ *              listed in lib/ingest/protocols.ts.
+ *   route.ts   createRoutes(): a handler per route of index.ts (bindRoutes): how a request maps to parse(),
+ *              the success and partial-write responses.
  * Size limits and decompression happen before parse() (lib/codec), label validation and queueing after.
  */
 export interface LineError {
@@ -66,13 +70,8 @@ export type RouteOutcome =
       errorCount?: number;
       /** The response once the series are durable. */
       success: RouteResponse;
-      /**
-       * The response when some lines were skipped and the good series were queued (partial write): `errors`
-       * lists the first ones (route and pipeline errors), `errorCount` counts all of them (default `errors.length`),
-       * `queuedSeries` says how many series were queued. The reply lists at most MAX_LISTED_LINE_ERRORS, then
-       * `... and M more` (one rule for every protocol).
-       */
-      partial?: (errors: LineError[], errorCount?: number, queuedSeries?: number) => RouteResponse;
+      /** The response when some lines were skipped and the good series were queued (partial write). */
+      partial?: (report: PartialReport) => RouteResponse;
       /** Data deliberately not carried (e.g. exemplars), by reason: counted and logged by the pipeline. */
       drops?: Record<string, number>;
       /** Metric metadata to queue with the series (remote_write); absent for protocols without it. */
@@ -95,15 +94,23 @@ export type RouteOutcome =
   /** A response that needs async reads (e.g. /api/v1/targets reading the blob store); answered like 'response'. */
   | { kind: 'deferred'; response: () => Promise<RouteResponse> };
 
+/**
+ * What a partial write reports to the route's `partial`. The reply lists at most MAX_LISTED_LINE_ERRORS,
+ * then `... and M more` (one rule for every protocol).
+ */
+export interface PartialReport {
+  /** The first skipped lines or items (route and pipeline errors). */
+  errors: LineError[];
+  /** How many were skipped in all; absent means `errors.length`. */
+  errorCount?: number;
+  /** How many series were queued; absent when not known. */
+  queuedSeries?: number;
+}
+
 /** What the router dispatches to: a ProtocolRoute, or a stand-in that loads one on first use (routes.ts). */
-export interface DispatchRoute {
+export interface DispatchRoute extends RouteSpec {
   /** Protocol name used in error messages and counters: `influx`, `remote_write`, ... */
   protocol: string;
-  /** Exact paths, or a prefix ending in `/*` (the rest is in params['*']). */
-  paths: readonly string[];
-  methods: readonly string[];
-  /** The Content-Encoding a request without one is read with (remote_write: snappy, as VictoriaMetrics does). */
-  defaultEncoding?: 'snappy';
   handle(req: IngestRequest): RouteOutcome | Promise<RouteOutcome>;
 }
 

@@ -15,7 +15,7 @@ import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
 import { declaredTooLarge, readCappedBody } from './http-body.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { IngestPool } from './ingest-pool.ts';
-import { createRouter } from '../ingest/routes.ts';
+import { createRouter, protocolOptions } from '../ingest/routes.ts';
 import { errorResponse } from '../ingest/pipeline.ts';
 import { createInboundAuth } from '../auth/inbound-auth.ts';
 import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
@@ -92,7 +92,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   let stopping = false;
 
   // Names the protocol in a 413 the transport answers before the ingest handler runs.
-  const sizeRouter = createRouter(config.ingest, { otlp: config.otlp, datadog: config.datadog });
+  const sizeRouter = createRouter(config.ingest, protocolOptions(config));
   const protocolOf = (method: string, url: string): string => {
     try {
       return sizeRouter.match(method, new URL(url, 'http://localhost').pathname).route.protocol;

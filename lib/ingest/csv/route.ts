@@ -5,33 +5,32 @@
  */
 import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { NO_CONTENT, partialLinesResponse } from '../jsonline/line-report.ts';
+import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { parseCsvFormat } from './format.ts';
+import { csv } from './index.ts';
 import { parseCsv } from './parse.ts';
 
-export const CSV_PROTOCOL = 'csv';
+export const CSV_PROTOCOL = csv.name;
 
 /** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function csvRoutes(maxLineLength: number): ProtocolRoute[] {
-  return [
-    {
-      protocol: CSV_PROTOCOL,
-      paths: ['/api/v1/import/csv'],
-      methods: ['POST'],
-      handle(req: IngestRequest): RouteOutcome {
-        const columns = parseCsvFormat(req.query.get('format'));
-        const { series, errors, errorCount } = parseCsv(req.body, { columns, now: req.now, maxLineLength });
-        return {
-          kind: 'series',
-          series,
-          errors,
-          ...(errorCount !== undefined ? { errorCount } : {}),
-          success: NO_CONTENT,
-          partial: (errs, total) => partialLinesResponse(CSV_PROTOCOL, errs, series.length > 0, 'line', total),
-        };
-      },
+  return bindRoutes(csv, {
+    import(req: IngestRequest): RouteOutcome {
+      const columns = parseCsvFormat(req.query.get('format'));
+      const { series, errors, errorCount } = parseCsv(req.body, { columns, now: req.now, maxLineLength });
+      return {
+        kind: 'series',
+        series,
+        errors,
+        ...(errorCount !== undefined ? { errorCount } : {}),
+        success: NO_CONTENT,
+        partial: ({ errors: errs, errorCount: total }) => partialLinesResponse(CSV_PROTOCOL, errs, series.length > 0, 'line', total),
+      };
     },
-  ];
+  });
 }
+
+export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => csvRoutes(limits.maxLineLength);
 
 export const routes: ProtocolRoute[] = csvRoutes(DEFAULT_LIMITS.maxLineLength);

@@ -1,14 +1,11 @@
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
+import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, LineError, ParseResult, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { datadog } from './index.ts';
 import { listLineErrors } from '../common/line-errors.ts';
 import { parseDatadogV1Series, parseDatadogV2Series, validateDatadogOptions, type DatadogOptions } from './parse.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
-
-/** Both spellings: VictoriaMetrics trims a trailing `/` from /datadog/ paths for older Agents (`/datadog/intake/`). */
-function withSlash(...paths: string[]): string[] {
-  return paths.flatMap((p) => [p, p + '/']);
-}
 
 /** The skipped items of a partial write: the first MAX_LISTED_LINE_ERRORS, then `and M more` (common/line-errors.ts). */
 function errorTexts(errors: readonly LineError[], total = errors.length): string[] {
@@ -33,8 +30,8 @@ function v2Format(req: IngestRequest): 'json' | 'protobuf' {
   throw new UnsupportedMediaTypeError(`datadog: unsupported Content-Type ${JSON.stringify(ct)}; use application/json or application/x-protobuf`);
 }
 
-function stub(paths: string[], methods: string[], response: RouteResponse): ProtocolRoute {
-  return { protocol: 'datadog', paths, methods, handle: () => ({ kind: 'response', response }) };
+function stub(response: RouteResponse): () => RouteOutcome {
+  return () => ({ kind: 'response', response });
 }
 
 /**
@@ -48,48 +45,40 @@ function stub(paths: string[], methods: string[], response: RouteResponse): Prot
  */
 export function createDatadogRoutes(options: DatadogOptions = {}): ProtocolRoute[] {
   const opts = validateDatadogOptions(options);
-  return [
-    {
-      protocol: 'datadog',
-      paths: withSlash('/datadog/api/v1/series'),
-      methods: ['POST'],
-      handle(req): RouteOutcome {
-        const result = parseDatadogV1Series(req.body, { ...opts, now: req.now });
-        requireSomething(result);
-        return {
-          kind: 'series',
-          series: result.series,
-          errors: result.errors,
-          ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
-          success: { status: 202, headers: JSON_HEADERS, body: '{"status":"ok"}' },
-          partial: (errors, total) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok', errors: errorTexts(errors, total) }) }),
-        };
-      },
+  return bindRoutes(datadog, {
+    seriesV1(req): RouteOutcome {
+      const result = parseDatadogV1Series(req.body, { ...opts, now: req.now });
+      requireSomething(result);
+      return {
+        kind: 'series',
+        series: result.series,
+        errors: result.errors,
+        ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
+        success: { status: 202, headers: JSON_HEADERS, body: '{"status":"ok"}' },
+        partial: ({ errors, errorCount: total }) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok', errors: errorTexts(errors, total) }) }),
+      };
     },
-    {
-      protocol: 'datadog',
-      paths: withSlash('/datadog/api/v2/series'),
-      methods: ['POST'],
-      handle(req): RouteOutcome {
-        const result = parseDatadogV2Series(req.body, { ...opts, now: req.now, format: v2Format(req) });
-        requireSomething(result);
-        return {
-          kind: 'series',
-          series: result.series,
-          errors: result.errors,
-          ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
-          // DataDog's API answers v2 with IntakePayloadAccepted `{"errors":[]}`; VictoriaMetrics sends {"status":"ok"}.
-          success: { status: 202, headers: JSON_HEADERS, body: '{"errors":[]}' },
-          partial: (errors, total) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ errors: errorTexts(errors, total) }) }),
-        };
-      },
+    seriesV2(req): RouteOutcome {
+      const result = parseDatadogV2Series(req.body, { ...opts, now: req.now, format: v2Format(req) });
+      requireSomething(result);
+      return {
+        kind: 'series',
+        series: result.series,
+        errors: result.errors,
+        ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
+        // DataDog's API answers v2 with IntakePayloadAccepted `{"errors":[]}`; VictoriaMetrics sends {"status":"ok"}.
+        success: { status: 202, headers: JSON_HEADERS, body: '{"errors":[]}' },
+        partial: ({ errors, errorCount: total }) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ errors: errorTexts(errors, total) }) }),
+      };
     },
     // The Agent checks its API key at start-up and keeps calling these; answered as VictoriaMetrics does.
-    stub(withSlash('/datadog/api/v1/validate'), ['GET', 'POST'], { status: 200, headers: JSON_HEADERS, body: '{"valid":true}' }),
-    stub(withSlash('/datadog/intake'), ['POST'], { status: 200, headers: JSON_HEADERS, body: '{}' }),
-    stub(withSlash('/datadog/api/v1/check_run'), ['POST'], { status: 202, headers: JSON_HEADERS, body: '{"status":"ok"}' }),
-    stub(withSlash('/datadog/api/v1/metadata'), ['POST'], { status: 200, headers: JSON_HEADERS, body: '{}' }),
-  ];
+    validate: stub({ status: 200, headers: JSON_HEADERS, body: '{"valid":true}' }),
+    intake: stub({ status: 200, headers: JSON_HEADERS, body: '{}' }),
+    checkRun: stub({ status: 202, headers: JSON_HEADERS, body: '{"status":"ok"}' }),
+    metadata: stub({ status: 200, headers: JSON_HEADERS, body: '{}' }),
+  });
 }
+
+export const createRoutes = ({ options }: ProtocolSetup): ProtocolRoute[] => createDatadogRoutes(options as DatadogOptions | undefined);
 
 export const routes: ProtocolRoute[] = createDatadogRoutes();

@@ -7,31 +7,30 @@
  */
 import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { NO_CONTENT, partialLinesResponse } from '../jsonline/line-report.ts';
+import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
+import { graphite } from './index.ts';
 import { parseGraphite } from './parse.ts';
 
-export const GRAPHITE_PROTOCOL = 'graphite';
+export const GRAPHITE_PROTOCOL = graphite.name;
 
 /** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function graphiteRoutes(maxLineLength: number): ProtocolRoute[] {
-  return [
-    {
-      protocol: GRAPHITE_PROTOCOL,
-      paths: ['/graphite'],
-      methods: ['POST'],
-      handle(req: IngestRequest): RouteOutcome {
-        const { series, errors, errorCount } = parseGraphite(req.body, { now: req.now, maxLineLength });
-        return {
-          kind: 'series',
-          series,
-          errors,
-          ...(errorCount !== undefined ? { errorCount } : {}),
-          success: NO_CONTENT,
-          partial: (errs, total) => partialLinesResponse(GRAPHITE_PROTOCOL, errs, series.length > 0, 'line', total),
-        };
-      },
+  return bindRoutes(graphite, {
+    plaintext(req: IngestRequest): RouteOutcome {
+      const { series, errors, errorCount } = parseGraphite(req.body, { now: req.now, maxLineLength });
+      return {
+        kind: 'series',
+        series,
+        errors,
+        ...(errorCount !== undefined ? { errorCount } : {}),
+        success: NO_CONTENT,
+        partial: ({ errors: errs, errorCount: total }) => partialLinesResponse(GRAPHITE_PROTOCOL, errs, series.length > 0, 'line', total),
+      };
     },
-  ];
+  });
 }
+
+export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => graphiteRoutes(limits.maxLineLength);
 
 export const routes: ProtocolRoute[] = graphiteRoutes(DEFAULT_LIMITS.maxLineLength);

@@ -1,13 +1,12 @@
 import { BadRequestError } from '../../errors.ts';
 import type { Label } from '../../model/types.ts';
-import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
+import type { IngestRequest, LineError, PartialReport, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { influx } from './index.ts';
 import { parseInfluxLines, parseInfluxPrecision } from './parse.ts';
 import { listLineErrors } from '../common/line-errors.ts';
 
-const V1_PATHS = ['/write', '/influx/write'];
-const V2_PATHS = ['/api/v2/write', '/influx/api/v2/write'];
-/** Longest line accepted; the configured ingest.max_line_length is applied by the pipeline through this. */
-export const INFLUX_PROTOCOL = 'influx';
+export const INFLUX_PROTOCOL = influx.name;
 
 /**
  * Partial writes follow InfluxDB (1.x since 0.9.5, and OSS 2.x): the valid lines are written, and the
@@ -28,7 +27,7 @@ function handleWrite(req: IngestRequest, v2: boolean, maxLineLength: number): Ro
   if (db) extraLabels.push({ name: 'db', value: db });
   const text = new TextDecoder().decode(req.body);
   const { series, errors, errorCount, distinctLabelSets } = parseInfluxLines(text, { now: req.now, precision, extraLabels, maxLineLength });
-  const partial = (errs: LineError[], total = errs.length): RouteResponse =>
+  const partial = ({ errors: errs, errorCount: total = errs.length }: PartialReport): RouteResponse =>
     influxError(v2, `${series.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
   return { kind: 'series', series, errors, ...(errorCount !== undefined ? { errorCount } : {}), ...(distinctLabelSets ? { distinctLabelSets } : {}), success: { status: 204 }, partial };
 }
@@ -46,22 +45,14 @@ function influxError(v2: boolean, message: string): RouteResponse {
 const STUB_HEADERS = { 'x-influxdb-version': '1.8.10', 'x-influxdb-build': 'OSS' };
 
 export function influxRoutes(maxLineLength: number): ProtocolRoute[] {
-  return [
-    { protocol: INFLUX_PROTOCOL, paths: V1_PATHS, methods: ['POST'], handle: (req) => handleWrite(req, false, maxLineLength) },
-    { protocol: INFLUX_PROTOCOL, paths: V2_PATHS, methods: ['POST'], handle: (req) => handleWrite(req, true, maxLineLength) },
+  return bindRoutes(influx, {
+    writeV1: (req) => handleWrite(req, false, maxLineLength),
+    writeV2: (req) => handleWrite(req, true, maxLineLength),
     // Clients probe these before writing; Telegraf sends CREATE DATABASE to /query first.
-    { protocol: INFLUX_PROTOCOL, paths: ['/ping', '/influx/ping'], methods: ['GET', 'HEAD'], handle: () => ({ kind: 'response', response: { status: 204, headers: STUB_HEADERS } }) },
-    {
-      protocol: INFLUX_PROTOCOL,
-      paths: ['/health', '/influx/health'],
-      methods: ['GET'],
-      handle: () => ({ kind: 'response', response: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"name":"influxdb","message":"ready for queries and writes","status":"pass","checks":[],"version":"1.8.10"}' } }),
-    },
-    {
-      protocol: INFLUX_PROTOCOL,
-      paths: ['/query', '/influx/query'],
-      methods: ['GET', 'POST'],
-      handle: () => ({ kind: 'response', response: { status: 200, headers: { 'content-type': 'application/json', ...STUB_HEADERS }, body: '{"results":[{"statement_id":0}]}' } }),
-    },
-  ];
+    ping: () => ({ kind: 'response', response: { status: 204, headers: STUB_HEADERS } }),
+    health: () => ({ kind: 'response', response: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"name":"influxdb","message":"ready for queries and writes","status":"pass","checks":[],"version":"1.8.10"}' } }),
+    query: () => ({ kind: 'response', response: { status: 200, headers: { 'content-type': 'application/json', ...STUB_HEADERS }, body: '{"results":[{"statement_id":0}]}' } }),
+  });
 }
+
+export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => influxRoutes(limits.maxLineLength);

@@ -3,32 +3,31 @@
  * partial-write rule (line-report.ts): 204 with a count when some lines were accepted, else 400.
  */
 import { DEFAULT_LIMITS } from '../../config/schema.ts';
+import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
+import { jsonline } from './index.ts';
 import { NO_CONTENT, partialLinesResponse } from './line-report.ts';
 import { parseJsonLines } from './parse.ts';
 
-export const JSONLINE_PROTOCOL = 'jsonline';
+export const JSONLINE_PROTOCOL = jsonline.name;
 
 /** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function jsonlineRoutes(maxLineLength: number): ProtocolRoute[] {
-  return [
-    {
-      protocol: JSONLINE_PROTOCOL,
-      paths: ['/api/v1/import'],
-      methods: ['POST'],
-      handle(req: IngestRequest): RouteOutcome {
-        const { series, errors, errorCount } = parseJsonLines(req.body, { maxLineLength });
-        return {
-          kind: 'series',
-          series,
-          errors,
-          ...(errorCount !== undefined ? { errorCount } : {}),
-          success: NO_CONTENT,
-          partial: (errs, total) => partialLinesResponse(JSONLINE_PROTOCOL, errs, series.length > 0, 'line', total),
-        };
-      },
+  return bindRoutes(jsonline, {
+    import(req: IngestRequest): RouteOutcome {
+      const { series, errors, errorCount } = parseJsonLines(req.body, { maxLineLength });
+      return {
+        kind: 'series',
+        series,
+        errors,
+        ...(errorCount !== undefined ? { errorCount } : {}),
+        success: NO_CONTENT,
+        partial: ({ errors: errs, errorCount: total }) => partialLinesResponse(JSONLINE_PROTOCOL, errs, series.length > 0, 'line', total),
+      };
     },
-  ];
+  });
 }
+
+export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => jsonlineRoutes(limits.maxLineLength);
 
 export const routes: ProtocolRoute[] = jsonlineRoutes(DEFAULT_LIMITS.maxLineLength);

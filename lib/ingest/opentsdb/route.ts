@@ -10,10 +10,12 @@
  * N counts datapoints in the body minus the failed ones (including those the gateway rejects after parsing).
  */
 import { formatLineError, listLineErrors, MAX_LISTED_LINE_ERRORS } from '../common/line-errors.ts';
+import { bindRoutes } from '../protocol.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { opentsdb } from './index.ts';
 import { parseOpenTsdbPut, type OpenTsdbParseResult } from './parse.ts';
 
-export const OPENTSDB_PROTOCOL = 'opentsdb';
+export const OPENTSDB_PROTOCOL = opentsdb.name;
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=UTF-8' };
 
@@ -44,22 +46,19 @@ export function openTsdbResponse(mode: Mode, parsed: OpenTsdbParseResult, errors
   return { status, headers: JSON_HEADERS, body: JSON.stringify(body) };
 }
 
-export const routes: ProtocolRoute[] = [
-  {
-    protocol: OPENTSDB_PROTOCOL,
-    paths: ['/api/put'],
-    methods: ['POST'],
-    handle(req: IngestRequest): RouteOutcome {
-      const parsed = parseOpenTsdbPut(req.body, { now: req.now });
-      const mode = modeOf(req.query);
-      return {
-        kind: 'series',
-        series: parsed.series,
-        errors: parsed.errors,
-        ...(parsed.errorCount !== undefined ? { errorCount: parsed.errorCount } : {}),
-        success: openTsdbResponse(mode, parsed, []),
-        partial: (errs, total) => openTsdbResponse(mode, parsed, errs, total),
-      };
-    },
+export const routes: ProtocolRoute[] = bindRoutes(opentsdb, {
+  put(req: IngestRequest): RouteOutcome {
+    const parsed = parseOpenTsdbPut(req.body, { now: req.now });
+    const mode = modeOf(req.query);
+    return {
+      kind: 'series',
+      series: parsed.series,
+      errors: parsed.errors,
+      ...(parsed.errorCount !== undefined ? { errorCount: parsed.errorCount } : {}),
+      success: openTsdbResponse(mode, parsed, []),
+      partial: ({ errors: errs, errorCount: total }) => openTsdbResponse(mode, parsed, errs, total),
+    };
   },
-];
+});
+
+export const createRoutes = (): ProtocolRoute[] => routes;

@@ -1,8 +1,10 @@
+import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { otlp } from './index.ts';
 import { parseOtlpMetrics, validateOtlpOptions, type OtlpOptions } from './parse.ts';
 import { otlpFormat, otlpJsonResponse, otlpProtobufResponse, type OtlpFormat } from './response.ts';
 
-export const OTLP_PATHS = ['/opentelemetry/v1/metrics', '/opentelemetry/api/v1/push'] as const;
+export const OTLP_PATHS = otlp.routes.metrics.paths;
 
 function respond(format: OtlpFormat, rejected: number, errors: readonly LineError[], errorCount = errors.length): RouteResponse {
   if (format === 'json') {
@@ -19,27 +21,24 @@ function respond(format: OtlpFormat, rejected: number, errors: readonly LineErro
  */
 export function createOtlpRoutes(options: OtlpOptions = {}): ProtocolRoute[] {
   const opts = validateOtlpOptions(options);
-  return [
-    {
-      protocol: 'otlp',
-      paths: OTLP_PATHS,
-      methods: ['POST'],
-      handle(req): RouteOutcome {
-        const format = otlpFormat(req.headers['content-type']);
-        const result = parseOtlpMetrics(req.body, { ...opts, format, now: req.now });
-        return {
-          kind: 'series',
-          series: result.series,
-          errors: result.errors,
-          errorCount: result.errorCount,
-          success: respond(format, 0, []),
-          drops: result.drops,
-          // Errors added after parsing (label validation by the pipeline) count one rejected point each.
-          partial: (errors, total = errors.length) => respond(format, result.rejectedPoints + Math.max(0, total - result.errorCount), errors, total),
-        };
-      },
+  return bindRoutes(otlp, {
+    metrics(req): RouteOutcome {
+      const format = otlpFormat(req.headers['content-type']);
+      const result = parseOtlpMetrics(req.body, { ...opts, format, now: req.now });
+      return {
+        kind: 'series',
+        series: result.series,
+        errors: result.errors,
+        errorCount: result.errorCount,
+        success: respond(format, 0, []),
+        drops: result.drops,
+        // Errors added after parsing (label validation by the pipeline) count one rejected point each.
+        partial: ({ errors, errorCount: total = errors.length }) => respond(format, result.rejectedPoints + Math.max(0, total - result.errorCount), errors, total),
+      };
     },
-  ];
+  });
 }
+
+export const createRoutes = ({ options }: ProtocolSetup): ProtocolRoute[] => createOtlpRoutes(options as OtlpOptions | undefined);
 
 export const routes: ProtocolRoute[] = createOtlpRoutes();

@@ -1,11 +1,13 @@
 import { BadRequestError } from '../../errors.ts';
+import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
+import { prometheus } from './index.ts';
 import { isOpenMetricsContentType } from './media-type.ts';
 import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { partialLinesResponse, REJECTED_LINES_HEADER } from '../jsonline/line-report.ts';
 import { parsePrometheusTextForPush } from './parse.ts';
 
-export const PROTOCOL = 'prometheus';
+export const PROTOCOL = prometheus.name;
 
 export { REJECTED_LINES_HEADER };
 
@@ -45,19 +47,14 @@ function handleImport(req: IngestRequest, maxLineLength: number): RouteOutcome {
     ...(errorCount !== undefined ? { errorCount } : {}),
     ...(distinctLabelSets ? { distinctLabelSets } : {}),
     success: { status: 204 },
-    partial: (skipped, total) => partialLinesResponse(PROTOCOL, skipped, series.length > 0, 'line', total),
+    partial: ({ errors: skipped, errorCount: total }) => partialLinesResponse(PROTOCOL, skipped, series.length > 0, 'line', total),
   };
 }
 
 export function prometheusRoutes(maxLineLength: number): ProtocolRoute[] {
-  return [
-    {
-      protocol: PROTOCOL,
-      paths: ['/api/v1/import/prometheus'],
-      methods: ['POST'],
-      handle: (req) => handleImport(req, maxLineLength),
-    },
-  ];
+  return bindRoutes(prometheus, { import: (req) => handleImport(req, maxLineLength) });
 }
+
+export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => prometheusRoutes(limits.maxLineLength);
 
 export const routes: ProtocolRoute[] = prometheusRoutes(DEFAULT_LIMITS.maxLineLength);

@@ -1,7 +1,9 @@
 import { DEFAULT_LIMITS } from '../../config/schema.ts';
+import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
-import { groupingKeyFromPath, IMPORT_PREFIX } from './grouping-key.ts';
-import { applyGroupingKey, parsePushBody, PROTOCOL, pushTimeSeries } from './push.ts';
+import { groupingKeyFromPath } from './grouping-key.ts';
+import { pushgateway } from './index.ts';
+import { applyGroupingKey, parsePushBody, pushTimeSeries } from './push.ts';
 
 /**
  * Pushgateway-compatible routes. The grouping key is read from `req.path`, which must be the raw request path
@@ -13,12 +15,7 @@ import { applyGroupingKey, parsePushBody, PROTOCOL, pushTimeSeries } from './pus
  * Every rejection is all or nothing: 400 (bad path, body or series), 415 (protobuf other than delimited
  * MetricFamily).
  */
-export const PUSHGATEWAY_PATHS = [
-  '/metrics/job/*',
-  '/metrics/job@base64/*',
-  `${IMPORT_PREFIX}/metrics/job/*`,
-  `${IMPORT_PREFIX}/metrics/job@base64/*`,
-] as const;
+export const PUSHGATEWAY_PATHS = pushgateway.routes.push.paths;
 
 function handlePush(req: IngestRequest, maxLineLength: number): RouteOutcome {
   const grouping = groupingKeyFromPath(req.path);
@@ -32,14 +29,9 @@ function handlePush(req: IngestRequest, maxLineLength: number): RouteOutcome {
 
 /** The routes with text lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function pushgatewayRoutes(maxLineLength: number): ProtocolRoute[] {
-  return [
-    {
-      protocol: PROTOCOL,
-      paths: PUSHGATEWAY_PATHS,
-      methods: ['PUT', 'POST', 'DELETE'],
-      handle: (req) => handlePush(req, maxLineLength),
-    },
-  ];
+  return bindRoutes(pushgateway, { push: (req) => handlePush(req, maxLineLength) });
 }
+
+export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => pushgatewayRoutes(limits.maxLineLength);
 
 export const routes: ProtocolRoute[] = pushgatewayRoutes(DEFAULT_LIMITS.maxLineLength);

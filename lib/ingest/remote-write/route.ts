@@ -5,9 +5,11 @@ import { decodeV2Request } from '../../remote-write/v2-decode.ts';
 import { V1_MESSAGE, V2_MESSAGE } from '../../remote-write/v2.ts';
 import { partialLinesResponse } from '../jsonline/line-report.ts';
 import { formatLineError, listLineErrors, MAX_LISTED_LINE_ERRORS } from '../common/line-errors.ts';
-import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { bindRoutes } from '../protocol.ts';
+import type { IngestRequest, LineError, PartialReport, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
+import { remoteWrite } from './index.ts';
 
-export const REMOTE_WRITE_PROTOCOL = 'remote_write';
+export const REMOTE_WRITE_PROTOCOL = remoteWrite.name;
 
 /** Response headers of remote_write 2.0: what was written (here: queued), by kind. */
 export const WRITTEN_HEADERS = {
@@ -69,16 +71,16 @@ function handle(req: IngestRequest): RouteOutcome {
 function handleV1(req: IngestRequest): RouteOutcome {
   const decoded = decodeWriteRequest(req.body);
   const total = decoded.timeseries.length;
-  const partial = (errs: LineError[], errorCount = errs.length, queuedSeries?: number): RouteResponse =>
+  const partial = ({ errors: errs, errorCount = errs.length, queuedSeries }: PartialReport): RouteResponse =>
     partialLinesResponse(REMOTE_WRITE_PROTOCOL, errs, queuedSeries === undefined ? errorCount < total : queuedSeries > 0, 'series', errorCount);
   return { kind: 'series', series: decoded.timeseries, metadata: decoded.metadata, errors: [], success: { status: 204 }, partial };
 }
 
-function v2Partial(errors: LineError[], errorCount = errors.length): RouteResponse {
+function v2Partial({ errors, errorCount = errors.length }: PartialReport): RouteResponse {
   const listed = listLineErrors(errors, errorCount, (e) => formatLineError(REMOTE_WRITE_PROTOCOL, e, 'series').replace(/: $/, ''), (m) => `${REMOTE_WRITE_PROTOCOL}: ... and ${m} more`);
   return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: listed.join('\n') + '\n' };
 }
 
-export const remoteWriteRoutes: ProtocolRoute[] = [
-  { protocol: REMOTE_WRITE_PROTOCOL, paths: ['/api/v1/write', '/api/v1/push', '/prometheus/api/v1/write'], methods: ['POST'], defaultEncoding: 'snappy', handle },
-];
+export const remoteWriteRoutes: ProtocolRoute[] = bindRoutes(remoteWrite, { write: handle });
+
+export const createRoutes = (): ProtocolRoute[] => remoteWriteRoutes;

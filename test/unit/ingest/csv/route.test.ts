@@ -28,10 +28,10 @@ describe('csv route', () => {
   it('bad lines beside good ones: 204 with the count; only bad lines: 400 naming the line', () => {
     const out = route.handle(req('format=1:metric:foo', '1\nx'));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    assert.deepEqual(out.partial(out.errors), { status: 204, headers: { 'x-gateway-rejected-lines': '1' } });
+    assert.deepEqual(out.partial({ errors: out.errors }), { status: 204, headers: { 'x-gateway-rejected-lines': '1' } });
     const bad = route.handle(req('format=1:metric:foo', 'x\ny\nz'));
     if (bad.kind !== 'series' || bad.partial === undefined) return assert.fail('no partial');
-    const res = bad.partial(bad.errors);
+    const res = bad.partial({ errors: bad.errors });
     assert.equal(res.status, 400);
     assert.match(res.body as string, /^csv: 2 invalid lines; nothing was accepted\ncsv: line 2: cannot parse metric value for "foo" from "y": "y"\n/);
   });

@@ -59,9 +59,9 @@ describe('DataDog routes', () => {
     const body = jsonBody({ series: [{ metric: 'm', points: [{ timestamp: 1, value: 2 }] }, { metric: 1 }] });
     const o = series(find('/datadog/api/v2/series').handle(req('/datadog/api/v2/series', body)));
     assert.equal(o.errors.length, 1);
-    assert.deepEqual(JSON.parse(String(o.partial!(o.errors).body)), { errors: ['series 2: series[1]: "metric" must be a non-empty string, got 1'] });
+    assert.deepEqual(JSON.parse(String(o.partial!({ errors: o.errors }).body)), { errors: ['series 2: series[1]: "metric" must be a non-empty string, got 1'] });
     const v1 = series(find('/datadog/api/v1/series').handle(req('/datadog/api/v1/series', jsonBody({ series: [{ metric: 'm', points: [[1, 1]] }, 'x'] }))));
-    const r = v1.partial!(v1.errors);
+    const r = v1.partial!({ errors: v1.errors });
     assert.equal(r.status, 202);
     assert.deepEqual(JSON.parse(String(r.body)), { status: 'ok', errors: ['series 2: series[1]: expected an object, got "x"'] });
   });
@@ -115,7 +115,7 @@ describe('DataDog partial response limits', () => {
   it('lists at most 10 errors (MAX_LISTED_LINE_ERRORS, the rule of every protocol) and says how many more', () => {
     const body = jsonBody({ series: [{ metric: 'ok', points: [{ timestamp: 1, value: 1 }] }, ...Array.from({ length: 25 }, () => 'bad')] });
     const o = series(find('/datadog/api/v2/series').handle(req('/datadog/api/v2/series', body)));
-    const errors: string[] = JSON.parse(String(o.partial!(o.errors, o.errorCount).body)).errors;
+    const errors: string[] = JSON.parse(String(o.partial!({ errors: o.errors, errorCount: o.errorCount }).body)).errors;
     assert.equal(errors.length, 11);
     assert.equal(errors[10], 'and 15 more');
   });

@@ -21,10 +21,10 @@ describe('graphite route', () => {
   it('bad lines beside good ones: 204 with the count; only bad lines: 400 naming the line', () => {
     const out = route.handle(req('a 1\nb x'));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    assert.deepEqual(out.partial(out.errors), { status: 204, headers: { 'x-gateway-rejected-lines': '1' } });
+    assert.deepEqual(out.partial({ errors: out.errors }), { status: 204, headers: { 'x-gateway-rejected-lines': '1' } });
     const bad = route.handle(req('b x'));
     if (bad.kind !== 'series' || bad.partial === undefined) return assert.fail('no partial');
-    const res = bad.partial(bad.errors);
+    const res = bad.partial({ errors: bad.errors });
     assert.equal(res.status, 400);
     assert.match(res.body as string, /graphite: line 1: cannot unmarshal value from "x": "b x"/);
   });

@@ -24,12 +24,12 @@ describe('jsonline route', () => {
     assert.equal(out.kind, 'series');
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
     assert.equal(out.errors.length, 1);
-    assert.deepEqual(out.partial(out.errors), { status: 204, headers: { 'x-gateway-rejected-lines': '1' } });
+    assert.deepEqual(out.partial({ errors: out.errors }), { status: 204, headers: { 'x-gateway-rejected-lines': '1' } });
   });
   it('nothing accepted: 400 naming protocol, line and reason', () => {
     const out = route.handle(req('bad'));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    const res = out.partial(out.errors);
+    const res = out.partial({ errors: out.errors });
     assert.equal(res.status, 400);
     assert.match(res.body as string, /^jsonline: 1 invalid line; nothing was accepted\njsonline: line 1: cannot parse json line: .*"bad"\n$/);
   });
@@ -46,7 +46,7 @@ describe('jsonline route', () => {
   it('lists exactly 10 errors without a "more" line', () => {
     const out = route.handle(req('x\n'.repeat(10)));
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
-    const body = out.partial(out.errors).body as string;
+    const body = out.partial({ errors: out.errors }).body as string;
     assert.equal(body.split('\n').filter((l) => l.startsWith('jsonline: line')).length, 10);
     assert.doesNotMatch(body, /more/);
   });
@@ -55,7 +55,7 @@ describe('jsonline route', () => {
     if (out.kind !== 'series' || out.partial === undefined) return assert.fail('no partial');
     assert.equal(out.errors.length, 10, 'the parser keeps only the listed errors');
     assert.equal(out.errorCount, 25);
-    const body = out.partial(out.errors, out.errorCount).body as string;
+    const body = out.partial({ errors: out.errors, errorCount: out.errorCount }).body as string;
     assert.equal(body.split('\n').filter((l) => l.startsWith('jsonline: line')).length, 10);
     assert.match(body, /\.\.\. and 15 more/);
   });

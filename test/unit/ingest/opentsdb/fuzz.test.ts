@@ -15,7 +15,7 @@ function check(body: Uint8Array): void {
     const r = parseOpenTsdbPut(body, { now: 1 });
     for (const e of r.errors) assert.ok(e.line >= 1 && e.line <= r.total && e.excerpt.length <= 1300);
     const out = routes[0]!.handle({ method: 'POST', path: '/api/put', params: {}, query: new URLSearchParams('details'), headers: {}, body, now: 1 });
-    if (out.kind === 'series' && out.partial !== undefined) JSON.parse(out.partial(out.errors).body as string);
+    if (out.kind === 'series' && out.partial !== undefined) JSON.parse(out.partial({ errors: out.errors }).body as string);
   } catch (e) {
     assert.ok(e instanceof GatewayError, `unexpected ${String(e)}`);
     assert.equal(e.status, 400);

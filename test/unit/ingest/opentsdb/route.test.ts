@@ -38,7 +38,7 @@ describe('opentsdb route: OpenTSDB /api/put responses', () => {
   });
   it('some failed with ?details: 400 with the datapoint as sent and the reason', () => {
     const out = handle('details', MIXED);
-    const res = out.partial!(out.errors);
+    const res = out.partial!({ errors: out.errors });
     assert.equal(res.status, 400);
     assert.equal(res.headers!['content-type'], 'application/json; charset=UTF-8');
     assert.deepEqual(JSON.parse(res.body as string), {
@@ -49,17 +49,17 @@ describe('opentsdb route: OpenTSDB /api/put responses', () => {
   });
   it('details wins over summary', () => {
     const out = handle('summary&details', MIXED);
-    assert.ok('errors' in JSON.parse(out.partial!(out.errors).body as string));
+    assert.ok('errors' in JSON.parse(out.partial!({ errors: out.errors }).body as string));
   });
   it('some failed with ?summary: 400 with counts', () => {
     const out = handle('summary', MIXED);
-    const res = out.partial!(out.errors);
+    const res = out.partial!({ errors: out.errors });
     assert.equal(res.status, 400);
     assert.deepEqual(JSON.parse(res.body as string), { success: 1, failed: 1 });
   });
   it('some failed without flags: 400 with OpenTSDB error shape naming the item', () => {
     const out = handle('', MIXED);
-    const res = out.partial!(out.errors);
+    const res = out.partial!({ errors: out.errors });
     assert.equal(res.status, 400);
     const body = JSON.parse(res.body as string);
     assert.equal(body.error.code, 400);
@@ -68,7 +68,7 @@ describe('opentsdb route: OpenTSDB /api/put responses', () => {
   });
   it('failures added after parsing (label validation) count against success', () => {
     const out = handle('summary', GOOD);
-    const res = out.partial!([{ line: 1, reason: 'bad label', excerpt: '"x"' }]);
+    const res = out.partial!({ errors: [{ line: 1, reason: 'bad label', excerpt: '"x"' }] });
     assert.deepEqual(JSON.parse(res.body as string), { success: 1, failed: 1 });
   });
 });

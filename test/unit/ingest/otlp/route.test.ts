@@ -73,7 +73,7 @@ describe('OTLP route', () => {
   it('JSON partial success reports rejected points (int64 as a string) and the reasons', () => {
     const o = series(route.handle(req(jsonBody(mixed), 'application/json')));
     assert.equal(o.errors.length, 1);
-    const r = o.partial!(o.errors);
+    const r = o.partial!({ errors: o.errors });
     assert.equal(r.status, 200);
     const body = JSON.parse(String(r.body));
     assert.equal(body.partialSuccess.rejectedDataPoints, '2');
@@ -83,7 +83,7 @@ describe('OTLP route', () => {
   it('errors added by the pipeline after parsing count one rejected point each', () => {
     const o = series(route.handle(req(jsonBody(mixed), 'application/json')));
     const extra = [...o.errors, { line: 1, reason: 'label validation', excerpt: '""' }];
-    assert.equal(JSON.parse(String(o.partial!(extra).body)).partialSuccess.rejectedDataPoints, '3');
+    assert.equal(JSON.parse(String(o.partial!({ errors: extra }).body)).partialSuccess.rejectedDataPoints, '3');
   });
 
   it('other Content-Types are 415', () => {
@@ -128,14 +128,14 @@ describe('OTLP partial_success error message limits', () => {
     const msg: string = JSON.parse(otlpJsonResponse(13, short, 13)).partialSuccess.errorMessage;
     assert.equal(msg.match(/metric \d+: r/g)!.length, 10);
     assert.ok(msg.endsWith('; and 3 more'), msg);
-    const full: string = JSON.parse(String(o.partial!(o.errors, o.errorCount).body)).partialSuccess.errorMessage;
+    const full: string = JSON.parse(String(o.partial!({ errors: o.errors, errorCount: o.errorCount }).body)).partialSuccess.errorMessage;
     assert.ok(full.length <= 1025, 'real reasons are longer: the 1 KiB cut comes first');
   });
   it('truncates to 1 KiB', () => {
     const long = 'x'.repeat(600);
     const metrics = [0, 1].map((i) => ({ name: `${long}${i}`, sum: { aggregationTemporality: 1, dataPoints: [{ asInt: '1' }] } }));
     const o = series(route.handle(req(jsonBody(request(metrics)), 'application/json')));
-    const msg: string = JSON.parse(String(o.partial!(o.errors).body)).partialSuccess.errorMessage;
+    const msg: string = JSON.parse(String(o.partial!({ errors: o.errors }).body)).partialSuccess.errorMessage;
     assert.equal(msg.length, 1025);
     assert.ok(msg.endsWith('…'));
   });

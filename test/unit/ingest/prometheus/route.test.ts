@@ -69,13 +69,13 @@ describe('POST /api/v1/import/prometheus', () => {
         [3, 'duplicate label name "d"'],
       ],
     );
-    assert.deepEqual(out.partial!(out.errors), { status: 204, headers: { [REJECTED_LINES_HEADER]: '2' } });
+    assert.deepEqual(out.partial!({ errors: out.errors }), { status: 204, headers: { [REJECTED_LINES_HEADER]: '2' } });
   });
 
   it('answers 400 for a body in which every sample line is bad, listing the errors', () => {
     const out = series(route.handle(request('# HELP a x\nthis is not prometheus\n{x="y"} 1\n')));
     assert.equal(out.series.length, 0);
-    const res = out.partial!(out.errors);
+    const res = out.partial!({ errors: out.errors });
     assert.equal(res.status, 400);
     const body = String(res.body);
     assert.ok(body.startsWith('prometheus: 2 invalid lines; nothing was accepted\n'), body);
@@ -96,7 +96,7 @@ describe('POST /api/v1/import/prometheus', () => {
   it('lists at most 10 errors in a rejection', () => {
     const body = Array.from({ length: 25 }, (_, i) => `bad${i} x`).join('\n');
     const out = series(route.handle(request(body)));
-    const lines = String(out.partial!(out.errors, out.errorCount).body).trimEnd().split('\n');
+    const lines = String(out.partial!({ errors: out.errors, errorCount: out.errorCount }).body).trimEnd().split('\n');
     assert.equal(lines.length, 12);
     assert.equal(lines[0], 'prometheus: 25 invalid lines; nothing was accepted');
     assert.equal(lines[11], 'prometheus: ... and 15 more');
@@ -112,7 +112,7 @@ describe('POST /api/v1/import/prometheus', () => {
 
   it('rejects an OpenMetrics body without # EOF and without samples', () => {
     const out = series(route.handle(request('', '', { 'content-type': 'application/openmetrics-text' })));
-    const res = out.partial!(out.errors);
+    const res = out.partial!({ errors: out.errors });
     assert.equal(res.status, 400);
     assert.match(String(res.body), /prometheus: line 1: missing "# EOF" at the end of the OpenMetrics body/);
   });

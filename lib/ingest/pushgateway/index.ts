@@ -1,0 +1,13 @@
+import type { Protocol } from '../protocol.ts';
+
+/** `/api/v1/import/prometheus`: the grouping-key routes under VictoriaMetrics' import path (vmagent serves both). */
+const IMPORT_PREFIX = '/api/v1/import/prometheus';
+
+/** Pushgateway-compatible push and delete (docs/pushgateway.md); the grouping key is the path tail. */
+export const pushgateway = {
+  name: 'pushgateway',
+  routes: {
+    push: { paths: ['/metrics/job/*', '/metrics/job@base64/*', `${IMPORT_PREFIX}/metrics/job/*`, `${IMPORT_PREFIX}/metrics/job@base64/*`], methods: ['PUT', 'POST', 'DELETE'] },
+  },
+  load: () => import('./route.ts'),
+} satisfies Protocol;
