@@ -2,9 +2,10 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { BUCKET_PREFIXES, type BucketPrefix } from '../../lib/queue/bucket-keys.ts';
 
-/** The blob store's prefixes (see lib/delivery/keys.ts and docs/architecture.md). */
-export type BlobPrefix = 'spool/' | 'overflow/' | 'rejected/' | 'state/' | 'sd/';
+/** The blob store's prefixes (lib/queue/bucket-keys.ts, docs/architecture.md). */
+export type BlobPrefix = BucketPrefix;
 
 export interface BlobBucketProps {
   /** Overflowed data no replay drained in time; default 14 days. Replay enforces the byte cap per destination. */
@@ -31,7 +32,7 @@ export class BlobBucket extends Construct {
   constructor(scope: Construct, id: string, props: BlobBucketProps = {}) {
     super(scope, id);
     const spool = props.spoolRetention ?? Duration.days(15);
-    if (spool.toDays() < 15) throw new Error(`spool/ retention must outlive the queue and DLQ retention (14 days): got ${spool.toDays()} days`);
+    if (spool.toDays() < 15) throw new Error(`${BUCKET_PREFIXES.spool} retention must outlive the queue and DLQ retention (14 days): got ${spool.toDays()} days`);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -39,9 +40,9 @@ export class BlobBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       lifecycleRules: [
-        { id: 'expire-overflow', prefix: 'overflow/', expiration: props.overflowRetention ?? Duration.days(14) },
-        { id: 'expire-rejected', prefix: 'rejected/', expiration: props.rejectedRetention ?? Duration.days(30) },
-        { id: 'expire-spool', prefix: 'spool/', expiration: spool },
+        { id: 'expire-overflow', prefix: BUCKET_PREFIXES.overflow, expiration: props.overflowRetention ?? Duration.days(14) },
+        { id: 'expire-rejected', prefix: BUCKET_PREFIXES.rejected, expiration: props.rejectedRetention ?? Duration.days(30) },
+        { id: 'expire-spool', prefix: BUCKET_PREFIXES.spool, expiration: spool },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

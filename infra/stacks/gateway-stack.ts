@@ -18,6 +18,9 @@ import { grantConfigAccess } from '../constructs/config-grants.ts';
 import { grantSecretReads } from '../constructs/secret-grants.ts';
 import { authSecretRefs } from '../../lib/config/auth.ts';
 import type { DeployOptions, SynthConfig, VpcOptions } from '../options.ts';
+import { BUCKET_PREFIXES } from '../../lib/queue/bucket-keys.ts';
+
+const { spool: SPOOL, overflow: OVERFLOW, rejected: REJECTED, state: STATE, sd: SD } = BUCKET_PREFIXES;
 
 /** Handler files (functions/<name>.ts). replay and scrape are wired only when given (when their files exist). */
 export interface FunctionEntries {
@@ -70,7 +73,7 @@ export class GatewayStack extends Stack {
     // ingest: enqueue, and claim-check payloads too big for one message under spool/.
     this.ingest = new GatewayFunction(this, 'Ingest', { ...common, purpose: 'ingest', code: code(props.entries.ingest), timeout: INGEST_TIMEOUT, memorySize: o.ingestMemory });
     this.queue.grantSend(this.ingest.fn);
-    this.blobs.grantObjects(this.ingest.fn, 'spool/', ['s3:PutObject']);
+    this.blobs.grantObjects(this.ingest.fn, SPOOL, ['s3:PutObject']);
     // ingest: read the secrets `auth:` references (exactly those ARNs and parameter names).
     grantSecretReads(this.ingest.fn, authSecretRefs(props.config.config.auth));
 
@@ -79,10 +82,10 @@ export class GatewayStack extends Stack {
     // Ordered: no batching window (FIFO refuses one); invocations run one per active message group, at
     // most min(shards, deliverMaxConcurrency) at once: no reserved concurrency is needed to keep order.
     this.queue.addConsumer(this.deliver.fn, { batchSize: o.deliverBatchSize, maxBatchingWindow: Duration.seconds(ordered ? 0 : o.deliverBatchingWindow), maxConcurrency: o.deliverMaxConcurrency });
-    this.blobs.grantObjects(this.deliver.fn, 'spool/', ['s3:GetObject', 's3:DeleteObject']);
+    this.blobs.grantObjects(this.deliver.fn, SPOOL, ['s3:GetObject', 's3:DeleteObject']);
     this.blobs.grantMissingKeyAsNotFound(this.deliver.fn);
-    this.blobs.grantObjects(this.deliver.fn, 'overflow/', ['s3:PutObject']);
-    this.blobs.grantObjects(this.deliver.fn, 'rejected/', ['s3:PutObject']);
+    this.blobs.grantObjects(this.deliver.fn, OVERFLOW, ['s3:PutObject']);
+    this.blobs.grantObjects(this.deliver.fn, REJECTED, ['s3:PutObject']);
     this.queue.grantSend(this.deliver.fn); // its gateway_* self-metrics (lib/observability/publish.ts)
     // deliver: remote auth of the destinations (secret references, role_arn, aps:RemoteWrite for sigv4).
     grantConfigAccess(this.deliver.fn, props.config.text, ['remote_write']);
@@ -96,9 +99,9 @@ export class GatewayStack extends Stack {
       // replay (lib/delivery/replay.ts): list overflow/ oldest first, delete after a 2xx or past a cap, move
       // refusals to rejected/, enqueue its self-metrics. One at a time, so runs never overlap.
       this.replay = new GatewayFunction(this, 'Replay', { ...common, ...network, purpose: 'replay', code: code(props.entries.replay), timeout: Duration.minutes(5), memorySize: o.deliverMemory, reservedConcurrency: 1 });
-      this.blobs.grantList(this.replay.fn, 'overflow/');
-      this.blobs.grantObjects(this.replay.fn, 'overflow/', ['s3:GetObject', 's3:DeleteObject']);
-      this.blobs.grantObjects(this.replay.fn, 'rejected/', ['s3:PutObject']);
+      this.blobs.grantList(this.replay.fn, OVERFLOW);
+      this.blobs.grantObjects(this.replay.fn, OVERFLOW, ['s3:GetObject', 's3:DeleteObject']);
+      this.blobs.grantObjects(this.replay.fn, REJECTED, ['s3:PutObject']);
       this.queue.grantSend(this.replay.fn);
       grantConfigAccess(this.replay.fn, props.config.text, ['remote_write']);
       new GatewaySchedule(this, 'ReplaySchedule', { handler: this.replay.fn, description: 'metrics gateway: drain overflow/ into the receivers' });
@@ -109,23 +112,23 @@ export class GatewayStack extends Stack {
       // One schedule per shard (the event names the shard), so each target is scraped by exactly one invocation per minute.
       this.scrape = new GatewayFunction(this, 'Scrape', { ...common, ...network, purpose: 'scrape', code: code(props.entries.scrape), timeout: Duration.seconds(55), memorySize: o.ingestMemory, reservedConcurrency: o.scrapeShards });
       this.queue.grantSend(this.scrape.fn);
-      this.blobs.grantObjects(this.scrape.fn, 'spool/', ['s3:PutObject']);
-      this.blobs.grantObjects(this.scrape.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
+      this.blobs.grantObjects(this.scrape.fn, SPOOL, ['s3:PutObject']);
+      this.blobs.grantObjects(this.scrape.fn, STATE, ['s3:GetObject', 's3:PutObject']);
       this.blobs.grantMissingKeyAsNotFound(this.scrape.fn);
       // scrape: target and discovery credentials by reference, ec2_sd_configs, role_arn; file_sd from the bucket (blob:sd/).
       grantConfigAccess(this.scrape.fn, props.config.text, ['scrape_configs']);
-      if (/\bblob:sd\//.test(props.config.text)) {
+      if (props.config.text.includes(`blob:${SD}`)) {
         // file_sd_configs reading target files from the bucket (blob:sd/...).
-        this.blobs.grantList(this.scrape.fn, 'sd/');
-        this.blobs.grantObjects(this.scrape.fn, 'sd/', ['s3:GetObject']);
+        this.blobs.grantList(this.scrape.fn, SD);
+        this.blobs.grantObjects(this.scrape.fn, SD, ['s3:GetObject']);
       }
       if (o.scrapeShards === 1) new GatewaySchedule(this, 'ScrapeSchedule', { handler: this.scrape.fn, description: 'metrics gateway: scrape targets once a minute' });
       for (let shard = 0; o.scrapeShards > 1 && shard < o.scrapeShards; shard++) {
         new GatewaySchedule(this, `ScrapeSchedule${shard}`, { handler: this.scrape.fn, description: `metrics gateway: scrape shard ${shard} of ${o.scrapeShards} once a minute`, input: { shard, shards: o.scrapeShards, time: events.EventField.time } });
       }
       // The ingest function serves /api/v1/targets and /targets from the scrape status under state/.
-      this.blobs.grantList(this.ingest.fn, 'state/');
-      this.blobs.grantObjects(this.ingest.fn, 'state/', ['s3:GetObject']);
+      this.blobs.grantList(this.ingest.fn, STATE);
+      this.blobs.grantObjects(this.ingest.fn, STATE, ['s3:GetObject']);
       monitored.push({ name: 'scrape', fn: this.scrape.fn });
     }
 

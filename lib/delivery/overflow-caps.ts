@@ -1,9 +1,10 @@
 import type { OverflowCaps } from '../config/overflow.ts';
 import type { BlobInfo, BlobStore, Logger, Metrics } from '../ports/index.ts';
+import { destinationPrefix, parkedAt } from '../queue/bucket-keys.ts';
 
 /** Keys of one destination's overflow/, oldest first, at most 1000 per list call (S3's page size). */
 export async function listOverflow(blobs: BlobStore, destination: string): Promise<BlobInfo[]> {
-  const prefix = `overflow/${destination}/`;
+  const prefix = destinationPrefix('overflow', destination);
   const out: BlobInfo[] = [];
   for (;;) {
     const last = out.at(-1)?.key;
@@ -11,17 +12,6 @@ export async function listOverflow(blobs: BlobStore, destination: string): Promi
     out.push(...page);
     if (page.length < 1000) return out;
   }
-}
-
-/**
- * When an object was parked, from its key (`overflow/<dest>/<ISO time with - for :>-<id>...`, see keys.ts);
- * undefined for a key not made by blobKey (such an object is never dropped for age).
- */
-export function parkedAt(key: string): number | undefined {
-  const m = /^[^/]+\/[^/]+\/(\d{4}-\d\d-\d\dT)(\d\d)-(\d\d)-(\d\d(?:\.\d+)?Z)/.exec(key);
-  if (!m) return undefined;
-  const t = Date.parse(`${m[1]}${m[2]}:${m[3]}:${m[4]}`);
-  return Number.isNaN(t) ? undefined : t;
 }
 
 export interface CapDeps {

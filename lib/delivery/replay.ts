@@ -9,6 +9,7 @@ import { sendOptionsFor, type Destination } from './deliver.ts';
 import type { AttemptContext, AttemptOutcome, DestinationHealthRegistry } from './destination-health.ts';
 import { metadataText } from './meta-text.ts';
 import { enforceCaps, listOverflow } from './overflow-caps.ts';
+import { rejectedKeyForOverflow } from '../queue/bucket-keys.ts';
 import { sendWithRetries, type SendDeps } from './send.ts';
 
 export interface ReplayDeps extends SendDeps {
@@ -201,8 +202,7 @@ async function replayObject(key: string, dest: Destination, deps: ReplayDeps, de
 /** Copies refused data to rejected/<destination>/ (same file name, -<chunk> past the first); counts it. False if the put failed. */
 async function quarantine(key: string, c: Chunk, chunk: number, excerpt: string, status: number, dest: Destination, deps: ReplayDeps): Promise<boolean> {
   const name = dest.config.name;
-  const file = key.slice(`overflow/${name}/`.length).replace(/\.snappy$/, '');
-  const target = `rejected/${name}/${file}${chunk === 0 ? '' : `-${chunk}`}.snappy`;
+  const target = rejectedKeyForOverflow(key, name, chunk);
   try {
     await deps.blobs.put(target, c.body, { status: String(status), response: metadataText(excerpt, 1024), samples: String(c.samples) });
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { Label } from '../model/types.ts';
 import type { Logger, MessageQueue } from '../ports/index.ts';
 import { packSeries } from '../queue/envelope.ts';
+import { selfMetricsSpoolKey } from '../queue/bucket-keys.ts';
 import type { CounterValue } from './emf.ts';
 import { SelfSeriesExporter } from './self-series.ts';
 
@@ -52,7 +53,7 @@ export class SelfMetricsPublisher {
       ...(this.opts.shards ? { shards: this.opts.shards } : {}),
       tenant: 'gateway',
       source: 'scrape',
-      newSpoolKey: () => `spool/self-metrics/${this.opts.instance}-${now}.snappy`,
+      newSpoolKey: () => selfMetricsSpoolKey(this.opts.instance, now),
     });
     try {
       if (packed.spills.length) throw new Error('a self-metrics series does not fit in one queue message');

@@ -1,4 +1,5 @@
 import type { MetricMetadata, TimeSeries } from '../model/types.ts';
+import { BUCKET_PREFIXES } from './bucket-keys.ts';
 import { seriesPoints } from '../model/types.ts';
 import type { OutgoingMessage } from '../ports/index.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
@@ -24,7 +25,7 @@ import { partitionByShard, shardGroupId } from './shard.ts';
  */
 export const ENVELOPE_VERSION = '2';
 export const READABLE_ENVELOPE_VERSIONS: readonly string[] = ['1', '2'];
-export const SPOOL_PREFIX = 'spool/';
+export const SPOOL_PREFIX = BUCKET_PREFIXES.spool;
 /** Decompressed size a queue payload may have when read back; far above what packing produces. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 

@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import type { Label } from '../model/types.ts';
 import type { BlobStore } from '../ports/index.ts';
+import { SCRAPE_STATE_PREFIX } from '../queue/bucket-keys.ts';
 
 /**
  * What one shard remembers between invocations, under `state/scrape/` in the blob store:
@@ -10,7 +11,7 @@ import type { BlobStore } from '../ports/index.ts';
  * One object per shard keeps S3 requests at two GETs and two PUTs per invocation whatever the target count.
  * The local runner keeps the series state in memory (MemorySeriesStore) and the status in its blob store.
  */
-export const STATE_PREFIX = 'state/scrape/';
+export const STATE_PREFIX = SCRAPE_STATE_PREFIX;
 export const STATUS_PREFIX = `${STATE_PREFIX}status/`;
 
 export interface TargetSeriesState {

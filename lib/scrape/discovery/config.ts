@@ -1,6 +1,7 @@
 import { Checker } from '../../config/check.ts';
 import { isValidLabelName } from '../../model/labels.ts';
 import { SECRET_REF_RE } from '../../ports/index.ts';
+import { BUCKET_PREFIXES } from '../../queue/bucket-keys.ts';
 import { globProblem } from './glob.ts';
 
 /** The keys of a scrape_configs entry that this module owns; the scrape config schema must allow them. */
@@ -14,7 +15,7 @@ export const DEFAULT_EC2_PORT = 80;
 
 /** Files in the gateway's blob store are named `blob:<key>`; keys must live under this prefix. */
 export const BLOB_PREFIX = 'blob:';
-export const BLOB_SD_KEY_PREFIX = 'sd/';
+export const BLOB_SD_KEY_PREFIX = BUCKET_PREFIXES.sd;
 
 export interface StaticSdConfig {
   kind: 'static';

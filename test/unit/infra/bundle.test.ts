@@ -41,8 +41,9 @@ function staticInputs(entry: string): { inputs: string[]; externals: string[] } 
 describe('ingest bundle: what a cold start compiles', () => {
   const { inputs, externals } = staticInputs('functions/ingest.ts');
 
+  // A protocol's index.ts is static data (its routes), read at init by the router: not code.
   it('no protocol code, decoder, config validator, relabel compiler or optional engine is imported at load', () => {
-    const banned = [/^lib\/config\/(schema|scrape|remote-write-auth|check|load|load-json)\.ts$/, /^lib\/relabel\/(compile|rules|regex|validate)\.ts$/, /node_modules\/re2js\//, /node_modules\/yaml\//, /node_modules\/protobufjs\//, /node_modules\/long\//, /node_modules\/@aws-sdk\/client-s3\//, /^lib\/remote-write\/decode\.ts$/, /^lib\/ingest\/(influx|otlp\/(?!options|naming)|datadog\/(?!options)|jsonline|csv|opentsdb|graphite|prometheus|pushgateway|remote-write)/];
+    const banned = [/^lib\/config\/(schema|scrape|remote-write-auth|check|load|load-json)\.ts$/, /^lib\/relabel\/(compile|rules|regex|validate)\.ts$/, /node_modules\/re2js\//, /node_modules\/yaml\//, /node_modules\/protobufjs\//, /node_modules\/long\//, /node_modules\/@aws-sdk\/client-s3\//, /^lib\/remote-write\/decode\.ts$/, /^lib\/ingest\/(?![\w-]+\/index\.ts$)(influx|otlp\/(?!options|naming)|datadog\/(?!options)|jsonline|csv|opentsdb|graphite|prometheus|pushgateway|remote-write)/];
     const hits = inputs.filter((f) => banned.some((b) => b.test(f)));
     assert.deepEqual(hits, []);
   });
