@@ -1,33 +1,8 @@
-import middy from '@middy/core';
-import type { Context, ScheduledEvent } from 'aws-lambda';
-import { NodeHttpClient } from '../lib/adapters/http/node-http-client.ts';
-import type { ReplayConfig } from '../lib/config/overflow.ts';
-
-import { replayOverflow, type DestinationReplay, type ReplayDeps } from '../lib/delivery/replay.ts';
-import { deliveryDeadline, deliveryDeps } from './deliver.ts';
+import { createReplayHandler, replayDeps, type ReplayHandler } from '../lib/compose/replay.ts';
+import { awsDepsFromEnv, initInLambda, lazyHandler } from './wiring/aws.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
-import { awsDepsFromEnv, initInLambda, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 
-export type ReplayHandler = (event: ScheduledEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<{ destinations: DestinationReplay[] }>;
-
-/**
- * EventBridge schedule -> drain overflow/ (lib/delivery/replay.ts) within the invocation's time, keeping
- * the same reserve as deliver. Reserved concurrency 1 in the stack: runs never overlap.
- */
-export function createReplayHandler(deps: ReplayDeps, pacing: Pick<ReplayConfig, 'concurrency' | 'maxObjectsPerSecond' | 'maxBytesPerSecond'>): ReplayHandler {
-  return middy(async (_event: ScheduledEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => {
-    const deadline = deliveryDeadline(deps.clock.now(), context.getRemainingTimeInMillis());
-    return { destinations: await replayOverflow(deps, { ...pacing, deadline }) };
-  }) as unknown as ReplayHandler;
-}
-
-export function replayDeps(d: AwsDeps, http = new NodeHttpClient()): ReplayDeps {
-  // The same destinations as deliver: write relabeling, TLS client and auth; health of its own (a replay
-  // container is not a deliver container), so a run that finds a receiver back logs its recovery.
-  const { destinations, health } = deliveryDeps(d, http);
-  return { destinations, http, blobs: d.blobs, clock: d.clock, logger: d.logger, metrics: d.metrics, random: Math.random, ...(health ? { health } : {}) };
-}
-
+/** The replay Lambda: AWS adapters from the environment, composed by lib/compose/replay.ts. */
 export const handler: ReplayHandler & { init(): Promise<void> } = lazyHandler(async () => {
   const d = await awsDepsFromEnv(process.env, 'replay');
   return withSelfMetrics(createReplayHandler(replayDeps(d), d.config.replay), d, 'replay', process.env);

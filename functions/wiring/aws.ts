@@ -9,26 +9,18 @@ import { CounterRegistry, JsonLogger, systemClock, type LogLevel } from '../../l
 import { isPreparedConfig, restorePreparedConfig, type PreparedConfigFile } from '../../lib/config/prepared.ts';
 import type { GatewayConfig } from '../../lib/config/schema.ts';
 import { preloadRe2, Re2NotLoadedError } from '../../lib/relabel/re2-engine.ts';
-import type { BlobStore, Clock, Logger, MessageQueue, SecretStore } from '../../lib/ports/index.ts';
+import type { GatewayDeps } from '../../lib/compose/deps.ts';
 
 /**
- * The composition root for Lambda: everything read from the environment is read here.
+ * The Lambda functions' adapters: everything read from the environment is read here, and handed to the
+ * composition root (lib/compose/) as GatewayDeps.
  *   GATEWAY_CONFIG   path of gateway.yaml (default: gateway.yaml beside the handler)
  *   QUEUE_URL        the SQS queue the ingest and scrape functions write to
  *   BUCKET           the S3 bucket for spool/, overflow/, rejected/, state/
  *   LOG_LEVEL        debug | info | warn | error
  *   AWS_ENDPOINT_URL an emulator (LocalStack, moto); the SDK reads it too
  */
-export interface AwsDeps {
-  config: GatewayConfig;
-  queue: MessageQueue;
-  blobs: BlobStore;
-  clock: Clock;
-  logger: Logger;
-  metrics: CounterRegistry;
-  /** env: and file: references locally; secretsmanager: and ssm: through AWS. Absent: no secrets available. */
-  secrets?: SecretStore;
-}
+export type AwsDeps = GatewayDeps;
 
 export async function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): Promise<AwsDeps> {
   const configPath = env.GATEWAY_CONFIG ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'gateway.yaml');
@@ -44,6 +36,7 @@ export async function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: strin
     logger: new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: functionName }),
     metrics: new CounterRegistry(),
     secrets: new LocalSecretStore(env, createLazyAwsSecretStore({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })),
+    env,
   };
 }
 

@@ -1,13 +1,13 @@
 /**
  * Worker thread entry of the local runner's ingest pool (lib/local/ingest-pool.ts). It builds the same ingest
- * handler as functions/ingest.ts from the same config text, with ports that forward to the main thread:
+ * handler as functions/ingest.ts (lib/compose/ingest.ts) from the same config text, with ports that forward to the main thread:
  * queue sends, blob store calls and secret reads are calls answered by the main thread's real backends;
  * counters and log lines are posted and applied there. The core does not know it runs in a worker.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createIngestHandler, ingestDeps } from '../../functions/ingest.ts';
+import { createIngestHandler, ingestDeps } from '../compose/ingest.ts';
 import { toApiGatewayEvent } from '../adapters/lambda/events.ts';
 import { CounterRegistry, systemClock } from '../adapters/system.ts';
 import { loadGatewayConfig } from '../config/load.ts';

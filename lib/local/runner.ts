@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDeliverHandler, deliveryDeps } from '../../functions/deliver.ts';
-import { createIngestHandler, ingestDeps } from '../../functions/ingest.ts';
-import { scrapeDeps, scrapeHttpFactory } from '../../functions/scrape.ts';
+import { createDeliverHandler, deliveryDeps } from '../compose/deliver.ts';
+import type { GatewayDeps } from '../compose/deps.ts';
+import { createIngestHandler, ingestDeps } from '../compose/ingest.ts';
+import { scrapeDeps, scrapeHttpFactory } from '../compose/scrape.ts';
 import { startScrapeLoop } from '../scrape/loop.ts';
 import { MemorySeriesStore } from '../scrape/state.ts';
 import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
@@ -80,7 +81,9 @@ export interface LocalRunner {
 export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalRunner> {
   const { config, backends, logger } = opts;
   const metrics = new CounterRegistry();
-  const base = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
+  // The same composition as the Lambda functions (lib/compose/), with the local adapters. remote_write auth
+  // reads AWS_REGION and AWS_ENDPOINT_URL from this process' environment, as a deliver function does from its own.
+  const base: GatewayDeps = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics, ...(opts.secrets ? { secrets: opts.secrets } : {}), env: process.env };
   const ingest = createIngestHandler(ingestDeps(base));
   const httpClient = new NodeHttpClient();
   const delivery = deliveryDeps(base, httpClient);

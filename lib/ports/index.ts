@@ -18,6 +18,32 @@ export interface MessageQueue {
   send(messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
+/** An HTTP request as the core reads it, whatever carried it (API Gateway event, local HTTP server). */
+export interface HttpLikeRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** Lower-cased names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** The core's answer to an HttpLikeRequest. */
+export interface HttpLikeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/** A queue message as delivery reads it (an SQS record, or a ReceivedMessage of the local queue). */
+export interface QueueRecord {
+  messageId: string;
+  body: string;
+  attributes: Record<string, string>;
+  /** FIFO queues: the message group (SQS MessageGroupId). */
+  groupId?: string;
+}
+
 /** A received message, shaped like an SQS record so the deliver handler sees the same thing everywhere. */
 export interface ReceivedMessage {
   messageId: string;

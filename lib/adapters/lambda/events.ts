@@ -1,7 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { HttpLikeRequest, HttpLikeResponse } from '../../ingest/pipeline.ts';
-import type { QueueRecord } from '../../delivery/deliver.ts';
-import type { ReceivedMessage } from '../../ports/index.ts';
+import type { HttpLikeRequest, HttpLikeResponse, QueueRecord, ReceivedMessage } from '../../ports/index.ts';
 
 /**
  * API Gateway HTTP API (payload format 2.0) <-> the core's request shape. The body is base64 exactly when

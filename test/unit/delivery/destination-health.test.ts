@@ -5,8 +5,8 @@ import { deliverBatch, type DeliveryDeps, type QueueRecord } from '../../../lib/
 import { DELIVER_LOG_EVENTS } from '../../../lib/delivery/log-events.ts';
 import { replayOverflow } from '../../../lib/delivery/replay.ts';
 import { blobKey } from '../../../lib/delivery/keys.ts';
-import { createDeliverHandler, deliveryDeps } from '../../../functions/deliver.ts';
-import { replayDeps } from '../../../functions/replay.ts';
+import { createDeliverHandler, deliveryDeps } from '../../../lib/compose/deliver.ts';
+import { replayDeps } from '../../../lib/compose/replay.ts';
 import { toSqsEvent } from '../../../lib/adapters/lambda/events.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deliverBatch, type DeliveryDeps, type QueueRecord } from '../../../lib/delivery/deliver.ts';
 import { failLaterInGroup } from '../../../lib/delivery/ordered.ts';
-import { createDeliverHandler } from '../../../functions/deliver.ts';
+import { createDeliverHandler } from '../../../lib/compose/deliver.ts';
 import { toSqsEvent } from '../../../lib/adapters/lambda/events.ts';
 import { packSeries } from '../../../lib/queue/envelope.ts';
 import { decodeWriteRequest } from '../../../lib/remote-write/decode.ts';

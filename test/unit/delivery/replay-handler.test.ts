@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReplayHandler } from '../../../functions/replay.ts';
+import { createReplayHandler } from '../../../lib/compose/replay.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { blobKey } from '../../../lib/delivery/keys.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
-import { createDeliverHandler } from '../../../functions/deliver.ts';
-import { createIngestHandler } from '../../../functions/ingest.ts';
+import { createDeliverHandler } from '../../../lib/compose/deliver.ts';
+import { createIngestHandler } from '../../../lib/compose/ingest.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { loadGatewayConfig } from '../../../lib/config/load.ts';
 import { DEFAULT_LIMITS } from '../../../lib/config/schema.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
-import { createIngestHandler } from '../../../functions/ingest.ts';
+import { createIngestHandler } from '../../../lib/compose/ingest.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { DEFAULT_LIMITS, type IngestLimits } from '../../../lib/config/schema.ts';
 import { createRouter } from '../../../lib/ingest/routes.ts';

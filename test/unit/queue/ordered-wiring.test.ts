@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIngest } from '../../../lib/ingest/pipeline.ts';
-import { ingestDeps } from '../../../functions/ingest.ts';
-import { deliveryDeps } from '../../../functions/deliver.ts';
+import { ingestDeps } from '../../../lib/compose/ingest.ts';
+import { deliveryDeps } from '../../../lib/compose/deliver.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { fifoDeduplicationId } from '../../../lib/adapters/aws/sqs-queue.ts';

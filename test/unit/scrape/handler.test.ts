@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScrapeHandler } from '../../../functions/scrape.ts';
+import { createScrapeHandler } from '../../../lib/compose/scrape.ts';
 import { BlobSeriesStore } from '../../../lib/scrape/state.ts';
 import { byName, scrapeHarness, show, startTestTarget, text, type TestTarget } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Match } from 'aws-cdk-lib/assertions';
-import { scrapeWindowOf } from '../../../functions/scrape.ts';
+import { scrapeWindowOf } from '../../../lib/compose/scrape.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { DEFAULT_LIMITS, parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { inlineScrapeConfigFiles } from '../../../lib/config/scrape-files.ts';

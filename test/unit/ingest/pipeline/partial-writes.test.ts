@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ingestHarness } from '../../../helpers/ingest.ts';
-import { ingestDeps } from '../../../../functions/ingest.ts';
+import { ingestDeps } from '../../../../lib/compose/ingest.ts';
 import { CounterRegistry } from '../../../../lib/adapters/system.ts';
 import { parseGatewayConfig } from '../../../../lib/config/schema.ts';
 import { formatSeries } from '../../../../lib/model/labels.ts';

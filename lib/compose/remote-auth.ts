@@ -1,9 +1,9 @@
-import { awsCredentialsFor } from '../../lib/adapters/aws/credentials.ts';
-import { NodeHttpClient } from '../../lib/adapters/http/node-http-client.ts';
-import { ProxyHttpClient } from '../../lib/adapters/http/proxy-http-client.ts';
-import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
-import type { Clock, HttpClient, SecretStore } from '../../lib/ports/index.ts';
-import type { RemoteAuthDeps } from '../../lib/remote-write/auth/types.ts';
+import { awsCredentialsFor } from '../adapters/aws/credentials.ts';
+import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
+import { ProxyHttpClient } from '../adapters/http/proxy-http-client.ts';
+import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
+import type { Clock, HttpClient, SecretStore } from '../ports/index.ts';
+import type { RemoteAuthDeps } from '../remote-write/auth/types.ts';
 
 /**
  * What remote_write auth needs, from the environment:
@@ -12,7 +12,7 @@ import type { RemoteAuthDeps } from '../../lib/remote-write/auth/types.ts';
  * `secrets` defaults to env: and file: references only; pass the AWS-backed store to resolve
  * secretsmanager: and ssm: too.
  */
-export function remoteAuthDeps(env: NodeJS.ProcessEnv, clock: Clock, http: HttpClient, secrets: SecretStore = new LocalSecretStore(env)): RemoteAuthDeps {
+export function remoteAuthDeps(env: Readonly<Record<string, string | undefined>>, clock: Clock, http: HttpClient, secrets: SecretStore = new LocalSecretStore(env)): RemoteAuthDeps {
   const endpoint = env.AWS_ENDPOINT_URL;
   return {
     secrets,
