@@ -1,4 +1,5 @@
 import type { RE2JS } from 're2js';
+import { BoundedCache } from './bounded-cache.ts';
 import { re2 } from './re2-engine.ts';
 import { isMatchOnly, planFastRegex, type FastPlan } from './regex-fast.ts';
 import { compileFastMatcher, fastMatch } from './regex-fast-match.ts';
@@ -51,15 +52,10 @@ function compileRe2(pattern: string, shownAs: string): RE2JS {
   }
 }
 
-class Memo<V> {
-  private map = new Map<string, V>();
-  get(k: string): V | undefined {
-    return this.map.get(k);
-  }
-  set(k: string, v: V): void {
-    if (k.length > MAX_MEMO_KEY) return;
-    if (this.map.size >= MAX_MEMO) this.map.clear();
-    this.map.set(k, v);
+/** Results of the RE2 path per input string: values repeat heavily. */
+class Memo<V> extends BoundedCache<V> {
+  constructor() {
+    super(MAX_MEMO, MAX_MEMO_KEY);
   }
 }
 
@@ -167,14 +163,13 @@ function capsToGroups(s: string, caps: number[]): Groups {
   return out;
 }
 
-const promCache = new Map<string, PromRegex>();
+const promCache = new BoundedCache<PromRegex>(MAX_COMPILED);
 
 /** Compiles (or returns the cached) anchored relabel regex. Throws RegexSyntaxError. */
 export function compilePromRegex(source: string): PromRegex {
   let r = promCache.get(source);
   if (r === undefined) {
     r = new PromRegex(source);
-    if (promCache.size >= MAX_COMPILED) promCache.clear();
     promCache.set(source, r);
   }
   return r;
@@ -258,13 +253,12 @@ export class UnanchoredRegex {
   }
 }
 
-const unanchoredCache = new Map<string, UnanchoredRegex>();
+const unanchoredCache = new BoundedCache<UnanchoredRegex>(MAX_COMPILED);
 
 export function compileUnanchoredRegex(source: string): UnanchoredRegex {
   let r = unanchoredCache.get(source);
   if (r === undefined) {
     r = new UnanchoredRegex(source);
-    if (unanchoredCache.size >= MAX_COMPILED) unanchoredCache.clear();
     unanchoredCache.set(source, r);
   }
   return r;

@@ -1,4 +1,5 @@
 import { isValidLabelName, METRIC_NAME_LABEL } from '../model/labels.ts';
+import { BoundedCache } from './bounded-cache.ts';
 import type { LabelBuilder } from './builder.ts';
 import { goToLower, goToUpper } from './case.ts';
 import { compileTemplate, expandTemplate } from './expand.ts';
@@ -13,6 +14,8 @@ type Run = (b: LabelBuilder) => boolean;
 const DEFAULT_REGEX = '(.*)';
 const MAX_HASH_MEMO = 4096;
 const MAX_NAME_MEMO = 4096;
+/** Joined values longer than this are not memoised (they would pin large strings). */
+const MAX_MEMO_KEY = 1024;
 
 /** Joins the source label values with the separator (an absent label contributes ''). */
 function joiner(names: readonly string[], sep: string): (b: LabelBuilder) => string {
@@ -33,12 +36,11 @@ function joiner(names: readonly string[], sep: string): (b: LabelBuilder) => str
  * f must not return '' for a non-empty input.
  */
 function labelMemo(name: string, f: (v: string) => string): (v: string) => { name: string; value: string } {
-  const memo = new Map<string, { name: string; value: string }>();
+  const memo = new BoundedCache<{ name: string; value: string }>(MAX_HASH_MEMO);
   return (v) => {
     let l = memo.get(v);
     if (l === undefined) {
       l = { name, value: f(v) };
-      if (memo.size >= MAX_HASH_MEMO) memo.clear();
       memo.set(v, l);
     }
     return l;
@@ -79,13 +81,12 @@ function buildAction(s: RuleSpec): Run {
       return (b) => b.get(target) !== join(b);
     case 'hashmod': {
       const modulus = s.modulus!;
-      const memo = new Map<string, { name: string; value: string }>();
+      const memo = new BoundedCache<{ name: string; value: string }>(MAX_HASH_MEMO);
       return (b) => {
         const v = join(b);
         let h = memo.get(v);
         if (h === undefined) {
           h = { name: target, value: hashMod(v, modulus) };
-          if (memo.size >= MAX_HASH_MEMO) memo.clear();
           memo.set(v, h);
         }
         b.setLabel(h);
@@ -96,13 +97,12 @@ function buildAction(s: RuleSpec): Run {
       const re = compilePromRegex(s.regex ?? DEFAULT_REGEX);
       const tpl = compileTemplate(s.replacement ?? '$1', re.groupNames);
       // Label names repeat: remember each name's mapping (null: no match).
-      const memo = new Map<string, string | null>();
+      const memo = new BoundedCache<string | null>(MAX_NAME_MEMO);
       const mapName = (name: string): string | null => {
         let to = memo.get(name);
         if (to === undefined) {
           const g = re.groups(name);
           to = g === undefined ? null : expandTemplate(tpl, g);
-          if (memo.size >= MAX_NAME_MEMO) memo.clear();
           memo.set(name, to);
         }
         return to;
@@ -195,17 +195,14 @@ function buildReplace(s: RuleSpec, join: (b: LabelBuilder) => string, target: st
   if (targetTpl === undefined && only !== undefined) {
     // The common `replacement: $N`: the result depends on the joined value only, so memoise the label to set
     // (null: no match; a label with an empty value: delete).
-    const memo = new Map<string, { name: string; value: string } | null>();
+    const memo = new BoundedCache<{ name: string; value: string } | null>(MAX_HASH_MEMO, MAX_MEMO_KEY);
     return (b) => {
       const v = join(b);
       let l = memo.get(v);
       if (l === undefined) {
         const g = re.groups(v);
         l = g === undefined ? null : { name: target, value: only >= 0 ? (g[only] ?? '') : '' };
-        if (v.length <= 1024) {
-          if (memo.size >= MAX_HASH_MEMO) memo.clear();
-          memo.set(v, l);
-        }
+        memo.set(v, l);
       }
       if (l !== null) {
         if (l.value === '') b.delete(target);
@@ -235,17 +232,14 @@ function buildReplaceAll(s: RuleSpec, join: (b: LabelBuilder) => string, target:
   const expand = (g: Groups): string => expandTemplate(tpl, g);
   if (s.action === 'replace_all') {
     // value -> the label to set, or null when nothing changes (bounded memo; values repeat).
-    const memo = new Map<string, { name: string; value: string } | null>();
+    const memo = new BoundedCache<{ name: string; value: string } | null>(MAX_HASH_MEMO, MAX_MEMO_KEY);
     return (b) => {
       const v = join(b);
       let l = memo.get(v);
       if (l === undefined) {
         const out = re.replaceAll(v, expand, replacement);
         l = out === v ? null : { name: target, value: out };
-        if (v.length <= 1024) {
-          if (memo.size >= MAX_HASH_MEMO) memo.clear();
-          memo.set(v, l);
-        }
+        memo.set(v, l);
       }
       if (l !== null) {
         if (l.value === '') b.delete(target);

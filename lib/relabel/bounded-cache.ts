@@ -1,0 +1,30 @@
+/**
+ * A string-keyed memo of at most `maxEntries` entries, emptied when full: label values and regex sources
+ * repeat heavily, so a refill is cheap, and the hot path pays one Map lookup with no LRU bookkeeping.
+ * Keys longer than `maxKeyLength` are never kept (they would pin large strings). Values must not be
+ * undefined (get() answers undefined for a miss); use null for a remembered "nothing".
+ */
+export class BoundedCache<V> {
+  private readonly map = new Map<string, V>();
+  private readonly maxEntries: number;
+  private readonly maxKeyLength: number;
+
+  constructor(maxEntries: number, maxKeyLength = Infinity) {
+    this.maxEntries = maxEntries;
+    this.maxKeyLength = maxKeyLength;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (key.length > this.maxKeyLength) return;
+    if (this.map.size >= this.maxEntries) this.map.clear();
+    this.map.set(key, value);
+  }
+}
