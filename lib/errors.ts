@@ -1,5 +1,5 @@
 /**
- * Typed errors with an HTTP status and a stable code. One function (`errorResponse` in lib/ingest/respond.ts)
+ * Typed errors with an HTTP status and a stable code. One function (`errorResponse`, lib/ingest/pipeline.ts)
  * maps them to responses; anything else is a 500 whose cause is logged, never echoed.
  */
 export class GatewayError extends Error {

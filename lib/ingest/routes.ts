@@ -42,7 +42,7 @@ export function deferredRoutes(protocol: Protocol, limits: IngestLimits, options
 }
 
 /** Every push route, each protocol's code loaded on first use. */
-export function allRoutes(limits: IngestLimits, options: ProtocolOptions = {}): DispatchRoute[] {
+function allRoutes(limits: IngestLimits, options: ProtocolOptions = {}): DispatchRoute[] {
   return PROTOCOLS.flatMap((p) => deferredRoutes(p, limits, options));
 }
 

@@ -7,7 +7,7 @@ import type { CompiledRelabel, CompiledRule, RuleSpec } from './types.ts';
 import { validateRuleSpec } from './validate.ts';
 
 /** How a regex error reads: `"(" : missing closing )`, plus the offending part when it is not the whole. */
-export function regexProblem(source: string, e: RegexSyntaxError): string {
+function regexProblem(source: string, e: RegexSyntaxError): string {
   const where = e.fragment !== '' && e.fragment !== source ? ` in ${JSON.stringify(e.fragment)}` : '';
   return `${JSON.stringify(source)} : ${e.description}${where}`;
 }

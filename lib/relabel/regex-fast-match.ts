@@ -33,7 +33,7 @@ function setCap(caps: number[] | null, cap: number, from: number, to: number): v
   }
 }
 
-export function matchFrom(nodes: FastNode[], i: number, s: string, pos: number, caps: number[] | null): boolean {
+function matchFrom(nodes: FastNode[], i: number, s: string, pos: number, caps: number[] | null): boolean {
   if (i === nodes.length) return pos === s.length;
   const n = nodes[i]!;
   switch (n.kind) {

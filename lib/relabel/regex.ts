@@ -38,7 +38,7 @@ const MAX_MEMO_KEY = 1024;
  * on `abab...`): past the bound the value is left unchanged. ~2M chars is ~30 ms; a 1 KB value with a match
  * every character stays well below it.
  */
-export const MAX_REPLACE_SCAN = 1 << 21;
+const MAX_REPLACE_SCAN = 1 << 21;
 
 function compileRe2(pattern: string, shownAs: string): RE2JS {
   const { RE2JS, RE2JSSyntaxException } = re2();

@@ -11,7 +11,7 @@ import { parseCsvFormat } from './format.ts';
 import { csv } from './index.ts';
 import { parseCsv } from './parse.ts';
 
-export const CSV_PROTOCOL = csv.name;
+const CSV_PROTOCOL = csv.name;
 
 /** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function csvRoutes(maxLineLength: number): ProtocolRoute[] {

@@ -12,7 +12,7 @@ import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { graphite } from './index.ts';
 import { parseGraphite } from './parse.ts';
 
-export const GRAPHITE_PROTOCOL = graphite.name;
+const GRAPHITE_PROTOCOL = graphite.name;
 
 /** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function graphiteRoutes(maxLineLength: number): ProtocolRoute[] {

@@ -6,8 +6,6 @@ import { influx } from './index.ts';
 import { parseInfluxLines, parseInfluxPrecision } from './parse.ts';
 import { listLineErrors } from '../common/line-errors.ts';
 
-export const INFLUX_PROTOCOL = influx.name;
-
 /**
  * Partial writes follow InfluxDB (1.x since 0.9.5, and OSS 2.x): the valid lines are written, and the
  * answer is 400 naming the bad lines (`partial write: unable to parse ...`): the first
@@ -44,7 +42,7 @@ function influxError(v2: boolean, message: string): RouteResponse {
 
 const STUB_HEADERS = { 'x-influxdb-version': '1.8.10', 'x-influxdb-build': 'OSS' };
 
-export function influxRoutes(maxLineLength: number): ProtocolRoute[] {
+function influxRoutes(maxLineLength: number): ProtocolRoute[] {
   return bindRoutes(influx, {
     writeV1: (req) => handleWrite(req, false, maxLineLength),
     writeV2: (req) => handleWrite(req, true, maxLineLength),

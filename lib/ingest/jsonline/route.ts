@@ -9,7 +9,7 @@ import { jsonline } from './index.ts';
 import { NO_CONTENT, partialLinesResponse } from './line-report.ts';
 import { parseJsonLines } from './parse.ts';
 
-export const JSONLINE_PROTOCOL = jsonline.name;
+const JSONLINE_PROTOCOL = jsonline.name;
 
 /** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function jsonlineRoutes(maxLineLength: number): ProtocolRoute[] {

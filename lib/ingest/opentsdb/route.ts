@@ -15,7 +15,7 @@ import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteRespon
 import { opentsdb } from './index.ts';
 import { parseOpenTsdbPut, type OpenTsdbParseResult } from './parse.ts';
 
-export const OPENTSDB_PROTOCOL = opentsdb.name;
+const OPENTSDB_PROTOCOL = opentsdb.name;
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=UTF-8' };
 
@@ -32,7 +32,7 @@ function modeOf(query: URLSearchParams): Mode {
  * the first of them. `?details` and the plain answer list at most MAX_LISTED_LINE_ERRORS (OpenTSDB lists
  * every one; the cap keeps the reply bounded), the counts are exact.
  */
-export function openTsdbResponse(mode: Mode, parsed: OpenTsdbParseResult, errors: readonly LineError[], failed = errors.length): RouteResponse {
+function openTsdbResponse(mode: Mode, parsed: OpenTsdbParseResult, errors: readonly LineError[], failed = errors.length): RouteResponse {
   const success = Math.max(0, parsed.total - failed);
   const status = failed > 0 ? 400 : mode === 'plain' ? 204 : 200;
   if (mode === 'summary') return { status, headers: JSON_HEADERS, body: JSON.stringify({ success, failed }) };

@@ -4,8 +4,6 @@ import { otlp } from './index.ts';
 import { parseOtlpMetrics, validateOtlpOptions, type OtlpOptions } from './parse.ts';
 import { otlpFormat, otlpJsonResponse, otlpProtobufResponse, type OtlpFormat } from './response.ts';
 
-export const OTLP_PATHS = otlp.routes.metrics.paths;
-
 function respond(format: OtlpFormat, rejected: number, errors: readonly LineError[], errorCount = errors.length): RouteResponse {
   if (format === 'json') {
     return { status: 200, headers: { 'content-type': 'application/json' }, body: otlpJsonResponse(rejected, errors, errorCount) };

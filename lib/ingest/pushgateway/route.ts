@@ -28,7 +28,7 @@ function handlePush(req: IngestRequest, maxLineLength: number): RouteOutcome {
 }
 
 /** The routes with text lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
-export function pushgatewayRoutes(maxLineLength: number): ProtocolRoute[] {
+function pushgatewayRoutes(maxLineLength: number): ProtocolRoute[] {
   return bindRoutes(pushgateway, { push: (req) => handlePush(req, maxLineLength) });
 }
 

@@ -9,14 +9,7 @@ import { bindRoutes } from '../protocol.ts';
 import type { IngestRequest, LineError, PartialReport, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 import { remoteWrite } from './index.ts';
 
-export const REMOTE_WRITE_PROTOCOL = remoteWrite.name;
-
-/** Response headers of remote_write 2.0: what was written (here: queued), by kind. */
-export const WRITTEN_HEADERS = {
-  samples: 'X-Prometheus-Remote-Write-Samples-Written',
-  histograms: 'X-Prometheus-Remote-Write-Histograms-Written',
-  exemplars: 'X-Prometheus-Remote-Write-Exemplars-Written',
-} as const;
+const REMOTE_WRITE_PROTOCOL = remoteWrite.name;
 
 /**
  * Which message a request carries, from its Content-Type, as Prometheus 3's receiver decides: no
@@ -81,6 +74,6 @@ function v2Partial({ errors, errorCount = errors.length }: PartialReport): Route
   return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: listed.join('\n') + '\n' };
 }
 
-export const remoteWriteRoutes: ProtocolRoute[] = bindRoutes(remoteWrite, { write: handle });
+const remoteWriteRoutes: ProtocolRoute[] = bindRoutes(remoteWrite, { write: handle });
 
 export const createRoutes = (): ProtocolRoute[] => remoteWriteRoutes;
