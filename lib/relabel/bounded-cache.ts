@@ -22,6 +22,16 @@ export class BoundedCache<V> {
     return this.map.get(key);
   }
 
+  /** The value for key, made by make() and kept on a miss. */
+  getOrMake(key: string, make: (key: string) => V): V {
+    let v = this.map.get(key);
+    if (v === undefined) {
+      v = make(key);
+      this.set(key, v);
+    }
+    return v;
+  }
+
   set(key: string, value: V): void {
     if (key.length > this.maxKeyLength) return;
     if (this.map.size >= this.maxEntries) this.map.clear();

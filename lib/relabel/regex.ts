@@ -167,12 +167,7 @@ const promCache = new BoundedCache<PromRegex>(MAX_COMPILED);
 
 /** Compiles (or returns the cached) anchored relabel regex. Throws RegexSyntaxError. */
 export function compilePromRegex(source: string): PromRegex {
-  let r = promCache.get(source);
-  if (r === undefined) {
-    r = new PromRegex(source);
-    promCache.set(source, r);
-  }
-  return r;
+  return promCache.getOrMake(source, (s) => new PromRegex(s));
 }
 
 /**
@@ -256,10 +251,5 @@ export class UnanchoredRegex {
 const unanchoredCache = new BoundedCache<UnanchoredRegex>(MAX_COMPILED);
 
 export function compileUnanchoredRegex(source: string): UnanchoredRegex {
-  let r = unanchoredCache.get(source);
-  if (r === undefined) {
-    r = new UnanchoredRegex(source);
-    unanchoredCache.set(source, r);
-  }
-  return r;
+  return unanchoredCache.getOrMake(source, (s) => new UnanchoredRegex(s));
 }

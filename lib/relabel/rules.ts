@@ -37,14 +37,8 @@ function joiner(names: readonly string[], sep: string): (b: LabelBuilder) => str
  */
 function labelMemo(name: string, f: (v: string) => string): (v: string) => { name: string; value: string } {
   const memo = new BoundedCache<{ name: string; value: string }>(MAX_HASH_MEMO);
-  return (v) => {
-    let l = memo.get(v);
-    if (l === undefined) {
-      l = { name, value: f(v) };
-      memo.set(v, l);
-    }
-    return l;
-  };
+  const make = (v: string): { name: string; value: string } => ({ name, value: f(v) });
+  return (v) => memo.getOrMake(v, make);
 }
 
 /** Builds the runner for a validated rule. Throws RegexSyntaxError for a bad regex (the caller reports it). */
@@ -81,15 +75,9 @@ function buildAction(s: RuleSpec): Run {
       return (b) => b.get(target) !== join(b);
     case 'hashmod': {
       const modulus = s.modulus!;
-      const memo = new BoundedCache<{ name: string; value: string }>(MAX_HASH_MEMO);
+      const hashed = labelMemo(target, (v) => hashMod(v, modulus));
       return (b) => {
-        const v = join(b);
-        let h = memo.get(v);
-        if (h === undefined) {
-          h = { name: target, value: hashMod(v, modulus) };
-          memo.set(v, h);
-        }
-        b.setLabel(h);
+        b.setLabel(hashed(join(b)));
         return true;
       };
     }
@@ -195,21 +183,10 @@ function buildReplace(s: RuleSpec, join: (b: LabelBuilder) => string, target: st
   if (targetTpl === undefined && only !== undefined) {
     // The common `replacement: $N`: the result depends on the joined value only, so memoise the label to set
     // (null: no match; a label with an empty value: delete).
-    const memo = new BoundedCache<{ name: string; value: string } | null>(MAX_HASH_MEMO, MAX_MEMO_KEY);
-    return (b) => {
-      const v = join(b);
-      let l = memo.get(v);
-      if (l === undefined) {
-        const g = re.groups(v);
-        l = g === undefined ? null : { name: target, value: only >= 0 ? (g[only] ?? '') : '' };
-        memo.set(v, l);
-      }
-      if (l !== null) {
-        if (l.value === '') b.delete(target);
-        else b.setLabel(l);
-      }
-      return true;
-    };
+    return setMemoisedLabel(join, target, (v) => {
+      const g = re.groups(v);
+      return g === undefined ? null : only >= 0 ? (g[only] ?? '') : '';
+    });
   }
   return (b) => {
     const g: Groups | undefined = re.groups(join(b));
@@ -224,6 +201,28 @@ function buildReplace(s: RuleSpec, join: (b: LabelBuilder) => string, target: st
   };
 }
 
+/**
+ * A rule whose result depends on the joined source value only: `value(joined)` is the target's new value
+ * (null: leave the series unchanged; '': delete the target), memoised per joined value as the label to set.
+ */
+function setMemoisedLabel(join: (b: LabelBuilder) => string, target: string, value: (joined: string) => string | null): Run {
+  const memo = new BoundedCache<{ name: string; value: string } | null>(MAX_HASH_MEMO, MAX_MEMO_KEY);
+  return (b) => {
+    const v = join(b);
+    let l = memo.get(v);
+    if (l === undefined) {
+      const out = value(v);
+      l = out === null ? null : { name: target, value: out };
+      memo.set(v, l);
+    }
+    if (l !== null) {
+      if (l.value === '') b.delete(target);
+      else b.setLabel(l);
+    }
+    return true;
+  };
+}
+
 function buildReplaceAll(s: RuleSpec, join: (b: LabelBuilder) => string, target: string): Run {
   // vmagent compiles these regexes as written: unanchored, `.` not matching newline; default `.*`.
   const re = compileUnanchoredRegex(s.regex ?? '.*');
@@ -232,21 +231,10 @@ function buildReplaceAll(s: RuleSpec, join: (b: LabelBuilder) => string, target:
   const expand = (g: Groups): string => expandTemplate(tpl, g);
   if (s.action === 'replace_all') {
     // value -> the label to set, or null when nothing changes (bounded memo; values repeat).
-    const memo = new BoundedCache<{ name: string; value: string } | null>(MAX_HASH_MEMO, MAX_MEMO_KEY);
-    return (b) => {
-      const v = join(b);
-      let l = memo.get(v);
-      if (l === undefined) {
-        const out = re.replaceAll(v, expand, replacement);
-        l = out === v ? null : { name: target, value: out };
-        memo.set(v, l);
-      }
-      if (l !== null) {
-        if (l.value === '') b.delete(target);
-        else b.setLabel(l);
-      }
-      return true;
-    };
+    return setMemoisedLabel(join, target, (v) => {
+      const out = re.replaceAll(v, expand, replacement);
+      return out === v ? null : out;
+    });
   }
   return (b) => {
     const renames: { from: string; to: string; value: string }[] = [];
