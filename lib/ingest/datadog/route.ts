@@ -80,5 +80,3 @@ export function createDatadogRoutes(options: DatadogOptions = {}): ProtocolRoute
 }
 
 export const createRoutes = ({ options }: ProtocolSetup): ProtocolRoute[] => createDatadogRoutes(options as DatadogOptions | undefined);
-
-export const routes: ProtocolRoute[] = createDatadogRoutes();

@@ -5,7 +5,6 @@
  * import routes' partial-write rule (jsonline/line-report.ts): 204 with a count when some lines were
  * accepted, else 400.
  */
-import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { NO_CONTENT, partialLinesResponse } from '../jsonline/line-report.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
@@ -32,5 +31,3 @@ export function graphiteRoutes(maxLineLength: number): ProtocolRoute[] {
 }
 
 export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => graphiteRoutes(limits.maxLineLength);
-
-export const routes: ProtocolRoute[] = graphiteRoutes(DEFAULT_LIMITS.maxLineLength);

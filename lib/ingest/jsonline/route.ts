@@ -2,7 +2,6 @@
  * `POST /api/v1/import`: VictoriaMetrics JSON lines. 204 on success; bad lines follow the import routes'
  * partial-write rule (line-report.ts): 204 with a count when some lines were accepted, else 400.
  */
-import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { jsonline } from './index.ts';
@@ -29,5 +28,3 @@ export function jsonlineRoutes(maxLineLength: number): ProtocolRoute[] {
 }
 
 export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => jsonlineRoutes(limits.maxLineLength);
-
-export const routes: ProtocolRoute[] = jsonlineRoutes(DEFAULT_LIMITS.maxLineLength);

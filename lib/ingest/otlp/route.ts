@@ -38,5 +38,3 @@ export function createOtlpRoutes(options: OtlpOptions = {}): ProtocolRoute[] {
 }
 
 export const createRoutes = ({ options }: ProtocolSetup): ProtocolRoute[] => createOtlpRoutes(options as OtlpOptions | undefined);
-
-export const routes: ProtocolRoute[] = createOtlpRoutes();

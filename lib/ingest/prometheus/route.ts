@@ -3,13 +3,10 @@ import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { prometheus } from './index.ts';
 import { isOpenMetricsContentType } from './media-type.ts';
-import { DEFAULT_LIMITS } from '../../config/schema.ts';
-import { partialLinesResponse, REJECTED_LINES_HEADER } from '../jsonline/line-report.ts';
+import { partialLinesResponse } from '../jsonline/line-report.ts';
 import { parsePrometheusTextForPush } from './parse.ts';
 
 export const PROTOCOL = prometheus.name;
-
-export { REJECTED_LINES_HEADER };
 
 /**
  * The default timestamp of `/api/v1/import/prometheus`: `?timestamp=` in integer milliseconds (current
@@ -56,5 +53,3 @@ export function prometheusRoutes(maxLineLength: number): ProtocolRoute[] {
 }
 
 export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => prometheusRoutes(limits.maxLineLength);
-
-export const routes: ProtocolRoute[] = prometheusRoutes(DEFAULT_LIMITS.maxLineLength);

@@ -1,4 +1,3 @@
-import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { groupingKeyFromPath } from './grouping-key.ts';
@@ -15,8 +14,6 @@ import { applyGroupingKey, parsePushBody, pushTimeSeries } from './push.ts';
  * Every rejection is all or nothing: 400 (bad path, body or series), 415 (protobuf other than delimited
  * MetricFamily).
  */
-export const PUSHGATEWAY_PATHS = pushgateway.routes.push.paths;
-
 function handlePush(req: IngestRequest, maxLineLength: number): RouteOutcome {
   const grouping = groupingKeyFromPath(req.path);
   if (req.method === 'DELETE') {
@@ -33,5 +30,3 @@ function pushgatewayRoutes(maxLineLength: number): ProtocolRoute[] {
 }
 
 export const createRoutes = ({ limits }: ProtocolSetup): ProtocolRoute[] => pushgatewayRoutes(limits.maxLineLength);
-
-export const routes: ProtocolRoute[] = pushgatewayRoutes(DEFAULT_LIMITS.maxLineLength);

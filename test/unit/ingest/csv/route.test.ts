@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadRequestError } from '../../../../lib/errors.ts';
-import { csvRoutes, routes } from '../../../../lib/ingest/csv/route.ts';
+import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
+import { createRoutes, csvRoutes } from '../../../../lib/ingest/csv/route.ts';
 import type { IngestRequest } from '../../../../lib/ingest/types.ts';
+
+const routes = createRoutes({ limits: DEFAULT_LIMITS });
 
 const req = (query: string, body: string): IngestRequest => ({
   method: 'POST', path: '/api/v1/import/csv', params: {}, query: new URLSearchParams(query), headers: {},

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { BadRequestError, ConfigError, UnsupportedMediaTypeError } from '../../../../lib/errors.ts';
-import { createDatadogRoutes, routes } from '../../../../lib/ingest/datadog/route.ts';
+import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
+import { createDatadogRoutes, createRoutes } from '../../../../lib/ingest/datadog/route.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../../../../lib/ingest/types.ts';
 import { jsonBody, NOW, render } from './helpers.ts';
+
+const routes = createRoutes({ limits: DEFAULT_LIMITS });
 
 function find(path: string, rs: ProtocolRoute[] = routes): ProtocolRoute {
   const r = rs.find((x) => x.paths.includes(path));

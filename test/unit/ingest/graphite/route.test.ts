@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { graphiteRoutes, routes } from '../../../../lib/ingest/graphite/route.ts';
+import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
+import { createRoutes, graphiteRoutes } from '../../../../lib/ingest/graphite/route.ts';
 import type { IngestRequest } from '../../../../lib/ingest/types.ts';
+
+const routes = createRoutes({ limits: DEFAULT_LIMITS });
 
 const req = (body: string): IngestRequest => ({
   method: 'POST', path: '/graphite', params: {}, query: new URLSearchParams(), headers: {},

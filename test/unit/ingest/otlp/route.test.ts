@@ -3,9 +3,12 @@ import { describe, it } from 'node:test';
 import { ConfigError, UnsupportedMediaTypeError } from '../../../../lib/errors.ts';
 import { otlpJsonResponse, otlpProtobufResponse } from '../../../../lib/ingest/otlp/response.ts';
 import { ExportMetricsServiceResponse } from '../../../../lib/ingest/otlp/proto-descriptor.ts';
-import { createOtlpRoutes, routes } from '../../../../lib/ingest/otlp/route.ts';
+import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
+import { createOtlpRoutes, createRoutes } from '../../../../lib/ingest/otlp/route.ts';
 import type { IngestRequest, RouteOutcome } from '../../../../lib/ingest/types.ts';
 import { jsonBody, NOW, protobufBody, request, T_NANOS } from './helpers.ts';
+
+const routes = createRoutes({ limits: DEFAULT_LIMITS });
 
 const route = routes[0]!;
 

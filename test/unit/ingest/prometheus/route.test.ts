@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadRequestError } from '../../../../lib/errors.ts';
-import { importTimestamp, prometheusRoutes, REJECTED_LINES_HEADER, routes } from '../../../../lib/ingest/prometheus/route.ts';
+import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
+import { createRoutes, importTimestamp, prometheusRoutes } from '../../../../lib/ingest/prometheus/route.ts';
+import { REJECTED_LINES_HEADER } from '../../../../lib/ingest/jsonline/line-report.ts';
 import type { IngestRequest, RouteOutcome } from '../../../../lib/ingest/types.ts';
+
+const routes = createRoutes({ limits: DEFAULT_LIMITS });
 
 const NOW = 1_700_000_000_000;
 const route = routes[0]!;

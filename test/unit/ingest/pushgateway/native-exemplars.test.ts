@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMetricFamilies, metricFamiliesToSeries, MetricFamilyType, type HistogramOptions } from '../../../../lib/ingest/pushgateway/metric-families.ts';
-import { routes } from '../../../../lib/ingest/pushgateway/route.ts';
+import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
+import { createRoutes } from '../../../../lib/ingest/pushgateway/route.ts';
 import { formatSeries } from '../../../../lib/model/labels.ts';
 import type { TimeSeries } from '../../../../lib/model/types.ts';
+
+const routes = createRoutes({ limits: DEFAULT_LIMITS });
 
 const NOW = 1_700_000_000_000;
 const PROTOBUF = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';

@@ -5,10 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import { Counter, Gauge, Histogram, Pushgateway, Registry, Summary } from 'prom-client';
 import fc from 'fast-check';
 import { BadRequestError, GatewayError } from '../../../../lib/errors.ts';
-import { PUSHGATEWAY_PATHS, routes } from '../../../../lib/ingest/pushgateway/route.ts';
+import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
+import { createRoutes } from '../../../../lib/ingest/pushgateway/route.ts';
+import { pushgateway } from '../../../../lib/ingest/pushgateway/index.ts';
 import type { IngestRequest, RouteOutcome } from '../../../../lib/ingest/types.ts';
 import { formatSeries } from '../../../../lib/model/labels.ts';
 import type { TimeSeries } from '../../../../lib/model/types.ts';
+
+const routes = createRoutes({ limits: DEFAULT_LIMITS });
+const PUSHGATEWAY_PATHS = pushgateway.routes.push.paths;
 
 const NOW = 1_700_000_000_000;
 const route = routes[0]!;
