@@ -1,10 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MethodNotAllowedError, NotFoundError } from '../../../lib/errors.ts';
 import { DEFAULT_LIMITS } from '../../../lib/config/schema.ts';
 import type { Protocol } from '../../../lib/ingest/protocol.ts';
+import { renderRouteTable } from '../../../lib/ingest/route-table.ts';
 import { createRouter, deferredRoutes, PROTOCOLS, protocolOptions } from '../../../lib/ingest/routes.ts';
 import type { IngestRequest, ProtocolRoute } from '../../../lib/ingest/types.ts';
 
@@ -70,6 +71,13 @@ describe('lib/ingest/protocols.ts is the one list of protocols', () => {
         for (const route of spec.paths) for (const m of spec.methods) assert.equal(router.match(m, concrete(route)).route.protocol, p.name, `${m} ${route}`);
       }
     }
+  });
+
+  it('docs/formats.md lists every route of the list (regenerate: renderRouteTable(PROTOCOLS))', () => {
+    const doc = readFileSync(path.resolve(INGEST, '../../docs/formats.md'), 'utf8');
+    const m = /<!-- routes:begin -->\n([\s\S]*?)\n<!-- routes:end -->/.exec(doc);
+    assert.ok(m, 'docs/formats.md has the routes markers');
+    assert.equal(m[1], renderRouteTable(PROTOCOLS));
   });
 
   it('protocolOptions takes the sections named by optionsKey and nothing else', () => {
