@@ -9,9 +9,9 @@
  * `npm run bench` calls benchOtlpParse().
  */
 import { parseDatadogV2Series } from '../lib/ingest/datadog/parse.ts';
-import { MetricPayload } from '../lib/ingest/datadog/proto-descriptor.ts';
+import { MetricPayload } from '../test/helpers/datadog-proto.ts';
 import { parseOtlpMetrics } from '../lib/ingest/otlp/parse.ts';
-import { ExportMetricsServiceRequest } from '../lib/ingest/otlp/proto-descriptor.ts';
+import { ExportMetricsServiceRequest } from '../test/helpers/otlp-proto.ts';
 import type { ParseResult } from '../lib/ingest/types.ts';
 import { isMain, type ParseFigure } from './parse-throughput.ts';
 
