@@ -157,7 +157,7 @@ describe('OTLP protobuf decoder: known fields with a wrong wire type are skipped
   for (const c of cases) {
     it(c.name, () => {
       const body = gaugeWith(c.point);
-      const p = (decodeOtlpProtobuf(body)[0]!.metrics[0]!.data as { points: Record<string, unknown>[] }).points[0]!;
+      const p = (decodeOtlpProtobuf(body)[0]!.metrics[0]!.data as unknown as { points: Record<string, unknown>[] }).points[0]!;
       for (const [k, v] of Object.entries(c.want)) assert.deepEqual(p[k], v, k);
       // protobufjs, the decoder before, saw the same: the field absent.
       const old = ExportMetricsServiceRequest.toObject(ExportMetricsServiceRequest.decode(body)) as { resourceMetrics: { scopeMetrics: { metrics: { gauge: { dataPoints: Record<string, unknown>[] } }[] }[] }[] };
