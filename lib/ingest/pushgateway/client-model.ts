@@ -1,5 +1,6 @@
 import { BadRequestError } from '../../errors.ts';
 import { ProtoError, ProtoReader, readDouble, readRepeated, readSint64 } from '../../codec/proto/reader.ts';
+import type { BucketMessage, CounterMessage, ExemplarMessage, HistogramMessage, LabelPairMessage, MetricFamilyMessage, MetricMessage, SpanMessage, SummaryMessage, TimestampMessage } from './client-model-types.ts';
 
 /**
  * Decoder of length-delimited `io.prometheus.client.MetricFamily` messages (prometheus/client_model
@@ -11,74 +12,8 @@ import { ProtoError, ProtoReader, readDouble, readRepeated, readSint64 } from '.
  * message sent twice is merged, as protobuf specifies.
  */
 
-export const METRIC_TYPE = { COUNTER: 0, GAUGE: 1, SUMMARY: 2, UNTYPED: 3, HISTOGRAM: 4, GAUGE_HISTOGRAM: 5 } as const;
-
-export interface LabelPairMessage {
-  name: string;
-  value: string;
-}
-export interface TimestampMessage {
-  seconds: number;
-  nanos: number;
-}
-export interface ExemplarMessage {
-  label: LabelPairMessage[];
-  value: number;
-  timestamp: TimestampMessage | null;
-}
-export interface SpanMessage {
-  offset: number;
-  length: number;
-}
-export interface BucketMessage {
-  cumulativeCount: number;
-  cumulativeCountFloat: number;
-  upperBound: number;
-  exemplar: ExemplarMessage | null;
-}
-export interface HistogramMessage {
-  sampleCount: number;
-  sampleCountFloat: number;
-  sampleSum: number;
-  bucket: BucketMessage[];
-  createdTimestamp: TimestampMessage | null;
-  schema: number;
-  zeroThreshold: number;
-  zeroCount: number;
-  zeroCountFloat: number;
-  negativeSpan: SpanMessage[];
-  negativeDelta: number[];
-  negativeCount: number[];
-  positiveSpan: SpanMessage[];
-  positiveDelta: number[];
-  positiveCount: number[];
-  exemplars: ExemplarMessage[];
-}
-export interface CounterMessage {
-  value: number;
-  exemplar: ExemplarMessage | null;
-  createdTimestamp: TimestampMessage | null;
-}
-export interface SummaryMessage {
-  sampleCount: number;
-  sampleSum: number;
-  quantile: { quantile: number; value: number }[];
-  createdTimestamp: TimestampMessage | null;
-}
-export interface MetricMessage {
-  label: LabelPairMessage[];
-  gauge: { value: number } | null;
-  counter: CounterMessage | null;
-  untyped: { value: number } | null;
-  summary: SummaryMessage | null;
-  histogram: HistogramMessage | null;
-  timestampMs: number;
-}
-export interface MetricFamilyMessage {
-  name: string;
-  type: number;
-  metric: MetricMessage[];
-}
+export { METRIC_TYPE } from './client-model-types.ts';
+export type * from './client-model-types.ts';
 
 /** Decodes every delimited MetricFamily of the body; a malformed message is a BadRequestError (400) naming it. */
 export function decodeMetricFamilies(body: Uint8Array): MetricFamilyMessage[] {
