@@ -28,6 +28,8 @@ const WIRE_END_GROUP = 4;
 const WIRE_I32 = 5;
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Node's native Latin-1 copy; for ASCII bytes it is the string. Works on any Uint8Array. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 /** Scratch double for bit-exact reads (never held across calls). */
 const f64 = new Float64Array(1);
 const f64b = new Uint8Array(f64.buffer);
@@ -208,15 +210,11 @@ export class ProtoReader {
     const p = this.pos;
     const end = p + n;
     this.pos = end;
-    if (n <= 32) {
-      // Short ASCII (label names and values, attribute keys) without a decoder call.
-      let s = '';
-      for (let i = p; i < end; i++) {
-        const c = b[i]!;
-        if (c >= 0x80) return this.utf8(p, end);
-        s += String.fromCharCode(c);
-      }
-      return s;
+    if (n === 0) return '';
+    if (n <= 64) {
+      // Short ASCII (names, label values, attribute keys): one native copy, no decoder call.
+      for (let i = p; i < end; i++) if (b[i]! >= 0x80) return this.utf8(p, end);
+      return latin1Slice.call(b, p, end);
     }
     return this.utf8(p, end);
   }
