@@ -53,6 +53,9 @@ const targets: Target[] = [
     // No string-operation plan covers \d: the config load pulls in the RE2 engine chunk.
     extraConfig: "relabel_configs:\n  - {source_labels: [instance], regex: '(.*):\\d+', target_label: host}\n",
   },
+  // The protobuf push protocols (their decoders and mapping are lazily loaded chunks): events made below.
+  { name: 'ingest, OTLP protobuf', entry: path.join(REPO_ROOT, 'functions', 'ingest.ts'), sampleEvent: 'otlp-protobuf', expect: (r) => (r as { statusCode: number }).statusCode === 200 },
+  { name: 'ingest, Pushgateway protobuf', entry: path.join(REPO_ROOT, 'functions', 'ingest.ts'), sampleEvent: 'pushgateway-protobuf', expect: (r) => (r as { statusCode: number }).statusCode === 200 },
   { name: 'deliver', entry: path.join(REPO_ROOT, 'functions', 'deliver.ts'), sampleEvent: path.join(EVENTS, 'sqs-batch.json'), expect: (r) => JSON.stringify(r) === '{"batchItemFailures":[]}' },
 ];
 for (const optional of ['replay', 'scrape']) {
@@ -106,6 +109,29 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'gw-bundles-'));
 const configText = `auth: {mode: none}\nremote_write:\n  - name: bench\n    url: http://127.0.0.1:${rwPort}/api/v1/write\nqueue:\n  max_message_bytes: 1048576\n`;
 const sendEvent = path.join(work, 'send.json');
 writeFileSync(sendEvent, JSON.stringify({ send: true }));
+/**
+ * Protobuf twins of the JSON/text sample events: events/http-otlp-json.json's request as protobuf, and
+ * events/http-pushgateway.json's two gauges as delimited MetricFamily messages (encoded with the protobufjs
+ * test codecs in test/helpers; kept as bytes so the script runs on older checkouts too, for before/after).
+ */
+const generated: Record<string, string> = {};
+for (const [name, from, contentType, body] of [
+  ['otlp-protobuf', 'http-otlp-json.json', 'application/x-protobuf', 'CksKHAoaCgxzZXJ2aWNlLm5hbWUSCgoIY2hlY2tvdXQSKxIpCg1vcmRlcnMucGxhY2VkOhgKEhkAgJ0epA3qGDEfAAAAAAAAABACGAE='],
+  [
+    'pushgateway-protobuf',
+    'http-pushgateway.json',
+    'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+    'NgolYmFja3VwX2xhc3Rfc3VjY2Vzc190aW1lc3RhbXBfc2Vjb25kcxgBIgsSCQkAAAAQFUjaQR0KDGJhY2t1cF9ieXRlcxgBIgsSCQkAAAAAAEC/QQ==',
+  ],
+] as const) {
+  const event = JSON.parse(readFileSync(path.join(EVENTS, from), 'utf8')) as { headers: Record<string, string>; body: string; isBase64Encoded?: boolean };
+  event.headers['content-type'] = contentType;
+  event.headers['content-length'] = String(Buffer.from(body, 'base64').length);
+  event.body = body;
+  event.isBase64Encoded = true;
+  generated[name] = path.join(work, `${name}.json`);
+  writeFileSync(generated[name], JSON.stringify(event));
+}
 
 /** Every .mjs file of a bundle (the entry and its chunks). */
 function listCode(dir: string): string[] {
@@ -151,7 +177,7 @@ try {
     for (let i = 0; i < RUNS; i++) {
       // Async spawn keeps this process's fake servers answering while the probe runs.
       const res = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const p = spawn(process.execPath, [path.join(REPO_ROOT, 'bench', 'bundle-probe.ts'), file, t.sampleEvent === 'send' ? sendEvent : t.sampleEvent], { env });
+        const p = spawn(process.execPath, [path.join(REPO_ROOT, 'bench', 'bundle-probe.ts'), file, t.sampleEvent === 'send' ? sendEvent : (generated[t.sampleEvent] ?? t.sampleEvent)], { env });
         let stdout = '';
         let stderr = '';
         p.stdout.on('data', (b: Buffer) => (stdout += b));

@@ -9,9 +9,9 @@
  * `npm run bench` calls benchOtlpParse().
  */
 import { parseDatadogV2Series } from '../lib/ingest/datadog/parse.ts';
-import { MetricPayload } from '../lib/ingest/datadog/proto-descriptor.ts';
+import { MetricPayload } from '../test/helpers/datadog-proto.ts';
 import { parseOtlpMetrics } from '../lib/ingest/otlp/parse.ts';
-import { ExportMetricsServiceRequest } from '../lib/ingest/otlp/proto-descriptor.ts';
+import { ExportMetricsServiceRequest } from '../test/helpers/otlp-proto.ts';
 import type { ParseResult } from '../lib/ingest/types.ts';
 import { isMain, type ParseFigure } from './parse-throughput.ts';
 
@@ -22,7 +22,7 @@ function kv(key: string, value: string) {
   return { key, value: { stringValue: value } };
 }
 
-function otlpRequest(): unknown {
+export function otlpRequest(): unknown {
   const metrics: unknown[] = [];
   for (let m = 0; m < 100; m++) {
     const points = [];
@@ -59,7 +59,7 @@ function otlpRequest(): unknown {
   };
 }
 
-function otlpNativeRequest(): unknown {
+export function otlpNativeRequest(): unknown {
   const metrics: unknown[] = [];
   const exemplar = (v: number) => ({ asDouble: v, timeUnixNano: String(T0), traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174' });
   for (let m = 0; m < 100; m++) {
@@ -105,7 +105,7 @@ function otlpNativeRequest(): unknown {
 }
 
 /** OTLP/JSON trace and span ids are hex; protobufjs' fromObject reads strings as base64. */
-function hexIds(v: unknown): unknown {
+export function hexIds(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(hexIds);
   if (typeof v !== 'object' || v === null) return v;
   const out: Record<string, unknown> = {};
@@ -113,7 +113,7 @@ function hexIds(v: unknown): unknown {
   return out;
 }
 
-function datadogRequest(): unknown {
+export function datadogRequest(): unknown {
   const series = [];
   for (let s = 0; s < 2000; s++) {
     const points = [];

@@ -1,7 +1,6 @@
 import { UnsupportedMediaTypeError } from '../../errors.ts';
 import type { LineError } from '../types.ts';
 import { listLineErrors } from '../common/line-errors.ts';
-import { ExportMetricsServiceResponse } from './proto-descriptor.ts';
 
 export type OtlpFormat = 'protobuf' | 'json';
 
@@ -39,8 +38,21 @@ export function otlpJsonResponse(rejected: number, errors: readonly LineError[],
 /** ExportMetricsServiceResponse as protobuf bytes: empty when everything was accepted. */
 export function otlpProtobufResponse(rejected: number, errors: readonly LineError[], errorCount = errors.length): Uint8Array {
   if (rejected === 0 && errorCount === 0) return new Uint8Array(0);
-  const msg = ExportMetricsServiceResponse.fromObject({
-    partialSuccess: { rejectedDataPoints: rejected, errorMessage: errorMessage(errors, errorCount) },
-  });
-  return ExportMetricsServiceResponse.encode(msg).finish();
+  // partial_success = 1 { rejected_data_points = 1 (int64), error_message = 2 (string) }; zero values omitted (proto3).
+  const message = new TextEncoder().encode(errorMessage(errors, errorCount));
+  const inner: number[] = [];
+  if (rejected !== 0) inner.push(0x08, ...varint(rejected));
+  if (message.length > 0) inner.push(0x12, ...varint(message.length), ...message);
+  return Uint8Array.from([0x0a, ...varint(inner.length), ...inner]);
+}
+
+/** A non-negative integer below 2^53 as a protobuf varint. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n % 128) | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
 }

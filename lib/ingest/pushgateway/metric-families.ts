@@ -1,5 +1,4 @@
-import protobuf from 'protobufjs';
-import { BadRequestError, excerpt } from '../../errors.ts';
+import { excerpt } from '../../errors.ts';
 import { histogramProblem } from '../../model/histogram-check.ts';
 import { isValidLabelName, isValidMetricName, METRIC_NAME_LABEL, normalizeLabels } from '../../model/labels.ts';
 import type { BucketSpan, Exemplar, Histogram, Label, TimeSeries } from '../../model/types.ts';
@@ -7,6 +6,9 @@ import { formatGoFloat } from '../prometheus/go-float.ts';
 import { checkLabelNames } from '../prometheus/parse.ts';
 import type { ParseResult } from '../types.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
+import { METRIC_TYPE, type ExemplarMessage, type HistogramMessage, type MetricFamilyMessage, type MetricMessage, type SpanMessage, type TimestampMessage } from './client-model.ts';
+
+export { decodeMetricFamilies, METRIC_TYPE, type MetricFamilyMessage } from './client-model.ts';
 
 /**
  * Length-delimited `io.prometheus.client.MetricFamily` messages (prometheus/client_model metrics.proto, the
@@ -18,153 +20,9 @@ import { LineErrorCollector } from '../common/line-errors.ts';
  * Native histograms (schema, zero bucket, spans with deltas or counts) become a `Histogram` on `<name>`;
  * exemplars (counter, bucket and histogram exemplars) become `Exemplar`s; `created_timestamp` becomes the
  * start timestamp of every sample and histogram of the metric (see `HistogramOptions` for which parts of a
- * histogram are kept). A `timestamp_ms` of 0 reads as absent (proto3-style decoding).
+ * histogram are kept). A `timestamp_ms` of 0 reads as absent (proto3-style decoding). The bytes are read by
+ * client-model.ts.
  */
-const METRICS_PROTO = {
-  nested: {
-    LabelPair: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-    Timestamp: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
-    Exemplar: {
-      fields: {
-        label: { rule: 'repeated', type: 'LabelPair', id: 1 },
-        value: { type: 'double', id: 2 },
-        timestamp: { type: 'Timestamp', id: 3 },
-      },
-    },
-    BucketSpan: { fields: { offset: { type: 'sint32', id: 1 }, length: { type: 'uint32', id: 2 } } },
-    MetricType: {
-      values: { COUNTER: 0, GAUGE: 1, SUMMARY: 2, UNTYPED: 3, HISTOGRAM: 4, GAUGE_HISTOGRAM: 5 },
-    },
-    Gauge: { fields: { value: { type: 'double', id: 1 } } },
-    Counter: {
-      fields: {
-        value: { type: 'double', id: 1 },
-        exemplar: { type: 'Exemplar', id: 2 },
-        createdTimestamp: { type: 'Timestamp', id: 3 },
-      },
-    },
-    Quantile: { fields: { quantile: { type: 'double', id: 1 }, value: { type: 'double', id: 2 } } },
-    Summary: {
-      fields: {
-        sampleCount: { type: 'uint64', id: 1 },
-        sampleSum: { type: 'double', id: 2 },
-        quantile: { rule: 'repeated', type: 'Quantile', id: 3 },
-        createdTimestamp: { type: 'Timestamp', id: 4 },
-      },
-    },
-    Untyped: { fields: { value: { type: 'double', id: 1 } } },
-    Bucket: {
-      fields: {
-        cumulativeCount: { type: 'uint64', id: 1 },
-        cumulativeCountFloat: { type: 'double', id: 4 },
-        upperBound: { type: 'double', id: 2 },
-        exemplar: { type: 'Exemplar', id: 3 },
-      },
-    },
-    Histogram: {
-      fields: {
-        sampleCount: { type: 'uint64', id: 1 },
-        sampleCountFloat: { type: 'double', id: 4 },
-        sampleSum: { type: 'double', id: 2 },
-        bucket: { rule: 'repeated', type: 'Bucket', id: 3 },
-        createdTimestamp: { type: 'Timestamp', id: 15 },
-        schema: { type: 'sint32', id: 5 },
-        zeroThreshold: { type: 'double', id: 6 },
-        zeroCount: { type: 'uint64', id: 7 },
-        zeroCountFloat: { type: 'double', id: 8 },
-        negativeSpan: { rule: 'repeated', type: 'BucketSpan', id: 9 },
-        negativeDelta: { rule: 'repeated', type: 'sint64', id: 10 },
-        negativeCount: { rule: 'repeated', type: 'double', id: 11 },
-        positiveSpan: { rule: 'repeated', type: 'BucketSpan', id: 12 },
-        positiveDelta: { rule: 'repeated', type: 'sint64', id: 13 },
-        positiveCount: { rule: 'repeated', type: 'double', id: 14 },
-        exemplars: { rule: 'repeated', type: 'Exemplar', id: 16 },
-      },
-    },
-    Metric: {
-      fields: {
-        label: { rule: 'repeated', type: 'LabelPair', id: 1 },
-        gauge: { type: 'Gauge', id: 2 },
-        counter: { type: 'Counter', id: 3 },
-        summary: { type: 'Summary', id: 4 },
-        untyped: { type: 'Untyped', id: 5 },
-        histogram: { type: 'Histogram', id: 7 },
-        timestampMs: { type: 'int64', id: 6 },
-      },
-    },
-    MetricFamily: {
-      fields: {
-        name: { type: 'string', id: 1 },
-        help: { type: 'string', id: 2 },
-        type: { type: 'MetricType', id: 3 },
-        metric: { rule: 'repeated', type: 'Metric', id: 4 },
-        unit: { type: 'string', id: 5 },
-      },
-    },
-  },
-};
-
-/** The protobufjs type of `io.prometheus.client.MetricFamily` (also used by tests to encode bodies). */
-export const MetricFamilyType = protobuf.Root.fromJSON({
-  nested: { io: { nested: { prometheus: { nested: { client: METRICS_PROTO } } } } },
-}).lookupType('io.prometheus.client.MetricFamily');
-
-export const METRIC_TYPE = { COUNTER: 0, GAUGE: 1, SUMMARY: 2, UNTYPED: 3, HISTOGRAM: 4, GAUGE_HISTOGRAM: 5 } as const;
-
-/** A 64-bit integer as protobufjs decodes it: a number, or a Long when the long package is installed. */
-type Int64 = number | { toNumber(): number };
-
-interface LabelPairMessage {
-  name: string;
-  value: string;
-}
-interface TimestampMessage {
-  seconds: Int64;
-  nanos: number;
-}
-interface ExemplarMessage {
-  label: LabelPairMessage[];
-  value: number;
-  timestamp: TimestampMessage | null;
-}
-interface SpanMessage {
-  offset: number;
-  length: number;
-}
-interface HistogramMessage {
-  sampleCount: Int64;
-  sampleCountFloat: number;
-  sampleSum: number;
-  bucket: { cumulativeCount: Int64; cumulativeCountFloat: number; upperBound: number; exemplar: ExemplarMessage | null }[];
-  createdTimestamp: TimestampMessage | null;
-  schema: number;
-  zeroThreshold: number;
-  zeroCount: Int64;
-  zeroCountFloat: number;
-  negativeSpan: SpanMessage[];
-  negativeDelta: Int64[];
-  negativeCount: number[];
-  positiveSpan: SpanMessage[];
-  positiveDelta: Int64[];
-  positiveCount: number[];
-  exemplars: ExemplarMessage[];
-}
-interface MetricMessage {
-  label: LabelPairMessage[];
-  gauge: { value: number } | null;
-  counter: { value: number; exemplar: ExemplarMessage | null; createdTimestamp: TimestampMessage | null } | null;
-  untyped: { value: number } | null;
-  summary: { sampleCount: Int64; sampleSum: number; quantile: { quantile: number; value: number }[]; createdTimestamp: TimestampMessage | null } | null;
-  histogram: HistogramMessage | null;
-  timestampMs: Int64;
-}
-export interface MetricFamilyMessage {
-  name: string;
-  help: string;
-  type: number;
-  metric: MetricMessage[];
-}
-
 /**
  * Which parts of a histogram become series, with Prometheus 3's scrape options as names. A histogram is
  * native when it has spans, a zero threshold or a zero count (client_golang sends an empty span for a native
@@ -184,27 +42,6 @@ export interface HistogramOptions {
 
 /** What the Pushgateway routes keep: every part (the gateway forwards, it does not choose for its receivers). */
 export const PUSH_HISTOGRAM_OPTIONS: HistogramOptions = { nativeHistograms: true, alwaysClassic: true };
-
-function toNumber(v: Int64): number {
-  return typeof v === 'number' ? v : v.toNumber();
-}
-
-/** Decodes every delimited MetricFamily of the body; a malformed message is a BadRequestError (400). */
-export function decodeMetricFamilies(body: Uint8Array): MetricFamilyMessage[] {
-  const reader = protobuf.Reader.create(body);
-  const families: MetricFamilyMessage[] = [];
-  while (reader.pos < reader.len) {
-    try {
-      families.push(MetricFamilyType.decodeDelimited(reader) as unknown as MetricFamilyMessage);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new BadRequestError(
-        `pushgateway: invalid protobuf body: delimited MetricFamily message ${families.length + 1}: ${reason}`,
-      );
-    }
-  }
-  return families;
-}
 
 /**
  * Series of the decoded families, every sample at `now` unless the metric has its own timestamp. A bad family
@@ -244,7 +81,7 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
   }
   const repeated = checkLabelNames(base);
   if (repeated !== undefined) return repeated;
-  const timestamp = toNumber(m.timestampMs) || now;
+  const timestamp = m.timestampMs || now;
   let start: number | undefined;
   const labelsOf = (metric: string, extra?: Label): Label[] => {
     const labels = [...base, { name: METRIC_NAME_LABEL, value: metric }];
@@ -283,7 +120,7 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
       start = timestampMs(s.createdTimestamp);
       for (const q of s.quantile) emit(name, q.value, { name: 'quantile', value: formatGoFloat(q.quantile) });
       emit(name + '_sum', s.sampleSum);
-      emit(name + '_count', toNumber(s.sampleCount));
+      emit(name + '_count', s.sampleCount);
       return undefined;
     }
     case METRIC_TYPE.HISTOGRAM:
@@ -291,7 +128,7 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
       const h = m.histogram;
       if (h === null) return 'histogram type without a histogram value';
       start = timestampMs(h.createdTimestamp);
-      const count = h.sampleCountFloat > 0 ? h.sampleCountFloat : toNumber(h.sampleCount);
+      const count = h.sampleCountFloat > 0 ? h.sampleCountFloat : h.sampleCount;
       const asNative = opts.nativeHistograms && isNativeHistogram(h);
       const bucketExemplars: Exemplar[][] = [];
       for (const b of h.bucket) {
@@ -321,7 +158,7 @@ function addMetric(out: TimeSeries[], name: string, type: number, m: MetricMessa
       }
       let sawInf = false;
       h.bucket.forEach((b, i) => {
-        const cumulative = b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : toNumber(b.cumulativeCount);
+        const cumulative = b.cumulativeCountFloat > 0 ? b.cumulativeCountFloat : b.cumulativeCount;
         if (b.upperBound === Infinity) sawInf = true;
         emit(name + '_bucket', cumulative, { name: 'le', value: formatGoFloat(b.upperBound) }, bucketExemplars[i]);
       });
@@ -341,7 +178,7 @@ function isHistogram(type: number): boolean {
 
 /** client_model's rule (and Prometheus'): spans, a zero threshold or a zero count make a histogram native. */
 export function isNativeHistogram(h: HistogramMessage): boolean {
-  return h.positiveSpan.length > 0 || h.negativeSpan.length > 0 || h.zeroThreshold > 0 || toNumber(h.zeroCount) > 0 || h.zeroCountFloat > 0;
+  return h.positiveSpan.length > 0 || h.negativeSpan.length > 0 || h.zeroThreshold > 0 || h.zeroCount > 0 || h.zeroCountFloat > 0;
 }
 
 /**
@@ -354,15 +191,15 @@ function toNativeHistogram(h: HistogramMessage, timestamp: number, gauge: boolea
   const out: Histogram = {
     timestamp,
     float,
-    count: float ? h.sampleCountFloat : toNumber(h.sampleCount),
+    count: float ? h.sampleCountFloat : h.sampleCount,
     sum: h.sampleSum,
     schema: h.schema,
     zeroThreshold: h.zeroThreshold,
-    zeroCount: float ? h.zeroCountFloat : toNumber(h.zeroCount),
+    zeroCount: float ? h.zeroCountFloat : h.zeroCount,
     negativeSpans: h.negativeSpan.map(span),
-    negativeBuckets: float ? [...h.negativeCount] : h.negativeDelta.map(toNumber),
+    negativeBuckets: float ? [...h.negativeCount] : [...h.negativeDelta],
     positiveSpans: h.positiveSpan.map(span),
-    positiveBuckets: float ? [...h.positiveCount] : h.positiveDelta.map(toNumber),
+    positiveBuckets: float ? [...h.positiveCount] : [...h.positiveDelta],
     resetHint: gauge ? 3 : 0,
     customValues: [],
   };
@@ -377,7 +214,7 @@ function span(s: SpanMessage): BucketSpan {
 /** google.protobuf.Timestamp in ms (truncated), or undefined when absent or zero. */
 function timestampMs(t: TimestampMessage | null): number | undefined {
   if (t === null) return undefined;
-  const ms = toNumber(t.seconds) * 1000 + Math.trunc(t.nanos / 1e6);
+  const ms = t.seconds * 1000 + Math.trunc(t.nanos / 1e6);
   return ms === 0 ? undefined : ms;
 }
 

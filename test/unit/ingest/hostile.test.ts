@@ -15,9 +15,9 @@ import { fill, lyingLengthPrefix, mutatedBytes, nestedJson, nestedProtobuf, vari
 import { cpuMicros, leastOf } from '../../helpers/cost.ts';
 import { V1Type as WriteRequestType } from '../../helpers/prom-proto-full.ts';
 import { snappyCompress } from '../../../lib/remote-write/snappy.ts';
-import { ExportMetricsServiceRequest } from '../../../lib/ingest/otlp/proto-descriptor.ts';
-import { MetricPayload } from '../../../lib/ingest/datadog/proto-descriptor.ts';
-import { MetricFamilyType } from '../../../lib/ingest/pushgateway/metric-families.ts';
+import { ExportMetricsServiceRequest } from '../../helpers/otlp-proto.ts';
+import { MetricPayload } from '../../helpers/datadog-proto.ts';
+import { MetricFamilyType } from '../../helpers/client-model-proto.ts';
 
 /** Largest reply any hostile body may get: 10 listed errors of ~200-byte excerpts plus their reasons. */
 const MAX_REPLY_BYTES = 8 * 1024;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { ConfigError } from '../../../lib/errors.ts';
-import { MetricFamilyType } from '../../../lib/ingest/pushgateway/metric-families.ts';
+import { MetricFamilyType } from '../../helpers/client-model-proto.ts';
 import { formatSeries } from '../../../lib/model/labels.ts';
 import type { TimeSeries } from '../../../lib/model/types.ts';
 import { acceptHeader } from '../../../lib/scrape/fetch.ts';

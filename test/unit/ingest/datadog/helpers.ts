@@ -1,6 +1,6 @@
 import { formatSeries } from '../../../../lib/model/labels.ts';
 import type { TimeSeries } from '../../../../lib/model/types.ts';
-import { MetricPayload } from '../../../../lib/ingest/datadog/proto-descriptor.ts';
+import { MetricPayload } from '../../../helpers/datadog-proto.ts';
 
 export const NOW = 1_800_000_000_000;
 

@@ -1,6 +1,6 @@
 import { formatSeries } from '../../../../lib/model/labels.ts';
 import type { TimeSeries } from '../../../../lib/model/types.ts';
-import { ExportMetricsServiceRequest } from '../../../../lib/ingest/otlp/proto-descriptor.ts';
+import { ExportMetricsServiceRequest } from '../../../helpers/otlp-proto.ts';
 
 export const NOW = 1_800_000_000_000;
 /** 2023-11-14T22:13:20.123456789Z in nanoseconds, as OTLP/JSON writes it. */

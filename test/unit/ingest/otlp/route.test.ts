@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, UnsupportedMediaTypeError } from '../../../../lib/errors.ts';
 import { otlpJsonResponse, otlpProtobufResponse } from '../../../../lib/ingest/otlp/response.ts';
-import { ExportMetricsServiceResponse } from '../../../../lib/ingest/otlp/proto-descriptor.ts';
+import { ExportMetricsServiceResponse } from '../../../helpers/otlp-proto.ts';
 import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
 import { createOtlpRoutes, createRoutes } from '../../../../lib/ingest/otlp/route.ts';
 import type { IngestRequest, RouteOutcome } from '../../../../lib/ingest/types.ts';

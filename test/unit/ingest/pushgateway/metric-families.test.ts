@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BadRequestError, UnsupportedMediaTypeError } from '../../../../lib/errors.ts';
-import {
-  decodeMetricFamilies,
-  metricFamiliesToSeries,
-  MetricFamilyType,
-} from '../../../../lib/ingest/pushgateway/metric-families.ts';
+import { decodeMetricFamilies, metricFamiliesToSeries } from '../../../../lib/ingest/pushgateway/metric-families.ts';
+import { MetricFamilyType } from '../../../helpers/client-model-proto.ts';
 import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
 import { createRoutes } from '../../../../lib/ingest/pushgateway/route.ts';
 import type { RouteOutcome } from '../../../../lib/ingest/types.ts';

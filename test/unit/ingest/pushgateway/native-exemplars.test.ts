@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeMetricFamilies, metricFamiliesToSeries, MetricFamilyType, type HistogramOptions } from '../../../../lib/ingest/pushgateway/metric-families.ts';
+import { decodeMetricFamilies, metricFamiliesToSeries, type HistogramOptions } from '../../../../lib/ingest/pushgateway/metric-families.ts';
+import { MetricFamilyType } from '../../../helpers/client-model-proto.ts';
 import { DEFAULT_LIMITS } from '../../../../lib/config/schema.ts';
 import { createRoutes } from '../../../../lib/ingest/pushgateway/route.ts';
 import { formatSeries } from '../../../../lib/model/labels.ts';

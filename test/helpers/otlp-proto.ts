@@ -1,15 +1,12 @@
 import protobuf from 'protobufjs';
 
 /**
- * protobufjs JSON descriptor for the OTLP metrics export request and response, written from
+ * Test codec: a protobufjs JSON descriptor of the OTLP metrics export request and response, written from
  * opentelemetry-proto (collector/metrics/v1/metrics_service.proto, metrics/v1/metrics.proto,
- * common/v1/common.proto, resource/v1/resource.proto). Only the wire matters: field numbers and types follow
- * upstream; field names are the lowerCamelCase JSON names so decoded objects read like OTLP/JSON. Fields this
- * gateway never reads (metric metadata, entity refs, string-table indexes)
- * are left out: the decoder skips unknown fields.
- *
- * Presence: the decoder sets an own property only for fields present on the wire, which is how the parser
- * tells `asDouble` from `asInt` (oneof) and a present `sum` (proto3 optional) from an absent one.
+ * common/v1/common.proto, resource/v1/resource.proto), independent of the gateway's hand-written decoder
+ * (lib/ingest/otlp/decode-protobuf.ts): tests and benchmarks encode bodies with it, and decode responses.
+ * Field names are the lowerCamelCase JSON names so `fromObject` takes OTLP/JSON-shaped objects (trace and
+ * span ids as bytes). Fields the gateway never reads (metric metadata, entity refs) are left out.
  */
 /**
  * proto3 `optional double sum/min/max` as protoc describes them: each in its own synthetic oneof, which
@@ -207,6 +204,5 @@ const descriptor = {
 
 const root = protobuf.Root.fromJSON(descriptor);
 
-/** The request type; `decode` throws plain Errors on malformed input (callers wrap them). */
 export const ExportMetricsServiceRequest = root.lookupType('otlp.ExportMetricsServiceRequest');
 export const ExportMetricsServiceResponse = root.lookupType('otlp.ExportMetricsServiceResponse');

@@ -1,10 +1,10 @@
 import protobuf from 'protobufjs';
 
 /**
- * protobufjs JSON descriptor for the DataDog Agent's `/api/v2/series` protobuf body, written from
- * DataDog/agent-payload proto/metrics/agent_payload.proto (message MetricPayload). Field names are the JSON
- * spellings of the v2 API so both encodings read alike. Fields the gateway ignores (unit, interval, type,
- * metadata) are declared only where needed to skip them cleanly; unknown fields are skipped by the decoder.
+ * Test codec: a protobufjs JSON descriptor of the DataDog Agent's `/api/v2/series` protobuf body, written from
+ * DataDog/agent-payload proto/metrics/agent_payload.proto (message MetricPayload), independent of the
+ * gateway's hand-written decoder (lib/ingest/datadog/protobuf.ts). Field names are the JSON spellings of
+ * the v2 API so both encodings read alike.
  */
 const descriptor = {
   nested: {
@@ -44,5 +44,4 @@ const descriptor = {
 
 const root = protobuf.Root.fromJSON(descriptor);
 
-/** `decode` throws plain Errors on malformed input (callers wrap them). */
 export const MetricPayload = root.lookupType('datadog.MetricPayload');
