@@ -11,15 +11,18 @@ export class Checker {
     this.problems.push(`${path}: ${msg}`);
   }
 
-  /** An object with only the allowed keys; unknown keys are problems (they are usually typos). */
-  object(v: unknown, path: string, allowed: readonly string[]): Record<string, unknown> | undefined {
+  /**
+   * A mapping. With `allowed`, unknown keys are problems (they are usually typos); gateway.yaml's sections
+   * leave that to the schema (lib/config/shape/), which lists their keys.
+   */
+  object(v: unknown, path: string, allowed?: readonly string[]): Record<string, unknown> | undefined {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'object' || Array.isArray(v)) {
       this.fail(path, `must be a mapping, got ${describe(v)}`);
       return undefined;
     }
     const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(join(path, k), `unknown field (allowed: ${allowed.join(', ')})`);
+    if (allowed) for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(join(path, k), `unknown field (allowed: ${allowed.join(', ')})`);
     return o;
   }
 

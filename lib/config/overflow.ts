@@ -25,11 +25,9 @@ export interface ReplayConfig {
 export const DEFAULT_OVERFLOW_CAPS: OverflowCaps = { maxAgeMs: 14 * 86_400_000, maxBytes: 10 * 1024 ** 3 };
 export const DEFAULT_REPLAY: ReplayConfig = { intervalMs: 30_000, concurrency: 1, maxObjectsPerSecond: 50, maxBytesPerSecond: 8 * 1024 * 1024 };
 
-const CAPS_KEYS = ['max_age', 'max_bytes'];
-const REPLAY_KEYS = ['interval', 'concurrency', 'max_objects_per_second', 'max_bytes_per_second'];
 
 export function parseOverflowCaps(c: Checker, raw: unknown, path: string): OverflowCaps {
-  const o = c.object(raw, path, CAPS_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   const d = DEFAULT_OVERFLOW_CAPS;
   const maxAgeMs = c.duration(o.max_age, `${path}.max_age`, d.maxAgeMs);
   if (maxAgeMs <= 0) c.fail(`${path}.max_age`, 'must be longer than 0');
@@ -37,7 +35,7 @@ export function parseOverflowCaps(c: Checker, raw: unknown, path: string): Overf
 }
 
 export function parseReplayConfig(c: Checker, raw: unknown, path: string): ReplayConfig {
-  const o = c.object(raw, path, REPLAY_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   const d = DEFAULT_REPLAY;
   const intervalMs = c.duration(o.interval, `${path}.interval`, d.intervalMs);
   if (intervalMs < 1000) c.fail(`${path}.interval`, 'must be at least 1s');

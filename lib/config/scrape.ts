@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.ts';
 import { formatDuration } from './duration.ts';
 import { SECRET_REF_RE } from '../ports/index.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
-import { SD_CONFIG_KEYS, validateSdConfigs } from '../scrape/discovery/config.ts';
+import { validateSdConfigs } from '../scrape/discovery/config.ts';
 import type { Checker } from './check.ts';
 
 /**
@@ -70,29 +70,6 @@ export const GLOBAL_SCRAPE_KEYS = ['scrape_protocols', 'scrape_native_histograms
 export const DEFAULT_SCRAPE_INTERVAL_MS = 60_000;
 export const DEFAULT_SCRAPE_TIMEOUT_MS = 10_000;
 
-const JOB_KEYS = [
-  'job_name',
-  'scrape_interval',
-  'scrape_timeout',
-  'metrics_path',
-  'scheme',
-  'params',
-  'honor_labels',
-  'honor_timestamps',
-  'sample_limit',
-  'label_limit',
-  'label_name_length_limit',
-  'label_value_length_limit',
-  'body_size_limit',
-  'basic_auth',
-  'authorization',
-  'tls_config',
-  'relabel_configs',
-  'metric_relabel_configs',
-  ...GLOBAL_SCRAPE_KEYS,
-  ...SD_CONFIG_KEYS,
-];
-const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version'];
 const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
 
 /** Reads a file named by scrape_config_files (relative paths are the caller's business); throws when missing. */
@@ -106,9 +83,10 @@ export type ConfigDocReader = (path: string) => unknown;
 
 /**
  * Validates the scrape part of gateway.yaml. Problems go to the checker with exact paths; jobs with problems
- * are still returned (callers throw when the checker holds any problem).
+ * are still returned (callers throw when the checker holds any problem). checkDoc checks the shape of each
+ * scrape_config_files document (lib/config/shape/), named `at`.
  */
-export function parseScrapeSection(c: Checker, top: Record<string, unknown>, global: Record<string, unknown>, readDoc?: ConfigDocReader): ScrapeJob[] {
+export function parseScrapeSection(c: Checker, top: Record<string, unknown>, global: Record<string, unknown>, readDoc?: ConfigDocReader, checkDoc?: (doc: unknown, at: string) => void): ScrapeJob[] {
   const interval = c.duration(global.scrape_interval, 'global.scrape_interval', DEFAULT_SCRAPE_INTERVAL_MS);
   const globalTimeout = c.duration(global.scrape_timeout, 'global.scrape_timeout', Math.min(DEFAULT_SCRAPE_TIMEOUT_MS, interval));
   if (global.scrape_timeout !== undefined && globalTimeout > interval) c.fail('global.scrape_timeout', `must not exceed global.scrape_interval (${global.scrape_timeout} > ${global.scrape_interval ?? '1m'})`);
@@ -131,7 +109,8 @@ export function parseScrapeSection(c: Checker, top: Record<string, unknown>, glo
     } catch (err) {
       return c.fail(at, `cannot read ${JSON.stringify(f)}: ${(err as Error).message.split('\n')[0]}`);
     }
-    const o = c.object(doc ?? {}, `${at} (${f})`, ['scrape_configs']) ?? {};
+    checkDoc?.(doc ?? {}, `${at} (${f})`);
+    const o = c.object(doc ?? {}, `${at} (${f})`) ?? {};
     c.array(o.scrape_configs, `${at} (${f}) scrape_configs`).forEach((raw, j) => jobs.push(parseJob(c, raw, `${at} (${f}) scrape_configs[${j}]`, defaults)));
   });
   const seen = new Map<string, string>();
@@ -170,7 +149,7 @@ function protocols(c: Checker, v: unknown, path: string): ScrapeProtocol[] {
 }
 
 function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): ScrapeJob {
-  const o = c.object(raw, path, JOB_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   if (raw === undefined || raw === null) c.fail(path, 'must be a mapping (a scrape config)');
   const jobName = c.string(o.job_name, `${path}.job_name`) ?? '';
   if (o.job_name === undefined || o.job_name === null || jobName === '') c.fail(`${path}.job_name`, 'required');
@@ -240,7 +219,7 @@ function secretRef(c: Checker, o: Record<string, unknown>, name: string, path: s
 }
 
 function basicAuth(c: Checker, raw: unknown, path: string): ScrapeJob['basicAuth'] {
-  const o = c.object(raw, path, ['username', 'password', 'password_file', 'password_ref']);
+  const o = c.object(raw, path);
   if (!o) return undefined;
   const username = c.string(o.username, `${path}.username`, '');
   if (username === '') c.fail(`${path}.username`, 'required');
@@ -249,7 +228,7 @@ function basicAuth(c: Checker, raw: unknown, path: string): ScrapeJob['basicAuth
 }
 
 function authorization(c: Checker, raw: unknown, path: string): ScrapeJob['authorization'] {
-  const o = c.object(raw, path, ['type', 'credentials', 'credentials_file', 'credentials_ref']);
+  const o = c.object(raw, path);
   if (!o) return undefined;
   const type = c.string(o.type, `${path}.type`, 'Bearer');
   if (type.toLowerCase() === 'basic') c.fail(`${path}.type`, 'must not be Basic (use basic_auth)');
@@ -258,7 +237,7 @@ function authorization(c: Checker, raw: unknown, path: string): ScrapeJob['autho
 }
 
 function tlsConfig(c: Checker, raw: unknown, path: string): TlsSettings | undefined {
-  const o = c.object(raw, path, TLS_KEYS);
+  const o = c.object(raw, path);
   if (!o) return undefined;
   const t: TlsSettings = { insecureSkipVerify: c.bool(o.insecure_skip_verify, `${path}.insecure_skip_verify`, false) };
   const s = (k: string): string | undefined => c.string(o[k], `${path}.${k}`);
