@@ -84,7 +84,7 @@ export function oneOf<const T extends readonly string[]>(values: T, message = (x
 
 /** Any value: checked elsewhere (a semantic check owns it), described here for the JSON Schema only. */
 export function checkedElsewhere(json: Record<string, unknown>) {
-  return v.pipe(v.unknown(), v.metadata({ jsonSchema: json }));
+  return v.pipe(v.unknown(), v.metadata(json)); // @valibot/to-json-schema merges metadata into the JSON Schema
 }
 
 /**

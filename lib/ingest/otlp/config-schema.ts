@@ -10,7 +10,8 @@ import type { OtlpOptions } from './options.ts';
  * from options.ts, which the ingest function loads at a cold start without the schema library.
  */
 const strategy = v.picklist(TRANSLATION_STRATEGIES, `must be one of ${TRANSLATION_STRATEGIES.join(', ')}`);
-const names = v.array(v.pipe(v.string(), v.nonEmpty()), 'must be a list of non-empty strings');
+const NAMES = 'must be a list of non-empty strings';
+const names = v.array(v.pipe(v.string(NAMES), v.nonEmpty(NAMES)), NAMES);
 const flag = v.boolean('must be true or false');
 const entries = {
   translation_strategy: opt(v.pipe(strategy, v.description('Default UnderscoreEscapingWithoutSuffixes (docs/otlp-datadog.md).'))),
