@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import nodePath from 'node:path';
-import { loadGatewayConfig } from '../lib/config/load.ts';
+import { readGatewayConfigText } from '../lib/config/load.ts';
 import { inlineScrapeConfigFiles } from '../lib/config/scrape-files.ts';
 import type { GatewayConfig } from '../lib/config/schema.ts';
 import { ConfigError } from '../lib/errors.ts';
@@ -27,7 +27,9 @@ export function loadSynthConfig(path: string): SynthConfig {
   try {
     // scrape_config_files are read now and their jobs inlined: the bundle carries gateway.yaml only.
     const read = (f: string): string => readFileSync(nodePath.resolve(nodePath.dirname(path), f), 'utf8');
-    const config = loadGatewayConfig(text, path, read);
+    const { config, warnings } = readGatewayConfigText(text, path, read);
+    // Once per synth: fields accepted without effect and deprecated spellings (the bundler reads the same file).
+    for (const w of warnings) console.warn(`${path}: warning: ${w}`);
     return { path, text: config.scrape.length ? inlineScrapeConfigFiles(text, read) : text, config };
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(`invalid configuration ${path}:\n  ${err.problems.join('\n  ')}`);
