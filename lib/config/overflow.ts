@@ -31,7 +31,7 @@ export function parseOverflowCaps(c: Checker, raw: unknown, path: string): Overf
   const d = DEFAULT_OVERFLOW_CAPS;
   const maxAgeMs = c.duration(o.max_age, `${path}.max_age`, d.maxAgeMs);
   if (maxAgeMs <= 0) c.fail(`${path}.max_age`, 'must be longer than 0');
-  return { maxAgeMs: maxAgeMs > 0 ? maxAgeMs : d.maxAgeMs, maxBytes: c.int(o.max_bytes, `${path}.max_bytes`, d.maxBytes, 1) };
+  return { maxAgeMs: maxAgeMs > 0 ? maxAgeMs : d.maxAgeMs, maxBytes: c.int(o.max_bytes, `${path}.max_bytes`, d.maxBytes) };
 }
 
 export function parseReplayConfig(c: Checker, raw: unknown, path: string): ReplayConfig {
@@ -41,8 +41,8 @@ export function parseReplayConfig(c: Checker, raw: unknown, path: string): Repla
   if (intervalMs < 1000) c.fail(`${path}.interval`, 'must be at least 1s');
   return {
     intervalMs: intervalMs >= 1000 ? intervalMs : d.intervalMs,
-    concurrency: c.int(o.concurrency, `${path}.concurrency`, d.concurrency, 1, 64),
-    maxObjectsPerSecond: c.int(o.max_objects_per_second, `${path}.max_objects_per_second`, d.maxObjectsPerSecond, 1),
-    maxBytesPerSecond: c.int(o.max_bytes_per_second, `${path}.max_bytes_per_second`, d.maxBytesPerSecond, 1024),
+    concurrency: c.int(o.concurrency, `${path}.concurrency`, d.concurrency),
+    maxObjectsPerSecond: c.int(o.max_objects_per_second, `${path}.max_objects_per_second`, d.maxObjectsPerSecond),
+    maxBytesPerSecond: c.int(o.max_bytes_per_second, `${path}.max_bytes_per_second`, d.maxBytesPerSecond),
   };
 }

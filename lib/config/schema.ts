@@ -136,7 +136,7 @@ export function parseGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): Gat
  */
 export function readGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): LoadedConfig {
   const shape = checkShape(gatewayDocument, raw ?? {});
-  const c = new Checker();
+  const c = new Checker([], true);
   const checkDoc = (doc: unknown, at: string): void => {
     const r = checkShape(scrapeConfigFile, doc, at, ' ');
     shape.problems.push(...r.problems);
@@ -158,21 +158,21 @@ export function readGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): Load
   const ing = c.object(top.ingest, 'ingest') ?? {};
   const d = DEFAULT_LIMITS;
   const ingest: IngestLimits = {
-    maxBodyBytes: c.int(ing.max_body_bytes, 'ingest.max_body_bytes', d.maxBodyBytes, 1),
-    maxDecompressedBodyBytes: c.int(ing.max_decompressed_body_bytes, 'ingest.max_decompressed_body_bytes', d.maxDecompressedBodyBytes, 1, 2 ** 31 - 1),
-    maxLineLength: c.int(ing.max_line_length, 'ingest.max_line_length', d.maxLineLength, 1),
-    maxLabelsPerSeries: c.int(ing.max_labels_per_series, 'ingest.max_labels_per_series', d.maxLabelsPerSeries, 1),
-    maxLabelNameLength: c.int(ing.max_label_name_length, 'ingest.max_label_name_length', d.maxLabelNameLength, 1),
-    maxLabelValueLength: c.int(ing.max_label_value_length, 'ingest.max_label_value_length', d.maxLabelValueLength, 1),
-    maxSeriesPerRequest: c.int(ing.max_series_per_request, 'ingest.max_series_per_request', d.maxSeriesPerRequest, 1),
+    maxBodyBytes: c.int(ing.max_body_bytes, 'ingest.max_body_bytes', d.maxBodyBytes),
+    maxDecompressedBodyBytes: c.int(ing.max_decompressed_body_bytes, 'ingest.max_decompressed_body_bytes', d.maxDecompressedBodyBytes),
+    maxLineLength: c.int(ing.max_line_length, 'ingest.max_line_length', d.maxLineLength),
+    maxLabelsPerSeries: c.int(ing.max_labels_per_series, 'ingest.max_labels_per_series', d.maxLabelsPerSeries),
+    maxLabelNameLength: c.int(ing.max_label_name_length, 'ingest.max_label_name_length', d.maxLabelNameLength),
+    maxLabelValueLength: c.int(ing.max_label_value_length, 'ingest.max_label_value_length', d.maxLabelValueLength),
+    maxSeriesPerRequest: c.int(ing.max_series_per_request, 'ingest.max_series_per_request', d.maxSeriesPerRequest),
   };
   const q = c.object(top.queue, 'queue') ?? {};
   const smallestSend = Math.min(DEFAULT_MAX_SAMPLES_PER_SEND, ...remoteWrite.map((rw) => rw.queue.maxSamplesPerSend));
   const queue = {
-    maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024),
-    maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND, 1),
+    maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024),
+    maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND),
     ordered: c.bool(q.ordered, 'queue.ordered', false),
-    shards: c.int(q.shards, 'queue.shards', DEFAULT_SHARDS, 1, 1000),
+    shards: c.int(q.shards, 'queue.shards', DEFAULT_SHARDS),
   };
   if (q.shards !== undefined && q.shards !== null && !queue.ordered) c.fail('queue.shards', 'only applies with queue.ordered: true');
   const replay = parseReplayConfig(c, top.replay, 'replay');
@@ -220,7 +220,7 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
     // Prometheus defaults min_backoff 30ms, max_backoff 5s, 429 not retried. max_samples_per_send defaults to
     // 10000 (vmagent's block size) rather than Prometheus' 2000: queue messages are billed per 64 KiB, so
     // fuller messages are cheaper, and every receiver takes 10k-sample requests.
-    maxSamplesPerSend: c.int(qc.max_samples_per_send, `${path}.queue_config.max_samples_per_send`, DEFAULT_MAX_SAMPLES_PER_SEND, 1),
+    maxSamplesPerSend: c.int(qc.max_samples_per_send, `${path}.queue_config.max_samples_per_send`, DEFAULT_MAX_SAMPLES_PER_SEND),
     minBackoffMs: c.duration(qc.min_backoff, `${path}.queue_config.min_backoff`, 30),
     maxBackoffMs: c.duration(qc.max_backoff, `${path}.queue_config.max_backoff`, 5000),
     retryOnHttp429: c.bool(qc.retry_on_http_429, `${path}.queue_config.retry_on_http_429`, false),

@@ -99,7 +99,7 @@ export function parseScrapeSection(c: Checker, top: Record<string, unknown>, glo
     nhcb: c.bool(global.convert_classic_histograms_to_nhcb, 'global.convert_classic_histograms_to_nhcb', false),
   };
   const jobs = c.array(top.scrape_configs, 'scrape_configs').map((raw, i) => parseJob(c, raw, `scrape_configs[${i}]`, defaults));
-  c.array(top.scrape_config_files, 'scrape_config_files').forEach((f, i) => {
+  c.strict().array(top.scrape_config_files, 'scrape_config_files').forEach((f, i) => {
     const at = `scrape_config_files[${i}]`;
     if (typeof f !== 'string' || f === '') return c.fail(at, 'must be a file path');
     if (!readDoc) return c.fail(at, 'cannot read files here (no file access given to the config loader)');
@@ -135,7 +135,7 @@ interface JobDefaults {
 
 /** scrape_protocols: a non-empty list of known names without repeats (Prometheus' validation). */
 function protocols(c: Checker, v: unknown, path: string): ScrapeProtocol[] {
-  const list = c.array(v, path);
+  const list = c.strict().array(v, path);
   if (v !== undefined && v !== null && Array.isArray(v) && list.length === 0) c.fail(path, 'must not be empty');
   const out: ScrapeProtocol[] = [];
   list.forEach((x, i) => {
@@ -164,12 +164,12 @@ function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): Scrap
   const scheme = c.string(o.scheme, `${path}.scheme`, 'http');
   if (scheme !== 'http' && scheme !== 'https') c.fail(`${path}.scheme`, `must be http or https, got ${JSON.stringify(scheme)}`);
   const params: Record<string, string[]> = {};
-  const p = c.object(o.params, `${path}.params`, Object.keys((o.params as object | null) ?? {})) ?? {};
+  const p = c.strict().object(o.params, `${path}.params`) ?? {};
   for (const [k, v] of Object.entries(p)) {
-    const list = c.array(v, `${path}.params.${k}`);
+    const list = c.strict().array(v, `${path}.params.${k}`);
     params[k] = list.map((x, i) => (typeof x === 'string' || typeof x === 'number' ? String(x) : (c.fail(`${path}.params.${k}[${i}]`, 'must be a string'), '')));
   }
-  const limit = (k: string): number => c.int(o[k], `${path}.${k}`, 0, 0);
+  const limit = (k: string): number => c.int(o[k], `${path}.${k}`, 0);
   const scrapeNativeHistograms = c.bool(o.scrape_native_histograms, `${path}.scrape_native_histograms`, d.nativeHistograms);
   // Prometheus 3: unset scrape_protocols is the global one, else proto first when native histograms are scraped.
   const scrapeProtocols = o.scrape_protocols !== undefined ? protocols(c, o.scrape_protocols, `${path}.scrape_protocols`) : (d.protocols ?? [...(scrapeNativeHistograms ? PROTO_FIRST_SCRAPE_PROTOCOLS : DEFAULT_SCRAPE_PROTOCOLS)]);

@@ -37,7 +37,16 @@ export function mapping(entries: Entries, opts: MapOptions = {}): v.GenericSchem
     if (issue.received === 'undefined' && issue.expected?.startsWith('"')) return 'required';
     return `must be a mapping, got ${describe(issue.input)}`;
   });
-  return (opts.description ? v.pipe(schema, v.description(opts.description)) : schema) as v.GenericSchema;
+  // valibot takes a list for an object (its indexes as keys); YAML users mean different things by them.
+  const noList = {
+    ...schema,
+    '~run'(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>) {
+      if (!Array.isArray(dataset.value)) return schema['~run'](dataset, config);
+      v._addIssue(schema, 'type', dataset, config);
+      return dataset as unknown as v.OutputDataset<unknown, v.BaseIssue<unknown>>;
+    },
+  } as typeof schema;
+  return (opts.description ? v.pipe(noList, v.description(opts.description)) : noList) as v.GenericSchema;
 }
 
 /** Optional (absent or null), as every field of gateway.yaml unless said otherwise. */
