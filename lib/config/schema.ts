@@ -46,6 +46,10 @@ export interface RemoteWriteConfig {
   sendNativeHistograms: boolean;
   /** convert_native_histograms_to_classic: send native histograms as _bucket{le}/_count/_sum series (lib/model/classic.ts). */
   convertNativeHistogramsToClassic: boolean;
+  /** queue_config.sample_age_limit, when set above 0: older data is dropped when sent (lib/delivery/sample-age.ts). */
+  sampleAgeLimitMs?: number;
+  /** metadata_config.send: present (false) only when metadata is not to be sent. */
+  sendMetadata?: false;
 }
 
 export interface IngestLimits {
@@ -226,6 +230,9 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
     retryOnHttp429: c.bool(qc.retry_on_http_429, `${path}.queue_config.retry_on_http_429`, false),
   };
   if (queue.minBackoffMs > queue.maxBackoffMs) c.fail(`${path}.queue_config.min_backoff`, 'must not exceed max_backoff');
+  const sampleAgeLimitMs = c.duration(qc.sample_age_limit, `${path}.queue_config.sample_age_limit`, 0);
+  const mc = c.object(o.metadata_config, `${path}.metadata_config`) ?? {};
+  const sendMetadata = c.bool(mc.send, `${path}.metadata_config.send`, true);
   const headers = c.stringMap(o.headers, `${path}.headers`);
   for (const h of Object.keys(headers)) {
     if (PROTECTED_HEADERS.includes(h.toLowerCase())) c.fail(`${path}.headers.${h}`, 'is set by the remote_write protocol and cannot be overridden');
@@ -243,6 +250,8 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
     sendExemplars: c.bool(o.send_exemplars, `${path}.send_exemplars`, true),
     sendNativeHistograms: c.bool(o.send_native_histograms, `${path}.send_native_histograms`, true),
     convertNativeHistogramsToClassic: c.bool(o.convert_native_histograms_to_classic, `${path}.convert_native_histograms_to_classic`, false),
+    ...(sampleAgeLimitMs > 0 ? { sampleAgeLimitMs } : {}),
+    ...(sendMetadata ? {} : { sendMetadata: false as const }),
   };
 }
 

@@ -59,7 +59,7 @@ const queueConfig = mapping({
   min_backoff: opt(duration('Default 30ms.')),
   max_backoff: opt(duration('Default 5s.')),
   retry_on_http_429: opt(bool('Default false, as in Prometheus.')),
-  sample_age_limit: opt(noEffect(duration(), 'not implemented yet: samples are delivered whatever their age')),
+  sample_age_limit: opt(duration('Data older than this when a batch is sent is dropped, counted (delivery_dropped_total{reason="sample_age_limit"}) and logged. 0 (default): no limit.')),
   capacity: opt(noEffect(int(0), 'samples wait in the queue, not in an in-memory buffer')),
   max_shards: opt(noEffect(int(0), NO_SHARDS)),
   min_shards: opt(noEffect(int(0), NO_SHARDS)),
@@ -67,7 +67,7 @@ const queueConfig = mapping({
 });
 
 const metadataConfig = mapping({
-  send: opt(noEffect(bool(), 'not implemented yet: metadata that arrived is forwarded')),
+  send: opt(bool('false: no metadata is sent to this destination. Default true.')),
   send_interval: opt(noEffect(duration(), 'metadata is sent with the samples of the request that carried it')),
   max_samples_per_send: opt(noEffect(int(0), 'metadata is sent with the samples of the request that carried it')),
 });

@@ -25,7 +25,6 @@ describe("Prometheus 3's remote_write and scrape fields paste in", () => {
     { name: 'queue_config.min_shards', raw: rw({ queue_config: { min_shards: 1 } }), want: 'remote_write[0].queue_config.min_shards: accepted, no effect: there are no in-memory shards' },
     { name: 'queue_config.capacity', raw: rw({ queue_config: { capacity: 10000 } }), want: 'remote_write[0].queue_config.capacity: accepted, no effect: samples wait in the queue' },
     { name: 'queue_config.batch_send_deadline', raw: rw({ queue_config: { batch_send_deadline: '5s' } }), want: 'remote_write[0].queue_config.batch_send_deadline: accepted, no effect: batches are queue messages' },
-    { name: 'queue_config.sample_age_limit', raw: rw({ queue_config: { sample_age_limit: '10m' } }), want: 'remote_write[0].queue_config.sample_age_limit: accepted, no effect: not implemented yet' },
     { name: 'metadata_config', raw: rw({ metadata_config: { send: true, send_interval: '1m', max_samples_per_send: 500 } }), want: 'remote_write[0].metadata_config.send_interval: accepted, no effect' },
     { name: 'follow_redirects', raw: rw({ follow_redirects: true }), want: 'remote_write[0].follow_redirects: accepted, no effect' },
     { name: 'enable_http2', raw: rw({ enable_http2: false }), want: 'remote_write[0].enable_http2: accepted, no effect: the client speaks HTTP/1.1' },
@@ -68,6 +67,16 @@ describe("Prometheus 3's remote_write and scrape fields paste in", () => {
 
   it('a config without such fields has no warnings', () => {
     assert.deepEqual(readGatewayConfig(rw({ queue_config: { max_samples_per_send: 500 } })).warnings, []);
+  });
+
+  it('sample_age_limit and metadata_config.send take effect (lib/delivery/sample-age.ts): read, no warning', () => {
+    const { config, warnings } = readGatewayConfig(rw({ queue_config: { sample_age_limit: '10m' }, metadata_config: { send: false } }));
+    assert.equal(config.remoteWrite[0]!.sampleAgeLimitMs, 600_000);
+    assert.equal(config.remoteWrite[0]!.sendMetadata, false);
+    assert.deepEqual(warnings, []);
+    const plain = readGatewayConfig(rw({ queue_config: { sample_age_limit: '0s' }, metadata_config: { send: true } })).config.remoteWrite[0]!;
+    assert.equal(plain.sampleAgeLimitMs, undefined);
+    assert.equal(plain.sendMetadata, undefined);
   });
 
   it('unknown keys inside a scrape_config_files document are refused with their path', () => {
