@@ -53,6 +53,8 @@ export interface ScrapeJob {
   alwaysScrapeClassicHistograms: boolean;
   /** Classic histograms become native histograms with custom buckets, schema -53 (convert_classic_histograms_to_nhcb). */
   convertClassicHistogramsToNhcb: boolean;
+  /** follow_redirects (Prometheus default true): 3xx answers are followed, at most 10 (lib/scrape/fetch.ts). */
+  followRedirects: boolean;
   /** The job as written, for service discovery (static_configs, file_sd_configs, ...). */
   raw: Record<string, unknown>;
 }
@@ -194,6 +196,7 @@ function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): Scrap
     scrapeNativeHistograms,
     alwaysScrapeClassicHistograms: c.bool(o.always_scrape_classic_histograms, `${path}.always_scrape_classic_histograms`, d.alwaysClassic),
     convertClassicHistogramsToNhcb: c.bool(o.convert_classic_histograms_to_nhcb, `${path}.convert_classic_histograms_to_nhcb`, d.nhcb),
+    followRedirects: c.bool(o.follow_redirects, `${path}.follow_redirects`, true),
     raw: o,
   };
   const basic = basicAuth(c, o.basic_auth, `${path}.basic_auth`);

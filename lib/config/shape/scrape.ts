@@ -58,6 +58,7 @@ export const scrapeJob = mapping({
   file_sd_configs: opt(sd('file_sd_configs: files and refresh_interval.')),
   http_sd_configs: opt(sd('http_sd_configs.')),
   ec2_sd_configs: opt(sd('ec2_sd_configs.')),
+  follow_redirects: opt(bool('Follow 3xx answers (at most 10). Default true, as in Prometheus.')),
   enable_http2: opt(noEffect(bool(), 'scrapes use HTTP/1.1')),
   track_timestamps_staleness: opt(noEffect(bool(), "series with their own timestamps get no staleness markers (Prometheus' default)")),
   target_limit: opt(noEffect(int(0), NOT_HERE)),
