@@ -52,3 +52,11 @@ describe('the JSON Schema of gateway.yaml', () => {
     assert.match(text, /translationStrategy[\s\S]*?Deprecated spelling of translation_strategy/);
   });
 });
+
+describe('relabel rules in the JSON Schema', () => {
+  it('name exactly the keys the relabel compiler reads (its own check, run at a cold start without the schema library)', async () => {
+    const { RULE_KEYS } = await import('../../../lib/relabel/config-read.ts');
+    const { RELABEL_RULE_JSON_SCHEMA } = await import('../../../lib/config/shape/relabel.ts');
+    assert.deepEqual(Object.keys(RELABEL_RULE_JSON_SCHEMA.properties).sort(), [...RULE_KEYS].sort());
+  });
+});
