@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { runCheckConfigCommand } from '../lib/cli/check-config.ts';
 import { runRelabelCommand, type CliResult } from '../lib/cli/relabel.ts';
+import { runSchemaCommand } from '../lib/cli/schema.ts';
 
 interface Command {
   summary: string;
@@ -20,6 +21,10 @@ const COMMANDS: Record<string, Command> = {
   'check-config': {
     summary: 'validate gateway.yaml: exit 0 with a summary, or 1 listing every problem with its path',
     run: (args) => runCheckConfigCommand(args, { readFile }),
+  },
+  schema: {
+    summary: 'print the JSON Schema of gateway.yaml (for editors: see schema/gateway.schema.json)',
+    run: (args) => runSchemaCommand(args),
   },
   relabel: {
     summary: 'apply relabel rules to series and print the result (--trace shows each rule)',

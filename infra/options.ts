@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
 import nodePath from 'node:path';
-import { loadGatewayConfig } from '../lib/config/load.ts';
+import { readGatewayConfigText } from '../lib/config/load.ts';
 import { inlineScrapeConfigFiles } from '../lib/config/scrape-files.ts';
 import type { GatewayConfig } from '../lib/config/schema.ts';
 import { ConfigError } from '../lib/errors.ts';
@@ -27,7 +28,9 @@ export function loadSynthConfig(path: string): SynthConfig {
   try {
     // scrape_config_files are read now and their jobs inlined: the bundle carries gateway.yaml only.
     const read = (f: string): string => readFileSync(nodePath.resolve(nodePath.dirname(path), f), 'utf8');
-    const config = loadGatewayConfig(text, path, read);
+    const { config, warnings } = readGatewayConfigText(text, path, read);
+    // Once per synth: fields accepted without effect and deprecated spellings (the bundler reads the same file).
+    for (const w of warnings) console.warn(`${path}: warning: ${w}`);
     return { path, text: config.scrape.length ? inlineScrapeConfigFiles(text, read) : text, config };
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(`invalid configuration ${path}:\n  ${err.problems.join('\n  ')}`);
@@ -103,64 +106,67 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
   vpc: undefined,
 };
 
-const INTS: Record<string, [min: number, max: number]> = {
-  apiRateLimit: [1, 1_000_000],
-  apiBurstLimit: [1, 1_000_000],
-  deliverBatchSize: [1, 10_000],
-  deliverBatchingWindow: [0, 300],
-  deliverMaxConcurrency: [2, 1000],
-  deliverTimeout: [10, 900],
-  ingestMemory: [128, 10_240],
-  deliverMemory: [128, 10_240],
-  overflowRetentionDays: [1, 3653],
-  rejectedRetentionDays: [1, 3653],
-  scrapeShards: [1, 100],
+const ints = (min: number, max: number) => {
+  const toInt = (raw: unknown): number => (typeof raw === 'number' ? raw : Number(String(raw)));
+  return v.pipe(
+    v.unknown(),
+    v.check((raw) => Number.isInteger(toInt(raw)) && toInt(raw) >= min && toInt(raw) <= max, (i) => `must be an integer in ${min}..${max}, got ${JSON.stringify(i.input)}`),
+    v.transform(toInt),
+  );
 };
+const oneOf = <const T extends readonly string[]>(values: T, say: string) => v.picklist(values, (i) => `must be ${say}, got ${JSON.stringify(i.input)}`);
 
 /** The retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/**
+ * The context keys read one by one (valibot, as gateway.yaml's schema): values come as strings from `-c`
+ * or as JSON from cdk.json. The VPC keys are read together (readVpc): they are all or nothing.
+ */
+const CONTEXT = {
+  config: v.pipe(v.unknown(), v.transform(String)),
+  ingestEndpoint: oneOf(['http-api', 'function-url', 'both'], 'http-api, function-url or both'),
+  ingestAuth: oneOf(['none', 'iam'], 'none or iam'),
+  apiRateLimit: ints(1, 1_000_000),
+  apiBurstLimit: ints(1, 1_000_000),
+  deliverBatchSize: ints(1, 10_000),
+  deliverBatchingWindow: ints(0, 300),
+  deliverMaxConcurrency: ints(2, 1000),
+  deliverTimeout: ints(10, 900),
+  ingestMemory: ints(128, 10_240),
+  deliverMemory: ints(128, 10_240),
+  overflowRetentionDays: ints(1, 3653),
+  rejectedRetentionDays: ints(1, 3653),
+  scrapeShards: ints(1, 100),
+  logRetentionDays: v.pipe(
+    v.unknown(),
+    v.check((raw) => LOG_RETENTION_DAYS.includes(Number(raw)), (i) => `must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${JSON.stringify(i.input)}`),
+    v.transform(Number),
+  ),
+  sourceMaps: v.pipe(
+    v.unknown(),
+    v.check((x) => x === true || x === false || x === 'true' || x === 'false', (i) => `must be true or false, got ${JSON.stringify(i.input)}`),
+    v.transform((x) => x === true || x === 'true'),
+  ),
+  alarmTopicArn: v.pipe(
+    v.unknown(),
+    v.check((raw) => /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(String(raw)), (i) => `must be an SNS topic ARN, got ${JSON.stringify(i.input)}`),
+    v.transform(String),
+  ),
+} satisfies Partial<Record<keyof DeployOptions, v.GenericSchema>>;
 
 /** Reads DeployOptions from context values (strings from `-c`, or JSON from cdk.json); throws naming every bad key. */
 export function readDeployOptions(get: (key: string) => unknown): DeployOptions {
   const problems: string[] = [];
   const out: DeployOptions = { ...DEFAULT_DEPLOY_OPTIONS };
-  const config = get('config');
-  if (config !== undefined) out.config = String(config);
-  const endpoint = get('ingestEndpoint');
-  if (endpoint !== undefined) {
-    if (endpoint === 'http-api' || endpoint === 'function-url' || endpoint === 'both') out.ingestEndpoint = endpoint;
-    else problems.push(`context ingestEndpoint: must be http-api, function-url or both, got ${JSON.stringify(endpoint)}`);
-  }
-  const auth = get('ingestAuth');
-  if (auth !== undefined) {
-    if (auth === 'none' || auth === 'iam') out.ingestAuth = auth;
-    else problems.push(`context ingestAuth: must be none or iam, got ${JSON.stringify(auth)}`);
-  }
-  for (const [key, [min, max]] of Object.entries(INTS)) {
+  for (const [key, schema] of Object.entries(CONTEXT)) {
     const raw = get(key);
     if (raw === undefined) continue;
-    const n = typeof raw === 'number' ? raw : Number(String(raw));
-    if (!Number.isInteger(n) || n < min || n > max) problems.push(`context ${key}: must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-    else (out as unknown as Record<string, number>)[key] = n;
-  }
-  const retention = get('logRetentionDays');
-  if (retention !== undefined) {
-    const n = Number(retention);
-    if (LOG_RETENTION_DAYS.includes(n)) out.logRetentionDays = n;
-    else problems.push(`context logRetentionDays: must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${JSON.stringify(retention)}`);
-  }
-  const maps = get('sourceMaps');
-  if (maps !== undefined) {
-    if (maps === true || maps === 'true') out.sourceMaps = true;
-    else if (maps === false || maps === 'false') out.sourceMaps = false;
-    else problems.push(`context sourceMaps: must be true or false, got ${JSON.stringify(maps)}`);
+    const r = v.safeParse(schema as v.GenericSchema, raw, { abortPipeEarly: true });
+    if (r.success) (out as unknown as Record<string, unknown>)[key] = r.output;
+    else problems.push(`context ${key}: ${r.issues[0].message}`);
   }
   readVpc(get, out, problems);
-  const topic = get('alarmTopicArn');
-  if (topic !== undefined) {
-    if (/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(String(topic))) out.alarmTopicArn = String(topic);
-    else problems.push(`context alarmTopicArn: must be an SNS topic ARN, got ${JSON.stringify(topic)}`);
-  }
   if (out.deliverBatchSize > 10 && out.deliverBatchingWindow < 1) problems.push(`context deliverBatchingWindow: must be at least 1 when deliverBatchSize > 10`);
   if (problems.length) throw new Error(`invalid deployment options:\n  ${problems.join('\n  ')}`);
   return out;

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { loadGatewayConfig } from '../config/load.ts';
+import { readGatewayConfigText } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import type { CliResult } from './relabel.ts';
 
-const USAGE = 'usage: gateway check-config [gateway.yaml]\n  Validates the file (default ./gateway.yaml): exit 0 with a summary, or exit 1 listing every problem with its path.\n';
+const USAGE = 'usage: gateway check-config [gateway.yaml]\n  Validates the file (default ./gateway.yaml): exit 0 with a summary (and any warnings on stderr), or exit 1\n  listing every problem with its path.\n';
 
 /** `gateway check-config [FILE]`: the same validation the gateway, `npm start` and `cdk synth` run. */
 export function runCheckConfigCommand(args: readonly string[], io: { readFile: (path: string) => string }): CliResult {
@@ -17,13 +17,13 @@ export function runCheckConfigCommand(args: readonly string[], io: { readFile: (
     return { exitCode: 1, stdout: '', stderr: `${file}: cannot read: ${(err as Error).message}\n` };
   }
   try {
-    const c = loadGatewayConfig(text, file, (f) => io.readFile(path.resolve(path.dirname(file), f)));
+    const { config: c, warnings } = readGatewayConfigText(text, file, (f) => io.readFile(path.resolve(path.dirname(file), f)));
     const writeRules = c.remoteWrite.reduce((n, rw) => n + rw.writeRelabel.rules.length, 0);
     const names = c.remoteWrite.map((rw) => rw.name).join(', ') || 'none';
     return {
       exitCode: 0,
       stdout: `${file}: ok: ${c.remoteWrite.length} remote_write destination(s) (${names}), ${c.relabel.rules.length} relabel rule(s), ${writeRules} write relabel rule(s)${c.scrape.length ? `, ${c.scrape.length} scrape job(s)` : ''}\n`,
-      stderr: '',
+      stderr: warnings.map((w) => `${file}: warning: ${w}\n`).join(''),
     };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

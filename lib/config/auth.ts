@@ -44,9 +44,6 @@ export const DEFAULT_TENANT_HEADER = 'X-Scope-OrgID';
 export const TENANT_RE = /^[A-Za-z0-9_.:-]{1,150}$/;
 
 const REF_FORMS = 'env:NAME, file:/path, secretsmanager:<arn|name>[#json-key] or ssm:/name';
-const AUTH_KEYS = ['mode', 'tenant_header', 'bearer_tokens', 'basic_auth', 'metrics'];
-const BEARER_KEYS = ['token_ref', 'tenant', 'extra_labels', 'token'];
-const BASIC_KEYS = ['username', 'password_ref', 'tenant', 'extra_labels', 'password'];
 
 /** Validates `auth:`; problems are recorded on the Checker with their paths. */
 export function parseAuthConfig(c: Checker, raw: unknown, path = 'auth'): AuthConfig {
@@ -54,7 +51,7 @@ export function parseAuthConfig(c: Checker, raw: unknown, path = 'auth'): AuthCo
     c.fail(path, 'required: choose inbound authentication, e.g. `auth: {mode: required, bearer_tokens: [{token_ref: env:GATEWAY_TOKEN, tenant: team-a}]}`, or `auth: {mode: none}` to accept unauthenticated pushes');
     return { mode: 'none', tenantHeader: DEFAULT_TENANT_HEADER };
   }
-  const o = c.object(raw, path, AUTH_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   const mode = c.string(o.mode, `${path}.mode`);
   if (mode === undefined && o.mode === undefined) c.fail(`${path}.mode`, 'required: none or required');
   else if (mode !== undefined && mode !== 'none' && mode !== 'required') c.fail(`${path}.mode`, `must be none or required, got ${JSON.stringify(mode)}`);
@@ -79,13 +76,13 @@ export function parseAuthConfig(c: Checker, raw: unknown, path = 'auth'): AuthCo
 }
 
 function parseBearer(c: Checker, raw: unknown, path: string): BearerCredential {
-  const o = c.object(raw, path, BEARER_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   if (o.token !== undefined) c.fail(`${path}.token`, `literal secrets are not accepted; use token_ref with a reference (${REF_FORMS})`);
   return { tokenRef: secretRef(c, o.token_ref, `${path}.token_ref`), tenant: tenant(c, o.tenant, `${path}.tenant`), extraLabels: labels(c, o.extra_labels, `${path}.extra_labels`) };
 }
 
 function parseBasic(c: Checker, raw: unknown, path: string): BasicCredential {
-  const o = c.object(raw, path, BASIC_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   if (o.password !== undefined) c.fail(`${path}.password`, `literal secrets are not accepted; use password_ref with a reference (${REF_FORMS})`);
   const username = c.string(o.username, `${path}.username`) ?? '';
   if (o.username === undefined || o.username === null) c.fail(`${path}.username`, 'required');

@@ -5,28 +5,52 @@ import { parseDuration } from './duration.ts';
  * (`remote_write[1].queue_config.max_backoff: ...`) and reading goes on, so one load reports all of them.
  */
 export class Checker {
-  readonly problems: string[] = [];
+  /**
+   * shapeChecked: the document was checked against a schema (lib/config/shape/) that owns types, ranges
+   * and keys; the readers then return the default for a value of the wrong type and record nothing, and
+   * only fail() (semantic rules) records. strict() is a view that checks types itself, for the fields the
+   * schema leaves to a reader (`checkedElsewhere`).
+   */
+  readonly problems: string[];
+  private readonly shapeChecked: boolean;
+
+  constructor(problems: string[] = [], shapeChecked = false) {
+    this.problems = problems;
+    this.shapeChecked = shapeChecked;
+  }
+
+  strict(): Checker {
+    return new Checker(this.problems, false);
+  }
+
+  /** A type or range problem: the schema's when it checked the document. */
+  private wrong(path: string, msg: string): void {
+    if (!this.shapeChecked) this.fail(path, msg);
+  }
 
   fail(path: string, msg: string): void {
     this.problems.push(`${path}: ${msg}`);
   }
 
-  /** An object with only the allowed keys; unknown keys are problems (they are usually typos). */
-  object(v: unknown, path: string, allowed: readonly string[]): Record<string, unknown> | undefined {
+  /**
+   * A mapping. With `allowed`, unknown keys are problems (they are usually typos); gateway.yaml's sections
+   * leave that to the schema (lib/config/shape/), which lists their keys.
+   */
+  object(v: unknown, path: string, allowed?: readonly string[]): Record<string, unknown> | undefined {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'object' || Array.isArray(v)) {
-      this.fail(path, `must be a mapping, got ${describe(v)}`);
+      this.wrong(path, `must be a mapping, got ${describe(v)}`);
       return undefined;
     }
     const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(join(path, k), `unknown field (allowed: ${allowed.join(', ')})`);
+    if (allowed) for (const k of Object.keys(o)) if (!allowed.includes(k)) this.wrong(join(path, k), `unknown field (allowed: ${allowed.join(', ')})`);
     return o;
   }
 
   array(v: unknown, path: string): unknown[] {
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) {
-      this.fail(path, `must be a list, got ${describe(v)}`);
+      this.wrong(path, `must be a list, got ${describe(v)}`);
       return [];
     }
     return v;
@@ -37,7 +61,7 @@ export class Checker {
   string(v: unknown, path: string, def?: string): string | undefined {
     if (v === undefined || v === null) return def;
     if (typeof v !== 'string') {
-      this.fail(path, `must be a string, got ${describe(v)}`);
+      this.wrong(path, `must be a string, got ${describe(v)}`);
       return def;
     }
     return v;
@@ -46,21 +70,21 @@ export class Checker {
   bool(v: unknown, path: string, def: boolean): boolean {
     if (v === undefined || v === null) return def;
     if (typeof v !== 'boolean') {
-      this.fail(path, `must be true or false, got ${describe(v)}`);
+      this.wrong(path, `must be true or false, got ${describe(v)}`);
       return def;
     }
     return v;
   }
 
-  /** A whole number within [min, max]. */
-  int(v: unknown, path: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  /** A whole number within [min, max] (the range is the schema's when it checked the document). */
+  int(v: unknown, path: string, def: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
     if (v === undefined || v === null) return def;
     if (typeof v !== 'number' || !Number.isInteger(v)) {
-      this.fail(path, `must be a whole number, got ${describe(v)}`);
+      this.wrong(path, `must be a whole number, got ${describe(v)}`);
       return def;
     }
-    if (v < min || v > max) {
-      this.fail(path, `must be between ${min} and ${max}, got ${v}`);
+    if (!this.shapeChecked && (v < min || v > max)) {
+      this.wrong(path, `must be between ${min} and ${max}, got ${v}`);
       return def;
     }
     return v;
@@ -71,7 +95,7 @@ export class Checker {
     if (v === undefined || v === null) return def;
     const ms = typeof v === 'string' ? parseDuration(v) : undefined;
     if (ms === undefined) {
-      this.fail(path, `must be a duration like 30s, 1m30s or 500ms, got ${describe(v)}`);
+      this.wrong(path, `must be a duration like 30s, 1m30s or 500ms, got ${describe(v)}`);
       return def;
     }
     return ms;

@@ -25,26 +25,24 @@ export interface ReplayConfig {
 export const DEFAULT_OVERFLOW_CAPS: OverflowCaps = { maxAgeMs: 14 * 86_400_000, maxBytes: 10 * 1024 ** 3 };
 export const DEFAULT_REPLAY: ReplayConfig = { intervalMs: 30_000, concurrency: 1, maxObjectsPerSecond: 50, maxBytesPerSecond: 8 * 1024 * 1024 };
 
-const CAPS_KEYS = ['max_age', 'max_bytes'];
-const REPLAY_KEYS = ['interval', 'concurrency', 'max_objects_per_second', 'max_bytes_per_second'];
 
 export function parseOverflowCaps(c: Checker, raw: unknown, path: string): OverflowCaps {
-  const o = c.object(raw, path, CAPS_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   const d = DEFAULT_OVERFLOW_CAPS;
   const maxAgeMs = c.duration(o.max_age, `${path}.max_age`, d.maxAgeMs);
   if (maxAgeMs <= 0) c.fail(`${path}.max_age`, 'must be longer than 0');
-  return { maxAgeMs: maxAgeMs > 0 ? maxAgeMs : d.maxAgeMs, maxBytes: c.int(o.max_bytes, `${path}.max_bytes`, d.maxBytes, 1) };
+  return { maxAgeMs: maxAgeMs > 0 ? maxAgeMs : d.maxAgeMs, maxBytes: c.int(o.max_bytes, `${path}.max_bytes`, d.maxBytes) };
 }
 
 export function parseReplayConfig(c: Checker, raw: unknown, path: string): ReplayConfig {
-  const o = c.object(raw, path, REPLAY_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   const d = DEFAULT_REPLAY;
   const intervalMs = c.duration(o.interval, `${path}.interval`, d.intervalMs);
   if (intervalMs < 1000) c.fail(`${path}.interval`, 'must be at least 1s');
   return {
     intervalMs: intervalMs >= 1000 ? intervalMs : d.intervalMs,
-    concurrency: c.int(o.concurrency, `${path}.concurrency`, d.concurrency, 1, 64),
-    maxObjectsPerSecond: c.int(o.max_objects_per_second, `${path}.max_objects_per_second`, d.maxObjectsPerSecond, 1),
-    maxBytesPerSecond: c.int(o.max_bytes_per_second, `${path}.max_bytes_per_second`, d.maxBytesPerSecond, 1024),
+    concurrency: c.int(o.concurrency, `${path}.concurrency`, d.concurrency),
+    maxObjectsPerSecond: c.int(o.max_objects_per_second, `${path}.max_objects_per_second`, d.maxObjectsPerSecond),
+    maxBytesPerSecond: c.int(o.max_bytes_per_second, `${path}.max_bytes_per_second`, d.maxBytesPerSecond),
   };
 }

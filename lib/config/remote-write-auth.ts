@@ -122,14 +122,14 @@ function parseProxyUrl(c: Checker, raw: unknown, path: string): string | undefin
 }
 
 function parseBasicAuth(c: Checker, raw: unknown, path: string): BasicAuthConfig {
-  const o = c.object(raw, path, ['username', 'password', 'password_ref', 'password_file']) ?? {};
+  const o = c.object(raw, path) ?? {};
   const username = c.string(o.username, `${path}.username`, '');
   const passwordRef = secretRef(c, o, path, 'password');
   return { kind: 'basic_auth', username, ...(passwordRef ? { passwordRef } : {}) };
 }
 
 function parseAuthorization(c: Checker, raw: unknown, path: string): AuthorizationConfig {
-  const o = c.object(raw, path, ['type', 'credentials', 'credentials_ref', 'credentials_file']) ?? {};
+  const o = c.object(raw, path) ?? {};
   const type = c.string(o.type, `${path}.type`, 'Bearer');
   // Prometheus refuses `type: basic`: basic_auth is the way to send Basic credentials.
   if (type.toLowerCase() === 'basic') c.fail(`${path}.type`, 'cannot be "Basic", use basic_auth instead');
@@ -140,7 +140,7 @@ function parseAuthorization(c: Checker, raw: unknown, path: string): Authorizati
 }
 
 function parseOAuth2(c: Checker, raw: unknown, path: string): OAuth2Config {
-  const o = c.object(raw, path, ['client_id', 'client_secret', 'client_secret_ref', 'client_secret_file', 'token_url', 'scopes', 'endpoint_params', 'tls_config', 'proxy_url']) ?? {};
+  const o = c.object(raw, path) ?? {};
   const clientId = c.string(o.client_id, `${path}.client_id`, '');
   if (!clientId) c.fail(`${path}.client_id`, 'required');
   const clientSecretRef = secretRef(c, o, path, 'client_secret');
@@ -155,7 +155,7 @@ function parseOAuth2(c: Checker, raw: unknown, path: string): OAuth2Config {
 }
 
 function parseSigV4(c: Checker, raw: unknown, path: string): SigV4Config {
-  const o = c.object(raw, path, ['region', 'access_key', 'secret_key', 'secret_key_ref', 'profile', 'role_arn']) ?? {};
+  const o = c.object(raw, path) ?? {};
   const region = c.string(o.region, `${path}.region`);
   if (region !== undefined && !/^[a-z0-9-]+$/.test(region)) c.fail(`${path}.region`, `must be an AWS region like us-east-1, got ${JSON.stringify(region)}`);
   const accessKey = c.string(o.access_key, `${path}.access_key`);
@@ -179,7 +179,7 @@ function parseSigV4(c: Checker, raw: unknown, path: string): SigV4Config {
 
 /** tls_config (Prometheus fields) plus `key_ref`; undefined when absent. */
 export function parseTlsConfig(c: Checker, raw: unknown, path: string): TlsConfig | undefined {
-  const o = c.object(raw, path, ['ca', 'ca_file', 'cert', 'cert_file', 'key', 'key_file', 'key_ref', 'server_name', 'insecure_skip_verify', 'min_version']);
+  const o = c.object(raw, path);
   if (!o) return undefined;
   const ca = pem(c, o, path, 'ca');
   const cert = pem(c, o, path, 'cert');

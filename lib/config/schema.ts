@@ -2,13 +2,18 @@ import { ConfigError } from '../errors.ts';
 import type { Label } from '../model/types.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
 import { Checker } from './check.ts';
-import { AUTH_KEYS, parseRemoteWriteAuth, type RemoteWriteAuth } from './remote-write-auth.ts';
+import { parseRemoteWriteAuth, type RemoteWriteAuth } from './remote-write-auth.ts';
 import { parseOverflowCaps, parseReplayConfig, type OverflowCaps, type ReplayConfig } from './overflow.ts';
 import { parseSelfMetricsConfig, type SelfMetricsConfig } from './self-metrics.ts';
 import { parseAuthConfig, type AuthConfig } from './auth.ts';
-import { validateOtlpOptions, type OtlpOptions } from '../ingest/otlp/options.ts';
-import { validateDatadogOptions, type DatadogOptions } from '../ingest/datadog/options.ts';
-import { GLOBAL_SCRAPE_KEYS, parseScrapeSection, type ConfigDocReader, type ScrapeJob } from './scrape.ts';
+import type { OtlpOptions } from '../ingest/otlp/options.ts';
+import type { DatadogOptions } from '../ingest/datadog/options.ts';
+import { readOtlpSection } from '../ingest/otlp/config-schema.ts';
+import { readDatadogSection } from '../ingest/datadog/config-schema.ts';
+import { parseScrapeSection, type ConfigDocReader, type ScrapeJob } from './scrape.ts';
+import { gatewayDocument } from './shape/gateway.ts';
+import { scrapeConfigFile } from './shape/scrape.ts';
+import { checkShape } from './shape/validate.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -41,6 +46,10 @@ export interface RemoteWriteConfig {
   sendNativeHistograms: boolean;
   /** convert_native_histograms_to_classic: send native histograms as _bucket{le}/_count/_sum series (lib/model/classic.ts). */
   convertNativeHistogramsToClassic: boolean;
+  /** queue_config.sample_age_limit, when set above 0: older data is dropped when sent (lib/delivery/sample-age.ts). */
+  sampleAgeLimitMs?: number;
+  /** metadata_config.send: present (false) only when metadata is not to be sent. */
+  sendMetadata?: false;
 }
 
 export interface IngestLimits {
@@ -107,28 +116,38 @@ export const DEFAULT_MAX_SAMPLES_PER_SEND = 10_000;
 /** Message groups in ordered mode: matches the deliver function's default maximum concurrency (10). */
 export const DEFAULT_SHARDS = 10;
 
-const TOP_KEYS = ['global', 'relabel_configs', 'remote_write', 'ingest', 'queue', 'replay', 'self_metrics', 'auth', 'otlp', 'datadog', 'scrape_configs', 'scrape_config_files'];
-const RW_KEYS = ['url', 'name', 'headers', 'remote_timeout', 'queue_config', 'write_relabel_configs', 'overflow', 'protobuf_message', 'send_exemplars', 'send_native_histograms', 'convert_native_histograms_to_classic', ...AUTH_KEYS];
 const PROTOBUF_MESSAGES = ['prometheus.WriteRequest', 'io.prometheus.write.v2.Request'] as const;
-const QC_KEYS = ['max_samples_per_send', 'min_backoff', 'max_backoff', 'retry_on_http_429'];
-const INGEST_KEYS = [
-  'max_body_bytes',
-  'max_decompressed_body_bytes',
-  'max_line_length',
-  'max_labels_per_series',
-  'max_label_name_length',
-  'max_label_value_length',
-  'max_series_per_request',
-];
+
+/** A validated config and what was accepted with a warning (fields without effect, old spellings). */
+export interface LoadedConfig {
+  config: GatewayConfig;
+  warnings: string[];
+}
 
 /**
  * Validates a parsed gateway.yaml; throws ConfigError listing every problem with its path. readDoc reads
  * the files listed under scrape_config_files as parsed documents (without it, listing any is a problem).
+ * Warnings are dropped: readGatewayConfig returns them.
  */
 export function parseGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): GatewayConfig {
-  const c = new Checker();
-  const top = c.object(raw ?? {}, '(root)', TOP_KEYS) ?? {};
-  const global = c.object(top.global, 'global', ['external_labels', 'scrape_interval', 'scrape_timeout', 'evaluation_interval', ...GLOBAL_SCRAPE_KEYS]) ?? {};
+  return readGatewayConfig(raw, readDoc).config;
+}
+
+/**
+ * parseGatewayConfig with its warnings. The shape (keys, types, ranges) is checked against the schema in
+ * lib/config/shape/; the readers below add the semantic checks and build the GatewayConfig. Where both
+ * name the same path, the schema's problem is the one reported.
+ */
+export function readGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): LoadedConfig {
+  const shape = checkShape(gatewayDocument, raw ?? {});
+  const c = new Checker([], true);
+  const checkDoc = (doc: unknown, at: string): void => {
+    const r = checkShape(scrapeConfigFile, doc, at, ' ');
+    shape.problems.push(...r.problems);
+    shape.warnings.push(...r.warnings);
+  };
+  const top = c.object(raw ?? {}, '(root)') ?? {};
+  const global = c.object(top.global, 'global') ?? {};
   const externalLabels = Object.entries(c.stringMap(global.external_labels, 'global.external_labels'))
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -140,45 +159,43 @@ export function parseGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): Gat
     if (names.has(rw.name)) c.fail(`remote_write[${i}].name`, `duplicate name "${rw.name}"`);
     names.add(rw.name);
   });
-  const ing = c.object(top.ingest, 'ingest', INGEST_KEYS) ?? {};
+  const ing = c.object(top.ingest, 'ingest') ?? {};
   const d = DEFAULT_LIMITS;
   const ingest: IngestLimits = {
-    maxBodyBytes: c.int(ing.max_body_bytes, 'ingest.max_body_bytes', d.maxBodyBytes, 1),
-    maxDecompressedBodyBytes: c.int(ing.max_decompressed_body_bytes, 'ingest.max_decompressed_body_bytes', d.maxDecompressedBodyBytes, 1, 2 ** 31 - 1),
-    maxLineLength: c.int(ing.max_line_length, 'ingest.max_line_length', d.maxLineLength, 1),
-    maxLabelsPerSeries: c.int(ing.max_labels_per_series, 'ingest.max_labels_per_series', d.maxLabelsPerSeries, 1),
-    maxLabelNameLength: c.int(ing.max_label_name_length, 'ingest.max_label_name_length', d.maxLabelNameLength, 1),
-    maxLabelValueLength: c.int(ing.max_label_value_length, 'ingest.max_label_value_length', d.maxLabelValueLength, 1),
-    maxSeriesPerRequest: c.int(ing.max_series_per_request, 'ingest.max_series_per_request', d.maxSeriesPerRequest, 1),
+    maxBodyBytes: c.int(ing.max_body_bytes, 'ingest.max_body_bytes', d.maxBodyBytes),
+    maxDecompressedBodyBytes: c.int(ing.max_decompressed_body_bytes, 'ingest.max_decompressed_body_bytes', d.maxDecompressedBodyBytes),
+    maxLineLength: c.int(ing.max_line_length, 'ingest.max_line_length', d.maxLineLength),
+    maxLabelsPerSeries: c.int(ing.max_labels_per_series, 'ingest.max_labels_per_series', d.maxLabelsPerSeries),
+    maxLabelNameLength: c.int(ing.max_label_name_length, 'ingest.max_label_name_length', d.maxLabelNameLength),
+    maxLabelValueLength: c.int(ing.max_label_value_length, 'ingest.max_label_value_length', d.maxLabelValueLength),
+    maxSeriesPerRequest: c.int(ing.max_series_per_request, 'ingest.max_series_per_request', d.maxSeriesPerRequest),
   };
-  const q = c.object(top.queue, 'queue', ['max_message_bytes', 'max_samples_per_message', 'ordered', 'shards']) ?? {};
+  const q = c.object(top.queue, 'queue') ?? {};
   const smallestSend = Math.min(DEFAULT_MAX_SAMPLES_PER_SEND, ...remoteWrite.map((rw) => rw.queue.maxSamplesPerSend));
   const queue = {
-    maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024, 4096, 1024 * 1024),
-    maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND, 1),
+    maxMessageBytes: c.int(q.max_message_bytes, 'queue.max_message_bytes', 256 * 1024),
+    maxSamplesPerMessage: c.int(q.max_samples_per_message, 'queue.max_samples_per_message', remoteWrite.length ? smallestSend : DEFAULT_MAX_SAMPLES_PER_SEND),
     ordered: c.bool(q.ordered, 'queue.ordered', false),
-    shards: c.int(q.shards, 'queue.shards', DEFAULT_SHARDS, 1, 1000),
+    shards: c.int(q.shards, 'queue.shards', DEFAULT_SHARDS),
   };
   if (q.shards !== undefined && q.shards !== null && !queue.ordered) c.fail('queue.shards', 'only applies with queue.ordered: true');
   const replay = parseReplayConfig(c, top.replay, 'replay');
   const selfMetrics = parseSelfMetricsConfig(c, top.self_metrics, 'self_metrics');
   const auth = parseAuthConfig(c, top.auth);
-  const otlp = collect(c, () => validateOtlpOptions(top.otlp ?? undefined), {});
-  const datadog = collect(c, () => validateDatadogOptions(top.datadog ?? undefined), {});
-  const scrape = parseScrapeSection(c, top, global, readDoc);
-  if (c.problems.length) throw new ConfigError(c.problems);
-  return { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog, scrape };
+  const fail = c.fail.bind(c);
+  const otlp = readOtlpSection(c.object(top.otlp, 'otlp'), fail);
+  const datadog = readDatadogSection(c.object(top.datadog, 'datadog'), fail);
+  const scrape = parseScrapeSection(c, top, global, readDoc, checkDoc);
+  const problems = mergeProblems(shape.problems, c.problems);
+  if (problems.length) throw new ConfigError(problems);
+  return { config: { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog, scrape }, warnings: shape.warnings };
 }
 
-/** Runs a validator that throws ConfigError, recording its problems instead. */
-function collect<T>(c: Checker, validate: () => T, fallback: T): T {
-  try {
-    return validate();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    c.problems.push(...err.problems);
-    return fallback;
-  }
+/** The schema's problems, then the readers' at paths the schema did not already name. */
+function mergeProblems(shape: string[], readers: string[]): string[] {
+  const pathOf = (p: string): string => p.slice(0, p.indexOf(': '));
+  const named = new Set(shape.map(pathOf));
+  return [...shape, ...readers.filter((p) => !named.has(pathOf(p)))];
 }
 
 /** Compiles relabel rules, recording their problems (with paths) instead of stopping at the first. */
@@ -193,23 +210,29 @@ function compileRules(c: Checker, raw: unknown, path: string): CompiledRelabel {
 }
 
 function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteConfig {
-  const o = c.object(raw, path, RW_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
+  for (const k of ['azuread', 'google_iam']) {
+    if (o[k] !== undefined && o[k] !== null) c.fail(`${path}.${k}`, 'not supported by the gateway: use basic_auth, authorization, oauth2 or sigv4');
+  }
   const url = c.string(o.url, `${path}.url`);
   if (o.url === undefined || o.url === null) c.fail(`${path}.url`, 'required');
   else if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) c.fail(`${path}.url`, `must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
   const name = c.string(o.name, `${path}.name`) ?? defaultName(url ?? '');
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) c.fail(`${path}.name`, `must match [A-Za-z0-9_.-]+ (it names blob store prefixes), got ${JSON.stringify(name)}`);
-  const qc = c.object(o.queue_config, `${path}.queue_config`, QC_KEYS) ?? {};
+  const qc = c.object(o.queue_config, `${path}.queue_config`) ?? {};
   const queue: QueueConfig = {
     // Prometheus defaults min_backoff 30ms, max_backoff 5s, 429 not retried. max_samples_per_send defaults to
     // 10000 (vmagent's block size) rather than Prometheus' 2000: queue messages are billed per 64 KiB, so
     // fuller messages are cheaper, and every receiver takes 10k-sample requests.
-    maxSamplesPerSend: c.int(qc.max_samples_per_send, `${path}.queue_config.max_samples_per_send`, DEFAULT_MAX_SAMPLES_PER_SEND, 1),
+    maxSamplesPerSend: c.int(qc.max_samples_per_send, `${path}.queue_config.max_samples_per_send`, DEFAULT_MAX_SAMPLES_PER_SEND),
     minBackoffMs: c.duration(qc.min_backoff, `${path}.queue_config.min_backoff`, 30),
     maxBackoffMs: c.duration(qc.max_backoff, `${path}.queue_config.max_backoff`, 5000),
     retryOnHttp429: c.bool(qc.retry_on_http_429, `${path}.queue_config.retry_on_http_429`, false),
   };
   if (queue.minBackoffMs > queue.maxBackoffMs) c.fail(`${path}.queue_config.min_backoff`, 'must not exceed max_backoff');
+  const sampleAgeLimitMs = c.duration(qc.sample_age_limit, `${path}.queue_config.sample_age_limit`, 0);
+  const mc = c.object(o.metadata_config, `${path}.metadata_config`) ?? {};
+  const sendMetadata = c.bool(mc.send, `${path}.metadata_config.send`, true);
   const headers = c.stringMap(o.headers, `${path}.headers`);
   for (const h of Object.keys(headers)) {
     if (PROTECTED_HEADERS.includes(h.toLowerCase())) c.fail(`${path}.headers.${h}`, 'is set by the remote_write protocol and cannot be overridden');
@@ -227,6 +250,8 @@ function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteCo
     sendExemplars: c.bool(o.send_exemplars, `${path}.send_exemplars`, true),
     sendNativeHistograms: c.bool(o.send_native_histograms, `${path}.send_native_histograms`, true),
     convertNativeHistogramsToClassic: c.bool(o.convert_native_histograms_to_classic, `${path}.convert_native_histograms_to_classic`, false),
+    ...(sampleAgeLimitMs > 0 ? { sampleAgeLimitMs } : {}),
+    ...(sendMetadata ? {} : { sendMetadata: false as const }),
   };
 }
 

@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.ts';
 import { formatDuration } from './duration.ts';
 import { SECRET_REF_RE } from '../ports/index.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
-import { SD_CONFIG_KEYS, validateSdConfigs } from '../scrape/discovery/config.ts';
+import { validateSdConfigs } from '../scrape/discovery/config.ts';
 import type { Checker } from './check.ts';
 
 /**
@@ -53,6 +53,8 @@ export interface ScrapeJob {
   alwaysScrapeClassicHistograms: boolean;
   /** Classic histograms become native histograms with custom buckets, schema -53 (convert_classic_histograms_to_nhcb). */
   convertClassicHistogramsToNhcb: boolean;
+  /** follow_redirects (Prometheus default true): 3xx answers are followed, at most 10 (lib/scrape/fetch.ts). */
+  followRedirects: boolean;
   /** The job as written, for service discovery (static_configs, file_sd_configs, ...). */
   raw: Record<string, unknown>;
 }
@@ -70,29 +72,6 @@ export const GLOBAL_SCRAPE_KEYS = ['scrape_protocols', 'scrape_native_histograms
 export const DEFAULT_SCRAPE_INTERVAL_MS = 60_000;
 export const DEFAULT_SCRAPE_TIMEOUT_MS = 10_000;
 
-const JOB_KEYS = [
-  'job_name',
-  'scrape_interval',
-  'scrape_timeout',
-  'metrics_path',
-  'scheme',
-  'params',
-  'honor_labels',
-  'honor_timestamps',
-  'sample_limit',
-  'label_limit',
-  'label_name_length_limit',
-  'label_value_length_limit',
-  'body_size_limit',
-  'basic_auth',
-  'authorization',
-  'tls_config',
-  'relabel_configs',
-  'metric_relabel_configs',
-  ...GLOBAL_SCRAPE_KEYS,
-  ...SD_CONFIG_KEYS,
-];
-const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version'];
 const TLS_VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'] as const;
 
 /** Reads a file named by scrape_config_files (relative paths are the caller's business); throws when missing. */
@@ -106,9 +85,10 @@ export type ConfigDocReader = (path: string) => unknown;
 
 /**
  * Validates the scrape part of gateway.yaml. Problems go to the checker with exact paths; jobs with problems
- * are still returned (callers throw when the checker holds any problem).
+ * are still returned (callers throw when the checker holds any problem). checkDoc checks the shape of each
+ * scrape_config_files document (lib/config/shape/), named `at`.
  */
-export function parseScrapeSection(c: Checker, top: Record<string, unknown>, global: Record<string, unknown>, readDoc?: ConfigDocReader): ScrapeJob[] {
+export function parseScrapeSection(c: Checker, top: Record<string, unknown>, global: Record<string, unknown>, readDoc?: ConfigDocReader, checkDoc?: (doc: unknown, at: string) => void): ScrapeJob[] {
   const interval = c.duration(global.scrape_interval, 'global.scrape_interval', DEFAULT_SCRAPE_INTERVAL_MS);
   const globalTimeout = c.duration(global.scrape_timeout, 'global.scrape_timeout', Math.min(DEFAULT_SCRAPE_TIMEOUT_MS, interval));
   if (global.scrape_timeout !== undefined && globalTimeout > interval) c.fail('global.scrape_timeout', `must not exceed global.scrape_interval (${global.scrape_timeout} > ${global.scrape_interval ?? '1m'})`);
@@ -121,7 +101,7 @@ export function parseScrapeSection(c: Checker, top: Record<string, unknown>, glo
     nhcb: c.bool(global.convert_classic_histograms_to_nhcb, 'global.convert_classic_histograms_to_nhcb', false),
   };
   const jobs = c.array(top.scrape_configs, 'scrape_configs').map((raw, i) => parseJob(c, raw, `scrape_configs[${i}]`, defaults));
-  c.array(top.scrape_config_files, 'scrape_config_files').forEach((f, i) => {
+  c.strict().array(top.scrape_config_files, 'scrape_config_files').forEach((f, i) => {
     const at = `scrape_config_files[${i}]`;
     if (typeof f !== 'string' || f === '') return c.fail(at, 'must be a file path');
     if (!readDoc) return c.fail(at, 'cannot read files here (no file access given to the config loader)');
@@ -131,7 +111,8 @@ export function parseScrapeSection(c: Checker, top: Record<string, unknown>, glo
     } catch (err) {
       return c.fail(at, `cannot read ${JSON.stringify(f)}: ${(err as Error).message.split('\n')[0]}`);
     }
-    const o = c.object(doc ?? {}, `${at} (${f})`, ['scrape_configs']) ?? {};
+    checkDoc?.(doc ?? {}, `${at} (${f})`);
+    const o = c.object(doc ?? {}, `${at} (${f})`) ?? {};
     c.array(o.scrape_configs, `${at} (${f}) scrape_configs`).forEach((raw, j) => jobs.push(parseJob(c, raw, `${at} (${f}) scrape_configs[${j}]`, defaults)));
   });
   const seen = new Map<string, string>();
@@ -156,7 +137,7 @@ interface JobDefaults {
 
 /** scrape_protocols: a non-empty list of known names without repeats (Prometheus' validation). */
 function protocols(c: Checker, v: unknown, path: string): ScrapeProtocol[] {
-  const list = c.array(v, path);
+  const list = c.strict().array(v, path);
   if (v !== undefined && v !== null && Array.isArray(v) && list.length === 0) c.fail(path, 'must not be empty');
   const out: ScrapeProtocol[] = [];
   list.forEach((x, i) => {
@@ -170,7 +151,7 @@ function protocols(c: Checker, v: unknown, path: string): ScrapeProtocol[] {
 }
 
 function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): ScrapeJob {
-  const o = c.object(raw, path, JOB_KEYS) ?? {};
+  const o = c.object(raw, path) ?? {};
   if (raw === undefined || raw === null) c.fail(path, 'must be a mapping (a scrape config)');
   const jobName = c.string(o.job_name, `${path}.job_name`) ?? '';
   if (o.job_name === undefined || o.job_name === null || jobName === '') c.fail(`${path}.job_name`, 'required');
@@ -185,12 +166,12 @@ function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): Scrap
   const scheme = c.string(o.scheme, `${path}.scheme`, 'http');
   if (scheme !== 'http' && scheme !== 'https') c.fail(`${path}.scheme`, `must be http or https, got ${JSON.stringify(scheme)}`);
   const params: Record<string, string[]> = {};
-  const p = c.object(o.params, `${path}.params`, Object.keys((o.params as object | null) ?? {})) ?? {};
+  const p = c.strict().object(o.params, `${path}.params`) ?? {};
   for (const [k, v] of Object.entries(p)) {
-    const list = c.array(v, `${path}.params.${k}`);
+    const list = c.strict().array(v, `${path}.params.${k}`);
     params[k] = list.map((x, i) => (typeof x === 'string' || typeof x === 'number' ? String(x) : (c.fail(`${path}.params.${k}[${i}]`, 'must be a string'), '')));
   }
-  const limit = (k: string): number => c.int(o[k], `${path}.${k}`, 0, 0);
+  const limit = (k: string): number => c.int(o[k], `${path}.${k}`, 0);
   const scrapeNativeHistograms = c.bool(o.scrape_native_histograms, `${path}.scrape_native_histograms`, d.nativeHistograms);
   // Prometheus 3: unset scrape_protocols is the global one, else proto first when native histograms are scraped.
   const scrapeProtocols = o.scrape_protocols !== undefined ? protocols(c, o.scrape_protocols, `${path}.scrape_protocols`) : (d.protocols ?? [...(scrapeNativeHistograms ? PROTO_FIRST_SCRAPE_PROTOCOLS : DEFAULT_SCRAPE_PROTOCOLS)]);
@@ -215,6 +196,7 @@ function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): Scrap
     scrapeNativeHistograms,
     alwaysScrapeClassicHistograms: c.bool(o.always_scrape_classic_histograms, `${path}.always_scrape_classic_histograms`, d.alwaysClassic),
     convertClassicHistogramsToNhcb: c.bool(o.convert_classic_histograms_to_nhcb, `${path}.convert_classic_histograms_to_nhcb`, d.nhcb),
+    followRedirects: c.bool(o.follow_redirects, `${path}.follow_redirects`, true),
     raw: o,
   };
   const basic = basicAuth(c, o.basic_auth, `${path}.basic_auth`);
@@ -240,7 +222,7 @@ function secretRef(c: Checker, o: Record<string, unknown>, name: string, path: s
 }
 
 function basicAuth(c: Checker, raw: unknown, path: string): ScrapeJob['basicAuth'] {
-  const o = c.object(raw, path, ['username', 'password', 'password_file', 'password_ref']);
+  const o = c.object(raw, path);
   if (!o) return undefined;
   const username = c.string(o.username, `${path}.username`, '');
   if (username === '') c.fail(`${path}.username`, 'required');
@@ -249,7 +231,7 @@ function basicAuth(c: Checker, raw: unknown, path: string): ScrapeJob['basicAuth
 }
 
 function authorization(c: Checker, raw: unknown, path: string): ScrapeJob['authorization'] {
-  const o = c.object(raw, path, ['type', 'credentials', 'credentials_file', 'credentials_ref']);
+  const o = c.object(raw, path);
   if (!o) return undefined;
   const type = c.string(o.type, `${path}.type`, 'Bearer');
   if (type.toLowerCase() === 'basic') c.fail(`${path}.type`, 'must not be Basic (use basic_auth)');
@@ -258,7 +240,7 @@ function authorization(c: Checker, raw: unknown, path: string): ScrapeJob['autho
 }
 
 function tlsConfig(c: Checker, raw: unknown, path: string): TlsSettings | undefined {
-  const o = c.object(raw, path, TLS_KEYS);
+  const o = c.object(raw, path);
   if (!o) return undefined;
   const t: TlsSettings = { insecureSkipVerify: c.bool(o.insecure_skip_verify, `${path}.insecure_skip_verify`, false) };
   const s = (k: string): string | undefined => c.string(o[k], `${path}.${k}`);

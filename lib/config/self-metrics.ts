@@ -15,7 +15,7 @@ export interface SelfMetricsConfig {
 export const DEFAULT_SELF_METRICS: SelfMetricsConfig = { enabled: true, intervalMs: 60_000, labels: { job: 'metrics-gateway' } };
 
 export function parseSelfMetricsConfig(c: Checker, raw: unknown, path: string): SelfMetricsConfig {
-  const o = c.object(raw, path, ['enabled', 'interval', 'labels']) ?? {};
+  const o = c.object(raw, path) ?? {};
   const d = DEFAULT_SELF_METRICS;
   const intervalMs = c.duration(o.interval, `${path}.interval`, d.intervalMs);
   if (intervalMs < 1000) c.fail(`${path}.interval`, 'must be at least 1s');

@@ -13,6 +13,7 @@ import type { AttemptContext, DestinationHealth, DestinationHealthRegistry } fro
 import { DELIVER_LOG_EVENTS } from './log-events.ts';
 import { metadataText } from './meta-text.ts';
 import { sendWithRetries, type SendOptions, type SendVerdict } from './send.ts';
+import { filtersAtSend, limitSampleAge } from './sample-age.ts';
 
 export interface Destination {
   config: RemoteWriteConfig;
@@ -135,7 +136,7 @@ export async function deliverBatch(records: readonly QueueRecord[], deadline: nu
  * the payload holds unchanged, and the payload fits max_samples_per_send (samples plus histograms).
  */
 function canForward(dest: Destination, payload: Payload): boolean {
-  return !dest.relabel && payload.samples + payload.histograms <= dest.config.queue.maxSamplesPerSend && wireMessage(dest.config) === 'v1' && takesUnchanged(dest.config, payload.histograms, payload.exemplars);
+  return !dest.relabel && payload.samples + payload.histograms <= dest.config.queue.maxSamplesPerSend && wireMessage(dest.config) === 'v1' && takesUnchanged(dest.config, payload.histograms, payload.exemplars) && !filtersAtSend(dest.config);
 }
 
 async function requestsFor(dest: Destination, payload: Payload, deps: DeliveryDeps): Promise<Request[]> {
@@ -143,10 +144,12 @@ async function requestsFor(dest: Destination, payload: Payload, deps: DeliveryDe
   const decoded = await payload.decode();
   const relabeled = dest.relabel ? dest.relabel(decoded.timeseries) : decoded.timeseries;
   const dropped = noDrops();
-  const series = adaptSeries(relabeled, dest.config, dropped);
+  const series = limitSampleAge(adaptSeries(relabeled, dest.config, dropped), dest.config, deps);
   countDropped(dest.config.name, dropped, deps);
-  const v2Metadata = wireMessage(dest.config) === 'v2' ? metadataFor(dest.config, decoded.metadata) : undefined;
-  return buildRequests(series, decoded.metadata, dest.config.queue.maxSamplesPerSend, v2Metadata).map((wire) => ({ kinds: wire.kinds, wire }));
+  // metadata_config.send: false sends none.
+  const metadata = dest.config.sendMetadata === false ? [] : decoded.metadata;
+  const v2Metadata = wireMessage(dest.config) === 'v2' ? metadataFor(dest.config, metadata) : undefined;
+  return buildRequests(series, metadata, dest.config.queue.maxSamplesPerSend, v2Metadata).map((wire) => ({ kinds: wire.kinds, wire }));
 }
 
 /** Data a destination does not take is counted and logged, never dropped silently. */

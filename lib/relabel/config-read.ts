@@ -5,7 +5,7 @@ import { ALL_ACTIONS, type RelabelAction, type RuleSpec } from './types.ts';
  * Scalars written without quotes are accepted for string fields (YAML gives `regex: 200` as a number);
  * null means "not set", as in Prometheus.
  */
-const KEYS = [
+export const RULE_KEYS: readonly string[] = [
   'source_labels',
   'separator',
   'regex',
@@ -38,7 +38,7 @@ export function readRuleSpec(raw: unknown, index: number, path: string, problems
     return undefined;
   }
   for (const k of Object.keys(raw)) {
-    if (!KEYS.includes(k)) problems.push(`${path}.${k}: unknown field (allowed: ${KEYS.join(', ')})`);
+    if (!RULE_KEYS.includes(k)) problems.push(`${path}.${k}: unknown field (allowed: ${RULE_KEYS.join(', ')})`);
   }
   const get = (k: string): unknown => (raw[k] === null ? undefined : raw[k]);
   const str = (k: string): string | undefined => {

@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import type { HttpClient, SecretStore } from '../ports/index.ts';
+import type { HttpClient, HttpResponse, SecretStore } from '../ports/index.ts';
 import { DEFAULT_SCRAPE_PROTOCOLS, SCRAPE_PROTOCOLS, type ScrapeProtocol } from '../config/scrape.ts';
 import type { Target } from './targets.ts';
 
@@ -55,7 +55,8 @@ export interface FetchedBody {
 
 /**
  * GETs a target with Prometheus' headers (Accept, Accept-Encoding: gzip, X-Prometheus-Scrape-Timeout-Seconds,
- * basic or Authorization credentials from the SecretStore) within its timeout. Anything but 200, a body over
+ * basic or Authorization credentials from the SecretStore) within its timeout (each request of a redirect
+ * chain gets the whole timeout: the scrape loop bounds the total). Anything but 200, a body over
  * the limit (before or after gzip) or an undecodable gzip body is a ScrapeError.
  */
 export async function fetchTarget(target: Target, http: HttpClient, secrets: SecretStore | undefined): Promise<FetchedBody> {
@@ -73,13 +74,7 @@ export async function fetchTarget(target: Target, http: HttpClient, secrets: Sec
   } else if (job.authorization?.credentialsRef) {
     headers.authorization = `${job.authorization.type} ${await secret(secrets, job.authorization.credentialsRef)}`;
   }
-  let res;
-  try {
-    res = await http.request({ url: target.url, method: 'GET', headers, timeoutMs: target.timeoutMs, maxResponseBytes: limit + 1 });
-  } catch (err) {
-    const msg = (err as Error).message;
-    throw new ScrapeError(/timeout/i.test(msg) ? `Get "${target.url}": context deadline exceeded (scrape_timeout ${target.timeoutMs / 1000}s)` : `Get "${target.url}": ${msg}`);
-  }
+  const res = await getFollowing(target, http, headers, limit);
   if (res.status !== 200) throw new ScrapeError(`server returned HTTP status ${res.status}`);
   if (res.body.length > limit) throw new ScrapeError(`body size limit exceeded (${limit} bytes)`);
   let body = res.body;
@@ -96,6 +91,42 @@ export async function fetchTarget(target: Target, http: HttpClient, secrets: Sec
     throw new ScrapeError(`unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 50))}`);
   }
   return { body, contentType: res.headers['content-type'] };
+}
+
+/** Go's http.Client stops after 10 redirects; Prometheus reports the error it returns. */
+export const MAX_SCRAPE_REDIRECTS = 10;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GETs the target, following redirects as Prometheus' client does when follow_redirects is true (its
+ * default): at most MAX_SCRAPE_REDIRECTS, credentials only to the same host. With follow_redirects false a
+ * 3xx is the answer (a failed scrape).
+ */
+async function getFollowing(target: Target, http: HttpClient, headers: Record<string, string>, limit: number): Promise<HttpResponse> {
+  const origin = new URL(target.url).host;
+  let url = target.url;
+  for (let redirects = 0; ; redirects++) {
+    const h = { ...headers };
+    if (new URL(url).host !== origin) delete h.authorization;
+    let res: HttpResponse;
+    try {
+      res = await http.request({ url, method: 'GET', headers: h, timeoutMs: target.timeoutMs, maxResponseBytes: limit + 1 });
+    } catch (err) {
+      const msg = (err as Error).message;
+      throw new ScrapeError(/timeout/i.test(msg) ? `Get "${url}": context deadline exceeded (scrape_timeout ${target.timeoutMs / 1000}s)` : `Get "${url}": ${msg}`);
+    }
+    const location = res.headers.location;
+    if (!target.job.followRedirects || !REDIRECTS.has(res.status) || !location) return res;
+    if (redirects === MAX_SCRAPE_REDIRECTS) throw new ScrapeError(`Get "${url}": stopped after ${MAX_SCRAPE_REDIRECTS} redirects`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new ScrapeError(`Get "${url}": failed to parse Location header ${JSON.stringify(location.slice(0, 100))}`);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new ScrapeError(`Get "${url}": redirect to unsupported scheme ${next.protocol}`);
+    url = next.href;
+  }
 }
 
 async function secret(secrets: SecretStore | undefined, ref: string): Promise<string> {
