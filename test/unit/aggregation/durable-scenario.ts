@@ -127,13 +127,13 @@ export async function deliverChaotically(store: ConditionalBlobStore & Pick<Blob
 }
 
 /** What the outputs say, in the shape of Pushed's expectations. */
-export function tally(out: readonly TimeSeries[]): { increments: Map<string, number>; samples: Map<string, number>; cumulative: Map<string, number> } {
+export function tally(out: readonly TimeSeries[], interval = '1m'): { increments: Map<string, number>; samples: Map<string, number>; cumulative: Map<string, number> } {
   const last = lastValues(out);
   const pick = (prefix: string): Map<string, number> => {
     const m = new Map<string, number>();
     for (const [k, v] of last) if (k.startsWith(prefix + '{job=')) m.set(k.slice(prefix.length + 5, -1), v);
     return m;
   };
-  const samples = new Map([...sums(out, 'jobs_total:1m_by_job_count_samples')].map(([k, v]) => [k.slice(4), v]));
-  return { increments: pick('jobs_total:1m_by_job_sum_samples_total'), samples, cumulative: pick('work_seconds_total:1m_without_instance_total') };
+  const samples = new Map([...sums(out, `jobs_total:${interval}_by_job_count_samples`)].map(([k, v]) => [k.slice(4), v]));
+  return { increments: pick(`jobs_total:${interval}_by_job_sum_samples_total`), samples, cumulative: pick(`work_seconds_total:${interval}_without_instance_total`) };
 }
