@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { applyAggregationBatch, type AggregationRecord, type ApplyDeps } from '../../lib/aggregation/durable/apply.ts';
 import { flushAggregation, type FlushDeps, type FlushResult } from '../../lib/aggregation/durable/flush.ts';
+import type { AggregationRule } from '../../lib/aggregation/config.ts';
 
 /**
  * The aggregation functions' thin parts, built from their dependencies so the Lambda entry point
@@ -35,4 +36,15 @@ export function createAggregateFlusher(deps: FlushDeps, now: () => number, grace
     if (result.failedShards.length) throw new Error(`aggregation flush failed for ${result.failedShards.length} shard(s): ${result.failedShards.slice(0, 5).join(', ')}`);
     return result;
   };
+}
+
+/**
+ * The hook between the gateway config and the aggregation functions: each `stream_aggregation` section's
+ * parsed rules by section name (`global`, or a remote_write entry's name). The config loader does not have
+ * the section yet; when it does (as `streamAggregation: ReadonlyMap<string, AggregationRule[]>`, parsed with
+ * parseAggregationConfigs), this returns it, and until then no section, so nothing is aggregated.
+ */
+export function aggregationSectionsOf(config: object): ReadonlyMap<string, readonly AggregationRule[]> {
+  const s = (config as { streamAggregation?: unknown }).streamAggregation;
+  return s instanceof Map ? (s as ReadonlyMap<string, readonly AggregationRule[]>) : new Map();
 }

@@ -141,6 +141,8 @@ if (process.env.AGG_CONSUMER === '1') {
         await flusher.catch(() => undefined);
       });
       let pushesDone = 0;
+      let messagesSent = 0;
+      const appliedSoFar = (): number => (existsSync(path.join(dir, 'stat-applied')) ? fsSync.readFileSync(path.join(dir, 'stat-applied'), 'utf8').length : 0);
       const pusher = async (p: number): Promise<void> => {
         const job = jobs[p % jobs.length]!;
         const inc = (p % 4) + 1;
@@ -149,10 +151,13 @@ if (process.env.AGG_CONSUMER === '1') {
           const series = [ts('jobs_total', { job, instance: `i${p}` }, inc, now), ts('work_seconds_total', { job, instance: `i${p}` }, (k + 1) * inc, now)];
           const routed = routeToShards(rules, series, { section: 'global', shards: SHARDS, now, nonce: `${p}.${k}`, pack: { maxMessageBytes: 256 * 1024, maxSamples: 10_000, tenant: 'default', source: 'push', newSpoolKey: () => `spool/${p}/${k}` } });
           await queue.send(routed.messages);
+          messagesSent += routed.messages.length;
           want.increments.set(job, (want.increments.get(job) ?? 0) + inc);
           want.samples.set(job, (want.samples.get(job) ?? 0) + 1);
           if (++pushesDone === (PUSHERS * PUSHES) / 2) {
-            // A restart in the middle: every consumer is killed, whatever it was doing, and new ones start.
+            // A restart in the middle: once the consumers are at work, every one is killed, whatever it was
+            // doing, and new ones start.
+            for (let waited = 0; appliedSoFar() === 0 && waited < 60_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
             for (const c of consumers) c.kill('SIGKILL');
             consumers = startAll(++round);
           }
@@ -187,6 +192,8 @@ if (process.env.AGG_CONSUMER === '1') {
       t.diagnostic(`consumers: ${JSON.stringify(counts)}`);
       assert.ok(counts.skipped > 0, 'redeliveries must have happened and been skipped');
       assert.ok(counts.killed > 0, 'a consumer must have been killed after applying');
+      // Each message is committed once: a consumer killed between its commit and its count makes this less, never more.
+      assert.ok(counts.applied <= messagesSent, `${counts.applied} applications of ${messagesSent} messages`);
     });
   });
 }
