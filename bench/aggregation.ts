@@ -15,6 +15,8 @@
  *      aggregation cost, which is why the library figure exists.
  *    The interval is 1h, so no flush happens during the measurement on either side; flush cost is printed
  *    separately for the engine.
+ *    - the durable apply path (bench/aggregation-durable.ts): routing into FIFO shards, then applying
+ *      Lambda-sized batches with shard state loaded, restored, snapshotted and written conditionally.
  * 2. State: for each output alone, with groups of one input series (heap bytes after gc and snapshot bytes,
  *    per group) and with groups of 100 input series (the same per input series: what a group costs for each
  *    series feeding it).
@@ -32,6 +34,7 @@ import { decodeWriteRequest } from '../lib/remote-write/decode.ts';
 import { encodeWriteRequest } from '../lib/remote-write/encode.ts';
 import { snappyCompress, snappyUncompress } from '../lib/remote-write/snappy.ts';
 import { freePort } from '../test/helpers/services.ts';
+import { durableCost } from './aggregation-durable.ts';
 import { builtToolPath, TOOLS_BIN } from '../test/helpers/tools.ts';
 import { cpuSeconds, fmt, spawnQuiet, waitHttp } from './lib.ts';
 
@@ -326,6 +329,7 @@ async function main(): Promise<void> {
   const bodies = requests.map((r) => snappyCompress(encodeWriteRequest({ timeseries: r, metadata: [] })));
   process.stdout.write(`== stream aggregation cost: ${fmt(SAMPLES)} samples, ${requests.length} remote_write requests, 2 rules (9 outputs)\n`);
   engineCost(requests, bodies, now);
+  await durableCost(parseAggregationConfigs(parseYaml(RULES)), requests, now, SAMPLES);
   libCost();
   const bin = builtToolPath('vmagent');
   try {

@@ -2,6 +2,7 @@ import type { TimeSeries } from '../model/types.ts';
 import { RuleAggregator } from './aggregator.ts';
 import { BinReader, BinWriter, SnapshotError } from './binary.ts';
 import type { AggregationRule } from './config.ts';
+import { alignDown } from './timing.ts';
 
 /**
  * The stream aggregation engine: every rule of one `stream_aggregation` section (global or one destination's),
@@ -20,8 +21,31 @@ import type { AggregationRule } from './config.ts';
 export class AggregationEngine {
   private readonly aggregators: RuleAggregator[];
 
-  constructor(rules: readonly AggregationRule[], startMs: number) {
-    this.aggregators = rules.map((r) => new RuleAggregator(r, startMs));
+  /**
+   * opts.alignStart: each aligned rule starts at the interval boundary at or before startMs instead of at
+   * startMs, so the first interval is a whole one (durable shards: a fresh shard's first group is emitted at
+   * the first flush instead of being dropped as vmagent drops a group fed only before its first boundary).
+   */
+  constructor(rules: readonly AggregationRule[], startMs: number, opts: { alignStart?: boolean } = {}) {
+    this.aggregators = rules.map((r) => new RuleAggregator(r, opts.alignStart && r.alignFlushToInterval ? alignDown(startMs, r.intervalMs) : startMs));
+  }
+
+  /** The rules, in order (pushRule() takes an index into this list). */
+  get rules(): AggregationRule[] {
+    return this.aggregators.map((a) => a.rule);
+  }
+
+  /**
+   * Feeds series to one rule only (a durable shard holds the groups of the rules that routed series to it;
+   * see lib/aggregation/durable/route.ts). Returns the rule's match flags as push() does.
+   */
+  pushRule(index: number, series: readonly TimeSeries[], now: number): Uint8Array {
+    const a = this.aggregators[index];
+    if (a === undefined) throw new RangeError(`no rule ${index}`);
+    const matched = new Uint8Array(series.length);
+    for (const other of this.aggregators) other.advance(now);
+    a.push(series, now, matched);
+    return matched;
   }
 
   /**

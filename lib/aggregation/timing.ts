@@ -15,6 +15,12 @@ export function alignUp(t: number, step: number): number {
   return r === 0 ? t : t - r + step;
 }
 
+/** The last multiple of step (from Go's zero time) at or before t. */
+export function alignDown(t: number, step: number): number {
+  const up = alignUp(t, step);
+  return up === t ? t : up - step;
+}
+
 export interface Schedule {
   /** Samples older than this are dropped with ignore_old_samples (vmagent's minDeadline). */
   minDeadline: number;

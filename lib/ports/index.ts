@@ -75,6 +75,28 @@ export interface BlobStore {
   list(prefix: string, opts?: { startAfter?: string; limit?: number }): Promise<BlobInfo[]>;
 }
 
+/** A blob with the store's version of it (S3: its ETag; the disk store: a hash of its content). */
+export interface VersionedBlob {
+  body: Uint8Array;
+  version: string;
+}
+
+/**
+ * Compare-and-swap on single blobs, for state that several writers may update at once (durable aggregation
+ * shards): of two writers that read the same version, exactly one write succeeds.
+ */
+export interface ConditionalBlobStore {
+  /** Undefined when the key does not exist. */
+  getVersioned(key: string): Promise<VersionedBlob | undefined>;
+  /**
+   * Writes body only if the blob is still at version `expected` (undefined: only if it does not exist).
+   * Resolves to the new version, or to undefined when the condition did not hold (someone else wrote
+   * first; nothing was written). Rejects on any other failure, after which the write may or may not have
+   * happened: the caller reads again before deciding anything.
+   */
+  putIfVersion(key: string, body: Uint8Array, expected: string | undefined): Promise<string | undefined>;
+}
+
 export interface BlobInfo {
   key: string;
   size: number;

@@ -1,8 +1,14 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { BlobInfo, BlobStore } from '../../ports/index.ts';
+import type { BlobInfo, BlobStore, ConditionalBlobStore, VersionedBlob } from '../../ports/index.ts';
 
-/** BlobStore on one S3 bucket. Metadata travels as S3 user metadata (x-amz-meta-*; ASCII values, 2 KB in all). */
-export class S3BlobStore implements BlobStore {
+/**
+ * BlobStore on one S3 bucket. Metadata travels as S3 user metadata (x-amz-meta-*; ASCII values, 2 KB in all).
+ * ConditionalBlobStore through S3's conditional writes (PutObject with If-Match on the ETag, or
+ * If-None-Match: * to create): S3 answers 412 PreconditionFailed when the object changed, 409
+ * ConditionalRequestConflict when another conditional write to it is in progress, and 404 NoSuchKey for
+ * If-Match on an object that is gone; all three mean "someone else wrote first".
+ */
+export class S3BlobStore implements BlobStore, ConditionalBlobStore {
   private readonly client: S3Client;
   private readonly bucket: string;
 
@@ -48,4 +54,41 @@ export class S3BlobStore implements BlobStore {
     } while (token && out.length < limit);
     return out;
   }
+
+  async getVersioned(key: string): Promise<VersionedBlob | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = await res.Body!.transformToByteArray();
+      if (!res.ETag) throw new Error(`S3 returned no ETag for ${key}`);
+      return { body, version: res.ETag };
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw err;
+    }
+  }
+
+  async putIfVersion(key: string, body: Uint8Array, expected: string | undefined): Promise<string | undefined> {
+    try {
+      const res = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/octet-stream',
+          ...(expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: expected }),
+        }),
+      );
+      if (!res.ETag) throw new Error(`S3 returned no ETag for ${key}`);
+      return res.ETag;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+function isConditionFailure(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  return e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict' || e.name === 'NoSuchKey' || status === 412 || status === 409;
 }

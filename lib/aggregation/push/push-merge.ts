@@ -1,0 +1,152 @@
+import type { Histogram, Label, MetricType, TimeSeries } from '../../model/types.ts';
+import { getLabel, labelsKey, METRIC_NAME_LABEL } from '../../model/labels.ts';
+import { addHistograms, IncompatibleHistogramsError, toFloatHistogram } from './native-sum.ts';
+
+/**
+ * Counters from short-lived pushers (docs/short-lived-jobs.md): what many pushes of one Pushgateway group add
+ * up to. Per group (the Pushgateway's grouping key: job and the other path labels) and series:
+ *   - counters, and the `_bucket`/`_count`/`_sum` series of classic histograms and `_count`/`_sum` of
+ *     summaries: each push is an increment, summed across pushes;
+ *   - native histograms: summed (addHistograms: the smaller schema, the wider zero bucket);
+ *   - gauges, untyped series and summary quantiles: the last value pushed.
+ * A group not pushed for `ttlMs` is emitted one last time as staleness markers, then forgotten. Pure: the
+ * caller passes its clock; snapshot()/restore() keep the state exact between invocations.
+ */
+export interface PushMergeOptions {
+  ttlMs: number;
+}
+
+type Kind = 'sum' | 'last';
+
+interface Entry {
+  labels: Label[];
+  kind: Kind;
+  value: number | undefined;
+  histogram: Histogram | undefined;
+}
+
+interface Group {
+  lastPush: number;
+  series: Map<string, Entry>;
+}
+
+export interface PushResult {
+  /** Native histograms that could not be added (different custom bounds): the newer one replaced the sum. */
+  replacedHistograms: number;
+}
+
+
+export class PushMerge {
+  private readonly ttlMs: number;
+  private groups = new Map<string, Group>();
+
+  constructor(opts: PushMergeOptions) {
+    if (!(opts.ttlMs > 0)) throw new RangeError('ttlMs must be positive');
+    this.ttlMs = opts.ttlMs;
+  }
+
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /**
+   * One push of a group: `types` by metric family name (from the exposition's TYPE lines; absent = untyped).
+   * NaN values and staleness markers in the push are ignored.
+   */
+  push(groupKey: string, series: readonly TimeSeries[], types: ReadonlyMap<string, MetricType>, now: number): PushResult {
+    const res: PushResult = { replacedHistograms: 0 };
+    let g = this.groups.get(groupKey);
+    if (g === undefined) this.groups.set(groupKey, (g = { lastPush: now, series: new Map() }));
+    g.lastPush = now;
+    for (const ts of series) {
+      const key = labelsKey(ts.labels);
+      const kind = kindOf(getLabel(ts.labels, METRIC_NAME_LABEL) ?? '', types);
+      let e = g.series.get(key);
+      if (e === undefined) g.series.set(key, (e = { labels: ts.labels.map((l) => ({ ...l })), kind, value: undefined, histogram: undefined }));
+      for (const s of ts.samples) {
+        if (s.stale || s.value !== s.value) continue;
+        e.value = e.kind === 'sum' && e.value !== undefined ? e.value + s.value : s.value;
+      }
+      for (const h of ts.histograms ?? []) {
+        if (h.stale) continue;
+        if (e.histogram === undefined || kind === 'last' || h.resetHint === 3) e.histogram = toFloatHistogram(h, now);
+        else {
+          try {
+            e.histogram = addHistograms(e.histogram, h, now);
+          } catch (err) {
+            if (!(err instanceof IncompatibleHistogramsError)) throw err;
+            e.histogram = toFloatHistogram(h, now);
+            res.replacedHistograms++;
+          }
+        }
+      }
+    }
+    return res;
+  }
+
+  /**
+   * Every live group's series at `now` (one sample or histogram each), and staleness markers for the series
+   * of groups whose TTL ran out (those groups are then forgotten).
+   */
+  emit(now: number): TimeSeries[] {
+    const out: TimeSeries[] = [];
+    for (const [k, g] of this.groups) {
+      const expired = now - g.lastPush > this.ttlMs;
+      for (const e of g.series.values()) {
+        const labels = e.labels.map((l) => ({ ...l }));
+        if (expired) {
+          if (e.histogram !== undefined) out.push({ labels, samples: [], histograms: [{ ...e.histogram, timestamp: now, stale: true, sum: NaN }] });
+          else out.push({ labels, samples: [{ value: NaN, timestamp: now, stale: true }] });
+          continue;
+        }
+        if (e.histogram !== undefined) out.push({ labels, samples: [], histograms: [{ ...e.histogram, timestamp: now }] });
+        else if (e.value !== undefined) out.push({ labels, samples: [{ value: e.value, timestamp: now }] });
+      }
+      if (expired) this.groups.delete(k);
+    }
+    return out;
+  }
+
+  /** The whole state as JSON-safe text (floats as their exact decimal form; NaN and infinities as strings). */
+  snapshot(): string {
+    const groups = [...this.groups].map(([k, g]) => [k, g.lastPush, [...g.series.values()].map((e) => [e.labels, e.kind, num(e.value), e.histogram === undefined ? null : { ...e.histogram, sum: num(e.histogram.sum) }])]);
+    return JSON.stringify({ v: 1, groups });
+  }
+
+  restore(text: string): void {
+    const parsed = JSON.parse(text) as { v: number; groups: [string, number, [Label[], Kind, number | string | null, (Histogram & { sum: number | string }) | null][]][] };
+    if (parsed.v !== 1) throw new Error(`unknown push-merge snapshot version ${parsed.v}`);
+    const next = new Map<string, Group>();
+    for (const [k, lastPush, entries] of parsed.groups) {
+      const series = new Map<string, Entry>();
+      for (const [labels, kind, value, h] of entries) {
+        series.set(labelsKey(labels), { labels, kind, value: value === null ? undefined : unnum(value), histogram: h === null ? undefined : { ...h, sum: unnum(h.sum) } });
+      }
+      next.set(k, { lastPush, series });
+    }
+    this.groups = next;
+  }
+}
+
+/** How a series adds up across pushes, from its family's type (suffixes as the exposition formats name them). */
+export function kindOf(name: string, types: ReadonlyMap<string, MetricType>): Kind {
+  const t = types.get(name);
+  if (t !== undefined) return t === 'COUNTER' || t === 'HISTOGRAM' ? 'sum' : 'last';
+  for (const suffix of ['_total', '_bucket', '_count', '_sum']) {
+    if (!name.endsWith(suffix)) continue;
+    const family = types.get(name.slice(0, -suffix.length));
+    if (family === 'COUNTER' && suffix === '_total') return 'sum';
+    if (family === 'HISTOGRAM' || family === 'GAUGEHISTOGRAM') return family === 'HISTOGRAM' ? 'sum' : 'last';
+    if (family === 'SUMMARY' && (suffix === '_count' || suffix === '_sum')) return 'sum';
+  }
+  return 'last';
+}
+
+function num(v: number | undefined): number | string | null {
+  if (v === undefined) return null;
+  return Number.isFinite(v) ? v : String(v);
+}
+
+function unnum(v: number | string): number {
+  return typeof v === 'number' ? v : Number(v);
+}
