@@ -24,14 +24,14 @@ const NAME_LABEL = [0x5f, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x5f, 0x5f]; // __name__
  * request (which reports malformed bytes with their offset) and finalizes it as before. Linear in the body.
  */
 export function scanForwardable(b: Uint8Array, limits: IngestLimits): ForwardableScan | undefined {
+  const result = scanBody(b, limits);
+  seenShrink();
+  return result;
+}
+
+function scanBody(b: Uint8Array, limits: IngestLimits): ForwardableScan | undefined {
   const len = b.length;
-  // Label-set hashes seen so far: open addressing in a typed array (hash + 1; 0 is empty), sized for at
-  // least twice the series the body can hold (each takes 16 bytes or more) within max_series_per_request.
-  let size = 16;
-  const most = Math.min(len >>> 4, limits.maxSeriesPerRequest) + 1;
-  while (size < most * 2) size *= 2;
-  const seen = new Int32Array(size);
-  const mask = size - 1;
+  const seen = newScanSeen();
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let pos = 0;
   let series = 0;
@@ -131,18 +131,75 @@ export function scanForwardable(b: Uint8Array, limits: IngestLimits): Forwardabl
       }
     }
     if (pos !== end || !hasName || seriesSamples === 0) return undefined;
-    const key = (hash & 0x3fffffff) + 1;
-    let slot = (key ^ (key >>> 13)) & mask;
-    for (;;) {
-      const at = seen[slot]!;
-      if (at === 0) break;
-      if (at === key) return undefined;
-      slot = (slot + 1) & mask;
-    }
-    seen[slot] = key;
+    if (!seen.add(hash & 0x3fffffff)) return undefined;
     samples += seriesSamples;
   }
   return series ? { series, samples } : undefined;
+}
+
+/**
+ * The label-set hashes one scan has seen: open addressing in typed arrays kept between scans (no
+ * allocation, no zeroing per request: a slot is taken when its generation is the current scan's). Grows
+ * while a scan needs it and shrinks back after a scan of a very large request.
+ */
+const SEEN_SMALL = 4096;
+let seenKeys = new Int32Array(SEEN_SMALL);
+let seenGens = new Int32Array(SEEN_SMALL);
+let seenGen = 0;
+let seenCount = 0;
+
+interface SeenSet {
+  /** False when the key was there already. */
+  add(key: number): boolean;
+}
+const seenSet: SeenSet = { add: seenAdd };
+
+function newScanSeen(): SeenSet {
+  if (++seenGen === 0x7fffffff) {
+    seenGens.fill(0);
+    seenGen = 1;
+  }
+  seenCount = 0;
+  return seenSet;
+}
+
+function seenShrink(): void {
+  if (seenKeys.length > SEEN_SMALL * 16) {
+    seenKeys = new Int32Array(SEEN_SMALL);
+    seenGens = new Int32Array(SEEN_SMALL);
+    seenGen = 0;
+  }
+}
+
+function seenAdd(key: number): boolean {
+  if ((seenCount + 1) * 2 > seenKeys.length) seenGrow();
+  const mask = seenKeys.length - 1;
+  let slot = (key ^ (key >>> 13)) & mask;
+  while (seenGens[slot] === seenGen) {
+    if (seenKeys[slot] === key) return false;
+    slot = (slot + 1) & mask;
+  }
+  seenGens[slot] = seenGen;
+  seenKeys[slot] = key;
+  seenCount++;
+  return true;
+}
+
+function seenGrow(): void {
+  const keys = seenKeys;
+  const gens = seenGens;
+  seenKeys = new Int32Array(keys.length * 2);
+  seenGens = new Int32Array(keys.length * 2);
+  const gen = seenGen;
+  const mask = seenKeys.length - 1;
+  for (let i = 0; i < keys.length; i++) {
+    if (gens[i] !== gen) continue;
+    const key = keys[i]!;
+    let slot = (key ^ (key >>> 13)) & mask;
+    while (seenGens[slot] === gen) slot = (slot + 1) & mask;
+    seenGens[slot] = gen;
+    seenKeys[slot] = key;
+  }
 }
 
 /**

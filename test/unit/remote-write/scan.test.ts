@@ -65,6 +65,12 @@ describe('scanForwardable: a remote_write 1.0 body queued as received', () => {
     const many = Array.from({ length: 5000 }, (_, i) => up([{ name: 'instance', value: `host-${i}:9100` }, { name: 'job', value: 'node' }]));
     assert.deepEqual(scanForwardable(body(many), DEFAULT_LIMITS), { series: 5000, samples: 5000 });
     assert.equal(scanForwardable(body([...many, many[1234]!]), DEFAULT_LIMITS), undefined);
+    // The table is kept between scans: nothing seen by one scan counts as seen by the next.
+    assert.deepEqual(scanForwardable(body(many), DEFAULT_LIMITS), { series: 5000, samples: 5000 });
+    const huge = Array.from({ length: 40_000 }, (_, i) => up([{ name: 'series', value: String(i) }]));
+    assert.deepEqual(scanForwardable(body(huge), DEFAULT_LIMITS), { series: 40_000, samples: 40_000 });
+    assert.equal(scanForwardable(body([...huge.slice(0, 30_000), huge[7]!]), DEFAULT_LIMITS), undefined);
+    assert.deepEqual(scanForwardable(body(many.slice(0, 10)), DEFAULT_LIMITS), { series: 10, samples: 10 });
   });
 
   it('malformed bytes are left to the decoder', () => {
