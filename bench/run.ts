@@ -11,11 +11,12 @@
  *    gateway / vmagent ratio. vmagent v1.151.0 (the current release) runs beside 1.79.5 when it is at
  *    ~/.cache/metrics-gateway/bin/vmagent (or BENCH_VMAGENT_NEW), each with its own VictoriaMetrics; peak RSS
  *    (VmHWM) of each process is printed after each workload. Wall-clock times are printed for context only.
- * BENCH_WORKLOADS (comma list of influx, remote_write, prometheus) picks workloads; BENCH_GW_NODE_ARGS adds
- * Node options to the gateway process (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it).
+ * BENCH_WORKLOADS (comma list of influx, remote_write, prometheus) picks workloads. The gateway runs with the
+ * Node flags of `npm start` (read from package.json); BENCH_GW_NODE_ARGS adds Node options after them
+ * (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it, `--max-semi-space-size=16` to override).
  * The defaults take about 5 minutes on the 2-vCPU build machine.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startVictoriaMetrics, type VictoriaMetrics } from '../test/helpers/services.ts';
@@ -65,7 +66,7 @@ async function endToEnd(): Promise<Measurement[][]> {
     const gwPort = await freePort();
     const cfg = path.join(tmp, 'gateway.yaml');
     writeFileSync(cfg, `auth: {mode: none}\nremote_write:\n  - name: vm\n    url: ${vmGw.url}/api/v1/write\n    queue_config:\n      max_samples_per_send: 10000\nqueue:\n  max_message_bytes: 1048576\n`);
-    const gw = spawnQuiet(process.execPath, [...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=64', 'lib/local/main.ts', '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
+    const gw = spawnQuiet(process.execPath, [...startNodeFlags(), ...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean), 'lib/local/main.ts', '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
     procs.push(gw);
     await waitHttp(`http://127.0.0.1:${gwPort}/metrics`);
 
@@ -106,6 +107,19 @@ async function endToEnd(): Promise<Measurement[][]> {
     for (const v of vms) await v.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The Node flags `npm start` runs the gateway with (package.json scripts.start: `exec node FLAGS lib/local/main.ts`),
+ * so the bench measures what users run; BENCH_GW_NODE_ARGS comes after them and wins for a repeated V8 flag
+ * (e.g. BENCH_GW_NODE_ARGS=--max-semi-space-size=16 to try another young-generation size).
+ */
+function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  const flags = words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+  process.stdout.write(`gateway started as npm start does: node ${[...flags, ...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean)].join(' ')} lib/local/main.ts\n`);
+  return flags;
 }
 
 const rate = (m: Measurement): number => m.samples / m.cpu;

@@ -1,9 +1,44 @@
-import snappy from 'snappyjs';
+import { snappyCompressor, snappyUncompressor } from 'hysnappy';
 import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
+
+/*
+ * The codec is hysnappy: Google's snappy block format in C, compiled to WebAssembly and shipped inside its
+ * JavaScript as base64, so it bundles into every Lambda chunk on any architecture (arm64 included) with no
+ * native binary. Measured 6-8x snappyjs' speed on remote_write bodies (bench/RESULTS.md, issue 14 I/O).
+ *
+ * Each codec instance owns a WebAssembly memory that only grows. The shared instances serve inputs up to
+ * KEEP_BYTES of wasm memory; a larger body gets an instance of its own (~0.1 ms to create) that is garbage
+ * once the call returns, so one huge request does not pin its size in the process for good.
+ * Instances are created on first use: importing this module costs no wasm compilation (Lambda init).
+ */
+const KEEP_BYTES = 16 << 20;
+/** hysnappy places its input at 68,000 bytes into the wasm memory, after the C stack and tables. */
+const WASM_BASE = 68_000;
+
+let compressor: ((input: Uint8Array) => Uint8Array) | undefined;
+let uncompressor: ((input: Uint8Array, outputLength: number) => Uint8Array) | undefined;
 
 /** Snappy block format (not framed), as remote_write 1.0 requires. */
 export function snappyCompress(data: Uint8Array): Uint8Array {
-  return snappy.compress(data);
+  const need = WASM_BASE + data.length * 2 + (data.length >>> 2) + 1100;
+  if (need > KEEP_BYTES) return sameKind(data, snappyCompressor()(data));
+  compressor ??= snappyCompressor();
+  return sameKind(data, compressor(data));
+}
+
+/** Decompresses a block already checked by snappyBlockProblem to announce exactly `len` bytes. */
+function uncompressChecked(data: Uint8Array, len: number): Uint8Array {
+  if (WASM_BASE + data.length + len > KEEP_BYTES) return sameKind(data, snappyUncompressor()(data, len));
+  uncompressor ??= snappyUncompressor();
+  return sameKind(data, uncompressor(data, len));
+}
+
+/**
+ * The result as the kind of array the input was, as snappyjs returned it: a Buffer for a Buffer (request
+ * bodies; decoders read strings with Buffer's methods), a view of the codec's copy, never a second copy.
+ */
+function sameKind(input: Uint8Array, out: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(input) ? Buffer.from(out.buffer, out.byteOffset, out.byteLength) : out;
 }
 
 /**
@@ -35,7 +70,7 @@ export function snappyUncompress(data: Uint8Array, maxBytes: number, what: strin
   const problem = snappyBlockProblem(data, len);
   if (problem) throw new BadRequestError(`${what}: body is not valid snappy block data: ${problem}`);
   try {
-    return snappy.uncompress(data, maxBytes);
+    return uncompressChecked(data, len);
   } catch (err) {
     throw new BadRequestError(`${what}: body is not valid snappy block data: ${(err as Error).message}`);
   }
@@ -43,9 +78,10 @@ export function snappyUncompress(data: Uint8Array, maxBytes: number, what: strin
 
 /**
  * Walks the tags of a snappy block without copying and says what is wrong with it, or undefined.
- * snappyjs trusts the lengths it reads: a hostile literal length makes it loop for billions of iterations
- * and output past the announced length is silently discarded. This pass bounds every literal and copy by the
- * announced length, so snappyjs only ever sees well-formed input. Cost: one step per tag.
+ * The decoder is given exactly the announced length of output room: this pass bounds every literal and copy
+ * by the announced length and requires the block to fill it, so the decoder only ever sees well-formed
+ * input and the answer to a bad body names the tag and the reason (snappyjs, the decoder before, looped for
+ * billions of iterations on a hostile literal length). Cost: one step per tag.
  */
 export function snappyBlockProblem(data: Uint8Array, announced: number): string | undefined {
   let pos = 0;

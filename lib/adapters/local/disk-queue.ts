@@ -16,12 +16,23 @@ interface ReadyEntry {
   group: string | undefined;
 }
 
+/** Files per message: the message in ready/ or inflight/ (written once), its receive count in receives/. */
+const DIRS = ['ready', 'inflight', 'dead', 'tmp', 'receives'];
+
 /**
  * The embedded queue of the local runner: one file per message under `<dir>/ready`, moved to
  * `<dir>/inflight` while a consumer holds it, deleted on ack. Every write is fsynced and renamed into place,
  * so an acknowledged send survives a crash; messages in flight at a crash are delivered again on the next
  * start (at-least-once, like SQS). Messages received maxReceiveCount times without an ack move to
  * `<dir>/dead` (the local dead-letter queue). One process owns a directory at a time.
+ *
+ * A message file is written once, by send. A receive records the message's new receive count durably in
+ * `<dir>/receives/<name>` (a few bytes, fsynced and renamed into place, before the message is handed out)
+ * and renames the message into inflight/; so a message that crashes the process every time it is delivered
+ * still reaches dead/ after maxReceiveCount starts. (Until 2026-12 a receive rewrote and fsynced the whole
+ * message with the count inside; the contract is unchanged, the bytes written per receive went from the
+ * message's size to the count's.) Files of the older layout are read as before: their stored count is the
+ * floor of the count.
  *
  * Message groups (OutgoingMessage.groupId, the ordered mode) behave as in an SQS FIFO queue: a message is
  * handed out only when no earlier message of its group is in flight or waiting to become visible again,
@@ -36,6 +47,8 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private readonly io: DurableFs;
   /** Names in ready/, oldest first, with the time before which each stays invisible. */
   private ready: ReadyEntry[] = [];
+  /** Receive counts of messages received at least once (mirrors receives/). */
+  private receives = new Map<string, number>();
   /** Groups with messages held by a consumer, and how many. */
   private inFlightGroups = new Map<string, number>();
   private seq = 0;
@@ -52,13 +65,20 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   /** `io` replaces the file operations of writes (tests: a disk that fills up). */
   static async open(dir: string, opts: { maxMessageBytes: number; maxReceiveCount?: number; logger?: Logger; io?: DurableFs }): Promise<DiskQueue> {
     const q = new DiskQueue(dir, opts.maxMessageBytes, opts.maxReceiveCount ?? 10, opts.logger, opts.io);
-    for (const sub of ['ready', 'inflight', 'dead', 'tmp']) await fs.mkdir(path.join(dir, sub), { recursive: true });
+    for (const sub of DIRS) await fs.mkdir(path.join(dir, sub), { recursive: true });
     // Whatever was in flight when the last process stopped is delivered again.
     for (const name of await fs.readdir(path.join(dir, 'inflight'))) {
       await fs.rename(path.join(dir, 'inflight', name), path.join(dir, 'ready', name));
     }
     for (const name of await fs.readdir(path.join(dir, 'tmp'))) await fs.rm(path.join(dir, 'tmp', name), { force: true });
     q.ready = (await fs.readdir(path.join(dir, 'ready'))).sort().map((name) => ({ name, visibleAt: 0, group: groupOfName(name) }));
+    const queued = new Set(q.ready.map((e) => e.name));
+    for (const name of await fs.readdir(path.join(dir, 'receives'))) {
+      const count = Number(await fs.readFile(path.join(dir, 'receives', name), 'utf8'));
+      // A count whose message is gone (acked or dead-lettered just before a stop) is left over: removed.
+      if (queued.has(name) && Number.isSafeInteger(count)) q.receives.set(name, count);
+      else await fs.rm(path.join(dir, 'receives', name), { force: true });
+    }
     return q;
   }
 
@@ -134,17 +154,21 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private async take(name: string): Promise<ReceivedMessage | undefined> {
     const from = path.join(this.dir, 'ready', name);
     const stored = JSON.parse(await fs.readFile(from, 'utf8')) as StoredMessage;
-    stored.receiveCount++;
-    if (stored.receiveCount > this.maxReceiveCount) {
+    const count = Math.max(this.receives.get(name) ?? 0, stored.receiveCount) + 1;
+    if (count > this.maxReceiveCount) {
       await fs.rename(from, path.join(this.dir, 'dead', name));
+      await unlinkIfThere(path.join(this.dir, 'receives', name));
+      this.receives.delete(name);
       this.held--;
       this.leaveGroup(stored.groupId);
-      this.logger?.error('message moved to the local dead-letter queue after too many receives', { name, receives: stored.receiveCount - 1, ...(stored.groupId !== undefined ? { group: stored.groupId } : {}) });
+      this.logger?.error('message moved to the local dead-letter queue after too many receives', { name, receives: count - 1, ...(stored.groupId !== undefined ? { group: stored.groupId } : {}) });
       return undefined;
     }
-    await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'inflight', name), JSON.stringify(stored), this.io);
-    await fs.rm(from);
-    return { messageId: name, receiptHandle: name, body: stored.body, attributes: stored.attributes, receiveCount: stored.receiveCount, ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}) };
+    // The count first: if the disk is full, the message stays ready and nothing is half-moved.
+    await writeDurably(path.join(this.dir, 'tmp', `${name}.receives`), path.join(this.dir, 'receives', name), String(count), this.io);
+    this.receives.set(name, count);
+    await fs.rename(from, path.join(this.dir, 'inflight', name));
+    return { messageId: name, receiptHandle: name, body: stored.body, attributes: stored.attributes, receiveCount: count, ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}) };
   }
 
   private putBack(entries: readonly ReadyEntry[]): void {
@@ -164,7 +188,9 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
 
   async ack(messages: readonly ReceivedMessage[]): Promise<void> {
     for (const m of messages) {
-      await fs.rm(path.join(this.dir, 'inflight', m.receiptHandle), { force: true });
+      await unlinkIfThere(path.join(this.dir, 'inflight', m.receiptHandle));
+      await unlinkIfThere(path.join(this.dir, 'receives', m.receiptHandle));
+      this.receives.delete(m.receiptHandle);
       this.held--;
       this.leaveGroup(groupOfName(m.receiptHandle));
     }
@@ -188,6 +214,15 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     const w = this.waiters;
     this.waiters = [];
     for (const wake of w) wake();
+  }
+}
+
+/** `rm --force` for one file, in one syscall (fs.rm stats first). */
+async function unlinkIfThere(file: string): Promise<void> {
+  try {
+    await fs.unlink(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 

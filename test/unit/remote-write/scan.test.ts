@@ -47,6 +47,32 @@ describe('scanForwardable: a remote_write 1.0 body queued as received', () => {
     assert.equal(scanForwardable(body([up(), up([{ name: 'a', value: 'b' }])]), { ...DEFAULT_LIMITS, maxSeriesPerRequest: 1 }), undefined);
   });
 
+  it('label strings hashed four bytes at a step: a difference or a non-ASCII byte anywhere in a long string counts', () => {
+    const long = 'abcdefghijklmnopqrstu'; // 21 bytes: five words and a tail byte
+    for (let i = 0; i < long.length; i++) {
+      const other = long.slice(0, i) + 'X' + long.slice(i + 1);
+      assert.deepEqual(scanForwardable(body([up([{ name: 'job', value: long }]), up([{ name: 'job', value: other }])]), DEFAULT_LIMITS), { series: 2, samples: 2 }, `differs at ${i}`);
+      assert.equal(scanForwardable(body([up([{ name: 'job', value: long }]), up([{ name: 'job', value: long }])]), DEFAULT_LIMITS), undefined);
+      const accented = long.slice(0, i) + '\u00e9' + long.slice(i + 1);
+      assert.equal(scanForwardable(body([up([{ name: 'job', value: accented }])]), DEFAULT_LIMITS), undefined, `non-ASCII at ${i}`);
+      assert.equal(scanForwardable(body([up([{ name: `x${accented}`, value: 'v' }])]), DEFAULT_LIMITS), undefined, `non-ASCII name at ${i}`);
+    }
+    // The same bytes split differently between name and value are different label sets.
+    assert.deepEqual(scanForwardable(body([up([{ name: 'ab', value: 'cd' }]), up([{ name: 'abc', value: 'd' }])]), DEFAULT_LIMITS), { series: 2, samples: 2 });
+  });
+
+  it('many distinct series fill the hash table without a false duplicate; one repeated series among them is caught', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => up([{ name: 'instance', value: `host-${i}:9100` }, { name: 'job', value: 'node' }]));
+    assert.deepEqual(scanForwardable(body(many), DEFAULT_LIMITS), { series: 5000, samples: 5000 });
+    assert.equal(scanForwardable(body([...many, many[1234]!]), DEFAULT_LIMITS), undefined);
+    // The table is kept between scans: nothing seen by one scan counts as seen by the next.
+    assert.deepEqual(scanForwardable(body(many), DEFAULT_LIMITS), { series: 5000, samples: 5000 });
+    const huge = Array.from({ length: 40_000 }, (_, i) => up([{ name: 'series', value: String(i) }]));
+    assert.deepEqual(scanForwardable(body(huge), DEFAULT_LIMITS), { series: 40_000, samples: 40_000 });
+    assert.equal(scanForwardable(body([...huge.slice(0, 30_000), huge[7]!]), DEFAULT_LIMITS), undefined);
+    assert.deepEqual(scanForwardable(body(many.slice(0, 10)), DEFAULT_LIMITS), { series: 10, samples: 10 });
+  });
+
   it('malformed bytes are left to the decoder', () => {
     const b = body([up([{ name: 'job', value: 'a' }])]);
     for (let n = 0; n < b.length; n++) assert.equal(scanForwardable(b.subarray(0, n), DEFAULT_LIMITS), undefined);
