@@ -1,5 +1,6 @@
 import type { IngestLimits } from '../config/schema.ts';
 import type { MetricMetadata, TimeSeries } from '../model/types.ts';
+import type { FloatBatch } from '../model/batch.ts';
 
 /**
  * The contract every protocol folder (lib/ingest/<protocol>/) follows:
@@ -24,6 +25,13 @@ export interface ParseResult {
   errorCount?: number;
   /** The parser proved that no two series have equal label sets (see RouteOutcome.distinctLabelSets). */
   distinctLabelSets?: boolean;
+}
+
+/** ParseResult of a parser that writes float samples into a FloatBatch instead of TimeSeries objects. */
+export interface BatchParseResult {
+  batch: FloatBatch;
+  errors: LineError[];
+  errorCount?: number;
 }
 
 /** What a route sees of a request: already decompressed, size-checked, tenant prefix stripped. */
@@ -85,6 +93,12 @@ export type RouteOutcome =
        */
       distinctLabelSets?: boolean;
     }
+  /**
+   * Float samples in compact form (lib/model/batch.ts; Influx, Prometheus text import): the pipeline queues
+   * them without building objects when nothing would change them, and otherwise takes the 'series' path
+   * with batchToSeries(batch). Fields as in 'series' (`partial` gets the number of series queued).
+   */
+  | { kind: 'batch'; batch: FloatBatch; errors: LineError[]; errorCount?: number; success: RouteResponse; partial?: (errors: LineError[], errorCount?: number, queuedSeries?: number) => RouteResponse }
   /**
    * The decompressed body is already what the queue carries (a remote_write 1.0 message of `series` valid,
    * sorted, distinct float series, `samples` in all): the pipeline queues the request's bytes as they are

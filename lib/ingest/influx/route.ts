@@ -1,7 +1,7 @@
 import { BadRequestError } from '../../errors.ts';
 import type { Label } from '../../model/types.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
-import { parseInfluxLines, parseInfluxPrecision } from './parse.ts';
+import { parseInfluxBatch, parseInfluxPrecision } from './parse.ts';
 import { listLineErrors } from '../common/line-errors.ts';
 
 const V1_PATHS = ['/write', '/influx/write'];
@@ -27,10 +27,10 @@ function handleWrite(req: IngestRequest, v2: boolean, maxLineLength: number): Ro
   const db = req.query.get('db') ?? (v2 ? req.query.get('bucket') : null);
   if (db) extraLabels.push({ name: 'db', value: db });
   const text = new TextDecoder().decode(req.body);
-  const { series, errors, errorCount, distinctLabelSets } = parseInfluxLines(text, { now: req.now, precision, extraLabels, maxLineLength });
+  const { batch, errors, errorCount } = parseInfluxBatch(text, { now: req.now, precision, extraLabels, maxLineLength });
   const partial = (errs: LineError[], total = errs.length): RouteResponse =>
-    influxError(v2, `${series.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
-  return { kind: 'series', series, errors, ...(errorCount !== undefined ? { errorCount } : {}), ...(distinctLabelSets ? { distinctLabelSets } : {}), success: { status: 204 }, partial };
+    influxError(v2, `${batch.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
+  return { kind: 'batch', batch, errors, ...(errorCount !== undefined ? { errorCount } : {}), success: { status: 204 }, partial };
 }
 
 function describe(e: LineError): string {

@@ -1,0 +1,244 @@
+import type { Label, TimeSeries } from './types.ts';
+import { METRIC_NAME_LABEL } from './labels.ts';
+import { utf8Length, varintSize } from '../remote-write/proto-size.ts';
+
+/**
+ * The compact form of a request's float samples (docs/architecture.md, "The batch"): what the Influx and
+ * Prometheus text parsers write instead of one TimeSeries (and five more objects) per sample.
+ *
+ * - Label sets are written once, already as protobuf `Label` entries (prometheus.TimeSeries field 1: tag,
+ *   length, name, value), into one byte arena, in the order the labels were given (callers give them sorted,
+ *   by a stable sort, without `__name__`). A set records where `__name__` goes: before its first label whose
+ *   name is >= `__name__`, which is where a stable sort of `[__name__, ...labels]` puts it.
+ * - Each entry is one series with one sample: its set, its own `__name__` Label entry (in the arena), and its
+ *   value and timestamp in typed arrays. An Influx line's fields share the line's set.
+ * - Facts for the pipeline, gathered while writing: whether every set is canonical (names strictly
+ *   ascending, non-empty, none named `__name__`, values non-empty: finalizeSeries would change nothing), the
+ *   largest label count, name and value lengths (in UTF-16 units, as the limits count them), and whether the
+ *   parser proved no two entries share a label set (`distinct`).
+ *
+ * Nothing here holds a string or an object per sample: the arena and the arrays grow by doubling. Native
+ * histograms, exemplars, metadata and start timestamps are not carried: protocols with those build
+ * TimeSeries objects, and so does `batchToSeries` (the adapter every other path of the pipeline takes).
+ */
+export class FloatBatch {
+  /** Protobuf Label entries of every set and every entry's `__name__`, back to back. */
+  buf: Buffer = Buffer.allocUnsafe(1 << 16);
+  used = 0;
+
+  /** Per set: arena start, where `__name__` goes, end; and its label count. */
+  setStart = new Int32Array(1024);
+  setSplit = new Int32Array(1024);
+  setEnd = new Int32Array(1024);
+  setLabels = new Int32Array(1024);
+  sets = 0;
+
+  /** Per entry: its set, its `__name__` Label entry in the arena, its sample. */
+  entrySet = new Int32Array(1024);
+  nameStart = new Int32Array(1024);
+  nameEnd = new Int32Array(1024);
+  values = new Float64Array(1024);
+  timestamps = new Float64Array(1024);
+  length = 0;
+
+  /** Every set (and name) keeps the remote_write label rules as written; see the class comment. */
+  canonical = true;
+  /** The parser proved no two entries have equal label sets. */
+  distinct = false;
+  /** Largest label count of an entry (its set's labels plus `__name__`). */
+  maxLabels = 0;
+  maxNameLength = 0;
+  maxValueLength = 0;
+
+  /**
+   * Writes a label set: `labels` sorted by name (a stable sort), leaving out the one at `skip` (a caller's
+   * own `__name__`, -1 for none). Returns the set's id for addSample.
+   */
+  addLabelSet(labels: readonly Label[], skip = -1): number {
+    const id = this.sets;
+    if (id === this.setStart.length) this.growSets();
+    this.setStart[id] = this.used;
+    let split = -1;
+    let count = 0;
+    let prev: string | undefined;
+    for (let k = 0; k < labels.length; k++) {
+      if (k === skip) continue;
+      const l = labels[k]!;
+      const name = l.name;
+      if (split < 0 && name >= METRIC_NAME_LABEL) split = this.used;
+      if (name === '' || l.value === '' || name === METRIC_NAME_LABEL || (prev !== undefined && !(prev < name))) this.canonical = false;
+      prev = name;
+      if (name.length > this.maxNameLength) this.maxNameLength = name.length;
+      if (l.value.length > this.maxValueLength) this.maxValueLength = l.value.length;
+      this.writeLabel(name, l.value, undefined);
+      count++;
+    }
+    this.setSplit[id] = split < 0 ? this.used : split;
+    this.setEnd[id] = this.used;
+    this.setLabels[id] = count;
+    if (count + 1 > this.maxLabels) this.maxLabels = count + 1;
+    this.sets = id + 1;
+    return id;
+  }
+
+  /** One sample of the series `set` plus `__name__` = `name` (or `name_tail` when `tail` is given: Influx's `<measurement>_<field>`). */
+  addSample(set: number, name: string, tail: string | undefined, value: number, timestamp: number): void {
+    const i = this.length;
+    if (i === this.entrySet.length) this.growEntries();
+    this.entrySet[i] = set;
+    this.nameStart[i] = this.used;
+    const nameLength = tail === undefined ? name.length : name.length + 1 + tail.length;
+    if (nameLength > this.maxValueLength) this.maxValueLength = nameLength;
+    if (nameLength === 0) this.canonical = false;
+    if (METRIC_NAME_LABEL.length > this.maxNameLength) this.maxNameLength = METRIC_NAME_LABEL.length;
+    this.writeLabel(METRIC_NAME_LABEL, name, tail);
+    this.nameEnd[i] = this.used;
+    this.values[i] = value;
+    this.timestamps[i] = timestamp;
+    this.length = i + 1;
+  }
+
+  /** Bytes of entry i's labels (set plus name) as TimeSeries field-1 entries. */
+  labelBytes(i: number): number {
+    const set = this.entrySet[i]!;
+    return this.setEnd[set]! - this.setStart[set]! + this.nameEnd[i]! - this.nameStart[i]!;
+  }
+
+  /** A protobuf Label entry (TimeSeries field 1) for name and value (`value_tail` when tail is given). */
+  private writeLabel(name: string, value: string, tail: string | undefined): void {
+    const nl = utf8Length(name);
+    const vl = tail === undefined ? utf8Length(value) : utf8Length(value) + 1 + utf8Length(tail);
+    const body = 1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl;
+    this.reserve(1 + varintSize(body) + body);
+    this.buf[this.used++] = 0x0a;
+    this.varint(body);
+    this.buf[this.used++] = 0x0a;
+    this.varint(nl);
+    this.text(name);
+    this.buf[this.used++] = 0x12;
+    this.varint(vl);
+    this.text(value);
+    if (tail !== undefined) {
+      this.buf[this.used++] = 0x5f; // '_'
+      this.text(tail);
+    }
+  }
+
+  private text(s: string): void {
+    const n = s.length;
+    const buf = this.buf;
+    let p = this.used;
+    for (let k = 0; k < n; k++) {
+      const c = s.charCodeAt(k);
+      if (c >= 0x80) {
+        this.used = p + buf.write(s.slice(k), p, 'utf8');
+        return;
+      }
+      buf[p++] = c;
+    }
+    this.used = p;
+  }
+
+  private varint(n: number): void {
+    const buf = this.buf;
+    while (n >= 0x80) {
+      buf[this.used++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[this.used++] = n;
+  }
+
+  private reserve(n: number): void {
+    if (this.used + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.used + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.used);
+    this.buf = next;
+  }
+
+  private growSets(): void {
+    const n = this.setStart.length * 2;
+    this.setStart = grow32(this.setStart, n);
+    this.setSplit = grow32(this.setSplit, n);
+    this.setEnd = grow32(this.setEnd, n);
+    this.setLabels = grow32(this.setLabels, n);
+  }
+
+  private growEntries(): void {
+    const n = this.entrySet.length * 2;
+    this.entrySet = grow32(this.entrySet, n);
+    this.nameStart = grow32(this.nameStart, n);
+    this.nameEnd = grow32(this.nameEnd, n);
+    const v = new Float64Array(n);
+    v.set(this.values);
+    this.values = v;
+    const t = new Float64Array(n);
+    t.set(this.timestamps);
+    this.timestamps = t;
+  }
+}
+
+function grow32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
+/**
+ * The adapter to the object form: one single-sample TimeSeries per entry, labels in the batch's order (set
+ * labels with `__name__` at its place), exactly what the object-building parser would give after its own
+ * sort. Every path of the pipeline that is not the batch fast path (relabel rules, extra or external labels,
+ * ordered mode, a broken label rule or limit) starts from this.
+ */
+export function batchToSeries(b: FloatBatch): TimeSeries[] {
+  const out: TimeSeries[] = new Array(b.length);
+  const setLabels: Label[][] = new Array(b.sets);
+  for (let i = 0; i < b.length; i++) {
+    const set = b.entrySet[i]!;
+    const before = (setLabels[set] ??= readLabels(b.buf, b.setStart[set]!, b.setEnd[set]!));
+    const splitAt = countEntries(b.buf, b.setStart[set]!, b.setSplit[set]!);
+    const labels = before.slice(0, splitAt);
+    labels.push(readLabels(b.buf, b.nameStart[i]!, b.nameEnd[i]!)[0]!);
+    for (let k = splitAt; k < before.length; k++) labels.push(before[k]!);
+    out[i] = { labels, samples: [{ value: b.values[i]!, timestamp: b.timestamps[i]! }] };
+  }
+  return out;
+}
+
+function readVarint(buf: Uint8Array, p: number): [number, number] {
+  let n = 0;
+  let shift = 0;
+  for (;;) {
+    const c = buf[p++]!;
+    n += (c & 0x7f) * 2 ** shift;
+    if (c < 0x80) return [n, p];
+    shift += 7;
+  }
+}
+
+/** Decodes Label entries from buf[start, end) (as written by writeLabel). */
+function readLabels(buf: Buffer, start: number, end: number): Label[] {
+  const out: Label[] = [];
+  let p = start;
+  while (p < end) {
+    const [, afterLen] = readVarint(buf, p + 1);
+    const [nl, ns] = readVarint(buf, afterLen + 1);
+    const name = buf.toString('utf8', ns, ns + nl);
+    const [vl, vs] = readVarint(buf, ns + nl + 1);
+    out.push({ name, value: buf.toString('utf8', vs, vs + vl) });
+    p = vs + vl;
+  }
+  return out;
+}
+
+function countEntries(buf: Buffer, start: number, end: number): number {
+  let n = 0;
+  let p = start;
+  while (p < end) {
+    const [len, body] = readVarint(buf, p + 1);
+    p = body + len;
+    n++;
+  }
+  return n;
+}
