@@ -2,7 +2,6 @@ import { GatewayError, PayloadTooLargeError } from '../errors.ts';
 import { decompressBody, parseContentEncoding } from '../codec/decompress.ts';
 import type { IngestLimits } from '../config/schema.ts';
 import type { Label } from '../model/types.ts';
-import { batchToSeries } from '../model/batch.ts';
 import type { CompiledRelabel } from '../relabel/index.ts';
 import { countKinds } from '../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../ports/index.ts';
@@ -90,14 +89,11 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
         outcome = outcome.full();
         if (outcome.kind !== 'series') throw new Error(`${protocol}: the full path of a forwarded request must give series`);
       }
-      if (outcome.kind === 'batch') {
-        const grouped = finalizeBatch(outcome.batch, unchanged, deps.limits, protocol);
-        if (grouped) {
-          if (grouped.count) await enqueueBatch(deps, outcome.batch, grouped, tenant, 'push');
-          deps.metrics.inc('ingest_samples_total', { protocol, tenant }, outcome.batch.length);
-          return count(deps, protocol, answer(deps, protocol, outcome, [], 0, grouped.count));
-        }
-        outcome = { ...outcome, kind: 'series', series: batchToSeries(outcome.batch), ...(outcome.batch.distinct ? { distinctLabelSets: true } : {}) };
+      const grouped = outcome.batch && finalizeBatch(outcome.batch, unchanged, deps.limits, protocol);
+      if (grouped) {
+        if (grouped.count) await enqueueBatch(deps, outcome.batch!, grouped, tenant, 'push');
+        deps.metrics.inc('ingest_samples_total', { protocol, tenant }, outcome.batch!.length);
+        return count(deps, protocol, answer(deps, protocol, outcome, [], 0, grouped.count));
       }
       const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels, relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol, ...(outcome.distinctLabelSets ? { distinctLabelSets: true } : {}) });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
@@ -123,7 +119,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
 }
 
 /** The answer once the data is queued: success, or the partial-write answer naming the bad lines (the route's, then finalizeSeries'). */
-function answer(deps: IngestDeps, protocol: string, outcome: Extract<RouteOutcome, { kind: 'series' | 'batch' }>, invalid: LineError[], invalidCount: number, queuedSeries: number, written?: Record<string, string>): HttpLikeResponse {
+function answer(deps: IngestDeps, protocol: string, outcome: Extract<RouteOutcome, { kind: 'series' }>, invalid: LineError[], invalidCount: number, queuedSeries: number, written?: Record<string, string>): HttpLikeResponse {
   // Routes and finalizeSeries list only the first errors and count the rest (common/line-errors.ts).
   const errors = invalid.length ? [...outcome.errors, ...invalid] : outcome.errors;
   const errorCount = (outcome.errorCount ?? outcome.errors.length) + invalidCount;

@@ -92,13 +92,13 @@ export type RouteOutcome =
        * the parser refuses): finalizeSeries skips looking for series to merge when nothing else changes labels.
        */
       distinctLabelSets?: boolean;
+      /**
+       * The same float series in compact form (lib/model/batch.ts; Influx, Prometheus text import): the
+       * pipeline queues it without building objects when nothing would change it; `series` is then built
+       * from it only when read (withBatch), for every other path.
+       */
+      batch?: FloatBatch;
     }
-  /**
-   * Float samples in compact form (lib/model/batch.ts; Influx, Prometheus text import): the pipeline queues
-   * them without building objects when nothing would change them, and otherwise takes the 'series' path
-   * with batchToSeries(batch). Fields as in 'series' (`partial` gets the number of series queued).
-   */
-  | { kind: 'batch'; batch: FloatBatch; errors: LineError[]; errorCount?: number; success: RouteResponse; partial?: (errors: LineError[], errorCount?: number, queuedSeries?: number) => RouteResponse }
   /**
    * The decompressed body is already what the queue carries (a remote_write 1.0 message of `series` valid,
    * sorted, distinct float series, `samples` in all): the pipeline queues the request's bytes as they are

@@ -206,6 +206,22 @@ export function batchToSeries(b: FloatBatch): TimeSeries[] {
   return out;
 }
 
+/**
+ * `o` plus `batch`, and `series` (with `distinctLabelSets` when the batch proved it) as batchToSeries(batch),
+ * built on first read: a route's outcome that the pipeline can queue without objects, and that everything
+ * else (tests, the object path) reads as before.
+ */
+export function withBatch<T extends object>(batch: FloatBatch, o: T): T & { batch: FloatBatch; series: TimeSeries[]; distinctLabelSets?: boolean } {
+  let series: TimeSeries[] | undefined;
+  const out = Object.defineProperty({ ...o, batch } as T & { batch: FloatBatch; series: TimeSeries[]; distinctLabelSets?: boolean }, 'series', {
+    get: () => (series ??= batchToSeries(batch)),
+    enumerable: true,
+    configurable: true,
+  });
+  if (batch.distinct) out.distinctLabelSets = true;
+  return out;
+}
+
 function readVarint(buf: Uint8Array, p: number): [number, number] {
   let n = 0;
   let shift = 0;

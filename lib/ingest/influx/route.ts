@@ -3,6 +3,7 @@ import type { Label } from '../../model/types.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 import { parseInfluxBatch, parseInfluxPrecision } from './parse.ts';
 import { listLineErrors } from '../common/line-errors.ts';
+import { withBatch } from '../../model/batch.ts';
 
 const V1_PATHS = ['/write', '/influx/write'];
 const V2_PATHS = ['/api/v2/write', '/influx/api/v2/write'];
@@ -30,7 +31,7 @@ function handleWrite(req: IngestRequest, v2: boolean, maxLineLength: number): Ro
   const { batch, errors, errorCount } = parseInfluxBatch(text, { now: req.now, precision, extraLabels, maxLineLength });
   const partial = (errs: LineError[], total = errs.length): RouteResponse =>
     influxError(v2, `${batch.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
-  return { kind: 'batch', batch, errors, ...(errorCount !== undefined ? { errorCount } : {}), success: { status: 204 }, partial };
+  return withBatch(batch, { kind: 'series' as const, errors, ...(errorCount !== undefined ? { errorCount } : {}), success: { status: 204 }, partial });
 }
 
 function describe(e: LineError): string {

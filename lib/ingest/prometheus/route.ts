@@ -1,9 +1,10 @@
 import { BadRequestError } from '../../errors.ts';
-import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
+import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome } from '../types.ts';
+import { withBatch } from '../../model/batch.ts';
 import { isOpenMetricsContentType } from './media-type.ts';
 import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { partialLinesResponse, REJECTED_LINES_HEADER } from '../jsonline/line-report.ts';
-import { parsePrometheusTextForPush } from './parse.ts';
+import { parsePrometheusTextBatch } from './parse.ts';
 
 export const PROTOCOL = 'prometheus';
 
@@ -37,16 +38,14 @@ export function importTimestamp(query: URLSearchParams, now: number): number {
 function handleImport(req: IngestRequest, maxLineLength: number): RouteOutcome {
   const defaultTimestamp = importTimestamp(req.query, req.now);
   const openMetrics = isOpenMetricsContentType(req.headers['content-type']);
-  const { series, errors, errorCount, distinctLabelSets } = parsePrometheusTextForPush(req.body, { defaultTimestamp, openMetrics, maxLineLength });
-  return {
-    kind: 'series',
-    series,
+  const { batch, errors, errorCount } = parsePrometheusTextBatch(req.body, { defaultTimestamp, openMetrics, maxLineLength });
+  return withBatch(batch, {
+    kind: 'series' as const,
     errors,
     ...(errorCount !== undefined ? { errorCount } : {}),
-    ...(distinctLabelSets ? { distinctLabelSets } : {}),
     success: { status: 204 },
-    partial: (skipped, total) => partialLinesResponse(PROTOCOL, skipped, series.length > 0, 'line', total),
-  };
+    partial: (skipped: LineError[], total?: number) => partialLinesResponse(PROTOCOL, skipped, batch.length > 0, 'line', total),
+  });
 }
 
 export function prometheusRoutes(maxLineLength: number): ProtocolRoute[] {
