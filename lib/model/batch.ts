@@ -52,9 +52,46 @@ export class FloatBatch {
 
   /**
    * Writes a label set: `labels` sorted by name (a stable sort), leaving out the one at `skip` (a caller's
-   * own `__name__`, -1 for none). Returns the set's id for addSample.
+   * own `__name__`, -1 for none; with a `skip` the caller guarantees the names strictly ascending, none
+   * empty). Returns the set's id for addSample.
    */
   addLabelSet(labels: readonly Label[], skip = -1): number {
+    return skip >= 0 && this.canonicalAround(labels, skip) ? this.addCanonicalSet(labels, skip) : this.addAnySet(labels, skip);
+  }
+
+  /** Cheap test that labels around `__name__` at `skip` keep the rules (the caller already sorted and checked for duplicates). */
+  private canonicalAround(labels: readonly Label[], skip: number): boolean {
+    for (let k = 0; k < labels.length; k++) if (k !== skip && labels[k]!.value === '') return false;
+    return labels[skip]!.name === METRIC_NAME_LABEL;
+  }
+
+  /**
+   * addLabelSet when the caller guarantees `labels` strictly ascending by name, none empty (name or value),
+   * with `__name__` at `skip` (the Prometheus text parser after checkLabelNames and normalizeLabels): no
+   * string comparisons; `__name__` goes where it was.
+   */
+  private addCanonicalSet(labels: readonly Label[], skip: number): number {
+    const id = this.sets;
+    if (id === this.setStart.length) this.growSets();
+    this.setStart[id] = this.used;
+    for (let k = 0; k < labels.length; k++) {
+      if (k === skip) {
+        this.setSplit[id] = this.used;
+        continue;
+      }
+      const l = labels[k]!;
+      if (l.name.length > this.maxNameLength) this.maxNameLength = l.name.length;
+      if (l.value.length > this.maxValueLength) this.maxValueLength = l.value.length;
+      this.writeLabel(l.name, l.value, undefined);
+    }
+    this.setEnd[id] = this.used;
+    this.setLabels[id] = labels.length - 1;
+    if (labels.length > this.maxLabels) this.maxLabels = labels.length;
+    this.sets = id + 1;
+    return id;
+  }
+
+  private addAnySet(labels: readonly Label[], skip: number): number {
     const id = this.sets;
     if (id === this.setStart.length) this.growSets();
     this.setStart[id] = this.used;
@@ -106,6 +143,37 @@ export class FloatBatch {
 
   /** A protobuf Label entry (TimeSeries field 1) for name and value (`value_tail` when tail is given). */
   private writeLabel(name: string, value: string, tail: string | undefined): void {
+    const chars = name.length + value.length + (tail === undefined ? 0 : tail.length + 1);
+    // Short ASCII labels (nearly all): every length fits one varint byte; one pass writes and checks.
+    if (chars <= 120) {
+      if (this.used + chars + 6 > this.buf.length) this.reserve(chars + 6);
+      const buf = this.buf;
+      const start = this.used;
+      let p = start + 4;
+      let high = 0;
+      for (let k = 0; k < name.length; k++) high |= buf[p++] = name.charCodeAt(k);
+      buf[p++] = 0x12;
+      const valueLengthAt = p++;
+      for (let k = 0; k < value.length; k++) high |= buf[p++] = value.charCodeAt(k);
+      if (tail !== undefined) {
+        buf[p++] = 0x5f; // '_'
+        for (let k = 0; k < tail.length; k++) high |= buf[p++] = tail.charCodeAt(k);
+      }
+      // `high` keeps the char codes' bits (before the byte store truncates them): below 0x80, all ASCII.
+      if (high < 0x80) {
+        buf[start] = 0x0a;
+        buf[start + 1] = p - start - 2;
+        buf[start + 2] = 0x0a;
+        buf[start + 3] = name.length;
+        buf[valueLengthAt] = p - valueLengthAt - 1;
+        this.used = p;
+        return;
+      }
+    }
+    this.writeLabelSlow(name, value, tail);
+  }
+
+  private writeLabelSlow(name: string, value: string, tail: string | undefined): void {
     const nl = utf8Length(name);
     const vl = tail === undefined ? utf8Length(value) : utf8Length(value) + 1 + utf8Length(tail);
     const body = 1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl;

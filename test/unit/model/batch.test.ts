@@ -16,7 +16,7 @@ import type { BatchParseResult, ParseResult } from '../../../lib/ingest/types.ts
 import type { Label, TimeSeries } from '../../../lib/model/types.ts';
 import { MemoryBlobStore } from '../../helpers/fakes.ts';
 
-const noRelabel = compileRelabelConfigs([]);
+const noRelabel = compileRelabelConfigs([], 'relabel_configs');
 
 /**
  * The batch path must queue exactly what the object path queues: the same WriteRequest bytes for the same
