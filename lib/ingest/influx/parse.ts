@@ -92,6 +92,9 @@ const EQ = 61;
 const BACKSLASH = 92;
 const QUOTE = 34;
 const HASH = 35;
+const TAB = 9;
+const LOWER_I = 105;
+const LOWER_U = 117;
 
 class LineParser {
   private readonly opts: InfluxParseOptions;
@@ -122,7 +125,7 @@ class LineParser {
     this.s = s;
     this.i = start;
     this.end = end;
-    while (this.i < end && (s.charCodeAt(this.i) === SPACE || s.charCodeAt(this.i) === 9)) this.i++;
+    while (this.i < end && (s.charCodeAt(this.i) === SPACE || s.charCodeAt(this.i) === TAB)) this.i++;
     if (this.i === end || s.charCodeAt(this.i) === HASH) return undefined;
 
     const keyStart = this.i;
@@ -262,10 +265,10 @@ const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Float, `12i`, `12u`, or a boolean (t, T, true, True, TRUE, f, F, false, False, FALSE) as 1/0. */
 function parseFieldValue(raw: string): number | undefined {
   const last = raw.charCodeAt(raw.length - 1);
-  if (last === 105 /* i */ || last === 117 /* u */) {
+  if (last === LOWER_I || last === LOWER_U) {
     const digits = raw.slice(0, -1);
-    if (!/^[+-]?\d+$/.test(digits) || (last === 117 && digits[0] === '-')) return undefined;
-    if (digits.length >= 19 && !integerInRange(digits, last === 117)) return undefined;
+    if (!/^[+-]?\d+$/.test(digits) || (last === LOWER_U && digits[0] === '-')) return undefined;
+    if (digits.length >= 19 && !integerInRange(digits, last === LOWER_U)) return undefined;
     return Number(digits);
   }
   switch (raw) {
