@@ -3,7 +3,7 @@ import type { Label } from '../../model/types.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 import { parseInfluxBatch, parseInfluxPrecision } from './parse.ts';
 import { listLineErrors } from '../common/line-errors.ts';
-import { withBatch } from '../../model/batch.ts';
+import { withBatch } from '../../model/batch-adapter.ts';
 
 const V1_PATHS = ['/write', '/influx/write'];
 const V2_PATHS = ['/api/v2/write', '/influx/api/v2/write'];

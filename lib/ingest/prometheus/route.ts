@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome } from '../types.ts';
-import { withBatch } from '../../model/batch.ts';
+import { withBatch } from '../../model/batch-adapter.ts';
 import { isOpenMetricsContentType } from './media-type.ts';
 import { DEFAULT_LIMITS } from '../../config/schema.ts';
 import { partialLinesResponse, REJECTED_LINES_HEADER } from '../jsonline/line-report.ts';
