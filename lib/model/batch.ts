@@ -135,6 +135,66 @@ export class FloatBatch {
     this.length = i + 1;
   }
 
+  /**
+   * One series and its sample straight from ASCII text (the Prometheus text parser's canonical lines, see
+   * scanner.ts): the metric name is s[nameStart, nameEnd), label k is name s[pos[4k], pos[4k+1]) and value
+   * s[pos[4k+2], pos[4k+3]). The caller guarantees every character ASCII, names strictly ascending and none
+   * `__name__`, values non-empty. No string or object is made.
+   */
+  addTextSeries(s: string, nameStart: number, nameEnd: number, pos: Int32Array, n: number, value: number, timestamp: number): void {
+    const id = this.sets;
+    if (id === this.setStart.length) this.growSets();
+    this.setStart[id] = this.used;
+    let split = -1;
+    for (let k = 0; k < n; k++) {
+      const ns = pos[4 * k]!;
+      const ne = pos[4 * k + 1]!;
+      const vs = pos[4 * k + 2]!;
+      const ve = pos[4 * k + 3]!;
+      if (split < 0 && !textBefore(s, ns, ne, METRIC_NAME_LABEL)) split = this.used;
+      if (ne - ns > this.maxNameLength) this.maxNameLength = ne - ns;
+      if (ve - vs > this.maxValueLength) this.maxValueLength = ve - vs;
+      this.writeTextLabel(s, ns, ne, s, vs, ve);
+    }
+    this.setSplit[id] = split < 0 ? this.used : split;
+    this.setEnd[id] = this.used;
+    this.setLabels[id] = n;
+    if (n + 1 > this.maxLabels) this.maxLabels = n + 1;
+    this.sets = id + 1;
+    const i = this.length;
+    if (i === this.entrySet.length) this.growEntries();
+    this.entrySet[i] = id;
+    this.nameStart[i] = this.used;
+    if (nameEnd - nameStart > this.maxValueLength) this.maxValueLength = nameEnd - nameStart;
+    if (METRIC_NAME_LABEL.length > this.maxNameLength) this.maxNameLength = METRIC_NAME_LABEL.length;
+    this.writeTextLabel(METRIC_NAME_LABEL, 0, METRIC_NAME_LABEL.length, s, nameStart, nameEnd);
+    this.nameEnd[i] = this.used;
+    this.values[i] = value;
+    this.timestamps[i] = timestamp;
+    this.length = i + 1;
+  }
+
+  /** A Label entry of ASCII name a[ns, ne) and value b[vs, ve). */
+  private writeTextLabel(a: string, ns: number, ne: number, b: string, vs: number, ve: number): void {
+    const nl = ne - ns;
+    const vl = ve - vs;
+    const body = 1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl;
+    this.reserve(1 + varintSize(body) + body);
+    const buf = this.buf;
+    buf[this.used++] = 0x0a;
+    this.varint(body);
+    buf[this.used++] = 0x0a;
+    this.varint(nl);
+    let p = this.used;
+    for (let k = ns; k < ne; k++) buf[p++] = a.charCodeAt(k);
+    buf[p++] = 0x12;
+    this.used = p;
+    this.varint(vl);
+    p = this.used;
+    for (let k = vs; k < ve; k++) buf[p++] = b.charCodeAt(k);
+    this.used = p;
+  }
+
   /** Bytes of entry i's labels (set plus name) as TimeSeries field-1 entries. */
   labelBytes(i: number): number {
     const set = this.entrySet[i]!;
@@ -245,6 +305,16 @@ export class FloatBatch {
     t.set(this.timestamps);
     this.timestamps = t;
   }
+}
+
+/** s[start, end) < t, comparing UTF-16 code units as JavaScript's `<` does. */
+function textBefore(s: string, start: number, end: number, t: string): boolean {
+  const n = Math.min(end - start, t.length);
+  for (let k = 0; k < n; k++) {
+    const d = s.charCodeAt(start + k) - t.charCodeAt(k);
+    if (d !== 0) return d < 0;
+  }
+  return end - start < t.length;
 }
 
 function grow32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {

@@ -110,7 +110,7 @@ export function parsePrometheusTextBatch(
 ): BatchParseResult {
   const text = typeof body === 'string' ? body : utf8.decode(body);
   const batch = new FloatBatch();
-  const scanner = new ExpositionScanner(text, { ...opts, collectMetadata: false, proveDistinct: true }, batchSink(batch));
+  const scanner = new ExpositionScanner(text, { ...opts, collectMetadata: false, proveDistinct: true }, batchSink(batch), batch);
   scanner.run();
   batch.distinct = scanner.distinct;
   return { batch, ...scanner.errors.result() };

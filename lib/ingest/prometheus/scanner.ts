@@ -3,7 +3,8 @@ import { LineErrorCollector } from '../common/line-errors.ts';
 import { hashText, METRIC_NAME_LABEL } from '../../model/labels.ts';
 import type { Exemplar, Label } from '../../model/types.ts';
 import { parseGoFloat } from './go-float.ts';
-import { CH_CR, CH_HASH, CH_LBRACE, CLASS, isBlank, METRIC_CHAR, METRIC_START, parseMillisTimestamp, parseSecondsTimestamp } from './lexical.ts';
+import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_QUOTE, CH_RBRACE, CLASS, isBlank, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START, parseMillisTimestamp, parseSecondsTimestamp } from './lexical.ts';
+import type { FloatBatch } from '../../model/batch.ts';
 import { checkLabelNames, LabelSetScanner } from './label-set.ts';
 import { CommentReader } from './comments.ts';
 import type { ExpositionOptions } from './parse.ts';
@@ -34,8 +35,12 @@ export class ExpositionScanner extends LabelSetScanner {
    */
   distinct: boolean;
   private readonly keys = new Set<number>();
+  /** The batch canonical lines are written to directly (ExpositionOptions is silent; parsePrometheusTextBatch sets it). */
+  private readonly direct: FloatBatch | undefined;
+  /** Name and value positions of the direct path's labels, four per label. */
+  private positions = new Int32Array(64);
 
-  constructor(s: string, opts: ExpositionOptions, sink: SampleSink) {
+  constructor(s: string, opts: ExpositionOptions, sink: SampleSink, direct?: FloatBatch) {
     super(s);
     this.om = opts.openMetrics === true;
     this.honorTimestamps = opts.honorTimestamps !== false;
@@ -46,6 +51,8 @@ export class ExpositionScanner extends LabelSetScanner {
     this.exemplars = opts.exemplars === true && this.om;
     this.distinct = opts.proveDistinct === true;
     this.sink = sink;
+    // The direct path carries neither exemplars nor the created-series rule.
+    this.direct = this.exemplars || this.dropCreated ? undefined : direct;
     this.comments = new CommentReader(s, { om: this.om, collectMetadata, collectTypes: collectMetadata || opts.collectTypes === true, dropCreated: this.dropCreated });
   }
 
@@ -90,23 +97,31 @@ export class ExpositionScanner extends LabelSetScanner {
     }
     p++;
     while (p < end && (c = s.charCodeAt(p)) < 128 && CLASS[c]! & METRIC_CHAR) p++;
-    const name = s.slice(nameStart, p);
-    const labels: Label[] = [{ name: METRIC_NAME_LABEL, value: name }];
+    const nameEnd = p;
+    let labels: Label[] | undefined;
+    /** Labels read by position (canonicalSet) when the line takes the direct path; -1 when it does not. */
+    let direct = -1;
     let q = p;
     let keyEnd = p;
     while (q < end && isBlank(s.charCodeAt(q))) q++;
     if (q < end && s.charCodeAt(q) === CH_LBRACE) {
-      this.p = q + 1;
-      const reason = this.labelSet(labels, end);
-      if (reason !== undefined) return reason;
+      if (this.direct !== undefined && q === p) direct = this.canonicalSet(q + 1, end);
+      if (direct < 0) {
+        labels = [{ name: METRIC_NAME_LABEL, value: s.slice(nameStart, nameEnd) }];
+        this.p = q + 1;
+        const reason = this.labelSet(labels, end);
+        if (reason !== undefined) return reason;
+      }
       q = this.p;
       keyEnd = q;
       while (q < end && isBlank(s.charCodeAt(q))) q++;
     } else if (q === p && p < end) {
       return `invalid metric name ${this.token(nameStart, end)}`;
+    } else if (this.direct !== undefined) {
+      direct = 0;
     }
     p = q;
-    if (p === end) return `missing value for metric "${name}"`;
+    if (p === end) return `missing value for metric "${s.slice(nameStart, nameEnd)}"`;
     const valueStart = p;
     while (p < end && !isBlank(s.charCodeAt(p))) p++;
     const value = parseGoFloat(s, valueStart, p);
@@ -123,6 +138,14 @@ export class ExpositionScanner extends LabelSetScanner {
       this.explicitTimestamps++;
       if (this.honorTimestamps) timestamp = ts;
     }
+    if (direct >= 0) {
+      // Canonical by construction: only the text's hash is left to check for the distinct proof.
+      if (this.distinct) this.checkNewText(nameStart, keyEnd);
+      this.direct!.addTextSeries(s, nameStart, nameEnd, this.positions, direct, value, timestamp);
+      return undefined;
+    }
+    labels ??= [{ name: METRIC_NAME_LABEL, value: s.slice(nameStart, nameEnd) }];
+    const name = labels[0]!.value;
     // Before an exemplar is read: reading its label set resets the scanner's per-label-set state.
     if (this.distinct) this.checkDistinct(nameStart, keyEnd, labels);
     // Whatever follows a `#` here is an exemplar (or, in text 0.0.4, a trailing comment): skipped unless kept.
@@ -171,6 +194,53 @@ export class ExpositionScanner extends LabelSetScanner {
     return { labels, value, timestamp };
   }
 
+  /**
+   * The direct path's label set, from p (after a `{` that follows the metric name at once): accepted only
+   * in its canonical form, `a="x",b="y"}` with no blanks, escapes, empty values, trailing comma or non-ASCII
+   * character, names strictly ascending and none `__name__`, which is exactly when labelSet, checkLabelNames
+   * and normalizeLabels would give these labels unchanged. Records positions in `positions` and returns the
+   * label count (this.p after the `}`), or -1: the caller then reads the line the ordinary way.
+   */
+  private canonicalSet(p: number, end: number): number {
+    const s = this.s;
+    let n = 0;
+    for (;;) {
+      if (p >= end) return -1;
+      let c = s.charCodeAt(p);
+      if (!(c < 128 && CLASS[c]! & LABEL_START)) return -1;
+      const ns = p++;
+      while (p < end && (c = s.charCodeAt(p)) < 128 && CLASS[c]! & LABEL_CHAR) p++;
+      const ne = p;
+      if (p + 1 >= end || s.charCodeAt(p) !== CH_EQUALS || s.charCodeAt(p + 1) !== CH_QUOTE) return -1;
+      p += 2;
+      const vs = p;
+      while (p < end && (c = s.charCodeAt(p)) !== CH_QUOTE) {
+        if (c === CH_BACKSLASH || c >= 0x80) return -1;
+        p++;
+      }
+      if (p >= end || p === vs) return -1;
+      const ve = p++;
+      if (n > 0 ? !textAscending(s, this.positions[4 * n - 4]!, this.positions[4 * n - 3]!, ns, ne) : false) return -1;
+      if (ne - ns === METRIC_NAME_LABEL.length && s.startsWith(METRIC_NAME_LABEL, ns)) return -1;
+      if (4 * n + 4 > this.positions.length) {
+        const more = new Int32Array(this.positions.length * 2);
+        more.set(this.positions);
+        this.positions = more;
+      }
+      this.positions[4 * n] = ns;
+      this.positions[4 * n + 1] = ne;
+      this.positions[4 * n + 2] = vs;
+      this.positions[4 * n + 3] = ve;
+      n++;
+      if (p >= end) return -1;
+      c = s.charCodeAt(p++);
+      if (c === CH_COMMA) continue;
+      if (c !== CH_RBRACE) return -1;
+      this.p = p;
+      return n;
+    }
+  }
+
   /** Keeps `distinct` only while the line's series text is canonical and new (see `distinct`). */
   private checkDistinct(nameStart: number, keyEnd: number, labels: readonly Label[]): void {
     let want = labels[0]!.value.length;
@@ -180,9 +250,24 @@ export class ExpositionScanner extends LabelSetScanner {
       for (let k = 1; k < labels.length; k++) want += labels[k]!.name.length + 3 + labels[k]!.value.length;
     }
     if (keyEnd - nameStart !== want) return void (this.distinct = false);
+    this.checkNewText(nameStart, keyEnd);
+  }
+
+  /** Clears `distinct` when another line had the same series text (by its hash). */
+  private checkNewText(nameStart: number, keyEnd: number): void {
     // A hash of the text, not the text: two lines that only share a hash cost the proof, never correctness.
     const key = hashText(this.s, nameStart, keyEnd);
     if (this.keys.has(key)) return void (this.distinct = false);
     this.keys.add(key);
   }
+}
+
+/** s[a, ae) < s[b, be), comparing UTF-16 code units as JavaScript's `<` does. */
+function textAscending(s: string, a: number, ae: number, b: number, be: number): boolean {
+  const n = Math.min(ae - a, be - b);
+  for (let k = 0; k < n; k++) {
+    const d = s.charCodeAt(a + k) - s.charCodeAt(b + k);
+    if (d !== 0) return d < 0;
+  }
+  return ae - a < be - b;
 }
