@@ -82,6 +82,21 @@ describe('FloatBatch: the batch path queues what the object path queues', () => 
     assert.ok(taken.batch > 300 && taken.objects > 50, JSON.stringify(taken));
   });
 
+  it('Prometheus text, hand-picked bodies: the direct path and every way out of it', () => {
+    const bodies = [
+      'a{b="1",c="2"} 1 5',
+      'a{c="2",b="1"} 1 5',
+      'a {b="1"} 1 5\na{b="1"} 2 6',
+      'a{b="1",} 1\na{} 2\na{b=""} 3',
+      'a{b="q\\"x"} 1\na{b="é"} 2',
+      'a{__name__="x"} 1\na{A="1",_a="2",__a="3",z="4"} 2',
+      'a{b="1"} 1 5\na{b="1"} 0 4\na 7\na 8 1',
+      'a{b="1" 1\na{b="1"}\na{b="1"} x\na{b="1"} 1 2 3',
+    ];
+    const opts = { defaultTimestamp: 1_700_000_000_000, maxLineLength: 1 << 20 };
+    for (const b of bodies) sameAsObjectPath(parsePrometheusTextForPush(b, opts), parsePrometheusTextBatch(b, opts));
+  });
+
   it('Prometheus text, generated bodies (property)', () => {
     const name = fc.constantFrom('a', 'b', 'up', 'A_b', 'x:y');
     const label = fc.tuple(fc.constantFrom('a', 'b', 'Z', '_x', '__name__', 'le'), fc.constantFrom('', '1', 'x y', 'é', 'q\\"t', 'n\\nl'));
