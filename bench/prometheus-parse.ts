@@ -15,7 +15,7 @@
  * Large bodies are bound by garbage collection of the result (about 350 bytes of objects per sample).
  */
 import { readFileSync } from 'node:fs';
-import { parseExposition } from '../lib/ingest/prometheus/parse.ts';
+import { parseExposition, parsePrometheusTextBatch } from '../lib/ingest/prometheus/parse.ts';
 import { isMain, type ParseFigure } from './parse-throughput.ts';
 
 const TARGET_SAMPLES = 1_000_000;
@@ -57,6 +57,14 @@ export function benchPrometheusParse(file = new URL('../test/fixtures/exposition
   const lambdaBody = Buffer.from(text.repeat(LAMBDA_BODY_COPIES));
   const bigBody = big ? Buffer.from(text.repeat(copies)) : undefined;
   const figures: ParseFigure[] = [];
+  // The import route's parser: the same push path, into a FloatBatch (no objects per sample).
+  figures.push(
+    measure('push path into a batch (the import route), 4 MB bodies', () => {
+      let n = 0;
+      for (let i = 0; i < Math.ceil(copies / LAMBDA_BODY_COPIES); i++) n += parsePrometheusTextBatch(lambdaBody, { defaultTimestamp: 1 }).batch.length;
+      return n;
+    }),
+  );
   for (const collectMetadata of [false, true]) {
     const path = collectMetadata ? 'scrape path' : 'push path';
     figures.push(measure(`${path}, 57 KB bodies`, repeatedly(one, copies, collectMetadata)));

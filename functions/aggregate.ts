@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { S3BlobStore } from '../lib/adapters/aws/s3-blob-store.ts';
 import { createS3Client } from '../lib/adapters/aws/s3-client.ts';
-import { enqueueSeries } from '../lib/ingest/pipeline.ts';
+import { enqueueSeries } from '../lib/queue/enqueue.ts';
 import type { FlushResult } from '../lib/aggregation/durable/flush.ts';
 import { aggregationSectionsOf, createAggregateConsumer, createAggregateFlusher } from './wiring/aggregate.ts';
 import { awsDepsFromEnv, initInLambda, lazyHandler, type AwsDeps } from './wiring/aws.ts';

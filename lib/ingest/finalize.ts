@@ -8,6 +8,8 @@ import type { LineError } from './types.ts';
 import { LineErrorCollector } from './common/line-errors.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
 import type { CompiledRelabel } from '../relabel/types.ts';
+import type { FloatBatch } from '../model/batch.ts';
+import { groupBatch, type BatchSeries } from '../remote-write/encode-batch.ts';
 
 export interface FinalizeOptions {
   /** `extra_label` query arguments: they override labels of the same name. */
@@ -103,6 +105,22 @@ export function finalizeSeries(series: TimeSeries[], opts: FinalizeOptions): { s
   }
   for (const s of out) sortSamples(s);
   return { series: out, dropped, invalid: invalid.errors, invalidCount: invalid.count, droppedHistograms, droppedExemplars };
+}
+
+/**
+ * finalizeSeries for a FloatBatch when it would change nothing but the grouping: the caller has no extra
+ * labels, relabel rules, external labels or shards (`unchanged`), every label set keeps the remote_write
+ * rules as written (`canonical`) and every limit holds. Then the entries are grouped into series (merged
+ * only when the parser could not prove the sets distinct) and returned; otherwise undefined, and the caller
+ * takes the object path (batchToSeries, finalizeSeries), which gives the same errors as before.
+ */
+export function finalizeBatch(batch: FloatBatch, unchanged: boolean, limits: IngestLimits, protocol: string): BatchSeries | undefined {
+  if (!unchanged || !batch.canonical) return undefined;
+  if (batch.maxLabels > limits.maxLabelsPerSeries || batch.maxNameLength > limits.maxLabelNameLength || batch.maxValueLength > limits.maxLabelValueLength) return undefined;
+  if (batch.length > limits.maxSeriesPerRequest) {
+    throw new PayloadTooLargeError(`${protocol}: request has ${batch.length} series, over max_series_per_request=${limits.maxSeriesPerRequest}`, 'limit_series_per_request');
+  }
+  return groupBatch(batch);
 }
 
 /** FNV-1a over the UTF-16 code units of names and values, with separators (a collision only costs a compare). */

@@ -1,6 +1,8 @@
 import { excerpt } from '../errors.ts';
 import type { LineError } from './types.ts';
 
+const CR = 13;
+
 /**
  * Calls `fn(start, end, line)` for every non-empty line of a line-based body: `end` excludes the `\n` and
  * a `\r` before it (CRLF bodies), `line` is 1-based and counts empty lines too, so error messages point at
@@ -15,7 +17,7 @@ export function forEachLine(text: string, fn: (start: number, end: number, line:
     if (nl < 0) nl = n;
     line++;
     let end = nl;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end > start && text.charCodeAt(end - 1) === CR) end--;
     if (end > start) fn(start, end, line);
     start = nl + 1;
   }

@@ -1,18 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { GatewayError, PayloadTooLargeError, UnavailableError } from '../errors.ts';
+import { GatewayError, PayloadTooLargeError } from '../errors.ts';
 import { decompressBody, parseContentEncoding } from '../codec/decompress.ts';
 import type { IngestLimits } from '../config/schema.ts';
-import type { Label, MetricMetadata } from '../model/types.ts';
+import type { Label } from '../model/types.ts';
 import type { CompiledRelabel } from '../relabel/index.ts';
 import { countKinds } from '../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../ports/index.ts';
-import { packCompressed, packSeries, SPOOL_PREFIX, type Packed } from '../queue/envelope.ts';
+import { packCompressed } from '../queue/envelope.ts';
+import { enqueueBatch, enqueueSeries, sendPacked } from '../queue/enqueue.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
-import { finalizeSeries, parseExtraLabels } from './finalize.ts';
+import { finalizeBatch, finalizeSeries, parseExtraLabels } from './finalize.ts';
 import type { Router } from './router.ts';
 import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
 import { mergeExtraLabels } from '../auth/labels.ts';
-import type { RouteResponse } from './types.ts';
+import type { LineError, RouteOutcome, RouteResponse } from './types.ts';
 import { listLineErrors } from './common/line-errors.ts';
 
 export interface HttpLikeRequest {
@@ -89,6 +89,12 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
         outcome = outcome.full();
         if (outcome.kind !== 'series') throw new Error(`${protocol}: the full path of a forwarded request must give series`);
       }
+      const grouped = outcome.batch && finalizeBatch(outcome.batch, unchanged, deps.limits, protocol);
+      if (grouped) {
+        if (grouped.count) await enqueueBatch(deps, outcome.batch!, grouped, tenant, 'push');
+        deps.metrics.inc('ingest_samples_total', { protocol, tenant }, outcome.batch!.length);
+        return count(deps, protocol, answer(deps, protocol, outcome, [], 0, grouped.count));
+      }
       const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels, relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol, ...(outcome.distinctLabelSets ? { distinctLabelSets: true } : {}) });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);
       if (droppedHistograms) deps.metrics.inc('ingest_relabel_dropped_total', { protocol, kind: 'histogram' }, droppedHistograms);
@@ -105,52 +111,28 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (kinds.histograms) deps.metrics.inc('ingest_histograms_total', { protocol, tenant }, kinds.histograms);
       if (kinds.exemplars) deps.metrics.inc('ingest_exemplars_total', { protocol, tenant }, kinds.exemplars);
       if (metadata) deps.metrics.inc('ingest_metadata_total', { protocol, tenant }, metadata.length);
-      const written = outcome.writtenHeaders ? writtenHeaders(kinds) : undefined;
-      // Routes and finalizeSeries list only the first errors and count the rest (common/line-errors.ts).
-      const errors = invalid.length ? [...outcome.errors, ...invalid] : outcome.errors;
-      const errorCount = (outcome.errorCount ?? outcome.errors.length) + invalidCount;
-      if (errorCount) {
-        deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errorCount);
-        deps.logger.warn('ingest rejected lines', { protocol, count: errorCount, first: errors[0] ? `line ${errors[0].line}: ${errors[0].reason}` : '' });
-        const partial = outcome.partial?.({ errors, errorCount, queuedSeries: series.length }) ?? {
-          status: 400,
-          body: `${protocol}: ${listLineErrors(errors, errorCount, (e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
-        };
-        return count(deps, protocol, respond(partial, written));
-      }
-      return count(deps, protocol, respond(outcome.success, written));
+      return count(deps, protocol, answer(deps, protocol, outcome, invalid, invalidCount, series.length, outcome.writtenHeaders ? writtenHeaders(kinds) : undefined));
     } catch (err) {
       return count(deps, protocol, errorResponse(err, deps.logger, protocol));
     }
   };
 }
 
-/** What enqueueSeries needs (the scrape function passes its own). */
-export type EnqueueDeps = Pick<IngestDeps, 'queue' | 'blobs' | 'clock' | 'logger' | 'maxSamplesPerMessage' | 'shards'>;
-
-/** Packs and queues finalized series (claim checks under spool/ first); UnavailableError when that fails. */
-export async function enqueueSeries(deps: EnqueueDeps, series: Parameters<typeof packSeries>[0], tenant: string, source: 'push' | 'scrape' = 'push', metadata?: readonly MetricMetadata[]): Promise<void> {
-  const packed = packSeries(series, {
-    ...(metadata ? { metadata } : {}),
-    maxMessageBytes: deps.queue.maxMessageBytes,
-    maxSamples: deps.maxSamplesPerMessage,
-    tenant,
-    source,
-    ...(deps.shards !== undefined ? { shards: deps.shards } : {}),
-    newSpoolKey: () => `${SPOOL_PREFIX}${new Date(deps.clock.now()).toISOString().slice(0, 10)}/${randomUUID()}.snappy`,
-  });
-  await sendPacked(deps, packed, tenant);
-}
-
-/** Puts the claim-checked payloads, then sends the messages; UnavailableError when either fails. */
-async function sendPacked(deps: EnqueueDeps, packed: Packed, tenant?: string): Promise<void> {
-  try {
-    for (const s of packed.spills) await deps.blobs.put(s.key, s.body, { tenant: tenant! });
-    await deps.queue.send(packed.messages);
-  } catch (err) {
-    deps.logger.error('cannot enqueue accepted data', { error: String(err), messages: packed.messages.length });
-    throw new UnavailableError('the gateway cannot queue data right now; retry later');
+/** The answer once the data is queued: success, or the partial-write answer naming the bad lines (the route's, then finalizeSeries'). */
+function answer(deps: IngestDeps, protocol: string, outcome: Extract<RouteOutcome, { kind: 'series' }>, invalid: LineError[], invalidCount: number, queuedSeries: number, written?: Record<string, string>): HttpLikeResponse {
+  // Routes and finalizeSeries list only the first errors and count the rest (common/line-errors.ts).
+  const errors = invalid.length ? [...outcome.errors, ...invalid] : outcome.errors;
+  const errorCount = (outcome.errorCount ?? outcome.errors.length) + invalidCount;
+  if (errorCount) {
+    deps.metrics.inc('ingest_rejected_lines_total', { protocol }, errorCount);
+    deps.logger.warn('ingest rejected lines', { protocol, count: errorCount, first: errors[0] ? `line ${errors[0].line}: ${errors[0].reason}` : '' });
+    const partial = outcome.partial?.({ errors, errorCount, queuedSeries }) ?? {
+      status: 400,
+      body: `${protocol}: ${listLineErrors(errors, errorCount, (e) => `line ${e.line}: ${e.reason}: ${e.excerpt}`).join('\n')}`,
+    };
+    return respond(partial, written);
   }
+  return respond(outcome.success, written);
 }
 
 function count(deps: IngestDeps, protocol: string, res: HttpLikeResponse): HttpLikeResponse {

@@ -1,6 +1,7 @@
 import type { IngestLimits } from '../config/schema.ts';
 import type { MetricMetadata, TimeSeries } from '../model/types.ts';
 import type { RouteSpec } from './protocol.ts';
+import type { FloatBatch } from '../model/batch.ts';
 
 /**
  * The contract every protocol folder (lib/ingest/<protocol>/) follows:
@@ -28,6 +29,13 @@ export interface ParseResult {
   errorCount?: number;
   /** The parser proved that no two series have equal label sets (see RouteOutcome.distinctLabelSets). */
   distinctLabelSets?: boolean;
+}
+
+/** ParseResult of a parser that writes float samples into a FloatBatch instead of TimeSeries objects. */
+export interface BatchParseResult {
+  batch: FloatBatch;
+  errors: LineError[];
+  errorCount?: number;
 }
 
 /** What a route sees of a request: already decompressed, size-checked, tenant prefix stripped. */
@@ -83,6 +91,12 @@ export type RouteOutcome =
        * the parser refuses): finalizeSeries skips looking for series to merge when nothing else changes labels.
        */
       distinctLabelSets?: boolean;
+      /**
+       * The same float series in compact form (lib/model/batch.ts; Influx, Prometheus text import): the
+       * pipeline queues it without building objects when nothing would change it; `series` is then built
+       * from it only when read (withBatch), for every other path.
+       */
+      batch?: FloatBatch;
     }
   /**
    * The decompressed body is already what the queue carries (a remote_write 1.0 message of `series` valid,

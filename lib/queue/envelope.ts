@@ -3,6 +3,8 @@ import { BUCKET_PREFIXES } from './bucket-keys.ts';
 import { seriesPoints } from '../model/types.ts';
 import type { OutgoingMessage } from '../ports/index.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
+import type { FloatBatch } from '../model/batch.ts';
+import { encodeBatchSeries, entrySize, seriesBodies, seriesSampleCount, type BatchSeries } from '../remote-write/encode-batch.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
 import { partitionByShard, shardGroupId } from './shard.ts';
 
@@ -146,6 +148,72 @@ function attributes(group: TimeSeries[], opts: PackOptions, claim: boolean): Rec
   if (opts.metadata?.length) a.metadata = String(opts.metadata.length);
   if (claim) a.claim = '1';
   return a;
+}
+
+/**
+ * packSeries for a FloatBatch's series (grouped by groupBatch), measured instead of estimated: each series'
+ * exact encoded size steers grouping, the whole group is encoded once, and a group whose compressed bytes do
+ * not fit is split into halves that are sub-ranges of the same encoded bytes (a WriteRequest is its
+ * TimeSeries entries back to back), so nothing is encoded twice. Same budgets, same rules and same envelope
+ * as packSeries (no metadata, no shards: the pipeline takes the object path for those).
+ */
+export function packBatch(batch: FloatBatch, series: BatchSeries, opts: Omit<PackOptions, 'metadata' | 'shards'>): Packed {
+  const out: Packed = { messages: [], spills: [] };
+  if (series.count === 0) return out;
+  const compressedBudget = Math.floor(((opts.maxMessageBytes - ATTRIBUTE_OVERHEAD) * 3) / 4);
+  const bodies = seriesBodies(batch, series);
+  let ratio = 3;
+  let from = 0;
+  let groupBytes = 0;
+  let groupSamples = 0;
+  const flush = (to: number): void => {
+    const raw = encodeBatchSeries(batch, series, bodies, from, to);
+    ratio = emitRange(raw, 0, from, to, bodies, series, opts, compressedBudget, out, ratio);
+    from = to;
+    groupBytes = 0;
+    groupSamples = 0;
+  };
+  for (let g = 0; g < series.count; g++) {
+    const size = entrySize(bodies[g]!);
+    const points = seriesSampleCount(series, g);
+    if (g > from && (groupBytes + size > compressedBudget * ratio * 0.9 || groupSamples + points > opts.maxSamples)) flush(g);
+    groupBytes += size;
+    groupSamples += points;
+  }
+  flush(series.count);
+  return out;
+}
+
+/** emit() for series [from, to), encoded in raw from `at`: halves are sub-ranges of raw. Returns the observed ratio. */
+function emitRange(raw: Buffer, at: number, from: number, to: number, bodies: Float64Array, series: BatchSeries, opts: Omit<PackOptions, 'metadata' | 'shards'>, budget: number, out: Packed, ratio: number): number {
+  let bytes = 0;
+  let samples = 0;
+  for (let g = from; g < to; g++) {
+    bytes += entrySize(bodies[g]!);
+    samples += seriesSampleCount(series, g);
+  }
+  const compressed = snappyCompress(raw.subarray(at, at + bytes));
+  const observed = Math.max(1, bytes / Math.max(1, compressed.length));
+  const attrs = (claim: boolean): Record<string, string> => {
+    const a: Record<string, string> = { v: ENVELOPE_VERSION, samples: String(samples), tenant: opts.tenant, source: opts.source };
+    if (claim) a.claim = '1';
+    return a;
+  };
+  if (compressed.length <= budget) {
+    out.messages.push({ body: Buffer.from(compressed.buffer, compressed.byteOffset, compressed.length).toString('base64'), attributes: attrs(false) });
+    return observed;
+  }
+  if (to - from > 1) {
+    const mid = (from + to) >> 1;
+    let firstBytes = 0;
+    for (let g = from; g < mid; g++) firstBytes += entrySize(bodies[g]!);
+    const r = emitRange(raw, at, from, mid, bodies, series, opts, budget, out, observed);
+    return emitRange(raw, at + firstBytes, mid, to, bodies, series, opts, budget, out, r);
+  }
+  const key = opts.newSpoolKey();
+  out.spills.push({ key, body: compressed });
+  out.messages.push({ body: key, attributes: attrs(true) });
+  return ratio;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { IngestLimits } from '../config/schema.ts';
 import type { ScrapeJob } from '../config/scrape.ts';
 import { GatewayError } from '../errors.ts';
 import { finalizeSeries } from '../ingest/finalize.ts';
-import { enqueueSeries } from '../ingest/pipeline.ts';
+import { enqueueSeries } from '../queue/enqueue.ts';
 import { labelsKey } from '../model/labels.ts';
 import type { Histogram, Label, TimeSeries } from '../model/types.ts';
 import type { BlobStore, Clock, HttpClient, Logger, MessageQueue, Metrics, SecretStore } from '../ports/index.ts';

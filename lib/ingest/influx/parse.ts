@@ -1,9 +1,9 @@
 import { forEachLine, lineError } from '../lines.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
-import { hashText } from '../../model/labels.ts';
-
+import { hashText, sortLabels } from '../../model/labels.ts';
+import { FloatBatch } from '../../model/batch.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
-import type { ParseResult } from '../types.ts';
+import type { BatchParseResult, ParseResult } from '../types.ts';
 
 export interface InfluxParseOptions {
   /** Milliseconds since the epoch for lines without a timestamp. */
@@ -35,13 +35,52 @@ export function parseInfluxPrecision(p: string | null): InfluxPrecision | undefi
  */
 export function parseInfluxLines(body: string, opts: InfluxParseOptions): ParseResult {
   const series: TimeSeries[] = [];
+  const { errors, distinct } = parseWith(body, opts, new LineParser(opts, seriesSink(series, opts.extraLabels)));
+  return distinct ? { series, ...errors.result(), distinctLabelSets: true } : { series, ...errors.result() };
+}
+
+/**
+ * parseInfluxLines into a FloatBatch (lib/model/batch.ts): the same lines accepted and refused with the same
+ * reasons, and batchToSeries(batch) gives the same series, their labels sorted; a line's fields share one label set.
+ */
+export function parseInfluxBatch(body: string, opts: InfluxParseOptions): BatchParseResult {
+  const batch = new FloatBatch();
+  const { errors, distinct } = parseWith(body, opts, new LineParser(opts, batchSink(batch, opts.extraLabels)));
+  batch.distinct = distinct;
+  return { batch, ...errors.result() };
+}
+
+function parseWith(body: string, opts: InfluxParseOptions, p: LineParser): { errors: LineErrorCollector; distinct: boolean } {
   const errors = new LineErrorCollector();
-  const p = new LineParser(opts, series);
   forEachLine(body, (start, end, line) => {
     const reason = end - start > opts.maxLineLength ? `line of ${end - start} characters exceeds max_line_length=${opts.maxLineLength}` : p.parseLine(body, start, end);
     if (reason !== undefined) errors.add(() => lineError(body, start, end, line, reason));
   });
-  return p.distinctLabelSets() ? { series, ...errors.result(), distinctLabelSets: true } : { series, ...errors.result() };
+  return { errors, distinct: p.distinctLabelSets() };
+}
+
+/** Where a parsed line's samples go: one call per valid line. */
+type LineSink = (measurement: string, tags: Label[], fieldNames: readonly string[], fieldValues: readonly number[], timestamp: number) => void;
+
+/** One TimeSeries per field: `__name__` first, then the tags, then the extra labels the tags lack. */
+function seriesSink(out: TimeSeries[], extra: readonly Label[] | undefined): LineSink {
+  return (measurement, tags, fieldNames, fieldValues, timestamp) => {
+    for (let f = 0; f < fieldNames.length; f++) {
+      const labels: Label[] = [{ name: '__name__', value: measurement + '_' + fieldNames[f] }];
+      for (const t of tags) labels.push(t);
+      if (extra) for (const e of extra) if (!tags.some((t) => t.name === e.name)) labels.push(e);
+      out.push({ labels, samples: [{ value: fieldValues[f]!, timestamp }] });
+    }
+  };
+}
+
+/** The same labels as seriesSink, stably sorted, as one batch label set per line. */
+function batchSink(batch: FloatBatch, extra: readonly Label[] | undefined): LineSink {
+  return (measurement, tags, fieldNames, fieldValues, timestamp) => {
+    if (extra) for (const e of extra) if (!tags.some((t) => t.name === e.name)) tags.push(e);
+    const set = batch.addLabelSet(sortLabels(tags));
+    for (let f = 0; f < fieldNames.length; f++) batch.addSample(set, measurement, fieldNames[f]!, fieldValues[f]!, timestamp);
+  };
 }
 
 /** Past this many distinct measurements in a request, the distinct-label-sets proof is not attempted. */
@@ -53,10 +92,13 @@ const EQ = 61;
 const BACKSLASH = 92;
 const QUOTE = 34;
 const HASH = 35;
+const TAB = 9;
+const LOWER_I = 105;
+const LOWER_U = 117;
 
 class LineParser {
   private readonly opts: InfluxParseOptions;
-  private readonly out: TimeSeries[];
+  private readonly sink: LineSink;
   private s = '';
   private i = 0;
   private end = 0;
@@ -73,9 +115,9 @@ class LineParser {
   private readonly measurements = new Set<string>();
   private lastMeasurement = '';
 
-  constructor(opts: InfluxParseOptions, out: TimeSeries[]) {
+  constructor(opts: InfluxParseOptions, sink: LineSink) {
     this.opts = opts;
-    this.out = out;
+    this.sink = sink;
   }
 
   /** Parses one line (without its newline); returns the reason it is invalid, or undefined. */
@@ -83,7 +125,7 @@ class LineParser {
     this.s = s;
     this.i = start;
     this.end = end;
-    while (this.i < end && (s.charCodeAt(this.i) === SPACE || s.charCodeAt(this.i) === 9)) this.i++;
+    while (this.i < end && (s.charCodeAt(this.i) === SPACE || s.charCodeAt(this.i) === TAB)) this.i++;
     if (this.i === end || s.charCodeAt(this.i) === HASH) return undefined;
 
     const keyStart = this.i;
@@ -145,14 +187,8 @@ class LineParser {
       timestamp = ts;
     }
 
-    const extra = this.opts.extraLabels;
     if (this.distinct) this.checkDistinct(s, keyStart, keyEnd, measurement, tags, ordered, fieldNames);
-    for (let f = 0; f < fieldNames.length; f++) {
-      const labels: Label[] = [{ name: '__name__', value: measurement + '_' + fieldNames[f] }];
-      for (const t of tags) labels.push(t);
-      if (extra) for (const e of extra) if (!tags.some((t) => t.name === e.name)) labels.push(e);
-      this.out.push({ labels, samples: [{ value: fieldValues[f]!, timestamp }] });
-    }
+    if (fieldNames.length) this.sink(measurement, tags, fieldNames, fieldValues, timestamp);
     return undefined;
   }
 
@@ -229,10 +265,10 @@ const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Float, `12i`, `12u`, or a boolean (t, T, true, True, TRUE, f, F, false, False, FALSE) as 1/0. */
 function parseFieldValue(raw: string): number | undefined {
   const last = raw.charCodeAt(raw.length - 1);
-  if (last === 105 /* i */ || last === 117 /* u */) {
+  if (last === LOWER_I || last === LOWER_U) {
     const digits = raw.slice(0, -1);
-    if (!/^[+-]?\d+$/.test(digits) || (last === 117 && digits[0] === '-')) return undefined;
-    if (digits.length >= 19 && !integerInRange(digits, last === 117)) return undefined;
+    if (!/^[+-]?\d+$/.test(digits) || (last === LOWER_U && digits[0] === '-')) return undefined;
+    if (digits.length >= 19 && !integerInRange(digits, last === LOWER_U)) return undefined;
     return Number(digits);
   }
   switch (raw) {

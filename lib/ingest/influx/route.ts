@@ -3,8 +3,9 @@ import type { Label } from '../../model/types.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, LineError, PartialReport, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
 import { influx } from './index.ts';
-import { parseInfluxLines, parseInfluxPrecision } from './parse.ts';
+import { parseInfluxBatch, parseInfluxPrecision } from './parse.ts';
 import { listLineErrors } from '../common/line-errors.ts';
+import { withBatch } from '../../model/batch-adapter.ts';
 
 /**
  * Partial writes follow InfluxDB (1.x since 0.9.5, and OSS 2.x): the valid lines are written, and the
@@ -24,10 +25,10 @@ function handleWrite(req: IngestRequest, v2: boolean, maxLineLength: number): Ro
   const db = req.query.get('db') ?? (v2 ? req.query.get('bucket') : null);
   if (db) extraLabels.push({ name: 'db', value: db });
   const text = new TextDecoder().decode(req.body);
-  const { series, errors, errorCount, distinctLabelSets } = parseInfluxLines(text, { now: req.now, precision, extraLabels, maxLineLength });
+  const { batch, errors, errorCount } = parseInfluxBatch(text, { now: req.now, precision, extraLabels, maxLineLength });
   const partial = ({ errors: errs, errorCount: total = errs.length }: PartialReport): RouteResponse =>
-    influxError(v2, `${series.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
-  return { kind: 'series', series, errors, ...(errorCount !== undefined ? { errorCount } : {}), ...(distinctLabelSets ? { distinctLabelSets } : {}), success: { status: 204 }, partial };
+    influxError(v2, `${batch.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
+  return withBatch(batch, { kind: 'series' as const, errors, ...(errorCount !== undefined ? { errorCount } : {}), success: { status: 204 }, partial });
 }
 
 function describe(e: LineError): string {

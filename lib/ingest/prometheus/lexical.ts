@@ -2,6 +2,30 @@
 import type { MetricType } from '../../model/types.ts';
 import { parseGoFloat } from './go-float.ts';
 
+/** Character codes the scanners compare against (named so a reader need not know ASCII by heart). */
+export const CH_TAB = 9;
+export const CH_LF = 10;
+export const CH_CR = 13;
+export const CH_SPACE = 32;
+export const CH_QUOTE = 34;
+export const CH_HASH = 35;
+export const CH_PLUS = 43;
+export const CH_COMMA = 44;
+export const CH_MINUS = 45;
+export const CH_ZERO = 48;
+export const CH_NINE = 57;
+export const CH_COLON = 58;
+export const CH_EQUALS = 61;
+export const CH_UPPER_A = 65;
+export const CH_UPPER_Z = 90;
+export const CH_BACKSLASH = 92;
+export const CH_UNDERSCORE = 95;
+export const CH_LOWER_A = 97;
+export const CH_LOWER_N = 110;
+export const CH_LOWER_Z = 122;
+export const CH_LBRACE = 123;
+export const CH_RBRACE = 125;
+
 export const METRIC_START = 1;
 export const METRIC_CHAR = 2;
 export const LABEL_START = 4;
@@ -9,9 +33,9 @@ export const LABEL_CHAR = 8;
 /** Flags per ASCII code: METRIC_START, METRIC_CHAR, LABEL_START, LABEL_CHAR. */
 export const CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
-  const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-  const digit = c >= 48 && c <= 57;
-  if (letter || c === 58) CLASS[c]! |= METRIC_START | METRIC_CHAR;
+  const letter = (c >= CH_UPPER_A && c <= CH_UPPER_Z) || (c >= CH_LOWER_A && c <= CH_LOWER_Z) || c === CH_UNDERSCORE;
+  const digit = c >= CH_ZERO && c <= CH_NINE;
+  if (letter || c === CH_COLON) CLASS[c]! |= METRIC_START | METRIC_CHAR;
   if (digit) CLASS[c]! |= METRIC_CHAR | LABEL_CHAR;
   if (letter) CLASS[c]! |= LABEL_START | LABEL_CHAR;
 }
@@ -56,19 +80,19 @@ export function keywordAt(s: string, p: number, end: number): number {
 
 /** Blank characters between tokens: space and tab. */
 export function isBlank(c: number): boolean {
-  return c === 32 || c === 9;
+  return c === CH_SPACE || c === CH_TAB;
 }
 
 /** Text 0.0.4: a signed integer of milliseconds (Go's strconv.ParseInt), within the safe integer range. */
 export function parseMillisTimestamp(s: string, start: number, end: number): number | undefined {
   let p = start;
   const c = s.charCodeAt(p);
-  const neg = c === 45;
-  if (c === 43 || c === 45) p++;
+  const neg = c === CH_MINUS;
+  if (c === CH_PLUS || c === CH_MINUS) p++;
   if (p === end) return undefined;
   let v = 0;
   for (; p < end; p++) {
-    const d = s.charCodeAt(p) - 48;
+    const d = s.charCodeAt(p) - CH_ZERO;
     if (d < 0 || d > 9) return undefined;
     v = v * 10 + d;
   }

@@ -1,10 +1,11 @@
 import { BadRequestError } from '../../errors.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
-import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
+import type { IngestRequest, PartialReport, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { prometheus } from './index.ts';
+import { withBatch } from '../../model/batch-adapter.ts';
 import { isOpenMetricsContentType } from './media-type.ts';
 import { partialLinesResponse } from '../jsonline/line-report.ts';
-import { parsePrometheusTextForPush } from './parse.ts';
+import { parsePrometheusTextBatch } from './parse.ts';
 
 export const PROTOCOL = prometheus.name;
 
@@ -36,16 +37,14 @@ export function importTimestamp(query: URLSearchParams, now: number): number {
 function handleImport(req: IngestRequest, maxLineLength: number): RouteOutcome {
   const defaultTimestamp = importTimestamp(req.query, req.now);
   const openMetrics = isOpenMetricsContentType(req.headers['content-type']);
-  const { series, errors, errorCount, distinctLabelSets } = parsePrometheusTextForPush(req.body, { defaultTimestamp, openMetrics, maxLineLength });
-  return {
-    kind: 'series',
-    series,
+  const { batch, errors, errorCount } = parsePrometheusTextBatch(req.body, { defaultTimestamp, openMetrics, maxLineLength });
+  return withBatch(batch, {
+    kind: 'series' as const,
     errors,
     ...(errorCount !== undefined ? { errorCount } : {}),
-    ...(distinctLabelSets ? { distinctLabelSets } : {}),
     success: { status: 204 },
-    partial: ({ errors: skipped, errorCount: total }) => partialLinesResponse(PROTOCOL, skipped, series.length > 0, 'line', total),
-  };
+    partial: ({ errors: skipped, errorCount: total }: PartialReport) => partialLinesResponse(PROTOCOL, skipped, batch.length > 0, 'line', total),
+  });
 }
 
 export function prometheusRoutes(maxLineLength: number): ProtocolRoute[] {

@@ -1,0 +1,201 @@
+import type { FloatBatch } from '../model/batch.ts';
+import { int64Size, isPositiveZero, varintSize } from './proto-size.ts';
+
+/**
+ * A FloatBatch's entries arranged into series: `order` lists entry indices series by series (series g is
+ * order[start(g), end[g])), first occurrence order, each series' samples in timestamp order (a stable sort,
+ * only when needed). Entries with equal label sets are one series, as finalizeSeries merges them.
+ */
+export interface BatchSeries {
+  count: number;
+  /** undefined: every entry is its own series, in entry order (the parser proved the sets distinct). */
+  order: Int32Array | undefined;
+  /** Series g ends before order[end[g]]; undefined with order. */
+  end: Int32Array | undefined;
+}
+
+/** Groups entries into series: nothing to do when `b.distinct`; otherwise one hash of the label bytes per entry, confirmed byte by byte. */
+export function groupBatch(b: FloatBatch): BatchSeries {
+  const n = b.length;
+  if (b.distinct) return { count: n, order: undefined, end: undefined };
+  const groupOf = new Int32Array(n);
+  const firstOf: number[] = [];
+  /** Groups sharing a hash, chained: sameHash[g] is the previous group with g's hash, or -1. */
+  const sameHash: number[] = [];
+  const byHash = new Map<number, number>();
+  let merged = false;
+  for (let i = 0; i < n; i++) {
+    const h = entryHash(b, i);
+    const head = byHash.get(h);
+    let g = head ?? -1;
+    while (g >= 0 && !sameEntryLabels(b, firstOf[g]!, i)) g = sameHash[g]!;
+    if (g < 0) {
+      g = firstOf.length;
+      firstOf.push(i);
+      sameHash.push(head ?? -1);
+      byHash.set(h, g);
+    } else {
+      merged = true;
+    }
+    groupOf[i] = g;
+  }
+  const count = firstOf.length;
+  if (!merged) return { count, order: undefined, end: undefined };
+  const end = new Int32Array(count);
+  for (let i = 0; i < n; i++) end[groupOf[i]!]!++;
+  for (let g = 1; g < count; g++) end[g]! += end[g - 1]!;
+  const fill = new Int32Array(count);
+  for (let g = 1; g < count; g++) fill[g] = end[g - 1]!;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[fill[groupOf[i]!]!++] = i;
+  const ts = b.timestamps;
+  for (let g = 0; g < count; g++) {
+    const s = g === 0 ? 0 : end[g - 1]!;
+    const e = end[g]!;
+    for (let k = s + 1; k < e; k++) {
+      if (ts[order[k]!]! < ts[order[k - 1]!]!) {
+        const sorted = Array.from(order.subarray(s, e)).sort((x, y) => ts[x]! - ts[y]!);
+        order.set(sorted, s);
+        break;
+      }
+    }
+  }
+  return { count, order, end };
+}
+
+/** FNV-1a over an entry's label bytes (set before `__name__`, `__name__`, set after). */
+function entryHash(b: FloatBatch, i: number): number {
+  const buf = b.buf;
+  const set = b.entrySet[i]!;
+  let h = 0x811c9dc5;
+  for (let p = b.setStart[set]!, e = b.setSplit[set]!; p < e; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
+  for (let p = b.nameStart[i]!, e = b.nameEnd[i]!; p < e; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
+  for (let p = b.setSplit[set]!, e = b.setEnd[set]!; p < e; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
+  return h & 0x3fffffff;
+}
+
+function sameEntryLabels(b: FloatBatch, i: number, j: number): boolean {
+  const si = b.entrySet[i]!;
+  const sj = b.entrySet[j]!;
+  return (
+    (si === sj || (sameBytes(b.buf, b.setStart[si]!, b.setSplit[si]!, b.setStart[sj]!, b.setSplit[sj]!) && sameBytes(b.buf, b.setSplit[si]!, b.setEnd[si]!, b.setSplit[sj]!, b.setEnd[sj]!))) &&
+    sameBytes(b.buf, b.nameStart[i]!, b.nameEnd[i]!, b.nameStart[j]!, b.nameEnd[j]!)
+  );
+}
+
+function sameBytes(buf: Uint8Array, a: number, ae: number, c: number, ce: number): boolean {
+  if (ae - a !== ce - c) return false;
+  for (; a < ae; a++, c++) if (buf[a] !== buf[c]) return false;
+  return true;
+}
+
+function sampleBody(v: number, ts: number): number {
+  return (isPositiveZero(v) ? 0 : 9) + (ts !== 0 ? 1 + int64Size(ts) : 0);
+}
+
+/** First and end positions in `order` (or entry indices) of series g. */
+function range(s: BatchSeries, g: number): [number, number] {
+  if (s.order === undefined) return [g, g + 1];
+  return [g === 0 ? 0 : s.end![g - 1]!, s.end![g]!];
+}
+
+/** Body size of every series' TimeSeries message: what message sizing is measured in (see entrySize). */
+export function seriesBodies(b: FloatBatch, s: BatchSeries): Float64Array {
+  const sizes = new Float64Array(s.count);
+  const order = s.order;
+  const v = b.values;
+  const ts = b.timestamps;
+  for (let g = 0; g < s.count; g++) {
+    const [from, to] = range(s, g);
+    let body = b.labelBytes(order === undefined ? from : order[from]!);
+    for (let k = from; k < to; k++) {
+      const i = order === undefined ? k : order[k]!;
+      body += 2 + sampleBody(v[i]!, ts[i]!);
+    }
+    sizes[g] = body;
+  }
+  return sizes;
+}
+
+/** Bytes of a WriteRequest entry (tag, length, body) whose TimeSeries body has `body` bytes. */
+export function entrySize(body: number): number {
+  return 1 + varintSize(body) + body;
+}
+
+/** Samples in series g. */
+export function seriesSampleCount(s: BatchSeries, g: number): number {
+  const [from, to] = range(s, g);
+  return to - from;
+}
+
+const f64 = new Float64Array(1);
+const f64b = new Uint8Array(f64.buffer);
+
+/**
+ * Writes series [from, to) as a prometheus.WriteRequest (remote_write 1.0) into one buffer of exactly the
+ * size the entries of `bodies` add up to: the bytes encodeTimeSeries writes for the same series (labels as stored, samples
+ * with a value unless +0 and a timestamp unless 0).
+ */
+export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64Array, from: number, to: number): Buffer {
+  let total = 0;
+  for (let g = from; g < to; g++) total += entrySize(bodies[g]!);
+  const out = Buffer.allocUnsafe(total);
+  const src = b.buf;
+  const order = s.order;
+  const v = b.values;
+  const ts = b.timestamps;
+  let p = 0;
+  for (let g = from; g < to; g++) {
+    out[p++] = 0x0a;
+    p = writeVarint(out, p, bodies[g]!);
+    const [first, last] = range(s, g);
+    const e0 = order === undefined ? first : order[first]!;
+    const set = b.entrySet[e0]!;
+    p = copy(src, b.setStart[set]!, b.setSplit[set]!, out, p);
+    p = copy(src, b.nameStart[e0]!, b.nameEnd[e0]!, out, p);
+    p = copy(src, b.setSplit[set]!, b.setEnd[set]!, out, p);
+    for (let k = first; k < last; k++) {
+      const i = order === undefined ? k : order[k]!;
+      const value = v[i]!;
+      const t = ts[i]!;
+      out[p++] = 0x12;
+      out[p++] = sampleBody(value, t);
+      if (!isPositiveZero(value)) {
+        out[p++] = 0x09;
+        f64[0] = value;
+        for (let k8 = 0; k8 < 8; k8++) out[p++] = f64b[k8]!;
+      }
+      if (t !== 0) {
+        out[p++] = 0x10;
+        p = t > 0 ? writeVarint(out, p, t) : writeNegative(out, p, t);
+      }
+    }
+  }
+  if (p !== total) throw new Error(`batch encoder size mismatch: ${p} != ${total}`);
+  return out;
+}
+
+function copy(src: Buffer, from: number, to: number, out: Buffer, p: number): number {
+  if (to - from > 48) return p + src.copy(out, p, from, to);
+  for (let k = from; k < to; k++) out[p++] = src[k]!;
+  return p;
+}
+
+function writeVarint(out: Uint8Array, p: number, n: number): number {
+  while (n >= 0x80) {
+    out[p++] = (n & 0x7f) | 0x80;
+    n = n >= 0x80000000 ? Math.floor(n / 128) : n >>> 7;
+  }
+  out[p++] = n;
+  return p;
+}
+
+function writeNegative(out: Uint8Array, p: number, n: number): number {
+  let x = BigInt.asUintN(64, BigInt(n));
+  for (let k = 0; k < 9; k++) {
+    out[p++] = Number(x & 0x7fn) | 0x80;
+    x >>= 7n;
+  }
+  out[p++] = Number(x);
+  return p;
+}
