@@ -7,7 +7,7 @@ import { NO_CONTENT, partialLinesResponse } from '../jsonline/line-report.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { parseCsvFormat } from './format.ts';
-import { csv } from './index.ts';
+import { csv } from '../protocols.ts';
 import { parseCsv } from './parse.ts';
 
 const CSV_PROTOCOL = csv.name;

@@ -1,7 +1,7 @@
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, LineError, ParseResult, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
-import { datadog } from './index.ts';
+import { datadog } from '../protocols.ts';
 import { listLineErrors } from '../common/line-errors.ts';
 import { parseDatadogV1Series, parseDatadogV2Series, validateDatadogOptions, type DatadogOptions } from './parse.ts';
 

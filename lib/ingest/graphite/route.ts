@@ -8,7 +8,7 @@
 import { NO_CONTENT, partialLinesResponse } from '../jsonline/line-report.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
-import { graphite } from './index.ts';
+import { graphite } from '../protocols.ts';
 import { parseGraphite } from './parse.ts';
 
 const GRAPHITE_PROTOCOL = graphite.name;

@@ -2,7 +2,7 @@ import { BadRequestError } from '../../errors.ts';
 import type { Label } from '../../model/types.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, LineError, PartialReport, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
-import { influx } from './index.ts';
+import { influx } from '../protocols.ts';
 import { parseInfluxBatch, parseInfluxPrecision } from './parse.ts';
 import { listLineErrors } from '../common/line-errors.ts';
 import { withBatch } from '../../model/batch-adapter.ts';

@@ -4,7 +4,7 @@
  */
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
-import { jsonline } from './index.ts';
+import { jsonline } from '../protocols.ts';
 import { NO_CONTENT, partialLinesResponse } from './line-report.ts';
 import { parseJsonLines } from './parse.ts';
 

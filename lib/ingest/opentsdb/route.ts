@@ -12,7 +12,7 @@
 import { formatLineError, listLineErrors, MAX_LISTED_LINE_ERRORS } from '../common/line-errors.ts';
 import { bindRoutes } from '../protocol.ts';
 import type { IngestRequest, LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
-import { opentsdb } from './index.ts';
+import { opentsdb } from '../protocols.ts';
 import { parseOpenTsdbPut, type OpenTsdbParseResult } from './parse.ts';
 
 const OPENTSDB_PROTOCOL = opentsdb.name;

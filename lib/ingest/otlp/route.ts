@@ -1,6 +1,6 @@
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { LineError, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
-import { otlp } from './index.ts';
+import { otlp } from '../protocols.ts';
 import { parseOtlpMetrics, validateOtlpOptions, type OtlpOptions } from './parse.ts';
 import { otlpFormat, otlpJsonResponse, otlpProtobufResponse, type OtlpFormat } from './response.ts';
 

@@ -1,7 +1,7 @@
 import { BadRequestError } from '../../errors.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, PartialReport, ProtocolRoute, RouteOutcome } from '../types.ts';
-import { prometheus } from './index.ts';
+import { prometheus } from '../protocols.ts';
 import { withBatch } from '../../model/batch-adapter.ts';
 import { isOpenMetricsContentType } from './media-type.ts';
 import { partialLinesResponse } from '../jsonline/line-report.ts';

@@ -1,7 +1,7 @@
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { groupingKeyFromPath } from './grouping-key.ts';
-import { pushgateway } from './index.ts';
+import { pushgateway } from '../protocols.ts';
 import { applyGroupingKey, parsePushBody, pushTimeSeries } from './push.ts';
 
 /**

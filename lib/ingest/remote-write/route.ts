@@ -7,7 +7,7 @@ import { partialLinesResponse } from '../jsonline/line-report.ts';
 import { formatLineError, listLineErrors, MAX_LISTED_LINE_ERRORS } from '../common/line-errors.ts';
 import { bindRoutes } from '../protocol.ts';
 import type { IngestRequest, LineError, PartialReport, ProtocolRoute, RouteOutcome, RouteResponse } from '../types.ts';
-import { remoteWrite } from './index.ts';
+import { remoteWrite } from '../protocols.ts';
 
 const REMOTE_WRITE_PROTOCOL = remoteWrite.name;
 
