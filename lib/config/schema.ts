@@ -6,10 +6,7 @@ import { parseRemoteWriteAuth, type RemoteWriteAuth } from './remote-write-auth.
 import { parseOverflowCaps, parseReplayConfig, type OverflowCaps, type ReplayConfig } from './overflow.ts';
 import { parseSelfMetricsConfig, type SelfMetricsConfig } from './self-metrics.ts';
 import { parseAuthConfig, type AuthConfig } from './auth.ts';
-import type { OtlpOptions } from '../ingest/otlp/options.ts';
-import type { DatadogOptions } from '../ingest/datadog/options.ts';
-import { readOtlpSection } from '../ingest/otlp/config-schema.ts';
-import { readDatadogSection } from '../ingest/datadog/config-schema.ts';
+import { PROTOCOL_OPTIONS, type ProtocolOptionsConfig } from '../ingest/protocol-options.ts';
 import { parseScrapeSection, type ConfigDocReader, type ScrapeJob } from './scrape.ts';
 import { gatewayDocument } from './shape/gateway.ts';
 import { scrapeConfigFile } from './shape/scrape.ts';
@@ -65,7 +62,8 @@ export interface IngestLimits {
   maxSeriesPerRequest: number;
 }
 
-export interface GatewayConfig {
+/** The validated gateway.yaml; each protocol section (`otlp`, `datadog`, ...) comes from ProtocolOptionsConfig (lib/ingest/protocol-options.ts). */
+export interface GatewayConfig extends ProtocolOptionsConfig {
   /** global.external_labels: added to every pushed series that lacks them, after relabeling. */
   externalLabels: Label[];
   /** relabel_configs: applied to every pushed series after parsing, before the limits. */
@@ -95,9 +93,6 @@ export interface GatewayConfig {
   selfMetrics: SelfMetricsConfig;
   /** Inbound authentication and tenants (lib/config/auth.ts). */
   auth: AuthConfig;
-  /** Protocol options (sections `otlp`, `datadog`), validated by the protocol's own validate*Options. */
-  otlp: OtlpOptions;
-  datadog: DatadogOptions;
   /** scrape_configs (and scrape_config_files), with global.scrape_interval / scrape_timeout applied. */
   scrape: ScrapeJob[];
 }
@@ -183,12 +178,18 @@ export function readGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): Load
   const selfMetrics = parseSelfMetricsConfig(c, top.self_metrics, 'self_metrics');
   const auth = parseAuthConfig(c, top.auth);
   const fail = c.fail.bind(c);
-  const otlp = readOtlpSection(c.object(top.otlp, 'otlp'), fail);
-  const datadog = readDatadogSection(c.object(top.datadog, 'datadog'), fail);
+  const protocols = readProtocolSections(c, top, fail);
   const scrape = parseScrapeSection(c, top, global, readDoc, checkDoc);
   const problems = mergeProblems(shape.problems, c.problems);
   if (problems.length) throw new ConfigError(problems);
-  return { config: { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog, scrape }, warnings: shape.warnings };
+  return { config: { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, ...protocols, scrape }, warnings: shape.warnings };
+}
+
+/** Each protocol's section of gateway.yaml (lib/ingest/protocol-options.ts), read into its options. */
+function readProtocolSections(c: Checker, top: Record<string, unknown>, fail: (path: string, msg: string) => void): ProtocolOptionsConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, section] of Object.entries(PROTOCOL_OPTIONS)) out[key] = section.read(c.object(top[key], key), fail);
+  return out as ProtocolOptionsConfig;
 }
 
 /** The schema's problems, then the readers' at paths the schema did not already name. */

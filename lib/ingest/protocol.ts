@@ -1,3 +1,4 @@
+import type { GenericSchema } from 'valibot';
 import type { IngestLimits } from '../config/schema.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from './types.ts';
 
@@ -36,6 +37,17 @@ export interface Protocol<R extends Record<string, RouteSpec> = Record<string, R
   optionsKey?: string;
   /** Its code, as a separate chunk in a bundle: `() => import('./route.ts')`. */
   load(): Promise<ProtocolCode>;
+}
+
+/**
+ * The config side of a protocol with an `optionsKey` (its lib/ingest/<protocol>/config-schema.ts): the valibot
+ * schema of its gateway.yaml section and the reader from the validated section to the options its code takes.
+ * Kept out of index.ts so the schema library never loads at a cold start; lib/ingest/protocol-options.ts lists them.
+ */
+export interface ProtocolOptionsSection<O = unknown> {
+  schema: GenericSchema;
+  /** The validated section (undefined when absent) to the options object; `fail` records a problem at a path. */
+  read(raw: Record<string, unknown> | undefined, fail: (path: string, msg: string) => void): O;
 }
 
 /** A handler for every route a protocol declares, and for nothing else (tsc checks both). */

@@ -1,5 +1,4 @@
-import { datadogOptionsSchema } from '../../ingest/datadog/config-schema.ts';
-import { otlpOptionsSchema } from '../../ingest/otlp/config-schema.ts';
+import { PROTOCOL_OPTIONS } from '../../ingest/protocol-options.ts';
 import { bool, checkedElsewhere, duration, int, list, mapping, noEffect, opt, str, stringMap } from './kit.ts';
 import { relabelRules } from './relabel.ts';
 import { remoteWriteEntry } from './remote-write.ts';
@@ -69,6 +68,9 @@ const auth = mapping(
   { description: 'Inbound authentication; required (auth: {mode: none} turns it off).' },
 );
 
+/** Each protocol's section (otlp, datadog, ...), from the protocol list: the schema names no protocol. */
+const protocolSections = Object.fromEntries(Object.entries(PROTOCOL_OPTIONS).map(([key, section]) => [key, opt(section.schema)]));
+
 export const gatewayDocument = mapping({
   global: opt(global),
   relabel_configs: opt(relabelRules),
@@ -78,8 +80,7 @@ export const gatewayDocument = mapping({
   replay: opt(replay),
   self_metrics: opt(selfMetrics),
   auth: opt(auth),
-  otlp: opt(otlpOptionsSchema),
-  datadog: opt(datadogOptionsSchema),
+  ...protocolSections,
   scrape_configs: opt(list(scrapeJob)),
   scrape_config_files: opt(checkedElsewhere({ type: 'array', items: { type: 'string' } })),
 });

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { deprecated, mapping, opt } from '../../config/shape/kit.ts';
 import { renamed } from '../otlp/config-schema.ts';
+import type { ProtocolOptionsSection } from '../protocol.ts';
 import type { DatadogOptions } from './options.ts';
 
 /**
@@ -28,3 +29,6 @@ export const datadogOptionsSchema = mapping(
 export function readDatadogSection(raw: Record<string, unknown> | undefined, fail: (path: string, msg: string) => void): DatadogOptions {
   return renamed(raw, DATADOG_RENAMED, 'datadog', fail) as DatadogOptions;
 }
+
+/** The `datadog:` section for the config schema (lib/ingest/protocol-options.ts). */
+export const datadogSection: ProtocolOptionsSection<DatadogOptions> = { schema: datadogOptionsSchema, read: readDatadogSection };

@@ -14,6 +14,6 @@ export const datadog = {
     checkRun: { paths: withSlash('/datadog/api/v1/check_run'), methods: ['POST'] },
     metadata: { paths: withSlash('/datadog/api/v1/metadata'), methods: ['POST'] },
   },
-  optionsKey: 'datadog',
+  optionsKey: 'datadog' as const,
   load: () => import('./route.ts'),
 } satisfies Protocol;

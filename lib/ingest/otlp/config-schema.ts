@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { deprecated, mapping, opt } from '../../config/shape/kit.ts';
 import { TRANSLATION_STRATEGIES } from './naming.ts';
+import type { ProtocolOptionsSection } from '../protocol.ts';
 import type { OtlpOptions } from './options.ts';
 
 /**
@@ -57,3 +58,6 @@ export function renamed(raw: Record<string, unknown> | undefined, table: Record<
   }
   return out;
 }
+
+/** The `otlp:` section for the config schema (lib/ingest/protocol-options.ts). */
+export const otlpSection: ProtocolOptionsSection<OtlpOptions> = { schema: otlpOptionsSchema, read: readOtlpSection };

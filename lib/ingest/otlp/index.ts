@@ -4,6 +4,6 @@ import type { Protocol } from '../protocol.ts';
 export const otlp = {
   name: 'otlp',
   routes: { metrics: { paths: ['/opentelemetry/v1/metrics', '/opentelemetry/api/v1/push'], methods: ['POST'] } },
-  optionsKey: 'otlp',
+  optionsKey: 'otlp' as const,
   load: () => import('./route.ts'),
 } satisfies Protocol;
