@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.ts';
 import { formatDuration } from './duration.ts';
 import { SECRET_REF_RE } from '../ports/index.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
-import { validateSdConfigs } from '../scrape/discovery/config.ts';
+import { readSdConfigs } from '../scrape/discovery/config.ts';
 import type { Checker } from './check.ts';
 
 /**
@@ -206,7 +206,7 @@ function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): Scrap
   if (basic && authz) c.fail(`${path}.authorization`, 'at most one of basic_auth and authorization may be set');
   const tls = tlsConfig(c, o.tls_config, `${path}.tls_config`);
   if (tls) job.tls = tls;
-  for (const problem of validateSdConfigs(o, path)) c.problems.push(problem);
+  readSdConfigs(c, o, path); // the schema (lib/config/shape/discovery.ts) checked their shape; this adds the semantic rules
   return job;
 }
 

@@ -1,11 +1,12 @@
 import { SCRAPE_PROTOCOLS } from '../scrape.ts';
 import { bool, checkedElsewhere, duration, int, list, mapping, noEffect, opt, str } from './kit.ts';
 import { relabelRules } from './relabel.ts';
+import { sdEntries } from './discovery.ts';
 
 /**
  * A `scrape_configs` entry: the fields of Prometheus 3's ScrapeConfig (HTTPClientConfig inlined). Service
- * discovery sections, params, body_size_limit and scrape_protocols are checked by lib/config/scrape.ts and
- * lib/scrape/discovery/config.ts; the schema describes them.
+ * discovery sections are in discovery.ts; params, body_size_limit and scrape_protocols are checked by
+ * lib/config/scrape.ts; the schema describes them.
  */
 
 const tls = mapping({
@@ -23,7 +24,6 @@ const secret = (name: string) => ({
 });
 
 const protocols = checkedElsewhere({ type: 'array', items: { enum: [...SCRAPE_PROTOCOLS] } });
-const sd = (what: string) => checkedElsewhere({ type: 'array', items: { type: 'object' }, description: what });
 
 /** Scrape options global may set for every job (lib/config/scrape.ts' GLOBAL_SCRAPE_KEYS). */
 export const globalScrapeEntries = {
@@ -54,10 +54,7 @@ export const scrapeJob = mapping({
   relabel_configs: opt(relabelRules),
   metric_relabel_configs: opt(relabelRules),
   ...globalScrapeEntries,
-  static_configs: opt(sd('static_configs: targets and labels.')),
-  file_sd_configs: opt(sd('file_sd_configs: files and refresh_interval.')),
-  http_sd_configs: opt(sd('http_sd_configs.')),
-  ec2_sd_configs: opt(sd('ec2_sd_configs.')),
+  ...sdEntries,
   follow_redirects: opt(bool('Follow 3xx answers (at most 10). Default true, as in Prometheus.')),
   enable_http2: opt(noEffect(bool(), 'scrapes use HTTP/1.1')),
   track_timestamps_staleness: opt(noEffect(bool(), "series with their own timestamps get no staleness markers (Prometheus' default)")),

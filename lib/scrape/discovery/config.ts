@@ -5,7 +5,7 @@ import { BUCKET_PREFIXES } from '../../queue/bucket-keys.ts';
 import { globProblem } from './glob.ts';
 
 /** The keys of a scrape_configs entry that this module owns; the scrape config schema must allow them. */
-export const SD_CONFIG_KEYS: readonly string[] = ['static_configs', 'file_sd_configs', 'http_sd_configs', 'ec2_sd_configs'];
+export const SD_CONFIG_KEYS = ['static_configs', 'file_sd_configs', 'http_sd_configs', 'ec2_sd_configs'] as const;
 
 /** Prometheus defaults. */
 export const DEFAULT_FILE_SD_REFRESH_MS = 5 * 60_000;
@@ -82,14 +82,11 @@ const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 
 const REF_HELP = 'a secret reference (env:NAME, file:/path, secretsmanager:<name>[#key] or ssm:/name)';
 
-/** Problems with the discovery keys of one scrape_configs entry, each with its exact path. */
-export function validateSdConfigs(rawJob: Record<string, unknown>, path: string): string[] {
-  const c = new Checker();
-  readSdConfigs(c, rawJob, path);
-  return c.problems;
-}
-
-/** Reads the discovery keys of one scrape_configs entry, recording problems in c. */
+/**
+ * Reads the discovery keys of one scrape_configs entry, recording problems in c. The config side
+ * (lib/config/shape/discovery.ts) checks their shape with the schema first and passes a shape-checked
+ * Checker, so only the semantic rules below record there; the scrape function reads with a full Checker.
+ */
 export function readSdConfigs(c: Checker, rawJob: Record<string, unknown>, path: string): SdConfig[] {
   const out: SdConfig[] = [];
   c.array(rawJob.static_configs, `${path}.static_configs`).forEach((raw, i) => out.push(readStatic(c, raw, `${path}.static_configs[${i}]`, i)));

@@ -11,7 +11,7 @@ import type { TargetGroup } from './target-group.ts';
 
 export type { TargetGroup } from './target-group.ts';
 export type { Ec2Api, Ec2ApiFactory, Ec2Instance, Ec2Reservation } from './ec2.ts';
-export { SD_CONFIG_KEYS, validateSdConfigs } from './config.ts';
+export { SD_CONFIG_KEYS } from './config.ts';
 export { DiscoveryCache } from './cache.ts';
 
 export interface DiscoveryDeps {

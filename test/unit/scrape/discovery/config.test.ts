@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SD_CONFIG_KEYS, validateSdConfigs } from '../../../../lib/scrape/discovery/index.ts';
+import { SD_CONFIG_KEYS } from '../../../../lib/scrape/discovery/index.ts';
+import { validateSdConfigs } from '../../../../lib/config/shape/discovery.ts';
 
 const P = 'scrape_configs[0]';
 
