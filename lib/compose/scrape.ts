@@ -4,9 +4,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createLazyEc2ApiFactory } from '../adapters/aws/ec2-api-lazy.ts';
 import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
+import { ProxyHttpClient } from '../adapters/http/proxy-http-client.ts';
 import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
 import type { ScrapeJob } from '../config/scrape.ts';
-import type { HttpClient, SecretStore } from '../ports/index.ts';
+import type { HttpClient, HttpRequest, SecretStore } from '../ports/index.ts';
+import { environmentProxy, noProxyMatcher } from '../scrape/proxy.ts';
 import { DiscoveryCache } from '../scrape/discovery/index.ts';
 import { scheduledMinute } from '../scrape/rounds.ts';
 import { runScrapeWindow, type ScrapeDeps, type WindowResult } from '../scrape/run.ts';
@@ -53,35 +55,56 @@ export function createScrapeHandler(deps: ScrapeDeps): ScrapeHandler {
 
 /**
  * One HTTP client per distinct tls_config (CA, client certificate, server name, verification), files read
- * once when the client is made; jobs without tls_config share the default client.
+ * once when the client is made; jobs without tls_config share the default client. A job with a proxy
+ * (proxy_url + no_proxy, or proxy_from_environment with `env`) gets a client that sends each request through
+ * a ProxyHttpClient (one per proxy URL and tls_config) or, for a host no_proxy names, directly.
  */
-export function scrapeHttpFactory(read: (path: string) => Buffer = (p) => readFileSync(p)): { httpFor: (job: ScrapeJob) => HttpClient; close(): void } {
-  const clients = new Map<string, NodeHttpClient>();
+export function scrapeHttpFactory(
+  read: (path: string) => Buffer = (p) => readFileSync(p),
+  env: Readonly<Record<string, string | undefined>> = {},
+): { httpFor: (job: ScrapeJob) => HttpClient; close(): void } {
+  const clients = new Map<string, HttpClient & { close(): void }>();
   const plain = new NodeHttpClient();
+  const tlsOptions = (tls: NonNullable<ScrapeJob['tls']>) => ({
+    ...(tls.caFile ? { ca: read(tls.caFile) } : {}),
+    ...(tls.certFile ? { cert: read(tls.certFile) } : {}),
+    ...(tls.keyFile ? { key: read(tls.keyFile) } : {}),
+    ...(tls.serverName ? { servername: tls.serverName } : {}),
+    ...(tls.minVersion ? { minVersion: `TLSv${tls.minVersion.slice(3, 4)}.${tls.minVersion.slice(4)}` as 'TLSv1.2' } : {}),
+    rejectUnauthorized: !tls.insecureSkipVerify,
+  });
+  const cached = <C extends HttpClient & { close(): void }>(key: string, make: () => C): C => {
+    let c = clients.get(key);
+    if (!c) clients.set(key, (c = make()));
+    return c as C;
+  };
+  const direct = (tls: ScrapeJob['tls']): HttpClient => (tls ? cached(`direct ${JSON.stringify(tls)}`, () => new NodeHttpClient(tlsOptions(tls))) : plain);
+  const via = (proxyUrl: string, tls: ScrapeJob['tls']): HttpClient => cached(`proxy ${proxyUrl} ${JSON.stringify(tls ?? null)}`, () => new ProxyHttpClient(proxyUrl, tls ? tlsOptions(tls) : {}));
+  const fromEnv = environmentProxy(env);
   return {
     httpFor(job) {
-      const tls = job.tls;
-      if (!tls) return plain;
-      const key = JSON.stringify(tls);
-      let c = clients.get(key);
-      if (!c) {
-        c = new NodeHttpClient({
-          ...(tls.caFile ? { ca: read(tls.caFile) } : {}),
-          ...(tls.certFile ? { cert: read(tls.certFile) } : {}),
-          ...(tls.keyFile ? { key: read(tls.keyFile) } : {}),
-          ...(tls.serverName ? { servername: tls.serverName } : {}),
-          ...(tls.minVersion ? { minVersion: `TLSv${tls.minVersion.slice(3, 4)}.${tls.minVersion.slice(4)}` as 'TLSv1.2' } : {}),
-          rejectUnauthorized: !tls.insecureSkipVerify,
-        });
-        clients.set(key, c);
-      }
-      return c;
+      const proxy = job.proxy;
+      if (!proxy) return direct(job.tls);
+      const proxyFor = 'url' in proxy ? withNoProxy(proxy.url, proxy.noProxy) : fromEnv;
+      return {
+        request: (req: HttpRequest) => {
+          const p = proxyFor(new URL(req.url));
+          return (p ? via(p, job.tls) : direct(job.tls)).request(req);
+        },
+      };
     },
     close() {
       plain.close();
       for (const c of clients.values()) c.close();
     },
   };
+}
+
+/** proxy_url for every target, except those no_proxy names (none when it is empty: Prometheus proxies loopback then too). */
+function withNoProxy(url: string, noProxy: string): (target: URL) => string | undefined {
+  if (noProxy === '') return () => url;
+  const bypass = noProxyMatcher(noProxy);
+  return (target) => (bypass(target) ? undefined : url);
 }
 
 /** Discovery results live as long as the process (a Lambda container): refresh_interval and last-good fallback. */
@@ -92,7 +115,7 @@ export function scrapeDeps(
   d: GatewayDeps,
   opts: { seriesState?: SeriesStateStore; httpFor?: (job: ScrapeJob) => HttpClient; env?: Readonly<Record<string, string | undefined>>; secrets?: SecretStore; baseDir?: string } = {},
 ): ScrapeDeps {
-  const httpFor = opts.httpFor ?? scrapeHttpFactory().httpFor;
+  const httpFor = opts.httpFor ?? scrapeHttpFactory(undefined, opts.env ?? d.env ?? {}).httpFor;
   const plain = new NodeHttpClient();
   // env: and file: references locally; secretsmanager: and ssm: too where the wiring provides the AWS store.
   const env = opts.env ?? d.env ?? {};

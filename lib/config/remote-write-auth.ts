@@ -105,7 +105,7 @@ export function parseRemoteWriteAuth(c: Checker, o: Record<string, unknown>, pat
  * proxy_url: an http:// proxy. Credentials in the URL are refused (they would be a secret in the config),
  * and so are https:// and socks5:// proxies (not implemented).
  */
-function parseProxyUrl(c: Checker, raw: unknown, path: string): string | undefined {
+export function parseProxyUrl(c: Checker, raw: unknown, path: string): string | undefined {
   const s = c.string(raw, path);
   if (s === undefined || s === '') return undefined;
   let u: URL;

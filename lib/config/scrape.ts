@@ -3,6 +3,8 @@ import { formatDuration } from './duration.ts';
 import { SECRET_REF_RE } from '../ports/index.ts';
 import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
 import { readSdConfigs } from '../scrape/discovery/config.ts';
+import type { ScrapeProxy } from '../scrape/proxy.ts';
+import { parseProxyUrl } from './remote-write-auth.ts';
 import type { Checker } from './check.ts';
 
 /**
@@ -55,6 +57,8 @@ export interface ScrapeJob {
   convertClassicHistogramsToNhcb: boolean;
   /** follow_redirects (Prometheus default true): 3xx answers are followed, at most 10 (lib/scrape/fetch.ts). */
   followRedirects: boolean;
+  /** proxy_url + no_proxy, or proxy_from_environment (lib/scrape/proxy.ts); absent: scrapes go direct. */
+  proxy?: ScrapeProxy;
   /** The job as written, for service discovery (static_configs, file_sd_configs, ...). */
   raw: Record<string, unknown>;
 }
@@ -206,8 +210,22 @@ function parseJob(c: Checker, raw: unknown, path: string, d: JobDefaults): Scrap
   if (basic && authz) c.fail(`${path}.authorization`, 'at most one of basic_auth and authorization may be set');
   const tls = tlsConfig(c, o.tls_config, `${path}.tls_config`);
   if (tls) job.tls = tls;
+  const proxy = proxyConfig(c, o, path);
+  if (proxy) job.proxy = proxy;
   readSdConfigs(c, o, path); // the schema (lib/config/shape/discovery.ts) checked their shape; this adds the semantic rules
   return job;
+}
+
+/** Prometheus' ProxyConfig rules: proxy_url or proxy_from_environment, no_proxy only with proxy_url. */
+function proxyConfig(c: Checker, o: Record<string, unknown>, path: string): ScrapeProxy | undefined {
+  const url = parseProxyUrl(c, o.proxy_url, `${path}.proxy_url`);
+  const noProxy = c.string(o.no_proxy, `${path}.no_proxy`) ?? '';
+  const fromEnvironment = c.bool(o.proxy_from_environment, `${path}.proxy_from_environment`, false);
+  if (fromEnvironment && url) c.fail(`${path}.proxy_url`, 'must not be set with proxy_from_environment');
+  if (noProxy && fromEnvironment) c.fail(`${path}.no_proxy`, 'must not be set with proxy_from_environment (NO_PROXY comes from the environment)');
+  else if (noProxy && !url) c.fail(`${path}.no_proxy`, 'needs proxy_url');
+  if (fromEnvironment) return { fromEnvironment: true };
+  return url ? { url, noProxy } : undefined;
 }
 
 /** A secret given as `<name>_file` (a path) or `<name>_ref` (a SecretStore reference); literals are refused. */

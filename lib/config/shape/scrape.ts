@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { SCRAPE_PROTOCOLS } from '../scrape.ts';
 import { bool, checkedElsewhere, duration, int, list, mapping, noEffect, opt, str } from './kit.ts';
 import { relabelRules } from './relabel.ts';
@@ -57,6 +58,10 @@ export const scrapeJob = mapping({
   ...sdEntries,
   follow_redirects: opt(bool('Follow 3xx answers (at most 10). Default true, as in Prometheus.')),
   enable_http2: opt(noEffect(bool(), 'scrapes use HTTP/1.1')),
+  proxy_url: opt(str('An http:// proxy; https targets are tunnelled with CONNECT.')),
+  no_proxy: opt(str('Comma-separated hosts, domains (.example.com), IPs and CIDRs scraped directly; needs proxy_url. Loopback is never proxied then.')),
+  proxy_from_environment: opt(bool('Use HTTP_PROXY, HTTPS_PROXY and NO_PROXY of the environment. Default false.')),
+  proxy_connect_header: opt(noEffect(v.record(v.string(), v.unknown()), 'the proxy is not authenticated')),
   track_timestamps_staleness: opt(noEffect(bool(), "series with their own timestamps get no staleness markers (Prometheus' default)")),
   target_limit: opt(noEffect(int(0), NOT_HERE)),
   native_histogram_bucket_limit: opt(noEffect(int(0), 'native histograms are forwarded as scraped')),
