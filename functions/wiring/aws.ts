@@ -24,7 +24,10 @@ export type AwsDeps = GatewayDeps;
 
 export async function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: string): Promise<AwsDeps> {
   const configPath = env.GATEWAY_CONFIG ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'gateway.yaml');
-  const config = await loadConfigFile(configPath);
+  const logger = new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: functionName });
+  // Warnings (fields without effect, old spellings) come only from a config validated here, not a prepared one
+  // (the deploy step printed them): logged once per cold start.
+  const config = await loadConfigFile(configPath, (warning) => logger.warn('configuration warning', { config: configPath, warning }));
   const queueUrl = required(env, 'QUEUE_URL');
   const bucket = required(env, 'BUCKET');
   const clientOpts = { ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) };
@@ -33,7 +36,7 @@ export async function awsDepsFromEnv(env: NodeJS.ProcessEnv, functionName: strin
     queue: new SqsMessageQueue(createSqsClient(clientOpts), queueUrl, config.queue.maxMessageBytes),
     blobs: new LazyS3BlobStore(clientOpts, bucket),
     clock: systemClock,
-    logger: new JsonLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { function: functionName }),
+    logger,
     metrics: new CounterRegistry(),
     secrets: new LocalSecretStore(env, createLazyAwsSecretStore({ ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}), ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })),
     env,
@@ -50,34 +53,37 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
  * Reads the config. In a bundle the RE2 engine is a chunk loaded on demand: a config with a regex that no
  * string-operation plan covers stops compiling with Re2NotLoadedError, and is compiled again once it is loaded.
  */
-export async function loadConfigFile(configPath: string): Promise<GatewayConfig> {
+export async function loadConfigFile(configPath: string, warn: (warning: string) => void = () => undefined): Promise<GatewayConfig> {
+  let loaded: { config: GatewayConfig; warnings: readonly string[] };
   try {
-    return await readConfigFile(configPath);
+    loaded = await readConfigFile(configPath);
   } catch (err) {
     if (!(err instanceof Re2NotLoadedError)) throw err;
     await preloadRe2();
-    return readConfigFile(configPath);
+    loaded = await readConfigFile(configPath);
   }
+  for (const w of loaded.warnings) warn(w);
+  return loaded.config;
 }
 
 /**
  * The deploy step ships gateway.json prepared (validated at bundling: lib/config/prepared.ts); a hand-written
  * JSON config or gateway.yaml (invoke, tests) is validated here, their loaders loaded only then.
  */
-async function readConfigFile(configPath: string): Promise<GatewayConfig> {
+async function readConfigFile(configPath: string): Promise<{ config: GatewayConfig; warnings: readonly string[] }> {
   const text = readFileSync(configPath, 'utf8');
   // scrape_config_files are inlined at synth; locally (invoke) they are read beside the config.
   const readFile = (f: string): string => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8');
   if (configPath.endsWith('.json')) {
     const prepared = preparedOrUndefined(text);
-    if (prepared) return restorePreparedConfig(prepared);
-    const { loadGatewayConfigJson } = await import('../../lib/config/load-json.ts');
+    if (prepared) return { config: await restorePreparedConfig(prepared), warnings: [] };
+    const { readGatewayConfigJson } = await import('../../lib/config/load-json.ts');
     // Only a JSON config that still lists scrape_config_files (not one from the deploy step) loads the YAML parser.
     const yaml = text.includes('"scrape_config_files"') ? await import('yaml') : undefined;
-    return loadGatewayConfigJson(text, configPath, yaml && ((f) => yaml.parse(readFile(f))));
+    return readGatewayConfigJson(text, configPath, yaml && ((f) => yaml.parse(readFile(f))));
   }
-  const { loadGatewayConfig } = await import('../../lib/config/load.ts');
-  return loadGatewayConfig(text, configPath, readFile);
+  const { readGatewayConfigText } = await import('../../lib/config/load.ts');
+  return readGatewayConfigText(text, configPath, readFile);
 }
 
 function preparedOrUndefined(text: string): PreparedConfigFile | undefined {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import { parseGatewayConfig, type GatewayConfig } from './schema.ts';
+import { readGatewayConfig, type GatewayConfig, type LoadedConfig } from './schema.ts';
 import type { ConfigDocReader } from './scrape.ts';
 
 /**
@@ -8,11 +8,16 @@ import type { ConfigDocReader } from './scrape.ts';
  * that still lists some (its caller decides how to parse them).
  */
 export function loadGatewayConfigJson(text: string, source = 'gateway.json', readDoc?: ConfigDocReader): GatewayConfig {
+  return readGatewayConfigJson(text, source, readDoc).config;
+}
+
+/** loadGatewayConfigJson with the warnings (fields accepted without effect, deprecated spellings). */
+export function readGatewayConfigJson(text: string, source = 'gateway.json', readDoc?: ConfigDocReader): LoadedConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw new ConfigError([`${source}: ${(err as Error).message}`]);
   }
-  return parseGatewayConfig(raw, readDoc);
+  return readGatewayConfig(raw, readDoc);
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { JsonLogger, type LogLevel } from '../adapters/system.ts';
 import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
-import { loadGatewayConfig } from '../config/load.ts';
+import { readGatewayConfigText } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { openBackends } from './backends.ts';
 import { startLocalRunner, type LocalRunner } from './runner.ts';
@@ -59,7 +59,9 @@ process.on('SIGTERM', (s) => stop(s));
 
 try {
   const configText = readFileSync(configPath, 'utf8');
-  const config = loadGatewayConfig(configText, configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
+  const { config, warnings } = readGatewayConfigText(configText, configPath, (f) => readFileSync(path.resolve(path.dirname(configPath), f), 'utf8'));
+  // Fields accepted without effect and old spellings: once, at start (the ingest workers read the config silently).
+  for (const warning of warnings) logger.warn('configuration warning', { config: configPath, warning });
   // Ordered mode needs a FIFO queue, and holds messages in the queue while a receiver is down (docs/ordering.md).
   const queueName = env.GATEWAY_QUEUE_NAME ?? (config.queue.ordered ? 'metrics-gateway.fifo' : 'metrics-gateway');
   if (config.queue.ordered && !queueName.endsWith('.fifo')) throw new Error(`queue.ordered needs a FIFO queue: GATEWAY_QUEUE_NAME ${queueName} must end in .fifo`);

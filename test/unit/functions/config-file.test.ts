@@ -27,6 +27,26 @@ describe('loadConfigFile (the Lambda wiring)', () => {
     writeFileSync(f, 'auth: {mode: none}\nscrape_config_files: [jobs.yml]\n');
     assert.deepEqual((await loadConfigFile(f)).scrape.map((j) => j.jobName), ['from_file']);
   });
+
+  it('hands each warning of a YAML or hand-written JSON config to warn, once; a prepared config has none to give', async () => {
+    const doc = { auth: { mode: 'none' }, remote_write: [{ url: 'http://vm:8428/api/v1/write', queue_config: { max_shards: 4 } }] };
+    const want = ['remote_write[0].queue_config.max_shards: accepted, no effect'];
+    for (const [name, text] of [['warn.yaml', JSON.stringify(doc)], ['warn.json', JSON.stringify(doc)]] as const) {
+      const f = path.join(dir, name);
+      writeFileSync(f, text);
+      const warnings: string[] = [];
+      await loadConfigFile(f, (w) => warnings.push(w));
+      assert.equal(warnings.length, 1, name);
+      assert.ok(warnings[0]!.startsWith(want[0]!), warnings[0]);
+    }
+    const { prepareConfig } = await import('../../../lib/config/prepared.ts');
+    const { parseGatewayConfig } = await import('../../../lib/config/schema.ts');
+    const f = path.join(dir, 'prepared.json');
+    writeFileSync(f, prepareConfig(parseGatewayConfig(doc)));
+    const warnings: string[] = [];
+    await loadConfigFile(f, (w) => warnings.push(w));
+    assert.deepEqual(warnings, []);
+  });
 });
 
 describe('lazyHandler and initInLambda', () => {
