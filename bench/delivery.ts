@@ -16,7 +16,7 @@ import { DiskBlobStore } from '../lib/adapters/local/disk-blob-store.ts';
 import { CounterRegistry, systemClock } from '../lib/adapters/system.ts';
 import { parseGatewayConfig } from '../lib/config/schema.ts';
 import { deliverBatch, destinationFor, type QueueRecord } from '../lib/delivery/deliver.ts';
-import { blobKey } from '../lib/delivery/keys.ts';
+import { blobKey } from '../lib/queue/bucket-keys.ts';
 import { replayOverflow } from '../lib/delivery/replay.ts';
 import type { TimeSeries } from '../lib/model/types.ts';
 import { packSeries } from '../lib/queue/envelope.ts';

@@ -25,7 +25,7 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { blobKey } from '../lib/delivery/keys.ts';
+import { blobKey } from '../lib/queue/bucket-keys.ts';
 import { encodeTimeSeries } from '../lib/remote-write/encode.ts';
 import { snappyCompress } from '../lib/remote-write/snappy.ts';
 import { REPO_ROOT, RIC_ENTRY, RIC_INSTALL, RIC_NATIVE, run } from '../test/helpers/lambda-rie.ts';

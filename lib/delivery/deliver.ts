@@ -1,6 +1,7 @@
 import type { RemoteWriteConfig } from '../config/schema.ts';
 import type { KindCounts, MetricMetadata, TimeSeries } from '../model/types.ts';
-import type { BlobStore, Clock, HttpClient, Logger, Metrics } from '../ports/index.ts';
+import type { BlobStore, Clock, HttpClient, Logger, Metrics, QueueRecord } from '../ports/index.ts';
+import { blobKey } from '../queue/bucket-keys.ts';
 import { isClaimCheck } from '../queue/envelope.ts';
 import { DecoderUnavailableError, MissingClaimError, openMessage, type Payload } from '../queue/unpack.ts';
 import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
@@ -8,7 +9,6 @@ import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
 import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
 import { adaptSeries, buildRequests, metadataFor, noDrops, rememberV2Refused, takesUnchanged, wireMessage, type Dropped, type WireMessage, type WireRequest, WIRE_LOG } from './wire.ts';
-import { blobKey } from './keys.ts';
 import type { AttemptContext, DestinationHealth, DestinationHealthRegistry } from './destination-health.ts';
 import { DELIVER_LOG_EVENTS } from './log-events.ts';
 import { metadataText } from './meta-text.ts';
@@ -46,13 +46,8 @@ export interface DeliveryDeps {
   health?: DestinationHealthRegistry;
 }
 
-export interface QueueRecord {
-  messageId: string;
-  body: string;
-  attributes: Record<string, string>;
-  /** FIFO queues: the message group (SQS MessageGroupId). */
-  groupId?: string;
-}
+/** The queue message shape is the ports' (lib/ports); re-exported for delivery's callers. */
+export type { QueueRecord };
 
 type Opened = { record: QueueRecord; payload: Payload };
 

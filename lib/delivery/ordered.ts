@@ -1,4 +1,4 @@
-import type { QueueRecord } from './deliver.ts';
+import type { QueueRecord } from '../ports/index.ts';
 
 /**
  * FIFO partial batch responses. Lambda hands a FIFO queue's messages to one invocation in group order, and

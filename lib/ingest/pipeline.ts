@@ -4,10 +4,11 @@ import type { IngestLimits } from '../config/schema.ts';
 import type { Label } from '../model/types.ts';
 import type { CompiledRelabel } from '../relabel/index.ts';
 import { countKinds } from '../model/types.ts';
-import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../ports/index.ts';
+import type { BlobStore, Clock, HttpLikeRequest, HttpLikeResponse, Logger, MessageQueue, Metrics } from '../ports/index.ts';
 import { packCompressed } from '../queue/envelope.ts';
 import { enqueueBatch, enqueueSeries, sendPacked } from '../queue/enqueue.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
+import { writtenHeaders } from '../remote-write/written.ts';
 import { finalizeBatch, finalizeSeries, parseExtraLabels } from './finalize.ts';
 import type { Router } from './router.ts';
 import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
@@ -15,20 +16,8 @@ import { mergeExtraLabels } from '../auth/labels.ts';
 import type { LineError, RouteOutcome, RouteResponse } from './types.ts';
 import { listLineErrors } from './common/line-errors.ts';
 
-export interface HttpLikeRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  /** Lower-cased names. */
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-export interface HttpLikeResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string | Uint8Array;
-}
+/** The core's HTTP shapes live in lib/ports; re-exported for the pipeline's callers. */
+export type { HttpLikeRequest, HttpLikeResponse };
 
 export interface IngestDeps {
   router: Router;
@@ -143,15 +132,6 @@ function count(deps: IngestDeps, protocol: string, res: HttpLikeResponse): HttpL
 function respond(r: RouteResponse, extraHeaders?: Record<string, string>): HttpLikeResponse {
   const headers = extraHeaders ? { ...r.headers, ...extraHeaders } : (r.headers ?? {});
   return { status: r.status, headers, body: r.body ?? '' };
-}
-
-/** remote_write 2.0's written counts: exactly what was queued, by kind. */
-function writtenHeaders(k: { samples: number; histograms: number; exemplars: number }): Record<string, string> {
-  return {
-    'X-Prometheus-Remote-Write-Samples-Written': String(k.samples),
-    'X-Prometheus-Remote-Write-Histograms-Written': String(k.histograms),
-    'X-Prometheus-Remote-Write-Exemplars-Written': String(k.exemplars),
-  };
 }
 
 /** The one place errors become responses: typed errors keep their status and message; anything else is a logged 500. */

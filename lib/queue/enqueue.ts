@@ -4,7 +4,8 @@ import type { FloatBatch } from '../model/batch.ts';
 import type { MetricMetadata, TimeSeries } from '../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue } from '../ports/index.ts';
 import type { BatchSeries } from '../remote-write/encode-batch.ts';
-import { packBatch, packSeries, SPOOL_PREFIX, type Packed } from './envelope.ts';
+import { spoolKey } from './bucket-keys.ts';
+import { packBatch, packSeries, type Packed } from './envelope.ts';
 
 /** What enqueueing needs: the ingest pipeline and the scrape function each pass their own. */
 export interface EnqueueDeps {
@@ -40,7 +41,7 @@ export async function enqueueBatch(deps: EnqueueDeps, batch: FloatBatch, series:
 }
 
 function spoolKeys(deps: EnqueueDeps): () => string {
-  return () => `${SPOOL_PREFIX}${new Date(deps.clock.now()).toISOString().slice(0, 10)}/${randomUUID()}.snappy`;
+  return () => spoolKey(deps.clock.now(), randomUUID());
 }
 
 /** Puts the claim-checked payloads, then sends the messages; UnavailableError when either fails. */

@@ -1,4 +1,5 @@
 import type { HttpClient } from '../ports/index.ts';
+import { writtenCounts, type WrittenCounts } from './written.ts';
 import type { RequestAuthorizer } from './auth/types.ts';
 import type { SendOutcome } from './retry.ts';
 
@@ -16,17 +17,7 @@ export interface SendResult {
   /** At most MAX_RESPONSE_BYTES of the response body, for rejected/ records and logs. */
   responseExcerpt: string;
   /** remote_write 2.0's X-Prometheus-Remote-Write-*-Written counts, when the receiver sent all three. */
-  written?: { samples: number; histograms: number; exemplars: number };
-}
-
-/** The written counts of a 2.0 answer (lower-cased header names), or undefined when any is missing or malformed. */
-export function writtenCounts(headers: Record<string, string>): SendResult['written'] {
-  const n = (k: string): number => {
-    const v = headers[`x-prometheus-remote-write-${k}-written`];
-    return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
-  };
-  const w = { samples: n('samples'), histograms: n('histograms'), exemplars: n('exemplars') };
-  return Number.isNaN(w.samples + w.histograms + w.exemplars) ? undefined : w;
+  written?: WrittenCounts;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Exemplar, Histogram, Label, MetricMetadata, Sample, TimeSeries, WriteRequest } from '../model/types.ts';
 import { METRIC_TYPES } from './metric-type.ts';
-import { SAMPLE_MAX, SHORT_STRING, histogramSize, int64Size, isPositiveZero, metadataSize, sampleSize, sampleSizeWithStart, sint64sBytes, spanSize, utf8Length, varintSize, zigzag, zigzag32 } from './proto-size.ts';
+import { SHORT_STRING, histogramSize, int64Size, isPositiveZero, metadataSize, sampleSize, sampleSizeWithStart, sint64sBytes, spanSize, utf8Length, varintSize, zigzag, zigzag32 } from './proto-size.ts';
 
 /**
  * Encodes a prometheus.WriteRequest (remote_write 1.0) in one pass over a buffer sized exactly by a first
@@ -49,12 +49,6 @@ function encodeParts(series: readonly TimeSeries[], metadata: readonly MetricMet
     enc.metadata(metadata[i]!);
   }
   return enc.finish();
-}
-
-/** Encoded size of one TimeSeries entry inside a WriteRequest (tag, length and body). */
-export function encodedSeriesSize(s: TimeSeries): number {
-  const n = new Encoder().seriesSize(s);
-  return 1 + varintSize(n) + n;
 }
 
 /**
@@ -377,5 +371,3 @@ export class Encoder {
     this.pos += this.buf.write(s, this.pos, len, 'utf8');
   }
 }
-
-export const MAX_SAMPLE_ENTRY_BYTES = 1 + 1 + SAMPLE_MAX;

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { openBackends } from '../../lib/local/backends.ts';
-import { blobKey } from '../../lib/delivery/keys.ts';
+import { blobKey } from '../../lib/queue/bucket-keys.ts';
 import { encodeTimeSeries } from '../../lib/remote-write/encode.ts';
 import { snappyCompress } from '../../lib/remote-write/snappy.ts';
 import { unpackMessage } from '../../lib/queue/unpack.ts';

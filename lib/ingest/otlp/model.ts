@@ -66,7 +66,7 @@ export interface SummaryPoint extends PointBase {
   quantiles: { quantile: number; value: number }[];
 }
 
-export const TEMPORALITY_UNSPECIFIED = 0;
+/** OTLP AggregationTemporality values the conversion tests for (0, UNSPECIFIED, is neither). */
 export const TEMPORALITY_DELTA = 1;
 export const TEMPORALITY_CUMULATIVE = 2;
 export const FLAG_NO_RECORDED_VALUE = 1;

@@ -4,7 +4,7 @@ import { CONSECUTIVE_FAILURES_METRIC, DestinationHealth, DestinationHealthRegist
 import { deliverBatch, type DeliveryDeps, type QueueRecord } from '../../../lib/delivery/deliver.ts';
 import { DELIVER_LOG_EVENTS } from '../../../lib/delivery/log-events.ts';
 import { replayOverflow } from '../../../lib/delivery/replay.ts';
-import { blobKey } from '../../../lib/delivery/keys.ts';
+import { blobKey } from '../../../lib/queue/bucket-keys.ts';
 import { createDeliverHandler, deliveryDeps } from '../../../lib/compose/deliver.ts';
 import { replayDeps } from '../../../lib/compose/replay.ts';
 import { toSqsEvent } from '../../../lib/adapters/lambda/events.ts';

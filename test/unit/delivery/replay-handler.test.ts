@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createReplayHandler } from '../../../lib/compose/replay.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
-import { blobKey } from '../../../lib/delivery/keys.ts';
+import { blobKey } from '../../../lib/queue/bucket-keys.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../../lib/ports/index.ts';
 import { encodeTimeSeries } from '../../../lib/remote-write/encode.ts';
 import { snappyCompress } from '../../../lib/remote-write/snappy.ts';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { replayOverflow, type ReplayDeps, type ReplayOptions } from '../../../lib/delivery/replay.ts';
 import { parkedAt } from '../../../lib/queue/bucket-keys.ts';
-import { blobKey } from '../../../lib/delivery/keys.ts';
+import { blobKey } from '../../../lib/queue/bucket-keys.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { encodeTimeSeries } from '../../../lib/remote-write/encode.ts';

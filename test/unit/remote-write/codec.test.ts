@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encodeWriteRequest, encodeTimeSeries, encodedSeriesSize } from '../../../lib/remote-write/encode.ts';
+import { Encoder, encodeWriteRequest, encodeTimeSeries } from '../../../lib/remote-write/encode.ts';
+import { varintSize } from '../../../lib/remote-write/proto-size.ts';
+
+/** Encoded size of one TimeSeries entry inside a WriteRequest (tag, length and body), from the encoder's sizing pass. */
+function encodedSeriesSize(s: TimeSeries): number {
+  const n = new Encoder().seriesSize(s);
+  return 1 + varintSize(n) + n;
+}
 import { decodeWriteRequest } from '../../../lib/remote-write/decode.ts';
 import { snappyCompress, snappyUncompress } from '../../../lib/remote-write/snappy.ts';
 import { GatewayError } from '../../../lib/errors.ts';
