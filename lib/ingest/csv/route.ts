@@ -3,29 +3,19 @@
  * `format` is a 400 naming the entry; bad lines follow the import routes' partial-write rule
  * (jsonline/line-report.ts): 204 with a count when some lines were accepted, else 400.
  */
-import { NO_CONTENT, partialLinesResponse } from '../jsonline/line-report.ts';
+import { linesOutcome } from '../common/lines-outcome.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { parseCsvFormat } from './format.ts';
 import { csv } from '../protocols.ts';
 import { parseCsv } from './parse.ts';
 
-const CSV_PROTOCOL = csv.name;
-
 /** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function csvRoutes(maxLineLength: number): ProtocolRoute[] {
   return bindRoutes(csv, {
     import(req: IngestRequest): RouteOutcome {
       const columns = parseCsvFormat(req.query.get('format'));
-      const { series, errors, errorCount } = parseCsv(req.body, { columns, now: req.now, maxLineLength });
-      return {
-        kind: 'series',
-        series,
-        errors,
-        ...(errorCount !== undefined ? { errorCount } : {}),
-        success: NO_CONTENT,
-        partial: ({ errors: errs, errorCount: total }) => partialLinesResponse(CSV_PROTOCOL, errs, series.length > 0, 'line', total),
-      };
+      return linesOutcome(csv.name, parseCsv(req.body, { columns, now: req.now, maxLineLength }));
     },
   });
 }

@@ -34,6 +34,19 @@ function stub(response: RouteResponse): () => RouteOutcome {
   return () => ({ kind: 'response', response });
 }
 
+/** 202 with `success`, or with `partialBody` listing the skipped items; nothing usable is a 400 (requireSomething). */
+function seriesOutcome(result: ParseResult, success: string, partialBody: (errors: string[]) => object): RouteOutcome {
+  requireSomething(result);
+  return {
+    kind: 'series',
+    series: result.series,
+    errors: result.errors,
+    ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
+    success: { status: 202, headers: JSON_HEADERS, body: success },
+    partial: ({ errors, errorCount: total }) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify(partialBody(errorTexts(errors, total))) }),
+  };
+}
+
 /**
  * DataDog routes, as vmagent serves them:
  *   POST /datadog/api/v1/series  202 {"status":"ok"}
@@ -46,31 +59,9 @@ function stub(response: RouteResponse): () => RouteOutcome {
 export function createDatadogRoutes(options: DatadogOptions = {}): ProtocolRoute[] {
   const opts = validateDatadogOptions(options);
   return bindRoutes(datadog, {
-    seriesV1(req): RouteOutcome {
-      const result = parseDatadogV1Series(req.body, { ...opts, now: req.now });
-      requireSomething(result);
-      return {
-        kind: 'series',
-        series: result.series,
-        errors: result.errors,
-        ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
-        success: { status: 202, headers: JSON_HEADERS, body: '{"status":"ok"}' },
-        partial: ({ errors, errorCount: total }) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok', errors: errorTexts(errors, total) }) }),
-      };
-    },
-    seriesV2(req): RouteOutcome {
-      const result = parseDatadogV2Series(req.body, { ...opts, now: req.now, format: v2Format(req) });
-      requireSomething(result);
-      return {
-        kind: 'series',
-        series: result.series,
-        errors: result.errors,
-        ...(result.errorCount !== undefined ? { errorCount: result.errorCount } : {}),
-        // DataDog's API answers v2 with IntakePayloadAccepted `{"errors":[]}`; VictoriaMetrics sends {"status":"ok"}.
-        success: { status: 202, headers: JSON_HEADERS, body: '{"errors":[]}' },
-        partial: ({ errors, errorCount: total }) => ({ status: 202, headers: JSON_HEADERS, body: JSON.stringify({ errors: errorTexts(errors, total) }) }),
-      };
-    },
+    seriesV1: (req) => seriesOutcome(parseDatadogV1Series(req.body, { ...opts, now: req.now }), '{"status":"ok"}', (errors) => ({ status: 'ok', errors })),
+    // DataDog's API answers v2 with IntakePayloadAccepted `{"errors":[]}`; VictoriaMetrics sends {"status":"ok"}.
+    seriesV2: (req) => seriesOutcome(parseDatadogV2Series(req.body, { ...opts, now: req.now, format: v2Format(req) }), '{"errors":[]}', (errors) => ({ errors })),
     // The Agent checks its API key at start-up and keeps calling these; answered as VictoriaMetrics does.
     validate: stub({ status: 200, headers: JSON_HEADERS, body: '{"valid":true}' }),
     intake: stub({ status: 200, headers: JSON_HEADERS, body: '{}' }),

@@ -5,27 +5,17 @@
  * import routes' partial-write rule (jsonline/line-report.ts): 204 with a count when some lines were
  * accepted, else 400.
  */
-import { NO_CONTENT, partialLinesResponse } from '../jsonline/line-report.ts';
+import { linesOutcome } from '../common/lines-outcome.ts';
 import { bindRoutes, type ProtocolSetup } from '../protocol.ts';
 import type { IngestRequest, ProtocolRoute, RouteOutcome } from '../types.ts';
 import { graphite } from '../protocols.ts';
 import { parseGraphite } from './parse.ts';
 
-const GRAPHITE_PROTOCOL = graphite.name;
-
 /** The routes with lines longer than `maxLineLength` characters rejected (ingest.max_line_length). */
 export function graphiteRoutes(maxLineLength: number): ProtocolRoute[] {
   return bindRoutes(graphite, {
     plaintext(req: IngestRequest): RouteOutcome {
-      const { series, errors, errorCount } = parseGraphite(req.body, { now: req.now, maxLineLength });
-      return {
-        kind: 'series',
-        series,
-        errors,
-        ...(errorCount !== undefined ? { errorCount } : {}),
-        success: NO_CONTENT,
-        partial: ({ errors: errs, errorCount: total }) => partialLinesResponse(GRAPHITE_PROTOCOL, errs, series.length > 0, 'line', total),
-      };
+      return linesOutcome(graphite.name, parseGraphite(req.body, { now: req.now, maxLineLength }));
     },
   });
 }

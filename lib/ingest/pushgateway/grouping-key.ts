@@ -1,3 +1,4 @@
+import { IMPORT_PREFIX } from './import-prefix.ts';
 import { BadRequestError, excerpt } from '../../errors.ts';
 import { isValidLabelName, sortLabels } from '../../model/labels.ts';
 import type { Label } from '../../model/types.ts';
@@ -20,7 +21,6 @@ import type { Label } from '../../model/types.ts';
  * Errors are BadRequestError (400) naming the segment.
  */
 
-export const IMPORT_PREFIX = '/api/v1/import/prometheus';
 const JOB_PREFIX = '/metrics/job/';
 const JOB_BASE64_PREFIX = '/metrics/job@base64/';
 const BASE64_SUFFIX = '@base64';

@@ -1,7 +1,5 @@
 import type { Protocol } from '../protocol.ts';
-
-/** `/api/v1/import/prometheus`: the grouping-key routes under VictoriaMetrics' import path (vmagent serves both). */
-const IMPORT_PREFIX = '/api/v1/import/prometheus';
+import { IMPORT_PREFIX } from './import-prefix.ts';
 
 /** Pushgateway-compatible push and delete (docs/pushgateway.md); the grouping key is the path tail. */
 export const pushgateway = {
