@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import type { Label } from '../model/types.ts';
-import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
+import type { CompiledRelabel } from '../relabel/index.ts';
 import { Checker } from './check.ts';
 import { parseRemoteWriteAuth, type RemoteWriteAuth } from './remote-write-auth.ts';
 import { parseOverflowCaps, parseReplayConfig, type OverflowCaps, type ReplayConfig } from './overflow.ts';
@@ -10,7 +10,8 @@ import { PROTOCOL_OPTIONS, type ProtocolOptionsConfig } from '../ingest/protocol
 import { parseScrapeSection, type ConfigDocReader, type ScrapeJob } from './scrape.ts';
 import { gatewayDocument } from './shape/gateway.ts';
 import { scrapeConfigFile } from './shape/scrape.ts';
-import { checkShape } from './shape/validate.ts';
+import { checkShape, mergeProblems } from './shape/validate.ts';
+import { compileRules } from './compile-rules.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -190,24 +191,6 @@ function readProtocolSections(c: Checker, top: Record<string, unknown>, fail: (p
   const out: Record<string, unknown> = {};
   for (const [key, section] of Object.entries(PROTOCOL_OPTIONS)) out[key] = section.read(c.object(top[key], key), fail);
   return out as ProtocolOptionsConfig;
-}
-
-/** The schema's problems, then the readers' at paths the schema did not already name. */
-function mergeProblems(shape: string[], readers: string[]): string[] {
-  const pathOf = (p: string): string => p.slice(0, p.indexOf(': '));
-  const named = new Set(shape.map(pathOf));
-  return [...shape, ...readers.filter((p) => !named.has(pathOf(p)))];
-}
-
-/** Compiles relabel rules, recording their problems (with paths) instead of stopping at the first. */
-function compileRules(c: Checker, raw: unknown, path: string): CompiledRelabel {
-  try {
-    return compileRelabelConfigs(raw, path);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    c.problems.push(...err.problems);
-    return { rules: [] };
-  }
 }
 
 function parseRemoteWrite(c: Checker, raw: unknown, path: string): RemoteWriteConfig {

@@ -1,11 +1,11 @@
-import { ConfigError } from '../errors.ts';
 import { formatDuration } from './duration.ts';
 import { SECRET_REF_RE } from '../ports/index.ts';
-import { compileRelabelConfigs, type CompiledRelabel } from '../relabel/index.ts';
+import type { CompiledRelabel } from '../relabel/index.ts';
 import { readSdConfigs } from '../scrape/discovery/config.ts';
 import type { ScrapeProxy } from '../scrape/proxy.ts';
 import { parseProxyUrl } from './remote-write-auth.ts';
 import type { Checker } from './check.ts';
+import { compileRules } from './compile-rules.ts';
 
 /**
  * The Prometheus scrape configuration inside gateway.yaml: `global.scrape_interval`, `global.scrape_timeout`,
@@ -291,14 +291,4 @@ function byteSize(c: Checker, v: unknown, path: string): number {
     return 0;
   }
   return Number(m[1]) * unit;
-}
-
-function compileRules(c: Checker, raw: unknown, path: string): CompiledRelabel {
-  try {
-    return compileRelabelConfigs(raw, path);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    c.problems.push(...err.problems);
-    return { rules: [] };
-  }
 }

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { Checker } from '../check.ts';
 import { readSdConfigs, SD_CONFIG_KEYS } from '../../scrape/discovery/config.ts';
 import { duration, int, list, mapping, opt, str, stringMap } from './kit.ts';
-import { checkShape } from './validate.ts';
+import { checkShape, mergeProblems } from './validate.ts';
 
 /**
  * The service discovery sections of a scrape_configs entry (static, file, http, ec2), on the same valibot
@@ -70,9 +70,7 @@ export function validateSdConfigs(rawJob: Record<string, unknown>, path: string)
   const shape = checkShape(sdOnly, rawJob, path).problems;
   const c = new Checker([], true);
   readSdConfigs(c, rawJob, path);
-  const pathOf = (p: string): string => p.slice(0, p.indexOf(': '));
-  const named = new Set(shape.map(pathOf));
-  const all = [...shape, ...c.problems.filter((p) => !named.has(pathOf(p)))];
+  const all = mergeProblems(shape, c.problems);
   const rank = (p: string): number => {
     const m = /^\.(\w+)(?:\[(\d+)\])?/.exec(p.slice(path.length));
     return m ? (SD_CONFIG_KEYS as readonly string[]).indexOf(m[1]!) * 1e6 + Number(m[2] ?? 0) : 0;

@@ -41,3 +41,10 @@ function formatPath(root: string, sep: string, issue: v.BaseIssue<unknown>): str
   if (root === '') return out === '' ? '(root)' : out;
   return out === '' ? root : `${root}${sep}${out}`;
 }
+
+/** The schema's problems, then a reader's (semantic) ones at paths the schema did not already name. */
+export function mergeProblems(shape: readonly string[], readers: readonly string[]): string[] {
+  const pathOf = (p: string): string => p.slice(0, p.indexOf(': '));
+  const named = new Set(shape.map(pathOf));
+  return [...shape, ...readers.filter((p) => !named.has(pathOf(p)))];
+}
