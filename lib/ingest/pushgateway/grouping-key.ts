@@ -1,4 +1,4 @@
-import { IMPORT_PREFIX } from './import-prefix.ts';
+import { prometheus } from '../prometheus/index.ts';
 import { BadRequestError, excerpt } from '../../errors.ts';
 import { isValidLabelName, sortLabels } from '../../model/labels.ts';
 import type { Label } from '../../model/types.ts';
@@ -21,6 +21,8 @@ import type { Label } from '../../model/types.ts';
  * Errors are BadRequestError (400) naming the segment.
  */
 
+/** VictoriaMetrics' text import path, spelled once in prometheus/index.ts. */
+const IMPORT_PREFIX: string = prometheus.routes.import.paths[0]!;
 const JOB_PREFIX = '/metrics/job/';
 const JOB_BASE64_PREFIX = '/metrics/job@base64/';
 const BASE64_SUFFIX = '@base64';

@@ -1,5 +1,8 @@
 import type { Protocol } from '../protocol.ts';
-import { IMPORT_PREFIX } from './import-prefix.ts';
+import { prometheus } from '../prometheus/index.ts';
+
+/** The grouping-key routes also live under VictoriaMetrics' text import path (vmagent serves both): that route's path. */
+const IMPORT_PREFIX = prometheus.routes.import.paths[0];
 
 /** Pushgateway-compatible push and delete (docs/pushgateway.md); the grouping key is the path tail. */
 export const pushgateway = {
