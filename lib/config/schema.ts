@@ -14,6 +14,7 @@ import { parseScrapeSection, type ConfigDocReader, type ScrapeJob } from './scra
 import { gatewayDocument } from './shape/gateway.ts';
 import { scrapeConfigFile } from './shape/scrape.ts';
 import { checkShape } from './shape/validate.ts';
+import { readStreamAggregationSection, type StreamAggregationSection } from '../aggregation/section.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -100,6 +101,8 @@ export interface GatewayConfig {
   datadog: DatadogOptions;
   /** scrape_configs (and scrape_config_files), with global.scrape_interval / scrape_timeout applied. */
   scrape: ScrapeJob[];
+  /** stream_aggregation (docs/stream-aggregation.md): present only when it has rules. */
+  streamAggregation?: StreamAggregationSection;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -186,9 +189,10 @@ export function readGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): Load
   const otlp = readOtlpSection(c.object(top.otlp, 'otlp'), fail);
   const datadog = readDatadogSection(c.object(top.datadog, 'datadog'), fail);
   const scrape = parseScrapeSection(c, top, global, readDoc, checkDoc);
+  const streamAggregation = readStreamAggregationSection(top.stream_aggregation, fail, readDoc);
   const problems = mergeProblems(shape.problems, c.problems);
   if (problems.length) throw new ConfigError(problems);
-  return { config: { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog, scrape }, warnings: shape.warnings };
+  return { config: { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, otlp, datadog, scrape, ...(streamAggregation ? { streamAggregation } : {}) }, warnings: shape.warnings };
 }
 
 /** The schema's problems, then the readers' at paths the schema did not already name. */
