@@ -35,7 +35,8 @@ export async function openBackends(opts: BackendOptions): Promise<Backends> {
   if (opts.kind === 'disk') {
     const queue = await DiskQueue.open(path.join(opts.dataDir, 'queue'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, ...(opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {}) });
     const blobs = new DiskBlobStore(path.join(opts.dataDir, 'blobs'));
-    const aggregation = { queue: await AggregationDiskQueue.open(path.join(opts.dataDir, 'aggregation'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, ...(opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {}) }), state: blobs };
+    // Aggregation input is never dead-lettered for being received often: a dropped message would be a lost increment.
+    const aggregation = { queue: await AggregationDiskQueue.open(path.join(opts.dataDir, 'aggregation'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, maxReceiveCount: 1000 }), state: blobs };
     return { queue, blobs, aggregation, description: `disk queue and blob store in ${opts.dataDir}` };
   }
   const clientOpts = { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), region: opts.region ?? 'us-east-1' };
