@@ -47,3 +47,4 @@ export function createAggregateFlusher(deps: FlushDeps, now: () => number, grace
 export function aggregationSectionsOf(config: GatewayConfig): ReadonlyMap<string, readonly AggregationRule[]> {
   return aggregationSections(config);
 }
+

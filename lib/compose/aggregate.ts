@@ -1,6 +1,6 @@
 import type { ApplyDeps } from '../aggregation/durable/apply.ts';
 import type { FlushDeps } from '../aggregation/durable/flush.ts';
-import type { IngestAggregation } from '../aggregation/durable/ingest.ts';
+import { createIngestAggregation, type IngestAggregation } from '../aggregation/durable/ingest.ts';
 import { aggregationRules, GLOBAL_SECTION } from '../aggregation/section.ts';
 import type { AggregationRule } from '../aggregation/config.ts';
 import type { GatewayConfig } from '../config/schema.ts';
@@ -23,7 +23,7 @@ export function aggregationSections(config: GatewayConfig): ReadonlyMap<string, 
 export function ingestAggregation(config: GatewayConfig, queue: MessageQueue): IngestAggregation | undefined {
   const s = config.streamAggregation;
   if (!s) return undefined;
-  return { section: GLOBAL_SECTION, rules: aggregationRules(s), shards: s.shards, keepInput: s.keepInput, dropInput: s.dropInput, queue };
+  return createIngestAggregation({ section: GLOBAL_SECTION, rules: aggregationRules(s), shards: s.shards, keepInput: s.keepInput, dropInput: s.dropInput, queue });
 }
 
 /** What applyAggregationBatch needs: shard state with compare-and-swap, claim checks from the blob store. */

@@ -14,7 +14,7 @@ import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
 import { mergeExtraLabels } from '../auth/labels.ts';
 import type { LineError, RouteOutcome, RouteResponse } from './types.ts';
 import { listLineErrors } from './common/line-errors.ts';
-import { divertToAggregation, type IngestAggregation } from '../aggregation/durable/ingest.ts';
+import type { IngestAggregation } from '../aggregation/durable/ingest.ts';
 
 export interface HttpLikeRequest {
   method: string;
@@ -109,7 +109,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       }
       // Stream aggregation sees series after relabeling, external labels and the limits, as vmagent does.
       // Forwarded series are queued first, the aggregation input last (divertToAggregation says why).
-      const diverted = deps.aggregation && series.length ? divertToAggregation(deps, deps.aggregation, series, tenant, protocol) : undefined;
+      const diverted = deps.aggregation && series.length ? deps.aggregation.divert(deps, series, tenant, protocol) : undefined;
       const forwarded = diverted ? diverted.forwarded : series;
       const kinds = countKinds(series);
       const metadata = outcome.metadata?.length ? outcome.metadata : undefined;

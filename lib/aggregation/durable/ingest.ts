@@ -4,11 +4,10 @@ import type { TimeSeries } from '../../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../../ports/index.ts';
 import { SPOOL_PREFIX } from '../../queue/envelope.ts';
 import type { AggregationRule } from '../config.ts';
-import { passThrough } from '../engine.ts';
 import { routeToShards } from './route.ts';
 
 /** A stream_aggregation section as the ingest path applies it (lib/compose/aggregate.ts builds it from the config). */
-export interface IngestAggregation {
+export interface AggregationSectionInput {
   section: string;
   rules: readonly AggregationRule[];
   shards: number;
@@ -16,6 +15,18 @@ export interface IngestAggregation {
   dropInput: boolean;
   /** The aggregation FIFO queue (one message group per shard). */
   queue: MessageQueue;
+}
+
+/**
+ * IngestDeps.aggregation: the pipeline imports only this type, so the routing code (and the rule parser
+ * behind it) is in an ingest bundle's start-up only when the config has stream_aggregation.
+ */
+export interface IngestAggregation {
+  divert(deps: DivertDeps, series: readonly TimeSeries[], tenant: string, protocol: string): Diverted;
+}
+
+export function createIngestAggregation(section: AggregationSectionInput): IngestAggregation {
+  return { divert: (deps, series, tenant, protocol) => divertToAggregation(deps, section, series, tenant, protocol) };
 }
 
 export interface DivertDeps {
@@ -39,7 +50,7 @@ export interface Diverted {
  * between the two answers 503 and the client's retry repeats only the forwarded samples (which receivers
  * store once), never an increment that was already queued.
  */
-export function divertToAggregation(deps: DivertDeps, agg: IngestAggregation, series: readonly TimeSeries[], tenant: string, protocol: string): Diverted {
+export function divertToAggregation(deps: DivertDeps, agg: AggregationSectionInput, series: readonly TimeSeries[], tenant: string, protocol: string): Diverted {
   const now = deps.clock.now();
   const routed = routeToShards(agg.rules, series, {
     section: agg.section,
@@ -62,5 +73,7 @@ export function divertToAggregation(deps: DivertDeps, agg: IngestAggregation, se
     for (const m of routed.matched) matched += m;
     if (matched) deps.metrics.inc('aggregation_matched_series_total', { section: agg.section, protocol }, matched);
   };
-  return { forwarded: passThrough(series, routed.matched, { keepInput: agg.keepInput, dropInput: agg.dropInput }), commit };
+  // vmagent's keep_input / drop_input (as passThrough() in engine.ts, which the ingest bundle does not load).
+  const forwarded = series.filter((_, i) => (routed.matched[i] === 1 ? agg.keepInput : !agg.dropInput));
+  return { forwarded, commit };
 }
