@@ -5,7 +5,9 @@ import { withSelfMetrics } from './wiring/observe.ts';
 /** The ingest Lambda: AWS adapters from the environment, composed by lib/compose/ingest.ts. */
 export const handler: IngestHandler & { init(): Promise<void> } = lazyHandler(async () => {
   const d = await awsDepsFromEnv(process.env, 'ingest');
-  return withSelfMetrics(createIngestHandler(ingestDeps(d)), d, 'ingest', process.env);
+  // stream_aggregation: its routing code loads only with the section.
+  const aggregation = d.config.streamAggregation ? (await import('./wiring/aggregate-input.ts')).ingestAggregationFromEnv(process.env, d.config) : undefined;
+  return withSelfMetrics(createIngestHandler({ ...ingestDeps(d), ...(aggregation ? { aggregation } : {}) }), d, 'ingest', process.env);
 });
 
 await initInLambda(handler);

@@ -2,6 +2,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { applyAggregationBatch, type AggregationRecord, type ApplyDeps } from '../../lib/aggregation/durable/apply.ts';
 import { flushAggregation, type FlushDeps, type FlushResult } from '../../lib/aggregation/durable/flush.ts';
 import type { AggregationRule } from '../../lib/aggregation/config.ts';
+import { aggregationSections } from '../../lib/compose/aggregate.ts';
+import type { GatewayConfig } from '../../lib/config/schema.ts';
 
 /**
  * The aggregation functions' thin parts, built from their dependencies so the Lambda entry point
@@ -39,12 +41,10 @@ export function createAggregateFlusher(deps: FlushDeps, now: () => number, grace
 }
 
 /**
- * The hook between the gateway config and the aggregation functions: each `stream_aggregation` section's
- * parsed rules by section name (`global`, or a remote_write entry's name). The config loader does not have
- * the section yet; when it does (as `streamAggregation: ReadonlyMap<string, AggregationRule[]>`, parsed with
- * parseAggregationConfigs), this returns it, and until then no section, so nothing is aggregated.
+ * Each `stream_aggregation` section's parsed rules by section name: `global` from gateway.yaml's
+ * `stream_aggregation:` (lib/aggregation/section.ts). Per-destination sections are not read yet.
  */
-export function aggregationSectionsOf(config: object): ReadonlyMap<string, readonly AggregationRule[]> {
-  const s = (config as { streamAggregation?: unknown }).streamAggregation;
-  return s instanceof Map ? (s as ReadonlyMap<string, readonly AggregationRule[]>) : new Map();
+export function aggregationSectionsOf(config: GatewayConfig): ReadonlyMap<string, readonly AggregationRule[]> {
+  return aggregationSections(config);
 }
+

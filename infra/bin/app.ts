@@ -20,7 +20,8 @@ export function functionEntries(root: string): FunctionEntries {
   const optional = (name: string): string | undefined => (existsSync(entry(name)) ? entry(name) : undefined);
   const replay = optional('replay');
   const scrape = optional('scrape');
-  return { ingest: entry('ingest'), deliver: entry('deliver'), ...(replay ? { replay } : {}), ...(scrape ? { scrape } : {}) };
+  const aggregate = optional('aggregate');
+  return { ingest: entry('ingest'), deliver: entry('deliver'), ...(replay ? { replay } : {}), ...(scrape ? { scrape } : {}), ...(aggregate ? { aggregate } : {}) };
 }
 
 const app = new App();

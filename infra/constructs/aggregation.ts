@@ -2,10 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { AGGREGATION_STATE_PREFIX, BUCKET_PREFIXES } from '../../lib/queue/bucket-keys.ts';
 import type { BlobBucket } from './blob-bucket.ts';
 import { GatewayFunction, type GatewayFunctionProps } from './gateway-function.ts';
 import { MetricsQueue } from './metrics-queue.ts';
 import { GatewaySchedule } from './schedule.ts';
+
+/** The prefix of every shard state (aggregationStateKey). */
+const STATE_PREFIX = AGGREGATION_STATE_PREFIX;
 
 export interface AggregationProps {
   /** The bundle of functions/aggregate.ts (bundledCode in the stack). */
@@ -54,13 +58,14 @@ export class Aggregation extends Construct {
       environment: { ...env, AGGREGATION_ROLE: 'flush', AGGREGATION_FLUSH_GRACE_MS: String((props.flushGrace ?? Duration.seconds(5)).toMilliseconds()) },
     });
     this.input.addConsumer(this.consumer.fn, { batchSize: 10, maxBatchingWindow: Duration.seconds(0) });
-    props.bucket.grantObjects(this.consumer.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
-    props.bucket.grantObjects(this.consumer.fn, 'spool/', ['s3:GetObject']);
+    // Shard states only (state/aggregation/<section>/<shard>, lib/queue/bucket-keys.ts): not the scrape state beside them.
+    props.bucket.grantObjects(this.consumer.fn, STATE_PREFIX, ['s3:GetObject', 's3:PutObject']);
+    props.bucket.grantObjects(this.consumer.fn, BUCKET_PREFIXES.spool, ['s3:GetObject']);
     // A GetObject of a shard that has no state yet must answer 404, not 403.
     props.bucket.grantMissingKeyAsNotFound(this.consumer.fn);
-    props.bucket.grantObjects(this.flush.fn, 'state/', ['s3:GetObject', 's3:PutObject']);
-    props.bucket.grantObjects(this.flush.fn, 'spool/', ['s3:PutObject']);
-    props.bucket.grantList(this.flush.fn, 'state/');
+    props.bucket.grantObjects(this.flush.fn, STATE_PREFIX, ['s3:GetObject', 's3:PutObject']);
+    props.bucket.grantObjects(this.flush.fn, BUCKET_PREFIXES.spool, ['s3:PutObject']);
+    props.bucket.grantList(this.flush.fn, STATE_PREFIX);
     props.bucket.grantMissingKeyAsNotFound(this.flush.fn);
     props.deliveryQueue.grantSend(this.flush.fn);
     this.schedule = new GatewaySchedule(this, 'FlushSchedule', { handler: this.flush.fn, every: props.flushEvery ?? Duration.minutes(1), description: 'Emits closed stream aggregation intervals' });

@@ -2,10 +2,10 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BUCKET_PREFIXES, type BucketPrefix } from '../../lib/queue/bucket-keys.ts';
+import { BUCKET_PREFIXES, type AGGREGATION_STATE_PREFIX, type BucketPrefix } from '../../lib/queue/bucket-keys.ts';
 
-/** The blob store's prefixes (lib/queue/bucket-keys.ts, docs/architecture.md). */
-export type BlobPrefix = BucketPrefix;
+/** The blob store's prefixes (lib/queue/bucket-keys.ts, docs/architecture.md), and the aggregation shard states under state/. */
+export type BlobPrefix = BucketPrefix | typeof AGGREGATION_STATE_PREFIX;
 
 export interface BlobBucketProps {
   /** Overflowed data no replay drained in time; default 14 days. Replay enforces the byte cap per destination. */

@@ -7,6 +7,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { Aggregation } from '../constructs/aggregation.ts';
 import { BlobBucket } from '../constructs/blob-bucket.ts';
 import { bundledCode } from '../constructs/bundle.ts';
 import { GatewayFunction, type FunctionNetwork } from '../constructs/gateway-function.ts';
@@ -28,6 +29,8 @@ export interface FunctionEntries {
   deliver: string;
   replay?: string;
   scrape?: string;
+  /** functions/aggregate.ts: required when gateway.yaml has stream_aggregation. */
+  aggregate?: string;
 }
 
 export interface GatewayStackProps extends StackProps {
@@ -49,6 +52,8 @@ export class GatewayStack extends Stack {
   readonly deliver: GatewayFunction;
   readonly replay: GatewayFunction | undefined;
   readonly scrape: GatewayFunction | undefined;
+  /** stream_aggregation in gateway.yaml: its FIFO input queue, consumer and flush (infra/constructs/aggregation.ts). */
+  readonly aggregation: Aggregation | undefined;
   readonly api: IngestApi;
   readonly monitoring: GatewayMonitoring;
 
@@ -94,6 +99,16 @@ export class GatewayStack extends Stack {
       { name: 'ingest', fn: this.ingest.fn },
       { name: 'deliver', fn: this.deliver.fn },
     ];
+
+    // stream_aggregation (docs/stream-aggregation.md): ingest sends matched series to the FIFO input queue
+    // (one message group per shard); the consumer and the flush own state/aggregation/.
+    if (props.config.config.streamAggregation) {
+      if (!props.entries.aggregate) throw new Error('gateway.yaml has stream_aggregation: the aggregate function (functions/aggregate.ts) must be deployed with it');
+      this.aggregation = new Aggregation(this, 'Aggregation', { code: code(props.entries.aggregate), bucket: this.blobs, deliveryQueue: this.queue, functionDefaults: { logRetention: o.logRetentionDays as logs.RetentionDays } });
+      this.aggregation.grantInput(this.ingest.fn);
+      this.ingest.fn.addEnvironment('AGGREGATION_QUEUE_URL', this.aggregation.input.queue.queueUrl);
+      monitored.push({ name: 'aggregate', fn: this.aggregation.consumer.fn }, { name: 'aggregate-flush', fn: this.aggregation.flush.fn });
+    }
 
     if (props.entries.replay) {
       // replay (lib/delivery/replay.ts): list overflow/ oldest first, delete after a 2xx or past a cap, move

@@ -1,6 +1,6 @@
 import { Token, Validations } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { BUCKET_PREFIXES } from '../../lib/queue/bucket-keys.ts';
+import { AGGREGATION_STATE_PREFIX, BUCKET_PREFIXES } from '../../lib/queue/bucket-keys.ts';
 import type { GatewayStack } from './gateway-stack.ts';
 
 /**
@@ -9,10 +9,10 @@ import type { GatewayStack } from './gateway-stack.ts';
  * Stays free of cdk-nag imports: the stack needs no dev dependency to be built.
  */
 export function acknowledgeAcceptedFindings(stack: GatewayStack): void {
-  const functions = [stack.ingest, stack.deliver, stack.replay, stack.scrape].filter((f) => f !== undefined);
+  const functions = [stack.ingest, stack.deliver, stack.replay, stack.scrape, stack.aggregation?.consumer, stack.aggregation?.flush].filter((f) => f !== undefined);
   const bucketId = stack.resolve(stack.getLogicalId(stack.blobs.bucket.node.defaultChild as s3.CfnBucket)) as string;
   for (const f of functions) {
-    for (const prefix of Object.values(BUCKET_PREFIXES)) {
+    for (const prefix of [...Object.values(BUCKET_PREFIXES), AGGREGATION_STATE_PREFIX]) {
       Validations.of(f.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
         reason: `Object actions are scoped to the ${prefix} prefix of the gateway bucket: keys are generated per message and destination, so the prefix wildcard is the narrowest grant.`,

@@ -12,6 +12,7 @@ import { gatewayDocument } from './shape/gateway.ts';
 import { scrapeConfigFile } from './shape/scrape.ts';
 import { checkShape, mergeProblems } from './shape/validate.ts';
 import { compileRules } from './compile-rules.ts';
+import { readStreamAggregationSection, type StreamAggregationSection } from '../aggregation/section.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -96,6 +97,8 @@ export interface GatewayConfig extends ProtocolOptionsConfig {
   auth: AuthConfig;
   /** scrape_configs (and scrape_config_files), with global.scrape_interval / scrape_timeout applied. */
   scrape: ScrapeJob[];
+  /** stream_aggregation (docs/stream-aggregation.md): present only when it has rules. */
+  streamAggregation?: StreamAggregationSection;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -181,9 +184,10 @@ export function readGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): Load
   const fail = c.fail.bind(c);
   const protocols = readProtocolSections(c, top, fail);
   const scrape = parseScrapeSection(c, top, global, readDoc, checkDoc);
+  const streamAggregation = readStreamAggregationSection(top.stream_aggregation, fail, readDoc);
   const problems = mergeProblems(shape.problems, c.problems);
   if (problems.length) throw new ConfigError(problems);
-  return { config: { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, ...protocols, scrape }, warnings: shape.warnings };
+  return { config: { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, ...protocols, scrape, ...(streamAggregation ? { streamAggregation } : {}) }, warnings: shape.warnings };
 }
 
 /** Each protocol's section of gateway.yaml (lib/ingest/protocol-options.ts), read into its options. */

@@ -15,6 +15,7 @@ import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
 import { mergeExtraLabels } from '../auth/labels.ts';
 import type { LineError, RouteOutcome, RouteResponse } from './types.ts';
 import { listLineErrors } from './common/line-errors.ts';
+import type { IngestAggregation } from '../aggregation/durable/ingest.ts';
 
 /** The core's HTTP shapes live in lib/ports; re-exported for the pipeline's callers. */
 export type { HttpLikeRequest, HttpLikeResponse };
@@ -37,6 +38,8 @@ export interface IngestDeps {
   defaultTenant?: string;
   /** Inbound authentication and tenancy (lib/auth); absent means `auth: {mode: none}`. */
   auth?: InboundAuth;
+  /** The global stream_aggregation section: matched series go to the aggregation queue (lib/aggregation/durable/ingest.ts). */
+  aggregation?: IngestAggregation;
 }
 
 /**
@@ -61,7 +64,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       const body = decompressBody(req.body, encoding, deps.limits.maxDecompressedBodyBytes, protocol);
       const now = deps.clock.now();
       // Series queue unchanged (apart from normalisation) only without these: a route may then skip building them.
-      const unchanged = !req.query.has('extra_label') && !access.extraLabels.length && !deps.relabel.rules.length && !deps.externalLabels.length && deps.shards === undefined;
+      const unchanged = !req.query.has('extra_label') && !access.extraLabels.length && !deps.relabel.rules.length && !deps.externalLabels.length && deps.shards === undefined && !deps.aggregation;
       let outcome = await match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now, ...(unchanged ? { forwardLimits: deps.limits } : {}) });
       if (outcome.kind === 'response') return respond(outcome.response);
       if (outcome.kind === 'deferred') return respond(await outcome.response());
@@ -93,9 +96,14 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
         deps.metrics.inc('ingest_dropped_total', { protocol, reason }, n);
         deps.logger.warn('ingest dropped data it does not carry', { protocol, reason, count: n });
       }
+      // Stream aggregation sees series after relabeling, external labels and the limits, as vmagent does.
+      // Forwarded series are queued first, the aggregation input last (divertToAggregation says why).
+      const diverted = deps.aggregation && series.length ? deps.aggregation.divert(deps, series, tenant, protocol) : undefined;
+      const forwarded = diverted ? diverted.forwarded : series;
       const kinds = countKinds(series);
       const metadata = outcome.metadata?.length ? outcome.metadata : undefined;
-      if (series.length || metadata) await enqueueSeries(deps, series, tenant, 'push', metadata);
+      if (forwarded.length || metadata) await enqueueSeries(deps, forwarded, tenant, 'push', metadata);
+      await diverted?.commit();
       deps.metrics.inc('ingest_samples_total', { protocol, tenant }, kinds.samples);
       if (kinds.histograms) deps.metrics.inc('ingest_histograms_total', { protocol, tenant }, kinds.histograms);
       if (kinds.exemplars) deps.metrics.inc('ingest_exemplars_total', { protocol, tenant }, kinds.exemplars);

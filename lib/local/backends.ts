@@ -7,13 +7,19 @@ import { S3BlobStore } from '../adapters/aws/s3-blob-store.ts';
 import { SqsMessageQueue } from '../adapters/aws/sqs-queue.ts';
 import { DiskBlobStore } from '../adapters/local/disk-blob-store.ts';
 import { DiskQueue } from '../adapters/local/disk-queue.ts';
-import type { BlobStore, Logger, MessageQueue, QueueConsumer } from '../ports/index.ts';
+import type { BlobStore, ConditionalBlobStore, Logger, MessageQueue, QueueConsumer } from '../ports/index.ts';
+import { AggregationDiskQueue } from './aggregation-queue.ts';
 
 export interface Backends {
   queue: MessageQueue & QueueConsumer;
   blobs: BlobStore;
   /** What the runner says it is using, for the start-up log line. */
   description: string;
+  /**
+   * Stream aggregation's queue (FIFO per shard, sequence numbers from a persistent counter) and shard state
+   * store: the embedded default only (dataDir/aggregation/ and the blob store). Absent in AWS mode.
+   */
+  aggregation?: { queue: AggregationDiskQueue; state: ConditionalBlobStore };
 }
 
 export type BackendOptions =
@@ -28,7 +34,10 @@ export type BackendOptions =
 export async function openBackends(opts: BackendOptions): Promise<Backends> {
   if (opts.kind === 'disk') {
     const queue = await DiskQueue.open(path.join(opts.dataDir, 'queue'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, ...(opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {}) });
-    return { queue, blobs: new DiskBlobStore(path.join(opts.dataDir, 'blobs')), description: `disk queue and blob store in ${opts.dataDir}` };
+    const blobs = new DiskBlobStore(path.join(opts.dataDir, 'blobs'));
+    // Aggregation input is never dead-lettered for being received often: a dropped message would be a lost increment.
+    const aggregation = { queue: await AggregationDiskQueue.open(path.join(opts.dataDir, 'aggregation'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, maxReceiveCount: 1000 }), state: blobs };
+    return { queue, blobs, aggregation, description: `disk queue and blob store in ${opts.dataDir}` };
   }
   const clientOpts = { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), region: opts.region ?? 'us-east-1' };
   const sqs = createSqsClient(clientOpts);

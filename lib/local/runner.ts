@@ -20,6 +20,9 @@ import { createRouter, protocolOptions } from '../ingest/routes.ts';
 import { errorResponse } from '../ingest/pipeline.ts';
 import { createInboundAuth } from '../auth/inbound-auth.ts';
 import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
+import { aggregateApplyDeps, aggregateFlushDeps, DEFAULT_FLUSH_GRACE_MS, ingestAggregation } from '../compose/aggregate.ts';
+import { startAggregationConsumer } from './aggregation-loop.ts';
+import { flushAggregation } from '../aggregation/durable/flush.ts';
 
 export interface LocalRunnerOptions {
   config: GatewayConfig;
@@ -54,6 +57,9 @@ export interface LocalRunnerOptions {
   workerMinBodyBytes?: number;
   /** Environment for `env:` secret references of scrape jobs. */
   env?: Record<string, string | undefined>;
+  /** stream_aggregation: how often closed intervals are flushed (default 1 s) and the input's grace (default 5 s). */
+  aggregationFlushIntervalMs?: number;
+  aggregationFlushGraceMs?: number;
 }
 
 export interface LocalRunner {
@@ -84,7 +90,11 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   // The same composition as the Lambda functions (lib/compose/), with the local adapters. remote_write auth
   // reads AWS_REGION and AWS_ENDPOINT_URL from this process' environment, as a deliver function does from its own.
   const base: GatewayDeps = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics, ...(opts.secrets ? { secrets: opts.secrets } : {}), env: process.env };
-  const ingest = createIngestHandler(ingestDeps(base));
+  // stream_aggregation: matched series go to the aggregation queue (FIFO per shard) of the embedded backends.
+  if (config.streamAggregation && !backends.aggregation) throw new Error('stream_aggregation runs locally with the embedded disk queue only (not with AWS_ENDPOINT_URL)');
+  const aggregation = config.streamAggregation && backends.aggregation ? backends.aggregation : undefined;
+  const aggregationHook = aggregation && ingestAggregation(config, aggregation.queue);
+  const ingest = createIngestHandler({ ...ingestDeps(base), ...(aggregationHook ? { aggregation: aggregationHook } : {}) });
   const httpClient = new NodeHttpClient();
   const delivery = deliveryDeps(base, httpClient);
   const deliver = createDeliverHandler(delivery);
@@ -114,7 +124,8 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const secrets = opts.secrets ?? new LocalSecretStore({});
   const workerMinBodyBytes = opts.workerMinBodyBytes ?? 64 * 1024;
   const pool =
-    opts.configSource && opts.ingestWorkers !== 0
+    // Worker threads build their own ingest from the config text, without the aggregation queue: off with stream_aggregation.
+    opts.configSource && opts.ingestWorkers !== 0 && !aggregation
       ? new IngestPool({ configText: opts.configSource.text, configPath: opts.configSource.path, queue: backends.queue, blobs: backends.blobs, secrets, metrics, logger, ...(opts.ingestWorkers ? { workers: opts.ingestWorkers } : {}) })
       : undefined;
 
@@ -182,7 +193,11 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
-  const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(delivery.health ? { health: delivery.health } : {}), ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}) });
+  const grace = opts.aggregationFlushGraceMs ?? DEFAULT_FLUSH_GRACE_MS;
+  const flushDeps = aggregation && aggregateFlushDeps(base, aggregation.state as typeof aggregation.state & Pick<typeof backends.blobs, 'list'>);
+  const aggregationSchedule = flushDeps && { flush: () => flushAggregation(flushDeps, systemClock.now() - grace), intervalMs: opts.aggregationFlushIntervalMs ?? 1000 };
+  const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(delivery.health ? { health: delivery.health } : {}), ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}), ...(aggregationSchedule ? { aggregation: aggregationSchedule } : {}) });
+  const aggregator = aggregation && startAggregationConsumer({ queue: aggregation.queue, deps: aggregateApplyDeps(base, aggregation.state), logger, retryDelayMs: opts.retryDelayMs ?? 5000 });
   let running = true;
   /** The batch handed to deliver and not yet acknowledged or released; `abandoned` once close() gave it back. */
   let current: { messages: ReceivedMessage[]; abandoned: boolean } | undefined;
@@ -235,7 +250,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {
         const depth = 'depth' in backends.queue ? (backends.queue as { depth: number }).depth : 0;
-        if (depth === 0 && inFlight === 0) return true;
+        if (depth === 0 && inFlight === 0 && (aggregation?.queue.depth ?? 0) === 0) return true;
         await systemClock.sleep(50);
       }
       return false;
@@ -268,7 +283,10 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
         logger.warn('stopping: the delivery in progress did not finish; its messages go back to the queue', { messages: batch.messages.length, graceMs: grace });
         await backends.queue.release(batch.messages, 0).catch((err) => logger.error('stopping: cannot return messages to the queue; they come back after their visibility timeout', { error: String(err) }));
       }
-      // A replay run stopped part-way is safe: it deletes an overflow object only after a 2xx.
+      // Aggregation input not applied yet stays queued (a batch cut off is released): applied once by the next run.
+      if (aggregator && !(await within(aggregator.stop()))) await aggregator.abandon();
+      // A replay run stopped part-way is safe: it deletes an overflow object only after a 2xx. An aggregation
+      // flush stopped part-way leaves its outbox in the shard state, sent again by the next flush.
       await within(schedules.stop());
       httpClient.close();
     },

@@ -5,6 +5,7 @@ import { replayOverflow, type DestinationReplay } from '../delivery/replay.ts';
 import type { DestinationHealthRegistry } from '../delivery/destination-health.ts';
 import { SelfMetricsPublisher } from '../observability/publish.ts';
 import type { BlobStore, Clock, HttpClient, Logger, MessageQueue } from '../ports/index.ts';
+import type { FlushResult } from '../aggregation/durable/flush.ts';
 
 export interface LocalSchedulesOptions {
   config: GatewayConfig;
@@ -23,6 +24,8 @@ export interface LocalSchedulesOptions {
    * (logged, gauge reset) for deliver too, and deliver's knowledge of an outage paces replay's probes.
    */
   health?: DestinationHealthRegistry;
+  /** Durable stream aggregation: the flush (lib/aggregation/durable/flush.ts, closing intervals due by now minus its grace) and how often it runs. */
+  aggregation?: { flush: () => Promise<FlushResult>; intervalMs: number };
 }
 
 export interface LocalSchedules {
@@ -30,6 +33,8 @@ export interface LocalSchedules {
   replayNow(timeoutMs?: number): Promise<DestinationReplay[]>;
   /** Enqueues a self-metrics snapshot now. */
   publishSelfMetrics(): Promise<number>;
+  /** Runs one aggregation flush now (after any run in progress); undefined without stream_aggregation. */
+  flushAggregationNow(): Promise<FlushResult | undefined>;
   stop(): Promise<void>;
 }
 
@@ -62,13 +67,28 @@ export function startLocalSchedules(o: LocalSchedulesOptions): LocalSchedules {
   const publish = (): Promise<number> => publisher.publish(() => o.metrics.snapshot(), o.queue, o.clock.now(), o.logger, true);
   const timers = [setInterval(() => void runReplay(interval).catch(() => undefined), interval)];
   if (sm.enabled) timers.push(setInterval(() => void publish(), sm.intervalMs));
+  // The aggregation flush, as its EventBridge schedule: runs never overlap; a failed shard is flushed next time.
+  let flushChain: Promise<unknown> = Promise.resolve();
+  const agg = o.aggregation;
+  const runFlush = (): Promise<FlushResult | undefined> => {
+    if (!agg) return Promise.resolve(undefined);
+    const run = flushChain.then(() => agg.flush());
+    flushChain = run.then(
+      (r) => r.failedShards.length && o.logger.warn('aggregation flush left shards for the next run', { shards: r.failedShards.slice(0, 5) }),
+      (err) => o.logger.error('aggregation flush failed', { error: String(err) }),
+    );
+    return run;
+  };
+  if (agg) timers.push(setInterval(() => void runFlush().catch(() => undefined), agg.intervalMs));
   for (const t of timers) t.unref();
   return {
     replayNow: (timeoutMs = 60_000) => runReplay(timeoutMs),
     publishSelfMetrics: publish,
+    flushAggregationNow: runFlush,
     async stop() {
       for (const t of timers) clearInterval(t);
       await chain;
+      await flushChain;
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { ConditionalBlobStore } from '../../ports/index.ts';
 import { decodeShardState, EMPTY_SHARD_STATE, encodeShardState, type ShardState } from './shard-state.ts';
 
-export const AGGREGATION_STATE_PREFIX = 'state/aggregation/';
+import { AGGREGATION_STATE_PREFIX } from '../../queue/bucket-keys.ts';
+
+export { AGGREGATION_STATE_PREFIX };
 
 /** Section names travel in blob keys and FIFO group ids: `global`, or a destination's name. */
 const SECTION_RE = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -3,6 +3,7 @@ import { bool, checkedElsewhere, duration, int, list, mapping, noEffect, opt, st
 import { relabelRules } from './relabel.ts';
 import { remoteWriteEntry } from './remote-write.ts';
 import { globalScrapeEntries, scrapeJob } from './scrape.ts';
+import { streamAggregationSection } from './stream-aggregation.ts';
 
 /**
  * gateway.yaml, whole: the one place its shape is defined. lib/config/schema.ts validates a document
@@ -83,5 +84,6 @@ export const gatewayDocument = mapping({
   ...protocolSections,
   scrape_configs: opt(list(scrapeJob)),
   scrape_config_files: opt(checkedElsewhere({ type: 'array', items: { type: 'string' } })),
+  stream_aggregation: opt(streamAggregationSection),
 });
 

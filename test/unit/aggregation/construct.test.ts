@@ -38,8 +38,8 @@ describe('Aggregation construct', () => {
     const consumer = grants(template, roleId(template, 'aggregate$|^aggregate'));
     const flush = grants(template, roleId(template, 'aggregate-flush'));
     const s3 = (g: string[]) => g.filter((l) => / s3:/.test(l));
-    assert.deepEqual(s3(consumer), ['Allow s3:GetObject BlobsBucket/spool/*', 'Allow s3:GetObject BlobsBucket/state/*', 'Allow s3:ListBucket BlobsBucket', 'Allow s3:PutObject BlobsBucket/state/*']);
-    assert.deepEqual(s3(flush), ['Allow s3:GetObject BlobsBucket/state/*', 'Allow s3:ListBucket BlobsBucket', 'Allow s3:ListBucket BlobsBucket if {"StringLike":{"s3:prefix":["state/*"]}}', 'Allow s3:PutObject BlobsBucket/spool/*', 'Allow s3:PutObject BlobsBucket/state/*']);
+    assert.deepEqual(s3(consumer), ['Allow s3:GetObject BlobsBucket/spool/*', 'Allow s3:GetObject BlobsBucket/state/aggregation/*', 'Allow s3:ListBucket BlobsBucket', 'Allow s3:PutObject BlobsBucket/state/aggregation/*']);
+    assert.deepEqual(s3(flush), ['Allow s3:GetObject BlobsBucket/state/aggregation/*', 'Allow s3:ListBucket BlobsBucket', 'Allow s3:ListBucket BlobsBucket if {"StringLike":{"s3:prefix":["state/aggregation/*"]}}', 'Allow s3:PutObject BlobsBucket/spool/*', 'Allow s3:PutObject BlobsBucket/state/aggregation/*']);
     assert.ok(flush.some((l) => /sqs:SendMessage Queue/.test(l)));
     assert.ok(!consumer.some((l) => /sqs:SendMessage/.test(l)), 'the consumer sends nothing');
   });
