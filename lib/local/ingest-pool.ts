@@ -115,14 +115,21 @@ export class IngestPool {
     return !this.closed && this.slots.length > 0;
   }
 
-  /** Runs the ingest handler on the least busy worker; rejects when the worker dies meanwhile. */
+  /**
+   * Runs the ingest handler on the least busy worker; rejects when the worker dies meanwhile. `req.body` is
+   * handed over: when it owns its ArrayBuffer it is transferred (detached here), so do not read it afterwards.
+   */
   ingest(req: PoolRequest): Promise<APIGatewayProxyStructuredResultV2> {
     if (this.closed) return Promise.reject(new Error('ingest pool closed'));
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ t: 'ingest', id, req } satisfies ToWorker);
+      // A body that owns its whole ArrayBuffer (Buffer.concat of a multi-chunk request body does) is moved to
+      // the worker, not copied; the caller must not read it afterwards. A view on a shared buffer is copied.
+      const b = req.body.buffer;
+      const own = b instanceof ArrayBuffer && req.body.byteOffset === 0 && req.body.byteLength === b.byteLength;
+      slot.worker.postMessage({ t: 'ingest', id, req } satisfies ToWorker, own ? [b] : []);
     });
   }
 

@@ -116,3 +116,26 @@ describe('IngestPool whose worker runs out of its heap', () => {
     }
   });
 });
+
+describe('IngestPool body hand-over', () => {
+  it('moves a body that owns its ArrayBuffer to the worker without a copy; copies a view on a shared one', async () => {
+    const queue = new MemoryQueue(256 * 1024);
+    const pool = new IngestPool({ configText: JSON.stringify({ auth: { mode: 'none' }, remote_write: [{ url: 'http://127.0.0.1:9/api/v1/write' }] }), configPath: 'gateway.json', queue, blobs: new MemoryBlobStore(), secrets: new LocalSecretStore({}), metrics: new CounterRegistry(), logger: new MemoryLogger(), workers: 1 });
+    try {
+      const own = new Uint8Array(Buffer.from('cpu,host=a v=1 1700000000000000000\n'));
+      const r1 = await pool.ingest({ method: 'POST', url: '/write?db=d', headers: {}, body: own, sourceIp: '', now: Date.now() });
+      assert.equal(r1.statusCode, 204, String(r1.body));
+      assert.equal(own.byteLength, 0, 'transferred: detached on this side');
+      const shared = new Uint8Array(64);
+      const line = Buffer.from('cpu,host=b v=2 1700000000000000000');
+      shared.set(line, 8);
+      const view = shared.subarray(8, 8 + line.length);
+      const r2 = await pool.ingest({ method: 'POST', url: '/write?db=d', headers: {}, body: view, sourceIp: '', now: Date.now() });
+      assert.equal(r2.statusCode, 204, String(r2.body));
+      assert.equal(view.byteLength, line.length, 'copied: the shared buffer stays usable');
+      assert.equal(queue.sent.reduce((n, m) => n + Number(m.attributes.samples), 0), 2);
+    } finally {
+      await pool.close();
+    }
+  });
+});
