@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { BlobStore, Logger, MessageQueue, Metrics, OutgoingMessage, SecretStore } from '../ports/index.ts';
 
@@ -17,7 +17,10 @@ import type { BlobStore, Logger, MessageQueue, Metrics, OutgoingMessage, SecretS
  *
  * A request is answered only after its worker reports the handler's result, which comes after the data
  * is in the queue, exactly as on the main thread. A worker that dies fails its requests (500, nothing
- * acknowledged) and is replaced.
+ * acknowledged) and is replaced. A worker that runs out of its heap (`resourceLimits`, below) answers its
+ * requests 503 with Retry-After instead: nothing of them was acknowledged (a part may already be queued;
+ * the client's retry can repeat it, never lose it), the condition is load, not the request, and the worker
+ * is replaced as after any death.
  */
 export interface IngestPoolOptions {
   /** gateway.yaml text and path (scrape_config_files resolve against its folder): each worker parses it. */
@@ -30,7 +33,30 @@ export interface IngestPoolOptions {
   logger: Logger;
   /** Default: available cores minus one, 1 to 4. */
   workers?: number;
+  /** V8 heap limits of each worker; default WORKER_RESOURCE_LIMITS. */
+  resourceLimits?: ResourceLimits;
 }
+
+/**
+ * The ingest worker's own V8 heap limits. Without them a worker takes the process's flags: `npm start`'s
+ * `--max-semi-space-size=64` (which pays on the main thread: fewer scavenges of the HTTP and queue churn)
+ * doubled in a second isolate. A 16 MB young generation in the worker is the choice measured in the
+ * 5M-sample Influx bench (bench/RESULTS.md, "Issue 14, part 2": peak RSS and CPU against the process flags).
+ *
+ * The old space is left at V8's default on purpose. A limit does not lower the RSS of a run that stays
+ * under it, and when one allocation (a decoded body is one string) overshoots it by more than the slack
+ * V8 grants at the limit, V8 aborts the whole process (`FATAL ERROR: Reached heap limit`, SIGABRT; seen
+ * with a 24 MB limit and a 30 MB body), not just the worker. A worker that nears its limit by small steps
+ * is stopped with ERR_WORKER_OUT_OF_MEMORY, and its requests are answered 503 (below).
+ */
+export const WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16 };
+
+/** What the client gets for a request whose worker ran out of heap: retry later, as for a queue outage. */
+export const WORKER_OUT_OF_MEMORY_RESULT: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 503,
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' },
+  body: 'ingest worker out of memory; nothing of this request was acknowledged, retry later\n',
+};
 
 /** What a worker needs to rebuild an API Gateway event: the fields of toApiGatewayEvent. */
 export interface PoolRequest {
@@ -89,14 +115,21 @@ export class IngestPool {
     return !this.closed && this.slots.length > 0;
   }
 
-  /** Runs the ingest handler on the least busy worker; rejects when the worker dies meanwhile. */
+  /**
+   * Runs the ingest handler on the least busy worker; rejects when the worker dies meanwhile. `req.body` is
+   * handed over: when it owns its ArrayBuffer it is transferred (detached here), so do not read it afterwards.
+   */
   ingest(req: PoolRequest): Promise<APIGatewayProxyStructuredResultV2> {
     if (this.closed) return Promise.reject(new Error('ingest pool closed'));
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ t: 'ingest', id, req } satisfies ToWorker);
+      // A body that owns its whole ArrayBuffer (Buffer.concat of a multi-chunk request body does) is moved to
+      // the worker, not copied; the caller must not read it afterwards. A view on a shared buffer is copied.
+      const b = req.body.buffer;
+      const own = b instanceof ArrayBuffer && req.body.byteOffset === 0 && req.body.byteLength === b.byteLength;
+      slot.worker.postMessage({ t: 'ingest', id, req } satisfies ToWorker, own ? [b] : []);
     });
   }
 
@@ -108,11 +141,14 @@ export class IngestPool {
 
   private spawn(): Slot {
     const init: WorkerInit = { configText: this.o.configText, configPath: this.o.configPath, maxMessageBytes: this.o.queue.maxMessageBytes };
-    const worker = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: init });
+    const worker = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: init, resourceLimits: this.o.resourceLimits ?? WORKER_RESOURCE_LIMITS });
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
-    const fail = (why: string): void => {
-      for (const p of slot.pending.values()) p.reject(new Error(`ingest worker ${why}`));
+    const fail = (why: string, outOfMemory = false): void => {
+      for (const p of slot.pending.values()) {
+        if (outOfMemory) p.resolve(WORKER_OUT_OF_MEMORY_RESULT);
+        else p.reject(new Error(`ingest worker ${why}`));
+      }
       slot.pending.clear();
       const i = this.slots.indexOf(slot);
       if (this.closed || i < 0) return;
@@ -124,7 +160,7 @@ export class IngestPool {
       this.o.logger.error('ingest worker stopped; starting another', { why });
       this.slots[i] = this.spawn();
     };
-    worker.on('error', (err) => fail(`failed: ${err.stack ?? err.message}`));
+    worker.on('error', (err) => fail(`failed: ${err.stack ?? err.message}`, (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'));
     worker.on('exit', (code) => {
       if (this.slots.includes(slot)) fail(`exited with code ${code}`);
     });

@@ -23,23 +23,50 @@ import { utf8Length, varintSize } from '../remote-write/proto-size.ts';
  */
 export class FloatBatch {
   /** Protobuf Label entries of every set and every entry's `__name__`, back to back. */
-  buf: Buffer = Buffer.allocUnsafe(1 << 16);
+  buf: Buffer;
   used = 0;
 
   /** Per set: arena start, where `__name__` goes, end; and its label count. */
-  setStart = new Int32Array(1024);
-  setSplit = new Int32Array(1024);
-  setEnd = new Int32Array(1024);
-  setLabels = new Int32Array(1024);
+  setStart: Int32Array<ArrayBuffer>;
+  setSplit: Int32Array<ArrayBuffer>;
+  setEnd: Int32Array<ArrayBuffer>;
+  setLabels: Int32Array<ArrayBuffer>;
   sets = 0;
 
   /** Per entry: its set, its `__name__` Label entry in the arena, its sample. */
-  entrySet = new Int32Array(1024);
-  nameStart = new Int32Array(1024);
-  nameEnd = new Int32Array(1024);
-  values = new Float64Array(1024);
-  timestamps = new Float64Array(1024);
+  entrySet: Int32Array<ArrayBuffer>;
+  nameStart: Int32Array<ArrayBuffer>;
+  nameEnd: Int32Array<ArrayBuffer>;
+  values: Float64Array<ArrayBuffer>;
+  timestamps: Float64Array<ArrayBuffer>;
   length = 0;
+
+  /**
+   * Initial sizes, from what the parser knows before it starts (the body's length): `arenaBytes` for the
+   * label bytes, `entries` for series and samples. Both still grow by doubling; a good guess saves the
+   * growth copies (each copies everything written so far).
+   */
+  constructor(arenaBytes = 1 << 16, entries = 1024) {
+    const e = Math.max(64, Math.min(entries | 0, 1 << 24));
+    this.buf = Buffer.allocUnsafe(Math.max(256, Math.min(arenaBytes | 0, 1 << 30)));
+    this.setStart = new Int32Array(e);
+    this.setSplit = new Int32Array(e);
+    this.setEnd = new Int32Array(e);
+    this.setLabels = new Int32Array(e);
+    this.entrySet = new Int32Array(e);
+    this.nameStart = new Int32Array(e);
+    this.nameEnd = new Int32Array(e);
+    this.values = new Float64Array(e);
+    this.timestamps = new Float64Array(e);
+  }
+
+  /**
+   * A batch sized for a body of `chars` characters whose samples take about `charsPerSample` each (a text
+   * line's labels are about as many bytes in the arena as in the body; an Influx line's fields share them).
+   */
+  static forBody(chars: number, charsPerSample: number): FloatBatch {
+    return new FloatBatch(chars + 1024, Math.ceil(chars / charsPerSample) + 16);
+  }
 
   /** Every set (and name) keeps the remote_write label rules as written; see the class comment. */
   canonical = true;

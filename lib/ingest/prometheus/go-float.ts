@@ -2,26 +2,27 @@
  * Float syntax of Go's strconv.ParseFloat / FormatFloat(f, 'g', -1, 64), which the Prometheus exposition formats
  * use for sample values and for `le` / `quantile` label values.
  */
+import { ASCII_LOWER_BIT, CH_DOT, CH_LOWER_A, CH_LOWER_E, CH_LOWER_F, CH_LOWER_I, CH_LOWER_N, CH_LOWER_P, CH_LOWER_X, CH_MINUS, CH_NINE, CH_PLUS, CH_UPPER_A, CH_UPPER_F, CH_ZERO } from './chars.ts';
 
 /** Digits after which an integer accumulated in a double could lose precision (2^53 has 16 digits). */
 const MAX_EXACT_DIGITS = 15;
 
 function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  return c >= CH_ZERO && c <= CH_NINE;
 }
 
 function isHexDigit(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+  return (c >= CH_ZERO && c <= CH_NINE) || (c >= CH_LOWER_A && c <= CH_LOWER_F) || (c >= CH_UPPER_A && c <= CH_UPPER_F);
 }
 
 function hexValue(c: number): number {
-  return c <= 57 ? c - 48 : (c | 0x20) - 87;
+  return c <= CH_NINE ? c - CH_ZERO : (c | ASCII_LOWER_BIT) - CH_LOWER_A + 10;
 }
 
 /** Length of the case-insensitive common prefix of s[start, end) and the lower-case word. */
 function commonPrefixIgnoreCase(s: string, start: number, end: number, word: string): number {
   let n = 0;
-  while (n < word.length && start + n < end && (s.charCodeAt(start + n) | 0x20) === word.charCodeAt(n)) n++;
+  while (n < word.length && start + n < end && (s.charCodeAt(start + n) | ASCII_LOWER_BIT) === word.charCodeAt(n)) n++;
   return n;
 }
 
@@ -36,8 +37,8 @@ export function parseGoFloat(s: string, start: number, end: number): number | un
   let p = start;
   let c = s.charCodeAt(p);
   let neg = false;
-  if (c === 43 /* + */ || c === 45 /* - */) {
-    neg = c === 45;
+  if (c === CH_PLUS || c === CH_MINUS) {
+    neg = c === CH_MINUS;
     p++;
     if (p === end) return undefined;
     c = s.charCodeAt(p);
@@ -47,26 +48,26 @@ export function parseGoFloat(s: string, start: number, end: number): number | un
     let v = 0;
     const digitsStart = p;
     while (p < end && isDigit((c = s.charCodeAt(p)))) {
-      v = v * 10 + (c - 48);
+      v = v * 10 + (c - CH_ZERO);
       p++;
     }
     if (p === end && p - digitsStart <= MAX_EXACT_DIGITS) return neg ? -v : v;
     p = digitsStart;
     c = s.charCodeAt(p);
   }
-  const lc = c | 0x20;
-  if (lc === 105 /* i */) {
+  const lc = c | ASCII_LOWER_BIT;
+  if (lc === CH_LOWER_I) {
     let n = commonPrefixIgnoreCase(s, p, end, 'infinity');
     if (n > 3 && n < 8) n = 3;
     if ((n === 3 || n === 8) && p + n === end) return neg ? -Infinity : Infinity;
     return undefined;
   }
-  if (lc === 110 /* n */) {
+  if (lc === CH_LOWER_N) {
     // Go accepts no sign before NaN.
     if (p === start && end - p === 3 && commonPrefixIgnoreCase(s, p, end, 'nan') === 3) return NaN;
     return undefined;
   }
-  if (c === 48 && p + 1 < end && (s.charCodeAt(p + 1) | 0x20) === 120 /* x */) {
+  if (c === CH_ZERO && p + 1 < end && (s.charCodeAt(p + 1) | ASCII_LOWER_BIT) === CH_LOWER_X) {
     const v = parseHexFloat(s, p + 2, end);
     return v === undefined ? undefined : neg ? -v : v;
   }
@@ -76,7 +77,7 @@ export function parseGoFloat(s: string, start: number, end: number): number | un
     p++;
     digits++;
   }
-  if (p < end && s.charCodeAt(p) === 46 /* . */) {
+  if (p < end && s.charCodeAt(p) === CH_DOT) {
     p++;
     while (p < end && isDigit(s.charCodeAt(p))) {
       p++;
@@ -84,9 +85,9 @@ export function parseGoFloat(s: string, start: number, end: number): number | un
     }
   }
   if (digits === 0) return undefined;
-  if (p < end && (s.charCodeAt(p) | 0x20) === 101 /* e */) {
+  if (p < end && (s.charCodeAt(p) | ASCII_LOWER_BIT) === CH_LOWER_E) {
     p++;
-    if (p < end && (s.charCodeAt(p) === 43 || s.charCodeAt(p) === 45)) p++;
+    if (p < end && (s.charCodeAt(p) === CH_PLUS || s.charCodeAt(p) === CH_MINUS)) p++;
     const expStart = p;
     while (p < end && isDigit(s.charCodeAt(p))) p++;
     if (p === expStart) return undefined;
@@ -105,7 +106,7 @@ function parseHexFloat(s: string, p: number, end: number): number | undefined {
     p++;
     digits++;
   }
-  if (p < end && s.charCodeAt(p) === 46) {
+  if (p < end && s.charCodeAt(p) === CH_DOT) {
     p++;
     while (p < end && isHexDigit(s.charCodeAt(p))) {
       mantissa = mantissa * 16 + hexValue(s.charCodeAt(p));
@@ -114,17 +115,17 @@ function parseHexFloat(s: string, p: number, end: number): number | undefined {
       fracDigits++;
     }
   }
-  if (digits === 0 || p >= end || (s.charCodeAt(p) | 0x20) !== 112 /* p */) return undefined;
+  if (digits === 0 || p >= end || (s.charCodeAt(p) | ASCII_LOWER_BIT) !== CH_LOWER_P) return undefined;
   p++;
   let expNeg = false;
-  if (p < end && (s.charCodeAt(p) === 43 || s.charCodeAt(p) === 45)) {
-    expNeg = s.charCodeAt(p) === 45;
+  if (p < end && (s.charCodeAt(p) === CH_PLUS || s.charCodeAt(p) === CH_MINUS)) {
+    expNeg = s.charCodeAt(p) === CH_MINUS;
     p++;
   }
   const expStart = p;
   let exp = 0;
   while (p < end && isDigit(s.charCodeAt(p))) {
-    if (exp < 100000) exp = exp * 10 + (s.charCodeAt(p) - 48);
+    if (exp < 100000) exp = exp * 10 + (s.charCodeAt(p) - CH_ZERO);
     p++;
   }
   if (p === expStart || p !== end) return undefined;

@@ -2,29 +2,8 @@
 import type { MetricType } from '../../model/types.ts';
 import { parseGoFloat } from './go-float.ts';
 
-/** Character codes the scanners compare against (named so a reader need not know ASCII by heart). */
-export const CH_TAB = 9;
-export const CH_LF = 10;
-export const CH_CR = 13;
-export const CH_SPACE = 32;
-export const CH_QUOTE = 34;
-export const CH_HASH = 35;
-export const CH_PLUS = 43;
-export const CH_COMMA = 44;
-export const CH_MINUS = 45;
-export const CH_ZERO = 48;
-export const CH_NINE = 57;
-export const CH_COLON = 58;
-export const CH_EQUALS = 61;
-export const CH_UPPER_A = 65;
-export const CH_UPPER_Z = 90;
-export const CH_BACKSLASH = 92;
-export const CH_UNDERSCORE = 95;
-export const CH_LOWER_A = 97;
-export const CH_LOWER_N = 110;
-export const CH_LOWER_Z = 122;
-export const CH_LBRACE = 123;
-export const CH_RBRACE = 125;
+export * from './chars.ts';
+import { CH_COLON, CH_LOWER_A, CH_LOWER_Z, CH_MINUS, CH_NINE, CH_PLUS, CH_SPACE, CH_TAB, CH_UNDERSCORE, CH_UPPER_A, CH_UPPER_Z, CH_ZERO } from './chars.ts';
 
 export const METRIC_START = 1;
 export const METRIC_CHAR = 2;

@@ -109,7 +109,8 @@ export function parsePrometheusTextBatch(
   opts: { defaultTimestamp: number; openMetrics?: boolean; maxLineLength?: number },
 ): BatchParseResult {
   const text = typeof body === 'string' ? body : utf8.decode(body);
-  const batch = new FloatBatch();
+  // A text sample line is rarely under 48 characters (name, a label or two, value, timestamp).
+  const batch = FloatBatch.forBody(text.length, 48);
   const scanner = new ExpositionScanner(text, { ...opts, collectMetadata: false, proveDistinct: true }, batchSink(batch), batch);
   scanner.run();
   batch.distinct = scanner.distinct;

@@ -72,3 +72,70 @@ describe('IngestPool whose workers keep dying', () => {
     }
   });
 });
+
+describe('IngestPool whose worker runs out of its heap', () => {
+  it('answers 503 with Retry-After (nothing acknowledged), replaces the worker, and the next request is served', async () => {
+    const logger = new MemoryLogger();
+    const queue = new MemoryQueue(256 * 1024);
+    const raw = { auth: { mode: 'none' }, remote_write: [{ url: 'http://127.0.0.1:9/api/v1/write' }], ingest: { max_body_bytes: 256 * 1024 * 1024 } };
+    // A small old space (no old-space limit by default, see WORKER_RESOURCE_LIMITS) that a body's parse fills by small steps: the worker is stopped, not the process.
+    const pool = new IngestPool({ configText: JSON.stringify(raw), configPath: 'gateway.json', queue, blobs: new MemoryBlobStore(), secrets: new LocalSecretStore({}), metrics: new CounterRegistry(), logger, workers: 1, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
+    try {
+      const line = (i: number): string => `m${i % 1000},host=h${i},dc=d${i % 7} a=${i},b=${i * 2},c=${i * 3} 1700000000000000000\n`;
+      const big = Buffer.from(Array.from({ length: 150_000 }, (_, i) => line(i)).join(''));
+      const res = await pool.ingest({ method: 'POST', url: '/write?db=d', headers: {}, body: big, sourceIp: '', now: Date.now() });
+      assert.equal(res.statusCode, 503, String(res.body));
+      assert.equal(res.headers?.['retry-after'], '5');
+      assert.ok(logger.lines.some((l) => l.msg === 'ingest worker stopped; starting another' && String(l.fields?.why).includes('ERR_WORKER_OUT_OF_MEMORY')));
+      const before = queue.sent.length;
+      const ok = await pool.ingest({ method: 'POST', url: '/write?db=d', headers: {}, body: Buffer.from('cpu,host=a v=1 1700000000000000000'), sourceIp: '', now: Date.now() });
+      assert.equal(ok.statusCode, 204, String(ok.body));
+      assert.equal(queue.sent.length, before + 1, 'the replacement worker queues');
+      assert.equal(pool.available, true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('the default limits leave room for a body at the default max_body_bytes (4 MiB)', async () => {
+    const queue = new MemoryQueue(256 * 1024);
+    const pool = new IngestPool({ configText: JSON.stringify({ auth: { mode: 'none' }, remote_write: [{ url: 'http://127.0.0.1:9/api/v1/write' }] }), configPath: 'gateway.json', queue, blobs: new MemoryBlobStore(), secrets: new LocalSecretStore({}), metrics: new CounterRegistry(), logger: new MemoryLogger(), workers: 1 });
+    try {
+      const lines: string[] = [];
+      let bytes = 0;
+      for (let i = 0; bytes < 4 * 1024 * 1024 - 200; i++) {
+        const l = `m${i % 1000},host=h${i},dc=d${i % 7} a=${i},b=${i * 2},c=${i * 3} 1700000000000000000\n`;
+        lines.push(l);
+        bytes += l.length;
+      }
+      const res = await pool.ingest({ method: 'POST', url: '/write?db=d', headers: {}, body: Buffer.from(lines.join('')), sourceIp: '', now: Date.now() });
+      assert.equal(res.statusCode, 204, String(res.body));
+      assert.equal(queue.sent.reduce((n, m) => n + Number(m.attributes.samples), 0), lines.length * 3);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('IngestPool body hand-over', () => {
+  it('moves a body that owns its ArrayBuffer to the worker without a copy; copies a view on a shared one', async () => {
+    const queue = new MemoryQueue(256 * 1024);
+    const pool = new IngestPool({ configText: JSON.stringify({ auth: { mode: 'none' }, remote_write: [{ url: 'http://127.0.0.1:9/api/v1/write' }] }), configPath: 'gateway.json', queue, blobs: new MemoryBlobStore(), secrets: new LocalSecretStore({}), metrics: new CounterRegistry(), logger: new MemoryLogger(), workers: 1 });
+    try {
+      const own = new Uint8Array(Buffer.from('cpu,host=a v=1 1700000000000000000\n'));
+      const r1 = await pool.ingest({ method: 'POST', url: '/write?db=d', headers: {}, body: own, sourceIp: '', now: Date.now() });
+      assert.equal(r1.statusCode, 204, String(r1.body));
+      assert.equal(own.byteLength, 0, 'transferred: detached on this side');
+      const shared = new Uint8Array(64);
+      const line = Buffer.from('cpu,host=b v=2 1700000000000000000');
+      shared.set(line, 8);
+      const view = shared.subarray(8, 8 + line.length);
+      const r2 = await pool.ingest({ method: 'POST', url: '/write?db=d', headers: {}, body: view, sourceIp: '', now: Date.now() });
+      assert.equal(r2.statusCode, 204, String(r2.body));
+      assert.equal(view.byteLength, line.length, 'copied: the shared buffer stays usable');
+      assert.equal(queue.sent.reduce((n, m) => n + Number(m.attributes.samples), 0), 2);
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -135,6 +135,22 @@ describe('FloatBatch: the batch path queues what the object path queues', () => 
     assert.equal(o.series, o.series);
   });
 
+  it('a batch sized from the body grows when the guess is short (short lines: more samples and label bytes than the body length suggests)', () => {
+    // `m{k="1"} 1` is 11 characters against the 48 per sample the text parser sizes for, and its arena bytes
+    // (a Label for k plus one for __name__) outnumber its characters; `m a=1,b=2` has 4 samples in 10.
+    const text = Array.from({ length: 5000 }, (_, i) => `m${i % 10}{k="${i}"} ${i}`).join('\n');
+    const t = parsePrometheusTextBatch(text, { defaultTimestamp: 1 });
+    assert.equal(t.batch.length, 5000);
+    assert.ok(t.batch.entrySet.length > Math.ceil(text.length / 48) + 16 && t.batch.buf.length > text.length + 1024, 'grew past the guess');
+    assert.equal(sameAsObjectPath(parsePrometheusTextForPush(text, { defaultTimestamp: 1 }), t), 'batch');
+    const influx = Array.from({ length: 5000 }, (_, i) => `m,h=${i} a=1,b=2,c=3,d=4 ${i}`).join('\n');
+    const b = parseInfluxBatch(influx, influxOpts());
+    assert.equal(b.batch.length, 20000);
+    assert.equal(sameAsObjectPath(parseInfluxLines(influx, influxOpts()), b), 'batch');
+    const tiny = new FloatBatch(0, 0);
+    assert.ok(tiny.buf.length >= 256 && tiny.entrySet.length >= 64, 'a zero guess still starts from a floor');
+  });
+
   it('grows past its initial capacity (sets, entries, arena)', () => {
     const b = new FloatBatch();
     const long = 'v'.repeat(300);
