@@ -238,7 +238,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   })();
 
   // scrape_configs: the scheduled function's windows back to back, staleness state in memory, status in the blob store.
-  const scrapeHttp = scrapeHttpFactory();
+  const scrapeHttp = scrapeHttpFactory(undefined, opts.env ?? {});
   const scraper = config.scrape.length ? startScrapeLoop(scrapeDeps(base, { seriesState: new MemorySeriesStore(), httpFor: scrapeHttp.httpFor, env: opts.env ?? {} })) : undefined;
 
   logger.info('gateway listening', { url, backends: backends.description, destinations: config.remoteWrite.map((d) => d.name), ingestWorkers: pool?.size ?? 0 });
