@@ -137,19 +137,21 @@ export class DiskBlobStore implements BlobStore, ConditionalBlobStore {
     await fs.mkdir(dir, { recursive: true });
     const lock = path.join(dir, createHash('sha256').update(key).digest('hex').slice(0, 32));
     for (let waited = 0; ; waited += LOCK_POLL_MS) {
+      // The lock appears with its owner's pid already in it (written to a file of this process, then hard-linked
+      // into place, which fails if the lock exists): a process killed while taking the lock can never leave an
+      // empty lock that no one could tell is dead (seen: SIGKILL between open('wx') and the pid write).
+      const mine = `${lock}.${process.pid}`;
+      await fs.writeFile(mine, String(process.pid));
       try {
-        const fh = await fs.open(lock, 'wx');
-        try {
-          await fh.writeFile(String(process.pid));
-        } finally {
-          await fh.close();
-        }
+        await fs.link(mine, lock);
         return lock;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      } finally {
+        await fs.rm(mine, { force: true });
       }
       const owner = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
-      // An empty file is a lock being written right now; a pid that is gone left it behind when killed.
+      // No owner: the lock was released between link and read; a pid that is gone left it behind when killed.
       if (owner > 0 && owner !== process.pid && !processAlive(owner)) {
         await fs.rm(lock, { force: true });
         continue;
