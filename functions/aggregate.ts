@@ -1,9 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { S3BlobStore } from '../lib/adapters/aws/s3-blob-store.ts';
 import { createS3Client } from '../lib/adapters/aws/s3-client.ts';
-import { enqueueSeries } from '../lib/queue/enqueue.ts';
 import type { FlushResult } from '../lib/aggregation/durable/flush.ts';
-import { aggregationSectionsOf, createAggregateConsumer, createAggregateFlusher } from './wiring/aggregate.ts';
+import { aggregateApplyDeps, aggregateFlushDeps } from '../lib/compose/aggregate.ts';
+import { createAggregateConsumer, createAggregateFlusher } from './wiring/aggregate.ts';
 import { awsDepsFromEnv, initInLambda, lazyHandler, type AwsDeps } from './wiring/aws.ts';
 
 /**
@@ -21,15 +21,13 @@ function stateStore(env: NodeJS.ProcessEnv): S3BlobStore {
 
 export const consume: ((event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>) & { init(): Promise<void> } = lazyHandler(async () => {
   const d: AwsDeps = await awsDepsFromEnv(process.env, 'aggregate');
-  return createAggregateConsumer({ state: stateStore(process.env), blobs: d.blobs, sections: aggregationSectionsOf(d.config), logger: d.logger, metrics: d.metrics });
+  return createAggregateConsumer(aggregateApplyDeps(d, stateStore(process.env)));
 });
 
 export const flush: ((event: unknown, context: unknown) => Promise<FlushResult>) & { init(): Promise<void> } = lazyHandler(async () => {
   const d: AwsDeps = await awsDepsFromEnv(process.env, 'aggregate-flush');
-  const store = stateStore(process.env);
-  const enqueue = { queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}) };
   const run = createAggregateFlusher(
-    { state: store, list: store, sections: aggregationSectionsOf(d.config), logger: d.logger, metrics: d.metrics, send: (series) => enqueueSeries(enqueue, series, 'aggregation', 'push') },
+    aggregateFlushDeps(d, stateStore(process.env)),
     () => d.clock.now(),
     Number(process.env.AGGREGATION_FLUSH_GRACE_MS ?? 5000),
   );

@@ -1,4 +1,5 @@
 import { createIngestHandler, ingestDeps, type IngestHandler } from '../lib/compose/ingest.ts';
+import { aggregationConfigured } from '../lib/aggregation/configured.ts';
 import { awsDepsFromEnv, initInLambda, lazyHandler } from './wiring/aws.ts';
 import { withSelfMetrics } from './wiring/observe.ts';
 
@@ -6,7 +7,7 @@ import { withSelfMetrics } from './wiring/observe.ts';
 export const handler: IngestHandler & { init(): Promise<void> } = lazyHandler(async () => {
   const d = await awsDepsFromEnv(process.env, 'ingest');
   // stream_aggregation: its routing code loads only with the section.
-  const aggregation = d.config.streamAggregation ? (await import('./wiring/aggregate-input.ts')).ingestAggregationFromEnv(process.env, d.config) : undefined;
+  const aggregation = aggregationConfigured(d.config) ? (await import('./wiring/aggregate-input.ts')).ingestAggregationFromEnv(process.env, d.config) : undefined;
   return withSelfMetrics(createIngestHandler({ ...ingestDeps(d), ...(aggregation ? { aggregation } : {}) }), d, 'ingest', process.env);
 });
 

@@ -1,9 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { applyAggregationBatch, type AggregationRecord, type ApplyDeps } from '../../lib/aggregation/durable/apply.ts';
 import { flushAggregation, type FlushDeps, type FlushResult } from '../../lib/aggregation/durable/flush.ts';
-import type { AggregationRule } from '../../lib/aggregation/config.ts';
-import { aggregationSections } from '../../lib/compose/aggregate.ts';
-import type { GatewayConfig } from '../../lib/config/schema.ts';
 
 /**
  * The aggregation functions' thin parts, built from their dependencies so the Lambda entry point
@@ -39,12 +36,3 @@ export function createAggregateFlusher(deps: FlushDeps, now: () => number, grace
     return result;
   };
 }
-
-/**
- * Each `stream_aggregation` section's parsed rules by section name: `global` from gateway.yaml's
- * `stream_aggregation:` (lib/aggregation/section.ts). Per-destination sections are not read yet.
- */
-export function aggregationSectionsOf(config: GatewayConfig): ReadonlyMap<string, readonly AggregationRule[]> {
-  return aggregationSections(config);
-}
-

@@ -20,6 +20,7 @@ import { grantSecretReads } from '../constructs/secret-grants.ts';
 import { authSecretRefs } from '../../lib/config/auth.ts';
 import type { DeployOptions, SynthConfig, VpcOptions } from '../options.ts';
 import { BUCKET_PREFIXES } from '../../lib/queue/bucket-keys.ts';
+import { aggregationConfigured } from '../../lib/aggregation/configured.ts';
 
 const { spool: SPOOL, overflow: OVERFLOW, rejected: REJECTED, state: STATE, sd: SD } = BUCKET_PREFIXES;
 
@@ -102,7 +103,7 @@ export class GatewayStack extends Stack {
 
     // stream_aggregation (docs/stream-aggregation.md): ingest sends matched series to the FIFO input queue
     // (one message group per shard); the consumer and the flush own state/aggregation/.
-    if (props.config.config.streamAggregation) {
+    if (aggregationConfigured(props.config.config)) {
       if (!props.entries.aggregate) throw new Error('gateway.yaml has stream_aggregation: the aggregate function (functions/aggregate.ts) must be deployed with it');
       this.aggregation = new Aggregation(this, 'Aggregation', { code: code(props.entries.aggregate), bucket: this.blobs, deliveryQueue: this.queue, functionDefaults: { logRetention: o.logRetentionDays as logs.RetentionDays } });
       this.aggregation.grantInput(this.ingest.fn);

@@ -1,8 +1,8 @@
 import type { ApplyDeps } from '../aggregation/durable/apply.ts';
-import type { FlushDeps } from '../aggregation/durable/flush.ts';
-import { createIngestAggregation, type IngestAggregation } from '../aggregation/durable/ingest.ts';
+import type { FlushDeps, SendSeries } from '../aggregation/durable/flush.ts';
+import type { SectionSpec } from '../aggregation/durable/machine.ts';
+import { chainAggregation, createIngestAggregation, type IngestAggregation } from '../aggregation/durable/ingest.ts';
 import { aggregationRules, GLOBAL_SECTION } from '../aggregation/section.ts';
-import type { AggregationRule } from '../aggregation/config.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { BlobStore, ConditionalBlobStore, MessageQueue } from '../ports/index.ts';
 import { enqueueSeries } from '../queue/enqueue.ts';
@@ -13,28 +13,39 @@ import type { GatewayDeps } from './deps.ts';
  * functions and the local runner alike: the ingest hook, the consumer's and the flush's dependencies.
  */
 
-/** Each section's parsed rules by name: `global` from `stream_aggregation:`; empty without the section. */
-export function aggregationSections(config: GatewayConfig): ReadonlyMap<string, readonly AggregationRule[]> {
+/**
+ * Every durable shard section of the config by name (machine.ts): `global` from `stream_aggregation:`.
+ * Empty when the config aggregates nothing; aggregationConfigured() (light, for ingest init) agrees with it.
+ */
+export function aggregationSections(config: GatewayConfig): ReadonlyMap<string, SectionSpec> {
+  const sections = new Map<string, SectionSpec>();
   const s = config.streamAggregation;
-  return s ? new Map([[GLOBAL_SECTION, aggregationRules(s)]]) : new Map();
+  if (s) sections.set(GLOBAL_SECTION, aggregationRules(s));
+  return sections;
 }
 
-/** IngestDeps.aggregation for the global section, or undefined when the config has none. */
+/** IngestDeps.aggregation: every section's ingest hook, chained; undefined when the config aggregates nothing. */
 export function ingestAggregation(config: GatewayConfig, queue: MessageQueue): IngestAggregation | undefined {
+  const hooks: IngestAggregation[] = [];
   const s = config.streamAggregation;
-  if (!s) return undefined;
-  return createIngestAggregation({ section: GLOBAL_SECTION, rules: aggregationRules(s), shards: s.shards, keepInput: s.keepInput, dropInput: s.dropInput, queue });
+  if (s) hooks.push(createIngestAggregation({ section: GLOBAL_SECTION, rules: aggregationRules(s), shards: s.shards, keepInput: s.keepInput, dropInput: s.dropInput, queue }));
+  return chainAggregation(hooks);
 }
 
 /** What applyAggregationBatch needs: shard state with compare-and-swap, claim checks from the blob store. */
 export function aggregateApplyDeps(d: GatewayDeps, state: ConditionalBlobStore): ApplyDeps {
-  return { state, blobs: d.blobs, sections: aggregationSections(d.config), logger: d.logger, metrics: d.metrics };
+  return { state, blobs: d.blobs, sections: aggregationSections(d.config), logger: d.logger, metrics: d.metrics, send: sendToDelivery(d) };
 }
 
 /** What flushAggregation needs: output series are packed and queued for delivery like pushed series. */
 export function aggregateFlushDeps(d: GatewayDeps, state: ConditionalBlobStore & Pick<BlobStore, 'list'>): FlushDeps {
+  return { state, list: state, sections: aggregationSections(d.config), logger: d.logger, metrics: d.metrics, send: sendToDelivery(d) };
+}
+
+/** Output series go to the delivery queue as pushed series do (packed, claim-checked, sharded in ordered mode). */
+export function sendToDelivery(d: GatewayDeps): SendSeries {
   const enqueue = { queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}) };
-  return { state, list: state, sections: aggregationSections(d.config), logger: d.logger, metrics: d.metrics, send: (series) => enqueueSeries(enqueue, series, 'aggregation', 'push') };
+  return (series) => enqueueSeries(enqueue, series, 'aggregation', 'push');
 }
 
 /** Default time queued input is given to reach its shard before the interval it was routed in is closed. */

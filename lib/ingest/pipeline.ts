@@ -38,7 +38,7 @@ export interface IngestDeps {
   defaultTenant?: string;
   /** Inbound authentication and tenancy (lib/auth); absent means `auth: {mode: none}`. */
   auth?: InboundAuth;
-  /** The global stream_aggregation section: matched series go to the aggregation queue (lib/aggregation/durable/ingest.ts). */
+  /** Durable aggregation (stream_aggregation and the other section kinds): matched series go to the aggregation queue (lib/aggregation/durable/ingest.ts). */
   aggregation?: IngestAggregation;
 }
 
@@ -64,7 +64,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       const body = decompressBody(req.body, encoding, deps.limits.maxDecompressedBodyBytes, protocol);
       const now = deps.clock.now();
       // Series queue unchanged (apart from normalisation) only without these: a route may then skip building them.
-      const unchanged = !req.query.has('extra_label') && !access.extraLabels.length && !deps.relabel.rules.length && !deps.externalLabels.length && deps.shards === undefined && !deps.aggregation;
+      const unchanged = !req.query.has('extra_label') && !access.extraLabels.length && !deps.relabel.rules.length && !deps.externalLabels.length && deps.shards === undefined && !deps.aggregation?.appliesTo(protocol);
       let outcome = await match.route.handle({ method: req.method, path: match.path, params: match.params, query: req.query, headers: req.headers, body, now, ...(unchanged ? { forwardLimits: deps.limits } : {}) });
       if (outcome.kind === 'response') return respond(outcome.response);
       if (outcome.kind === 'deferred') return respond(await outcome.response());
@@ -98,7 +98,7 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       }
       // Stream aggregation sees series after relabeling, external labels and the limits, as vmagent does.
       // Forwarded series are queued first, the aggregation input last (divertToAggregation says why).
-      const diverted = deps.aggregation && series.length ? deps.aggregation.divert(deps, series, tenant, protocol) : undefined;
+      const diverted = deps.aggregation?.appliesTo(protocol) && series.length ? deps.aggregation.divert(deps, series, { tenant, protocol, outcome }) : undefined;
       const forwarded = diverted ? diverted.forwarded : series;
       const kinds = countKinds(series);
       const metadata = outcome.metadata?.length ? outcome.metadata : undefined;

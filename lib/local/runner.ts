@@ -23,6 +23,7 @@ import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
 import { aggregateApplyDeps, aggregateFlushDeps, DEFAULT_FLUSH_GRACE_MS, ingestAggregation } from '../compose/aggregate.ts';
 import { startAggregationConsumer } from './aggregation-loop.ts';
 import { flushAggregation } from '../aggregation/durable/flush.ts';
+import { aggregationConfigured } from '../aggregation/configured.ts';
 
 export interface LocalRunnerOptions {
   config: GatewayConfig;
@@ -91,8 +92,8 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   // reads AWS_REGION and AWS_ENDPOINT_URL from this process' environment, as a deliver function does from its own.
   const base: GatewayDeps = { config, queue: backends.queue, blobs: backends.blobs, clock: systemClock, logger, metrics, ...(opts.secrets ? { secrets: opts.secrets } : {}), env: process.env };
   // stream_aggregation: matched series go to the aggregation queue (FIFO per shard) of the embedded backends.
-  if (config.streamAggregation && !backends.aggregation) throw new Error('stream_aggregation runs locally with the embedded disk queue only (not with AWS_ENDPOINT_URL)');
-  const aggregation = config.streamAggregation && backends.aggregation ? backends.aggregation : undefined;
+  if (aggregationConfigured(config) && !backends.aggregation) throw new Error('stream_aggregation runs locally with the embedded disk queue only (not with AWS_ENDPOINT_URL), as every durable aggregation section does');
+  const aggregation = aggregationConfigured(config) && backends.aggregation ? backends.aggregation : undefined;
   const aggregationHook = aggregation && ingestAggregation(config, aggregation.queue);
   const ingest = createIngestHandler({ ...ingestDeps(base), ...(aggregationHook ? { aggregation: aggregationHook } : {}) });
   const httpClient = new NodeHttpClient();

@@ -1,11 +1,13 @@
 import { BadRequestError } from '../../errors.ts';
-import type { TimeSeries } from '../../model/types.ts';
+import type { TimeSeries, WriteRequest } from '../../model/types.ts';
 import type { BlobStore, ConditionalBlobStore, Logger, Metrics } from '../../ports/index.ts';
 import { MissingClaimError, unpackMessage } from '../../queue/unpack.ts';
 import { SnapshotError } from '../binary.ts';
-import type { AggregationRule } from '../config.ts';
-import { AggregationEngine } from '../engine.ts';
-import { ATTR_AT, ATTR_RULE, findRule } from './route.ts';
+import type { SendSeries } from './flush.ts';
+import type { SectionSpec, ShardMachine, ShardSection } from './machine.ts';
+import { sendAndClear } from './outbox.ts';
+import { ATTR_AT } from './route.ts';
+import { shardSection } from './rules-section.ts';
 import { compareSeq } from './shard-state.ts';
 import { loadShard, parseAggregationGroupId, saveShard, shardStateKey } from './shard-store.ts';
 
@@ -25,8 +27,13 @@ export interface ApplyDeps {
   state: ConditionalBlobStore;
   /** Claim-checked payloads under spool/. */
   blobs: BlobStore;
-  /** Each section's rules, as parsed from the config (`global`, or a destination's name). */
-  sections: ReadonlyMap<string, readonly AggregationRule[]>;
+  /** Each section by name (`global`: stream_aggregation's rules; other kinds: machine.ts). */
+  sections: ReadonlyMap<string, SectionSpec>;
+  /**
+   * Sends output series a section gives at apply time (OTLP delta to cumulative), after they were committed
+   * in the shard's outbox. Without it they wait in the outbox for the next flush.
+   */
+  send?: SendSeries;
   logger: Logger;
   metrics: Metrics;
   /** Reads and re-applies after a lost compare-and-swap before the group is failed for redelivery (default 5). */
@@ -66,27 +73,27 @@ export async function applyAggregationBatch(deps: ApplyDeps, records: readonly A
   }
   for (const [groupId, list] of groups) {
     const target = parseAggregationGroupId(groupId);
-    const rules = target && deps.sections.get(target.section);
-    if (target === undefined || rules === undefined || list.some((r) => r.sequenceNumber === undefined)) {
+    const spec = target && deps.sections.get(target.section);
+    if (target === undefined || spec === undefined || list.some((r) => r.sequenceNumber === undefined)) {
       // Not aggregation input for this configuration: nothing can apply it, now or later.
       result.dropped += list.length;
-      deps.metrics.inc('aggregation_dropped_messages_total', { reason: target === undefined ? 'group' : rules === undefined ? 'section' : 'sequence' }, list.length);
+      deps.metrics.inc('aggregation_dropped_messages_total', { reason: target === undefined ? 'group' : spec === undefined ? 'section' : 'sequence' }, list.length);
       deps.logger.error('aggregation input dropped: not an aggregation group of this configuration', { group: groupId, section: target?.section, messages: list.length });
       continue;
     }
-    await applyGroup(deps, target.section, target.shard, rules, list, result);
+    await applyGroup(deps, target.section, target.shard, shardSection(spec), list, result);
   }
   return result;
 }
 
-type Decoded = { ok: true; series: TimeSeries[]; rule: number; at: number } | { ok: false; permanent: boolean; reason: string; error?: unknown };
+type Decoded = { ok: true; request: WriteRequest; at: number } | { ok: false; permanent: boolean; reason: string; error?: unknown };
 
-async function applyGroup(deps: ApplyDeps, section: string, shard: number, rules: readonly AggregationRule[], list: readonly AggregationRecord[], result: ApplyResult): Promise<void> {
+async function applyGroup(deps: ApplyDeps, section: string, shard: number, kind: ShardSection, list: readonly AggregationRecord[], result: ApplyResult): Promise<void> {
   const key = shardStateKey(section, shard);
   const decoded = new Map<string, Decoded>();
   const decode = async (r: AggregationRecord): Promise<Decoded> => {
     let d = decoded.get(r.messageId);
-    if (d === undefined) decoded.set(r.messageId, (d = await decodeRecord(deps, rules, r)));
+    if (d === undefined) decoded.set(r.messageId, (d = await decodeRecord(deps, kind, r)));
     return d;
   };
   const maxAttempts = deps.maxAttempts ?? 5;
@@ -102,7 +109,8 @@ async function applyGroup(deps: ApplyDeps, section: string, shard: number, rules
       return failFrom(deps, list, 0, result, key, err instanceof SnapshotError ? 'state unreadable' : 'state read failed', err);
     }
     const { state, version } = loaded;
-    let engine: AggregationEngine | undefined;
+    let machine: ShardMachine | undefined;
+    const outputs: TimeSeries[] = [];
     let lastSeq = state.lastSeq;
     let clock = state.clock;
     for (let i = 0; i < list.length; i++) {
@@ -119,27 +127,27 @@ async function applyGroup(deps: ApplyDeps, section: string, shard: number, rules
       if (!d.ok) {
         dropped++;
       } else {
-        if (engine === undefined) {
-          engine = new AggregationEngine(rules, d.at, { alignStart: true });
-          if (state.engine !== undefined) {
-            try {
-              const { reset } = engine.restore(state.engine);
-              if (reset.length) deps.logger.warn('aggregation rules changed: their shard state starts afresh', { key, rules: reset });
-            } catch (err) {
-              return failFrom(deps, list, i, result, key, 'state unreadable', err);
-            }
+        if (machine === undefined) {
+          try {
+            machine = kind.open(state.engine, d.at, 'apply', { logger: deps.logger, key });
+          } catch (err) {
+            return failFrom(deps, list, i, result, key, 'state unreadable', err);
           }
         }
         clock = Math.max(clock, d.at);
-        engine.pushRule(d.rule, d.series, clock);
+        const out = machine.apply({ request: d.request, attributes: r.attributes }, clock);
+        for (const ts of out) outputs.push(ts);
         applied++;
       }
       lastSeq = r.sequenceNumber!;
     }
+    let committed: { state: typeof state; version: string } | undefined;
     if (lastSeq !== state.lastSeq) {
       let written: string | undefined;
+      // Output given at apply joins the outbox (an earlier flush's unsent series stay in it): sent after this write.
+      const next = { ...state, lastSeq, clock, engine: machine?.snapshot() ?? state.engine, ...(outputs.length ? { outbox: [...state.outbox, ...outputs], outboxId: state.outboxId + 1 } : {}) };
       try {
-        written = await saveShard(deps.state, key, { ...state, lastSeq, clock, engine: engine?.snapshot() ?? state.engine }, version);
+        written = await saveShard(deps.state, key, next, version);
       } catch (err) {
         return failFrom(deps, list, 0, result, key, 'state write failed', err);
       }
@@ -148,6 +156,7 @@ async function applyGroup(deps: ApplyDeps, section: string, shard: number, rules
         if (attempt < maxAttempts) continue;
         return failFrom(deps, list, 0, result, key, `state changed under ${maxAttempts} attempts in a row`);
       }
+      if (outputs.length) committed = { state: next, version: written };
     }
     result.applied += applied;
     result.skipped += skipped;
@@ -159,6 +168,17 @@ async function applyGroup(deps: ApplyDeps, section: string, shard: number, rules
       if (d !== undefined && !d.ok && d.permanent) {
         deps.metrics.inc('aggregation_dropped_messages_total', { reason: d.reason }, 1);
         deps.logger.error('aggregation input message dropped', { key, messageId: r.messageId, reason: d.reason, error: d.error instanceof Error ? d.error.message : undefined });
+      }
+    }
+    if (committed !== undefined) {
+      deps.metrics.inc('aggregation_output_series_total', { section }, outputs.length);
+      if (deps.send !== undefined) {
+        try {
+          await sendAndClear({ ...deps, send: deps.send }, section, shard, key, committed.state, committed.version);
+        } catch (err) {
+          // Committed in the outbox: the next flush sends them.
+          deps.logger.warn('aggregation output not sent yet; the next flush sends it', { key, series: outputs.length, error: err instanceof Error ? err.message : String(err) });
+        }
       }
     }
     if (failAt < list.length) {
@@ -175,14 +195,14 @@ function failFrom(deps: ApplyDeps, list: readonly AggregationRecord[], from: num
   deps.logger.warn('aggregation input left for redelivery', { key, reason, messages: list.length - from, error: error instanceof Error ? error.message : undefined });
 }
 
-async function decodeRecord(deps: ApplyDeps, rules: readonly AggregationRule[], r: AggregationRecord): Promise<Decoded> {
+async function decodeRecord(deps: ApplyDeps, kind: ShardSection, r: AggregationRecord): Promise<Decoded> {
   const at = Number(r.attributes[ATTR_AT]);
   if (!Number.isSafeInteger(at) || at <= 0) return { ok: false, permanent: true, reason: 'no_time' };
-  const rule = findRule(rules, r.attributes[ATTR_RULE] ?? '');
-  if (rule === undefined) return { ok: false, permanent: true, reason: 'rule_gone' };
+  const refused = kind.refuse(r.attributes);
+  if (refused !== undefined) return { ok: false, permanent: true, reason: refused };
   try {
     const req = await unpackMessage(r.body, r.attributes, deps.blobs);
-    return { ok: true, series: req.timeseries, rule, at };
+    return { ok: true, request: { timeseries: req.timeseries, metadata: req.metadata ?? [] }, at };
   } catch (err) {
     if (err instanceof BadRequestError || err instanceof MissingClaimError) return { ok: false, permanent: true, reason: 'unreadable', error: err };
     return { ok: false, permanent: false, reason: 'read_failed', error: err };

@@ -1,7 +1,8 @@
 import type { TimeSeries } from '../../model/types.ts';
 import type { BlobStore, ConditionalBlobStore, Logger, Metrics } from '../../ports/index.ts';
-import type { AggregationRule } from '../config.ts';
-import { AggregationEngine } from '../engine.ts';
+import type { SectionSpec } from './machine.ts';
+import { sendAndClear } from './outbox.ts';
+import { shardSection } from './rules-section.ts';
 import type { ShardState } from './shard-state.ts';
 import { AGGREGATION_STATE_PREFIX, checkSectionName, loadShard, saveShard, shardStateKey } from './shard-store.ts';
 
@@ -16,7 +17,7 @@ export interface FlushDeps {
   state: ConditionalBlobStore;
   /** For listing the shards of a section. */
   list: Pick<BlobStore, 'list'>;
-  sections: ReadonlyMap<string, readonly AggregationRule[]>;
+  sections: ReadonlyMap<string, SectionSpec>;
   send: SendSeries;
   logger: Logger;
   metrics: Metrics;
@@ -73,8 +74,8 @@ export async function flushAggregation(deps: FlushDeps, at: number): Promise<Flu
  * Returns the number of series sent.
  */
 export async function flushShard(deps: FlushDeps, section: string, shard: number, at: number): Promise<number> {
-  const rules = deps.sections.get(section);
-  if (rules === undefined) throw new RangeError(`unknown aggregation section ${section}`);
+  const spec = deps.sections.get(section);
+  if (spec === undefined) throw new RangeError(`unknown aggregation section ${section}`);
   const key = shardStateKey(section, shard);
   const maxAttempts = deps.maxAttempts ?? 5;
   let sent = 0;
@@ -87,10 +88,9 @@ export async function flushShard(deps: FlushDeps, section: string, shard: number
     }
     if (state.engine === undefined) return sent;
     const now = Math.max(at, state.clock);
-    const engine = new AggregationEngine(rules, now);
-    engine.restore(state.engine);
-    const out = engine.flush(now);
-    const snapshot = engine.snapshot();
+    const machine = shardSection(spec).open(state.engine, now, 'flush', { logger: deps.logger, key });
+    const out = machine.flush(now);
+    const snapshot = machine.snapshot();
     if (out.length === 0 && sameBytes(snapshot, state.engine)) return sent;
     const next: ShardState = { ...state, clock: now, engine: snapshot, outbox: out, outboxId: state.outboxId + 1 };
     const written = await saveShard(deps.state, key, next, version);
@@ -103,25 +103,6 @@ export async function flushShard(deps: FlushDeps, section: string, shard: number
     return sent + (await sendAndClear(deps, section, shard, key, next, written));
   }
   throw new Error(`state changed under ${maxAttempts} flush attempts in a row`);
-}
-
-/** Sends a state's outbox, then clears it unless a later flush replaced it. Throws when the send fails. */
-async function sendAndClear(deps: FlushDeps, section: string, shard: number, key: string, state: ShardState, version: string): Promise<number> {
-  const id = state.outboxId;
-  await deps.send(state.outbox, { section, shard });
-  const n = state.outbox.length;
-  let cur = state;
-  let ver: string | undefined = version;
-  for (let attempt = 1; attempt <= (deps.maxAttempts ?? 5); attempt++) {
-    if (cur.outboxId !== id || cur.outbox.length === 0) return n;
-    const written = await saveShard(deps.state, key, { ...cur, outbox: [] }, ver);
-    if (written !== undefined) return n;
-    deps.metrics.inc('aggregation_state_conflicts_total', { section, op: 'clear' });
-    ({ state: cur, version: ver } = await loadShard(deps.state, key));
-    if (ver === undefined) return n;
-  }
-  // Sent but not cleared: the next flush sends the same samples once more.
-  return n;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -3,6 +3,7 @@ import { UnavailableError } from '../../errors.ts';
 import type { TimeSeries } from '../../model/types.ts';
 import type { BlobStore, Clock, Logger, MessageQueue, Metrics } from '../../ports/index.ts';
 import { SPOOL_PREFIX } from '../../queue/envelope.ts';
+import type { RouteOutcome } from '../../ingest/types.ts';
 import type { AggregationRule } from '../config.ts';
 import { routeToShards } from './route.ts';
 
@@ -19,14 +20,51 @@ export interface AggregationSectionInput {
 
 /**
  * IngestDeps.aggregation: the pipeline imports only this type, so the routing code (and the rule parser
- * behind it) is in an ingest bundle's start-up only when the config has stream_aggregation.
+ * behind it) is in an ingest bundle's start-up only when the config aggregates. One hook per section kind
+ * (stream_aggregation's rules, and the kinds of machine.ts), chained by chainAggregation.
  */
 export interface IngestAggregation {
-  divert(deps: DivertDeps, series: readonly TimeSeries[], tenant: string, protocol: string): Diverted;
+  /** Whether this hook may take series of a protocol (the pipeline keeps a protocol's fast paths otherwise). */
+  appliesTo(protocol: string): boolean;
+  divert(deps: DivertDeps, series: readonly TimeSeries[], ctx: DivertContext): Diverted;
+}
+
+export interface DivertContext {
+  tenant: string;
+  protocol: string;
+  /** The route's outcome (its `aggregation` field carries what a route-specific hook needs, e.g. a push's group). */
+  outcome: Extract<RouteOutcome, { kind: 'series' }>;
 }
 
 export function createIngestAggregation(section: AggregationSectionInput): IngestAggregation {
-  return { divert: (deps, series, tenant, protocol) => divertToAggregation(deps, section, series, tenant, protocol) };
+  return { appliesTo: () => true, divert: (deps, series, ctx) => divertToAggregation(deps, section, series, ctx.tenant, ctx.protocol) };
+}
+
+/**
+ * Several hooks as one, in order: each sees what the ones before it forwarded; their aggregation input is
+ * committed in the same order, after the caller queued the forwarded series.
+ */
+export function chainAggregation(hooks: readonly IngestAggregation[]): IngestAggregation | undefined {
+  if (hooks.length <= 1) return hooks[0];
+  return {
+    appliesTo: (protocol) => hooks.some((h) => h.appliesTo(protocol)),
+    divert(deps, series, ctx) {
+      const commits: (() => Promise<void>)[] = [];
+      let forwarded: readonly TimeSeries[] = series;
+      for (const h of hooks) {
+        if (!h.appliesTo(ctx.protocol) || forwarded.length === 0) continue;
+        const d = h.divert(deps, forwarded, ctx);
+        forwarded = d.forwarded;
+        commits.push(d.commit);
+      }
+      return {
+        forwarded: forwarded as TimeSeries[],
+        async commit() {
+          for (const c of commits) await c();
+        },
+      };
+    },
+  };
 }
 
 export interface DivertDeps {

@@ -1,15 +1,18 @@
 import type { Label, TimeSeries } from '../../model/types.ts';
+import { decodeWriteRequest } from '../../remote-write/decode.ts';
+import { encodeTimeSeries } from '../../remote-write/encode.ts';
 import { BinReader, BinWriter, SnapshotError } from '../binary.ts';
 
 /**
  * What one aggregation shard keeps between invocations, in one blob at `state/aggregation/<section>/<shard>`:
  *   lastSeq   the queue position of the last input message applied (SQS FIFO SequenceNumber, or the local
  *             queue's position); a message at or before it was applied already and is skipped.
- *   engine    the AggregationEngine snapshot (undefined before the first message).
+ *   engine    the section machine's snapshot (machine.ts; the AggregationEngine's for stream aggregation;
+ *             undefined before the first message).
  *   clock     the latest time the engine was pushed or flushed at. Input is pushed at the later of its
  *             producer's time and this, so input that waited in the queue past a flush counts in the open
  *             interval (and its group is not dropped as stale before it is emitted).
- *   outbox    output series of the last flush that may not have reached the delivery queue yet; sent again
+ *   outbox    output series of the last flush (or of an apply, for sections that emit at once) that may not have reached the delivery queue yet; sent again
  *             (the same samples) until a write clears it. outboxId numbers flushes so a clear never removes
  *             a later flush's series.
  * Written only with compare-and-swap (ConditionalBlobStore), so of two writers that read the same version
@@ -25,7 +28,9 @@ export interface ShardState {
 
 export const EMPTY_SHARD_STATE: ShardState = { lastSeq: '', engine: undefined, clock: 0, outbox: [], outboxId: 0 };
 
-const MAGIC = 'metrics-gateway/aggregation-shard/v1';
+const MAGIC_V1 = 'metrics-gateway/aggregation-shard/v1';
+/** v2: the outbox is a remote_write 1.0 WriteRequest (histograms and exemplars too); v1 is still read. */
+const MAGIC = 'metrics-gateway/aggregation-shard/v2';
 
 export function encodeShardState(s: ShardState): Uint8Array {
   const w = new BinWriter();
@@ -35,32 +40,27 @@ export function encodeShardState(s: ShardState): Uint8Array {
   w.bool(s.engine !== undefined);
   if (s.engine !== undefined) w.bytes(s.engine);
   w.uvarint(s.outboxId);
-  w.uvarint(s.outbox.length);
-  for (const ts of s.outbox) {
-    w.uvarint(ts.labels.length);
-    for (const l of ts.labels) {
-      w.str(l.name);
-      w.str(l.value);
-    }
-    w.uvarint(ts.samples.length);
-    for (const smp of ts.samples) {
-      w.f64(smp.value);
-      w.f64(smp.timestamp);
-    }
-  }
+  w.bytes(encodeTimeSeries(s.outbox));
   return w.finish();
 }
 
 /** Throws SnapshotError on bytes that are not a shard state. */
 export function decodeShardState(bytes: Uint8Array): ShardState {
   const r = new BinReader(bytes);
-  if (r.str() !== MAGIC) throw new SnapshotError('not an aggregation shard state (bad magic)');
+  const magic = r.str();
+  if (magic !== MAGIC && magic !== MAGIC_V1) throw new SnapshotError('not an aggregation shard state (bad magic)');
   const lastSeq = r.str();
   const clock = r.f64();
   const engine = r.bool() ? r.bytes().slice() : undefined;
   const outboxId = r.uvarint();
-  const outbox: TimeSeries[] = [];
-  for (let n = r.uvarint(); n > 0; n--) {
+  let outbox: TimeSeries[] = [];
+  if (magic === MAGIC) {
+    try {
+      outbox = decodeWriteRequest(r.bytes()).timeseries;
+    } catch (err) {
+      throw new SnapshotError(`aggregation shard outbox unreadable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } else for (let n = r.uvarint(); n > 0; n--) {
     const labels: Label[] = [];
     for (let k = r.uvarint(); k > 0; k--) labels.push({ name: r.str(), value: r.str() });
     const samples = [];

@@ -4,6 +4,7 @@ import { loadGatewayConfig } from '../../../lib/config/load.ts';
 import { prepareConfig, restorePreparedConfig } from '../../../lib/config/prepared.ts';
 import { aggregationSections } from '../../../lib/compose/aggregate.ts';
 import { ConfigError } from '../../../lib/errors.ts';
+import type { AggregationRule } from '../../../lib/aggregation/config.ts';
 
 /** gateway.yaml's `stream_aggregation:` (issue 15 item 1): vmagent's rule list as is, inline or in a file, with the section's options. */
 const HEAD = 'auth: {mode: none}\n';
@@ -28,7 +29,7 @@ describe('stream_aggregation section', () => {
   it('a bare list is the rule list: defaults keep_input false, drop_input false, 10 shards', () => {
     const c = load(`stream_aggregation:\n${indent(RULE, 2)}`);
     assert.deepEqual({ ...c.streamAggregation, rules: c.streamAggregation!.rules.length }, { rules: 1, path: 'stream_aggregation', keepInput: false, dropInput: false, shards: 10 });
-    const rules = aggregationSections(c).get('global')!;
+    const rules = aggregationSections(c).get('global') as readonly AggregationRule[];
     assert.equal(rules.length, 1);
   });
 
@@ -63,6 +64,6 @@ describe('stream_aggregation section', () => {
     const c = load(`stream_aggregation:\n  shards: 2\n  rules:\n${indent(RULE, 4)}`);
     const back = await restorePreparedConfig(JSON.parse(prepareConfig(c)));
     assert.deepEqual(back.streamAggregation, c.streamAggregation);
-    assert.equal(aggregationSections(back).get('global')![0]!.fingerprint, aggregationSections(c).get('global')![0]!.fingerprint);
+    assert.equal((aggregationSections(back).get('global') as readonly AggregationRule[])[0]!.fingerprint, (aggregationSections(c).get('global') as readonly AggregationRule[])[0]!.fingerprint);
   });
 });
