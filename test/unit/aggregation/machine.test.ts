@@ -40,7 +40,7 @@ const runningSum: ShardSection = {
 
 function messages(values: number[], at: number, kind = 'sum') {
   return values.map((v, i) => {
-    const m = packSeries([{ labels: [{ name: '__name__', value: 'jobs_total' }], samples: [{ value: v, timestamp: at + i }] }], { maxMessageBytes: 256 * 1024, maxSamples: 1000, tenant: 'default', source: 'push' }).messages[0]!;
+    const m = packSeries([{ labels: [{ name: '__name__', value: 'jobs_total' }], samples: [{ value: v, timestamp: at + i }] }], { maxMessageBytes: 256 * 1024, maxSamples: 1000, tenant: 'default', source: 'push', newSpoolKey: () => 'spool/x' }).messages[0]!;
     return { ...m, attributes: { ...m.attributes, [ATTR_AT]: String(at + i), kind }, groupId: aggregationGroupId('sums', 0) };
   });
 }
