@@ -1,6 +1,6 @@
 import type { Label, TimeSeries } from '../model/types.ts';
 import { labelsKey, METRIC_NAME_LABEL, sortLabels } from '../model/labels.ts';
-import { applyRelabel, selectorMatches } from '../relabel/index.ts';
+import { anySelectorMatches, applyRelabel } from '../relabel/index.ts';
 import { BinReader, BinWriter, SnapshotError } from './binary.ts';
 import type { AggregationRule } from './config.ts';
 import { outputFamily, type Emit, type OutputFamily, type OutputState, type PushContext } from './outputs/index.ts';
@@ -28,14 +28,6 @@ const MAX_TICKS_PER_ADVANCE = 100_000;
 
 const INPUT_KEY_OUTPUTS = new Set(['total', 'total_prometheus', 'increase', 'increase_prometheus', 'rate_sum', 'rate_avg', 'count_series']);
 
-class LabelView {
-  labels: readonly Label[] = [];
-  get(name: string): string {
-    for (const l of this.labels) if (l.name === name) return l.value;
-    return '';
-  }
-}
-const view = new LabelView();
 
 /**
  * One stream aggregation rule's state machine (vmagent lib/streamaggr aggregator). Pure: every method takes
@@ -160,9 +152,7 @@ export class RuleAggregator {
   }
 
   private matches(labels: readonly Label[]): boolean {
-    view.labels = labels;
-    for (const sel of this.rule.match!) if (selectorMatches(sel, view)) return true;
-    return false;
+    return anySelectorMatches(this.rule.match!, labels);
   }
 
   /** by: listed labels (and __name__) make the group; without: all but the listed ones. */

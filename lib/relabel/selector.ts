@@ -1,3 +1,4 @@
+import type { Label } from '../model/types.ts';
 import { METRIC_NAME_LABEL } from '../model/labels.ts';
 import { NotationError, Scanner } from './notation.ts';
 import { compilePromRegex, type PromRegex } from './regex.ts';
@@ -39,6 +40,23 @@ function matchOne(m: LabelMatcher, v: string): boolean {
 /** Reads a label's value, '' when absent (LabelBuilder fits). */
 export interface LabelSource {
   get(name: string): string;
+}
+
+/** A LabelSource over a label list, reused so matching a series allocates nothing. */
+class ListSource implements LabelSource {
+  labels: readonly Label[] = [];
+  get(name: string): string {
+    for (const l of this.labels) if (l.name === name) return l.value;
+    return '';
+  }
+}
+const listSource = new ListSource();
+
+/** Whether any of the selectors matches the label list (a `match:` list of series selectors). */
+export function anySelectorMatches(selectors: readonly Selector[], labels: readonly Label[]): boolean {
+  listSource.labels = labels;
+  for (const sel of selectors) if (selectorMatches(sel, listSource)) return true;
+  return false;
 }
 
 /** Whether the label set matches the selector. */

@@ -3,7 +3,7 @@ import { sortLabels } from '../../model/labels.ts';
 import type { OutgoingMessage } from '../../ports/index.ts';
 import { packSeries, type PackOptions } from '../../queue/envelope.ts';
 import { labelSetHash, MAX_SHARDS } from '../../queue/shard.ts';
-import { applyRelabel, selectorMatches } from '../../relabel/index.ts';
+import { anySelectorMatches, applyRelabel } from '../../relabel/index.ts';
 import type { AggregationRule } from '../config.ts';
 import { aggregationGroupId } from './shard-store.ts';
 
@@ -83,8 +83,7 @@ const DROPPED = 'dropped' as const;
  */
 export function outputLabelsFor(rule: AggregationRule, input: readonly Label[]): Label[] | typeof DROPPED | undefined {
   if (rule.match !== undefined) {
-    view.labels = input;
-    if (!rule.match.some((sel) => selectorMatches(sel, view))) return undefined;
+    if (!anySelectorMatches(rule.match, input)) return undefined;
   }
   let labels: readonly Label[] = input;
   if (rule.dropInputLabels.length > 0) labels = labels.filter((l) => !rule.dropInputLabels.includes(l.name));
@@ -118,11 +117,3 @@ export function findRule(rules: readonly AggregationRule[], ref: string): number
   return j >= 0 ? j : undefined;
 }
 
-class LabelView {
-  labels: readonly Label[] = [];
-  get(name: string): string {
-    for (const l of this.labels) if (l.name === name) return l.value;
-    return '';
-  }
-}
-const view = new LabelView();
