@@ -5,6 +5,7 @@ import type { Exemplar, Label } from '../../model/types.ts';
 import { parseGoFloat } from './go-float.ts';
 import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_QUOTE, CH_RBRACE, CLASS, isBlank, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START, parseMillisTimestamp, parseSecondsTimestamp } from './lexical.ts';
 import type { FloatBatch } from '../../model/batch.ts';
+import { addTextSeries } from '../../model/batch-text.ts';
 import { checkLabelNames, LabelSetScanner } from './label-set.ts';
 import { CommentReader } from './comments.ts';
 import type { ExpositionOptions } from './parse.ts';
@@ -141,7 +142,7 @@ export class ExpositionScanner extends LabelSetScanner {
     if (direct >= 0) {
       // Canonical by construction: only the text's hash is left to check for the distinct proof.
       if (this.distinct) this.checkNewText(nameStart, keyEnd);
-      this.direct!.addTextSeries(s, nameStart, nameEnd, this.positions, direct, value, timestamp);
+      addTextSeries(this.direct!, s, nameStart, nameEnd, this.positions, direct, value, timestamp);
       return undefined;
     }
     labels ??= [{ name: METRIC_NAME_LABEL, value: s.slice(nameStart, nameEnd) }];
