@@ -20,9 +20,9 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
  * measurement, the tags and the fields, the field values and the timestamp. It takes a line only when the
  * ordinary parser (parse.ts, LineParser) would give exactly these labels in this order and accept the line:
  * every character of the measurement, tag keys and values and field keys ASCII and no backslash anywhere in
- * them, tag keys strictly ascending and none `__name__`, tag keys and values non-empty, every field numeric
- * (a string field, a boolean and anything the ordinary parser refuses are its business), a timestamp of
- * 1-19 digits. `scan` returns false for any other line, having changed nothing but its own positions: the
+ * them, tag keys strictly ascending and none `__name__`, tag keys and values non-empty, no string field
+ * (it carries no sample; the ordinary parser skips it), every field value one parseFieldValue accepts, a
+ * timestamp of 1-19 digits. `scan` returns false for any other line, having changed nothing but its own positions: the
  * caller then parses the line the ordinary way, which gives the same result or the same error as before.
  */
 export class InfluxLineScan {

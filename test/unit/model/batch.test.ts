@@ -82,6 +82,36 @@ describe('FloatBatch: the batch path queues what the object path queues', () => 
     assert.ok(taken.batch > 300 && taken.objects > 50, JSON.stringify(taken));
   });
 
+  it('Influx lines in the one-pass form (direct.ts), every precision and extra labels merged at any place (property)', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'db', 'host', 'zone', '_x', 'A', 'm=x');
+    const val = fc.constantFrom('1', 'x', 'host-7', 'é', 'a b');
+    const num = fc.oneof(
+      fc.integer({ min: -1e15, max: 1e15 }).map(String),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.integer({ min: -99999, max: 99999 }).map((n) => `${n}i`),
+      fc.nat().map((n) => `${n}u`),
+      fc.constantFrom('1.', '.5', '+3', '-0', '-0.0', '007.250', '1.5e3', '9007199254740993', '123456789012345.6', '0.1234567890123456', 't', 'FALSE', '1i5', '-1u'),
+    );
+    const ts = fc.oneof(fc.constant(''), fc.bigInt({ min: -(10n ** 19n) + 1n, max: 10n ** 19n - 1n }).map((n) => ` ${n}`), fc.integer({ min: 0, max: 2e9 }).map((n) => ` ${n}`));
+    const line = fc
+      .record({ m: fc.constantFrom('cpu', 'm', 'm_a', 'a=b'), tags: fc.uniqueArray(fc.tuple(key, val), { maxLength: 4, selector: ([k]) => k }), fields: fc.array(fc.tuple(fc.constantFrom('v', 'f1', 'f_2', 'a'), num), { minLength: 1, maxLength: 4 }), ts, sorted: fc.boolean() })
+      .map(({ m, tags, fields, ts, sorted }) => {
+        const t = sorted ? [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : tags;
+        return `${m}${t.map(([k, v]) => `,${k}=${v.replace(' ', '\\ ')}`).join('')} ${fields.map(([f, v]) => `${f}=${v}`).join(',')}${ts}`;
+      });
+    const extras = fc.constantFrom(undefined, [{ name: 'db', value: 'd' }], [{ name: 'a', value: 'x' }, { name: 'zz', value: 'y' }], [{ name: '_a', value: '1' }], [{ name: 'b', value: '' }], [{ name: 'z', value: '1' }, { name: 'a', value: '2' }]);
+    const taken = { batch: 0, objects: 0 };
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), extras, fc.constantFrom('ns', 'us', 'ms', 's', 'm', 'h'), (lines, extra, precision) => {
+        const body = lines.join('\n');
+        const opts = { now: 1_700_000_000_000, precision: precision as 'ns', maxLineLength: 1 << 20, ...(extra ? { extraLabels: extra } : {}) };
+        taken[sameAsObjectPath(parseInfluxLines(body, opts), parseInfluxBatch(body, opts))]++;
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(taken.batch > 400, JSON.stringify(taken));
+  });
+
   it('Prometheus text, hand-picked bodies: the direct path and every way out of it', () => {
     const bodies = [
       'a{b="1",c="2"} 1 5',
