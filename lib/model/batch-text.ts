@@ -85,35 +85,50 @@ function writeExtra(b: FloatBatch, e: Label): void {
   b.writeLabel(e.name, e.value, undefined);
 }
 
-const NAME_LABEL = Buffer.from(METRIC_NAME_LABEL, 'latin1');
-
 /** One sample of the series `set` plus `__name__` = s[ms, me) + `_` + s[fs, fe) (ASCII: Influx's `<measurement>_<field>`). */
 export function addJoinedSample(b: FloatBatch, set: number, s: string, ms: number, me: number, fs: number, fe: number, value: number, timestamp: number): void {
-  const i = b.length;
-  if (i === b.entrySet.length) b.growEntries();
-  b.entrySet[i] = set;
-  b.nameStart[i] = b.used;
   const vl = me - ms + 1 + fe - fs;
   if (vl > b.maxValueLength) b.maxValueLength = vl;
-  if (NAME_LABEL.length > b.maxNameLength) b.maxNameLength = NAME_LABEL.length;
-  const body = 2 + NAME_LABEL.length + 1 + varintSize(vl) + vl;
+  if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
+  const start = b.used;
+  const body = 2 + METRIC_NAME_LABEL.length + 1 + varintSize(vl) + vl;
   b.reserve(1 + varintSize(body) + body);
   const buf = b.buf;
   buf[b.used++] = 0x0a;
   b.varint(body);
   let p = b.used;
-  buf[p++] = 0x0a;
-  buf[p++] = NAME_LABEL.length;
-  for (let k = 0; k < NAME_LABEL.length; k++) buf[p++] = NAME_LABEL[k]!;
-  buf[p++] = 0x12;
-  b.used = p;
+  // 0x0a, 8, "__name__", 0x12: the Label's name field and the value's tag.
+  buf[p] = 0x0a;
+  buf[p + 1] = 8;
+  buf[p + 2] = 0x5f;
+  buf[p + 3] = 0x5f;
+  buf[p + 4] = 0x6e;
+  buf[p + 5] = 0x61;
+  buf[p + 6] = 0x6d;
+  buf[p + 7] = 0x65;
+  buf[p + 8] = 0x5f;
+  buf[p + 9] = 0x5f;
+  buf[p + 10] = 0x12;
+  b.used = p + 11;
   b.varint(vl);
   p = b.used;
   for (let k = ms; k < me; k++) buf[p++] = s.charCodeAt(k);
   buf[p++] = 0x5f; // '_'
   for (let k = fs; k < fe; k++) buf[p++] = s.charCodeAt(k);
   b.used = p;
-  b.nameEnd[i] = p;
+  addNamedSample(b, set, start, p, value, timestamp);
+}
+
+/**
+ * One sample of the series `set` whose `__name__` Label entry is already in the arena at [nameStart, nameEnd)
+ * (written by an earlier addJoinedSample of the same batch: Influx lines repeat their names).
+ */
+export function addNamedSample(b: FloatBatch, set: number, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
+  const i = b.length;
+  if (i === b.entrySet.length) b.growEntries();
+  b.entrySet[i] = set;
+  b.nameStart[i] = nameStart;
+  b.nameEnd[i] = nameEnd;
   b.values[i] = value;
   b.timestamps[i] = timestamp;
   b.length = i + 1;

@@ -1,5 +1,5 @@
 import type { FloatBatch } from '../model/batch.ts';
-import { int64Size, isPositiveZero, varintSize } from './proto-size.ts';
+import { int64Size, varintSize } from './proto-size.ts';
 
 /**
  * A FloatBatch's entries arranged into series: `order` lists entry indices series by series (series g is
@@ -89,10 +89,6 @@ function sameBytes(buf: Uint8Array, a: number, ae: number, c: number, ce: number
   return true;
 }
 
-function sampleBody(v: number, ts: number): number {
-  return (isPositiveZero(v) ? 0 : 9) + (ts !== 0 ? 1 + timestampSize(ts) : 0);
-}
-
 /** int64Size(t) for a timestamp, by comparisons (no division): the number of 7-bit groups of a non-negative t below 2^63, 10 when negative. */
 function timestampSize(t: number): number {
   if (t < 0) return 10;
@@ -105,24 +101,28 @@ function timestampSize(t: number): number {
   return 10;
 }
 
-/** First and end positions in `order` (or entry indices) of series g. */
-function range(s: BatchSeries, g: number): [number, number] {
-  if (s.order === undefined) return [g, g + 1];
-  return [g === 0 ? 0 : s.end![g - 1]!, s.end![g]!];
-}
-
 /** Body size of every series' TimeSeries message: what message sizing is measured in (see entrySize). */
 export function seriesBodies(b: FloatBatch, s: BatchSeries): Float64Array {
   const sizes = new Float64Array(s.count);
   const order = s.order;
+  const end = s.end;
   const v = b.values;
   const ts = b.timestamps;
+  let lastT = NaN;
+  let tsSize = 0;
   for (let g = 0; g < s.count; g++) {
-    const [from, to] = range(s, g);
+    const from = order === undefined ? g : g === 0 ? 0 : end![g - 1]!;
+    const to = order === undefined ? g + 1 : end![g]!;
     let body = b.labelBytes(order === undefined ? from : order[from]!);
     for (let k = from; k < to; k++) {
       const i = order === undefined ? k : order[k]!;
-      body += 2 + sampleBody(v[i]!, ts[i]!);
+      const value = v[i]!;
+      const t = ts[i]!;
+      if (t !== lastT) {
+        tsSize = t !== 0 ? 1 + timestampSize(t) : 0;
+        lastT = t;
+      }
+      body += 2 + (value === 0 && 1 / value > 0 ? 0 : 9) + tsSize;
     }
     sizes[g] = body;
   }
@@ -136,8 +136,8 @@ export function entrySize(body: number): number {
 
 /** Samples in series g. */
 export function seriesSampleCount(s: BatchSeries, g: number): number {
-  const [from, to] = range(s, g);
-  return to - from;
+  if (s.order === undefined) return 1;
+  return g === 0 ? s.end![0]! : s.end![g]! - s.end![g - 1]!;
 }
 
 const f64 = new Float64Array(1);

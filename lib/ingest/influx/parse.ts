@@ -2,8 +2,9 @@ import { forEachLine, lineError } from '../lines.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
 import { hashText, sortLabels } from '../../model/labels.ts';
 import { FloatBatch } from '../../model/batch.ts';
-import { addJoinedSample, addTextSet, compareText } from '../../model/batch-text.ts';
+import { addJoinedSample, addNamedSample, addTextSet, compareText } from '../../model/batch-text.ts';
 import { InfluxLineScan } from './direct.ts';
+import { LineNames } from './line-names.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import type { BatchParseResult, ParseResult } from '../types.ts';
 import { parseFieldValue, timestampToMs, type InfluxPrecision } from './values.ts';
@@ -98,12 +99,6 @@ function canonicalExtra(extra: readonly Label[] | undefined): boolean {
   return true;
 }
 
-function sameText(s: string, a: number, ae: number, b: number, be: number): boolean {
-  if (ae - a !== be - b) return false;
-  for (; a < ae; a++, b++) if (s.charCodeAt(a) !== s.charCodeAt(b)) return false;
-  return true;
-}
-
 /** Past this many distinct measurements in a request, the distinct-label-sets proof is not attempted. */
 const MAX_MEASUREMENTS_FOR_DISTINCT = 64;
 
@@ -136,6 +131,7 @@ class LineParser {
   /** The batch lines in their common form are written to in one pass (direct.ts), or undefined. */
   private readonly direct: FloatBatch | undefined;
   private readonly scan: InfluxLineScan;
+  private readonly names = new LineNames();
 
   constructor(opts: InfluxParseOptions, sink: LineSink, direct?: FloatBatch) {
     this.opts = opts;
@@ -221,9 +217,14 @@ class LineParser {
   private writeDirect(s: string, batch: FloatBatch): void {
     const l = this.scan;
     const extra = this.opts.extraLabels;
+    // Lines of a body mostly repeat the previous line's measurement and field names: then their `__name__`
+    // entries are already in the arena, and the names are known to be unique within the line.
+    const names = this.names;
+    const same = names.sameAs(s, l);
+    if (!same) names.take(s, l);
     if (this.distinct) {
       if (extra?.length) for (let k = 0; k < l.tagCount; k++) for (const e of extra) if (compareText(s, l.tags[4 * k]!, l.tags[4 * k + 1]!, e.name) === 0) this.distinct = false;
-      for (let a = 1; a < l.fieldCount; a++) for (let b = 0; b < a; b++) if (sameText(s, l.fields[2 * a]!, l.fields[2 * a + 1]!, l.fields[2 * b]!, l.fields[2 * b + 1]!)) this.distinct = false;
+      if (names.repeated) this.distinct = false;
       if (this.distinct) {
         const key = hashText(s, l.keyStart, l.keyEnd);
         if (this.keys.has(key)) this.distinct = false;
@@ -237,7 +238,15 @@ class LineParser {
       }
     }
     const set = addTextSet(batch, s, l.tags, l.tagCount, extra?.length ? extra : undefined);
-    for (let f = 0; f < l.fieldCount; f++) addJoinedSample(batch, set, s, l.keyStart, l.measurementEnd, l.fields[2 * f]!, l.fields[2 * f + 1]!, l.values[f]!, l.timestamp);
+    if (same) {
+      for (let f = 0; f < l.fieldCount; f++) addNamedSample(batch, set, names.start[f]!, names.end[f]!, l.values[f]!, l.timestamp);
+      return;
+    }
+    for (let f = 0; f < l.fieldCount; f++) {
+      names.start[f] = batch.used;
+      addJoinedSample(batch, set, s, l.keyStart, l.measurementEnd, l.fields[2 * f]!, l.fields[2 * f + 1]!, l.values[f]!, l.timestamp);
+      names.end[f] = batch.used;
+    }
   }
 
   /** Keeps `distinct` only while the line keeps the proof (see `distinct`). */

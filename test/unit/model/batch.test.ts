@@ -82,6 +82,17 @@ describe('FloatBatch: the batch path queues what the object path queues', () => 
     assert.ok(taken.batch > 300 && taken.objects > 50, JSON.stringify(taken));
   });
 
+  it('Influx one-pass: a line reuses the previous line\'s `__name__` entries only for the same measurement and field names', () => {
+    const bodies = [
+      'm1 a=1,b=2\nm2 a=3\nm2 a=4,b=5',
+      'm a=1,b=2\nm a=3\nm a=4,b=5\nm b=6,a=7',
+      'm a=1,a=2\nm a=3,a=4\nm a=5',
+      'm,t=1 a=1 1\nm,t=2 a=2 1\nm_a,t=1 b=1\nm,t=1 a_b=2',
+      'cpu v=1\ncpu\\ x v=2\ncpu v=3',
+    ];
+    for (const b of bodies) sameAsObjectPath(parseInfluxLines(b, influxOpts()), parseInfluxBatch(b, influxOpts()));
+  });
+
   it('Influx lines in the one-pass form (direct.ts), every precision and extra labels merged at any place (property)', () => {
     const key = fc.constantFrom('a', 'b', 'c', 'db', 'host', 'zone', '_x', 'A', 'm=x');
     const val = fc.constantFrom('1', 'x', 'host-7', 'é', 'a b');
