@@ -12,22 +12,62 @@ import { varintSize } from '../remote-write/proto-size.ts';
  */
 
 /**
- * One series and its sample (the Prometheus text parser's canonical lines, see scanner.ts): the metric name
- * is s[nameStart, nameEnd), label k is name s[pos[4k], pos[4k+1]) and value s[pos[4k+2], pos[4k+3]).
+ * One series and its sample (the Prometheus text parser's canonical lines, see scanner.ts canonicalSet) whose
+ * `n` Label entries the caller already wrote into the arena from `b.used` to `setEnd`, `__name__` going at
+ * `split`, their longest name and value `maxName` and `maxValue` characters; the metric name is
+ * s[nameStart, nameEnd) (ASCII).
  */
-export function addTextSeries(b: FloatBatch, s: string, nameStart: number, nameEnd: number, pos: Int32Array, n: number, value: number, timestamp: number): void {
-  const id = addTextSet(b, s, pos, n, undefined);
+export function addWrittenTextSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, s: string, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
+  const id = b.sets;
+  if (id === b.setStart.length) b.growSets();
+  b.setStart[id] = b.used;
+  b.setSplit[id] = split;
+  b.setEnd[id] = setEnd;
+  b.setLabels[id] = n;
+  if (n + 1 > b.maxLabels) b.maxLabels = n + 1;
+  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
+  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
+  b.sets = id + 1;
+  b.used = setEnd;
   const i = b.length;
   if (i === b.entrySet.length) b.growEntries();
   b.entrySet[i] = id;
-  b.nameStart[i] = b.used;
-  if (nameEnd - nameStart > b.maxValueLength) b.maxValueLength = nameEnd - nameStart;
+  b.nameStart[i] = setEnd;
+  const nl = nameEnd - nameStart;
+  if (nl > b.maxValueLength) b.maxValueLength = nl;
   if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
-  b.writeTextLabel(METRIC_NAME_LABEL, 0, METRIC_NAME_LABEL.length, s, nameStart, nameEnd);
+  if (nl > 115) b.writeTextLabel(METRIC_NAME_LABEL, 0, METRIC_NAME_LABEL.length, s, nameStart, nameEnd);
+  else {
+    b.reserve(nl + 13);
+    const buf = b.buf;
+    let p = setEnd;
+    p = nameHeader(buf, p, nl);
+    for (let k = nameStart; k < nameEnd; k++) buf[p++] = s.charCodeAt(k);
+    b.used = p;
+  }
   b.nameEnd[i] = b.used;
   b.values[i] = value;
   b.timestamps[i] = timestamp;
   b.length = i + 1;
+}
+
+/** The start of a `__name__` Label entry whose value (to follow) has `vl` <= 115 bytes (a one-byte length): 0x0a, length, 0x0a, 8, "__name__", 0x12, vl. Returns the position after it. */
+function nameHeader(buf: Buffer, p: number, vl: number): number {
+  buf[p] = 0x0a;
+  buf[p + 1] = vl + 12;
+  buf[p + 2] = 0x0a;
+  buf[p + 3] = 8;
+  buf[p + 4] = 0x5f;
+  buf[p + 5] = 0x5f;
+  buf[p + 6] = 0x6e;
+  buf[p + 7] = 0x61;
+  buf[p + 8] = 0x6d;
+  buf[p + 9] = 0x65;
+  buf[p + 10] = 0x5f;
+  buf[p + 11] = 0x5f;
+  buf[p + 12] = 0x12;
+  buf[p + 13] = vl;
+  return p + 14;
 }
 
 /**
@@ -91,27 +131,24 @@ export function addJoinedSample(b: FloatBatch, set: number, s: string, ms: numbe
   if (vl > b.maxValueLength) b.maxValueLength = vl;
   if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
   const start = b.used;
-  const body = 2 + METRIC_NAME_LABEL.length + 1 + varintSize(vl) + vl;
-  b.reserve(1 + varintSize(body) + body);
+  let p: number;
+  if (vl <= 115) {
+    b.reserve(vl + 14);
+    p = nameHeader(b.buf, start, vl);
+  } else {
+    const body = 2 + METRIC_NAME_LABEL.length + 1 + varintSize(vl) + vl;
+    b.reserve(1 + varintSize(body) + body);
+    const buf = b.buf;
+    buf[b.used++] = 0x0a;
+    b.varint(body);
+    buf[b.used++] = 0x0a;
+    buf[b.used++] = METRIC_NAME_LABEL.length;
+    for (let k = 0; k < METRIC_NAME_LABEL.length; k++) buf[b.used++] = METRIC_NAME_LABEL.charCodeAt(k);
+    buf[b.used++] = 0x12;
+    b.varint(vl);
+    p = b.used;
+  }
   const buf = b.buf;
-  buf[b.used++] = 0x0a;
-  b.varint(body);
-  let p = b.used;
-  // 0x0a, 8, "__name__", 0x12: the Label's name field and the value's tag.
-  buf[p] = 0x0a;
-  buf[p + 1] = 8;
-  buf[p + 2] = 0x5f;
-  buf[p + 3] = 0x5f;
-  buf[p + 4] = 0x6e;
-  buf[p + 5] = 0x61;
-  buf[p + 6] = 0x6d;
-  buf[p + 7] = 0x65;
-  buf[p + 8] = 0x5f;
-  buf[p + 9] = 0x5f;
-  buf[p + 10] = 0x12;
-  b.used = p + 11;
-  b.varint(vl);
-  p = b.used;
   for (let k = ms; k < me; k++) buf[p++] = s.charCodeAt(k);
   buf[p++] = 0x5f; // '_'
   for (let k = fs; k < fe; k++) buf[p++] = s.charCodeAt(k);

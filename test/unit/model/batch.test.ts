@@ -138,6 +138,21 @@ describe('FloatBatch: the batch path queues what the object path queues', () => 
     for (const b of bodies) sameAsObjectPath(parsePrometheusTextForPush(b, opts), parsePrometheusTextBatch(b, opts));
   });
 
+  it('one-pass writers at the one-byte length limits and past them (text labels, metric names, Influx names)', () => {
+    const x = (n: number) => 'x'.repeat(n);
+    const opts = { defaultTimestamp: 1_700_000_000_000, maxLineLength: 1 << 20 };
+    for (const n of [121, 122, 123, 124, 200]) {
+      const body = `a{b="${x(n)}"} 1 5\n${x(n - 8)}{b="1",cc="${x(n - 2)}"} 2 6\na{b="1",${x(3)}="${x(n - 4)}"} 3`;
+      sameAsObjectPath(parsePrometheusTextForPush(body, opts), parsePrometheusTextBatch(body, opts));
+    }
+    for (const n of [114, 115, 116, 117, 130]) {
+      const text = `${x(n)} 1 5\n${x(n)}{b="1"} 2 6`;
+      sameAsObjectPath(parsePrometheusTextForPush(text, opts), parsePrometheusTextBatch(text, opts));
+      const influx = `${x(n - 3)},t=${x(n)} f=1 1\n${x(n - 3)},t=1 ff=2,f=3 1`;
+      sameAsObjectPath(parseInfluxLines(influx, influxOpts()), parseInfluxBatch(influx, influxOpts()));
+    }
+  });
+
   it('Prometheus text, generated bodies (property)', () => {
     const name = fc.constantFrom('a', 'b', 'up', 'A_b', 'x:y');
     const label = fc.tuple(fc.constantFrom('a', 'b', 'Z', '_x', '__name__', 'le'), fc.constantFrom('', '1', 'x y', 'é', 'q\\"t', 'n\\nl'));
