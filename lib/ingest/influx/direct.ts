@@ -178,7 +178,10 @@ export function fieldValue(s: string, from: number, to: number): number | undefi
       break;
     }
   }
-  if (digits === 0 || digits > 15) return parseFieldValue(s.slice(from, to));
+  if (digits === 0) return parseFieldValue(s.slice(from, to));
+  // More digits than a double holds exactly (a full-precision float, `14.285714285714286`): the syntax is
+  // checked above, Number() rounds it as parseFieldValue would, without its regular expression.
+  if (digits > 15) return k === to ? Number(s.slice(from, to)) : parseFieldValue(s.slice(from, to));
   if (k === to) {
     const v = scale < 0 ? m : m / POW10[to - scale - 1]!;
     return neg ? -v : v;
