@@ -162,8 +162,7 @@ export class FloatBatch {
     this.length = i + 1;
   }
 
-  /** A Label entry of ASCII name a[ns, ne) and value b[vs, ve). */
-  /** @internal (batch-text.ts) */
+  /** A Label entry of ASCII name a[ns, ne) and value b[vs, ve). Internal: for batch-text.ts. */
   writeTextLabel(a: string, ns: number, ne: number, b: string, vs: number, ve: number): void {
     const nl = ne - ns;
     const vl = ve - vs;
@@ -190,8 +189,7 @@ export class FloatBatch {
     return this.setEnd[set]! - this.setStart[set]! + this.nameEnd[i]! - this.nameStart[i]!;
   }
 
-  /** A protobuf Label entry (TimeSeries field 1) for name and value (`value_tail` when tail is given). */
-  /** @internal (batch-text.ts) */
+  /** A protobuf Label entry (TimeSeries field 1) for name and value (`value_tail` when tail is given). Internal: for batch-text.ts. */
   writeLabel(name: string, value: string, tail: string | undefined): void {
     const chars = name.length + value.length + (tail === undefined ? 0 : tail.length + 1);
     // Short ASCII labels (nearly all): every length fits one varint byte; one pass writes and checks.
@@ -257,7 +255,7 @@ export class FloatBatch {
     this.used = p;
   }
 
-  /** @internal (batch-text.ts) */
+  /** Internal: for batch-text.ts. */
   varint(n: number): void {
     const buf = this.buf;
     while (n >= 0x80) {
@@ -267,7 +265,7 @@ export class FloatBatch {
     buf[this.used++] = n;
   }
 
-  /** @internal (batch-text.ts) */
+  /** Internal: for batch-text.ts. */
   reserve(n: number): void {
     if (this.used + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -277,7 +275,7 @@ export class FloatBatch {
     this.buf = next;
   }
 
-  /** @internal (batch-text.ts) */
+  /** Internal: for batch-text.ts. */
   growSets(): void {
     const n = this.setStart.length * 2;
     this.setStart = grow32(this.setStart, n);
@@ -286,7 +284,7 @@ export class FloatBatch {
     this.setLabels = grow32(this.setLabels, n);
   }
 
-  /** @internal (batch-text.ts) */
+  /** Internal: for batch-text.ts. */
   growEntries(): void {
     const n = this.entrySet.length * 2;
     this.entrySet = grow32(this.entrySet, n);
