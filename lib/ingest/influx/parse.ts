@@ -22,7 +22,6 @@ export interface InfluxParseOptions {
   maxLineLength: number;
 }
 
-
 const PRECISIONS: Record<string, InfluxPrecision> = {
   '': 'ns', n: 'ns', ns: 'ns', u: 'us', us: 'us', 'µ': 'us', 'µs': 'us', ms: 'ms', s: 's', m: 'm', h: 'h',
 };

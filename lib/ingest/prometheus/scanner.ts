@@ -203,7 +203,7 @@ export class ExpositionScanner extends LabelSetScanner {
   /**
    * The direct path's label set, from p (after a `{` that follows the metric name at once): accepted only
    * in its canonical form, `a="x",b="y"}` with no blanks, escapes, empty values, trailing comma or non-ASCII
-   * character, names strictly ascending and none `__name__`, each label's name and value under 128 bytes
+   * character, names strictly ascending and none `__name__`, each label's name and value at most 123 bytes
    * together, which is exactly when labelSet, checkLabelNames and normalizeLabels would give these labels
    * unchanged (and their Label entries take one-byte lengths). One pass: each label is checked and written
    * as its protobuf Label entry into the batch's arena past its end, not yet part of the batch
