@@ -162,47 +162,8 @@ export class FloatBatch {
     this.length = i + 1;
   }
 
-  /**
-   * One series and its sample straight from ASCII text (the Prometheus text parser's canonical lines, see
-   * scanner.ts): the metric name is s[nameStart, nameEnd), label k is name s[pos[4k], pos[4k+1]) and value
-   * s[pos[4k+2], pos[4k+3]). The caller guarantees every character ASCII, names strictly ascending and none
-   * `__name__`, values non-empty. No string or object is made.
-   */
-  addTextSeries(s: string, nameStart: number, nameEnd: number, pos: Int32Array, n: number, value: number, timestamp: number): void {
-    const id = this.sets;
-    if (id === this.setStart.length) this.growSets();
-    this.setStart[id] = this.used;
-    let split = -1;
-    for (let k = 0; k < n; k++) {
-      const ns = pos[4 * k]!;
-      const ne = pos[4 * k + 1]!;
-      const vs = pos[4 * k + 2]!;
-      const ve = pos[4 * k + 3]!;
-      if (split < 0 && !textBefore(s, ns, ne, METRIC_NAME_LABEL)) split = this.used;
-      if (ne - ns > this.maxNameLength) this.maxNameLength = ne - ns;
-      if (ve - vs > this.maxValueLength) this.maxValueLength = ve - vs;
-      this.writeTextLabel(s, ns, ne, s, vs, ve);
-    }
-    this.setSplit[id] = split < 0 ? this.used : split;
-    this.setEnd[id] = this.used;
-    this.setLabels[id] = n;
-    if (n + 1 > this.maxLabels) this.maxLabels = n + 1;
-    this.sets = id + 1;
-    const i = this.length;
-    if (i === this.entrySet.length) this.growEntries();
-    this.entrySet[i] = id;
-    this.nameStart[i] = this.used;
-    if (nameEnd - nameStart > this.maxValueLength) this.maxValueLength = nameEnd - nameStart;
-    if (METRIC_NAME_LABEL.length > this.maxNameLength) this.maxNameLength = METRIC_NAME_LABEL.length;
-    this.writeTextLabel(METRIC_NAME_LABEL, 0, METRIC_NAME_LABEL.length, s, nameStart, nameEnd);
-    this.nameEnd[i] = this.used;
-    this.values[i] = value;
-    this.timestamps[i] = timestamp;
-    this.length = i + 1;
-  }
-
-  /** A Label entry of ASCII name a[ns, ne) and value b[vs, ve). */
-  private writeTextLabel(a: string, ns: number, ne: number, b: string, vs: number, ve: number): void {
+  /** A Label entry of ASCII name a[ns, ne) and value b[vs, ve). Internal: for batch-text.ts. */
+  writeTextLabel(a: string, ns: number, ne: number, b: string, vs: number, ve: number): void {
     const nl = ne - ns;
     const vl = ve - vs;
     const body = 1 + varintSize(nl) + nl + 1 + varintSize(vl) + vl;
@@ -228,8 +189,8 @@ export class FloatBatch {
     return this.setEnd[set]! - this.setStart[set]! + this.nameEnd[i]! - this.nameStart[i]!;
   }
 
-  /** A protobuf Label entry (TimeSeries field 1) for name and value (`value_tail` when tail is given). */
-  private writeLabel(name: string, value: string, tail: string | undefined): void {
+  /** A protobuf Label entry (TimeSeries field 1) for name and value (`value_tail` when tail is given). Internal: for batch-text.ts. */
+  writeLabel(name: string, value: string, tail: string | undefined): void {
     const chars = name.length + value.length + (tail === undefined ? 0 : tail.length + 1);
     // Short ASCII labels (nearly all): every length fits one varint byte; one pass writes and checks.
     if (chars <= 120) {
@@ -294,7 +255,8 @@ export class FloatBatch {
     this.used = p;
   }
 
-  private varint(n: number): void {
+  /** Internal: for batch-text.ts. */
+  varint(n: number): void {
     const buf = this.buf;
     while (n >= 0x80) {
       buf[this.used++] = (n & 0x7f) | 0x80;
@@ -303,7 +265,8 @@ export class FloatBatch {
     buf[this.used++] = n;
   }
 
-  private reserve(n: number): void {
+  /** Internal: for batch-text.ts. */
+  reserve(n: number): void {
     if (this.used + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.used + n) size *= 2;
@@ -312,7 +275,8 @@ export class FloatBatch {
     this.buf = next;
   }
 
-  private growSets(): void {
+  /** Internal: for batch-text.ts. */
+  growSets(): void {
     const n = this.setStart.length * 2;
     this.setStart = grow32(this.setStart, n);
     this.setSplit = grow32(this.setSplit, n);
@@ -320,7 +284,8 @@ export class FloatBatch {
     this.setLabels = grow32(this.setLabels, n);
   }
 
-  private growEntries(): void {
+  /** Internal: for batch-text.ts. */
+  growEntries(): void {
     const n = this.entrySet.length * 2;
     this.entrySet = grow32(this.entrySet, n);
     this.nameStart = grow32(this.nameStart, n);
@@ -332,16 +297,6 @@ export class FloatBatch {
     t.set(this.timestamps);
     this.timestamps = t;
   }
-}
-
-/** s[start, end) < t, comparing UTF-16 code units as JavaScript's `<` does. */
-function textBefore(s: string, start: number, end: number, t: string): boolean {
-  const n = Math.min(end - start, t.length);
-  for (let k = 0; k < n; k++) {
-    const d = s.charCodeAt(start + k) - t.charCodeAt(k);
-    if (d !== 0) return d < 0;
-  }
-  return end - start < t.length;
 }
 
 function grow32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {

@@ -1,5 +1,5 @@
 import type { FloatBatch } from '../model/batch.ts';
-import { int64Size, isPositiveZero, varintSize } from './proto-size.ts';
+import { int64Size, varintSize } from './proto-size.ts';
 
 /**
  * A FloatBatch's entries arranged into series: `order` lists entry indices series by series (series g is
@@ -89,28 +89,40 @@ function sameBytes(buf: Uint8Array, a: number, ae: number, c: number, ce: number
   return true;
 }
 
-function sampleBody(v: number, ts: number): number {
-  return (isPositiveZero(v) ? 0 : 9) + (ts !== 0 ? 1 + int64Size(ts) : 0);
-}
-
-/** First and end positions in `order` (or entry indices) of series g. */
-function range(s: BatchSeries, g: number): [number, number] {
-  if (s.order === undefined) return [g, g + 1];
-  return [g === 0 ? 0 : s.end![g - 1]!, s.end![g]!];
+/** int64Size(t) for a timestamp, by comparisons (no division): the number of 7-bit groups of a non-negative t below 2^63, 10 when negative. */
+function timestampSize(t: number): number {
+  if (t < 0) return 10;
+  if (t < 0x10000000) return int64Size(t);
+  if (t < 34359738368) return 5; // 2^35
+  if (t < 4398046511104) return 6; // 2^42
+  if (t < 562949953421312) return 7; // 2^49
+  if (t < 72057594037927936) return 8; // 2^56
+  if (t < 9223372036854775808) return 9; // 2^63
+  return 10;
 }
 
 /** Body size of every series' TimeSeries message: what message sizing is measured in (see entrySize). */
 export function seriesBodies(b: FloatBatch, s: BatchSeries): Float64Array {
   const sizes = new Float64Array(s.count);
   const order = s.order;
+  const end = s.end;
   const v = b.values;
   const ts = b.timestamps;
+  let lastT = NaN;
+  let tsSize = 0;
   for (let g = 0; g < s.count; g++) {
-    const [from, to] = range(s, g);
+    const from = order === undefined ? g : g === 0 ? 0 : end![g - 1]!;
+    const to = order === undefined ? g + 1 : end![g]!;
     let body = b.labelBytes(order === undefined ? from : order[from]!);
     for (let k = from; k < to; k++) {
       const i = order === undefined ? k : order[k]!;
-      body += 2 + sampleBody(v[i]!, ts[i]!);
+      const value = v[i]!;
+      const t = ts[i]!;
+      if (t !== lastT) {
+        tsSize = t !== 0 ? 1 + timestampSize(t) : 0;
+        lastT = t;
+      }
+      body += 2 + (value === 0 && 1 / value > 0 ? 0 : 9) + tsSize;
     }
     sizes[g] = body;
   }
@@ -124,12 +136,14 @@ export function entrySize(body: number): number {
 
 /** Samples in series g. */
 export function seriesSampleCount(s: BatchSeries, g: number): number {
-  const [from, to] = range(s, g);
-  return to - from;
+  if (s.order === undefined) return 1;
+  return g === 0 ? s.end![0]! : s.end![g]! - s.end![g - 1]!;
 }
 
 const f64 = new Float64Array(1);
 const f64b = new Uint8Array(f64.buffer);
+/** The varint of the last timestamp written (consecutive samples mostly share one: an Influx line's fields, a scrape). */
+const tsBytes = new Uint8Array(10);
 
 /**
  * Writes series [from, to) as a prometheus.WriteRequest (remote_write 1.0) into one buffer of exactly the
@@ -142,13 +156,17 @@ export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64
   const out = Buffer.allocUnsafe(total);
   const src = b.buf;
   const order = s.order;
+  const end = s.end;
   const v = b.values;
   const ts = b.timestamps;
+  let lastT = NaN;
+  let tsLength = 0;
   let p = 0;
   for (let g = from; g < to; g++) {
     out[p++] = 0x0a;
     p = writeVarint(out, p, bodies[g]!);
-    const [first, last] = range(s, g);
+    const first = order === undefined ? g : g === 0 ? 0 : end![g - 1]!;
+    const last = order === undefined ? g + 1 : end![g]!;
     const e0 = order === undefined ? first : order[first]!;
     const set = b.entrySet[e0]!;
     p = copy(src, b.setStart[set]!, b.setSplit[set]!, out, p);
@@ -158,16 +176,30 @@ export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64
       const i = order === undefined ? k : order[k]!;
       const value = v[i]!;
       const t = ts[i]!;
-      out[p++] = 0x12;
-      out[p++] = sampleBody(value, t);
-      if (!isPositiveZero(value)) {
-        out[p++] = 0x09;
-        f64[0] = value;
-        for (let k8 = 0; k8 < 8; k8++) out[p++] = f64b[k8]!;
+      const zero = value === 0 && 1 / value > 0;
+      if (t !== 0 && t !== lastT) {
+        tsLength = writeTimestamp(tsBytes, t);
+        lastT = t;
       }
-      if (t !== 0) {
+      const tl = t !== 0 ? 1 + tsLength : 0;
+      out[p++] = 0x12;
+      out[p++] = (zero ? 0 : 9) + tl;
+      if (!zero) {
+        f64[0] = value;
+        out[p] = 0x09;
+        out[p + 1] = f64b[0]!;
+        out[p + 2] = f64b[1]!;
+        out[p + 3] = f64b[2]!;
+        out[p + 4] = f64b[3]!;
+        out[p + 5] = f64b[4]!;
+        out[p + 6] = f64b[5]!;
+        out[p + 7] = f64b[6]!;
+        out[p + 8] = f64b[7]!;
+        p += 9;
+      }
+      if (tl !== 0) {
         out[p++] = 0x10;
-        p = t > 0 ? writeVarint(out, p, t) : writeNegative(out, p, t);
+        for (let k2 = 0; k2 < tsLength; k2++) out[p++] = tsBytes[k2]!;
       }
     }
   }
@@ -175,8 +207,30 @@ export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64
   return out;
 }
 
+/** The int64 varint of a timestamp (an integer) into out from 0; returns its length. */
+function writeTimestamp(out: Uint8Array, t: number): number {
+  if (t < 0) return writeNegative(out, 0, t);
+  if (t <= 0xffffffff) return writeVarint(out, 0, t);
+  // Two 32-bit halves, shifted 7 bits at a time: no division or floating point per byte.
+  let lo = t >>> 0;
+  let hi = (t - lo) / 4294967296;
+  let p = 0;
+  while (hi !== 0) {
+    out[p++] = (lo & 0x7f) | 0x80;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  while (lo > 0x7f) {
+    out[p++] = (lo & 0x7f) | 0x80;
+    lo >>>= 7;
+  }
+  out[p++] = lo;
+  return p;
+}
+
 function copy(src: Buffer, from: number, to: number, out: Buffer, p: number): number {
-  if (to - from > 48) return p + src.copy(out, p, from, to);
+  // Buffer.copy costs ~30 ns whatever the length; a byte loop ~2 ns a byte (measured, Node 22).
+  if (to - from > 16) return p + src.copy(out, p, from, to);
   for (let k = from; k < to; k++) out[p++] = src[k]!;
   return p;
 }

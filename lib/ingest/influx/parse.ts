@@ -2,8 +2,14 @@ import { forEachLine, lineError } from '../lines.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
 import { hashText, sortLabels } from '../../model/labels.ts';
 import { FloatBatch } from '../../model/batch.ts';
+import { addJoinedSample, addNamedSample, addTextSet, compareText } from '../../model/batch-text.ts';
+import { InfluxLineScan } from './direct.ts';
+import { LineNames } from './line-names.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import type { BatchParseResult, ParseResult } from '../types.ts';
+import { parseFieldValue, timestampToMs, type InfluxPrecision } from './values.ts';
+
+export { timestampToMs, type InfluxPrecision };
 
 export interface InfluxParseOptions {
   /** Milliseconds since the epoch for lines without a timestamp. */
@@ -15,8 +21,6 @@ export interface InfluxParseOptions {
   /** Lines longer than this many characters are rejected (limit `max_line_length`). */
   maxLineLength: number;
 }
-
-export type InfluxPrecision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
 
 const PRECISIONS: Record<string, InfluxPrecision> = {
   '': 'ns', n: 'ns', ns: 'ns', u: 'us', us: 'us', 'µ': 'us', 'µs': 'us', ms: 'ms', s: 's', m: 'm', h: 'h',
@@ -46,7 +50,7 @@ export function parseInfluxLines(body: string, opts: InfluxParseOptions): ParseR
 export function parseInfluxBatch(body: string, opts: InfluxParseOptions): BatchParseResult {
   // A field (`name=value,`) with its share of the line's tags and timestamp: about 24 characters.
   const batch = FloatBatch.forBody(body.length, 24);
-  const { errors, distinct } = parseWith(body, opts, new LineParser(opts, batchSink(batch, opts.extraLabels)));
+  const { errors, distinct } = parseWith(body, opts, new LineParser(opts, batchSink(batch, opts.extraLabels), batch));
   batch.distinct = distinct;
   return { batch, ...errors.result() };
 }
@@ -84,6 +88,16 @@ function batchSink(batch: FloatBatch, extra: readonly Label[] | undefined): Line
   };
 }
 
+/** Extra labels the one-pass path can merge (addTextSet): names strictly ascending, none empty or `__name__`, values non-empty. */
+function canonicalExtra(extra: readonly Label[] | undefined): boolean {
+  if (extra === undefined) return true;
+  for (let k = 0; k < extra.length; k++) {
+    const e = extra[k]!;
+    if (e.name === '' || e.value === '' || e.name === '__name__' || (k > 0 && !(extra[k - 1]!.name < e.name))) return false;
+  }
+  return true;
+}
+
 /** Past this many distinct measurements in a request, the distinct-label-sets proof is not attempted. */
 const MAX_MEASUREMENTS_FOR_DISTINCT = 64;
 
@@ -94,8 +108,6 @@ const BACKSLASH = 92;
 const QUOTE = 34;
 const HASH = 35;
 const TAB = 9;
-const LOWER_I = 105;
-const LOWER_U = 117;
 
 class LineParser {
   private readonly opts: InfluxParseOptions;
@@ -115,10 +127,16 @@ class LineParser {
   private readonly keys = new Set<number>();
   private readonly measurements = new Set<string>();
   private lastMeasurement = '';
+  /** The batch lines in their common form are written to in one pass (direct.ts), or undefined. */
+  private readonly direct: FloatBatch | undefined;
+  private readonly scan: InfluxLineScan;
+  private readonly names = new LineNames();
 
-  constructor(opts: InfluxParseOptions, sink: LineSink) {
+  constructor(opts: InfluxParseOptions, sink: LineSink, direct?: FloatBatch) {
     this.opts = opts;
     this.sink = sink;
+    this.direct = direct !== undefined && canonicalExtra(opts.extraLabels) ? direct : undefined;
+    this.scan = new InfluxLineScan(opts.now, opts.precision);
   }
 
   /** Parses one line (without its newline); returns the reason it is invalid, or undefined. */
@@ -128,6 +146,7 @@ class LineParser {
     this.end = end;
     while (this.i < end && (s.charCodeAt(this.i) === SPACE || s.charCodeAt(this.i) === TAB)) this.i++;
     if (this.i === end || s.charCodeAt(this.i) === HASH) return undefined;
+    if (this.direct !== undefined && this.scan.scan(s, this.i, end)) return void this.writeDirect(s, this.direct);
 
     const keyStart = this.i;
     this.sawBackslash = false;
@@ -191,6 +210,42 @@ class LineParser {
     if (this.distinct) this.checkDistinct(s, keyStart, keyEnd, measurement, tags, ordered, fieldNames);
     if (fieldNames.length) this.sink(measurement, tags, fieldNames, fieldValues, timestamp);
     return undefined;
+  }
+
+  /** A line `scan` took: the proof's checks as checkDistinct makes them, then the batch. */
+  private writeDirect(s: string, batch: FloatBatch): void {
+    const l = this.scan;
+    const extra = this.opts.extraLabels;
+    // Lines of a body mostly repeat the previous line's measurement and field names: then their `__name__`
+    // entries are already in the arena, and the names are known to be unique within the line.
+    const names = this.names;
+    const same = names.sameAs(s, l);
+    if (!same) names.take(s, l);
+    if (this.distinct) {
+      if (extra?.length) for (let k = 0; k < l.tagCount; k++) for (const e of extra) if (compareText(s, l.tags[4 * k]!, l.tags[4 * k + 1]!, e.name) === 0) this.distinct = false;
+      if (names.repeated) this.distinct = false;
+      if (this.distinct) {
+        const key = hashText(s, l.keyStart, l.keyEnd);
+        if (this.keys.has(key)) this.distinct = false;
+        this.keys.add(key);
+        const ml = l.measurementEnd - l.keyStart;
+        if (!(ml === this.lastMeasurement.length && s.startsWith(this.lastMeasurement, l.keyStart))) {
+          this.lastMeasurement = s.slice(l.keyStart, l.measurementEnd);
+          this.measurements.add(this.lastMeasurement);
+          if (this.measurements.size > MAX_MEASUREMENTS_FOR_DISTINCT) this.distinct = false;
+        }
+      }
+    }
+    const set = addTextSet(batch, s, l.tags, l.tagCount, extra?.length ? extra : undefined);
+    if (same) {
+      for (let f = 0; f < l.fieldCount; f++) addNamedSample(batch, set, names.start[f]!, names.end[f]!, l.values[f]!, l.timestamp);
+      return;
+    }
+    for (let f = 0; f < l.fieldCount; f++) {
+      names.start[f] = batch.used;
+      addJoinedSample(batch, set, s, l.keyStart, l.measurementEnd, l.fields[2 * f]!, l.fields[2 * f + 1]!, l.values[f]!, l.timestamp);
+      names.end[f] = batch.used;
+    }
   }
 
   /** Keeps `distinct` only while the line keeps the proof (see `distinct`). */
@@ -259,69 +314,4 @@ class LineParser {
     }
     return 'unterminated string field value';
   }
-}
-
-const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Float, `12i`, `12u`, or a boolean (t, T, true, True, TRUE, f, F, false, False, FALSE) as 1/0. */
-function parseFieldValue(raw: string): number | undefined {
-  const last = raw.charCodeAt(raw.length - 1);
-  if (last === LOWER_I || last === LOWER_U) {
-    const digits = raw.slice(0, -1);
-    if (!/^[+-]?\d+$/.test(digits) || (last === LOWER_U && digits[0] === '-')) return undefined;
-    if (digits.length >= 19 && !integerInRange(digits, last === LOWER_U)) return undefined;
-    return Number(digits);
-  }
-  switch (raw) {
-    case 't': case 'T': case 'true': case 'True': case 'TRUE':
-      return 1;
-    case 'f': case 'F': case 'false': case 'False': case 'FALSE':
-      return 0;
-  }
-  if (!FLOAT_RE.test(raw)) return undefined;
-  return Number(raw);
-}
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-
-/** `12i` is an int64 and `12u` a uint64, as InfluxDB parses them (strconv.ParseInt / ParseUint): out of range is an error. */
-function integerInRange(digits: string, unsigned: boolean): boolean {
-  const v = BigInt(digits);
-  return unsigned ? v <= UINT64_MAX : v >= INT64_MIN && v <= INT64_MAX;
-}
-
-/**
- * Converts an integer timestamp in `precision` units to milliseconds, truncating toward zero as Go's
- * integer division does (VictoriaMetrics compatibility). Works on the digits so nanosecond values past
- * 2^53 keep their millisecond part exact.
- */
-export function timestampToMs(raw: string, precision: InfluxPrecision): number | undefined {
-  if (!/^-?\d{1,19}$/.test(raw)) return undefined;
-  const neg = raw[0] === '-';
-  const digits = neg ? raw.slice(1) : raw;
-  let ms: number;
-  switch (precision) {
-    case 'ns':
-      ms = digits.length > 6 ? Number(digits.slice(0, -6)) : 0;
-      break;
-    case 'us':
-      ms = digits.length > 3 ? Number(digits.slice(0, -3)) : 0;
-      break;
-    case 'ms':
-      ms = Number(digits);
-      break;
-    case 's':
-      ms = Number(digits) * 1000;
-      break;
-    case 'm':
-      ms = Number(digits) * 60_000;
-      break;
-    case 'h':
-      ms = Number(digits) * 3_600_000;
-      break;
-  }
-  if (!Number.isSafeInteger(ms)) return undefined;
-  return neg && ms !== 0 ? -ms : ms;
 }

@@ -7,6 +7,9 @@ import { ASCII_LOWER_BIT, CH_DOT, CH_LOWER_A, CH_LOWER_E, CH_LOWER_F, CH_LOWER_I
 /** Digits after which an integer accumulated in a double could lose precision (2^53 has 16 digits). */
 const MAX_EXACT_DIGITS = 15;
 
+/** 10^k for k <= 15, each exact. */
+const POW10 = Array.from({ length: MAX_EXACT_DIGITS + 1 }, (_, k) => 10 ** k);
+
 function isDigit(c: number): boolean {
   return c >= CH_ZERO && c <= CH_NINE;
 }
@@ -52,6 +55,19 @@ export function parseGoFloat(s: string, start: number, end: number): number | un
       p++;
     }
     if (p === end && p - digitsStart <= MAX_EXACT_DIGITS) return neg ? -v : v;
+    // A plain decimal (`124.875`): digits / 10^k is one correctly rounded division when both are exact
+    // (at most 15 digits, k <= 22), so it is the double Go's ParseFloat and Number() give.
+    if (c === CH_DOT && p + 1 < end) {
+      const dot = p++;
+      while (p < end && isDigit((c = s.charCodeAt(p)))) {
+        v = v * 10 + (c - CH_ZERO);
+        p++;
+      }
+      if (p === end && p - digitsStart - 1 <= MAX_EXACT_DIGITS) {
+        const q = v / POW10[end - dot - 1]!;
+        return neg ? -q : q;
+      }
+    }
     p = digitsStart;
     c = s.charCodeAt(p);
   }

@@ -5,6 +5,7 @@ import type { Exemplar, Label } from '../../model/types.ts';
 import { parseGoFloat } from './go-float.ts';
 import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_QUOTE, CH_RBRACE, CLASS, isBlank, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START, parseMillisTimestamp, parseSecondsTimestamp } from './lexical.ts';
 import type { FloatBatch } from '../../model/batch.ts';
+import { addWrittenTextSeries } from '../../model/batch-text.ts';
 import { checkLabelNames, LabelSetScanner } from './label-set.ts';
 import { CommentReader } from './comments.ts';
 import type { ExpositionOptions } from './parse.ts';
@@ -37,8 +38,11 @@ export class ExpositionScanner extends LabelSetScanner {
   private readonly keys = new Set<number>();
   /** The batch canonical lines are written to directly (ExpositionOptions is silent; parsePrometheusTextBatch sets it). */
   private readonly direct: FloatBatch | undefined;
-  /** Name and value positions of the direct path's labels, four per label. */
-  private positions = new Int32Array(64);
+  /** What canonicalSet wrote into the direct batch's arena for the line: see there. */
+  private writtenEnd = 0;
+  private writtenSplit = 0;
+  private writtenMaxName = 0;
+  private writtenMaxValue = 0;
 
   constructor(s: string, opts: ExpositionOptions, sink: SampleSink, direct?: FloatBatch) {
     super(s);
@@ -141,7 +145,9 @@ export class ExpositionScanner extends LabelSetScanner {
     if (direct >= 0) {
       // Canonical by construction: only the text's hash is left to check for the distinct proof.
       if (this.distinct) this.checkNewText(nameStart, keyEnd);
-      this.direct!.addTextSeries(s, nameStart, nameEnd, this.positions, direct, value, timestamp);
+      const b = this.direct!;
+      if (direct === 0) addWrittenTextSeries(b, b.used, b.used, 0, 0, 0, s, nameStart, nameEnd, value, timestamp);
+      else addWrittenTextSeries(b, this.writtenEnd, this.writtenSplit, direct, this.writtenMaxName, this.writtenMaxValue, s, nameStart, nameEnd, value, timestamp);
       return undefined;
     }
     labels ??= [{ name: METRIC_NAME_LABEL, value: s.slice(nameStart, nameEnd) }];
@@ -197,46 +203,79 @@ export class ExpositionScanner extends LabelSetScanner {
   /**
    * The direct path's label set, from p (after a `{` that follows the metric name at once): accepted only
    * in its canonical form, `a="x",b="y"}` with no blanks, escapes, empty values, trailing comma or non-ASCII
-   * character, names strictly ascending and none `__name__`, which is exactly when labelSet, checkLabelNames
-   * and normalizeLabels would give these labels unchanged. Records positions in `positions` and returns the
-   * label count (this.p after the `}`), or -1: the caller then reads the line the ordinary way.
+   * character, names strictly ascending and none `__name__`, each label's name and value at most 123 bytes
+   * together, which is exactly when labelSet, checkLabelNames and normalizeLabels would give these labels
+   * unchanged (and their Label entries take one-byte lengths). One pass: each label is checked and written
+   * as its protobuf Label entry into the batch's arena past its end, not yet part of the batch
+   * (addWrittenTextSeries takes it once the line is valid). Returns the label count (this.p after the `}`,
+   * the entries' end, `__name__`'s place and the largest lengths in this.written*), or -1: the caller then
+   * reads the line the ordinary way, which overwrites what was written.
    */
   private canonicalSet(p: number, end: number): number {
     const s = this.s;
+    const b = this.direct!;
+    // A label's entry is 2 bytes longer than its text (`n="v",`: name and value plus 4 characters, plus 6
+    // bytes), and a label takes at least 6 characters: twice the text is room enough, also for one cut short.
+    b.reserve(2 * (end - p) + 16);
+    const buf = b.buf;
+    let w = b.used;
+    let split = -1;
+    let maxName = 0;
+    let maxValue = 0;
+    let prevStart = 0;
+    let prevEnd = 0;
     let n = 0;
     for (;;) {
       if (p >= end) return -1;
       let c = s.charCodeAt(p);
       if (!(c < 128 && CLASS[c]! & LABEL_START)) return -1;
+      const entry = w;
+      w += 4;
       const ns = p++;
-      while (p < end && (c = s.charCodeAt(p)) < 128 && CLASS[c]! & LABEL_CHAR) p++;
+      buf[w++] = c;
+      while (p < end && (c = s.charCodeAt(p)) < 128 && CLASS[c]! & LABEL_CHAR) {
+        buf[w++] = c;
+        p++;
+      }
       const ne = p;
       if (p + 1 >= end || s.charCodeAt(p) !== CH_EQUALS || s.charCodeAt(p + 1) !== CH_QUOTE) return -1;
       p += 2;
+      const valueAt = w;
+      w += 2;
       const vs = p;
       while (p < end && (c = s.charCodeAt(p)) !== CH_QUOTE) {
         if (c === CH_BACKSLASH || c >= 0x80) return -1;
+        buf[w++] = c;
         p++;
       }
       if (p >= end || p === vs) return -1;
       const ve = p++;
-      if (n > 0 ? !textAscending(s, this.positions[4 * n - 4]!, this.positions[4 * n - 3]!, ns, ne) : false) return -1;
-      if (ne - ns === METRIC_NAME_LABEL.length && s.startsWith(METRIC_NAME_LABEL, ns)) return -1;
-      if (4 * n + 4 > this.positions.length) {
-        const more = new Int32Array(this.positions.length * 2);
-        more.set(this.positions);
-        this.positions = more;
-      }
-      this.positions[4 * n] = ns;
-      this.positions[4 * n + 1] = ne;
-      this.positions[4 * n + 2] = vs;
-      this.positions[4 * n + 3] = ve;
+      const nl = ne - ns;
+      const vl = ve - vs;
+      if (nl + vl > 123) return -1;
+      if (n > 0 ? !textAscending(s, prevStart, prevEnd, ns, ne) : false) return -1;
+      if (nl === METRIC_NAME_LABEL.length && s.startsWith(METRIC_NAME_LABEL, ns)) return -1;
+      if (split < 0 && !textAscending(s, ns, ne, 0, 0, METRIC_NAME_LABEL)) split = entry;
+      buf[entry] = 0x0a;
+      buf[entry + 1] = nl + vl + 4;
+      buf[entry + 2] = 0x0a;
+      buf[entry + 3] = nl;
+      buf[valueAt] = 0x12;
+      buf[valueAt + 1] = vl;
+      if (nl > maxName) maxName = nl;
+      if (vl > maxValue) maxValue = vl;
+      prevStart = ns;
+      prevEnd = ne;
       n++;
       if (p >= end) return -1;
       c = s.charCodeAt(p++);
       if (c === CH_COMMA) continue;
       if (c !== CH_RBRACE) return -1;
       this.p = p;
+      this.writtenEnd = w;
+      this.writtenSplit = split < 0 ? w : split;
+      this.writtenMaxName = maxName;
+      this.writtenMaxValue = maxValue;
       return n;
     }
   }
@@ -262,12 +301,14 @@ export class ExpositionScanner extends LabelSetScanner {
   }
 }
 
-/** s[a, ae) < s[b, be), comparing UTF-16 code units as JavaScript's `<` does. */
-function textAscending(s: string, a: number, ae: number, b: number, be: number): boolean {
-  const n = Math.min(ae - a, be - b);
+/** s[a, ae) < s[b, be) (or < t when given), comparing UTF-16 code units as JavaScript's `<` does. */
+function textAscending(s: string, a: number, ae: number, b: number, be: number, t?: string): boolean {
+  const other = t ?? s;
+  const bl = t === undefined ? be - b : t.length;
+  const n = Math.min(ae - a, bl);
   for (let k = 0; k < n; k++) {
-    const d = s.charCodeAt(a + k) - s.charCodeAt(b + k);
+    const d = s.charCodeAt(a + k) - other.charCodeAt(b + k);
     if (d !== 0) return d < 0;
   }
-  return ae - a < be - b;
+  return ae - a < bl;
 }

@@ -82,6 +82,47 @@ describe('FloatBatch: the batch path queues what the object path queues', () => 
     assert.ok(taken.batch > 300 && taken.objects > 50, JSON.stringify(taken));
   });
 
+  it('Influx one-pass: a line reuses the previous line\'s `__name__` entries only for the same measurement and field names', () => {
+    const bodies = [
+      'm1 a=1,b=2\nm2 a=3\nm2 a=4,b=5',
+      'm a=1,b=2\nm a=3\nm a=4,b=5\nm b=6,a=7',
+      'm a=1,a=2\nm a=3,a=4\nm a=5',
+      'm,t=1 a=1 1\nm,t=2 a=2 1\nm_a,t=1 b=1\nm,t=1 a_b=2',
+      'cpu v=1\ncpu\\ x v=2\ncpu v=3',
+    ];
+    for (const b of bodies) sameAsObjectPath(parseInfluxLines(b, influxOpts()), parseInfluxBatch(b, influxOpts()));
+  });
+
+  it('Influx lines in the one-pass form (direct.ts), every precision and extra labels merged at any place (property)', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'db', 'host', 'zone', '_x', 'A', 'm=x');
+    const val = fc.constantFrom('1', 'x', 'host-7', 'é', 'a b');
+    const num = fc.oneof(
+      fc.integer({ min: -1e15, max: 1e15 }).map(String),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.integer({ min: -99999, max: 99999 }).map((n) => `${n}i`),
+      fc.nat().map((n) => `${n}u`),
+      fc.constantFrom('1.', '.5', '+3', '-0', '-0.0', '007.250', '1.5e3', '9007199254740993', '123456789012345.6', '0.1234567890123456', 't', 'FALSE', '1i5', '-1u'),
+    );
+    const ts = fc.oneof(fc.constant(''), fc.bigInt({ min: -(10n ** 19n) + 1n, max: 10n ** 19n - 1n }).map((n) => ` ${n}`), fc.integer({ min: 0, max: 2e9 }).map((n) => ` ${n}`));
+    const line = fc
+      .record({ m: fc.constantFrom('cpu', 'm', 'm_a', 'a=b'), tags: fc.uniqueArray(fc.tuple(key, val), { maxLength: 4, selector: ([k]) => k }), fields: fc.array(fc.tuple(fc.constantFrom('v', 'f1', 'f_2', 'a'), num), { minLength: 1, maxLength: 4 }), ts, sorted: fc.boolean() })
+      .map(({ m, tags, fields, ts, sorted }) => {
+        const t = sorted ? [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : tags;
+        return `${m}${t.map(([k, v]) => `,${k}=${v.replace(' ', '\\ ')}`).join('')} ${fields.map(([f, v]) => `${f}=${v}`).join(',')}${ts}`;
+      });
+    const extras = fc.constantFrom(undefined, [{ name: 'db', value: 'd' }], [{ name: 'a', value: 'x' }, { name: 'zz', value: 'y' }], [{ name: '_a', value: '1' }], [{ name: 'b', value: '' }], [{ name: 'z', value: '1' }, { name: 'a', value: '2' }]);
+    const taken = { batch: 0, objects: 0 };
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), extras, fc.constantFrom('ns', 'us', 'ms', 's', 'm', 'h'), (lines, extra, precision) => {
+        const body = lines.join('\n');
+        const opts = { now: 1_700_000_000_000, precision: precision as 'ns', maxLineLength: 1 << 20, ...(extra ? { extraLabels: extra } : {}) };
+        taken[sameAsObjectPath(parseInfluxLines(body, opts), parseInfluxBatch(body, opts))]++;
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(taken.batch > 400, JSON.stringify(taken));
+  });
+
   it('Prometheus text, hand-picked bodies: the direct path and every way out of it', () => {
     const bodies = [
       'a{b="1",c="2"} 1 5',
@@ -95,6 +136,21 @@ describe('FloatBatch: the batch path queues what the object path queues', () => 
     ];
     const opts = { defaultTimestamp: 1_700_000_000_000, maxLineLength: 1 << 20 };
     for (const b of bodies) sameAsObjectPath(parsePrometheusTextForPush(b, opts), parsePrometheusTextBatch(b, opts));
+  });
+
+  it('one-pass writers at the one-byte length limits and past them (text labels, metric names, Influx names)', () => {
+    const x = (n: number) => 'x'.repeat(n);
+    const opts = { defaultTimestamp: 1_700_000_000_000, maxLineLength: 1 << 20 };
+    for (const n of [121, 122, 123, 124, 200]) {
+      const body = `a{b="${x(n)}"} 1 5\n${x(n - 8)}{b="1",cc="${x(n - 2)}"} 2 6\na{b="1",${x(3)}="${x(n - 4)}"} 3`;
+      sameAsObjectPath(parsePrometheusTextForPush(body, opts), parsePrometheusTextBatch(body, opts));
+    }
+    for (const n of [114, 115, 116, 117, 130]) {
+      const text = `${x(n)} 1 5\n${x(n)}{b="1"} 2 6`;
+      sameAsObjectPath(parsePrometheusTextForPush(text, opts), parsePrometheusTextBatch(text, opts));
+      const influx = `${x(n - 3)},t=${x(n)} f=1 1\n${x(n - 3)},t=1 ff=2,f=3 1`;
+      sameAsObjectPath(parseInfluxLines(influx, influxOpts()), parseInfluxBatch(influx, influxOpts()));
+    }
   });
 
   it('Prometheus text, generated bodies (property)', () => {

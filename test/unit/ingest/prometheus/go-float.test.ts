@@ -94,3 +94,19 @@ describe('formatGoFloat (Go FormatFloat(f, g, -1, 64) as the text format writes 
     it(`formats ${input} as ${want}`, () => assert.equal(formatGoFloat(input), want));
   }
 });
+
+describe('parseGoFloat: plain decimals read from their digits are the double Number() gives (property)', () => {
+  it('for every sign, digit count (the 15-digit exact limit and past it) and leading or trailing zeros', async () => {
+    const fc = (await import('fast-check')).default;
+    const decimal = fc
+      .tuple(fc.constantFrom('', '-', '+'), fc.stringMatching(/^[0-9]{1,18}$/), fc.stringMatching(/^[0-9]{1,18}$/))
+      .map(([sign, a, b]) => `${sign}${a}.${b}`);
+    fc.assert(
+      fc.property(fc.oneof(decimal, fc.double({ noNaN: true, noDefaultInfinity: true }).map(String)), (text) => {
+        assert.ok(Object.is(parse(` ${text} `.trim()), Number(text)), text);
+        assert.ok(Object.is(parseGoFloat(`x${text}y`, 1, text.length + 1), Number(text)), text);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});

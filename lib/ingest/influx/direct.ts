@@ -1,0 +1,207 @@
+import { parseFieldValue, timestampToMs, type InfluxPrecision } from './values.ts';
+
+const SPACE = 32;
+const COMMA = 44;
+const EQ = 61;
+const BACKSLASH = 92;
+const QUOTE = 34;
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const ZERO = 48;
+const LOWER_I = 105;
+const LOWER_U = 117;
+
+/** 10^k for k <= 22: exactly representable, so digits / 10^k is correctly rounded (see fieldValue). */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * One pass over an Influx line in its common form, with no string or object made: positions of the
+ * measurement, the tags and the fields, the field values and the timestamp. It takes a line only when the
+ * ordinary parser (parse.ts, LineParser) would give exactly these labels in this order and accept the line:
+ * every character of the measurement, tag keys and values and field keys ASCII and no backslash anywhere in
+ * them, tag keys strictly ascending and none `__name__`, tag keys and values non-empty, no string field
+ * (it carries no sample; the ordinary parser skips it), every field value one parseFieldValue accepts, a
+ * timestamp of 1-19 digits. `scan` returns false for any other line, having changed nothing but its own positions: the
+ * caller then parses the line the ordinary way, which gives the same result or the same error as before.
+ */
+export class InfluxLineScan {
+  /** The series text (measurement and tags) is s[keyStart, keyEnd); the measurement s[keyStart, measurementEnd). */
+  keyStart = 0;
+  keyEnd = 0;
+  measurementEnd = 0;
+  /** Tag k: key s[tags[4k], tags[4k+1]), value s[tags[4k+2], tags[4k+3]). */
+  tags = new Int32Array(64);
+  tagCount = 0;
+  /** Field f: key s[fields[2f], fields[2f+1]), value values[f]. */
+  fields = new Int32Array(32);
+  values = new Float64Array(16);
+  fieldCount = 0;
+  timestamp = 0;
+  private readonly now: number;
+  private readonly precision: InfluxPrecision;
+
+  constructor(now: number, precision: InfluxPrecision) {
+    this.now = now;
+    this.precision = precision;
+  }
+
+  /** Scans s[start, end) (a line without its newline, not blank, not a comment). */
+  scan(s: string, start: number, end: number): boolean {
+    let i = start;
+    let c = 0;
+    // Measurement: up to `,` or ` ` (an `=` belongs to it, as readToken(true) reads it).
+    this.keyStart = i;
+    while (i < end && (c = s.charCodeAt(i)) !== COMMA && c !== SPACE) {
+      if (c === BACKSLASH || c >= 0x80) return false;
+      i++;
+    }
+    if (i === start) return false;
+    this.measurementEnd = i;
+    let n = 0;
+    while (i < end && s.charCodeAt(i) === COMMA) {
+      const ks = ++i;
+      while (i < end && (c = s.charCodeAt(i)) !== COMMA && c !== SPACE && c !== EQ) {
+        if (c === BACKSLASH || c >= 0x80) return false;
+        i++;
+      }
+      const ke = i;
+      if (ke === ks || i >= end || c !== EQ) return false;
+      const vs = ++i;
+      while (i < end && (c = s.charCodeAt(i)) !== COMMA && c !== SPACE && c !== EQ) {
+        if (c === BACKSLASH || c >= 0x80) return false;
+        i++;
+      }
+      if (i === vs) return false;
+      if (n > 0 && !textBefore(s, this.tags[4 * n - 4]!, this.tags[4 * n - 3]!, ks, ke)) return false;
+      if (ke - ks === 8 && s.startsWith('__name__', ks)) return false;
+      if (4 * n + 4 > this.tags.length) this.tags = grow(this.tags);
+      this.tags[4 * n] = ks;
+      this.tags[4 * n + 1] = ke;
+      this.tags[4 * n + 2] = vs;
+      this.tags[4 * n + 3] = i;
+      n++;
+    }
+    this.tagCount = n;
+    if (i >= end || s.charCodeAt(i) !== SPACE) return false;
+    this.keyEnd = i;
+    while (i < end && s.charCodeAt(i) === SPACE) i++;
+    let f = 0;
+    for (;;) {
+      const ks = i;
+      while (i < end && (c = s.charCodeAt(i)) !== COMMA && c !== SPACE && c !== EQ) {
+        if (c === BACKSLASH || c >= 0x80) return false;
+        i++;
+      }
+      if (i === ks || i + 1 >= end || c !== EQ) return false;
+      const ke = i++;
+      if (s.charCodeAt(i) === QUOTE) return false;
+      const vs = i;
+      while (i < end && (c = s.charCodeAt(i)) !== COMMA && c !== SPACE) i++;
+      const v = fieldValue(s, vs, i);
+      if (v === undefined) return false;
+      if (2 * f + 2 > this.fields.length) {
+        this.fields = grow(this.fields);
+        const more = new Float64Array(this.values.length * 2);
+        more.set(this.values);
+        this.values = more;
+      }
+      this.fields[2 * f] = ks;
+      this.fields[2 * f + 1] = ke;
+      this.values[f] = v;
+      f++;
+      if (i < end && s.charCodeAt(i) === COMMA) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    this.fieldCount = f;
+    while (i < end && s.charCodeAt(i) === SPACE) i++;
+    if (i === end) {
+      this.timestamp = this.now;
+      return true;
+    }
+    let tEnd = end;
+    while (tEnd > i && s.charCodeAt(tEnd - 1) === SPACE) tEnd--;
+    const ts = this.timestampOf(s, i, tEnd);
+    if (ts === undefined) return false;
+    this.timestamp = ts;
+    return true;
+  }
+
+  /** timestampToMs of s[from, to) without a string when it has at most 15 significant digits to keep; undefined when invalid. */
+  private timestampOf(s: string, from: number, to: number): number | undefined {
+    const neg = s.charCodeAt(from) === MINUS;
+    const d0 = neg ? from + 1 : from;
+    const digits = to - d0;
+    if (digits < 1 || digits > 19) return undefined;
+    const p = this.precision;
+    const drop = p === 'ns' ? 6 : p === 'us' ? 3 : 0;
+    if (digits - drop > 15) return timestampToMs(s.slice(from, to), p);
+    let v = 0;
+    for (let k = d0; k < to; k++) {
+      const d = s.charCodeAt(k) - ZERO;
+      if (d < 0 || d > 9) return undefined;
+      if (k < to - drop) v = v * 10 + d;
+    }
+    const ms = p === 's' ? v * 1000 : p === 'm' ? v * 60_000 : p === 'h' ? v * 3_600_000 : v;
+    if (!Number.isSafeInteger(ms)) return undefined;
+    return neg && ms !== 0 ? -ms : ms;
+  }
+}
+
+/**
+ * parseFieldValue(s.slice(from, to)) (a float, `12i`, `12u`, a boolean), computed from the characters when
+ * that is exact: an integer of at most 15 digits, or a decimal of at most 15 digits without an exponent
+ * (digits / 10^k with both exact is one correctly rounded division, which is what Number() gives).
+ * Anything else goes through parseFieldValue itself.
+ */
+export function fieldValue(s: string, from: number, to: number): number | undefined {
+  if (to <= from) return undefined;
+  let k = from;
+  let c = s.charCodeAt(k);
+  const neg = c === MINUS;
+  if (neg || c === PLUS) k++;
+  let m = 0;
+  let digits = 0;
+  let scale = -1;
+  for (; k < to; k++) {
+    c = s.charCodeAt(k);
+    const d = c - ZERO;
+    if (d >= 0 && d <= 9) {
+      m = m * 10 + d;
+      digits++;
+    } else if (c === DOT && scale < 0) {
+      scale = k;
+    } else {
+      break;
+    }
+  }
+  if (digits === 0) return parseFieldValue(s.slice(from, to));
+  // More digits than a double holds exactly (a full-precision float, `14.285714285714286`): the syntax is
+  // checked above, Number() rounds it as parseFieldValue would, without its regular expression.
+  if (digits > 15) return k === to ? Number(s.slice(from, to)) : parseFieldValue(s.slice(from, to));
+  if (k === to) {
+    const v = scale < 0 ? m : m / POW10[to - scale - 1]!;
+    return neg ? -v : v;
+  }
+  if (k === to - 1 && scale < 0 && (c === LOWER_I || (c === LOWER_U && !neg))) return neg ? -m : m;
+  return parseFieldValue(s.slice(from, to));
+}
+
+/** s[a, ae) < s[b, be), comparing UTF-16 code units as JavaScript's `<` does. */
+function textBefore(s: string, a: number, ae: number, b: number, be: number): boolean {
+  const n = Math.min(ae - a, be - b);
+  for (let k = 0; k < n; k++) {
+    const d = s.charCodeAt(a + k) - s.charCodeAt(b + k);
+    if (d !== 0) return d < 0;
+  }
+  return ae - a < be - b;
+}
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
