@@ -2,10 +2,14 @@ import type { ApplyDeps } from '../aggregation/durable/apply.ts';
 import type { FlushDeps, SendSeries } from '../aggregation/durable/flush.ts';
 import type { SectionSpec } from '../aggregation/durable/machine.ts';
 import { chainAggregation, createIngestAggregation, type IngestAggregation } from '../aggregation/durable/ingest.ts';
-import { aggregationRules, GLOBAL_SECTION } from '../aggregation/section.ts';
+import { aggregationRules, destinationSection, GLOBAL_SECTION } from '../aggregation/section.ts';
+import { destinationAggregation } from '../aggregation/destination-ingest.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { BlobStore, ConditionalBlobStore, MessageQueue } from '../ports/index.ts';
-import { enqueueSeries } from '../queue/enqueue.ts';
+import { sendPacked } from '../queue/enqueue.ts';
+import { spoolKey } from '../queue/bucket-keys.ts';
+import { packSeries } from '../queue/envelope.ts';
+import { randomUUID } from 'node:crypto';
 import type { GatewayDeps } from './deps.ts';
 
 /**
@@ -14,14 +18,23 @@ import type { GatewayDeps } from './deps.ts';
  */
 
 /**
- * Every durable shard section of the config by name (machine.ts): `global` from `stream_aggregation:`.
+ * Every durable shard section of the config by name (machine.ts): `global` from `stream_aggregation:`,
+ * `rw.<name>` from each `remote_write[i].stream_aggregation` (destinationSection).
  * Empty when the config aggregates nothing; aggregationConfigured() (light, for ingest init) agrees with it.
  */
 export function aggregationSections(config: GatewayConfig): ReadonlyMap<string, SectionSpec> {
   const sections = new Map<string, SectionSpec>();
   const s = config.streamAggregation;
   if (s) sections.set(GLOBAL_SECTION, aggregationRules(s));
+  for (const rw of config.remoteWrite) if (rw.streamAggregation) sections.set(destinationSection(rw.name), aggregationRules(rw.streamAggregation));
   return sections;
+}
+
+/** The destination (its name) whose section a section name is, for the per-destination sections of the config. */
+export function sectionDestinations(config: GatewayConfig): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const rw of config.remoteWrite) if (rw.streamAggregation) out.set(destinationSection(rw.name), rw.name);
+  return out;
 }
 
 /** IngestDeps.aggregation: every section's ingest hook, chained; undefined when the config aggregates nothing. */
@@ -29,6 +42,8 @@ export function ingestAggregation(config: GatewayConfig, queue: MessageQueue): I
   const hooks: IngestAggregation[] = [];
   const s = config.streamAggregation;
   if (s) hooks.push(createIngestAggregation({ section: GLOBAL_SECTION, rules: aggregationRules(s), shards: s.shards, keepInput: s.keepInput, dropInput: s.dropInput, queue }));
+  // After the global section, as vmagent's per-URL aggregation sees what the global one forwarded.
+  for (const rw of config.remoteWrite) if (rw.streamAggregation) hooks.push(destinationAggregation({ ...rw, streamAggregation: rw.streamAggregation }, queue));
   return chainAggregation(hooks);
 }
 
@@ -42,10 +57,29 @@ export function aggregateFlushDeps(d: GatewayDeps, state: ConditionalBlobStore &
   return { state, list: state, sections: aggregationSections(d.config), logger: d.logger, metrics: d.metrics, send: sendToDelivery(d) };
 }
 
-/** Output series go to the delivery queue as pushed series do (packed, claim-checked, sharded in ordered mode). */
+/**
+ * Output series go to the delivery queue as pushed series do (packed, claim-checked, sharded in ordered
+ * mode), marked as the section's output (envelope ATTR_AGGREGATED); a destination's section's output is
+ * for that destination alone (ATTR_DESTINATION), as vmagent sends -remoteWrite.streamAggr.config output
+ * to its -remoteWrite.url only.
+ */
 export function sendToDelivery(d: GatewayDeps): SendSeries {
-  const enqueue = { queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage, ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}) };
-  return (series) => enqueueSeries(enqueue, series, 'aggregation', 'push');
+  const enqueue = { queue: d.queue, blobs: d.blobs, clock: d.clock, logger: d.logger, maxSamplesPerMessage: d.config.queue.maxSamplesPerMessage };
+  const destinations = sectionDestinations(d.config);
+  return async (series, from) => {
+    const destination = destinations.get(from.section);
+    const packed = packSeries(series, {
+      maxMessageBytes: d.queue.maxMessageBytes,
+      maxSamples: d.config.queue.maxSamplesPerMessage,
+      tenant: 'aggregation',
+      source: 'push',
+      aggregated: from.section,
+      ...(destination !== undefined ? { destination } : {}),
+      ...(d.config.queue.ordered ? { shards: d.config.queue.shards } : {}),
+      newSpoolKey: () => spoolKey(d.clock.now(), randomUUID()),
+    });
+    await sendPacked(enqueue, packed, 'aggregation');
+  };
 }
 
 /** Default time queued input is given to reach its shard before the interval it was routed in is closed. */

@@ -13,6 +13,7 @@ import { scrapeConfigFile } from './shape/scrape.ts';
 import { checkShape, mergeProblems } from './shape/validate.ts';
 import { compileRules } from './compile-rules.ts';
 import { readStreamAggregationSection, type StreamAggregationSection } from '../aggregation/section.ts';
+import { readRemoteWriteAggregation } from './remote-write-aggregation.ts';
 
 export interface QueueConfig {
   maxSamplesPerSend: number;
@@ -49,6 +50,8 @@ export interface RemoteWriteConfig {
   sampleAgeLimitMs?: number;
   /** metadata_config.send: present (false) only when metadata is not to be sent. */
   sendMetadata?: false;
+  /** stream_aggregation of this destination (vmagent's -remoteWrite.streamAggr.config): present only with rules. */
+  streamAggregation?: StreamAggregationSection;
 }
 
 export interface IngestLimits {
@@ -185,6 +188,7 @@ export function readGatewayConfig(raw: unknown, readDoc?: ConfigDocReader): Load
   const protocols = readProtocolSections(c, top, fail);
   const scrape = parseScrapeSection(c, top, global, readDoc, checkDoc);
   const streamAggregation = readStreamAggregationSection(top.stream_aggregation, fail, readDoc);
+  readRemoteWriteAggregation(top.remote_write, remoteWrite, fail, readDoc);
   const problems = mergeProblems(shape.problems, c.problems);
   if (problems.length) throw new ConfigError(problems);
   return { config: { externalLabels, relabel, remoteWrite, ingest, queue, replay, selfMetrics, auth, ...protocols, scrape, ...(streamAggregation ? { streamAggregation } : {}) }, warnings: shape.warnings };

@@ -2,12 +2,14 @@ import type { RemoteWriteConfig } from '../config/schema.ts';
 import type { KindCounts, MetricMetadata, TimeSeries } from '../model/types.ts';
 import type { BlobStore, Clock, HttpClient, Logger, Metrics, QueueRecord } from '../ports/index.ts';
 import { blobKey } from '../queue/bucket-keys.ts';
-import { isClaimCheck } from '../queue/envelope.ts';
+import { isAggregationInput, isClaimCheck, messageDestination } from '../queue/envelope.ts';
+import type { AggregationInputFilter } from './aggregation-input.ts';
+import { countOrphans, holdBackAggregationInput, lazyAggregationInput } from './destination-only.ts';
 import { DecoderUnavailableError, MissingClaimError, openMessage, type Payload } from '../queue/unpack.ts';
 import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
-import { applyRelabel, dropInternalLabels } from '../relabel/apply.ts';
+import { writeRelabel } from './write-relabel.ts';
 import { adaptSeries, buildRequests, metadataFor, noDrops, rememberV2Refused, takesUnchanged, wireMessage, type Dropped, type WireMessage, type WireRequest, WIRE_LOG } from './wire.ts';
 import type { AttemptContext, DestinationHealth, DestinationHealthRegistry } from './destination-health.ts';
 import { DELIVER_LOG_EVENTS } from './log-events.ts';
@@ -22,6 +24,8 @@ export interface Destination {
   /** Remote auth (lib/remote-write/auth): credentials per request, and a client with this destination's TLS. */
   authorizer?: RequestAuthorizer;
   http?: HttpClient;
+  /** Its stream_aggregation section's input filter, loaded on first use (lib/delivery/aggregation-input.ts). */
+  aggregationInput?: () => Promise<AggregationInputFilter>;
 }
 
 export interface DeliveryDeps {
@@ -53,19 +57,9 @@ type Opened = { record: QueueRecord; payload: Payload };
 
 /** A destination with its write_relabel_configs compiled into a series transform (none when there are no rules). */
 export function destinationFor(config: RemoteWriteConfig): Destination {
-  const rules = config.writeRelabel;
-  if (!rules.rules.length) return { config };
-  return {
-    config,
-    relabel: (series) => {
-      const out: TimeSeries[] = [];
-      for (const s of series) {
-        const labels = applyRelabel(rules, s.labels);
-        if (labels !== undefined) out.push({ ...s, labels: dropInternalLabels(labels) });
-      }
-      return out;
-    },
-  };
+  const relabel = writeRelabel(config);
+  const aggregationInput = lazyAggregationInput(config);
+  return { config, ...(relabel ? { relabel } : {}), ...(aggregationInput ? { aggregationInput } : {}) };
 }
 
 /** One remote_write request to make: a payload forwarded as queued (1.0), or one built from decoded data. */
@@ -101,7 +95,7 @@ export async function deliverBatch(records: readonly QueueRecord[], deadline: nu
     }
     try {
       const payload = await openMessage(record.body, record.attributes, deps.blobs);
-      if (deps.destinations.some((d) => !canForward(d, payload))) await payload.decode();
+      if (deps.destinations.some((d) => !canForward(d, payload, record.attributes))) await payload.decode();
       opened.push({ record, payload });
     } catch (err) {
       // Not the message's fault: fail the invocation so the batch is redelivered (and reaches the DLQ).
@@ -112,9 +106,12 @@ export async function deliverBatch(records: readonly QueueRecord[], deadline: nu
       }
     }
   }
+  countOrphans(opened, deps);
   await Promise.all(
     deps.destinations.map(async (dest) => {
-      for (const id of await deliverToDestination(opened, dest, deadline, deps)) failed.add(id);
+      // A message for one destination (its aggregation section's output) goes to that one only.
+      const mine = opened.filter((o) => (messageDestination(o.record.attributes) ?? dest.config.name) === dest.config.name);
+      for (const id of await deliverToDestination(mine, dest, deadline, deps)) failed.add(id);
     }),
   );
   // Claim-checked payloads are no longer needed once every destination is done with them.
@@ -127,17 +124,23 @@ export async function deliverBatch(records: readonly QueueRecord[], deadline: nu
 }
 
 /**
- * A payload goes as queued when the destination takes 1.0, has no write_relabel_configs, takes every kind
- * the payload holds unchanged, and the payload fits max_samples_per_send (samples plus histograms).
+ * A payload goes as queued when the destination takes 1.0, has no write_relabel_configs (or the message is
+ * for it alone: its aggregation output, sent as it is), holds back none of it for its aggregation section,
+ * takes every kind the payload holds unchanged, and the payload fits max_samples_per_send (samples plus
+ * histograms).
  */
-function canForward(dest: Destination, payload: Payload): boolean {
-  return !dest.relabel && payload.samples + payload.histograms <= dest.config.queue.maxSamplesPerSend && wireMessage(dest.config) === 'v1' && takesUnchanged(dest.config, payload.histograms, payload.exemplars) && !filtersAtSend(dest.config);
+function canForward(dest: Destination, payload: Payload, attributes: Readonly<Record<string, string>>): boolean {
+  const own = messageDestination(attributes) !== undefined;
+  if (!own && dest.aggregationInput && isAggregationInput(attributes)) return false;
+  return (!dest.relabel || own) && payload.samples + payload.histograms <= dest.config.queue.maxSamplesPerSend && wireMessage(dest.config) === 'v1' && takesUnchanged(dest.config, payload.histograms, payload.exemplars) && !filtersAtSend(dest.config);
 }
 
-async function requestsFor(dest: Destination, payload: Payload, deps: DeliveryDeps): Promise<Request[]> {
-  if (canForward(dest, payload)) return [{ kinds: { samples: payload.samples, histograms: payload.histograms, exemplars: payload.exemplars }, forwarded: payload.compressed }];
+async function requestsFor(dest: Destination, payload: Payload, attributes: Readonly<Record<string, string>>, deps: DeliveryDeps): Promise<Request[]> {
+  if (canForward(dest, payload, attributes)) return [{ kinds: { samples: payload.samples, histograms: payload.histograms, exemplars: payload.exemplars }, forwarded: payload.compressed }];
   const decoded = await payload.decode();
-  const relabeled = dest.relabel ? dest.relabel(decoded.timeseries) : decoded.timeseries;
+  const own = messageDestination(attributes) !== undefined;
+  let relabeled = dest.relabel && !own ? dest.relabel(decoded.timeseries) : decoded.timeseries;
+  if (!own && dest.aggregationInput && isAggregationInput(attributes)) relabeled = holdBackAggregationInput(dest.config.name, (await dest.aggregationInput())(relabeled), deps);
   const dropped = noDrops();
   const series = limitSampleAge(adaptSeries(relabeled, dest.config, dropped), dest.config, deps);
   countDropped(dest.config.name, dropped, deps);
@@ -269,7 +272,7 @@ async function deliverToDestination(batch: readonly Opened[], dest: Destination,
       held();
       continue;
     }
-    const requests = await requestsFor(dest, payload, deps);
+    const requests = await requestsFor(dest, payload, record.attributes, deps);
     let next = 0;
     while (next < requests.length && !down) {
       const req = requests[next]!;

@@ -16,7 +16,10 @@ import { partitionByShard, shardGroupId } from './shard.ts';
  *                (Sample 3, Histogram 17: remote_write 2.0's numbers; 1.0 decoders skip them).
  *   attributes:  v (envelope version), samples (float samples), histograms and exemplars (counts, only when
  *                non-zero), metadata (entries, only when non-zero), tenant, source (push|scrape), claim ("1"
- *                when the body is a blob key under spool/)
+ *                when the body is a blob key under spool/), aggregated (the aggregation section whose output
+ *                the series are), destination (the one remote_write destination the message is for, as it
+ *                is: a destination's stream_aggregation output; deliver sends it there only, without that
+ *                destination's write_relabel_configs, and overflow/replay keep it under that destination)
  * A version 1 payload is a version 2 payload without the new parts, so both decode the same way. Version 2
  * exists so that a deliver function of an older release refuses (and quarantines under
  * rejected/_undecodable/) what it would otherwise forward with its histograms and exemplars silently lost:
@@ -31,6 +34,11 @@ export const SPOOL_PREFIX = BUCKET_PREFIXES.spool;
 /** Decompressed size a queue payload may have when read back; far above what packing produces. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
+/** Attribute: the remote_write destination (its name) a message is for, alone and as it is. */
+export const ATTR_DESTINATION = 'destination';
+/** Attribute: the aggregation section whose output the message carries (not input any section may match). */
+export const ATTR_AGGREGATED = 'aggregated';
+
 export interface PackOptions {
   maxMessageBytes: number;
   /** At most this many samples per message (a series longer than that still stays whole). */
@@ -41,6 +49,10 @@ export interface PackOptions {
   newSpoolKey: () => string;
   /** Metadata to queue with the series: it goes in the first message (alone when there are no series). */
   metadata?: readonly MetricMetadata[];
+  /** ATTR_AGGREGATED: the series are this aggregation section's output. */
+  aggregated?: string;
+  /** ATTR_DESTINATION: only this destination gets the messages, as they are. */
+  destination?: string;
   /**
    * Ordered mode (queue.shards): every series goes to the shard its label set hashes to (lib/queue/shard.ts),
    * a message never mixes shards, and each message's groupId is `shard-<n>`.
@@ -147,6 +159,8 @@ function attributes(group: TimeSeries[], opts: PackOptions, claim: boolean): Rec
   if (exemplars) a.exemplars = String(exemplars);
   if (opts.metadata?.length) a.metadata = String(opts.metadata.length);
   if (claim) a.claim = '1';
+  if (opts.aggregated !== undefined) a[ATTR_AGGREGATED] = opts.aggregated;
+  if (opts.destination !== undefined) a[ATTR_DESTINATION] = opts.destination;
   return a;
 }
 
@@ -157,7 +171,7 @@ function attributes(group: TimeSeries[], opts: PackOptions, claim: boolean): Rec
  * TimeSeries entries back to back), so nothing is encoded twice. Same budgets, same rules and same envelope
  * as packSeries (no metadata, no shards: the pipeline takes the object path for those).
  */
-export function packBatch(batch: FloatBatch, series: BatchSeries, opts: Omit<PackOptions, 'metadata' | 'shards'>): Packed {
+export function packBatch(batch: FloatBatch, series: BatchSeries, opts: Omit<PackOptions, 'metadata' | 'shards' | 'aggregated' | 'destination'>): Packed {
   const out: Packed = { messages: [], spills: [] };
   if (series.count === 0) return out;
   const compressedBudget = Math.floor(((opts.maxMessageBytes - ATTRIBUTE_OVERHEAD) * 3) / 4);
@@ -185,7 +199,7 @@ export function packBatch(batch: FloatBatch, series: BatchSeries, opts: Omit<Pac
 }
 
 /** emit() for series [from, to), encoded in raw from `at`: halves are sub-ranges of raw. Returns the observed ratio. */
-function emitRange(raw: Buffer, at: number, from: number, to: number, bodies: Float64Array, series: BatchSeries, opts: Omit<PackOptions, 'metadata' | 'shards'>, budget: number, out: Packed, ratio: number): number {
+function emitRange(raw: Buffer, at: number, from: number, to: number, bodies: Float64Array, series: BatchSeries, opts: Omit<PackOptions, 'metadata' | 'shards' | 'aggregated' | 'destination'>, budget: number, out: Packed, ratio: number): number {
   let bytes = 0;
   let samples = 0;
   for (let g = from; g < to; g++) {
@@ -227,6 +241,19 @@ export function packCompressed(compressed: Uint8Array, samples: number, opts: Pi
   if (compressed.length > Math.floor(((opts.maxMessageBytes - ATTRIBUTE_OVERHEAD) * 3) / 4)) return undefined;
   const body = Buffer.from(compressed.buffer, compressed.byteOffset, compressed.length).toString('base64');
   return { body, attributes: { v: ENVELOPE_VERSION, samples: String(samples), tenant: opts.tenant, source: opts.source } };
+}
+
+/** The destination a message is for alone (ATTR_DESTINATION), or undefined: every destination. */
+export function messageDestination(attributes: Readonly<Record<string, string>>): string | undefined {
+  return attributes[ATTR_DESTINATION];
+}
+
+/**
+ * Whether a message's series are input a destination's stream_aggregation section saw at ingest (and so
+ * may be held back from that destination): pushed series, not aggregation output nor scraped series.
+ */
+export function isAggregationInput(attributes: Readonly<Record<string, string>>): boolean {
+  return attributes.source === 'push' && attributes[ATTR_AGGREGATED] === undefined && attributes[ATTR_DESTINATION] === undefined;
 }
 
 export function isClaimCheck(attributes: Record<string, string>): boolean {

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { bool, checkedElsewhere, duration, int, list, mapping, noEffect, oneOf, opt, str, stringMap } from './kit.ts';
 import { relabelRules } from './relabel.ts';
+import { streamAggregationSection } from './stream-aggregation.ts';
 
 /**
  * One `remote_write` entry: every field Prometheus 3 documents for it (config.RemoteWriteConfig with
@@ -82,6 +83,7 @@ export const remoteWriteEntry = mapping({
   queue_config: opt(queueConfig),
   metadata_config: opt(metadataConfig),
   write_relabel_configs: opt(relabelRules),
+  stream_aggregation: opt(streamAggregationSection),
   overflow: opt(mapping({ max_age: opt(duration('Default 14d.')), max_bytes: opt(int(1)) })),
   protobuf_message: opt(oneOf(['prometheus.WriteRequest', 'io.prometheus.write.v2.Request'] as const, (x) => `must be one of prometheus.WriteRequest, io.prometheus.write.v2.Request, got ${JSON.stringify(x)}`)),
   send_exemplars: opt(bool('Default true here (a proxy forwards what arrived).')),
