@@ -271,8 +271,6 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
           addHistogram(set, p as HistogramPoint, base, labels, ts, stale, exemplars);
         } else if (d.kind === 'exponentialHistogram') {
           const h = exponentialToNative(p as ExponentialHistogramPoint, ts, stale);
-          // The delta conversion needs the start (as Prometheus' otlp-deltatocumulative); cumulative ones carry none, as before.
-          if (set === deltaSet && typeof h !== 'string' && p.startTimestamp > 0) h.startTimestamp = p.startTimestamp;
           const problem = typeof h === 'string' ? h : histogramProblem(h);
           if (problem !== undefined || typeof h === 'string') {
             reject(`dataPoints[${i}]: ${problem}`, 1, p);
