@@ -5,6 +5,7 @@ import { ingestDeps } from '../../../lib/compose/ingest.ts';
 import { aggregationSections, ingestAggregation } from '../../../lib/compose/aggregate.ts';
 import { aggregationConfigured } from '../../../lib/aggregation/configured.ts';
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
+import { prepareConfig, restorePreparedConfig, type PreparedConfigFile } from '../../../lib/config/prepared.ts';
 import { applyAggregationBatch } from '../../../lib/aggregation/durable/apply.ts';
 import { flushAggregation } from '../../../lib/aggregation/durable/flush.ts';
 import { loadShard, parseAggregationGroupId, shardStateKey } from '../../../lib/aggregation/durable/shard-store.ts';
@@ -64,6 +65,14 @@ describe('otlp.delta_to_cumulative: config', () => {
     assert.ok(aggregationConfigured(config));
     assert.deepEqual([...aggregationSections(config).keys()], ['otlp_delta']);
     assert.deepEqual(wire({ enabled: true, max_stale: '90s', max_streams_per_shard: 100_000, shards: 1000 }).config.otlp.deltaToCumulative, { maxStaleMs: 90_000, maxStreamsPerShard: 100_000, shards: 1000 });
+  });
+
+  it('survives the prepared config the Lambda functions load', async () => {
+    const { config } = wire({ enabled: true, max_stale: '2m', shards: 3 });
+    const back = await restorePreparedConfig(JSON.parse(prepareConfig(config)) as PreparedConfigFile);
+    assert.deepEqual(back.otlp.deltaToCumulative, { maxStaleMs: 120_000, maxStreamsPerShard: 10_000, shards: 3 });
+    assert.ok(aggregationConfigured(back));
+    assert.deepEqual([...aggregationSections(back).keys()], ['otlp_delta']);
   });
 
   const bad: [Record<string, unknown>, string][] = [
