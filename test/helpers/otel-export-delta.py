@@ -7,7 +7,8 @@ for counters and histograms (what OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERE
 in each of ROUNDS rounds: a counter on two attribute sets (one of them skipped in some rounds: a delta
 stream with a gap), an explicit-bucket histogram and an exponential histogram. After each round the metrics are
 collected once and the same MetricsData is exported to each URL in order, so every receiver gets identical
-points, start times and timestamps. Rounds are 20 ms apart, so no two collections share a millisecond.
+points, start times and timestamps. Rounds are 20 ms apart, so no two collections share a millisecond, and each is collected 5 ms after its
+measurements, so no point starts in the millisecond it ends.
 Exit status 1 if an export fails.
 """
 import sys
@@ -45,6 +46,9 @@ for r in range(rounds):
             jobs.add(2, {"queue": "b"})
         latency.record(v, {"queue": "a"})
         exp.record(v, {"queue": "a"})
+    # A collection at least 5 ms after the first measurement: a point's start is then before its time
+    # (a start equal to the time gets no zero sample from start timestamp zero ingestion).
+    time.sleep(0.005)
     data = reader.get_metrics_data()
     for url, exporter in zip(urls, exporters):
         result = exporter.export(data)

@@ -51,8 +51,14 @@ function find(series: DumpedSeries[], name: string, labels: Record<string, strin
 }
 
 describe('differential: OpenTelemetry SDK (delta) -> Prometheus 3 otlp-deltatocumulative, and -> gateway -> Prometheus 3', { concurrency: false }, () => {
-  for (const shards of [1, 4]) {
-    it(`${ROUNDS} delta exports, ${shards} shard(s): the same cumulative series, values and timestamps`, { timeout: 300_000 }, async (t) => {
+  const runs = [
+    { shards: 1, startZero: false },
+    { shards: 4, startZero: false },
+    { shards: 4, startZero: true },
+  ];
+  for (const { shards, startZero } of runs) {
+    const how = startZero ? ', remote_write 2.0 and start timestamps stored as zero samples on both sides' : '';
+    it(`${ROUNDS} delta exports, ${shards} shard(s)${how}: the same cumulative series, values and timestamps`, { timeout: 300_000 }, async (t) => {
       const bin = requireBuiltTool(t, 'prometheus');
       if (!bin || !requireOtelVenv(t)) return;
       let direct: Prometheus3Receiver | undefined;
@@ -61,12 +67,12 @@ describe('differential: OpenTelemetry SDK (delta) -> Prometheus 3 otlp-deltatocu
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-otlp-delta-'));
       const logger = new MemoryLogger();
       try {
-        direct = await startPrometheus3Receiver(bin, { otlpTranslationStrategy: 'UnderscoreEscapingWithoutSuffixes', features: ['otlp-deltatocumulative'] });
-        viaGateway = await startPrometheus3Receiver(bin);
+        direct = await startPrometheus3Receiver(bin, { otlpTranslationStrategy: 'UnderscoreEscapingWithoutSuffixes', features: ['otlp-deltatocumulative'], startTimestampZeroIngestion: startZero });
+        viaGateway = await startPrometheus3Receiver(bin, { startTimestampZeroIngestion: startZero });
         const config = parseGatewayConfig({
           auth: { mode: 'none' },
           otlp: { translation_strategy: 'UnderscoreEscapingWithoutSuffixes', delta_to_cumulative: { enabled: true, shards } },
-          remote_write: [{ url: `${viaGateway.url}/api/v1/write`, name: 'prom3' }],
+          remote_write: [{ url: `${viaGateway.url}/api/v1/write`, name: 'prom3', protobuf_message: startZero ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest' }],
         });
         const backends = await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 256 * 1024, logger, maxReceiveCount: 1000 });
         runner = await startLocalRunner({ config, backends, logger, host: '127.0.0.1', port: 0, deliverTimeoutMs: 10_000, retryDelayMs: 100 });
@@ -82,15 +88,19 @@ describe('differential: OpenTelemetry SDK (delta) -> Prometheus 3 otlp-deltatocu
         const a1 = find(a, 'jobs_processed', { queue: 'a' });
         let total = 0;
         for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < 3 + r; i++) total += 1 + i + r;
-        assert.equal(a1.values!.length, ROUNDS);
+        // With zero ingestion: one zero sample at the stream's start, before its first point.
+        const zeros = startZero ? 1 : 0;
+        assert.equal(a1.values!.length, ROUNDS + zeros);
+        if (startZero) assert.equal(a1.values![0]![1], '0');
         assert.equal(Number(a1.values!.at(-1)![1]), total);
         const b1 = find(a, 'jobs_processed', { queue: 'b' });
-        assert.equal(b1.values!.length, Math.ceil(ROUNDS / 2), 'the stream with gaps has a point in every other round');
+        assert.equal(b1.values!.length, Math.ceil(ROUNDS / 2) + zeros, 'the stream with gaps has a point in every other round');
         assert.equal(Number(b1.values!.at(-1)![1]), [...Array(ROUNDS).keys()].filter((r) => r % 2 === 0).reduce((n, r) => n + 2 * (3 + r), 0));
-        assert.equal(find(a, 'job_latency_bucket', { le: '+Inf' }).values!.length, ROUNDS);
+        assert.equal(find(a, 'job_latency_bucket', { le: '+Inf' }).values!.length, ROUNDS + zeros);
         const exp = find(a, 'exp_job_latency');
-        assert.equal(exp.histograms!.length, ROUNDS);
+        assert.equal(exp.histograms!.length, ROUNDS + zeros);
         assert.equal(Number((exp.histograms!.at(-1)![1] as { count: string }).count), [...Array(ROUNDS).keys()].reduce((n, r) => n + 3 + r, 0));
+        t.diagnostic(`gateway errors: ${JSON.stringify(logger.lines.filter((l) => l.level === 'error'))}`);
         t.diagnostic(`series ${a.length}, float samples ${a.reduce((n, s) => n + (s.values?.length ?? 0), 0)}, histogram samples ${a.reduce((n, s) => n + (s.histograms?.length ?? 0), 0)}`);
       } catch (err) {
         t.diagnostic(`direct log: ${direct?.log() ?? ''}`);
