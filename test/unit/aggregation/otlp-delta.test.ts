@@ -13,7 +13,10 @@ import { limitedSchema } from '../../../lib/aggregation/delta/delta-to-cumulativ
 import { unpackMessage } from '../../../lib/queue/unpack.ts';
 import { formatSeries } from '../../../lib/model/labels.ts';
 import type { Histogram, TimeSeries } from '../../../lib/model/types.ts';
-import { FakeClock, MemoryLogger, MemoryQueue } from '../../helpers/fakes.ts';
+import { FakeClock, MemoryBlobStore, MemoryLogger, MemoryQueue } from '../../helpers/fakes.ts';
+import { ingestAggregationFromEnv } from '../../../functions/wiring/aggregate-input.ts';
+import { startLocalRunner } from '../../../lib/local/runner.ts';
+import { createOtlpRoutes } from '../../../lib/ingest/otlp/route.ts';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { FifoSequencer, MemoryConditionalStore } from './durable-helpers.ts';
 
@@ -73,6 +76,21 @@ describe('otlp.delta_to_cumulative: config', () => {
     assert.deepEqual(back.otlp.deltaToCumulative, { maxStaleMs: 120_000, maxStreamsPerShard: 10_000, shards: 3 });
     assert.ok(aggregationConfigured(back));
     assert.deepEqual([...aggregationSections(back).keys()], ['otlp_delta']);
+  });
+
+  it('never runs with delta series going nowhere: Lambda ingest without the queue URL and a runner without the aggregation queue refuse', async () => {
+    const { config } = wire({ enabled: true });
+    assert.throws(() => ingestAggregationFromEnv({}, config), /AGGREGATION_QUEUE_URL is not set/);
+    assert.ok(ingestAggregationFromEnv({ AGGREGATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/agg.fifo', AWS_REGION: 'us-east-1' }, config));
+    const queue = Object.assign(new MemoryQueue(), { receive: async () => [], ack: async () => undefined, release: async () => undefined });
+    await assert.rejects(startLocalRunner({ config, backends: { queue, blobs: new MemoryBlobStore(), description: 'memory' }, logger: new MemoryLogger(), host: '127.0.0.1', port: 0 }), /embedded disk queue only/);
+  });
+
+  it('the route refuses options it cannot use (validateOtlpOptions), naming each', () => {
+    assert.throws(() => createOtlpRoutes({ deltaToCumulative: { maxStaleMs: 0, maxStreamsPerShard: 1.5, shards: 1001 } }), (err: Error & { problems?: string[] }) => {
+      assert.deepEqual(err.problems, ['otlp.deltaToCumulative.maxStaleMs: must be a positive number of milliseconds', 'otlp.deltaToCumulative.maxStreamsPerShard: must be a positive whole number', 'otlp.deltaToCumulative.shards: must be a whole number in 1..1000']);
+      return true;
+    });
   });
 
   const bad: [Record<string, unknown>, string][] = [
