@@ -16,7 +16,9 @@ import { addHistograms, expand, IncompatibleHistogramsError, toFloatHistogram } 
  * `_count` and `_sum`), each accumulated as a sum; exponential histograms are native histograms, added with
  * addHistograms (the smaller schema, the wider zero bucket), downscaled further first when the sum would
  * span more than 160 buckets on a side (the processor's maxBuckets rule: limitedSchema below). A sample's start is its `startTimestamp`
- * (OTLP start_time_unix_nano); without one, the point is taken as following the last one.
+ * (OTLP start_time_unix_nano); without one, the point is taken as following the last one. Exemplars of a
+ * series go with its cumulative points when any is accepted (deliberately not the processor's behaviour,
+ * which keeps the stream's first point's exemplars in its state and emits only those ever after).
  */
 export interface DeltaOptions {
   maxStaleMs: number;
@@ -98,6 +100,8 @@ export class DeltaToCumulative {
         const out: TimeSeries = { labels: ts.labels, samples };
         if (histograms.length) out.histograms = histograms;
         if (samples.some((s) => s.startTimestamp !== undefined) || histograms.length) out.withStartTimestamps = true;
+        // Each point's own exemplars go with its cumulative point (Prometheus re-emits the stream's first ones).
+        if (ts.exemplars?.length) out.exemplars = ts.exemplars;
         res.series.push(out);
       }
     }

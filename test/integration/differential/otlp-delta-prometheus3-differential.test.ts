@@ -11,7 +11,7 @@ import { startLocalRunner, type LocalRunner } from '../../../lib/local/runner.ts
 import { parseGatewayConfig } from '../../../lib/config/schema.ts';
 import { MemoryLogger } from '../../helpers/fakes.ts';
 import { requireBuiltTool } from '../../helpers/tools.ts';
-import { assertSameSeries, startPrometheus3Receiver, type DumpedSeries, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
+import { assertSameSeries, key, startPrometheus3Receiver, type DumpedExemplars, type DumpedSeries, type Prometheus3Receiver } from '../../helpers/prometheus3.ts';
 
 /**
  * Differential for OTLP delta temporality (issue 15): the real OpenTelemetry Python SDK, preferring DELTA
@@ -100,6 +100,15 @@ describe('differential: OpenTelemetry SDK (delta) -> Prometheus 3 otlp-deltatocu
         const exp = find(a, 'exp_job_latency');
         assert.equal(exp.histograms!.length, ROUNDS + zeros);
         assert.equal(Number((exp.histograms!.at(-1)![1] as { count: string }).count), [...Array(ROUNDS).keys()].reduce((n, r) => n + 3 + r, 0));
+        // Exemplars: Prometheus keeps a stream's first point's exemplars and re-emits only those; the gateway
+        // carries each point's own (docs/otlp-datadog.md): Prometheus' are a subset of the gateway's.
+        const [ea, eb] = [await direct.exemplars(0, at), await viaGateway.exemplars(0, at)];
+        const exemplarKeys = (e: DumpedExemplars[]) => new Set(e.flatMap((s) => s.exemplars.map((x) => `${key(s.seriesLabels)} ${key(x.labels)} ${x.value}@${x.timestamp}`)));
+        const [ka, kb] = [exemplarKeys(ea), exemplarKeys(eb)];
+        assert.ok(ka.size > 0, 'Prometheus kept exemplars');
+        assert.deepEqual([...ka].filter((k) => !kb.has(k)), [], 'every exemplar Prometheus kept, the gateway delivered');
+        const counterExemplars = eb.find((s) => s.seriesLabels.__name__ === 'jobs_processed' && s.seriesLabels.queue === 'a')!.exemplars;
+        assert.equal(new Set(counterExemplars.map((x) => x.timestamp)).size, ROUNDS, 'the gateway: exemplars from every export');
         t.diagnostic(`gateway errors: ${JSON.stringify(logger.lines.filter((l) => l.level === 'error'))}`);
         t.diagnostic(`series ${a.length}, float samples ${a.reduce((n, s) => n + (s.values?.length ?? 0), 0)}, histogram samples ${a.reduce((n, s) => n + (s.histograms?.length ?? 0), 0)}`);
       } catch (err) {
