@@ -26,6 +26,12 @@ export interface AggregationProps {
   /** AGGREGATION_FLUSH_GRACE_MS; default 5 s. */
   flushGrace?: Duration;
   functionDefaults?: Pick<GatewayFunctionProps, 'logRetention' | 'logLevel' | 'network' | 'memorySize'>;
+  /**
+   * A section's apply emits output (OTLP delta to cumulative: each delta point gives its cumulative point at
+   * once, lib/aggregation/durable/machine.ts): the consumer then also sends to the delivery queue and writes
+   * spool/ claim checks, as the flush does. Default false.
+   */
+  sendsAtApply?: boolean;
 }
 
 /**
@@ -68,6 +74,10 @@ export class Aggregation extends Construct {
     props.bucket.grantList(this.flush.fn, STATE_PREFIX);
     props.bucket.grantMissingKeyAsNotFound(this.flush.fn);
     props.deliveryQueue.grantSend(this.flush.fn);
+    if (props.sendsAtApply) {
+      props.bucket.grantObjects(this.consumer.fn, BUCKET_PREFIXES.spool, ['s3:PutObject']);
+      props.deliveryQueue.grantSend(this.consumer.fn);
+    }
     this.schedule = new GatewaySchedule(this, 'FlushSchedule', { handler: this.flush.fn, every: props.flushEvery ?? Duration.minutes(1), description: 'Emits closed stream aggregation intervals' });
   }
 

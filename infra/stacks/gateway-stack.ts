@@ -105,7 +105,14 @@ export class GatewayStack extends Stack {
     // (one message group per shard); the consumer and the flush own state/aggregation/.
     if (aggregationConfigured(props.config.config)) {
       if (!props.entries.aggregate) throw new Error('gateway.yaml has stream_aggregation: the aggregate function (functions/aggregate.ts) must be deployed with it');
-      this.aggregation = new Aggregation(this, 'Aggregation', { code: code(props.entries.aggregate), bucket: this.blobs, deliveryQueue: this.queue, functionDefaults: { logRetention: o.logRetentionDays as logs.RetentionDays } });
+      this.aggregation = new Aggregation(this, 'Aggregation', {
+        code: code(props.entries.aggregate),
+        bucket: this.blobs,
+        deliveryQueue: this.queue,
+        functionDefaults: { logRetention: o.logRetentionDays as logs.RetentionDays },
+        // otlp.delta_to_cumulative sends each cumulative point when its delta is applied.
+        sendsAtApply: props.config.config.otlp.deltaToCumulative !== undefined,
+      });
       this.aggregation.grantInput(this.ingest.fn);
       this.ingest.fn.addEnvironment('AGGREGATION_QUEUE_URL', this.aggregation.input.queue.queueUrl);
       monitored.push({ name: 'aggregate', fn: this.aggregation.consumer.fn }, { name: 'aggregate-flush', fn: this.aggregation.flush.fn });

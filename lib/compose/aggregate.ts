@@ -4,8 +4,10 @@ import type { SectionSpec } from '../aggregation/durable/machine.ts';
 import { chainAggregation, createIngestAggregation, type IngestAggregation } from '../aggregation/durable/ingest.ts';
 import { aggregationRules, destinationSection, GLOBAL_SECTION } from '../aggregation/section.ts';
 import { destinationAggregation } from '../aggregation/destination-ingest.ts';
+import { OTLP_DELTA_SECTION, otlpDeltaSection } from '../aggregation/delta/section.ts';
+import { createOtlpDeltaIngest } from '../aggregation/delta/ingest.ts';
 import type { GatewayConfig } from '../config/schema.ts';
-import type { BlobStore, ConditionalBlobStore, MessageQueue } from '../ports/index.ts';
+import type { BlobStore, ConditionalBlobStore, MessageQueue, Metrics } from '../ports/index.ts';
 import { sendPacked } from '../queue/enqueue.ts';
 import { spoolKey } from '../queue/bucket-keys.ts';
 import { packSeries } from '../queue/envelope.ts';
@@ -22,10 +24,12 @@ import type { GatewayDeps } from './deps.ts';
  * `rw.<name>` from each `remote_write[i].stream_aggregation` (destinationSection).
  * Empty when the config aggregates nothing; aggregationConfigured() (light, for ingest init) agrees with it.
  */
-export function aggregationSections(config: GatewayConfig): ReadonlyMap<string, SectionSpec> {
+export function aggregationSections(config: GatewayConfig, metrics?: Metrics): ReadonlyMap<string, SectionSpec> {
   const sections = new Map<string, SectionSpec>();
   const s = config.streamAggregation;
   if (s) sections.set(GLOBAL_SECTION, aggregationRules(s));
+  // `otlp_delta` from otlp.delta_to_cumulative (its drops are counted in `metrics`).
+  if (config.otlp.deltaToCumulative) sections.set(OTLP_DELTA_SECTION, otlpDeltaSection(config.otlp.deltaToCumulative, metrics));
   for (const rw of config.remoteWrite) if (rw.streamAggregation) sections.set(destinationSection(rw.name), aggregationRules(rw.streamAggregation));
   return sections;
 }
@@ -40,6 +44,8 @@ export function sectionDestinations(config: GatewayConfig): ReadonlyMap<string, 
 /** IngestDeps.aggregation: every section's ingest hook, chained; undefined when the config aggregates nothing. */
 export function ingestAggregation(config: GatewayConfig, queue: MessageQueue): IngestAggregation | undefined {
   const hooks: IngestAggregation[] = [];
+  // OTLP delta first: stream_aggregation rules never see delta values (they see the series forwarded).
+  if (config.otlp.deltaToCumulative) hooks.push(createOtlpDeltaIngest({ shards: config.otlp.deltaToCumulative.shards, queue }));
   const s = config.streamAggregation;
   if (s) hooks.push(createIngestAggregation({ section: GLOBAL_SECTION, rules: aggregationRules(s), shards: s.shards, keepInput: s.keepInput, dropInput: s.dropInput, queue }));
   // After the global section, as vmagent's per-URL aggregation sees what the global one forwarded.
@@ -49,12 +55,12 @@ export function ingestAggregation(config: GatewayConfig, queue: MessageQueue): I
 
 /** What applyAggregationBatch needs: shard state with compare-and-swap, claim checks from the blob store. */
 export function aggregateApplyDeps(d: GatewayDeps, state: ConditionalBlobStore): ApplyDeps {
-  return { state, blobs: d.blobs, sections: aggregationSections(d.config), logger: d.logger, metrics: d.metrics, send: sendToDelivery(d) };
+  return { state, blobs: d.blobs, sections: aggregationSections(d.config, d.metrics), logger: d.logger, metrics: d.metrics, send: sendToDelivery(d) };
 }
 
 /** What flushAggregation needs: output series are packed and queued for delivery like pushed series. */
 export function aggregateFlushDeps(d: GatewayDeps, state: ConditionalBlobStore & Pick<BlobStore, 'list'>): FlushDeps {
-  return { state, list: state, sections: aggregationSections(d.config), logger: d.logger, metrics: d.metrics, send: sendToDelivery(d) };
+  return { state, list: state, sections: aggregationSections(d.config, d.metrics), logger: d.logger, metrics: d.metrics, send: sendToDelivery(d) };
 }
 
 /**

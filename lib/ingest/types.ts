@@ -97,6 +97,11 @@ export type RouteOutcome =
        * from it only when read (withBatch), for every other path.
        */
       batch?: FloatBatch;
+      /**
+       * Series of `series` (by object: finalizeSeries keeps them) whose points are OTLP delta temporality, for
+       * the delta-to-cumulative ingest hook (lib/aggregation/delta/ingest.ts); absent when there are none.
+       */
+      delta?: ReadonlySet<TimeSeries>;
     }
   /**
    * The decompressed body is already what the queue carries (a remote_write 1.0 message of `series` valid,

@@ -67,6 +67,8 @@ export interface ReceiverOptions {
   otlpTranslationStrategy?: string;
   /** Store a zero sample at each start (created) timestamp (`--enable-feature=created-timestamp-zero-ingestion`). */
   startTimestampZeroIngestion?: boolean;
+  /** More `--enable-feature` values (e.g. `otlp-deltatocumulative`). */
+  features?: readonly string[];
 }
 
 /** A Prometheus 3 server accepting remote_write 1.0 and 2.0, with exemplar storage; no scrape jobs. */
@@ -75,7 +77,7 @@ export async function startPrometheus3Receiver(bin: string, o: ReceiverOptions =
   const dir = mkdtempSync(path.join(os.tmpdir(), 'prom3-'));
   const otlp = o.otlpTranslationStrategy ? `otlp:\n  translation_strategy: ${o.otlpTranslationStrategy}\n` : '';
   writeFileSync(path.join(dir, 'prometheus.yml'), `global: {}\n${otlp}storage:\n  exemplars:\n    max_exemplars: 100000\n`);
-  const features = ['exemplar-storage', ...(o.startTimestampZeroIngestion ? ['created-timestamp-zero-ingestion'] : [])];
+  const features = ['exemplar-storage', ...(o.startTimestampZeroIngestion ? ['created-timestamp-zero-ingestion'] : []), ...(o.features ?? [])];
   const g = startIn(
     bin,
     [

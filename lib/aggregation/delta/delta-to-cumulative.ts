@@ -1,6 +1,6 @@
-import type { Histogram, Label, Sample, TimeSeries } from '../../model/types.ts';
+import { CUSTOM_BUCKETS_SCHEMA, type Histogram, type Label, type Sample, type TimeSeries } from '../../model/types.ts';
 import { labelsKey } from '../../model/labels.ts';
-import { addHistograms, IncompatibleHistogramsError, toFloatHistogram } from '../push/native-sum.ts';
+import { addHistograms, expand, IncompatibleHistogramsError, toFloatHistogram } from '../push/native-sum.ts';
 
 /**
  * OTLP delta temporality to cumulative, with the rules of the OpenTelemetry Collector's deltatocumulative
@@ -14,8 +14,11 @@ import { addHistograms, IncompatibleHistogramsError, toFloatHistogram } from '..
  *   - a stream not updated for `maxStaleMs` is forgotten; its next point starts afresh.
  * Sums are float samples; explicit-bucket histograms arrive as their classic series (one per `le`, plus
  * `_count` and `_sum`), each accumulated as a sum; exponential histograms are native histograms, added with
- * addHistograms (the smaller schema, the wider zero bucket). A sample's start is its `startTimestamp`
- * (OTLP start_time_unix_nano); without one, the point is taken as following the last one.
+ * addHistograms (the smaller schema, the wider zero bucket), downscaled further first when the sum would
+ * span more than 160 buckets on a side (the processor's maxBuckets rule: limitedSchema below). A sample's start is its `startTimestamp`
+ * (OTLP start_time_unix_nano); without one, the point is taken as following the last one. Exemplars of a
+ * series go with its cumulative points when any is accepted (deliberately not the processor's behaviour,
+ * which keeps the stream's first point's exemplars in its state and emits only those ever after).
  */
 export interface DeltaOptions {
   maxStaleMs: number;
@@ -82,7 +85,7 @@ export class DeltaToCumulative {
         if (st.histogram === undefined) st.histogram = toFloatHistogram(h, h.timestamp);
         else {
           try {
-            st.histogram = addHistograms(st.histogram, h, h.timestamp);
+            st.histogram = addHistograms(downscale(st.histogram, limitedSchema(st.histogram, h)), h, h.timestamp);
           } catch (err) {
             if (!(err instanceof IncompatibleHistogramsError)) throw err;
             // Different custom bounds: as a reset, the point starts the stream again.
@@ -97,6 +100,8 @@ export class DeltaToCumulative {
         const out: TimeSeries = { labels: ts.labels, samples };
         if (histograms.length) out.histograms = histograms;
         if (samples.some((s) => s.startTimestamp !== undefined) || histograms.length) out.withStartTimestamps = true;
+        // Each point's own exemplars go with its cumulative point (Prometheus re-emits the stream's first ones).
+        if (ts.exemplars?.length) out.exemplars = ts.exemplars;
         res.series.push(out);
       }
     }
@@ -144,6 +149,48 @@ export class DeltaToCumulative {
     for (const s of p.streams) next.set(labelsKey(s.labels), { ...s, value: s.value === null ? undefined : Number(s.value), histogram: s.histogram === null ? undefined : { ...s.histogram, sum: Number(s.histogram.sum) } });
     this.streams = next;
   }
+}
+
+/** The processor's maxBuckets (internal/data/add.go): a merged exponential histogram spans at most this many buckets a side. */
+export const MAX_MERGED_BUCKETS = 160;
+
+/**
+ * The schema two exponential histograms are added at, as the processor's ExpHistogram.Add decides it: the
+ * smaller of the two, lowered while the non-empty buckets of both, on either side, span more than
+ * MAX_MERGED_BUCKETS. Indices are OTLP's (a native bucket index minus one); each step halves them with Go's
+ * integer division, which truncates toward zero (kept for compatibility: it decides the same step).
+ */
+export function limitedSchema(a: Histogram, b: Histogram): number {
+  const schema = Math.min(a.schema, b.schema);
+  if (schema === CUSTOM_BUCKETS_SCHEMA) return schema;
+  let delta = 0;
+  for (const side of ['positive', 'negative'] as const) {
+    let lo = Infinity;
+    let up = -Infinity;
+    for (const h of [a, b]) {
+      const shift = h.schema - schema;
+      for (const [i, c] of expand(h[`${side}Spans`], h[`${side}Buckets`], h.float)) {
+        if (c === 0) continue;
+        const otlp = (i - 1) >> shift;
+        if (otlp < lo) lo = otlp;
+        if (otlp + 1 > up) up = otlp + 1;
+      }
+    }
+    let d = 0;
+    for (; up - lo > MAX_MERGED_BUCKETS; d++) {
+      lo = Math.trunc(lo / 2);
+      up = Math.trunc(up / 2);
+    }
+    if (d > delta) delta = d;
+  }
+  return schema - delta;
+}
+
+/** `h` at `schema` (at or below its own): added to an empty histogram of that schema. */
+function downscale(h: Histogram, schema: number): Histogram {
+  if (schema >= h.schema) return h;
+  const empty: Histogram = { timestamp: h.timestamp, float: true, count: 0, sum: 0, schema, zeroThreshold: h.zeroThreshold, zeroCount: 0, positiveSpans: [], positiveBuckets: [], negativeSpans: [], negativeBuckets: [], resetHint: 2, customValues: [] };
+  return addHistograms(h, empty, h.timestamp);
 }
 
 function fin(v: number): number | string {

@@ -77,7 +77,8 @@ export function convertBucketsLayout(counts: readonly number[], offset: number, 
  * One exponential histogram point as a native integer histogram, or the reason it cannot be one.
  * `scale` above 8 is reduced to 8 by merging buckets; below -4 is refused (Prometheus' message). The reset
  * hint is always "unknown" (Prometheus: setting "no" safely needs its own counter-reset detection); delta
- * temporality never gets here (refused before). FLAG_NO_RECORDED_VALUE makes a staleness marker.
+ * temporality gets here only with otlp.delta_to_cumulative on, and is then converted in a durable shard
+ * (lib/aggregation/delta/). FLAG_NO_RECORDED_VALUE makes a staleness marker.
  */
 export function exponentialToNative(p: ExponentialHistogramPoint, timestamp: number, stale: boolean): Histogram | string {
   let scale = p.scale;

@@ -11,9 +11,24 @@ export interface OtlpOptions {
   promoteAllResourceAttributes?: boolean;
   /** Emit `target_info` per resource (Prometheus' behaviour). Default true. */
   targetInfo?: boolean;
+  /**
+   * Delta temporality converted to cumulative in durable shards (docs/otlp-datadog.md), as Prometheus'
+   * `otlp-deltatocumulative`; present only when enabled. Without it delta points are rejected.
+   */
+  deltaToCumulative?: DeltaToCumulativeOptions;
 }
 
-const OPTION_KEYS = new Set(['translationStrategy', 'promoteResourceAttributes', 'promoteAllResourceAttributes', 'targetInfo']);
+/** `otlp.delta_to_cumulative` as read (durations in ms); lib/aggregation/delta/section.ts applies it. */
+export interface DeltaToCumulativeOptions {
+  /** A stream not updated for this long is forgotten; its next point starts afresh (`max_stale`, default 5m). */
+  maxStaleMs: number;
+  /** Streams one shard holds at most; a new stream past it is dropped, counted (`max_streams_per_shard`). */
+  maxStreamsPerShard: number;
+  /** Shards (FIFO message groups, one state object each), 1..1000 (`shards`, default 10). */
+  shards: number;
+}
+
+const OPTION_KEYS = new Set(['translationStrategy', 'promoteResourceAttributes', 'promoteAllResourceAttributes', 'targetInfo', 'deltaToCumulative']);
 
 /** Validates OtlpOptions from configuration; throws ConfigError naming every problem (path prefix `otlp.`). */
 export function validateOtlpOptions(o: unknown): OtlpOptions {
@@ -31,6 +46,15 @@ export function validateOtlpOptions(o: unknown): OtlpOptions {
   }
   for (const k of ['promoteAllResourceAttributes', 'targetInfo']) {
     if (r[k] !== undefined && typeof r[k] !== 'boolean') problems.push(`otlp.${k}: must be true or false`);
+  }
+  const d = r.deltaToCumulative as Partial<Record<keyof DeltaToCumulativeOptions, unknown>> | undefined;
+  if (d !== undefined) {
+    if (typeof d !== 'object' || d === null) problems.push('otlp.deltaToCumulative: must be a mapping');
+    else {
+      if (!(typeof d.maxStaleMs === 'number' && d.maxStaleMs > 0)) problems.push('otlp.deltaToCumulative.maxStaleMs: must be a positive number of milliseconds');
+      if (!(Number.isInteger(d.maxStreamsPerShard) && (d.maxStreamsPerShard as number) > 0)) problems.push('otlp.deltaToCumulative.maxStreamsPerShard: must be a positive whole number');
+      if (!(Number.isInteger(d.shards) && (d.shards as number) >= 1 && (d.shards as number) <= 1000)) problems.push('otlp.deltaToCumulative.shards: must be a whole number in 1..1000');
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return r as OtlpOptions;

@@ -1,3 +1,4 @@
+import type { TimeSeries } from '../../model/types.ts';
 import type { ParseResult } from '../types.ts';
 import { decodeOtlpJson } from './decode-json.ts';
 import { decodeOtlpProtobuf } from './decode-protobuf.ts';
@@ -18,11 +19,14 @@ export interface OtlpParseResult extends ParseResult {
   rejectedPoints: number;
   /** Data deliberately not carried, by reason (exemplars on gauges, as Prometheus). */
   drops: Record<string, number>;
+  /** With `deltaToCumulative` set: the series of `series` that hold delta points (RouteOutcome.delta). */
+  delta?: ReadonlySet<TimeSeries>;
 }
 
 /**
  * Parses an OTLP/HTTP ExportMetricsServiceRequest (protobuf or JSON) into Prometheus series.
- * Throws BadRequestError when the body is not a request at all; items it cannot map (delta temporality,
+ * Throws BadRequestError when the body is not a request at all; items it cannot map (delta temporality
+ * unless `deltaToCumulative` is set, then its series are listed in `delta`,
  * bad names, points or exemplars without a value, exponential histograms Prometheus would refuse) are reported in `errors` and counted in
  * `rejectedPoints`, and the rest is returned.
  */
@@ -34,5 +38,6 @@ export function parseOtlpMetrics(body: Uint8Array, opts: OtlpParseOptions): Otlp
     promoteResourceAttributes: new Set(opts.promoteResourceAttributes ?? []),
     promoteAllResourceAttributes: opts.promoteAllResourceAttributes ?? false,
     targetInfo: opts.targetInfo ?? true,
+    acceptDelta: opts.deltaToCumulative !== undefined,
   });
 }

@@ -30,6 +30,7 @@ export function createOtlpRoutes(options: OtlpOptions = {}): ProtocolRoute[] {
         errorCount: result.errorCount,
         success: respond(format, 0, []),
         drops: result.drops,
+        ...(result.delta?.size ? { delta: result.delta } : {}),
         // Errors added after parsing (label validation by the pipeline) count one rejected point each.
         partial: ({ errors, errorCount: total = errors.length }) => respond(format, result.rejectedPoints + Math.max(0, total - result.errorCount), errors, total),
       };

@@ -21,6 +21,7 @@ import { formatFloatPlain } from './format.ts';
 import { convertExemplars, exponentialToNative } from './native.ts';
 import { translateLabelName, translateMetricName, type NameResult, type OtlpTranslationStrategy, type PromKind } from './naming.ts';
 import { pointLabelsFrom, SeriesSet, type PointLabels } from './series-set.ts';
+import { DeltaSeriesSet } from './delta.ts';
 
 export interface TranslateOptions {
   /** Milliseconds since the epoch, used for points whose time_unix_nano is 0. */
@@ -32,6 +33,8 @@ export interface TranslateOptions {
   promoteAllResourceAttributes: boolean;
   /** Emit `target_info` per resource, as Prometheus does. */
   targetInfo: boolean;
+  /** Translate delta sums and histograms too (`otlp.delta_to_cumulative`), into TranslateResult.delta; else they are rejected. */
+  acceptDelta?: boolean;
 }
 
 export interface TranslateResult {
@@ -43,6 +46,8 @@ export interface TranslateResult {
   rejectedPoints: number;
   /** Data deliberately not carried, by reason (gauge exemplars: Prometheus does not attach them either). */
   drops: Record<string, number>;
+  /** With acceptDelta: the series (objects of `series`) of delta metrics, still delta: the durable conversion takes them. */
+  delta?: ReadonlySet<TimeSeries>;
 }
 
 const SERVICE_NAME = 'service.name';
@@ -186,7 +191,8 @@ class MetricLabels {
 
 /** Translates decoded OTLP resources into Prometheus series (see docs/otlp-datadog.md for every rule). */
 export function translateOtlp(resources: readonly ResourceModel[], opts: TranslateOptions): TranslateResult {
-  const set = new SeriesSet();
+  const cumulativeSet = new SeriesSet();
+  const deltaSet = opts.acceptDelta ? new DeltaSeriesSet() : undefined;
   const names = labelNamer(opts.strategy);
   const errors = new LineErrorCollector();
   let rejectedPoints = 0;
@@ -213,7 +219,11 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
         continue;
       }
       const d = m.data;
-      if ((d.kind === 'sum' || d.kind === 'histogram' || d.kind === 'exponentialHistogram') && d.temporality !== TEMPORALITY_CUMULATIVE) {
+      let set = cumulativeSet;
+      if (deltaSet && (d.kind === 'sum' || d.kind === 'histogram' || d.kind === 'exponentialHistogram') && d.temporality === TEMPORALITY_DELTA) {
+        set = deltaSet;
+        deltaSet.line = ordinal;
+      } else if ((d.kind === 'sum' || d.kind === 'histogram' || d.kind === 'exponentialHistogram') && d.temporality !== TEMPORALITY_CUMULATIVE) {
         const t = temporalityName(d.temporality);
         reject(`${d.kind} with ${t} aggregation temporality is not supported (only cumulative, as in Prometheus); ${n} data points dropped`, n, m.name);
         continue;
@@ -273,9 +283,14 @@ export function translateOtlp(resources: readonly ResourceModel[], opts: Transla
         }
       }
     }
-    if (opts.targetInfo && latest > 0 && resourceError === undefined) addTargetInfo(set, res, ctx, names, latest);
+    if (opts.targetInfo && latest > 0 && resourceError === undefined) addTargetInfo(cumulativeSet, res, ctx, names, latest);
   }
-  return { series: set.series(), ...errors.result(), rejectedPoints, drops: gaugeExemplars ? { otlp_gauge_exemplar: gaugeExemplars } : {} };
+  const series = cumulativeSet.series();
+  const drops: Record<string, number> = gaugeExemplars ? { otlp_gauge_exemplar: gaugeExemplars } : {};
+  if (deltaSet === undefined) return { series, ...errors.result(), rejectedPoints, drops };
+  const delta = deltaSet.seriesApartFrom(series, errors);
+  for (const ts of delta.series) series.push(ts);
+  return { series, ...errors.result(), rejectedPoints: rejectedPoints + delta.rejectedPoints, drops, delta: new Set(delta.series) };
 }
 
 const INF_LE: Label = { name: 'le', value: '+Inf' };
