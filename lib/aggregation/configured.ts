@@ -7,5 +7,5 @@ import type { GatewayConfig } from '../config/schema.ts';
  * to import the aggregation code.
  */
 export function aggregationConfigured(config: GatewayConfig): boolean {
-  return config.streamAggregation !== undefined;
+  return config.streamAggregation !== undefined || config.pushgateway?.aggregation !== undefined;
 }

@@ -3,6 +3,9 @@ import type { FlushDeps, SendSeries } from '../aggregation/durable/flush.ts';
 import type { SectionSpec } from '../aggregation/durable/machine.ts';
 import { chainAggregation, createIngestAggregation, type IngestAggregation } from '../aggregation/durable/ingest.ts';
 import { aggregationRules, GLOBAL_SECTION } from '../aggregation/section.ts';
+import { createPushAggregation } from '../aggregation/push/ingest.ts';
+import { pushSection } from '../aggregation/push/section.ts';
+import { PUSH_AGGREGATION_SECTION } from '../ingest/pushgateway/options.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { BlobStore, ConditionalBlobStore, MessageQueue } from '../ports/index.ts';
 import { enqueueSeries } from '../queue/enqueue.ts';
@@ -14,13 +17,16 @@ import type { GatewayDeps } from './deps.ts';
  */
 
 /**
- * Every durable shard section of the config by name (machine.ts): `global` from `stream_aggregation:`.
+ * Every durable shard section of the config by name (machine.ts): `global` from `stream_aggregation:`,
+ * `pushgateway` from `pushgateway.aggregation`.
  * Empty when the config aggregates nothing; aggregationConfigured() (light, for ingest init) agrees with it.
  */
 export function aggregationSections(config: GatewayConfig): ReadonlyMap<string, SectionSpec> {
   const sections = new Map<string, SectionSpec>();
   const s = config.streamAggregation;
   if (s) sections.set(GLOBAL_SECTION, aggregationRules(s));
+  const pg = config.pushgateway?.aggregation;
+  if (pg) sections.set(PUSH_AGGREGATION_SECTION, pushSection({ ttlMs: pg.ttlMs, intervalMs: pg.intervalMs }));
   return sections;
 }
 
@@ -29,6 +35,9 @@ export function ingestAggregation(config: GatewayConfig, queue: MessageQueue): I
   const hooks: IngestAggregation[] = [];
   const s = config.streamAggregation;
   if (s) hooks.push(createIngestAggregation({ section: GLOBAL_SECTION, rules: aggregationRules(s), shards: s.shards, keepInput: s.keepInput, dropInput: s.dropInput, queue }));
+  // After stream_aggregation: its rules see Pushgateway pushes first (as without the mode); the mode takes what they forward.
+  const pg = config.pushgateway?.aggregation;
+  if (pg) hooks.push(createPushAggregation({ section: PUSH_AGGREGATION_SECTION, shards: pg.shards, queue }));
   return chainAggregation(hooks);
 }
 
