@@ -8,7 +8,7 @@ import type { PushGroup } from '../../ingest/types.ts';
 import type { DivertDeps, Diverted, IngestAggregation } from '../durable/ingest.ts';
 import { ATTR_AT, ATTR_NONCE, ATTR_SECTION } from '../durable/route.ts';
 import { aggregationGroupId } from '../durable/shard-store.ts';
-import { ATTR_PUSH_GROUP, ATTR_PUSH_OP } from './section.ts';
+import { ATTR_PUSH_GROUP, ATTR_PUSH_OP } from './attributes.ts';
 
 export interface PushAggregationInput {
   /** The section name (`pushgateway`). */

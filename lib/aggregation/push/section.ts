@@ -1,12 +1,10 @@
 import type { MetricType, TimeSeries } from '../../model/types.ts';
 import { SnapshotError } from '../binary.ts';
 import type { ShardMachine, ShardSection } from '../durable/machine.ts';
+import { ATTR_PUSH_GROUP, ATTR_PUSH_OP } from './attributes.ts';
 import { PushMerge } from './push-merge.ts';
 
-/** Message attributes of the mode's input (beside the queue envelope's and agg_at, agg_section, agg_nonce). */
-export const ATTR_PUSH_GROUP = 'agg_group';
-/** `push` (PUT, POST: increments) or `delete` (forget the group). */
-export const ATTR_PUSH_OP = 'agg_op';
+export { ATTR_PUSH_GROUP, ATTR_PUSH_OP };
 
 export interface PushSectionOptions {
   ttlMs: number;
