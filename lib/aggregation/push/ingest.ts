@@ -51,8 +51,16 @@ export function pushGroupShard(tenant: string, grouping: readonly Label[], shard
   return labelSetHash([{ name: '\u0000tenant', value: tenant }, ...grouping]) % shards;
 }
 
-function divertPush(deps: DivertDeps, agg: PushAggregationInput, series: readonly TimeSeries[], group: PushGroup, tenant: string): Diverted {
+function divertPush(deps: DivertDeps, agg: PushAggregationInput, pushed: readonly TimeSeries[], group: PushGroup, tenant: string): Diverted {
   const now = deps.clock.now();
+  // Sums have no exemplars: dropped here (counted and logged), not carried to the shard.
+  let exemplars = 0;
+  const series = pushed.map((s) => {
+    if (!s.exemplars?.length) return s;
+    exemplars += s.exemplars.length;
+    const { exemplars: _, ...rest } = s;
+    return rest;
+  });
   const key = pushGroupKey(tenant, group.grouping);
   const groupId = aggregationGroupId(agg.section, pushGroupShard(tenant, group.grouping, agg.shards));
   const nonce = randomUUID();
@@ -80,6 +88,10 @@ function divertPush(deps: DivertDeps, agg: PushAggregationInput, series: readonl
         throw new UnavailableError('the gateway cannot queue data right now; retry later');
       }
       deps.metrics.inc('aggregation_matched_series_total', { section: agg.section, protocol: PROTOCOL }, series.length);
+      if (exemplars) {
+        deps.metrics.inc('ingest_dropped_total', { protocol: PROTOCOL, reason: 'exemplar_aggregated' }, exemplars);
+        deps.logger.warn('ingest dropped data it does not carry', { protocol: PROTOCOL, reason: 'exemplar_aggregated', count: exemplars });
+      }
     },
   };
 }

@@ -42,6 +42,7 @@ function wire(opts: { aggregation?: Record<string, unknown>; aggQueueBytes?: num
   const seq = new FifoSequencer();
   let taken = 0;
   return {
+    ingestMetrics: d.metrics,
     config,
     queue,
     aggQueue,
@@ -371,3 +372,16 @@ function encodeCounterFamily(name: string, value: number): Uint8Array {
   const family = [...field(1, [...Buffer.from(name)]), 3 << 3, 0, ...field(4, field(3, counter))]; // name = 1, type = 3 (COUNTER = 0), metric = 4 { counter = 3 }
   return new Uint8Array([...varint(family.length), ...family]);
 }
+
+describe('Pushgateway aggregation mode: what a sum does not carry', () => {
+  it('exemplars are dropped before the shard, counted and logged', async () => {
+    const w = wire();
+    const body = '# TYPE c counter\nc_total 3 # {trace_id="abc"} 1.5\n# EOF\n';
+    await w.push('/metrics/job/ex', body, 'POST', { 'content-type': 'application/openmetrics-text; version=1.0.0' });
+    await w.apply();
+    const flushed = await w.flush(T0 + 10_000);
+    assert.ok(flushed.includes('c_total{job="ex"} @10s = 3'), flushed.join('\n'));
+    assert.ok(w.out.every((s) => !s.exemplars?.length));
+    assert.match(w.ingestMetrics.render(), /ingest_dropped_total\{[^}]*reason="exemplar_aggregated"[^}]*\} 1/);
+  });
+});
