@@ -132,24 +132,53 @@ export class PushMerge {
 
   /** The whole state as JSON-safe text (floats as their exact decimal form; NaN and infinities as strings). */
   snapshot(): string {
-    const groups = [...this.groups].map(([k, g]) => [k, g.lastPush, [...g.series.values()].map((e) => [e.labels, e.kind, num(e.value), e.histogram === undefined ? null : { ...e.histogram, sum: num(e.histogram.sum) }]), g.emitted]);
-    return JSON.stringify({ v: 1, groups });
+    return JSON.stringify(this.exportState());
   }
 
   restore(text: string): void {
-    const parsed = JSON.parse(text) as { v: number; groups: [string, number, [Label[], Kind, number | string | null, (Histogram & { sum: number | string }) | null][], boolean?][] };
-    if (parsed.v !== 1) throw new Error(`unknown push-merge snapshot version ${parsed.v}`);
+    this.importState(JSON.parse(text));
+  }
+
+  /**
+   * The state as a JSON-safe value (what snapshot() writes), for a caller that embeds it in its own JSON.
+   * v2: per group [key, lastPush, emitted, entries], an entry [labels as name, value, name, value..., 's' (sum)
+   * or 'l' (last), value, histogram or null].
+   */
+  exportState(): unknown {
+    const groups = [...this.groups].map(([k, g]) => [k, g.lastPush, g.emitted, [...g.series.values()].map((e) => [e.labels.flatMap((l) => [l.name, l.value]), e.kind === 'sum' ? 's' : 'l', num(e.value), e.histogram === undefined ? null : { ...e.histogram, sum: num(e.histogram.sum) }])]);
+    return { v: 2, groups };
+  }
+
+  /** Restores what exportState() gave (or a v1 snapshot's parsed JSON); throws on anything else. */
+  importState(state: unknown): void {
+    const parsed = state as { v: number; groups: unknown[][] };
+    if (parsed?.v !== 1 && parsed?.v !== 2) throw new Error(`unknown push-merge snapshot version ${String(parsed?.v)}`);
     const next = new Map<string, Group>();
-    for (const [k, lastPush, entries, emitted] of parsed.groups) {
+    for (const g of parsed.groups) {
       const series = new Map<string, Entry>();
-      for (const [labels, kind, value, h] of entries) {
-        series.set(labelsKey(labels), { labels, kind, value: value === null ? undefined : unnum(value), histogram: h === null ? undefined : { ...h, sum: unnum(h.sum) } });
+      if (parsed.v === 1) {
+        const [k, lastPush, entries, emitted] = g as [string, number, [Label[], Kind, number | string | null, SavedHistogram | null][], boolean?];
+        for (const [labels, kind, value, h] of entries) series.set(labelsKey(labels), entryOf(labels, kind, value, h));
+        // Snapshots written before `emitted` was kept: as emitted (what expiry assumed then).
+        next.set(k, { lastPush, emitted: emitted ?? true, series });
+        continue;
       }
-      // Snapshots written before `emitted` was kept: as emitted (what expiry assumed then).
-      next.set(k, { lastPush, emitted: emitted ?? true, series });
+      const [k, lastPush, emitted, entries] = g as [string, number, boolean, [string[], 's' | 'l', number | string | null, SavedHistogram | null][]];
+      for (const [flat, kind, value, h] of entries) {
+        const labels: Label[] = [];
+        for (let i = 0; i < flat.length; i += 2) labels.push({ name: flat[i]!, value: flat[i + 1]! });
+        series.set(labelsKey(labels), entryOf(labels, kind === 's' ? 'sum' : 'last', value, h));
+      }
+      next.set(k, { lastPush, emitted, series });
     }
     this.groups = next;
   }
+}
+
+type SavedHistogram = Histogram & { sum: number | string };
+
+function entryOf(labels: Label[], kind: Kind, value: number | string | null, h: SavedHistogram | null): Entry {
+  return { labels, kind, value: value === null ? undefined : unnum(value), histogram: h === null ? undefined : { ...h, sum: unnum(h.sum) } };
 }
 
 /** A staleness marker for an entry's series: a stale native histogram for a histogram, a stale sample otherwise. */

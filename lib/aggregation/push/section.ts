@@ -44,7 +44,8 @@ interface Saved {
   lastEmit: number;
   /** The time of the last delete's staleness markers (0: none). */
   lastMark: number;
-  merge: string;
+  /** PushMerge.exportState(). */
+  merge: unknown;
   types: [string, [string, MetricType][]][];
 }
 
@@ -60,8 +61,8 @@ function openPushMachine(opts: PushSectionOptions, saved: Uint8Array | undefined
     let s: Saved;
     try {
       s = JSON.parse(decoder.decode(saved)) as Saved;
-      if (s.v !== 1 || typeof s.merge !== 'string' || !Array.isArray(s.types) || typeof s.lastEmit !== 'number' || typeof s.lastMark !== 'number') throw new Error(`not a v1 push aggregation state`);
-      merge.restore(s.merge);
+      if (s.v !== 1 || !Array.isArray(s.types) || typeof s.lastEmit !== 'number' || typeof s.lastMark !== 'number') throw new Error(`not a v1 push aggregation state`);
+      merge.importState(s.merge);
     } catch (err) {
       throw new SnapshotError(`push aggregation state unreadable: ${(err as Error).message}`);
     }
@@ -99,7 +100,7 @@ function openPushMachine(opts: PushSectionOptions, saved: Uint8Array | undefined
       return out;
     },
     snapshot() {
-      const s: Saved = { v: 1, lastEmit, lastMark, merge: merge.snapshot(), types: [...types].map(([g, t]) => [g, [...t]]) };
+      const s: Saved = { v: 1, lastEmit, lastMark, merge: merge.exportState(), types: [...types].map(([g, t]) => [g, [...t]]) };
       return encoder.encode(JSON.stringify(s));
     },
   };

@@ -385,3 +385,18 @@ describe('Pushgateway aggregation mode: what a sum does not carry', () => {
     assert.match(w.ingestMetrics.render(), /ingest_dropped_total\{[^}]*reason="exemplar_aggregated"[^}]*\} 1/);
   });
 });
+
+describe('PushMerge state formats', () => {
+  it('a v1 snapshot (labels as objects, written before v2) still restores, as emitted groups', async () => {
+    const { PushMerge } = await import('../../../lib/aggregation/push/push-merge.ts');
+    const v1 = JSON.stringify({ v: 1, groups: [['g', T0, [[[{ name: '__name__', value: 'c_total' }, { name: 'job', value: 'a' }], 'sum', 4, null], [[{ name: '__name__', value: 'g' }], 'last', 'NaN', null]]]] });
+    const m = new PushMerge({ ttlMs: 1000, emitBeforeExpiry: true });
+    m.restore(v1);
+    m.push('g', [{ labels: [{ name: '__name__', value: 'c_total' }, { name: 'job', value: 'a' }], samples: [{ value: 1, timestamp: T0 }] }], new Map(), T0 + 10);
+    assert.deepEqual(render(m.emit(T0 + 20)).filter((l) => l.startsWith('c_total')), ['c_total{job="a"} @0.02s = 5']);
+    const back = new PushMerge({ ttlMs: 1000 });
+    back.restore(m.snapshot());
+    assert.equal(back.snapshot(), m.snapshot(), 'v2 round trip is exact');
+    assert.throws(() => back.restore('{"v":3,"groups":[]}'), /unknown push-merge snapshot version 3/);
+  });
+});
