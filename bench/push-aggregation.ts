@@ -12,11 +12,11 @@ import type { BlobInfo, ConditionalBlobStore, Logger, Metrics, MessageQueue, Out
  * messages of one shard per batch: load state, restore, decode, add, snapshot, conditional write) on an
  * in-memory compare-and-swap store (the code's cost, without S3's latency), one flush of every shard, and
  * the state size. CPU time of this process, best of 3.
- *   npx node bench/push-aggregation.ts   (BENCH_GROUPS, BENCH_PUSHES_PER_GROUP)
+ *   npx node bench/push-aggregation.ts   (BENCH_GROUPS, BENCH_PUSHES_PER_GROUP, BENCH_SHARDS)
  */
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 500);
 const PUSHES_PER_GROUP = Number(process.env.BENCH_PUSHES_PER_GROUP ?? 20);
-const SHARDS = 10;
+const SHARDS = Number(process.env.BENCH_SHARDS ?? 10);
 const T0 = 1_700_000_000_000;
 
 class MemoryCas implements ConditionalBlobStore {
