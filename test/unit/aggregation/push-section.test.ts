@@ -116,6 +116,15 @@ describe('Pushgateway aggregation mode: config', () => {
     assert.equal(aggregationConfigured(parseGatewayConfig({ auth: { mode: 'none' } })), false);
   });
 
+  it('the Lambda ingest function loads the hook for the mode alone (functions/wiring/aggregate-input.ts)', async () => {
+    const { ingestAggregationFromEnv } = await import('../../../functions/wiring/aggregate-input.ts');
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, pushgateway: { aggregation: {} } });
+    const hook = ingestAggregationFromEnv({ AGGREGATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/agg.fifo', AWS_REGION: 'us-east-1' }, config);
+    assert.ok(hook?.appliesTo('pushgateway'));
+    assert.equal(hook.appliesTo('influx'), false, 'other protocols keep their fast paths');
+    assert.throws(() => ingestAggregationFromEnv({}, config), /AGGREGATION_QUEUE_URL is not set/);
+  });
+
   const bad: [string, unknown, string][] = [
     ['unknown key, with the allowed ones', { aggregation: { ttl: '1m', tll: '1m' } }, 'pushgateway.aggregation.tll: unknown field (allowed: enabled, ttl, interval, shards)'],
     ['unknown option of the section', { aggregate: {} }, 'pushgateway.aggregate: unknown option'],
