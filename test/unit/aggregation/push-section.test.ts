@@ -121,7 +121,7 @@ describe('Pushgateway aggregation mode: config', () => {
     const config = parseGatewayConfig({ auth: { mode: 'none' }, pushgateway: { aggregation: {} } });
     const hook = ingestAggregationFromEnv({ AGGREGATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/agg.fifo', AWS_REGION: 'us-east-1' }, config);
     assert.ok(hook?.appliesTo('pushgateway'));
-    assert.equal(hook.appliesTo('influx'), false, 'other protocols keep their fast paths');
+    assert.equal(hook!.appliesTo('influx'), false, 'other protocols keep their fast paths');
     assert.throws(() => ingestAggregationFromEnv({}, config), /AGGREGATION_QUEUE_URL is not set/);
   });
 
