@@ -104,14 +104,15 @@ export class GatewayStack extends Stack {
     // stream_aggregation (docs/stream-aggregation.md): ingest sends matched series to the FIFO input queue
     // (one message group per shard); the consumer and the flush own state/aggregation/.
     if (aggregationConfigured(props.config.config)) {
-      if (!props.entries.aggregate) throw new Error('gateway.yaml has stream_aggregation: the aggregate function (functions/aggregate.ts) must be deployed with it');
+      if (!props.entries.aggregate) throw new Error('gateway.yaml has stream_aggregation (or another aggregation section): the aggregate function (functions/aggregate.ts) must be deployed with it');
       this.aggregation = new Aggregation(this, 'Aggregation', {
         code: code(props.entries.aggregate),
         bucket: this.blobs,
         deliveryQueue: this.queue,
         functionDefaults: { logRetention: o.logRetentionDays as logs.RetentionDays },
-        // otlp.delta_to_cumulative sends each cumulative point when its delta is applied.
-        sendsAtApply: props.config.config.otlp.deltaToCumulative !== undefined,
+        // otlp.delta_to_cumulative sends each cumulative point when its delta is applied; the Pushgateway
+        // mode sends a DELETE's staleness markers when the DELETE is applied.
+        sendsAtApply: props.config.config.otlp.deltaToCumulative !== undefined || props.config.config.pushgateway?.aggregation !== undefined,
       });
       this.aggregation.grantInput(this.ingest.fn);
       this.ingest.fn.addEnvironment('AGGREGATION_QUEUE_URL', this.aggregation.input.queue.queueUrl);

@@ -7,5 +7,5 @@ import type { GatewayConfig } from '../config/schema.ts';
  * Aggregation construct. Light on purpose: ingest init reads it before deciding to import the aggregation code.
  */
 export function aggregationConfigured(config: GatewayConfig): boolean {
-  return config.streamAggregation !== undefined || config.otlp.deltaToCumulative !== undefined || config.remoteWrite.some((rw) => rw.streamAggregation !== undefined);
+  return config.streamAggregation !== undefined || config.otlp.deltaToCumulative !== undefined || config.pushgateway?.aggregation !== undefined || config.remoteWrite.some((rw) => rw.streamAggregation !== undefined);
 }

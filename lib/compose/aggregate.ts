@@ -6,6 +6,9 @@ import { aggregationRules, destinationSection, GLOBAL_SECTION } from '../aggrega
 import { destinationAggregation } from '../aggregation/destination-ingest.ts';
 import { OTLP_DELTA_SECTION, otlpDeltaSection } from '../aggregation/delta/section.ts';
 import { createOtlpDeltaIngest } from '../aggregation/delta/ingest.ts';
+import { createPushAggregation } from '../aggregation/push/ingest.ts';
+import { pushSection } from '../aggregation/push/section.ts';
+import { PUSH_AGGREGATION_SECTION } from '../ingest/pushgateway/options.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { BlobStore, ConditionalBlobStore, MessageQueue, Metrics } from '../ports/index.ts';
 import { sendPacked } from '../queue/enqueue.ts';
@@ -21,6 +24,7 @@ import type { GatewayDeps } from './deps.ts';
 
 /**
  * Every durable shard section of the config by name (machine.ts): `global` from `stream_aggregation:`,
+ * `otlp_delta` from `otlp.delta_to_cumulative`, `pushgateway` from `pushgateway.aggregation`,
  * `rw.<name>` from each `remote_write[i].stream_aggregation` (destinationSection).
  * Empty when the config aggregates nothing; aggregationConfigured() (light, for ingest init) agrees with it.
  */
@@ -30,6 +34,8 @@ export function aggregationSections(config: GatewayConfig, metrics?: Metrics): R
   if (s) sections.set(GLOBAL_SECTION, aggregationRules(s));
   // `otlp_delta` from otlp.delta_to_cumulative (its drops are counted in `metrics`).
   if (config.otlp.deltaToCumulative) sections.set(OTLP_DELTA_SECTION, otlpDeltaSection(config.otlp.deltaToCumulative, metrics));
+  const pg = config.pushgateway?.aggregation;
+  if (pg) sections.set(PUSH_AGGREGATION_SECTION, pushSection({ ttlMs: pg.ttlMs, intervalMs: pg.intervalMs }));
   for (const rw of config.remoteWrite) if (rw.streamAggregation) sections.set(destinationSection(rw.name), aggregationRules(rw.streamAggregation));
   return sections;
 }
@@ -48,6 +54,9 @@ export function ingestAggregation(config: GatewayConfig, queue: MessageQueue): I
   if (config.otlp.deltaToCumulative) hooks.push(createOtlpDeltaIngest({ shards: config.otlp.deltaToCumulative.shards, queue }));
   const s = config.streamAggregation;
   if (s) hooks.push(createIngestAggregation({ section: GLOBAL_SECTION, rules: aggregationRules(s), shards: s.shards, keepInput: s.keepInput, dropInput: s.dropInput, queue }));
+  // After stream_aggregation: its rules see Pushgateway pushes first (as without the mode); the mode takes what they forward.
+  const pg = config.pushgateway?.aggregation;
+  if (pg) hooks.push(createPushAggregation({ section: PUSH_AGGREGATION_SECTION, shards: pg.shards, queue }));
   // After the global section, as vmagent's per-URL aggregation sees what the global one forwarded.
   for (const rw of config.remoteWrite) if (rw.streamAggregation) hooks.push(destinationAggregation({ ...rw, streamAggregation: rw.streamAggregation }, queue));
   return chainAggregation(hooks);

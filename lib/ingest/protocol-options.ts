@@ -2,6 +2,7 @@ import type { ProtocolOptionsSection } from './protocol.ts';
 import type * as protocols from './protocols.ts';
 import { datadogSection } from './datadog/config-schema.ts';
 import { otlpSection } from './otlp/config-schema.ts';
+import { pushgatewaySection } from './pushgateway/config-schema.ts';
 
 /**
  * The config side of lib/ingest/protocols.ts: for every protocol that declares an `optionsKey`, its section of
@@ -13,6 +14,7 @@ import { otlpSection } from './otlp/config-schema.ts';
 export const PROTOCOL_OPTIONS = {
   otlp: otlpSection,
   datadog: datadogSection,
+  pushgateway: pushgatewaySection,
 } satisfies { [K in OptionsKey]: ProtocolOptionsSection };
 
 /** The optionsKey of every protocol in protocols.ts that has one (declared `as const` in its index.ts). */

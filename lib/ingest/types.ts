@@ -1,5 +1,5 @@
 import type { IngestLimits } from '../config/schema.ts';
-import type { MetricMetadata, TimeSeries } from '../model/types.ts';
+import type { Label, MetricMetadata, MetricType, TimeSeries } from '../model/types.ts';
 import type { RouteSpec } from './protocol.ts';
 import type { FloatBatch } from '../model/batch.ts';
 
@@ -102,6 +102,8 @@ export type RouteOutcome =
        * the delta-to-cumulative ingest hook (lib/aggregation/delta/ingest.ts); absent when there are none.
        */
       delta?: ReadonlySet<TimeSeries>;
+      /** Pushgateway routes in the aggregation mode: the push's group (what its ingest hook routes by). */
+      pushGroup?: PushGroup;
     }
   /**
    * The decompressed body is already what the queue carries (a remote_write 1.0 message of `series` valid,
@@ -112,6 +114,16 @@ export type RouteOutcome =
   | { kind: 'response'; response: RouteResponse }
   /** A response that needs async reads (e.g. /api/v1/targets reading the blob store); answered like 'response'. */
   | { kind: 'deferred'; response: () => Promise<RouteResponse> };
+
+/** A Pushgateway push or delete as the aggregation mode sees it (lib/aggregation/push/ingest.ts). */
+export interface PushGroup {
+  /** The path's grouping labels, sorted by name, `job` included (an empty value is kept: it is part of the key). */
+  grouping: Label[];
+  /** Metric family name -> type, from the body's TYPE lines or protobuf families (absent: untyped). */
+  types: ReadonlyMap<string, MetricType>;
+  /** PUT and POST push increments; DELETE forgets the group. */
+  op: 'push' | 'delete';
+}
 
 /**
  * What a partial write reports to the route's `partial`. The reply lists at most MAX_LISTED_LINE_ERRORS,

@@ -14,6 +14,12 @@ import { addHistograms, IncompatibleHistogramsError, toFloatHistogram } from './
  */
 export interface PushMergeOptions {
   ttlMs: number;
+  /**
+   * A group whose TTL ran out without an emit since its last push is emitted once more with its values and
+   * gets its staleness markers at the next emit, so no push is forgotten unseen when emits are further apart
+   * than the TTL (the durable section's flushes). Default false: it expires at once.
+   */
+  emitBeforeExpiry?: boolean;
 }
 
 type Kind = 'sum' | 'last';
@@ -27,6 +33,8 @@ interface Entry {
 
 interface Group {
   lastPush: number;
+  /** Emitted since its last push. */
+  emitted: boolean;
   series: Map<string, Entry>;
 }
 
@@ -38,11 +46,25 @@ export interface PushResult {
 
 export class PushMerge {
   private readonly ttlMs: number;
+  private readonly emitBeforeExpiry: boolean;
   private groups = new Map<string, Group>();
 
   constructor(opts: PushMergeOptions) {
     if (!(opts.ttlMs > 0)) throw new RangeError('ttlMs must be positive');
     this.ttlMs = opts.ttlMs;
+    this.emitBeforeExpiry = opts.emitBeforeExpiry ?? false;
+  }
+
+  hasGroup(groupKey: string): boolean {
+    return this.groups.has(groupKey);
+  }
+
+  /** Forgets a group (the Pushgateway's DELETE): staleness markers at `now` for each of its series. */
+  forget(groupKey: string, now: number): TimeSeries[] {
+    const g = this.groups.get(groupKey);
+    if (g === undefined) return [];
+    this.groups.delete(groupKey);
+    return [...g.series.values()].map((e) => staleOf(e, now));
   }
 
   get groupCount(): number {
@@ -56,8 +78,9 @@ export class PushMerge {
   push(groupKey: string, series: readonly TimeSeries[], types: ReadonlyMap<string, MetricType>, now: number): PushResult {
     const res: PushResult = { replacedHistograms: 0 };
     let g = this.groups.get(groupKey);
-    if (g === undefined) this.groups.set(groupKey, (g = { lastPush: now, series: new Map() }));
+    if (g === undefined) this.groups.set(groupKey, (g = { lastPush: now, emitted: false, series: new Map() }));
     g.lastPush = now;
+    g.emitted = false;
     for (const ts of series) {
       const key = labelsKey(ts.labels);
       const kind = kindOf(getLabel(ts.labels, METRIC_NAME_LABEL) ?? '', types);
@@ -91,14 +114,14 @@ export class PushMerge {
   emit(now: number): TimeSeries[] {
     const out: TimeSeries[] = [];
     for (const [k, g] of this.groups) {
-      const expired = now - g.lastPush > this.ttlMs;
+      const expired = now - g.lastPush > this.ttlMs && (g.emitted || !this.emitBeforeExpiry);
+      g.emitted = true;
       for (const e of g.series.values()) {
-        const labels = e.labels.map((l) => ({ ...l }));
         if (expired) {
-          if (e.histogram !== undefined) out.push({ labels, samples: [], histograms: [{ ...e.histogram, timestamp: now, stale: true, sum: NaN }] });
-          else out.push({ labels, samples: [{ value: NaN, timestamp: now, stale: true }] });
+          out.push(staleOf(e, now));
           continue;
         }
+        const labels = e.labels.map((l) => ({ ...l }));
         if (e.histogram !== undefined) out.push({ labels, samples: [], histograms: [{ ...e.histogram, timestamp: now }] });
         else if (e.value !== undefined) out.push({ labels, samples: [{ value: e.value, timestamp: now }] });
       }
@@ -109,23 +132,60 @@ export class PushMerge {
 
   /** The whole state as JSON-safe text (floats as their exact decimal form; NaN and infinities as strings). */
   snapshot(): string {
-    const groups = [...this.groups].map(([k, g]) => [k, g.lastPush, [...g.series.values()].map((e) => [e.labels, e.kind, num(e.value), e.histogram === undefined ? null : { ...e.histogram, sum: num(e.histogram.sum) }])]);
-    return JSON.stringify({ v: 1, groups });
+    return JSON.stringify(this.exportState());
   }
 
   restore(text: string): void {
-    const parsed = JSON.parse(text) as { v: number; groups: [string, number, [Label[], Kind, number | string | null, (Histogram & { sum: number | string }) | null][]][] };
-    if (parsed.v !== 1) throw new Error(`unknown push-merge snapshot version ${parsed.v}`);
+    this.importState(JSON.parse(text));
+  }
+
+  /**
+   * The state as a JSON-safe value (what snapshot() writes), for a caller that embeds it in its own JSON.
+   * v2: per group [key, lastPush, emitted, entries], an entry [labels as name, value, name, value..., 's' (sum)
+   * or 'l' (last), value, histogram or null].
+   */
+  exportState(): unknown {
+    const groups = [...this.groups].map(([k, g]) => [k, g.lastPush, g.emitted, [...g.series.values()].map((e) => [e.labels.flatMap((l) => [l.name, l.value]), e.kind === 'sum' ? 's' : 'l', num(e.value), e.histogram === undefined ? null : { ...e.histogram, sum: num(e.histogram.sum) }])]);
+    return { v: 2, groups };
+  }
+
+  /** Restores what exportState() gave (or a v1 snapshot's parsed JSON); throws on anything else. */
+  importState(state: unknown): void {
+    const parsed = state as { v: number; groups: unknown[][] };
+    if (parsed?.v !== 1 && parsed?.v !== 2) throw new Error(`unknown push-merge snapshot version ${String(parsed?.v)}`);
     const next = new Map<string, Group>();
-    for (const [k, lastPush, entries] of parsed.groups) {
+    for (const g of parsed.groups) {
       const series = new Map<string, Entry>();
-      for (const [labels, kind, value, h] of entries) {
-        series.set(labelsKey(labels), { labels, kind, value: value === null ? undefined : unnum(value), histogram: h === null ? undefined : { ...h, sum: unnum(h.sum) } });
+      if (parsed.v === 1) {
+        const [k, lastPush, entries, emitted] = g as [string, number, [Label[], Kind, number | string | null, SavedHistogram | null][], boolean?];
+        for (const [labels, kind, value, h] of entries) series.set(labelsKey(labels), entryOf(labels, kind, value, h));
+        // Snapshots written before `emitted` was kept: as emitted (what expiry assumed then).
+        next.set(k, { lastPush, emitted: emitted ?? true, series });
+        continue;
       }
-      next.set(k, { lastPush, series });
+      const [k, lastPush, emitted, entries] = g as [string, number, boolean, [string[], 's' | 'l', number | string | null, SavedHistogram | null][]];
+      for (const [flat, kind, value, h] of entries) {
+        const labels: Label[] = [];
+        for (let i = 0; i < flat.length; i += 2) labels.push({ name: flat[i]!, value: flat[i + 1]! });
+        series.set(labelsKey(labels), entryOf(labels, kind === 's' ? 'sum' : 'last', value, h));
+      }
+      next.set(k, { lastPush, emitted, series });
     }
     this.groups = next;
   }
+}
+
+type SavedHistogram = Histogram & { sum: number | string };
+
+function entryOf(labels: Label[], kind: Kind, value: number | string | null, h: SavedHistogram | null): Entry {
+  return { labels, kind, value: value === null ? undefined : unnum(value), histogram: h === null ? undefined : { ...h, sum: unnum(h.sum) } };
+}
+
+/** A staleness marker for an entry's series: a stale native histogram for a histogram, a stale sample otherwise. */
+function staleOf(e: Entry, now: number): TimeSeries {
+  const labels = e.labels.map((l) => ({ ...l }));
+  if (e.histogram !== undefined) return { labels, samples: [], histograms: [{ ...e.histogram, timestamp: now, stale: true, sum: NaN }] };
+  return { labels, samples: [{ value: NaN, timestamp: now, stale: true }] };
 }
 
 /** How a series adds up across pushes, from its family's type (suffixes as the exposition formats name them). */

@@ -10,5 +10,7 @@ export const pushgateway = {
   routes: {
     push: { paths: ['/metrics/job/*', '/metrics/job@base64/*', `${IMPORT_PREFIX}/metrics/job/*`, `${IMPORT_PREFIX}/metrics/job@base64/*`], methods: ['PUT', 'POST', 'DELETE'] },
   },
+  /** `pushgateway:` in gateway.yaml: the aggregation mode (options.ts, config-schema.ts). */
+  optionsKey: 'pushgateway' as const,
   load: () => import('./route.ts'),
 } satisfies Protocol;

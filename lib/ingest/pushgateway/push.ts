@@ -1,10 +1,10 @@
 import { BadRequestError, UnsupportedMediaTypeError } from '../../errors.ts';
 import { formatSeries, labelsKey, METRIC_NAME_LABEL, seriesName, setLabel } from '../../model/labels.ts';
-import type { Label, TimeSeries } from '../../model/types.ts';
+import type { Label, MetricType, TimeSeries } from '../../model/types.ts';
 import { parseMediaType } from '../prometheus/media-type.ts';
 import { describeLineErrors } from '../prometheus/messages.ts';
 import { parseExposition } from '../prometheus/parse.ts';
-import { decodeMetricFamilies, metricFamiliesToSeries } from './metric-families.ts';
+import { decodeMetricFamilies, METRIC_TYPE, metricFamiliesToSeries } from './metric-families.ts';
 
 export const PROTOCOL = 'pushgateway';
 
@@ -25,24 +25,48 @@ const PROTOBUF_CONTENT_TYPE = `${PROTOBUF_TYPE}; proto=${PROTOBUF_PROTO}; encodi
  * Samples without a timestamp get `now`; samples with one keep it (see docs/pushgateway.md).
  */
 export function parsePushBody(body: Uint8Array, contentType: string | undefined, now: number, maxLineLength?: number): TimeSeries[] {
+  return parseTypedPushBody(body, contentType, now, maxLineLength).series;
+}
+
+/**
+ * parsePushBody with the metric types the body declares (family name -> type: text TYPE lines, protobuf
+ * family types), which the aggregation mode needs to tell counters (summed) from gauges (last value).
+ */
+export function parseTypedPushBody(body: Uint8Array, contentType: string | undefined, now: number, maxLineLength?: number): { series: TimeSeries[]; types: Map<string, MetricType> } {
   const mt = parseMediaType(contentType);
+  const types = new Map<string, MetricType>();
   if (mt?.type === PROTOBUF_TYPE) {
     if (mt.params['proto'] !== PROTOBUF_PROTO || mt.params['encoding'] !== 'delimited') {
       throw new UnsupportedMediaTypeError(
         `${PROTOCOL}: unsupported protobuf body ${JSON.stringify(contentType ?? '')}: want "${PROTOBUF_CONTENT_TYPE}"`,
       );
     }
-    const { series, errors, errorCount } = metricFamiliesToSeries(decodeMetricFamilies(body), now);
+    const families = decodeMetricFamilies(body);
+    const { series, errors, errorCount } = metricFamiliesToSeries(families, now);
     if (errors.length > 0) {
       throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted', 'metric family', errorCount));
     }
-    return series;
+    for (const f of families) {
+      const t = FAMILY_TYPES[f.type];
+      if (t !== undefined && f.name) types.set(f.name, t);
+    }
+    return { series, types };
   }
   const openMetrics = mt?.type === 'application/openmetrics-text';
-  const { series, errors, errorCount } = parseExposition(body, { defaultTimestamp: now, openMetrics, exemplars: true, ...(maxLineLength !== undefined ? { maxLineLength } : {}) });
+  const { series, errors, errorCount, metadata } = parseExposition(body, { defaultTimestamp: now, openMetrics, exemplars: true, ...(maxLineLength !== undefined ? { maxLineLength } : {}) });
   if (errors.length > 0) throw new BadRequestError(describeLineErrors(PROTOCOL, errors, 'nothing was accepted', 'line', errorCount));
-  return series;
+  for (const m of metadata) if (m.type !== 'UNKNOWN') types.set(m.metricFamilyName, m.type);
+  return { series, types };
 }
+
+/** client_model's MetricType numbers as remote_write metadata types. */
+const FAMILY_TYPES: Record<number, MetricType> = {
+  [METRIC_TYPE.COUNTER]: 'COUNTER',
+  [METRIC_TYPE.GAUGE]: 'GAUGE',
+  [METRIC_TYPE.SUMMARY]: 'SUMMARY',
+  [METRIC_TYPE.HISTOGRAM]: 'HISTOGRAM',
+  [METRIC_TYPE.GAUGE_HISTOGRAM]: 'GAUGEHISTOGRAM',
+};
 
 /**
  * Applies the grouping key the Pushgateway way: every grouping label is set on every series, replacing a body

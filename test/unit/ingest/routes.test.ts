@@ -82,7 +82,7 @@ describe('lib/ingest/protocols.ts is the one list of protocols', () => {
 
   it('protocolOptions takes the sections named by optionsKey and nothing else', () => {
     const keyed = PROTOCOLS.filter((p) => p.optionsKey !== undefined).map((p) => p.optionsKey!);
-    assert.deepEqual(keyed.sort(), ['datadog', 'otlp']);
+    assert.deepEqual(keyed.sort(), ['datadog', 'otlp', 'pushgateway']);
     const config = { otlp: { a: 1 }, datadog: { b: 2 }, ingest: DEFAULT_LIMITS, scrape: [] };
     assert.deepEqual(protocolOptions(config), { otlp: { a: 1 }, datadog: { b: 2 } });
   });
