@@ -104,7 +104,7 @@ export class GatewayStack extends Stack {
     // stream_aggregation (docs/stream-aggregation.md): ingest sends matched series to the FIFO input queue
     // (one message group per shard); the consumer and the flush own state/aggregation/.
     if (aggregationConfigured(props.config.config)) {
-      if (!props.entries.aggregate) throw new Error('gateway.yaml has stream_aggregation (or another aggregation section): the aggregate function (functions/aggregate.ts) must be deployed with it');
+      if (!props.entries.aggregate) throw new Error('gateway.yaml has stream_aggregation: the aggregate function (functions/aggregate.ts) must be deployed with it (as with any aggregation section)');
       this.aggregation = new Aggregation(this, 'Aggregation', {
         code: code(props.entries.aggregate),
         bucket: this.blobs,
