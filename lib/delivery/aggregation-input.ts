@@ -1,5 +1,5 @@
 import type { Label, TimeSeries } from '../model/types.ts';
-import { selectorMatches } from '../relabel/selector.ts';
+import { anySelectorMatches } from '../relabel/selector.ts';
 import { aggregationRules, type StreamAggregationSection } from '../aggregation/section.ts';
 
 /**
@@ -24,11 +24,7 @@ export interface FilteredInput {
 
 export function aggregationInputFilter(section: StreamAggregationSection): AggregationInputFilter {
   const rules = aggregationRules(section);
-  const view = new LabelView();
-  const matches = (labels: readonly Label[]): boolean => {
-    view.labels = labels;
-    return rules.some((r) => r.match === undefined || r.match.some((sel) => selectorMatches(sel, view)));
-  };
+  const matches = (labels: readonly Label[]): boolean => rules.some((r) => r.match === undefined || anySelectorMatches(r.match, labels));
   return (series) => {
     const out: FilteredInput = { kept: [], matched: 0, unmatched: 0 };
     for (const s of series) {
@@ -43,12 +39,4 @@ export function aggregationInputFilter(section: StreamAggregationSection): Aggre
 
 function points(s: TimeSeries): number {
   return s.samples.length + (s.histograms?.length ?? 0);
-}
-
-class LabelView {
-  labels: readonly Label[] = [];
-  get(name: string): string {
-    for (const l of this.labels) if (l.name === name) return l.value;
-    return '';
-  }
 }
