@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretStore } from '../../ports/index.ts';
+import { CachedLookup } from './cached.ts';
 
 export interface AwsSecretStoreOptions {
   region?: string;
@@ -17,7 +18,7 @@ export interface AwsSecretStoreOptions {
 export class AwsSecretStore implements SecretStore {
   private readonly sm: SecretsManagerClient;
   private readonly ssm: SSMClient;
-  private readonly cache = new Map<string, Promise<string>>();
+  private readonly lookups = new CachedLookup((ref) => this.resolve(ref));
 
   constructor(opts: AwsSecretStoreOptions = {}, clients?: { sm?: SecretsManagerClient; ssm?: SSMClient }) {
     const common = { ...(opts.region ? { region: opts.region } : {}), ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) };
@@ -26,13 +27,7 @@ export class AwsSecretStore implements SecretStore {
   }
 
   get(ref: string): Promise<string> {
-    let p = this.cache.get(ref);
-    if (!p) {
-      p = this.resolve(ref);
-      p.catch(() => this.cache.delete(ref));
-      this.cache.set(ref, p);
-    }
-    return p;
+    return this.lookups.get(ref);
   }
 
   private async resolve(ref: string): Promise<string> {

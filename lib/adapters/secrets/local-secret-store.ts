@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { SecretStore } from '../../ports/index.ts';
+import { CachedLookup } from './cached.ts';
 
 /**
  * `env:` and `file:` references (see SecretStore). Other schemes are delegated to `next` (the AWS adapter in
@@ -8,7 +9,7 @@ import type { SecretStore } from '../../ports/index.ts';
 export class LocalSecretStore implements SecretStore {
   private readonly env: Record<string, string | undefined>;
   private readonly next: SecretStore | undefined;
-  private readonly cache = new Map<string, Promise<string>>();
+  private readonly lookups = new CachedLookup((ref) => this.resolve(ref));
 
   constructor(env: Record<string, string | undefined>, next?: SecretStore) {
     this.env = env;
@@ -16,13 +17,7 @@ export class LocalSecretStore implements SecretStore {
   }
 
   get(ref: string): Promise<string> {
-    let p = this.cache.get(ref);
-    if (!p) {
-      p = this.resolve(ref);
-      p.catch(() => this.cache.delete(ref));
-      this.cache.set(ref, p);
-    }
-    return p;
+    return this.lookups.get(ref);
   }
 
   private async resolve(ref: string): Promise<string> {
