@@ -89,6 +89,11 @@ const REF_HELP = 'a secret reference (env:NAME, file:/path, secretsmanager:<name
  */
 export function readSdConfigs(c: Checker, rawJob: Record<string, unknown>, path: string): SdConfig[] {
   const out: SdConfig[] = [];
+  // As Prometheus ("empty or null section in static_configs"): a null entry is an error, not an empty group.
+  for (const key of SD_CONFIG_KEYS) {
+    const list = rawJob[key];
+    if (Array.isArray(list)) list.forEach((raw, i) => raw == null && c.fail(`${path}.${key}[${i}]`, `empty or null section in ${key}`));
+  }
   c.array(rawJob.static_configs, `${path}.static_configs`).forEach((raw, i) => out.push(readStatic(c, raw, `${path}.static_configs[${i}]`, i)));
   c.array(rawJob.file_sd_configs, `${path}.file_sd_configs`).forEach((raw, i) => out.push(readFile(c, raw, `${path}.file_sd_configs[${i}]`, i)));
   c.array(rawJob.http_sd_configs, `${path}.http_sd_configs`).forEach((raw, i) => out.push(readHttp(c, raw, `${path}.http_sd_configs[${i}]`, i)));

@@ -111,3 +111,15 @@ describe('validateSdConfigs on arbitrary input', () => {
     );
   });
 });
+
+describe('null discovery entries', () => {
+  it('a null entry is an error for the scrape function too, as Prometheus ("empty or null section in static_configs")', async () => {
+    const { ConfigError } = await import('../../../../lib/errors.ts');
+    const { discoverJob } = await import('../../../../lib/scrape/discovery/index.ts');
+    const { fileDeps } = await import('./helpers.ts');
+    for (const key of SD_CONFIG_KEYS) {
+      assert.ok(validateSdConfigs({ [key]: [null] }, P).some((p) => p.startsWith(`${P}.${key}[0]: `)), key);
+      await assert.rejects(discoverJob('j', { [key]: [null] }, fileDeps()), (err: Error) => err instanceof ConfigError && err.message.includes(`${key}[0]: empty or null section in ${key}`));
+    }
+  });
+});
