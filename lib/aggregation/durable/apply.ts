@@ -145,7 +145,7 @@ async function applyGroup(deps: ApplyDeps, section: string, shard: number, kind:
     if (lastSeq !== state.lastSeq) {
       let written: string | undefined;
       // Output given at apply joins the outbox (an earlier flush's unsent series stay in it): sent after this write.
-      const next = { ...state, lastSeq, clock, engine: machine?.snapshot() ?? state.engine, ...(outputs.length ? { outbox: [...state.outbox, ...outputs], outboxId: state.outboxId + 1 } : {}) };
+      const next = { ...state, lastSeq, clock, engine: machine?.snapshot() ?? state.engine, ...(outputs.length ? { outbox: [...state.outbox, ...outputs], outboxId: state.outboxId + 1, outboxFromApply: true } : {}) };
       try {
         written = await saveShard(deps.state, key, next, version);
       } catch (err) {

@@ -13,6 +13,9 @@ import { AGGREGATION_STATE_PREFIX, checkSectionName, loadShard, saveShard, shard
  */
 export type SendSeries = (series: TimeSeries[], from: { section: string; shard: number }) => Promise<void>;
 
+/** How long after its input's time an apply's unsent outbox is left to the consumer that committed it. */
+export const APPLY_OUTBOX_GRACE_MS = 60_000;
+
 export interface FlushDeps {
   state: ConditionalBlobStore;
   /** For listing the shards of a section. */
@@ -83,6 +86,10 @@ export async function flushShard(deps: FlushDeps, section: string, shard: number
     let { state, version } = await loadShard(deps.state, key);
     if (version === undefined) return sent;
     if (state.outbox.length > 0) {
+      // An apply's outbox is being sent by its consumer right now, unless that send failed: leave the shard
+      // to it for APPLY_OUTBOX_GRACE_MS after the input's time (a second copy sent behind a newer point would
+      // be refused as out of order); later, a failed send's outbox goes out here.
+      if (state.outboxFromApply && at < state.clock + APPLY_OUTBOX_GRACE_MS) return sent;
       sent += await sendAndClear(deps, section, shard, key, state, version);
       ({ state, version } = await loadShard(deps.state, key));
     }
@@ -92,7 +99,8 @@ export async function flushShard(deps: FlushDeps, section: string, shard: number
     const out = machine.flush(now);
     const snapshot = machine.snapshot();
     if (out.length === 0 && sameBytes(snapshot, state.engine)) return sent;
-    const next: ShardState = { ...state, clock: now, engine: snapshot, outbox: out, outboxId: state.outboxId + 1 };
+    const { outboxFromApply: _, ...rest } = state;
+    const next: ShardState = { ...rest, clock: now, engine: snapshot, outbox: out, outboxId: state.outboxId + 1 };
     const written = await saveShard(deps.state, key, next, version);
     if (written === undefined) {
       deps.metrics.inc('aggregation_state_conflicts_total', { section, op: 'flush' });

@@ -24,6 +24,12 @@ export interface ShardState {
   clock: number;
   outbox: TimeSeries[];
   outboxId: number;
+  /**
+   * The outbox was committed by an apply (a section that emits at apply), whose consumer sends it right
+   * after the write: a flush leaves it to that consumer for a while (flush.ts), so a cumulative point is not
+   * sent a second time behind a newer one. Absent: a flush's outbox, or none.
+   */
+  outboxFromApply?: boolean;
 }
 
 export const EMPTY_SHARD_STATE: ShardState = { lastSeq: '', engine: undefined, clock: 0, outbox: [], outboxId: 0 };
@@ -40,6 +46,7 @@ export function encodeShardState(s: ShardState): Uint8Array {
   w.bool(s.engine !== undefined);
   if (s.engine !== undefined) w.bytes(s.engine);
   w.uvarint(s.outboxId);
+  w.bool(s.outboxFromApply === true);
   w.bytes(encodeTimeSeries(s.outbox));
   return w.finish();
 }
@@ -54,7 +61,9 @@ export function decodeShardState(bytes: Uint8Array): ShardState {
   const engine = r.bool() ? r.bytes().slice() : undefined;
   const outboxId = r.uvarint();
   let outbox: TimeSeries[] = [];
+  let outboxFromApply = false;
   if (magic === MAGIC) {
+    outboxFromApply = r.bool();
     try {
       outbox = decodeWriteRequest(r.bytes()).timeseries;
     } catch (err) {
@@ -68,7 +77,7 @@ export function decodeShardState(bytes: Uint8Array): ShardState {
     outbox.push({ labels, samples });
   }
   if (!r.atEnd()) throw new SnapshotError('aggregation shard state has trailing bytes');
-  return { lastSeq, engine, clock, outbox, outboxId };
+  return { lastSeq, engine, clock, outbox, outboxId, ...(outboxFromApply ? { outboxFromApply } : {}) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyAggregationBatch } from '../../../lib/aggregation/durable/apply.ts';
-import { flushAggregation } from '../../../lib/aggregation/durable/flush.ts';
+import { APPLY_OUTBOX_GRACE_MS, flushAggregation } from '../../../lib/aggregation/durable/flush.ts';
 import type { ShardSection } from '../../../lib/aggregation/durable/machine.ts';
 import { decodeShardState, encodeShardState } from '../../../lib/aggregation/durable/shard-state.ts';
 import { loadShard, shardStateKey, aggregationGroupId } from '../../../lib/aggregation/durable/shard-store.ts';
@@ -78,6 +78,31 @@ describe('durable shards: a section that emits at apply', () => {
     down = false;
     await flushAggregation({ ...deps, list: store }, 3_000_000);
     assert.deepEqual(sent.map((s) => s.samples[0]!.value), [2, 5]);
+  });
+
+  it('a flush while the apply is still sending leaves that outbox to it: each point is sent once, in order', async () => {
+    const store = new MemoryConditionalStore();
+    const sent: TimeSeries[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let first = true;
+    const send = async (s: TimeSeries[]) => {
+      if (first) {
+        first = false;
+        await gate; // the consumer's send is slow: the flush runs meanwhile
+      }
+      sent.push(...s);
+    };
+    const deps = { state: store, blobs: new MemoryBlobStore(), sections: new Map([['sums', runningSum]]), logger: new MemoryLogger(), metrics: new CountingMetrics(), send };
+    const applying = applyAggregationBatch(deps, new FifoSequencer().records(messages([4, 6], 5_000_000)));
+    while ((await loadShard(store, shardStateKey('sums', 0))).state.outbox.length === 0) await new Promise((r) => setImmediate(r));
+    await flushAggregation({ ...deps, list: store }, 5_000_000 + APPLY_OUTBOX_GRACE_MS - 1);
+    assert.equal(sent.length, 0, 'the flush did not send the outbox its apply is sending');
+    release();
+    await applying;
+    assert.deepEqual(sent.map((s) => s.samples[0]!.value), [4, 10]);
+    await flushAggregation({ ...deps, list: store }, 5_000_000 + 10 * APPLY_OUTBOX_GRACE_MS);
+    assert.equal(sent.length, 2, 'cleared by the apply: nothing left to send');
   });
 
   it('a message the section refuses is dropped for good with the section reason', async () => {
