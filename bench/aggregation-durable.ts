@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,8 +6,8 @@ import type { AggregationRule } from '../lib/aggregation/config.ts';
 import { applyAggregationBatch, type AggregationRecord } from '../lib/aggregation/durable/apply.ts';
 import { routeToShards } from '../lib/aggregation/durable/route.ts';
 import type { TimeSeries } from '../lib/model/types.ts';
-import type { BlobInfo, BlobStore, ConditionalBlobStore, Logger, Metrics, VersionedBlob } from '../lib/ports/index.ts';
 import { fmt } from './lib.ts';
+import { MemoryCas, noMetrics, quiet } from './memory-cas.ts';
 
 /**
  * The durable apply path (lib/aggregation/durable): route requests into FIFO shard messages, then apply them
@@ -17,30 +16,7 @@ import { fmt } from './lib.ts';
  * compare-and-swap store (the cost of the code, without S3's latency) and on the disk store (local runner).
  */
 
-class MemoryCas implements ConditionalBlobStore, BlobStore {
-  readonly objects = new Map<string, Uint8Array>();
-  async getVersioned(key: string): Promise<VersionedBlob | undefined> {
-    const b = this.objects.get(key);
-    return b && { body: b, version: createHash('md5').update(b).digest('hex') };
-  }
-  async putIfVersion(key: string, body: Uint8Array, expected: string | undefined): Promise<string | undefined> {
-    const cur = await this.getVersioned(key);
-    if (cur?.version !== expected) return undefined;
-    this.objects.set(key, body);
-    return createHash('md5').update(body).digest('hex');
-  }
-  async put(): Promise<void> {}
-  async get(): Promise<undefined> {
-    return undefined;
-  }
-  async delete(): Promise<void> {}
-  async list(): Promise<BlobInfo[]> {
-    return [];
-  }
-}
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const noMetrics: Metrics = { inc() {}, set() {} };
 
 function cpuMs(d: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;

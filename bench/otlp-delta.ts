@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { DeltaToCumulative } from '../lib/aggregation/delta/delta-to-cumulative.ts';
 import { createOtlpDeltaIngest } from '../lib/aggregation/delta/ingest.ts';
 import { OTLP_DELTA_SECTION, otlpDeltaSection } from '../lib/aggregation/delta/section.ts';
 import { applyAggregationBatch, type AggregationRecord } from '../lib/aggregation/durable/apply.ts';
 import type { RouteOutcome } from '../lib/ingest/types.ts';
 import type { TimeSeries } from '../lib/model/types.ts';
-import type { BlobInfo, BlobStore, ConditionalBlobStore, Logger, Metrics, OutgoingMessage, VersionedBlob } from '../lib/ports/index.ts';
+import type { OutgoingMessage } from '../lib/ports/index.ts';
 import { fmt } from './lib.ts';
+import { MemoryCas, noMetrics, quiet } from './memory-cas.ts';
 
 /**
  * OTLP delta to cumulative (otlp.delta_to_cumulative), `npx node bench/otlp-delta.ts`: STREAMS delta
@@ -20,30 +20,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100);
 const SHARDS = 16;
 const T0 = 1_700_000_000_000;
 
-class MemoryCas implements ConditionalBlobStore, BlobStore {
-  readonly objects = new Map<string, Uint8Array>();
-  async getVersioned(key: string): Promise<VersionedBlob | undefined> {
-    const b = this.objects.get(key);
-    return b && { body: b, version: createHash('md5').update(b).digest('hex') };
-  }
-  async putIfVersion(key: string, body: Uint8Array, expected: string | undefined): Promise<string | undefined> {
-    const cur = await this.getVersioned(key);
-    if (cur?.version !== expected) return undefined;
-    this.objects.set(key, body);
-    return createHash('md5').update(body).digest('hex');
-  }
-  async put(): Promise<void> {}
-  async get(): Promise<undefined> {
-    return undefined;
-  }
-  async delete(): Promise<void> {}
-  async list(): Promise<BlobInfo[]> {
-    return [];
-  }
-}
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const noMetrics: Metrics = { inc() {}, set() {} };
 const cpuMs = (d: NodeJS.CpuUsage): number => (d.user + d.system) / 1000;
 
 function request(r: number): TimeSeries[] {

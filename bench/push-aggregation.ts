@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { applyAggregationBatch, type AggregationRecord } from '../lib/aggregation/durable/apply.ts';
 import { flushAggregation } from '../lib/aggregation/durable/flush.ts';
 import { createPushAggregation } from '../lib/aggregation/push/ingest.ts';
 import { pushSection } from '../lib/aggregation/push/section.ts';
 import type { Label, MetricType, TimeSeries } from '../lib/model/types.ts';
-import type { BlobInfo, ConditionalBlobStore, Logger, Metrics, MessageQueue, OutgoingMessage, VersionedBlob } from '../lib/ports/index.ts';
+import { MemoryCas, noMetrics, quiet } from './memory-cas.ts';
+import type { MessageQueue, OutgoingMessage } from '../lib/ports/index.ts';
 
 /**
  * The Pushgateway aggregation mode's cost (docs/pushgateway.md, "Aggregation mode"): the ingest hook
@@ -19,29 +19,7 @@ const PUSHES_PER_GROUP = Number(process.env.BENCH_PUSHES_PER_GROUP ?? 20);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 10);
 const T0 = 1_700_000_000_000;
 
-class MemoryCas implements ConditionalBlobStore {
-  readonly objects = new Map<string, Uint8Array>();
-  async getVersioned(key: string): Promise<VersionedBlob | undefined> {
-    const b = this.objects.get(key);
-    return b && { body: b, version: createHash('md5').update(b).digest('hex') };
-  }
-  async putIfVersion(key: string, body: Uint8Array, expected: string | undefined): Promise<string | undefined> {
-    if ((await this.getVersioned(key))?.version !== expected) return undefined;
-    this.objects.set(key, body);
-    return createHash('md5').update(body).digest('hex');
-  }
-  async list(prefix: string): Promise<BlobInfo[]> {
-    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort().map((key) => ({ key, size: this.objects.get(key)!.length, lastModified: new Date(0) }));
-  }
-  async put(): Promise<void> {}
-  async get(): Promise<undefined> {
-    return undefined;
-  }
-  async delete(): Promise<void> {}
-}
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const noMetrics: Metrics = { inc() {}, set() {} };
 const cpuMs = (d: NodeJS.CpuUsage): number => (d.user + d.system) / 1000;
 
 /** One run's push: 10 counters, 5 gauges, a classic histogram of 10 buckets, push_time_seconds (28 series). */

@@ -50,3 +50,18 @@ async function stopGroup(proc: ChildProcess, killAfterMs: number): Promise<void>
   await exited;
   clearTimeout(t);
 }
+
+/** Polls `url` until it answers 200 (every 100 ms, up to timeoutMs); fails at once, with the log, if the process exits. */
+export async function waitHttpUp(url: string, p: GroupProcess, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (p.proc.exitCode !== null) throw new Error(`${url}: the process exited with ${p.proc.exitCode}: ${p.log()}`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up: ${p.log()}`);
+}

@@ -9,7 +9,7 @@ import { encodeWriteRequest } from '../../lib/remote-write/encode.ts';
 import { snappyCompress } from '../../lib/remote-write/snappy.ts';
 import { freePort, requireBinary, startVictoriaMetrics, type ExportedSeries, type VictoriaMetrics } from '../helpers/services.ts';
 import { requireBuiltTool } from '../helpers/tools.ts';
-import { startGroup, type GroupProcess } from '../helpers/process-group.ts';
+import { startGroup, waitHttpUp, type GroupProcess } from '../helpers/process-group.ts';
 
 /**
  * Per-destination stream aggregation against vmagent v1.151.0: vmagent with two -remoteWrite.url, the
@@ -79,19 +79,6 @@ async function remoteWrite(url: string, tss: TimeSeries[]): Promise<void> {
   assert.ok(res.status >= 200 && res.status < 300, `${url}: ${res.status} ${await res.text()}`);
 }
 
-async function waitUp(url: string, p: GroupProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (p.proc.exitCode !== null) throw new Error(`exited with ${p.proc.exitCode}: ${p.log()}`);
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      /* not up yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not come up: ${p.log()}`);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -187,7 +174,7 @@ describe('per-destination stream aggregation: gateway vs vmagent v1.151.0', { ti
     ].join('\n'));
     const runner = startGroup(process.execPath, ['lib/local/main.ts', '--config', configPath, '--port', String(gwPort), '--data-dir', path.join(dir, 'data')], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, lifetimeS: 170, killAfterMs: 5000 });
     cleanups.push(() => runner.stop());
-    await Promise.all([waitUp(`http://127.0.0.1:${agentPort}/health`, agent, 20_000), waitUp(`http://127.0.0.1:${gwPort}/metrics`, runner, 30_000)]);
+    await Promise.all([waitHttpUp(`http://127.0.0.1:${agentPort}/health`, agent, 20_000), waitHttpUp(`http://127.0.0.1:${gwPort}/metrics`, runner, 30_000)]);
 
     // Into the next whole interval, 1.5 s in; all pushes done by 7 s in (asserted).
     await sleep(STEP - (Date.now() % STEP) + 1_500);

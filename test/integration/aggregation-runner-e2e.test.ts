@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startGroup, type GroupProcess } from '../helpers/process-group.ts';
+import { startGroup, waitHttpUp, type GroupProcess } from '../helpers/process-group.ts';
 import { freePort, killGroup, requireBinary, startVictoriaMetrics, type ExportedSeries } from '../helpers/services.ts';
 
 /**
@@ -29,18 +29,6 @@ function inc(p: number): number {
   return p + 1;
 }
 
-async function waitUp(url: string, proc: GroupProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (proc.proc.exitCode !== null) throw new Error(`runner exited: ${proc.log()}`);
-    try {
-      if ((await fetch(`${url}/metrics`)).status === 200) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`runner did not come up: ${proc.log()}`);
-}
 
 function sumValues(series: ExportedSeries[], name: string, job: string): { sum: number; last: number; points: number } {
   const s = series.find((x) => x.metric.__name__ === name && x.metric.job === job);
@@ -82,7 +70,7 @@ test('local runner: stream aggregation over Pushgateway pushes, runner SIGKILLed
   const start = (): GroupProcess => startGroup(process.execPath, ['lib/local/main.ts', '--config', configPath, '--port', String(port), '--data-dir', path.join(dir, 'data')], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, lifetimeS: 230, killAfterMs: 5000 });
   let runner = start();
   t.after(() => runner.stop());
-  await waitUp(url, runner);
+  await waitHttpUp(`${url}/metrics`, runner);
 
   const push = async (p: number, k: number): Promise<void> => {
     const body = `# TYPE jobs_processed_total counter\njobs_processed_total ${k * inc(p)}\nunaggregated_gauge ${k}\n`;
@@ -96,7 +84,7 @@ test('local runner: stream aggregation over Pushgateway pushes, runner SIGKILLed
   killGroup(runner.proc, 'SIGKILL');
   await new Promise((r) => runner.proc.once('exit', r));
   runner = start();
-  await waitUp(url, runner);
+  await waitHttpUp(`${url}/metrics`, runner);
   for (let k = KILL_AFTER_ROUND + 1; k <= ROUNDS; k++) await round(k);
 
   const want = new Map<string, { samples: number; sum: number; total: number }>();

@@ -11,7 +11,7 @@ import { encodeWriteRequest } from '../../lib/remote-write/encode.ts';
 import { snappyCompress } from '../../lib/remote-write/snappy.ts';
 import { freePort, requireBinary, startVictoriaMetrics, type ExportedSeries, type VictoriaMetrics } from '../helpers/services.ts';
 import { requireBuiltTool } from '../helpers/tools.ts';
-import { startGroup, type GroupProcess } from '../helpers/process-group.ts';
+import { startGroup, waitHttpUp, type GroupProcess } from '../helpers/process-group.ts';
 
 /**
  * Differential test against vmagent v1.151.0: the same rule file and the same input (pushed to vmagent's
@@ -170,19 +170,6 @@ function startAgent(cmd: string, args: string[]): GroupProcess {
   return startGroup(cmd, args, { keepBytes: 4000, killAfterMs: 15_000 });
 }
 
-async function waitUp(url: string, p: GroupProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (p.proc.exitCode !== null) throw new Error(`vmagent exited with ${p.proc.exitCode}: ${p.log()}`);
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not come up: ${p.log()}`);
-}
 
 /** Every series VictoriaMetrics holds, including samples after now (output timestamps are flush times, up to 2m ahead). */
 async function exportAll(vm: VictoriaMetrics): Promise<ExportedSeries[]> {
@@ -280,7 +267,7 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
     ];
     const agent = startAgent(vmagentBin, [...args, `-streamAggr.config=${rulesFile}`]);
     cleanups.push(() => agent.stop());
-    await waitUp(`http://127.0.0.1:${port}/health`, agent, 20_000);
+    await waitHttpUp(`http://127.0.0.1:${port}/health`, agent, 20_000);
 
     const engine = new AggregationEngine(parseAggregationConfigs(parseYaml(RULES), 'stream_aggregation'), start);
     const flushAt = alignUp(start, 60_000) + 60_000;
@@ -301,7 +288,7 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
     // Drain what vmagent queued on disk at shutdown (a run without rules only forwards its queue).
     const drain = startAgent(vmagentBin, args);
     cleanups.push(() => drain.stop());
-    await waitUp(`http://127.0.0.1:${port}/health`, drain, 20_000);
+    await waitHttpUp(`http://127.0.0.1:${port}/health`, drain, 20_000);
     const imp = await fetch(`${vmB.url}/api/v1/import`, { method: 'POST', body: toImportLines([...ours, ...passed]) });
     assert.equal(imp.status, 204);
 
@@ -358,7 +345,7 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
       start = Date.now();
       const p = startAgent(vmagentBin, [...args, `-streamAggr.config=${rulesFile}`]);
       cleanups.push(() => p.stop());
-      await waitUp(`http://127.0.0.1:${port}/health`, p, 20_000);
+      await waitHttpUp(`http://127.0.0.1:${port}/health`, p, 20_000);
       if (Date.now() % STEP < 4_500 && Date.now() - start < 2_500) agent = p;
       else await p.stop();
     }
@@ -403,7 +390,7 @@ describe('stream aggregation: engine vs vmagent v1.151.0 (differential)', { time
 
     const drain = startAgent(vmagentBin, args);
     cleanups.push(() => drain.stop());
-    await waitUp(`http://127.0.0.1:${port}/health`, drain, 20_000);
+    await waitHttpUp(`http://127.0.0.1:${port}/health`, drain, 20_000);
     const imp = await fetch(`${vmB.url}/api/v1/import`, { method: 'POST', body: toImportLines(ours) });
     assert.equal(imp.status, 204);
     const expected = ours.length;

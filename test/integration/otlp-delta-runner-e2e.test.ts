@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startGroup, type GroupProcess } from '../helpers/process-group.ts';
+import { startGroup, waitHttpUp, type GroupProcess } from '../helpers/process-group.ts';
 import { freePort, killGroup, requireBinary, startVictoriaMetrics, type ExportedSeries } from '../helpers/services.ts';
 
 /**
@@ -21,18 +21,6 @@ const ROUNDS = 10;
 const KILL_AFTER_ROUND = 5;
 const inc = (w: number): number => w + 1;
 
-async function waitUp(url: string, proc: GroupProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (proc.proc.exitCode !== null) throw new Error(`runner exited: ${proc.log()}`);
-    try {
-      if ((await fetch(`${url}/metrics`)).status === 200) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`runner did not come up: ${proc.log()}`);
-}
 
 function deltaExport(w: number, start: number, t: number): string {
   const ns = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
@@ -57,7 +45,7 @@ test('local runner: OTLP delta exports, runner SIGKILLed and restarted mid-run, 
   const start = (): GroupProcess => startGroup(process.execPath, ['lib/local/main.ts', '--config', configPath, '--port', String(port), '--data-dir', path.join(dir, 'data')], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, lifetimeS: 230, killAfterMs: 5000 });
   let runner = start();
   t.after(() => runner.stop());
-  await waitUp(url, runner);
+  await waitHttpUp(`${url}/metrics`, runner);
 
   const base = Date.now() - 120_000;
   const at = (k: number): number => base + k * 1000;
@@ -73,7 +61,7 @@ test('local runner: OTLP delta exports, runner SIGKILLed and restarted mid-run, 
   killGroup(runner.proc, 'SIGKILL');
   await new Promise((r) => runner.proc.once('exit', r));
   runner = start();
-  await waitUp(url, runner);
+  await waitHttpUp(`${url}/metrics`, runner);
   for (let k = KILL_AFTER_ROUND + 1; k <= ROUNDS; k++) await round(k);
 
   const want = Array.from({ length: WRITERS }, (_, w) => ({ instance: `run-${w}`, points: Array.from({ length: ROUNDS }, (_, i) => [at(i + 1), (i + 1) * inc(w)]) }));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startGroup, type GroupProcess } from '../helpers/process-group.ts';
+import { startGroup, waitHttpUp, type GroupProcess } from '../helpers/process-group.ts';
 import { freePort, killGroup, requireBinary, startVictoriaMetrics, type ExportedSeries } from '../helpers/services.ts';
 
 /**
@@ -68,18 +68,6 @@ function python(script: string, args: string[]): Promise<void> {
   });
 }
 
-async function waitUp(url: string, proc: GroupProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (proc.proc.exitCode !== null) throw new Error(`runner exited: ${proc.log()}`);
-    try {
-      if ((await fetch(`${url}/metrics`)).status === 200) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`runner did not come up: ${proc.log()}`);
-}
 
 function lastOf(series: ExportedSeries[], name: string, job: string, le?: string): number | undefined {
   const s = series.find((x) => x.metric.__name__ === name && x.metric.job === job && x.metric.le === le);
@@ -108,7 +96,7 @@ test('local runner: Pushgateway aggregation mode with the Python client, concurr
   const start = (): GroupProcess => startGroup(process.execPath, ['lib/local/main.ts', '--config', configPath, '--port', String(port), '--data-dir', path.join(dir, 'data')], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, lifetimeS: 290, killAfterMs: 5000 });
   let runner = start();
   t.after(() => runner.stop());
-  await waitUp(url, runner);
+  await waitHttpUp(`${url}/metrics`, runner);
 
   const phase = (first: number, last: number) => Promise.all(Array.from({ length: PUSHERS }, (_, p) => python(PUSHER, [url, jobOf(p), String(p), String(first), String(last)])));
   await phase(1, HALF);
@@ -116,7 +104,7 @@ test('local runner: Pushgateway aggregation mode with the Python client, concurr
   killGroup(runner.proc, 'SIGKILL');
   await new Promise((r) => runner.proc.once('exit', r));
   runner = start();
-  await waitUp(url, runner);
+  await waitHttpUp(`${url}/metrics`, runner);
   await phase(HALF + 1, ROUNDS);
   await python(FINAL, [url, ...JOBS]);
 
