@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,14 +10,45 @@ import type { TestContext } from 'node:test';
  * by the returned stop(). When a binary is missing the test is skipped, except with CI=true, where a
  * missing service is a failure.
  */
+/**
+ * A loopback port for a service a test spawns, below the kernel's ephemeral range. A port the kernel hands
+ * out for listen(0) is one it can hand out again, to any outgoing connection (every fetch takes one), in the
+ * moment between our check and the service's own bind: the service then exits with "address already in
+ * use", or worse, the readiness probe reaches another test's service. Ports below the ephemeral range are
+ * never taken by outgoing connections; one picked at random, checked free on 127.0.0.1, and never handed out
+ * twice by this process leaves only two test files picking the same one in the same instant.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const [low, high] = portRange();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free loopback port in ${low}-${high} after 200 attempts`);
+}
+
+const handedOut = new Set<number>();
+
+/** 15000 up to the start of the ephemeral range (net.ipv4.ip_local_port_range, 32768 when unreadable). */
+function portRange(): [number, number] {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    /* not Linux: keep the usual start */
+  }
+  return ephemeralLow > 16000 ? [15000, ephemeralLow] : [40000, 60000];
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
@@ -77,6 +108,27 @@ async function stopProcess(proc: ChildProcess, dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Starts a service on `port`, or on a free port with up to three tries: a service that exits while starting
+ * (another test's service took the port in the instant between freePort's check and its bind) is started
+ * again on another port. A fixed port is tried once.
+ */
+async function onFreePort(port: number | undefined, start: (p: number) => { proc: ChildProcess; ready: Promise<void> }): Promise<{ p: number; proc: ChildProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const p = port ?? (await freePort());
+    const { proc, ready } = start(p);
+    try {
+      await ready;
+      return { p, proc };
+    } catch (err) {
+      if (port !== undefined || attempt >= 3 || proc.exitCode === null) {
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+        throw err;
+      }
+    }
+  }
+}
+
 export interface VictoriaMetrics extends Service {
   /** Every sample VictoriaMetrics holds for the selector, after a flush, as export JSON lines. */
   exportSeries(match?: string): Promise<ExportedSeries[]>;
@@ -90,11 +142,12 @@ export interface ExportedSeries {
 
 /** extraArgs: more flags, e.g. `-opentsdbHTTPListenAddr=...` for the differential tests. */
 export async function startVictoriaMetrics(port?: number, dataDir?: string, extraArgs: string[] = []): Promise<VictoriaMetrics> {
-  const p = port ?? (await freePort());
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'vm-'));
-  const { proc, log } = startProcess('victoria-metrics', [`-httpListenAddr=127.0.0.1:${p}`, `-storageDataPath=${dir}`, '-retentionPeriod=100y', '-search.latencyOffset=0s', '-loggerLevel=ERROR', ...extraArgs], dir);
+  const { p, proc } = await onFreePort(port, (p) => {
+    const { proc, log } = startProcess('victoria-metrics', [`-httpListenAddr=127.0.0.1:${p}`, `-storageDataPath=${dir}`, '-retentionPeriod=100y', '-search.latencyOffset=0s', '-loggerLevel=ERROR', ...extraArgs], dir);
+    return { proc, ready: waitFor(`http://127.0.0.1:${p}/health`, proc, 20_000, log) };
+  });
   const url = `http://127.0.0.1:${p}`;
-  await waitFor(`${url}/health`, proc, 20_000, log);
   return {
     url,
     port: p,
@@ -116,11 +169,12 @@ export async function startVictoriaMetrics(port?: number, dataDir?: string, extr
 
 /** moto server: an AWS endpoint emulator (pip install "moto[server]"). */
 export async function startMoto(): Promise<Service> {
-  const p = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'moto-'));
-  const { proc, log } = startProcess('moto_server', ['-H', '127.0.0.1', '-p', String(p)], dir);
+  const { p, proc } = await onFreePort(undefined, (p) => {
+    const { proc, log } = startProcess('moto_server', ['-H', '127.0.0.1', '-p', String(p)], dir);
+    return { proc, ready: waitFor(`http://127.0.0.1:${p}/moto-api/`, proc, 30_000, log) };
+  });
   const url = `http://127.0.0.1:${p}`;
-  await waitFor(`${url}/moto-api/`, proc, 30_000, log);
   return { url, port: p, proc, stop: () => stopProcess(proc, dir) };
 }
 
