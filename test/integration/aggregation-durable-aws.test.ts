@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as fsSync from 'node:fs';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lib/adapters/aws/clients.ts';
 import { S3BlobStore } from '../../lib/adapters/aws/s3-blob-store.ts';
 import { createS3Client } from '../../lib/adapters/aws/s3-client.ts';
@@ -17,10 +15,10 @@ import { SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.ts';
 import { flushAggregation } from '../../lib/aggregation/durable/flush.ts';
 import { routeToShards } from '../../lib/aggregation/durable/route.ts';
 import type { TimeSeries } from '../../lib/model/types.ts';
-import { createAggregateConsumer } from '../../functions/wiring/aggregate.ts';
 import { MemoryLogger } from '../helpers/fakes.ts';
 import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
 import { useFakeAwsCredentials } from '../helpers/services.ts';
+import { readConsumerStats, runFaultyConsumer } from '../helpers/faulty-consumer.ts';
 import { CountingMetrics, rulesOf } from '../unit/aggregation/durable-helpers.ts';
 import { tally } from '../unit/aggregation/durable-scenario.ts';
 import { ts } from '../unit/aggregation/helpers.ts';
@@ -45,7 +43,7 @@ const RULES_RAW = [
 const SHARDS = 3;
 
 if (process.env.AGG_CONSUMER === '1') {
-  await runConsumer();
+  await runFaultyConsumer('AGG', new Map([['global', rulesOf(RULES_RAW)]]));
 } else {
   for (const backend of awsBackends()) {
     describe(`S3BlobStore conditional writes (${backend.name})`, { skip: backend.skip }, () => {
@@ -142,7 +140,7 @@ if (process.env.AGG_CONSUMER === '1') {
       });
       let pushesDone = 0;
       let messagesSent = 0;
-      const appliedSoFar = (): number => (existsSync(path.join(dir, 'stat-applied')) ? fsSync.readFileSync(path.join(dir, 'stat-applied'), 'utf8').length : 0);
+      const appliedSoFar = (): number => readConsumerStats(stopFile).applied;
       const pusher = async (p: number): Promise<void> => {
         const job = jobs[p % jobs.length]!;
         const inc = (p % 4) + 1;
@@ -188,7 +186,7 @@ if (process.env.AGG_CONSUMER === '1') {
       assert.deepEqual(got.increments, want.increments);
       assert.deepEqual(got.samples, want.samples);
       assert.deepEqual(got.cumulative, want.cumulative);
-      const counts = JSON.parse(readStats(dir));
+      const counts = readConsumerStats(stopFile);
       t.diagnostic(`consumers: ${JSON.stringify(counts)}`);
       assert.ok(counts.skipped > 0, 'redeliveries must have happened and been skipped');
       assert.ok(counts.killed > 0, 'a consumer must have been killed after applying');
@@ -196,78 +194,4 @@ if (process.env.AGG_CONSUMER === '1') {
       assert.ok(counts.applied <= messagesSent, `${counts.applied} applications of ${messagesSent} messages`);
     });
   });
-}
-
-function readStats(dir: string): string {
-  const totals = { applied: 0, skipped: 0, killed: 0, stalled: 0, redelivered: 0 };
-  for (const f of ['applied', 'skipped', 'killed', 'stalled', 'redelivered'] as const) {
-    const file = path.join(dir, `stat-${f}`);
-    if (existsSync(file)) totals[f] = fsSync.readFileSync(file, 'utf8').length;
-  }
-  return JSON.stringify(totals);
-}
-
-
-/**
- * A consumer as Lambda's event source mapping runs one: receive up to 10 messages, hand them to the
- * handler as an SQS event, delete what it did not report failed. Faults on request (env): SIGKILL itself
- * after applying the N-th batch and before deleting it; stall past the visibility timeout (another consumer
- * gets the group); hand the batch back right after applying it (forced redelivery).
- */
-async function runConsumer(): Promise<void> {
-  const e = process.env;
-  const sqs = createSqsClient({ region: 'us-east-1', endpoint: e.AGG_ENDPOINT! });
-  const store = new S3BlobStore(createS3Client({ region: 'us-east-1', endpoint: e.AGG_ENDPOINT! }), e.AGG_BUCKET!);
-  const metrics = new CountingMetrics();
-  const handler = createAggregateConsumer({ state: store, blobs: store, sections: new Map([['global', rulesOf(RULES_RAW)]]), logger: new MemoryLogger(), metrics });
-  const statDir = path.dirname(e.AGG_STOP!);
-  const stat = (name: string, n = 1): void => {
-    if (n > 0) fsSync.appendFileSync(path.join(statDir, `stat-${name}`), 'x'.repeat(n));
-  };
-  let seed = Number(e.AGG_SEED ?? 1) || 1;
-  const random = (): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 2 ** 32;
-  };
-  let batches = 0;
-  while (!existsSync(e.AGG_STOP!)) {
-    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: e.AGG_QUEUE_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['SequenceNumber', 'MessageGroupId', 'ApproximateReceiveCount'] }));
-    const msgs = res.Messages ?? [];
-    if (msgs.length === 0) continue;
-    if (random() < Number(e.AGG_STALL_P ?? 0)) {
-      stat('stalled');
-      await new Promise((r) => setTimeout(r, 2_600));
-    }
-    const event: SQSEvent = {
-      Records: msgs.map(
-        (m) =>
-          ({
-            messageId: m.MessageId!,
-            receiptHandle: m.ReceiptHandle!,
-            body: m.Body!,
-            attributes: m.Attributes ?? {},
-            messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, dataType: 'String' }])),
-          }) as unknown as SQSRecord,
-      ),
-    };
-    const before = { applied: metrics.sum('aggregation_applied_messages_total'), skipped: metrics.sum('aggregation_redelivered_messages_skipped_total') };
-    const { batchItemFailures } = await handler(event);
-    stat('applied', metrics.sum('aggregation_applied_messages_total') - before.applied);
-    stat('skipped', metrics.sum('aggregation_redelivered_messages_skipped_total') - before.skipped);
-    batches++;
-    if (e.AGG_KILL_AFTER && batches === Number(e.AGG_KILL_AFTER)) {
-      stat('killed');
-      process.kill(process.pid, 'SIGKILL');
-    }
-    const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
-    const back = random() < Number(e.AGG_REDELIVER_P ?? 0) ? msgs : msgs.filter((m) => failed.has(m.MessageId!));
-    const done = msgs.filter((m) => !back.includes(m));
-    if (back.length) {
-      if (back.length === msgs.length && failed.size === 0) stat('redelivered');
-      await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: e.AGG_QUEUE_URL, Entries: back.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) })).catch(() => undefined);
-    }
-    if (done.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: e.AGG_QUEUE_URL, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) })).catch(() => undefined);
-  }
 }

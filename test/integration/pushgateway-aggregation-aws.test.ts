@@ -7,8 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lib/adapters/aws/clients.ts';
 import { S3BlobStore } from '../../lib/adapters/aws/s3-blob-store.ts';
 import { createS3Client } from '../../lib/adapters/aws/s3-client.ts';
@@ -20,10 +19,10 @@ import { ingestDeps } from '../../lib/compose/ingest.ts';
 import { parseGatewayConfig } from '../../lib/config/schema.ts';
 import { createIngest } from '../../lib/ingest/pipeline.ts';
 import type { TimeSeries } from '../../lib/model/types.ts';
-import { createAggregateConsumer } from '../../functions/wiring/aggregate.ts';
 import { MemoryLogger, MemoryQueue } from '../helpers/fakes.ts';
 import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
 import { useFakeAwsCredentials } from '../helpers/services.ts';
+import { readConsumerStats, runFaultyConsumer } from '../helpers/faulty-consumer.ts';
 import { CountingMetrics } from '../unit/aggregation/durable-helpers.ts';
 
 /**
@@ -37,7 +36,7 @@ import { CountingMetrics } from '../unit/aggregation/durable-helpers.ts';
 const CONFIG = { auth: { mode: 'none' }, remote_write: [{ url: 'http://unused.invalid/api/v1/write' }], pushgateway: { aggregation: { ttl: '10m', interval: '1s', shards: 3 } } };
 
 if (process.env.PG_CONSUMER === '1') {
-  await runConsumer();
+  await runFaultyConsumer('PG', aggregationSections(parseGatewayConfig(CONFIG)));
 } else {
   const localstack = awsBackends().find((b) => b.name !== 'moto')!;
   describe(`Pushgateway aggregation mode through SQS FIFO and S3 (${localstack.name})`, { skip: localstack.skip }, () => {
@@ -140,63 +139,10 @@ if (process.env.PG_CONSUMER === '1') {
       };
       assert.deepEqual(last('jobs_total'), want);
       assert.deepEqual(last('depth'), new Map(jobs.map((j) => [j, 99])));
-      const stats = ['killed', 'skipped', 'redelivered'].map((f) => [f, fs.existsSync(path.join(dir, `stat-${f}`)) ? fs.readFileSync(path.join(dir, `stat-${f}`), 'utf8').length : 0] as const);
-      t.diagnostic(`consumers: ${JSON.stringify(Object.fromEntries(stats))}, output series ${out.length}`);
-      assert.ok(stats.find(([f]) => f === 'killed')![1] > 0, 'a consumer must have been killed after applying');
-      assert.ok(stats.find(([f]) => f === 'skipped')![1] > 0, 'redeliveries must have happened and been skipped');
+      const stats = readConsumerStats(stopFile);
+      t.diagnostic(`consumers: ${JSON.stringify(stats)}, output series ${out.length}`);
+      assert.ok(stats.killed > 0, 'a consumer must have been killed after applying');
+      assert.ok(stats.skipped > 0, 'redeliveries must have happened and been skipped');
     });
   });
-}
-
-/** A consumer as Lambda's event source mapping runs one, with faults on request (see the stream aggregation AWS test). */
-async function runConsumer(): Promise<void> {
-  const e = process.env;
-  const sqs = createSqsClient({ region: 'us-east-1', endpoint: e.PG_ENDPOINT! });
-  const store = new S3BlobStore(createS3Client({ region: 'us-east-1', endpoint: e.PG_ENDPOINT! }), e.PG_BUCKET!);
-  const metrics = new CountingMetrics();
-  const handler = createAggregateConsumer({ state: store, blobs: store, sections: aggregationSections(parseGatewayConfig(CONFIG)), logger: new MemoryLogger(), metrics });
-  const stat = (name: string, n = 1): void => {
-    if (n > 0) fs.appendFileSync(path.join(path.dirname(e.PG_STOP!), `stat-${name}`), 'x'.repeat(n));
-  };
-  let seed = Number(e.PG_SEED ?? 1) || 1;
-  const random = (): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 2 ** 32;
-  };
-  let batches = 0;
-  while (!fs.existsSync(e.PG_STOP!)) {
-    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: e.PG_QUEUE_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['SequenceNumber', 'MessageGroupId', 'ApproximateReceiveCount'] }));
-    const msgs = res.Messages ?? [];
-    if (msgs.length === 0) continue;
-    const event: SQSEvent = {
-      Records: msgs.map(
-        (m) =>
-          ({
-            messageId: m.MessageId!,
-            receiptHandle: m.ReceiptHandle!,
-            body: m.Body!,
-            attributes: m.Attributes ?? {},
-            messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, dataType: 'String' }])),
-          }) as unknown as SQSRecord,
-      ),
-    };
-    const skippedBefore = metrics.sum('aggregation_redelivered_messages_skipped_total');
-    const { batchItemFailures } = await handler(event);
-    stat('skipped', metrics.sum('aggregation_redelivered_messages_skipped_total') - skippedBefore);
-    batches++;
-    if (e.PG_KILL_AFTER && batches === Number(e.PG_KILL_AFTER)) {
-      stat('killed');
-      process.kill(process.pid, 'SIGKILL');
-    }
-    const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
-    const back = random() < Number(e.PG_REDELIVER_P ?? 0) ? msgs : msgs.filter((m) => failed.has(m.MessageId!));
-    const done = msgs.filter((m) => !back.includes(m));
-    if (back.length) {
-      if (back.length === msgs.length && failed.size === 0) stat('redelivered');
-      await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: e.PG_QUEUE_URL, Entries: back.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) })).catch(() => undefined);
-    }
-    if (done.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: e.PG_QUEUE_URL, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) })).catch(() => undefined);
-  }
 }
