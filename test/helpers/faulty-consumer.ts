@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -88,4 +89,41 @@ export function readConsumerStats(stopFile: string): { applied: number; skipped:
     if (fs.existsSync(file)) totals[f] = fs.readFileSync(file, 'utf8').length;
   }
   return totals;
+}
+
+/**
+ * The consumers of one test, in rounds. Each round starts with the killer alone (KILL_AFTER=1: it applies
+ * its first batch and SIGKILLs itself before deleting it, so that batch is redelivered and must be skipped);
+ * the round's other consumers start once it is gone. The killer being alone is what makes the kill certain:
+ * with every consumer started at once, the others could take every batch before the killer's first, and the
+ * test would see no kill at all on a fast machine. `next(round)` kills the running round (a restart in the
+ * middle, whatever the consumers were doing) and starts another.
+ */
+export class ConsumerRounds {
+  running: ChildProcess[] = [];
+  private round = -1;
+  private readonly start: (env: Record<string, string>) => ChildProcess;
+  private readonly prefix: string;
+  private readonly others: (round: number) => Record<string, string>[];
+
+  constructor(prefix: string, start: (env: Record<string, string>) => ChildProcess, others: (round: number) => Record<string, string>[]) {
+    this.prefix = prefix;
+    this.start = start;
+    this.others = others;
+  }
+
+  next(): void {
+    for (const c of this.running) c.kill('SIGKILL');
+    const round = ++this.round;
+    const killer = this.start({ [`${this.prefix}_KILL_AFTER`]: '1', [`${this.prefix}_SEED`]: `${round}1` });
+    this.running = [killer];
+    killer.once('exit', () => {
+      if (this.round === round) this.running.push(...this.others(round).map((env) => this.start(env)));
+    });
+  }
+
+  /** Consumers that exited are replaced by plain ones (while the queue drains). */
+  replaceExited(seed: string): void {
+    this.running = this.running.map((c) => (c.exitCode !== null || c.signalCode !== null ? this.start({ [`${this.prefix}_SEED`]: seed }) : c));
+  }
 }

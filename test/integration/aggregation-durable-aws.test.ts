@@ -18,7 +18,7 @@ import type { TimeSeries } from '../../lib/model/types.ts';
 import { MemoryLogger } from '../helpers/fakes.ts';
 import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
 import { useFakeAwsCredentials } from '../helpers/services.ts';
-import { readConsumerStats, runFaultyConsumer } from '../helpers/faulty-consumer.ts';
+import { ConsumerRounds, readConsumerStats, runFaultyConsumer } from '../helpers/faulty-consumer.ts';
 import { CountingMetrics, rulesOf } from '../unit/aggregation/durable-helpers.ts';
 import { tally } from '../unit/aggregation/durable-scenario.ts';
 import { ts } from '../unit/aggregation/helpers.ts';
@@ -110,11 +110,12 @@ if (process.env.AGG_CONSUMER === '1') {
         c.once('exit', () => children.delete(c));
         return c;
       };
-      const startAll = (round: number): ChildProcess[] => [
-        start({ AGG_KILL_AFTER: String(2 + round), AGG_SEED: `${round}1` }),
-        start({ AGG_STALL_P: '0.2', AGG_SEED: `${round}2` }),
-        start({ AGG_REDELIVER_P: '0.3', AGG_SEED: `${round}3` }),
-      ];
+      // Each round: a consumer that kills itself after applying its first batch, alone until it is gone; then one
+      // that stalls past the visibility timeout and one that hands batches back.
+      const consumers = new ConsumerRounds('AGG', start, (round): Record<string, string>[] => [
+        { AGG_STALL_P: '0.2', AGG_SEED: `${round}2` },
+        { AGG_REDELIVER_P: '0.3', AGG_SEED: `${round}3` },
+      ]);
 
       // The flush, as the schedule would run it, all along (grace: half a second).
       const out: TimeSeries[] = [];
@@ -132,8 +133,7 @@ if (process.env.AGG_CONSUMER === '1') {
       const PUSHES = 16;
       const jobs = ['etl', 'report', 'sync'];
       const want = { increments: new Map<string, number>(), samples: new Map<string, number>(), cumulative: new Map<string, number>() };
-      let round = 0;
-      let consumers = startAll(round);
+      consumers.next();
       t.after(async () => {
         flushing = false;
         await flusher.catch(() => undefined);
@@ -156,8 +156,7 @@ if (process.env.AGG_CONSUMER === '1') {
             // A restart in the middle: once the consumers are at work, every one is killed, whatever it was
             // doing, and new ones start.
             for (let waited = 0; appliedSoFar() === 0 && waited < 60_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
-            for (const c of consumers) c.kill('SIGKILL');
-            consumers = startAll(++round);
+            consumers.next();
           }
           await new Promise((r) => setTimeout(r, 40 + ((p * 37 + k * 11) % 60)));
         }
@@ -171,7 +170,7 @@ if (process.env.AGG_CONSUMER === '1') {
         const left = Number(a.Attributes!.ApproximateNumberOfMessages) + Number(a.Attributes!.ApproximateNumberOfMessagesNotVisible);
         if (left === 0) break;
         if (waited > 120_000) assert.fail(`queue did not drain: ${left} messages left`);
-        for (const c of [...consumers]) if (c.exitCode !== null || c.signalCode !== null) consumers.splice(consumers.indexOf(c), 1, start({ AGG_SEED: String(waited) }));
+        consumers.replaceExited(String(waited));
         await new Promise((r) => setTimeout(r, 500));
       }
       writeFileSync(stopFile, '');

@@ -22,7 +22,7 @@ import type { TimeSeries } from '../../lib/model/types.ts';
 import { MemoryLogger, MemoryQueue } from '../helpers/fakes.ts';
 import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
 import { useFakeAwsCredentials } from '../helpers/services.ts';
-import { readConsumerStats, runFaultyConsumer } from '../helpers/faulty-consumer.ts';
+import { ConsumerRounds, readConsumerStats, runFaultyConsumer } from '../helpers/faulty-consumer.ts';
 import { CountingMetrics } from '../unit/aggregation/durable-helpers.ts';
 
 /**
@@ -74,7 +74,9 @@ if (process.env.PG_CONSUMER === '1') {
         c.once('exit', () => children.delete(c));
         return c;
       };
-      const startAll = (round: number): ChildProcess[] => [start({ PG_KILL_AFTER: String(2 + round), PG_SEED: `${round}1` }), start({ PG_REDELIVER_P: '0.3', PG_SEED: `${round}2` })];
+      // Each round: a consumer that kills itself after applying its first batch, alone until it is gone; then one
+      // that hands batches back.
+      const consumers = new ConsumerRounds('PG', start, (round) => [{ PG_REDELIVER_P: '0.3', PG_SEED: `${round}2` }]);
 
       const out: TimeSeries[] = [];
       const flushDeps = { state: store, list: store, sections: aggregationSections(config), logger: new MemoryLogger(), metrics: new CountingMetrics(), send: async (s: TimeSeries[]) => void out.push(...s) };
@@ -94,7 +96,7 @@ if (process.env.PG_CONSUMER === '1') {
       const PUSHES = 12;
       const jobs = ['etl', 'report', 'sync'];
       const want = new Map<string, number>();
-      let consumers = startAll(0);
+      consumers.next();
       let pushes = 0;
       const pusher = async (p: number): Promise<void> => {
         const job = jobs[p % jobs.length]!;
@@ -104,8 +106,7 @@ if (process.env.PG_CONSUMER === '1') {
           assert.equal(res.status, 200, String(res.body));
           want.set(job, (want.get(job) ?? 0) + p + 1);
           if (++pushes === (PUSHERS * PUSHES) / 2) {
-            for (const c of consumers) c.kill('SIGKILL');
-            consumers = startAll(1);
+            consumers.next();
           }
           await new Promise((r) => setTimeout(r, 30 + ((p * 37 + k * 11) % 50)));
         }
@@ -119,7 +120,7 @@ if (process.env.PG_CONSUMER === '1') {
         const left = Number(a.Attributes!.ApproximateNumberOfMessages) + Number(a.Attributes!.ApproximateNumberOfMessagesNotVisible);
         if (left === 0) break;
         if (waited > 120_000) assert.fail(`queue did not drain: ${left} messages left`);
-        for (const c of [...consumers]) if (c.exitCode !== null || c.signalCode !== null) consumers.splice(consumers.indexOf(c), 1, start({ PG_SEED: String(waited) }));
+        consumers.replaceExited(String(waited));
         await new Promise((r) => setTimeout(r, 500));
       }
       fs.writeFileSync(stopFile, '');
