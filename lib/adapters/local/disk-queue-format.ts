@@ -1,6 +1,6 @@
 /**
- * The disk queue's file formats (lib/adapters/local/disk-queue.ts; docs/architecture.md, "The disk queue on
- * disk").
+ * The disk queue's file formats (lib/adapters/local/disk-queue.ts; layouts and the upgrade rule for
+ * users in docs/disk-queue.md).
  *
  * A message file (ready/, inflight/, dead/), layout 2 (since 2026-12-03):
  *   `MGQ2 ` + JSON of {attributes, groupId?} + `\n` + the body's UTF-8 bytes to the end of the file.

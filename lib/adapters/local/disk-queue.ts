@@ -21,6 +21,16 @@ const RECEIVE_LOG = 'receives.log';
 /** The receive log is rewritten with only the live counts when it holds more than this many entries and 4x the live ones. */
 const COMPACT_AFTER = 4096;
 
+export interface DiskQueueOptions {
+  maxMessageBytes: number;
+  maxReceiveCount?: number;
+  logger?: Logger;
+  /** Replaces the file operations of writes (tests: a disk that fills up, a crash between two steps). */
+  io?: DurableFs;
+  /** Entries receives.log may hold before it is compacted (at least 4x the live ones); default 4096. Tests lower it. */
+  compactLogAfter?: number;
+}
+
 /**
  * The embedded queue of the local runner: one file per message under `<dir>/ready`, moved to
  * `<dir>/inflight` while a consumer holds it, deleted on ack. Every write is fsynced (and a message file
@@ -29,7 +39,7 @@ const COMPACT_AFTER = 4096;
  * received maxReceiveCount times without an ack move to `<dir>/dead` (the local dead-letter queue). One
  * process owns a directory at a time.
  *
- * On disk (formats in disk-queue-format.ts, docs/architecture.md "The disk queue on disk"):
+ * On disk (formats in disk-queue-format.ts; docs/disk-queue.md):
  * - A message file is written once, by send: a one-line JSON header (attributes, group) and the body's bytes
  *   (layout 2). The messages of one send() are written and fsynced together, then renamed into ready/ in
  *   order; if any write fails, none is renamed and the partial files are removed (a full disk leaves nothing
@@ -71,18 +81,19 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private logEntries = 0;
   private logBroken = false;
   private held = 0;
+  private readonly compactAfter: number;
 
-  private constructor(dir: string, maxMessageBytes: number, maxReceiveCount: number, logger: Logger | undefined, io: DurableFs) {
+  private constructor(dir: string, opts: DiskQueueOptions) {
     this.dir = dir;
-    this.io = io;
-    this.maxMessageBytes = maxMessageBytes;
-    this.maxReceiveCount = maxReceiveCount;
-    this.logger = logger;
+    this.io = opts.io ?? nodeDurableFs;
+    this.maxMessageBytes = opts.maxMessageBytes;
+    this.maxReceiveCount = opts.maxReceiveCount ?? 10;
+    this.logger = opts.logger;
+    this.compactAfter = opts.compactLogAfter ?? COMPACT_AFTER;
   }
 
-  /** `io` replaces the file operations of writes (tests: a disk that fills up). */
-  static async open(dir: string, opts: { maxMessageBytes: number; maxReceiveCount?: number; logger?: Logger; io?: DurableFs }): Promise<DiskQueue> {
-    const q = new DiskQueue(dir, opts.maxMessageBytes, opts.maxReceiveCount ?? 10, opts.logger, opts.io ?? nodeDurableFs);
+  static async open(dir: string, opts: DiskQueueOptions): Promise<DiskQueue> {
+    const q = new DiskQueue(dir, opts);
     for (const sub of DIRS) await fs.mkdir(path.join(dir, sub), { recursive: true });
     // Whatever was in flight when the last process stopped is delivered again.
     for (const name of await fs.readdir(path.join(dir, 'inflight'))) {
@@ -277,7 +288,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 
   private async appendLog(counts: readonly (readonly [string, number])[]): Promise<void> {
-    if (this.logBroken || this.logEntries > Math.max(COMPACT_AFTER, 4 * this.receives.size)) {
+    if (this.logBroken || this.logEntries > Math.max(this.compactAfter, 4 * this.receives.size)) {
       await this.rewriteLog(counts);
       return;
     }
