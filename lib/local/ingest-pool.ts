@@ -10,7 +10,8 @@ import type { BlobStore, Logger, MessageQueue, Metrics, OutgoingMessage, SecretS
  * else and the handler stays as it is (no thread hop on the hot path). The local runner serves every
  * request from one process, so a multi-megabyte body parsed on the main thread would stall everything
  * else: other pushes, `/ping` probes, `/metrics`, and queue delivery. Bodies of at least `minBodyBytes` go to
- * a worker that runs the very same handler (functions/ingest.ts, built from the same config text); its
+ * a worker that runs the very same ingest core (functions/ingest.ts's, built from the same config text; the request
+ * handed to it as the core takes it, not through a base64 API Gateway event); its
  * queue, blob store and secret store are calls answered by the main thread's real backends, and its
  * counters and log lines are applied on the main thread, so the core stays pure and there is one queue
  * and one set of counters. Small bodies stay on the main thread: a hop costs more than their parse.
