@@ -10,7 +10,8 @@ import type { BlobStore, Logger, MessageQueue, Metrics, OutgoingMessage, SecretS
  * else and the handler stays as it is (no thread hop on the hot path). The local runner serves every
  * request from one process, so a multi-megabyte body parsed on the main thread would stall everything
  * else: other pushes, `/ping` probes, `/metrics`, and queue delivery. Bodies of at least `minBodyBytes` go to
- * a worker that runs the very same handler (functions/ingest.ts, built from the same config text); its
+ * a worker that runs the very same ingest core (functions/ingest.ts's, built from the same config text; the request
+ * handed to it as the core takes it, not through a base64 API Gateway event); its
  * queue, blob store and secret store are calls answered by the main thread's real backends, and its
  * counters and log lines are applied on the main thread, so the core stays pure and there is one queue
  * and one set of counters. Small bodies stay on the main thread: a hop costs more than their parse.
@@ -38,10 +39,12 @@ export interface IngestPoolOptions {
 }
 
 /**
- * The ingest worker's own V8 heap limits. Without them a worker takes the process's flags: `npm start`'s
- * `--max-semi-space-size=64` (which pays on the main thread: fewer scavenges of the HTTP and queue churn)
- * doubled in a second isolate. A 16 MB young generation in the worker is the choice measured in the
- * 5M-sample Influx bench (bench/RESULTS.md, "Issue 14, part 2": peak RSS and CPU against the process flags).
+ * The ingest worker's own V8 heap limits: a 16 MB young generation, the choice measured in the 5M-sample
+ * Influx bench (bench/RESULTS.md, "Issue 14, part 2"). A process-wide V8 flag wins over them: under
+ * `node --max-semi-space-size=64` (what `npm start` ran until 2026-12-03) a worker's new space grew to 128 MB
+ * with this limit set (measured with v8.getHeapSpaceStatistics in the worker; 32 MB under
+ * `--max-semi-space-size=16`, 16 MB with no flag). So `npm start` sets no young-generation flag: the main
+ * thread's new space never went past 16 MB in the bench with the flag either (bench/results/s21-queue.md).
  *
  * The old space is left at V8's default on purpose. A limit does not lower the RSS of a run that stays
  * under it, and when one allocation (a decoded body is one string) overshoots it by more than the slack

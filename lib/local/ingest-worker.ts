@@ -1,18 +1,21 @@
 /**
  * Worker thread entry of the local runner's ingest pool (lib/local/ingest-pool.ts). It builds the same ingest
- * handler as functions/ingest.ts (lib/compose/ingest.ts) from the same config text, with ports that forward to the main thread:
+ * core as functions/ingest.ts (lib/compose/ingest.ts: the same dependencies, from the same config text) and
+ * calls it with the request as the core takes it (ingest-request.ts), skipping the API Gateway event's base64
+ * body; the answer goes back as the Lambda handler's result. Its ports forward to the main thread:
  * queue sends, blob store calls and secret reads are calls answered by the main thread's real backends;
  * counters and log lines are posted and applied there. The core does not know it runs in a worker.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createIngestHandler, ingestDeps } from '../compose/ingest.ts';
-import { toApiGatewayEvent } from '../adapters/lambda/events.ts';
+import { ingestDeps } from '../compose/ingest.ts';
+import { toApiGatewayResult } from '../adapters/lambda/events.ts';
+import { createIngest } from '../ingest/pipeline.ts';
 import { CounterRegistry, systemClock } from '../adapters/system.ts';
 import { loadGatewayConfig } from '../config/load.ts';
 import type { BlobStore, Logger, MessageQueue, SecretStore } from '../ports/index.ts';
-import { lambdaContext } from './lambda-context.ts';
+import { httpRequestOf } from './ingest-request.ts';
 import type { WorkerInit, ToWorker, FromWorker, PoolRequest } from './ingest-pool.ts';
 
 const init = workerData as WorkerInit;
@@ -52,11 +55,11 @@ const log = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, fields
 const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 
 const config = loadGatewayConfig(init.configText, init.configPath, (f) => readFileSync(path.resolve(path.dirname(init.configPath), f), 'utf8'));
-const ingest = createIngestHandler(ingestDeps({ config, queue, blobs, clock: systemClock, logger, metrics, secrets }));
+const ingest = createIngest(ingestDeps({ config, queue, blobs, clock: systemClock, logger, metrics, secrets }));
 
 async function serve(id: number, req: PoolRequest): Promise<void> {
   try {
-    const result = await ingest(toApiGatewayEvent(req), lambdaContext(30_000));
+    const result = toApiGatewayResult(await ingest(httpRequestOf(req)));
     post({ t: 'result', id, result });
   } catch (err) {
     post({ t: 'failed', id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });

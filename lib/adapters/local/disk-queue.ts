@@ -2,13 +2,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, MessageQueue, OutgoingMessage, QueueConsumer, ReceivedMessage } from '../../ports/index.ts';
+import { decodeMessage, encodeMessage, parseReceiveLog, receiveLogLine, type StoredMessage } from './disk-queue-format.ts';
+import { nodeDurableFs, readWholeFile, renameFile, unlinkIfThere, writeDurably, writeSynced, type DurableFs } from './disk-queue-io.ts';
 
-interface StoredMessage {
-  body: string;
-  attributes: Record<string, string>;
-  receiveCount: number;
-  groupId?: string;
-}
+export { writeDurably, type DurableFs } from './disk-queue-io.ts';
 
 interface ReadyEntry {
   name: string;
@@ -16,23 +13,45 @@ interface ReadyEntry {
   group: string | undefined;
 }
 
-/** Files per message: the message in ready/ or inflight/ (written once), its receive count in receives/. */
+type LogHandle = Awaited<ReturnType<DurableFs['open']>>;
+
+/** receives/ holds the counts of the older layout (a file per message): read and emptied at open. */
 const DIRS = ['ready', 'inflight', 'dead', 'tmp', 'receives'];
+const RECEIVE_LOG = 'receives.log';
+/** The receive log is rewritten with only the live counts when it holds more than this many entries and 4x the live ones. */
+const COMPACT_AFTER = 4096;
+
+export interface DiskQueueOptions {
+  maxMessageBytes: number;
+  maxReceiveCount?: number;
+  logger?: Logger;
+  /** Replaces the file operations of writes (tests: a disk that fills up, a crash between two steps). */
+  io?: DurableFs;
+  /** Entries receives.log may hold before it is compacted (at least 4x the live ones); default 4096. Tests lower it. */
+  compactLogAfter?: number;
+}
 
 /**
  * The embedded queue of the local runner: one file per message under `<dir>/ready`, moved to
- * `<dir>/inflight` while a consumer holds it, deleted on ack. Every write is fsynced and renamed into place,
- * so an acknowledged send survives a crash; messages in flight at a crash are delivered again on the next
- * start (at-least-once, like SQS). Messages received maxReceiveCount times without an ack move to
- * `<dir>/dead` (the local dead-letter queue). One process owns a directory at a time.
+ * `<dir>/inflight` while a consumer holds it, deleted on ack. Every write is fsynced (and a message file
+ * renamed into place) before the call that made it resolves, so an acknowledged send survives a crash;
+ * messages in flight at a crash are delivered again on the next start (at-least-once, like SQS). Messages
+ * received maxReceiveCount times without an ack move to `<dir>/dead` (the local dead-letter queue). One
+ * process owns a directory at a time.
  *
- * A message file is written once, by send. A receive records the message's new receive count durably in
- * `<dir>/receives/<name>` (a few bytes, fsynced and renamed into place, before the message is handed out)
- * and renames the message into inflight/; so a message that crashes the process every time it is delivered
- * still reaches dead/ after maxReceiveCount starts. (Until 2026-12 a receive rewrote and fsynced the whole
- * message with the count inside; the contract is unchanged, the bytes written per receive went from the
- * message's size to the count's.) Files of the older layout are read as before: their stored count is the
- * floor of the count.
+ * On disk (formats in disk-queue-format.ts; docs/disk-queue.md):
+ * - A message file is written once, by send: a one-line JSON header (attributes, group) and the body's bytes
+ *   (layout 2). The messages of one send() are written and fsynced together, then renamed into ready/ in
+ *   order; if any write fails, none is renamed and the partial files are removed (a full disk leaves nothing
+ *   half-written), and send throws.
+ * - A receive appends the new receive counts of its whole batch as one line to `<dir>/receives.log` and
+ *   fsyncs it once, before any message of the batch is handed out and renamed into inflight/; so a message
+ *   that crashes the process every time it is delivered still reaches dead/ after maxReceiveCount starts.
+ *   Ack unlinks the message file; its count stays in the log until the log is compacted (at open, and when
+ *   it has grown to four times the live counts), which keeps only counts of queued messages.
+ * - Upgrade: message files of layout 1 (the JSON of body, attributes and count, until 2026-12) are read as
+ *   before, their stored count being the floor of the count; count files of the older layout
+ *   (`<dir>/receives/<name>`, until 2026-12-03) are merged into the log at open and removed.
  *
  * Message groups (OutgoingMessage.groupId, the ordered mode) behave as in an SQS FIFO queue: a message is
  * handed out only when no earlier message of its group is in flight or waiting to become visible again,
@@ -47,24 +66,34 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private readonly io: DurableFs;
   /** Names in ready/, oldest first, with the time before which each stays invisible. */
   private ready: ReadyEntry[] = [];
-  /** Receive counts of messages received at least once (mirrors receives/). */
+  /** Receive counts of messages received at least once (the live part of receives.log). */
   private receives = new Map<string, number>();
   /** Groups with messages held by a consumer, and how many. */
   private inFlightGroups = new Map<string, number>();
   private seq = 0;
+  /** Distinguishes this open's names from another's made in the same millisecond with the same sequence. */
+  private readonly token = randomBytes(4).toString('hex');
   private waiters: (() => void)[] = [];
+  /** Appends to receives.log, one at a time. */
+  private logChain: Promise<void> = Promise.resolve();
+  private log: LogHandle | undefined;
+  /** Entries in receives.log (live or not); and whether an append failed part-way (then it is rewritten). */
+  private logEntries = 0;
+  private logBroken = false;
+  private held = 0;
+  private readonly compactAfter: number;
 
-  private constructor(dir: string, maxMessageBytes: number, maxReceiveCount: number, logger?: Logger, io: DurableFs = fs) {
+  private constructor(dir: string, opts: DiskQueueOptions) {
     this.dir = dir;
-    this.io = io;
-    this.maxMessageBytes = maxMessageBytes;
-    this.maxReceiveCount = maxReceiveCount;
-    this.logger = logger;
+    this.io = opts.io ?? nodeDurableFs;
+    this.maxMessageBytes = opts.maxMessageBytes;
+    this.maxReceiveCount = opts.maxReceiveCount ?? 10;
+    this.logger = opts.logger;
+    this.compactAfter = opts.compactLogAfter ?? COMPACT_AFTER;
   }
 
-  /** `io` replaces the file operations of writes (tests: a disk that fills up). */
-  static async open(dir: string, opts: { maxMessageBytes: number; maxReceiveCount?: number; logger?: Logger; io?: DurableFs }): Promise<DiskQueue> {
-    const q = new DiskQueue(dir, opts.maxMessageBytes, opts.maxReceiveCount ?? 10, opts.logger, opts.io);
+  static async open(dir: string, opts: DiskQueueOptions): Promise<DiskQueue> {
+    const q = new DiskQueue(dir, opts);
     for (const sub of DIRS) await fs.mkdir(path.join(dir, sub), { recursive: true });
     // Whatever was in flight when the last process stopped is delivered again.
     for (const name of await fs.readdir(path.join(dir, 'inflight'))) {
@@ -72,14 +101,26 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     }
     for (const name of await fs.readdir(path.join(dir, 'tmp'))) await fs.rm(path.join(dir, 'tmp', name), { force: true });
     q.ready = (await fs.readdir(path.join(dir, 'ready'))).sort().map((name) => ({ name, visibleAt: 0, group: groupOfName(name) }));
-    const queued = new Set(q.ready.map((e) => e.name));
-    for (const name of await fs.readdir(path.join(dir, 'receives'))) {
-      const count = Number(await fs.readFile(path.join(dir, 'receives', name), 'utf8'));
-      // A count whose message is gone (acked or dead-lettered just before a stop) is left over: removed.
-      if (queued.has(name) && Number.isSafeInteger(count)) q.receives.set(name, count);
-      else await fs.rm(path.join(dir, 'receives', name), { force: true });
-    }
+    await q.loadReceiveCounts();
     return q;
+  }
+
+  /** Counts from receives.log and the older layout's receives/ files; the log rewritten with the live ones. */
+  private async loadReceiveCounts(): Promise<void> {
+    const logFile = path.join(this.dir, RECEIVE_LOG);
+    const all = parseReceiveLog(await fs.readFile(logFile, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err))));
+    const oldFiles = await fs.readdir(path.join(this.dir, 'receives'));
+    for (const name of oldFiles) {
+      const count = Number(await fs.readFile(path.join(this.dir, 'receives', name), 'utf8'));
+      if (Number.isSafeInteger(count) && count > (all.get(name) ?? -1)) all.set(name, count);
+    }
+    // A count whose message is gone (acked or dead-lettered) is left over: dropped.
+    for (const e of this.ready) {
+      const count = all.get(e.name);
+      if (count !== undefined) this.receives.set(e.name, count);
+    }
+    if (all.size || oldFiles.length) await this.rewriteLog([]);
+    for (const name of oldFiles) await fs.rm(path.join(this.dir, 'receives', name), { force: true });
   }
 
   /** Messages not yet acknowledged: waiting (visible or not), being received, or held by a consumer. */
@@ -87,19 +128,53 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     return this.ready.length + this.held;
   }
 
-  private held = 0;
-
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    const batch: { entry: ReadyEntry; data: string }[] = [];
     for (const m of messages) {
-      const size = Buffer.byteLength(m.body) + Object.entries(m.attributes).reduce((n, [k, v]) => n + k.length + v.length, 0);
+      let size = Buffer.byteLength(m.body);
+      for (const k in m.attributes) size += k.length + m.attributes[k]!.length;
       if (size > this.maxMessageBytes) throw new Error(`message of ${size} bytes exceeds the queue's ${this.maxMessageBytes}`);
       const suffix = m.groupId !== undefined ? `.g${Buffer.from(m.groupId).toString('base64url')}` : '';
-      const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++).toString().padStart(9, '0')}-${randomBytes(4).toString('hex')}${suffix}`;
-      const stored: StoredMessage = { body: m.body, attributes: m.attributes, receiveCount: 0, ...(m.groupId !== undefined ? { groupId: m.groupId } : {}) };
-      await writeDurably(path.join(this.dir, 'tmp', name), path.join(this.dir, 'ready', name), JSON.stringify(stored), this.io);
-      this.ready.push({ name, visibleAt: 0, group: m.groupId });
+      const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++).toString().padStart(9, '0')}-${this.token}${suffix}`;
+      batch.push({ entry: { name, visibleAt: 0, group: m.groupId }, data: encodeMessage(m.body, m.attributes, m.groupId) });
+    }
+    // Every file written and fsynced before any is renamed: a failed send leaves none of its messages behind.
+    const tmps = batch.map((b) => path.join(this.dir, 'tmp', b.entry.name));
+    const written = await Promise.allSettled(batch.map((b, i) => writeSynced(tmps[i]!, b.data, this.io)));
+    const failed = written.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(tmps.map((t, i) => (written[i]!.status === 'fulfilled' ? this.io.rm(t, { force: true }).catch(() => undefined) : undefined)));
+      throw failed.reason;
+    }
+    const moved = await Promise.allSettled(batch.map((b, i) => this.io.rename(tmps[i]!, path.join(this.dir, 'ready', b.entry.name))));
+    let error: unknown;
+    for (let i = 0; i < batch.length; i++) {
+      const r = moved[i]!;
+      if (r.status === 'fulfilled') this.enqueue(batch[i]!.entry);
+      else {
+        error ??= r.reason;
+        await this.io.rm(tmps[i]!, { force: true }).catch(() => undefined);
+      }
     }
     this.wake();
+    if (error !== undefined) throw error;
+  }
+
+  /** Into ready in name order (concurrent sends can finish out of order). */
+  private enqueue(e: ReadyEntry): void {
+    const r = this.ready;
+    if (!r.length || r[r.length - 1]!.name < e.name) {
+      r.push(e);
+      return;
+    }
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid]!.name < e.name) lo = mid + 1;
+      else hi = mid;
+    }
+    r.splice(lo, 0, e);
   }
 
   async receive(max: number, waitMs: number): Promise<ReceivedMessage[]> {
@@ -121,19 +196,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
         this.ready = rest;
         this.held += picked.length;
         for (const e of picked) if (e.group !== undefined) this.inFlightGroups.set(e.group, (this.inFlightGroups.get(e.group) ?? 0) + 1);
-        const out: ReceivedMessage[] = [];
-        for (let i = 0; i < picked.length; i++) {
-          let msg;
-          try {
-            msg = await this.take(picked[i]!.name);
-          } catch (err) {
-            // A full or failing disk: what was not taken stays ready (in memory as on disk) for a later receive.
-            this.putBack(picked.slice(i));
-            if (out.length) break;
-            throw err;
-          }
-          if (msg) out.push(msg);
-        }
+        const out = await this.take(picked);
         if (out.length) return out;
         continue;
       }
@@ -151,24 +214,106 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     }
   }
 
-  private async take(name: string): Promise<ReceivedMessage | undefined> {
-    const from = path.join(this.dir, 'ready', name);
-    const stored = JSON.parse(await fs.readFile(from, 'utf8')) as StoredMessage;
-    const count = Math.max(this.receives.get(name) ?? 0, stored.receiveCount) + 1;
-    if (count > this.maxReceiveCount) {
-      await fs.rename(from, path.join(this.dir, 'dead', name));
-      await unlinkIfThere(path.join(this.dir, 'receives', name));
-      this.receives.delete(name);
-      this.held--;
-      this.leaveGroup(stored.groupId);
-      this.logger?.error('message moved to the local dead-letter queue after too many receives', { name, receives: count - 1, ...(stored.groupId !== undefined ? { group: stored.groupId } : {}) });
-      return undefined;
+  /**
+   * Reads the picked messages, dead-letters those past maxReceiveCount, records the others' counts in one
+   * fsynced append, then moves them to inflight/. What cannot be taken (a failing disk) stays ready, in memory
+   * as on disk; the error is thrown when nothing could be taken.
+   */
+  private async take(picked: readonly ReadyEntry[]): Promise<ReceivedMessage[]> {
+    const read = await Promise.allSettled(picked.map((e) => readWholeFile(path.join(this.dir, 'ready', e.name))));
+    let n = read.findIndex((r) => r.status === 'rejected');
+    if (n < 0) n = picked.length;
+    else this.putBack(picked.slice(n));
+    const taken: { entry: ReadyEntry; stored: StoredMessage; count: number }[] = [];
+    let error: unknown = n < picked.length ? (read[n] as PromiseRejectedResult).reason : undefined;
+    for (let i = 0; i < n; i++) {
+      const entry = picked[i]!;
+      let stored: StoredMessage;
+      try {
+        stored = decodeMessage((read[i] as PromiseFulfilledResult<Buffer>).value);
+      } catch (err) {
+        // An unreadable file stays where it is; it is reported, and the rest of the batch goes on.
+        this.putBack([entry]);
+        error ??= err;
+        continue;
+      }
+      const count = Math.max(this.receives.get(entry.name) ?? 0, stored.receiveCount) + 1;
+      if (count <= this.maxReceiveCount) taken.push({ entry, stored, count });
+      else await this.deadLetter(entry, stored.groupId, count - 1).catch((err: unknown) => (error ??= err));
     }
-    // The count first: if the disk is full, the message stays ready and nothing is half-moved.
-    await writeDurably(path.join(this.dir, 'tmp', `${name}.receives`), path.join(this.dir, 'receives', name), String(count), this.io);
-    this.receives.set(name, count);
-    await fs.rename(from, path.join(this.dir, 'inflight', name));
-    return { messageId: name, receiptHandle: name, body: stored.body, attributes: stored.attributes, receiveCount: count, ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}) };
+    if (taken.length) {
+      try {
+        // The counts first: if the disk is full, the messages stay ready and nothing is half-moved.
+        await this.recordReceives(taken.map((t) => [t.entry.name, t.count] as const));
+      } catch (err) {
+        this.putBack(taken.map((t) => t.entry));
+        throw err;
+      }
+    }
+    for (const t of taken) this.receives.set(t.entry.name, t.count);
+    const moved = await Promise.allSettled(taken.map((t) => renameFile(path.join(this.dir, 'ready', t.entry.name), path.join(this.dir, 'inflight', t.entry.name))));
+    const out: ReceivedMessage[] = [];
+    for (let i = 0; i < taken.length; i++) {
+      const { entry, stored, count } = taken[i]!;
+      const r = moved[i]!;
+      if (r.status === 'rejected') {
+        this.putBack([entry]);
+        error ??= r.reason;
+        continue;
+      }
+      out.push({ messageId: entry.name, receiptHandle: entry.name, body: stored.body, attributes: stored.attributes, receiveCount: count, ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}) });
+    }
+    if (!out.length && error !== undefined) throw error;
+    return out;
+  }
+
+  private async deadLetter(entry: ReadyEntry, groupId: string | undefined, receives: number): Promise<void> {
+    try {
+      await renameFile(path.join(this.dir, 'ready', entry.name), path.join(this.dir, 'dead', entry.name));
+    } catch (err) {
+      this.putBack([entry]);
+      throw err;
+    }
+    this.receives.delete(entry.name);
+    this.held--;
+    this.leaveGroup(groupId);
+    this.logger?.error('message moved to the local dead-letter queue after too many receives', { name: entry.name, receives, ...(groupId !== undefined ? { group: groupId } : {}) });
+  }
+
+  /** Appends one line of counts to receives.log and fsyncs it; appends run one at a time. */
+  private recordReceives(counts: readonly (readonly [string, number])[]): Promise<void> {
+    const run = this.logChain.then(() => this.appendLog(counts));
+    this.logChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendLog(counts: readonly (readonly [string, number])[]): Promise<void> {
+    if (this.logBroken || this.logEntries > Math.max(this.compactAfter, 4 * this.receives.size)) {
+      await this.rewriteLog(counts);
+      return;
+    }
+    this.log ??= await this.io.open(path.join(this.dir, RECEIVE_LOG), 'a');
+    try {
+      await this.log.writeFile(receiveLogLine(counts));
+      await this.log.sync();
+    } catch (err) {
+      // Part of the line may be in the file: the next record rewrites the log from memory.
+      this.logBroken = true;
+      throw err;
+    }
+    this.logEntries += counts.length;
+  }
+
+  /** Replaces receives.log (durably: tmp, fsync, rename) with the live counts plus `extra`. */
+  private async rewriteLog(extra: readonly (readonly [string, number])[]): Promise<void> {
+    const log = this.log;
+    this.log = undefined;
+    await log?.close().catch(() => undefined);
+    const counts = new Map(this.receives);
+    for (const [name, count] of extra) counts.set(name, count);
+    await writeDurably(path.join(this.dir, 'tmp', RECEIVE_LOG), path.join(this.dir, RECEIVE_LOG), counts.size ? receiveLogLine([...counts]) : '', this.io);
+    this.logBroken = false;
+    this.logEntries = counts.size;
   }
 
   private putBack(entries: readonly ReadyEntry[]): void {
@@ -187,27 +332,42 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 
   async ack(messages: readonly ReceivedMessage[]): Promise<void> {
-    for (const m of messages) {
-      await unlinkIfThere(path.join(this.dir, 'inflight', m.receiptHandle));
-      await unlinkIfThere(path.join(this.dir, 'receives', m.receiptHandle));
-      this.receives.delete(m.receiptHandle);
+    const done = await Promise.allSettled(messages.map((m) => unlinkIfThere(path.join(this.dir, 'inflight', m.receiptHandle))));
+    let error: unknown;
+    for (let i = 0; i < messages.length; i++) {
+      const r = done[i]!;
+      if (r.status === 'rejected') {
+        error ??= r.reason;
+        continue;
+      }
+      const name = messages[i]!.receiptHandle;
+      this.receives.delete(name);
       this.held--;
-      this.leaveGroup(groupOfName(m.receiptHandle));
+      this.leaveGroup(groupOfName(name));
     }
     this.wake();
+    if (error !== undefined) throw error;
   }
 
   async release(messages: readonly ReceivedMessage[], delayMs: number): Promise<void> {
     const visibleAt = Date.now() + delayMs;
-    for (const m of messages) {
-      await fs.rename(path.join(this.dir, 'inflight', m.receiptHandle), path.join(this.dir, 'ready', m.receiptHandle));
+    const done = await Promise.allSettled(messages.map((m) => renameFile(path.join(this.dir, 'inflight', m.receiptHandle), path.join(this.dir, 'ready', m.receiptHandle))));
+    let error: unknown;
+    for (let i = 0; i < messages.length; i++) {
+      const r = done[i]!;
+      if (r.status === 'rejected') {
+        error ??= r.reason;
+        continue;
+      }
+      const name = messages[i]!.receiptHandle;
       this.held--;
-      const group = groupOfName(m.receiptHandle);
+      const group = groupOfName(name);
       this.leaveGroup(group);
-      this.ready.push({ name: m.receiptHandle, visibleAt, group });
+      this.ready.push({ name, visibleAt, group });
     }
     this.ready.sort((a, b) => (a.name < b.name ? -1 : 1));
     this.wake();
+    if (error !== undefined) throw error;
   }
 
   private wake(): void {
@@ -217,45 +377,8 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 }
 
-/** `rm --force` for one file, in one syscall (fs.rm stats first). */
-async function unlinkIfThere(file: string): Promise<void> {
-  try {
-    await fs.unlink(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
 /** The group a message file belongs to, from its name's `.g<base64url>` suffix. */
 function groupOfName(name: string): string | undefined {
   const i = name.indexOf('.g');
   return i < 0 ? undefined : Buffer.from(name.slice(i + 2), 'base64url').toString();
-}
-
-/** The file operations writeDurably needs; tests inject failures (a full disk) through it. */
-export interface DurableFs {
-  open(path: string, flags: 'w'): Promise<{ writeFile(data: string | Uint8Array): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
-  rename(from: string, to: string): Promise<void>;
-  rm(path: string, opts: { force: true }): Promise<void>;
-}
-
-/**
- * Writes to tmp, fsyncs, renames into place: the file is either whole or absent after a crash. When any
- * step fails (ENOSPC, EROFS, EIO) the partial tmp file is removed before the error is rethrown, so a full
- * disk leaves nothing behind to fill it further.
- */
-export async function writeDurably(tmp: string, dest: string, data: string | Uint8Array, io: DurableFs = fs): Promise<void> {
-  try {
-    const fh = await io.open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await io.rename(tmp, dest);
-  } catch (err) {
-    await io.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
 }

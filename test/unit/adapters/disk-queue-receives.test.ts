@@ -1,6 +1,7 @@
 /**
- * The disk queue writes a message once (send) and keeps its receive count in receives/<name>: a receive
- * renames the message instead of rewriting it. These tests hold the durability contract that the rewrite
+ * The disk queue writes a message once (send) and keeps its receive counts in receives.log (until 2026-12-03 a
+ * file per message in receives/<name>, the older layout, still read): a receive renames the message instead
+ * of rewriting it. These tests hold the durability contract that the rewrite
  * gave: the count survives crashes (a message that kills the process each time still reaches dead/),
  * nothing is lost, and left-over files of either layout are handled.
  */
@@ -10,6 +11,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { DiskQueue } from '../../../lib/adapters/local/disk-queue.ts';
+import { parseReceiveLog } from '../../../lib/adapters/local/disk-queue-format.ts';
+
+/** The counts receives.log holds, as the next open reads them. */
+const loggedCounts = (dir: string): Map<string, number> => parseReceiveLog(readFileSync(path.join(dir, 'receives.log'), 'utf8'));
 
 async function withDir(f: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gw-dq-receives-'));
@@ -31,7 +36,7 @@ describe('disk queue receive counts', () => {
       const after = statSync(path.join(dir, 'inflight', name!));
       assert.equal(after.ino, before.ino, 'the same file, renamed');
       assert.equal(after.mtimeMs, before.mtimeMs);
-      assert.equal(readFileSync(path.join(dir, 'receives', name!), 'utf8'), '1');
+      assert.equal(loggedCounts(dir).get(name!), 1);
       assert.equal(m!.receiveCount, 1);
       await q.ack([m!]);
       for (const sub of ['ready', 'inflight', 'receives', 'tmp']) assert.deepEqual(readdirSync(path.join(dir, sub)), [], sub);
@@ -61,9 +66,11 @@ describe('disk queue receive counts', () => {
       await q.release([m1!], 0);
       const [m2] = await q.receive(1, 0);
       assert.equal(m2!.receiveCount, 2);
+      // A count file of the older layout, for a message that is gone.
       writeFileSync(path.join(dir, 'receives', 'gone-message'), '4');
       const q2 = await DiskQueue.open(dir, { maxMessageBytes: 1024 });
-      assert.deepEqual(readdirSync(path.join(dir, 'receives')).sort(), [m2!.receiptHandle]);
+      assert.deepEqual(readdirSync(path.join(dir, 'receives')), [], 'older-layout count files are merged into the log at open');
+      assert.deepEqual([...loggedCounts(dir)], [[m2!.receiptHandle, 2]], 'the compacted log keeps only the live count');
       const [m3] = await q2.receive(1, 0);
       assert.equal(m3!.body, 'a');
       assert.equal(m3!.receiveCount, 3);
@@ -76,7 +83,7 @@ describe('disk queue receive counts', () => {
       await q.send([{ body: 'old', attributes: {} }]);
       const [name] = readdirSync(path.join(dir, 'ready'));
       const file = path.join(dir, 'ready', name!);
-      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), receiveCount: 5 }));
+      writeFileSync(file, JSON.stringify({ body: 'old', attributes: {}, receiveCount: 5 }));
       const [m] = await (await DiskQueue.open(dir, { maxMessageBytes: 1024 })).receive(1, 0);
       assert.equal(m!.receiveCount, 6);
     });

@@ -1,0 +1,54 @@
+/**
+ * The local runner's disk queue alone: send, receive, ack of N messages of ~100 KB base64 bodies (the size
+ * the ingest path queues), CPU of the main thread (from /proc, the thread that runs the queue's JS) and of
+ * the whole process (adds libuv's threads: the syscalls and fsyncs), per message.
+ *   node bench/disk-queue.ts [messages=2000] [perSend=4] [bodyBytes=100000]
+ * Compare before/after in the same session (CPU time; the machine is shared).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DiskQueue } from '../lib/adapters/local/disk-queue.ts';
+
+const N = Number(process.argv[2] ?? 2000);
+const PER_SEND = Number(process.argv[3] ?? 4);
+const BODY = Number(process.argv[4] ?? 100_000);
+const TICK = 100; // USER_HZ
+
+function mainThreadCpuS(): number {
+  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICK;
+}
+function processCpuS(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+const bodies = Array.from({ length: 16 }, () => randomBytes((BODY * 3) >> 2).toString('base64'));
+const dir = mkdtempSync(path.join(os.tmpdir(), 'gw-dq-bench-'));
+try {
+  const q = await DiskQueue.open(dir, { maxMessageBytes: 1 << 20 });
+  const t0 = [mainThreadCpuS(), processCpuS()] as const;
+  let sent = 0;
+  let got = 0;
+  const consumer = (async () => {
+    while (got < N) {
+      const ms = await q.receive(10, 100);
+      got += ms.length;
+      if (ms.length) await q.ack(ms);
+    }
+  })();
+  const producers = Array.from({ length: 2 }, async () => {
+    while (sent < N) {
+      const batch = Array.from({ length: Math.min(PER_SEND, N - sent) }, (_, i) => ({ body: bodies[(sent + i) % bodies.length]!, attributes: { encoding: 'snappy', samples: '10000' } }));
+      sent += batch.length;
+      await q.send(batch);
+    }
+  });
+  await Promise.all([...producers, consumer]);
+  const t1 = [mainThreadCpuS(), processCpuS()] as const;
+  process.stdout.write(`disk queue, ${N} messages of ${BODY} B, ${PER_SEND} per send: main thread ${((t1[0] - t0[0]) / N * 1e6).toFixed(0)} µs/message, process ${((t1[1] - t0[1]) / N * 1e6).toFixed(0)} µs/message\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
