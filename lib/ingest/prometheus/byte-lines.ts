@@ -28,7 +28,7 @@ import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_DOT, CH_EQUALS, CH_HASH, CH_LBRACE, C
 import { MAX_EXACT_DIGITS, parseGoFloat, POW10 } from './go-float.ts';
 import { CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START } from './lexical.ts';
 import type { ExpositionScanner } from './scanner.ts';
-import { bytesKey, type SeriesKeys } from './series-keys.ts';
+import { bytesKey, byteView, type SeriesKeys } from './series-keys.ts';
 
 /** Blank (space, tab) in FLAGS, beside CLASS's name bits. */
 const BLANK = 16;
@@ -68,6 +68,7 @@ export class ByteLines {
   /** Lines read by the ordinary scanner. */
   slowLines = 0;
   private readonly b: Uint8Array;
+  private readonly view: DataView;
   private readonly n: number;
   private readonly batch: FloatBatch;
   private readonly keys: SeriesKeys;
@@ -87,6 +88,7 @@ export class ByteLines {
   /** `scannerFor(s)`: the ordinary scanner over the decoded body, writing into `batch` with `keys`. */
   constructor(b: Uint8Array, batch: FloatBatch, keys: SeriesKeys, opts: ByteLinesOptions, scannerFor: (s: string) => ExpositionScanner) {
     this.b = b;
+    this.view = byteView(b);
     this.n = b.length;
     this.batch = batch;
     this.keys = keys;
@@ -187,7 +189,7 @@ export class ByteLines {
     }
     while (p < n && ((c = b[p]!) === CH_SPACE || c === CH_TAB || c === CH_CR)) p++;
     if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
-    if (this.distinct && !this.keys.add(bytesKey(b, nameStart, keyEnd))) this.distinct = false;
+    if (this.distinct && !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd))) this.distinct = false;
     addWrittenSeries(this.batch, this.setEnd, this.split, count, this.maxName, this.maxValue, b, nameStart, nameEnd, this.value, timestamp);
     return p < n ? p + 1 : n;
   }

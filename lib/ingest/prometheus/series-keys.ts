@@ -33,11 +33,16 @@ export function textKey(s: string, start: number, end: number): number {
   return finish(h, end - start);
 }
 
-/** The key of b[start, end): textKey of the same text when those bytes are ASCII. */
-export function bytesKey(b: Uint8Array, start: number, end: number): number {
+/** A DataView of b's bytes, for bytesKey. */
+export function byteView(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The key of b[start, end) (`view` = byteView(b): four bytes in one load): textKey of the same text when those bytes are ASCII. */
+export function bytesKey(b: Uint8Array, view: DataView, start: number, end: number): number {
   let h = 0x2f6b1d3c;
   let k = start;
-  for (; k + 3 < end; k += 4) h = step(h, b[k]! | (b[k + 1]! << 8) | (b[k + 2]! << 16) | (b[k + 3]! << 24));
+  for (; k + 3 < end; k += 4) h = step(h, view.getInt32(k, true));
   if (k < end) {
     let w = 0;
     for (let shift = 0; k < end; k++, shift += 8) w |= b[k]! << shift;
