@@ -9,8 +9,9 @@
  *
  * The common form, exactly the lines on which the ordinary scanner takes its direct path (canonicalSet) and
  * would give these bytes: blanks, then a metric name of at most 115 characters, then either blanks or
- * `{a="x",b="y"}` canonical as canonicalSet requires (no blanks, escapes, empty values, trailing comma or
- * byte past ASCII, names strictly ascending and none `__name__`, name and value at most 123 bytes), then
+ * `{a="x",b="y"}` canonical as canonicalSet requires (no blanks, escapes, trailing comma or byte past
+ * ASCII, names strictly ascending and none `__name__`, name and value at most 123 bytes) except that a label
+ * may have an empty value (left out, as the scanner's normalizeLabels leaves it out; exporters write them), then
  * blanks, a value (any ASCII token parseGoFloat accepts), optionally blanks and an integer timestamp in
  * milliseconds, then only blanks and carriage returns up to the line feed or the body's end, the line within
  * max_line_length. Blank lines and comment lines within max_line_length are skipped, as the ordinary scanner
@@ -82,6 +83,8 @@ export class ByteLines {
   private split = 0;
   private maxName = 0;
   private maxValue = 0;
+  /** Whether a label had an empty value (left out: see labels()). */
+  private empty = false;
   /** What number() read. */
   private value = 0;
 
@@ -171,6 +174,7 @@ export class ByteLines {
       if (c !== CH_SPACE && c !== CH_TAB) return -1;
       this.setEnd = this.split = this.batch.used;
       this.maxName = this.maxValue = 0;
+      this.empty = false;
     }
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
     const valueStart = p;
@@ -189,7 +193,8 @@ export class ByteLines {
     }
     while (p < n && ((c = b[p]!) === CH_SPACE || c === CH_TAB || c === CH_CR)) p++;
     if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
-    if (this.distinct && !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd))) this.distinct = false;
+    // As the scanner's checkDistinct: a line with an empty value has no canonical text, which ends the proof.
+    if (this.distinct && (this.empty || !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd)))) this.distinct = false;
     addWrittenSeries(this.batch, this.setEnd, this.split, count, this.maxName, this.maxValue, b, nameStart, nameEnd, this.value, timestamp);
     return p < n ? p + 1 : n;
   }
@@ -208,8 +213,8 @@ export class ByteLines {
 
   /**
    * canonicalSet (scanner.ts) over bytes, from p (after the `{`): each label checked and written as its Label
-   * entry into the arena past its end, not yet part of the batch. Returns the label count (this.p and the
-   * others set), or -1.
+   * entry into the arena past its end, not yet part of the batch; a label with an empty value checked and
+   * left out. Returns the count of labels written (this.p and the others set), or -1.
    */
   private labels(p: number): number {
     const b = this.b;
@@ -223,6 +228,7 @@ export class ByteLines {
     let prevStart = 0;
     let prevEnd = 0;
     let count = 0;
+    let empty = false;
     for (;;) {
       if (p >= n) return -1;
       let c = b[p]!;
@@ -254,27 +260,33 @@ export class ByteLines {
         buf[w++] = c;
         p++;
       }
-      if (p >= n || p === vs || b[p] !== CH_QUOTE) return -1;
+      if (p >= n || b[p] !== CH_QUOTE) return -1;
       const vl = p++ - vs;
-      if (count > 0 && !ascending(b, prevStart, prevEnd, ns, ne)) return -1;
+      if (prevEnd > 0 && !ascending(b, prevStart, prevEnd, ns, ne)) return -1;
       if (split < 0) {
         const order = compareToNameLabel(b, ns, ne);
         if (order === 0) return -1;
-        if (order > 0) split = entry;
+        if (order > 0 && vl > 0) split = entry;
       } else if (nl === NAME_LABEL.length && compareToNameLabel(b, ns, ne) === 0) {
         return -1;
       }
-      buf[entry] = 0x0a;
-      buf[entry + 1] = nl + vl + 4;
-      buf[entry + 2] = 0x0a;
-      buf[entry + 3] = nl;
-      buf[valueAt] = 0x12;
-      buf[valueAt + 1] = vl;
-      if (nl > maxName) maxName = nl;
-      if (vl > maxValue) maxValue = vl;
       prevStart = ns;
       prevEnd = ne;
-      count++;
+      if (vl === 0) {
+        // An empty value is an absent label (normalizeLabels): not written, and the series text is not canonical.
+        w = entry;
+        empty = true;
+      } else {
+        buf[entry] = 0x0a;
+        buf[entry + 1] = nl + vl + 4;
+        buf[entry + 2] = 0x0a;
+        buf[entry + 3] = nl;
+        buf[valueAt] = 0x12;
+        buf[valueAt + 1] = vl;
+        if (nl > maxName) maxName = nl;
+        if (vl > maxValue) maxValue = vl;
+        count++;
+      }
       if (p >= n) return -1;
       c = b[p++]!;
       if (c === CH_COMMA) continue;
@@ -284,6 +296,7 @@ export class ByteLines {
       this.split = split < 0 ? w : split;
       this.maxName = maxName;
       this.maxValue = maxValue;
+      this.empty = empty;
       return count;
     }
   }

@@ -114,6 +114,15 @@ describe('Prometheus text bytes (byte-lines.ts) against the ordinary scanner', (
     assert.equal(parseTextBytesBatch(Buffer.from('a{b="1"} 1\nz{b="é"} 2\na{b="1"} 3'), { defaultTimestamp: NOW }).batch.distinct, false, 'the same series twice');
   });
 
+  it('empty label values (exporters write them) are left out from the bytes too, and end the distinct proof as in the scanner', () => {
+    for (const text of ['a{b="",c="1"} 1\na{c="1"} 2', 'a{b=""} 1\nz{_a="",b="",c="2",d=""} 2', 'a{b="1",__name__=""} 1', 'a{b="",b="1"} 1', 'a{b="1",a=""} 1']) {
+      const r = parseTextBytesBatch(Buffer.from(text), { defaultTimestamp: NOW });
+      sameAsOrdinary(Buffer.from(text), { defaultTimestamp: NOW });
+      assert.equal(r.batch.distinct, false, text);
+    }
+    assert.equal(parseTextBytesBatch(Buffer.from('a{b="",c="1"} 1\nz{_a="",b="",c="2",d=""} 2'), { defaultTimestamp: NOW }).slowLines, 0);
+  });
+
   it('max_line_length: at the limit taken, one past it refused (as the ordinary scanner words it)', () => {
     const line = 'a{b="1"} 1 5'; // 12 characters, as the comment line without its trailing blanks
     for (const max of [12, 11]) {
