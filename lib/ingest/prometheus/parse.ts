@@ -68,6 +68,8 @@ const utf8 = new TextDecoder('utf-8');
 
 /** A text sample line is rarely under 48 characters (name, a label or two, value, timestamp): the batch's first size. */
 const TEXT_SAMPLE_CHARS = 48;
+/** The same guess for a byte body (parseTextBytesBatch): see there. */
+const BYTE_SAMPLE_CHARS = 96;
 
 /**
  * Parses an exposition body into one single-sample TimeSeries per sample line (labels sorted, `__name__` set,
@@ -129,8 +131,11 @@ export function parsePrometheusTextBatch(
  * the others by the ordinary scanner over the body decoded once; `slowLines` counts the latter.
  */
 export function parseTextBytesBatch(body: Uint8Array, opts: { defaultTimestamp: number; maxLineLength?: number }): BatchParseResult & { slowLines: number } {
-  const batch = FloatBatch.forBody(body.length, TEXT_SAMPLE_CHARS);
-  const keys = new SeriesKeys(body.length / TEXT_SAMPLE_CHARS);
+  // Sized for lines of about 96 bytes (a name, a few labels, value and timestamp; comment lines between them
+  // count too), not 48: the batch's arrays and the key set are most of what a request allocates outside the
+  // heap, and such allocations bring the young-generation collections forward. Shorter lines grow the arrays.
+  const batch = FloatBatch.forBody(body.length, BYTE_SAMPLE_CHARS);
+  const keys = new SeriesKeys(body.length / BYTE_SAMPLE_CHARS);
   const scanOpts: ExpositionOptions = { ...opts, collectMetadata: false, proveDistinct: true };
   const lines = new ByteLines(body, batch, keys, opts, (s) => new ExpositionScanner(s, scanOpts, batchSink(batch), batch, keys));
   lines.run();

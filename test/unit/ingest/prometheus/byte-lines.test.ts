@@ -110,6 +110,7 @@ describe('Prometheus text bytes (byte-lines.ts) against the ordinary scanner', (
     assert.equal(r.batch.length, 4);
     assert.deepEqual(r.errors, [{ line: 5, reason: 'expected "," or "}" after the value of label "b"', excerpt: JSON.stringify('bad{b="1" 1') }]);
     assert.equal(sameAsOrdinary(Buffer.from(text), { defaultTimestamp: NOW }), 2);
+    assert.equal(sameAsOrdinary(new Uint8Array(Buffer.from(text)), { defaultTimestamp: NOW }), 2, 'a plain Uint8Array too');
     assert.equal(r.batch.distinct, true);
     assert.equal(parseTextBytesBatch(Buffer.from('a{b="1"} 1\nz{b="é"} 2\na{b="1"} 3'), { defaultTimestamp: NOW }).batch.distinct, false, 'the same series twice');
   });
@@ -142,6 +143,13 @@ describe('Prometheus text bytes (byte-lines.ts) against the ordinary scanner', (
       assert.equal(r.batch.length, 1);
     }
     for (const n of [115, 116]) assert.equal(parseTextBytesBatch(Buffer.from(`${x(n)} 1`), { defaultTimestamp: NOW }).slowLines, n <= 115 ? 0 : 1);
+  });
+
+  it('a batch whose arrays and arena grow past the first guess (short lines)', () => {
+    const text = Array.from({ length: 5000 }, (_, i) => `m${i % 10}{k="${i}"} ${i}`).join('\n');
+    const r = parseTextBytesBatch(Buffer.from(text), { defaultTimestamp: NOW });
+    assert.ok(r.batch.entrySet.length > Math.ceil(text.length / 96) + 16 && r.batch.buf.length > text.length + 1024, 'grew past the guess');
+    assert.equal(sameAsOrdinary(Buffer.from(text), { defaultTimestamp: NOW }), 0);
   });
 
   it('a batch arena that grows while a line is written keeps the line', () => {
