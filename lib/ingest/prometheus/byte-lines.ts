@@ -185,11 +185,9 @@ export class ByteLines {
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
     if (p < n && !(FLAGS[b[p]!]! & EOL)) {
       if (b[p] === CH_HASH) return -1;
-      const tsStart = p;
-      while (p < n && !(FLAGS[b[p]!]! & (BLANK | EOL))) p++;
-      timestamp = this.millis(tsStart, p);
+      timestamp = this.millis(p);
       if (timestamp !== timestamp) return -1;
-      last = p;
+      p = last = this.p;
     }
     while (p < n && ((c = b[p]!) === CH_SPACE || c === CH_TAB || c === CH_CR)) p++;
     if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
@@ -349,42 +347,48 @@ export class ByteLines {
     return true;
   }
 
-  /** parseMillisTimestamp of b[start, end), or NaN: nine digits at a time in integers, the same safe integer. */
-  private millis(start: number, end: number): number {
+  /**
+   * parseMillisTimestamp of the sign and digits from `start` (this.p is left after them), or NaN: read as they
+   * are scanned, nine digits at a time in integers, the same safe integer.
+   */
+  private millis(start: number): number {
     const b = this.b;
+    const n = this.n;
     let p = start;
     const c = b[p]!;
     const neg = c === CH_MINUS;
     if (c === CH_PLUS || c === CH_MINUS) p++;
-    if (p === end) return NaN;
+    const digits = p;
     let v = 0;
-    let stop = p + 9 < end ? p + 9 : end;
-    for (; p < stop; p++) {
-      const d = b[p]! - CH_ZERO;
-      if (d < 0 || d > 9) return NaN;
+    let d = 0;
+    let stop = p + 9 < n ? p + 9 : n;
+    while (p < stop && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
       v = v * 10 + d;
+      p++;
     }
-    if (p < end) {
+    if (p === stop && p < n && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
       // Exact while the whole is a safe integer (every part is then below it); at or past 2^53 in both ways.
       let low = 0;
       let scale = 1;
-      stop = p + 9 < end ? p + 9 : end;
-      for (; p < stop; p++) {
-        const d = b[p]! - CH_ZERO;
-        if (d < 0 || d > 9) return NaN;
+      stop = p + 9 < n ? p + 9 : n;
+      while (p < stop && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
         low = low * 10 + d;
         scale *= 10;
+        p++;
       }
       v = v * scale + low;
-      for (; p < end; p++) {
-        const d = b[p]! - CH_ZERO;
-        if (d < 0 || d > 9) return NaN;
+      while (p < n && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
         v = v * 10 + d;
+        p++;
       }
     }
+    // The token must be the digits and nothing else: fastLine's check of the line's end refuses anything after them.
+    if (p === digits) return NaN;
+    this.p = p;
     if (!Number.isSafeInteger(v)) return NaN;
     return neg ? -v : v;
   }
+
 }
 
 /** b[a, ae) < b[c, ce) by bytes. */
