@@ -25,8 +25,8 @@
 import type { FloatBatch } from '../../model/batch.ts';
 import { addWrittenSeries } from '../../model/batch-text.ts';
 import type { LineError } from '../types.ts';
-import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_DOT, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_MINUS, CH_PLUS, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB, CH_UNDERSCORE, CH_ZERO } from './chars.ts';
-import { MAX_EXACT_DIGITS, parseGoFloat, POW10 } from './go-float.ts';
+import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB } from './chars.ts';
+import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValue, TokenOut } from './byte-tokens.ts';
 import { CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START } from './lexical.ts';
 import type { ExpositionScanner } from './scanner.ts';
 import { bytesKey, byteView, type SeriesKeys } from './series-keys.ts';
@@ -41,8 +41,6 @@ FLAGS.set(CLASS);
 FLAGS[CH_SPACE] = FLAGS[CH_TAB] = BLANK;
 FLAGS[CH_LF] = FLAGS[CH_CR] = EOL;
 
-/** `__name__`'s bytes: label names are compared with it to place it among them. */
-const NAME_LABEL = Uint8Array.from('__name__', (ch) => ch.charCodeAt(0));
 /** Longest metric name written with a one-byte length (addWrittenSeries); longer ones are the scanner's. */
 const MAX_DIRECT_NAME = 115;
 /** Longest name plus value of a label written with one-byte lengths (as canonicalSet). */
@@ -85,8 +83,8 @@ export class ByteLines {
   private maxValue = 0;
   /** Whether a label had an empty value (left out: see labels()). */
   private empty = false;
-  /** What number() read. */
-  private value = 0;
+  /** What readValue and readMillis read. */
+  private readonly out = new TokenOut();
 
   /** `scannerFor(s)`: the ordinary scanner over the decoded body, writing into `batch` with `keys`. */
   constructor(b: Uint8Array, batch: FloatBatch, keys: SeriesKeys, opts: ByteLinesOptions, scannerFor: (s: string) => ExpositionScanner) {
@@ -179,21 +177,21 @@ export class ByteLines {
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
     const valueStart = p;
     while (p < n && !(FLAGS[b[p]!]! & (BLANK | EOL))) p++;
-    if (p === valueStart || !this.number(valueStart, p)) return -1;
+    if (p === valueStart || !readValue(b, valueStart, p, this.out)) return -1;
     let last = p;
     let timestamp = this.defaultTimestamp;
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
     if (p < n && !(FLAGS[b[p]!]! & EOL)) {
       if (b[p] === CH_HASH) return -1;
-      timestamp = this.millis(p);
+      timestamp = readMillis(b, n, p, this.out);
       if (timestamp !== timestamp) return -1;
-      p = last = this.p;
+      p = last = this.out.end;
     }
     while (p < n && ((c = b[p]!) === CH_SPACE || c === CH_TAB || c === CH_CR)) p++;
     if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
     // As the scanner's checkDistinct: a line with an empty value has no canonical text, which ends the proof.
     if (this.distinct && (this.empty || !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd)))) this.distinct = false;
-    addWrittenSeries(this.batch, this.setEnd, this.split, count, this.maxName, this.maxValue, b, nameStart, nameEnd, this.value, timestamp);
+    addWrittenSeries(this.batch, this.setEnd, this.split, count, this.maxName, this.maxValue, b, nameStart, nameEnd, this.out.value, timestamp);
     return p < n ? p + 1 : n;
   }
 
@@ -298,117 +296,4 @@ export class ByteLines {
       return count;
     }
   }
-
-  /** parseGoFloat of the ASCII token b[start, end) (no blank or line end in it) into this.value; false when it is no number. */
-  private number(start: number, end: number): boolean {
-    const b = this.b;
-    let p = start;
-    let c = b[p]!;
-    let neg = false;
-    if (c === CH_PLUS || c === CH_MINUS) {
-      neg = c === CH_MINUS;
-      if (++p === end) return false;
-      c = b[p]!;
-    }
-    // parseGoFloat's own fast path, on the same conditions, so the same double.
-    let d = c - CH_ZERO;
-    if (d >= 0 && d <= 9) {
-      const digitsStart = p;
-      let v = 0;
-      while (p < end && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
-        v = v * 10 + d;
-        p++;
-      }
-      if (p === end && p - digitsStart <= MAX_EXACT_DIGITS) {
-        this.value = neg ? -v : v;
-        return true;
-      }
-      if (b[p] === CH_DOT && p + 1 < end) {
-        const dot = p++;
-        while (p < end && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
-          v = v * 10 + d;
-          p++;
-        }
-        if (p === end && p - digitsStart - 1 <= MAX_EXACT_DIGITS) {
-          const q = v / POW10[end - dot - 1]!;
-          this.value = neg ? -q : q;
-          return true;
-        }
-      }
-    }
-    let token = '';
-    for (let k = start; k < end; k++) {
-      if (b[k]! >= 0x80) return false;
-      token += String.fromCharCode(b[k]!);
-    }
-    const v = parseGoFloat(token, 0, token.length);
-    if (v === undefined) return false;
-    this.value = v;
-    return true;
-  }
-
-  /**
-   * parseMillisTimestamp of the sign and digits from `start` (this.p is left after them), or NaN: read as they
-   * are scanned, nine digits at a time in integers, the same safe integer.
-   */
-  private millis(start: number): number {
-    const b = this.b;
-    const n = this.n;
-    let p = start;
-    const c = b[p]!;
-    const neg = c === CH_MINUS;
-    if (c === CH_PLUS || c === CH_MINUS) p++;
-    const digits = p;
-    let v = 0;
-    let d = 0;
-    let stop = p + 9 < n ? p + 9 : n;
-    while (p < stop && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
-      v = v * 10 + d;
-      p++;
-    }
-    if (p === stop && p < n && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
-      // Exact while the whole is a safe integer (every part is then below it); at or past 2^53 in both ways.
-      let low = 0;
-      let scale = 1;
-      stop = p + 9 < n ? p + 9 : n;
-      while (p < stop && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
-        low = low * 10 + d;
-        scale *= 10;
-        p++;
-      }
-      v = v * scale + low;
-      while (p < n && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) {
-        v = v * 10 + d;
-        p++;
-      }
-    }
-    // The token must be the digits and nothing else: fastLine's check of the line's end refuses anything after them.
-    if (p === digits) return NaN;
-    this.p = p;
-    if (!Number.isSafeInteger(v)) return NaN;
-    return neg ? -v : v;
-  }
-
-}
-
-/** b[a, ae) < b[c, ce) by bytes. */
-function ascending(b: Uint8Array, a: number, ae: number, c: number, ce: number): boolean {
-  const n = Math.min(ae - a, ce - c);
-  for (let k = 0; k < n; k++) {
-    const d = b[a + k]! - b[c + k]!;
-    if (d !== 0) return d < 0;
-  }
-  return ae - a < ce - c;
-}
-
-/** b[a, ae) against `__name__`: negative, 0 or positive. */
-function compareToNameLabel(b: Uint8Array, a: number, ae: number): number {
-  const first = b[a]! - CH_UNDERSCORE;
-  if (first !== 0) return first;
-  const n = Math.min(ae - a, NAME_LABEL.length);
-  for (let k = 1; k < n; k++) {
-    const d = b[a + k]! - NAME_LABEL[k]!;
-    if (d !== 0) return d;
-  }
-  return ae - a - NAME_LABEL.length;
 }
