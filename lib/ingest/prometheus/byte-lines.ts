@@ -121,7 +121,7 @@ export class ByteLines {
     return this.fallback === undefined ? { errors: [], errorCount: 0 } : this.fallback.scanner.errors.result();
   }
 
-  /** Line number `line` (starting at byte i), by the ordinary scanner. */
+  /** Line number `line`, by the ordinary scanner (its lines up to there found by counting line feeds). */
   private slowLine(line: number): void {
     this.slowLines++;
     let f = this.fallback;
