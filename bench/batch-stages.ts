@@ -2,7 +2,7 @@
  * The batch push path's stages one by one, in one process: parse into a FloatBatch, group, encode the
  * WriteRequest bytes (encodeBatchSeries), for the bodies `npm run bench` pushes (Influx 10k lines x 5
  * fields; Prometheus text 10k lines). Samples per CPU-second of each stage, for A/B figures of a change:
- *   node bench/batch-stages.ts [influx|prometheus] [seconds per stage]
+ *   node bench/batch-stages.ts [influx|prometheus|prometheus-bytes] [seconds per stage]
  */
 import { parseInfluxBatch } from '../lib/ingest/influx/parse.ts';
 import { parsePrometheusTextBatch } from '../lib/ingest/prometheus/parse.ts';
@@ -14,8 +14,11 @@ import { fmt } from './lib.ts';
 const kind = process.argv[2] ?? 'influx';
 const seconds = Number(process.argv[3] ?? 3);
 const base = Date.now() - 3_600_000;
-const body = String((kind === 'prometheus' ? prometheusTextWorkload(10_000, base) : influxWorkload(10_000 / 5 * 5, base)).bodies[0]);
-const parse = (): FloatBatch => (kind === 'prometheus' ? parsePrometheusTextBatch(body, { defaultTimestamp: base }).batch : parseInfluxBatch(body, { now: base, precision: 'ns', maxLineLength: 1 << 20 }).batch);
+const text = kind.startsWith('prometheus');
+const body = String((text ? prometheusTextWorkload(10_000, base) : influxWorkload(10_000 / 5 * 5, base)).bodies[0]);
+// `prometheus-bytes`: the body as the import route gets it (bytes, read by byte-lines.ts); `prometheus`: as a string.
+const textBody: string | Uint8Array = kind === 'prometheus-bytes' ? Buffer.from(body) : body;
+const parse = (): FloatBatch => (text ? parsePrometheusTextBatch(textBody, { defaultTimestamp: base }).batch : parseInfluxBatch(body, { now: base, precision: 'ns', maxLineLength: 1 << 20 }).batch);
 
 function stage(name: string, fn: () => number): void {
   for (let i = 0; i < 5; i++) fn();

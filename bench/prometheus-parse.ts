@@ -57,7 +57,8 @@ export function benchPrometheusParse(file = new URL('../test/fixtures/exposition
   const lambdaBody = Buffer.from(text.repeat(LAMBDA_BODY_COPIES));
   const bigBody = big ? Buffer.from(text.repeat(copies)) : undefined;
   const figures: ParseFigure[] = [];
-  // The import route's parser: the same push path, into a FloatBatch (no objects per sample).
+  // The import route's parser: the same push path, into a FloatBatch (no objects per sample), from bytes as the
+  // route gets them (byte-lines.ts reads the common lines without decoding the body).
   figures.push(
     measure('push path into a batch (the import route), 4 MB bodies', () => {
       let n = 0;

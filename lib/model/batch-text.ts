@@ -51,6 +51,39 @@ export function addWrittenTextSeries(b: FloatBatch, setEnd: number, split: numbe
   b.length = i + 1;
 }
 
+/**
+ * addWrittenTextSeries for a metric name read from bytes (the Prometheus text parser's byte lines,
+ * lib/ingest/prometheus/byte-lines.ts): src[nameStart, nameEnd) ASCII and at most 115 bytes (a one-byte length).
+ */
+export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, src: Uint8Array, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
+  const id = b.sets;
+  if (id === b.setStart.length) b.growSets();
+  b.setStart[id] = b.used;
+  b.setSplit[id] = split;
+  b.setEnd[id] = setEnd;
+  b.setLabels[id] = n;
+  if (n + 1 > b.maxLabels) b.maxLabels = n + 1;
+  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
+  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
+  b.sets = id + 1;
+  const i = b.length;
+  if (i === b.entrySet.length) b.growEntries();
+  b.entrySet[i] = id;
+  b.nameStart[i] = setEnd;
+  const nl = nameEnd - nameStart;
+  if (nl > b.maxValueLength) b.maxValueLength = nl;
+  if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
+  b.reserveAt(setEnd, nl + 14);
+  const buf = b.buf;
+  let p = nameHeader(buf, setEnd, nl);
+  for (let k = nameStart; k < nameEnd; k++) buf[p++] = src[k]!;
+  b.used = p;
+  b.nameEnd[i] = p;
+  b.values[i] = value;
+  b.timestamps[i] = timestamp;
+  b.length = i + 1;
+}
+
 /** The start of a `__name__` Label entry whose value (to follow) has `vl` <= 115 bytes (a one-byte length): 0x0a, length, 0x0a, 8, "__name__", 0x12, vl. Returns the position after it. */
 function nameHeader(buf: Buffer, p: number, vl: number): number {
   buf[p] = 0x0a;

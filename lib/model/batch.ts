@@ -275,6 +275,19 @@ export class FloatBatch {
     this.buf = next;
   }
 
+  /**
+   * reserve for a writer that has written past `used` (bytes not yet taken into the batch): room for `n`
+   * bytes past `end` (>= used), keeping everything before `end`. Internal: for the one-pass writers.
+   */
+  reserveAt(end: number, n: number): void {
+    if (end + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < end + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, end);
+    this.buf = next;
+  }
+
   /** Internal: for batch-text.ts. */
   growSets(): void {
     const n = this.setStart.length * 2;

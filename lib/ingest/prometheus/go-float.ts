@@ -5,10 +5,10 @@
 import { ASCII_LOWER_BIT, CH_DOT, CH_LOWER_A, CH_LOWER_E, CH_LOWER_F, CH_LOWER_I, CH_LOWER_N, CH_LOWER_P, CH_LOWER_X, CH_MINUS, CH_NINE, CH_PLUS, CH_UPPER_A, CH_UPPER_F, CH_ZERO } from './chars.ts';
 
 /** Digits after which an integer accumulated in a double could lose precision (2^53 has 16 digits). */
-const MAX_EXACT_DIGITS = 15;
+export const MAX_EXACT_DIGITS = 15;
 
 /** 10^k for k <= 15, each exact. */
-const POW10 = Array.from({ length: MAX_EXACT_DIGITS + 1 }, (_, k) => 10 ** k);
+export const POW10 = Array.from({ length: MAX_EXACT_DIGITS + 1 }, (_, k) => 10 ** k);
 
 function isDigit(c: number): boolean {
   return c >= CH_ZERO && c <= CH_NINE;

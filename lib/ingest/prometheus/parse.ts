@@ -28,6 +28,8 @@ import { normalizeLabels } from '../../model/labels.ts';
 import type { MetricMetadata, TimeSeries } from '../../model/types.ts';
 import type { BatchParseResult, ParseResult } from '../types.ts';
 import { ExpositionScanner, type SampleSink } from './scanner.ts';
+import { ByteLines } from './byte-lines.ts';
+import { SeriesKeys } from './series-keys.ts';
 
 export { checkLabelNames } from './label-set.ts';
 
@@ -63,6 +65,11 @@ export interface ExpositionResult extends ParseResult {
 }
 
 const utf8 = new TextDecoder('utf-8');
+
+/** A text sample line is rarely under 48 characters (name, a label or two, value, timestamp): the batch's first size. */
+const TEXT_SAMPLE_CHARS = 48;
+/** The same guess for a byte body (parseTextBytesBatch): see there. */
+const BYTE_SAMPLE_CHARS = 96;
 
 /**
  * Parses an exposition body into one single-sample TimeSeries per sample line (labels sorted, `__name__` set,
@@ -102,19 +109,38 @@ export function parsePrometheusTextForPush(
 
 /**
  * parsePrometheusTextForPush into a FloatBatch (lib/model/batch.ts): the same lines accepted and refused with
- * the same reasons, and batchToSeries(batch) gives the same series. The import route's parser.
+ * the same reasons, and batchToSeries(batch) gives the same series. The import route's parser. A byte body in
+ * text 0.0.4 is read by byte-lines.ts (its common lines without decoding it); the same batch comes out.
  */
 export function parsePrometheusTextBatch(
   body: Uint8Array | string,
   opts: { defaultTimestamp: number; openMetrics?: boolean; maxLineLength?: number },
 ): BatchParseResult {
+  // Text 0.0.4 bytes (the route's case): the common lines read from the bytes (byte-lines.ts).
+  if (typeof body !== 'string' && opts.openMetrics !== true) return parseTextBytesBatch(body, opts);
   const text = typeof body === 'string' ? body : utf8.decode(body);
-  // A text sample line is rarely under 48 characters (name, a label or two, value, timestamp).
-  const batch = FloatBatch.forBody(text.length, 48);
+  const batch = FloatBatch.forBody(text.length, TEXT_SAMPLE_CHARS);
   const scanner = new ExpositionScanner(text, { ...opts, collectMetadata: false, proveDistinct: true }, batchSink(batch), batch);
   scanner.run();
   batch.distinct = scanner.distinct;
   return { batch, ...scanner.errors.result() };
+}
+
+/**
+ * parsePrometheusTextBatch of a text 0.0.4 byte body: its common lines read from the bytes (byte-lines.ts),
+ * the others by the ordinary scanner over the body decoded once; `slowLines` counts the latter.
+ */
+export function parseTextBytesBatch(body: Uint8Array, opts: { defaultTimestamp: number; maxLineLength?: number }): BatchParseResult & { slowLines: number } {
+  // Sized for lines of about 96 bytes (a name, a few labels, value and timestamp; comment lines between them
+  // count too), not 48: the batch's arrays and the key set are most of what a request allocates outside the
+  // heap, and such allocations bring the young-generation collections forward. Shorter lines grow the arrays.
+  const batch = FloatBatch.forBody(body.length, BYTE_SAMPLE_CHARS);
+  const keys = new SeriesKeys(body.length / BYTE_SAMPLE_CHARS);
+  const scanOpts: ExpositionOptions = { ...opts, collectMetadata: false, proveDistinct: true };
+  const lines = new ByteLines(body, batch, keys, opts, (s) => new ExpositionScanner(s, scanOpts, batchSink(batch), batch, keys));
+  lines.run();
+  batch.distinct = lines.distinct;
+  return { batch, ...lines.errors(), slowLines: lines.slowLines };
 }
 
 /** One single-sample TimeSeries per line, empty label values dropped. */

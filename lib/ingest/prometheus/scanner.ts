@@ -1,6 +1,6 @@
 import { excerpt } from '../../errors.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
-import { hashText, METRIC_NAME_LABEL } from '../../model/labels.ts';
+import { METRIC_NAME_LABEL } from '../../model/labels.ts';
 import type { Exemplar, Label } from '../../model/types.ts';
 import { parseGoFloat } from './go-float.ts';
 import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_QUOTE, CH_RBRACE, CLASS, isBlank, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START, parseMillisTimestamp, parseSecondsTimestamp } from './lexical.ts';
@@ -9,6 +9,7 @@ import { addWrittenTextSeries } from '../../model/batch-text.ts';
 import { checkLabelNames, LabelSetScanner } from './label-set.ts';
 import { CommentReader } from './comments.ts';
 import type { ExpositionOptions } from './parse.ts';
+import { SeriesKeys, textKey } from './series-keys.ts';
 
 /**
  * Where a valid sample line goes: its labels (sorted by checkLabelNames, `__name__` among them, empty values
@@ -35,7 +36,7 @@ export class ExpositionScanner extends LabelSetScanner {
    * add up to), and that text (by its hash) different on every line. Any doubt clears it; finalizeSeries then merges.
    */
   distinct: boolean;
-  private readonly keys = new Set<number>();
+  private readonly keys: SeriesKeys;
   /** The batch canonical lines are written to directly (ExpositionOptions is silent; parsePrometheusTextBatch sets it). */
   private readonly direct: FloatBatch | undefined;
   /** What canonicalSet wrote into the direct batch's arena for the line: see there. */
@@ -44,7 +45,8 @@ export class ExpositionScanner extends LabelSetScanner {
   private writtenMaxName = 0;
   private writtenMaxValue = 0;
 
-  constructor(s: string, opts: ExpositionOptions, sink: SampleSink, direct?: FloatBatch) {
+  /** `keys`: the distinct proof's keys when lines of the same body were read elsewhere too (byte-lines.ts). */
+  constructor(s: string, opts: ExpositionOptions, sink: SampleSink, direct?: FloatBatch, keys?: SeriesKeys) {
     super(s);
     this.om = opts.openMetrics === true;
     this.honorTimestamps = opts.honorTimestamps !== false;
@@ -55,6 +57,7 @@ export class ExpositionScanner extends LabelSetScanner {
     this.exemplars = opts.exemplars === true && this.om;
     this.distinct = opts.proveDistinct === true;
     this.sink = sink;
+    this.keys = keys ?? new SeriesKeys(this.distinct ? s.length / 48 : 0);
     // The direct path carries neither exemplars nor the created-series rule.
     this.direct = this.exemplars || this.dropCreated ? undefined : direct;
     this.comments = new CommentReader(s, { om: this.om, collectMetadata, collectTypes: collectMetadata || opts.collectTypes === true, dropCreated: this.dropCreated });
@@ -69,21 +72,28 @@ export class ExpositionScanner extends LabelSetScanner {
       line++;
       let lineEnd = s.indexOf('\n', i);
       if (lineEnd < 0) lineEnd = n;
-      let end = lineEnd;
-      while (end > i && (isBlank(s.charCodeAt(end - 1)) || s.charCodeAt(end - 1) === CH_CR)) end--;
-      let p = i;
-      while (p < end && isBlank(s.charCodeAt(p))) p++;
-      if (p < end) {
-        if (this.comments.sawEof) {
-          this.fail(line, i, end, 'unexpected content after "# EOF"');
-          return;
-        }
-        const reason = end - i > this.maxLineLength ? `line of ${end - i} characters exceeds max_line_length=${this.maxLineLength}` : s.charCodeAt(p) === CH_HASH ? this.comments.comment(p, end) : this.sample(p, end);
-        if (reason !== undefined) this.fail(line, i, end, reason);
-      }
+      if (!this.line(line, i, lineEnd)) return;
       i = lineEnd + 1;
     }
     if (this.om && !this.comments.sawEof) this.fail(line + 1, n, n, 'missing "# EOF" at the end of the OpenMetrics body');
+  }
+
+  /** Line number `line`, s[i, lineEnd) (lineEnd at its `\n` or the end). False when nothing after it may be read (past `# EOF`). */
+  line(line: number, i: number, lineEnd: number): boolean {
+    const s = this.s;
+    let end = lineEnd;
+    while (end > i && (isBlank(s.charCodeAt(end - 1)) || s.charCodeAt(end - 1) === CH_CR)) end--;
+    let p = i;
+    while (p < end && isBlank(s.charCodeAt(p))) p++;
+    if (p < end) {
+      if (this.comments.sawEof) {
+        this.fail(line, i, end, 'unexpected content after "# EOF"');
+        return false;
+      }
+      const reason = end - i > this.maxLineLength ? `line of ${end - i} characters exceeds max_line_length=${this.maxLineLength}` : s.charCodeAt(p) === CH_HASH ? this.comments.comment(p, end) : this.sample(p, end);
+      if (reason !== undefined) this.fail(line, i, end, reason);
+    }
+    return true;
   }
 
   private fail(line: number, start: number, end: number, reason: string): void {
@@ -295,9 +305,7 @@ export class ExpositionScanner extends LabelSetScanner {
   /** Clears `distinct` when another line had the same series text (by its hash). */
   private checkNewText(nameStart: number, keyEnd: number): void {
     // A hash of the text, not the text: two lines that only share a hash cost the proof, never correctness.
-    const key = hashText(this.s, nameStart, keyEnd);
-    if (this.keys.has(key)) return void (this.distinct = false);
-    this.keys.add(key);
+    if (!this.keys.add(textKey(this.s, nameStart, keyEnd))) this.distinct = false;
   }
 }
 

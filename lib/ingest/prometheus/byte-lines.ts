@@ -1,0 +1,299 @@
+/**
+ * The import route's parser over the request's bytes (parsePrometheusTextBatch with a byte body in text
+ * 0.0.4): a sample line in its common form is read from the bytes and written into the batch in one pass,
+ * with no decoded string, no string or object per label, and no second pass for the distinct proof's key
+ * beyond one hash over the series text. Every other line (and only such a line) goes to the ordinary scanner
+ * (scanner.ts) over the body decoded once, when first needed; it writes into the same batch and the same
+ * distinct proof, so lines come out in body order and the result is the one the ordinary scanner gives for
+ * the whole body.
+ *
+ * The common form, exactly the lines on which the ordinary scanner takes its direct path (canonicalSet) and
+ * would give these bytes: blanks, then a metric name of at most 115 characters, then either blanks or
+ * `{a="x",b="y"}` canonical as canonicalSet requires (no blanks, escapes, trailing comma or byte past
+ * ASCII, names strictly ascending and none `__name__`, name and value at most 123 bytes) except that a label
+ * may have an empty value (left out, as the scanner's normalizeLabels leaves it out; exporters write them), then
+ * blanks, a value (any ASCII token parseGoFloat accepts), optionally blanks and an integer timestamp in
+ * milliseconds, then only blanks and carriage returns up to the line feed or the body's end, the line within
+ * max_line_length. Blank lines and comment lines within max_line_length are skipped, as the ordinary scanner
+ * skips them when comments are ignored. Anything else (`#` after the value, a byte past ASCII, a bad
+ * token, ...) is the ordinary scanner's, which also words every error.
+ *
+ * Line positions: the decoded string has the same lines as the bytes (UTF-8 decoding neither makes nor
+ * swallows a line feed; a leading byte order mark is dropped from the first line), so the ordinary scanner
+ * finds line k of the string by counting line feeds from the last line it read.
+ */
+import type { FloatBatch } from '../../model/batch.ts';
+import { addWrittenSeries } from '../../model/batch-text.ts';
+import type { LineError } from '../types.ts';
+import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB } from './chars.ts';
+import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValue, TokenOut } from './byte-tokens.ts';
+import { CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START } from './lexical.ts';
+import type { ExpositionScanner } from './scanner.ts';
+import { bytesKey, byteView, type SeriesKeys } from './series-keys.ts';
+
+/** Blank (space, tab) in FLAGS, beside CLASS's name bits. */
+const BLANK = 16;
+/** Line feed or carriage return in FLAGS. */
+const EOL = 32;
+/** CLASS for every byte (nothing from 0x80 up), plus BLANK and EOL. */
+const FLAGS = new Uint8Array(256);
+FLAGS.set(CLASS);
+FLAGS[CH_SPACE] = FLAGS[CH_TAB] = BLANK;
+FLAGS[CH_LF] = FLAGS[CH_CR] = EOL;
+
+/** Longest metric name written with a one-byte length (addWrittenSeries); longer ones are the scanner's. */
+const MAX_DIRECT_NAME = 115;
+/** Longest name plus value of a label written with one-byte lengths (as canonicalSet). */
+const MAX_DIRECT_LABEL = 123;
+
+const utf8 = new TextDecoder('utf-8');
+
+export interface ByteLinesOptions {
+  defaultTimestamp: number;
+  maxLineLength?: number;
+}
+
+/** The ordinary scanner over the decoded body, and the line it reads next. */
+interface Fallback {
+  s: string;
+  scanner: ExpositionScanner;
+  line: number;
+  pos: number;
+}
+
+export class ByteLines {
+  /** The distinct proof (scanner.ts `distinct`), shared with the ordinary scanner's lines. */
+  distinct = true;
+  /** Lines read by the ordinary scanner. */
+  slowLines = 0;
+  private readonly b: Uint8Array;
+  private readonly view: DataView;
+  private readonly n: number;
+  private readonly batch: FloatBatch;
+  private readonly keys: SeriesKeys;
+  private readonly defaultTimestamp: number;
+  private readonly maxLineLength: number;
+  private readonly scannerFor: (s: string) => ExpositionScanner;
+  private fallback: Fallback | undefined;
+  /** What labels() read: the position after `}`, the entries' end, `__name__`'s place, the longest name and value. */
+  private p = 0;
+  private setEnd = 0;
+  private split = 0;
+  private maxName = 0;
+  private maxValue = 0;
+  /** Whether a label had an empty value (left out: see labels()). */
+  private empty = false;
+  /** What readValue and readMillis read. */
+  private readonly out = new TokenOut();
+
+  /** `scannerFor(s)`: the ordinary scanner over the decoded body, writing into `batch` with `keys`. */
+  constructor(b: Uint8Array, batch: FloatBatch, keys: SeriesKeys, opts: ByteLinesOptions, scannerFor: (s: string) => ExpositionScanner) {
+    this.b = b;
+    this.view = byteView(b);
+    this.n = b.length;
+    this.batch = batch;
+    this.keys = keys;
+    this.defaultTimestamp = opts.defaultTimestamp;
+    this.maxLineLength = opts.maxLineLength ?? Infinity;
+    this.scannerFor = scannerFor;
+  }
+
+  run(): void {
+    const b = this.b;
+    const n = this.n;
+    let line = 0;
+    let i = 0;
+    while (i < n) {
+      line++;
+      const next = this.fastLine(i);
+      if (next >= 0) {
+        i = next;
+        continue;
+      }
+      const lf = b.indexOf(CH_LF, i);
+      this.slowLine(line);
+      i = lf < 0 ? n : lf + 1;
+    }
+  }
+
+  /** The bad lines, as the ordinary scanner reported them. */
+  errors(): { errors: LineError[]; errorCount: number } {
+    return this.fallback === undefined ? { errors: [], errorCount: 0 } : this.fallback.scanner.errors.result();
+  }
+
+  /** Line number `line`, by the ordinary scanner (its lines up to there found by counting line feeds). */
+  private slowLine(line: number): void {
+    this.slowLines++;
+    let f = this.fallback;
+    if (f === undefined) {
+      const s = utf8.decode(this.b);
+      f = this.fallback = { s, scanner: this.scannerFor(s), line: 1, pos: 0 };
+    }
+    const s = f.s;
+    let pos = f.pos;
+    for (let k = f.line; k < line; k++) {
+      const q = s.indexOf('\n', pos);
+      pos = q < 0 ? s.length : q + 1;
+    }
+    let end = s.indexOf('\n', pos);
+    if (end < 0) end = s.length;
+    f.scanner.distinct = this.distinct;
+    f.scanner.line(line, pos, end);
+    this.distinct = f.scanner.distinct;
+    f.line = line + 1;
+    f.pos = end + 1;
+  }
+
+  /** The line starting at byte i when it has the common form (written into the batch) or is blank or a comment: where the next line starts. Else -1, nothing written. */
+  private fastLine(i: number): number {
+    const b = this.b;
+    const n = this.n;
+    let p = i;
+    let c = b[p]!;
+    while (c === CH_SPACE || c === CH_TAB) {
+      if (++p === n) return n;
+      c = b[p]!;
+    }
+    if (c === CH_LF) return p + 1;
+    if (c === CH_HASH) return this.comment(i, p);
+    if (!(FLAGS[c]! & METRIC_START)) return -1;
+    const nameStart = p++;
+    while (p < n && FLAGS[b[p]!]! & METRIC_CHAR) p++;
+    const nameEnd = p;
+    if (p === n || nameEnd - nameStart > MAX_DIRECT_NAME) return -1;
+    c = b[p]!;
+    let count = 0;
+    let keyEnd = nameEnd;
+    if (c === CH_LBRACE) {
+      count = this.labels(p + 1);
+      if (count < 0) return -1;
+      p = keyEnd = this.p;
+    } else {
+      if (c !== CH_SPACE && c !== CH_TAB) return -1;
+      this.setEnd = this.split = this.batch.used;
+      this.maxName = this.maxValue = 0;
+      this.empty = false;
+    }
+    while (p < n && FLAGS[b[p]!]! & BLANK) p++;
+    const valueStart = p;
+    while (p < n && !(FLAGS[b[p]!]! & (BLANK | EOL))) p++;
+    if (p === valueStart || !readValue(b, valueStart, p, this.out)) return -1;
+    let last = p;
+    let timestamp = this.defaultTimestamp;
+    while (p < n && FLAGS[b[p]!]! & BLANK) p++;
+    if (p < n && !(FLAGS[b[p]!]! & EOL)) {
+      if (b[p] === CH_HASH) return -1;
+      timestamp = readMillis(b, n, p, this.out);
+      if (timestamp !== timestamp) return -1;
+      p = last = this.out.end;
+    }
+    while (p < n && ((c = b[p]!) === CH_SPACE || c === CH_TAB || c === CH_CR)) p++;
+    if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
+    // As the scanner's checkDistinct: a line with an empty value has no canonical text, which ends the proof.
+    if (this.distinct && (this.empty || !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd)))) this.distinct = false;
+    addWrittenSeries(this.batch, this.setEnd, this.split, count, this.maxName, this.maxValue, b, nameStart, nameEnd, this.out.value, timestamp);
+    return p < n ? p + 1 : n;
+  }
+
+  /** A comment line from i (its `#` at p): skipped when within max_line_length (as the scanner measures it: trailing blanks and carriage returns left out). */
+  private comment(i: number, p: number): number {
+    const b = this.b;
+    const lf = b.indexOf(CH_LF, p);
+    let end = lf < 0 ? this.n : lf;
+    let c = 0;
+    while (end > i && ((c = b[end - 1]!) === CH_SPACE || c === CH_TAB || c === CH_CR)) end--;
+    // Bytes past ASCII decode to at most as many UTF-16 units as bytes: within the limit in bytes is within it in characters.
+    if (end - i > this.maxLineLength) return -1;
+    return lf < 0 ? this.n : lf + 1;
+  }
+
+  /**
+   * canonicalSet (scanner.ts) over bytes, from p (after the `{`): each label checked and written as its Label
+   * entry into the arena past its end, not yet part of the batch; a label with an empty value checked and
+   * left out. Returns the count of labels written (this.p and the others set), or -1.
+   */
+  private labels(p: number): number {
+    const b = this.b;
+    const n = this.n;
+    const batch = this.batch;
+    let buf = batch.buf;
+    let w = batch.used;
+    let split = -1;
+    let maxName = 0;
+    let maxValue = 0;
+    let prevStart = 0;
+    let prevEnd = 0;
+    let count = 0;
+    let empty = false;
+    for (;;) {
+      if (p >= n) return -1;
+      let c = b[p]!;
+      if (!(FLAGS[c]! & LABEL_START)) return -1;
+      // An entry takes at most 4 + 2 + MAX_DIRECT_LABEL bytes: the loops below stop there.
+      if (w + MAX_DIRECT_LABEL + 6 > buf.length) {
+        batch.reserveAt(w, MAX_DIRECT_LABEL + 6);
+        buf = batch.buf;
+      }
+      const entry = w;
+      w += 4;
+      const ns = p++;
+      buf[w++] = c;
+      let stop = ns + MAX_DIRECT_LABEL < n ? ns + MAX_DIRECT_LABEL : n;
+      while (p < stop && FLAGS[(c = b[p]!)]! & LABEL_CHAR) {
+        buf[w++] = c;
+        p++;
+      }
+      const ne = p;
+      if (p + 1 >= n || b[p] !== CH_EQUALS || b[p + 1] !== CH_QUOTE) return -1;
+      p += 2;
+      const valueAt = w;
+      w += 2;
+      const vs = p;
+      const nl = ne - ns;
+      stop = vs + MAX_DIRECT_LABEL - nl < n ? vs + MAX_DIRECT_LABEL - nl : n;
+      while (p < stop && (c = b[p]!) !== CH_QUOTE) {
+        if (c === CH_BACKSLASH || c >= 0x80 || c === CH_LF) return -1;
+        buf[w++] = c;
+        p++;
+      }
+      if (p >= n || b[p] !== CH_QUOTE) return -1;
+      const vl = p++ - vs;
+      if (prevEnd > 0 && !ascending(b, prevStart, prevEnd, ns, ne)) return -1;
+      if (split < 0) {
+        const order = compareToNameLabel(b, ns, ne);
+        if (order === 0) return -1;
+        if (order > 0 && vl > 0) split = entry;
+      } else if (nl === NAME_LABEL.length && compareToNameLabel(b, ns, ne) === 0) {
+        return -1;
+      }
+      prevStart = ns;
+      prevEnd = ne;
+      if (vl === 0) {
+        // An empty value is an absent label (normalizeLabels): not written, and the series text is not canonical.
+        w = entry;
+        empty = true;
+      } else {
+        buf[entry] = 0x0a;
+        buf[entry + 1] = nl + vl + 4;
+        buf[entry + 2] = 0x0a;
+        buf[entry + 3] = nl;
+        buf[valueAt] = 0x12;
+        buf[valueAt + 1] = vl;
+        if (nl > maxName) maxName = nl;
+        if (vl > maxValue) maxValue = vl;
+        count++;
+      }
+      if (p >= n) return -1;
+      c = b[p++]!;
+      if (c === CH_COMMA) continue;
+      if (c !== CH_RBRACE) return -1;
+      this.p = p;
+      this.setEnd = w;
+      this.split = split < 0 ? w : split;
+      this.maxName = maxName;
+      this.maxValue = maxValue;
+      this.empty = empty;
+      return count;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The distinct-series proof's keys (scanner.ts `distinct`): a 32-bit hash of a line's series text, and the set
+ * of the hashes seen. Equal text gives an equal hash, whether it is read from the decoded string or, for an
+ * ASCII line, from the body's bytes (byte-lines.ts): both hash the same code units the same way. Two texts that
+ * only share a hash cost the proof (finalizeSeries then merges), never correctness.
+ */
+
+const MULT = 0x9e3779b1;
+
+/** One step over four code units packed into a word (units above 0xff only blur the word: a weaker hash, still equal for equal text). */
+function step(h: number, w: number): number {
+  h = Math.imul(h ^ w, MULT);
+  return h ^ (h >>> 15);
+}
+
+function finish(h: number, length: number): number {
+  h ^= length;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The key of s[start, end) (UTF-16 code units). */
+export function textKey(s: string, start: number, end: number): number {
+  let h = 0x2f6b1d3c;
+  let k = start;
+  for (; k + 3 < end; k += 4) h = step(h, s.charCodeAt(k) | (s.charCodeAt(k + 1) << 8) | (s.charCodeAt(k + 2) << 16) | (s.charCodeAt(k + 3) << 24));
+  if (k < end) {
+    let w = 0;
+    for (let shift = 0; k < end; k++, shift += 8) w |= s.charCodeAt(k) << shift;
+    h = step(h, w);
+  }
+  return finish(h, end - start);
+}
+
+/** A DataView of b's bytes, for bytesKey. */
+export function byteView(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The key of b[start, end) (`view` = byteView(b): four bytes in one load): textKey of the same text when those bytes are ASCII. */
+export function bytesKey(b: Uint8Array, view: DataView, start: number, end: number): number {
+  let h = 0x2f6b1d3c;
+  let k = start;
+  for (; k + 3 < end; k += 4) h = step(h, view.getInt32(k, true));
+  if (k < end) {
+    let w = 0;
+    for (let shift = 0; k < end; k++, shift += 8) w |= b[k]! << shift;
+    h = step(h, w);
+  }
+  return finish(h, end - start);
+}
+
+/** A set of 32-bit keys: open addressing in an Int32Array (no heap number or Map entry per key). */
+export class SeriesKeys {
+  private table: Int32Array;
+  private mask: number;
+  private size = 0;
+  /** Whether key 0 (the table's empty mark) was added. */
+  private zero = false;
+
+  /** `expected`: about how many keys will be added (the table still grows past it). */
+  constructor(expected = 64) {
+    let n = 64;
+    while (n < expected * 2) n *= 2;
+    this.table = new Int32Array(n);
+    this.mask = n - 1;
+  }
+
+  /** Adds the key; false when it was already there. */
+  add(key: number): boolean {
+    key |= 0;
+    if (key === 0) {
+      if (this.zero) return false;
+      this.zero = true;
+      return true;
+    }
+    const t = this.table;
+    const mask = this.mask;
+    let i = (key ^ (key >>> 16)) & mask;
+    for (;;) {
+      const v = t[i]!;
+      if (v === 0) break;
+      if (v === key) return false;
+      i = (i + 1) & mask;
+    }
+    t[i] = key;
+    if (++this.size * 2 > t.length) this.grow();
+    return true;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const t = new Int32Array(old.length * 2);
+    const mask = t.length - 1;
+    for (let k = 0; k < old.length; k++) {
+      const key = old[k]!;
+      if (key === 0) continue;
+      let i = (key ^ (key >>> 16)) & mask;
+      while (t[i] !== 0) i = (i + 1) & mask;
+      t[i] = key;
+    }
+    this.table = t;
+    this.mask = mask;
+  }
+}
