@@ -1,8 +1,9 @@
-import protobuf from 'protobufjs/minimal.js';
+import { ProtoError, ProtoReader } from '../codec/proto/reader.ts';
 import { BadRequestError } from '../errors.ts';
 import type { Exemplar, Histogram, Label, MetricMetadata, ResetHint, Sample, TimeSeries, WriteRequest } from '../model/types.ts';
 import { METRIC_TYPES } from './metric-type.ts';
-import { checkEnd, isStaleBits, overrun, readDouble, readDoubleAt, readInt64, readPackedDouble, readPackedSint64, readSint64, readSpan, readUint64, skip } from './proto-read.ts';
+import { beginLabelStrings, endLabelStrings, labelString } from './label-strings.ts';
+import { checkEnd, isStaleBits, overrun, readDouble, readDoubleAt, readInt64, readPackedDouble, readPackedSint64, readSint64, readSpan, readText, readUint64, skip } from './proto-read.ts';
 
 export type DecodedWriteRequest = WriteRequest;
 
@@ -19,10 +20,15 @@ const f64b = new Uint8Array(f64.buffer);
  *
  * A series gets `histograms` / `exemplars` properties only when it has some: float-only input decodes to
  * exactly the objects it did before those existed.
+ *
+ * Read with the shared wire reader (lib/codec/proto/reader.ts); label names and values are interned per
+ * request (label-strings.ts: a repeated name or value is one string) and decoded leniently (invalid UTF-8
+ * becomes U+FFFD, as Buffer#toString; the label rules downstream decide about such strings).
  */
 export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
-  const r = protobuf.Reader.create(bytes);
+  const r = new ProtoReader(bytes);
   const out: DecodedWriteRequest = { timeseries: [], metadata: [] };
+  beginLabelStrings(bytes);
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
@@ -45,20 +51,23 @@ export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
     }
   } catch (err) {
     throw asDecodeError(err, r, 'WriteRequest');
+  } finally {
+    endLabelStrings();
   }
   return out;
 }
 
 /** Names the message in a decode error (the shared readers say only `cannot decode protobuf at byte N`). */
-export function asDecodeError(err: unknown, r: protobuf.Reader, message: string): BadRequestError {
+export function asDecodeError(err: unknown, r: ProtoReader, message: string): BadRequestError {
   if (err instanceof BadRequestError) {
     const prefix = 'remote_write: cannot decode protobuf at ';
     return err.message.startsWith(prefix) ? new BadRequestError(`remote_write: cannot decode protobuf ${message} at ${err.message.slice(prefix.length)}`) : err;
   }
+  if (err instanceof ProtoError) return new BadRequestError(`remote_write: cannot decode protobuf ${message} at byte ${err.pos}: ${err.message}`);
   return new BadRequestError(`remote_write: cannot decode protobuf ${message} at byte ${r.pos}: ${(err as Error).message}`);
 }
 
-function readSeries(r: protobuf.Reader, end: number): TimeSeries {
+function readSeries(r: ProtoReader, end: number): TimeSeries {
   const labels: Label[] = [];
   const samples: Sample[] = [];
   let histograms: Histogram[] | undefined;
@@ -74,9 +83,14 @@ function readSeries(r: protobuf.Reader, end: number): TimeSeries {
       let value = '';
       while (r.pos < lend) {
         const t = r.uint32();
-        if (t === 0x0a) name = r.string();
-        else if (t === 0x12) value = r.string();
-        else skip(r, t);
+        if (t === 0x0a || t === 0x12) {
+          const n = r.uint32();
+          const p = r.pos;
+          checkEnd(r, p + n);
+          r.pos = p + n;
+          if (t === 0x0a) name = labelString(r.buf, p, p + n);
+          else value = labelString(r.buf, p, p + n);
+        } else skip(r, t);
       }
       labels.push({ name, value });
     } else if (tag === 0x12) {
@@ -127,13 +141,13 @@ function readSeries(r: protobuf.Reader, end: number): TimeSeries {
   return s;
 }
 
-function readLabel(r: protobuf.Reader, lend: number): Label {
+function readLabel(r: ProtoReader, lend: number): Label {
   let name = '';
   let value = '';
   while (r.pos < lend) {
     const t = r.uint32();
-    if (t === 0x0a) name = r.string();
-    else if (t === 0x12) value = r.string();
+    if (t === 0x0a) name = readText(r);
+    else if (t === 0x12) value = readText(r);
     else skip(r, t);
   }
   overrun(r, lend);
@@ -141,7 +155,7 @@ function readLabel(r: protobuf.Reader, lend: number): Label {
 }
 
 /** A Sample body (same layout in 1.0 and 2.0: value 1, timestamp 2, start_timestamp 3). */
-export function readSample(r: protobuf.Reader, send: number): Sample {
+export function readSample(r: ProtoReader, send: number): Sample {
   const s: Sample = { value: 0, timestamp: 0 };
   while (r.pos < send) {
     const t = r.uint32();
@@ -167,7 +181,7 @@ export function readSample(r: protobuf.Reader, send: number): Sample {
   return s;
 }
 
-function readExemplarV1(r: protobuf.Reader, end: number): Exemplar {
+function readExemplarV1(r: ProtoReader, end: number): Exemplar {
   const e: Exemplar = { labels: [], value: 0, timestamp: 0 };
   while (r.pos < end) {
     const t = r.uint32();
@@ -188,7 +202,7 @@ function readExemplarV1(r: protobuf.Reader, end: number): Exemplar {
  * unpacked repeated fields are both accepted, as protobuf requires of a parser. A float histogram whose sum
  * is the staleness marker keeps it bit-exact through `stale`.
  */
-export function readHistogram(r: protobuf.Reader, end: number): Histogram {
+export function readHistogram(r: ProtoReader, end: number): Histogram {
   const h: Histogram = {
     timestamp: 0,
     float: false,
@@ -291,14 +305,14 @@ export function readHistogram(r: protobuf.Reader, end: number): Histogram {
   return h;
 }
 
-function readMetadata(r: protobuf.Reader, end: number): MetricMetadata {
+function readMetadata(r: ProtoReader, end: number): MetricMetadata {
   const m: MetricMetadata = { type: 'UNKNOWN', metricFamilyName: '', help: '', unit: '' };
   while (r.pos < end) {
     const t = r.uint32();
     if (t === 0x08) m.type = METRIC_TYPES[r.uint32()] ?? 'UNKNOWN';
-    else if (t === 0x12) m.metricFamilyName = r.string();
-    else if (t === 0x22) m.help = r.string();
-    else if (t === 0x2a) m.unit = r.string();
+    else if (t === 0x12) m.metricFamilyName = readText(r);
+    else if (t === 0x22) m.help = readText(r);
+    else if (t === 0x2a) m.unit = readText(r);
     else skip(r, t);
   }
   overrun(r, end);

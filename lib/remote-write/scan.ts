@@ -6,20 +6,23 @@ export interface ForwardableScan {
   samples: number;
 }
 
-const NAME_LABEL = [0x5f, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x5f, 0x5f]; // __name__
+const NAME_WORD_0 = 0x616e5f5f; // "__na", little-endian
+const NAME_WORD_1 = 0x5f5f656d; // "me__"
 
 /**
  * Scans a decompressed prometheus.WriteRequest without building objects and says whether it can be queued
  * as it is: what finalizeSeries would produce from it (with no extra labels, relabel rules or external
  * labels) is the same message. Returns the counts when every series
- *   - has only labels (field 1) and float samples (field 2): no histograms, exemplars, metadata or unknown fields;
+ *   - has its labels (field 1) first, then float samples (field 2): no histograms, exemplars, metadata or
+ *     unknown fields;
  *   - has labels written name then value, both non-empty and ASCII (so byte order is string order and byte
- *     length is string length), names strictly ascending (sorted, unique), one of them `__name__`, within
- *     max_labels_per_series, max_label_name_length and max_label_value_length;
+ *     length is string length), lengths as minimal varints, names strictly ascending (sorted, unique), one of
+ *     them `__name__`, within max_labels_per_series, max_label_name_length and max_label_value_length;
  *   - has at least one sample, each with at most one value (fixed64) and one timestamp (a varint of at most
  *     7 bytes: non-negative, below 2^49), timestamps non-decreasing;
- *   - has a label set no other series of the request has (a 31-bit hash of the label strings and their
- *     lengths, four bytes at a step; a collision only sends the request down the full path);
+ *   - has a label set no other series of the request has. Written that way, equal label sets are equal
+ *     bytes: the series' label fields are hashed as one byte run (a 30-bit hash, eight bytes at a step); a
+ *     collision only sends the request down the full path;
  * and the request has at most max_series_per_request series. Otherwise undefined: the caller decodes the
  * request (which reports malformed bytes with their offset) and finalizes it as before. Linear in the body.
  */
@@ -33,6 +36,10 @@ function scanBody(b: Uint8Array, limits: IngestLimits): ForwardableScan | undefi
   const len = b.length;
   const seen = newScanSeen();
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const maxSeries = limits.maxSeriesPerRequest;
+  const maxLabels = limits.maxLabelsPerSeries;
+  const maxName = limits.maxLabelNameLength;
+  const maxValue = limits.maxLabelValueLength;
   let pos = 0;
   let series = 0;
   let samples = 0;
@@ -40,101 +47,166 @@ function scanBody(b: Uint8Array, limits: IngestLimits): ForwardableScan | undefi
     if (b[pos++] !== 0x0a) return undefined;
     // Series length varint.
     let n = 0;
-    let shift = 0;
+    let mul = 1;
     for (;;) {
-      if (pos >= len || shift > 28) return undefined;
+      if (pos >= len || mul > 0x10000000) return undefined;
       const c = b[pos++]!;
-      n += (c & 0x7f) * 2 ** shift;
+      n += (c & 0x7f) * mul;
       if (c < 0x80) break;
-      shift += 7;
+      mul *= 128;
     }
     const end = pos + n;
     if (end > len) return undefined;
-    if (++series > limits.maxSeriesPerRequest) return undefined;
-    let hash = 0x811c9dc5 | 0;
+    if (++series > maxSeries) return undefined;
+    const labelsStart = pos;
     let labels = 0;
     let hasName = false;
     let prevName = -1;
     let prevNameLen = 0;
-    let seriesSamples = 0;
-    let lastTs = -1;
-    while (pos < end) {
-      const tag = b[pos++]!;
-      if (pos >= end) return undefined;
-      let m = b[pos++]!;
-      if (m >= 0x80) {
+    // A two-byte length puts a byte >= 0x80 among the label bytes: their ASCII check is then done string by string.
+    let longLength = false;
+    // Labels: 0x0a len (0x0a len name 0x12 len value), nothing else inside.
+    while (pos < end && b[pos] === 0x0a) {
+      let ns: number;
+      let nl: number;
+      let fieldEnd: number;
+      // The common form, read as two words: 0x0a m 0x0a nl | name | 0x12 vl | value, every length below 0x80.
+      const w = pos + 4 <= end ? dv.getInt32(pos, true) : 0;
+      if ((w & 0x80ff80ff) === 0x000a000a) {
+        const m = (w >>> 8) & 0xff;
+        nl = w >>> 24;
+        ns = pos + 4;
+        fieldEnd = pos + 2 + m;
+        const vh = ns + nl + 2 <= end ? dv.getUint16(ns + nl, true) : 0;
+        const vl = vh >>> 8;
+        if ((vh & 0x80ff) !== 0x0012 || m !== nl + vl + 4 || fieldEnd > end) return undefined;
+        if (nl === 0 || nl > maxName || vl === 0 || vl > maxValue) return undefined;
+      } else {
+        pos++;
         if (pos >= end) return undefined;
-        const c = b[pos++]!;
-        if (c >= 0x80) return undefined; // a label or sample of 16 KB or more: the full path decides
-        m = (m & 0x7f) | (c << 7);
-      }
-      const fieldEnd = pos + m;
-      if (fieldEnd > end) return undefined;
-      if (tag === 0x0a) {
-        // Label: 0x0a len name 0x12 len value, nothing else.
-        if (++labels > limits.maxLabelsPerSeries) return undefined;
-        if (b[pos++] !== 0x0a || pos >= fieldEnd) return undefined;
-        const nl = b[pos++]!;
-        if (nl === 0 || nl >= 0x80 || nl > limits.maxLabelNameLength) return undefined;
-        const ns = pos;
-        pos += nl;
-        if (pos + 2 > fieldEnd || b[pos++] !== 0x12) return undefined;
-        let vl = b[pos++]!;
+        let m = b[pos++]!;
+        if (m >= 0x80) {
+          if (pos >= end) return undefined;
+          const c = b[pos++]!;
+          if (c >= 0x80 || c === 0) return undefined; // 16 KB or more, or not minimal: the full path decides
+          m = (m & 0x7f) | (c << 7);
+          longLength = true;
+        }
+        fieldEnd = pos + m;
+        if (fieldEnd > end || m < 4) return undefined;
+        if (b[pos] !== 0x0a) return undefined;
+        nl = b[pos + 1]!;
+        if (nl === 0 || nl >= 0x80 || nl > maxName) return undefined;
+        ns = pos + 2;
+        pos = ns + nl;
+        if (pos + 2 > fieldEnd || b[pos] !== 0x12) return undefined;
+        let vl = b[pos + 1]!;
+        pos += 2;
         if (vl >= 0x80) {
           if (pos >= fieldEnd) return undefined;
           const c = b[pos++]!;
-          if (c >= 0x80) return undefined;
+          if (c >= 0x80 || c === 0) return undefined;
           vl = (vl & 0x7f) | (c << 7);
         }
-        if (vl === 0 || vl > limits.maxLabelValueLength || pos + vl !== fieldEnd) return undefined;
-        // Names strictly ascending (byte order is string order for ASCII).
-        if (prevName >= 0) {
-          let k = 0;
-          const lim = nl < prevNameLen ? nl : prevNameLen;
-          while (k < lim && b[ns + k] === b[prevName + k]) k++;
-          if (k === lim ? nl <= prevNameLen : b[ns + k]! < b[prevName + k]!) return undefined;
-        }
-        prevName = ns;
-        prevNameLen = nl;
-        if (nl === 8 && !hasName) {
-          let k = 0;
-          while (k < 8 && b[ns + k] === NAME_LABEL[k]) k++;
-          if (k === 8) hasName = true;
-        }
-        hash = hashAscii(dv, b, ns, ns + nl, Math.imul(hash ^ nl, 0x01000193));
-        if (hash < 0) return undefined;
-        hash = hashAscii(dv, b, pos, fieldEnd, Math.imul(hash ^ (vl | 0x100000), 0x01000193));
-        if (hash < 0) return undefined;
-        pos = fieldEnd;
-      } else if (tag === 0x12) {
-        // Sample: [0x09 fixed64] [0x10 varint], in this order, each at most once.
-        let ts = 0;
-        if (pos < fieldEnd && b[pos] === 0x09) pos += 9;
-        if (pos < fieldEnd && b[pos] === 0x10) {
-          pos++;
-          let k = 0;
-          let mul = 1;
-          for (;;) {
-            if (pos >= fieldEnd || k === 7) return undefined;
-            const c = b[pos++]!;
-            ts += (c & 0x7f) * mul;
-            k++;
-            if (c < 0x80) break;
-            mul *= 128;
-          }
-        }
-        if (pos !== fieldEnd || ts < lastTs) return undefined;
-        lastTs = ts;
-        seriesSamples++;
-      } else {
-        return undefined;
+        if (vl === 0 || vl > maxValue || pos + vl !== fieldEnd) return undefined;
       }
+      if (++labels > maxLabels) return undefined;
+      // Names strictly ascending (byte order is string order for ASCII).
+      if (prevName >= 0) {
+        let k = 0;
+        const lim = nl < prevNameLen ? nl : prevNameLen;
+        while (k < lim && b[ns + k] === b[prevName + k]) k++;
+        if (k === lim ? nl <= prevNameLen : b[ns + k]! < b[prevName + k]!) return undefined;
+      }
+      prevName = ns;
+      prevNameLen = nl;
+      if (nl === 8 && !hasName && dv.getInt32(ns, true) === NAME_WORD_0 && dv.getInt32(ns + 4, true) === NAME_WORD_1) hasName = true;
+      pos = fieldEnd;
     }
-    if (pos !== end || !hasName || seriesSamples === 0) return undefined;
-    if (!seen.add(hash & 0x3fffffff)) return undefined;
+    if (!hasName) return undefined;
+    const hash = hashRun(dv, b, labelsStart, pos, longLength);
+    if (hash < 0) return undefined;
+    // Samples: 0x12 len ([0x09 fixed64] [0x10 varint], in this order, each at most once).
+    let seriesSamples = 0;
+    let lastTs = -1;
+    while (pos < end) {
+      if (b[pos] !== 0x12) return undefined;
+      const m = b[pos + 1]!;
+      pos += 2;
+      const fieldEnd = pos + m;
+      if (m >= 0x80 || fieldEnd > end) return undefined;
+      let ts = 0;
+      if (pos < fieldEnd && b[pos] === 0x09) pos += 9;
+      if (pos < fieldEnd && b[pos] === 0x10) {
+        pos++;
+        let k = 0;
+        let mul = 1;
+        for (;;) {
+          if (pos >= fieldEnd || k === 7) return undefined;
+          const c = b[pos++]!;
+          ts += (c & 0x7f) * mul;
+          k++;
+          if (c < 0x80) break;
+          mul *= 128;
+        }
+      }
+      if (pos !== fieldEnd || ts < lastTs) return undefined;
+      lastTs = ts;
+      seriesSamples++;
+    }
+    if (pos !== end || seriesSamples === 0) return undefined;
+    if (!seen.add(hash)) return undefined;
     samples += seriesSamples;
   }
   return series ? { series, samples } : undefined;
+}
+
+/**
+ * Hashes the label fields b[from, to) of one series (already checked for structure) into a non-negative
+ * 30-bit integer, eight bytes at a step in two lanes (little-endian words, then the tail bytes), and checks
+ * the names and values are ASCII: every byte of the run is below 0x80 unless `longLength` (a two-byte length
+ * varint), when the strings are checked one by one. Returns -1 for a non-ASCII string. Equal runs give equal
+ * hashes; the quality of the mix only matters for speed (a collision makes the scan give up, never accept).
+ */
+function hashRun(dv: DataView, b: Uint8Array, from: number, to: number, longLength: boolean): number {
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = (to - from) | 0;
+  let high = 0;
+  let k = from;
+  for (; k + 8 <= to; k += 8) {
+    const w1 = dv.getInt32(k, true);
+    const w2 = dv.getInt32(k + 4, true);
+    high |= w1 | w2;
+    h1 = Math.imul(h1 ^ w1, 0x01000193);
+    h2 = Math.imul(h2 ^ w2, 0x5bd1e995);
+    h1 ^= h1 >>> 15;
+    h2 ^= h2 >>> 13;
+  }
+  for (; k < to; k++) {
+    const c = b[k]!;
+    high |= c;
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+  }
+  if ((high & 0x80808080) !== 0 && (!longLength || !labelStringsAscii(b, from, to))) return -1;
+  const h = Math.imul(h1 ^ (h2 >>> 7), 0x9e3779b1) ^ h2;
+  return (h ^ (h >>> 16)) & 0x3fffffff;
+}
+
+/** The label fields b[from, to) (structure checked by the scan) have ASCII names and values. */
+function labelStringsAscii(b: Uint8Array, from: number, to: number): boolean {
+  let pos = from;
+  while (pos < to) {
+    pos++; // 0x0a
+    pos += b[pos]! >= 0x80 ? 2 : 1; // field length
+    const nl = b[pos + 1]!;
+    pos += 2;
+    for (const end = pos + nl; pos < end; pos++) if (b[pos]! >= 0x80) return false;
+    let vl = b[pos + 1]!;
+    pos += 2;
+    if (vl >= 0x80) vl = (vl & 0x7f) | (b[pos++]! << 7);
+    for (const end = pos + vl; pos < end; pos++) if (b[pos]! >= 0x80) return false;
+  }
+  return true;
 }
 
 /**
@@ -200,27 +272,4 @@ function seenGrow(): void {
     seenGens[slot] = gen;
     seenKeys[slot] = key;
   }
-}
-
-/**
- * Mixes the bytes b[from, to) into `hash`, four at a time (little-endian words, then the tail bytes one by
- * one), and checks they are ASCII. Returns the new hash as a non-negative 31-bit integer, or -1 when a byte
- * is not ASCII. Equal byte runs give equal hashes; the quality of the mix only matters for speed (a collision
- * makes the scan give up, never accept).
- */
-function hashAscii(dv: DataView, b: Uint8Array, from: number, to: number, hash: number): number {
-  let high = 0;
-  let k = from;
-  for (; k + 4 <= to; k += 4) {
-    const w = dv.getInt32(k, true);
-    high |= w;
-    hash = Math.imul(hash ^ w, 0x01000193);
-    hash ^= hash >>> 15;
-  }
-  for (; k < to; k++) {
-    const c = b[k]!;
-    high |= c;
-    hash = Math.imul(hash ^ c, 0x01000193);
-  }
-  return (high & 0x80808080) !== 0 ? -1 : hash & 0x7fffffff;
 }

@@ -1,9 +1,9 @@
-import protobuf from 'protobufjs/minimal.js';
+import { ProtoReader } from '../codec/proto/reader.ts';
 import { BadRequestError } from '../errors.ts';
 import type { Exemplar, Histogram, Label, MetricMetadata, Sample, TimeSeries } from '../model/types.ts';
 import { METRIC_NAME_LABEL } from '../model/labels.ts';
 import { asDecodeError, readHistogram, readSample } from './decode.ts';
-import { checkEnd, readInt64, skip } from './proto-read.ts';
+import { checkEnd, readInt64, readText, skip } from './proto-read.ts';
 import { METRIC_TYPES } from './metric-type.ts';
 import { V2_MESSAGE } from './v2.ts';
 
@@ -31,13 +31,13 @@ export interface DecodedV2Request {
  * in `invalid` and left out, and the rest is kept (Prometheus 3 writes the rest and answers 400).
  */
 export function decodeV2Request(bytes: Uint8Array): DecodedV2Request {
-  const r = protobuf.Reader.create(bytes);
+  const r = new ProtoReader(bytes);
   const symbols: string[] = [];
   const ranges: number[] = [];
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
-      if (tag === 0x22) symbols.push(r.string());
+      if (tag === 0x22) symbols.push(readText(r));
       else if (tag === 0x2a) {
         const end = r.uint32() + r.pos;
         checkEnd(r, end);
@@ -95,7 +95,7 @@ function symbol(symbols: readonly string[], ref: number, what: string): string {
   return s;
 }
 
-function readRefs(r: protobuf.Reader, tag: number, into: number[]): void {
+function readRefs(r: ProtoReader, tag: number, into: number[]): void {
   if (tag & 7) {
     const end = r.uint32() + r.pos;
     checkEnd(r, end);
@@ -111,7 +111,7 @@ function refsToLabels(refs: readonly number[], symbols: readonly string[], what:
   return labels;
 }
 
-function readV2Series(r: protobuf.Reader, end: number, symbols: readonly string[]): V2Series {
+function readV2Series(r: ProtoReader, end: number, symbols: readonly string[]): V2Series {
   const refs: number[] = [];
   const samples: Sample[] = [];
   let histograms: Histogram[] | undefined;
@@ -186,7 +186,7 @@ function readV2Series(r: protobuf.Reader, end: number, symbols: readonly string[
   return res;
 }
 
-function readV2Exemplar(r: protobuf.Reader, end: number, symbols: readonly string[]): Exemplar {
+function readV2Exemplar(r: ProtoReader, end: number, symbols: readonly string[]): Exemplar {
   const refs: number[] = [];
   let value = 0;
   let timestamp = 0;

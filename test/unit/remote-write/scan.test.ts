@@ -73,6 +73,35 @@ describe('scanForwardable: a remote_write 1.0 body queued as received', () => {
     assert.deepEqual(scanForwardable(body(many.slice(0, 10)), DEFAULT_LIMITS), { series: 10, samples: 10 });
   });
 
+  it('label fields of 128 bytes or more (two-byte lengths): ASCII checked string by string, duplicates still caught', () => {
+    const long = 'v'.repeat(200);
+    assert.deepEqual(scanForwardable(body([up([{ name: 'job', value: long }]), up([{ name: 'job', value: long + 'x' }])]), DEFAULT_LIMITS), { series: 2, samples: 2 });
+    assert.equal(scanForwardable(body([up([{ name: 'job', value: long }]), up([{ name: 'job', value: long }])]), DEFAULT_LIMITS), undefined);
+    for (const at of [0, 100, 199]) {
+      const accented = long.slice(0, at) + '\u00e9' + long.slice(at + 1);
+      assert.equal(scanForwardable(body([up([{ name: 'job', value: accented }])]), DEFAULT_LIMITS), undefined, `non-ASCII at ${at}`);
+      assert.equal(scanForwardable(body([up([{ name: 'a\u00e9', value: long }])]), DEFAULT_LIMITS), undefined, `non-ASCII name beside a long value`);
+    }
+  });
+
+  it('equal label sets written differently are left to the full path: non-minimal lengths, labels after samples', () => {
+    const series = (fields: number[][]): number[] => [0x0a, fields.flat().length, ...fields.flat()];
+    const label = (n: string, v: string): number[] => [0x0a, n.length + v.length + 4, 0x0a, n.length, ...Buffer.from(n), 0x12, v.length, ...Buffer.from(v)];
+    const sample = [0x12, 0x02, 0x10, 0x01];
+    const plain = series([label('__name__', 'up'), label('job', 'a'), sample]);
+    assert.deepEqual(scanForwardable(Uint8Array.from(plain), DEFAULT_LIMITS), { series: 1, samples: 1 });
+    // The job label's field length as a two-byte varint with a zero high byte (0x89 0x00 = 9).
+    const job = label('job', 'a');
+    const nonMinimal = series([label('__name__', 'up'), [0x0a, 0x80 | job[1]!, 0x00, ...job.slice(2)], sample]);
+    assert.equal(decodeWriteRequest(Uint8Array.from(nonMinimal)).timeseries[0]!.labels[1]!.value, 'a');
+    assert.equal(scanForwardable(Uint8Array.from([...plain, ...nonMinimal]), DEFAULT_LIMITS), undefined);
+    assert.equal(scanForwardable(Uint8Array.from(nonMinimal), DEFAULT_LIMITS), undefined);
+    // A label written after a sample: decoders take it, the scan does not.
+    const late = series([label('__name__', 'up'), sample, label('job', 'a')]);
+    assert.deepEqual(decodeWriteRequest(Uint8Array.from(late)).timeseries[0]!.labels, [{ name: '__name__', value: 'up' }, { name: 'job', value: 'a' }]);
+    assert.equal(scanForwardable(Uint8Array.from(late), DEFAULT_LIMITS), undefined);
+  });
+
   it('malformed bytes are left to the decoder', () => {
     const b = body([up([{ name: 'job', value: 'a' }])]);
     for (let n = 0; n < b.length; n++) assert.equal(scanForwardable(b.subarray(0, n), DEFAULT_LIMITS), undefined);
