@@ -11,6 +11,19 @@ const DOT = 46;
 const ZERO = 48;
 const LOWER_I = 105;
 const LOWER_U = 117;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * The hash of a line's series text s[start, end) (measurement and tags) for the distinct proof: FNV-1a over
+ * its UTF-16 code units. InfluxLineScan computes the same value while it scans (`keyHash`), so a line it
+ * takes and a line the ordinary parser reads hash alike when their text is equal.
+ */
+export function seriesKeyHash(s: string, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ s.charCodeAt(k), FNV_PRIME);
+  return h & 0x3fffffff;
+}
 
 /** 10^k for k <= 22: exactly representable, so digits / 10^k is correctly rounded (see fieldValue). */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
@@ -38,6 +51,8 @@ export class InfluxLineScan {
   values = new Float64Array(16);
   fieldCount = 0;
   timestamp = 0;
+  /** seriesKeyHash(s, keyStart, keyEnd), computed in the same pass. */
+  keyHash = 0;
   private readonly now: number;
   private readonly precision: InfluxPrecision;
 
@@ -52,24 +67,31 @@ export class InfluxLineScan {
     let c = 0;
     // Measurement: up to `,` or ` ` (an `=` belongs to it, as readToken(true) reads it).
     this.keyStart = i;
+    // The series text's hash (seriesKeyHash) is folded in character by character, separators included.
+    let h = FNV_OFFSET;
     while (i < end && (c = s.charCodeAt(i)) !== COMMA && c !== SPACE) {
       if (c === BACKSLASH || c >= 0x80) return false;
+      h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     }
     if (i === start) return false;
     this.measurementEnd = i;
     let n = 0;
     while (i < end && s.charCodeAt(i) === COMMA) {
+      h = Math.imul(h ^ COMMA, FNV_PRIME);
       const ks = ++i;
       while (i < end && (c = s.charCodeAt(i)) !== COMMA && c !== SPACE && c !== EQ) {
         if (c === BACKSLASH || c >= 0x80) return false;
+        h = Math.imul(h ^ c, FNV_PRIME);
         i++;
       }
       const ke = i;
       if (ke === ks || i >= end || c !== EQ) return false;
+      h = Math.imul(h ^ EQ, FNV_PRIME);
       const vs = ++i;
       while (i < end && (c = s.charCodeAt(i)) !== COMMA && c !== SPACE && c !== EQ) {
         if (c === BACKSLASH || c >= 0x80) return false;
+        h = Math.imul(h ^ c, FNV_PRIME);
         i++;
       }
       if (i === vs) return false;
@@ -85,6 +107,7 @@ export class InfluxLineScan {
     this.tagCount = n;
     if (i >= end || s.charCodeAt(i) !== SPACE) return false;
     this.keyEnd = i;
+    this.keyHash = h & 0x3fffffff;
     while (i < end && s.charCodeAt(i) === SPACE) i++;
     let f = 0;
     for (;;) {

@@ -1,9 +1,9 @@
 import { forEachLine, lineError } from '../lines.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
-import { hashText, sortLabels } from '../../model/labels.ts';
+import { sortLabels } from '../../model/labels.ts';
 import { FloatBatch } from '../../model/batch.ts';
 import { addJoinedSample, addNamedSample, addTextSet, compareText } from '../../model/batch-text.ts';
-import { InfluxLineScan } from './direct.ts';
+import { InfluxLineScan, seriesKeyHash } from './direct.ts';
 import { LineNames } from './line-names.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import type { BatchParseResult, ParseResult } from '../types.ts';
@@ -225,7 +225,7 @@ class LineParser {
       if (extra?.length) for (let k = 0; k < l.tagCount; k++) for (const e of extra) if (compareText(s, l.tags[4 * k]!, l.tags[4 * k + 1]!, e.name) === 0) this.distinct = false;
       if (names.repeated) this.distinct = false;
       if (this.distinct) {
-        const key = hashText(s, l.keyStart, l.keyEnd);
+        const key = l.keyHash;
         if (this.keys.has(key)) this.distinct = false;
         this.keys.add(key);
         const ml = l.measurementEnd - l.keyStart;
@@ -255,7 +255,7 @@ class LineParser {
     if (extra?.length) for (const t of tags) for (const e of extra) if (t.name === e.name) return void (this.distinct = false);
     for (let a = 1; a < fieldNames.length; a++) for (let b = 0; b < a; b++) if (fieldNames[a] === fieldNames[b]) return void (this.distinct = false);
     // A hash of the text, not the text: two lines that only share a hash cost the proof, never correctness.
-    const key = hashText(s, keyStart, keyEnd);
+    const key = seriesKeyHash(s, keyStart, keyEnd);
     if (this.keys.has(key)) return void (this.distinct = false);
     this.keys.add(key);
     if (measurement !== this.lastMeasurement) {
