@@ -148,12 +148,13 @@ const tsBytes = new Uint8Array(10);
 /**
  * Writes series [from, to) as a prometheus.WriteRequest (remote_write 1.0) into one buffer of exactly the
  * size the entries of `bodies` add up to: the bytes encodeTimeSeries writes for the same series (labels as stored, samples
- * with a value unless +0 and a timestamp unless 0).
+ * with a value unless +0 and a timestamp unless 0). With `scratch` large enough, the buffer is its start (the
+ * caller's to reuse once it is done with the bytes: packBatch compresses them and lets go), else a new one.
  */
-export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64Array, from: number, to: number): Buffer {
+export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64Array, from: number, to: number, scratch?: Buffer): Buffer {
   let total = 0;
   for (let g = from; g < to; g++) total += entrySize(bodies[g]!);
-  const out = Buffer.allocUnsafe(total);
+  const out = scratch !== undefined && scratch.length >= total ? scratch.subarray(0, total) : Buffer.allocUnsafe(total);
   const src = b.buf;
   const order = s.order;
   const end = s.end;
