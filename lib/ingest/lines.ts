@@ -42,3 +42,32 @@ export function indexOfIn(text: string, code: number, from: number, end: number)
   for (let i = from; i < end; i++) if (text.charCodeAt(i) === code) return i;
   return -1;
 }
+
+const NL = 10;
+
+/**
+ * forEachLine over a body's UTF-8 bytes from `from` (past a byte order mark the caller skipped): the same lines
+ * at byte positions. A `\n` byte is only ever a newline in UTF-8, so the lines and their numbers are the
+ * decoded text's.
+ */
+export function forEachByteLine(body: Uint8Array, from: number, fn: (start: number, end: number, line: number) => void): void {
+  let line = 0;
+  let start = from;
+  const n = body.length;
+  while (start < n) {
+    let nl = body.indexOf(NL, start);
+    if (nl < 0) nl = n;
+    line++;
+    let end = nl;
+    if (end > start && body[end - 1] === CR) end--;
+    if (end > start) fn(start, end, line);
+    start = nl + 1;
+  }
+}
+
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, from: number, to: number): string }).utf8Slice;
+
+/** body[start, end) decoded as UTF-8, invalid sequences replaced by U+FFFD as TextDecoder replaces them. */
+export function utf8Text(body: Uint8Array, start: number, end: number): string {
+  return utf8Slice.call(body, start, end);
+}

@@ -10,6 +10,7 @@ import { enqueueBatch, enqueueSeries, sendPacked } from '../queue/enqueue.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
 import { writtenHeaders } from '../remote-write/written.ts';
 import { finalizeBatch, finalizeSeries, parseExtraLabels } from './finalize.ts';
+import { returnBatch } from './batch-pool.ts';
 import type { Router } from './router.ts';
 import { openInboundAuth, type InboundAuth } from '../auth/inbound-auth.ts';
 import { mergeExtraLabels } from '../auth/labels.ts';
@@ -85,7 +86,10 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       if (grouped) {
         if (grouped.count) await enqueueBatch(deps, outcome.batch!, grouped, tenant, 'push');
         deps.metrics.inc('ingest_samples_total', { protocol, tenant }, outcome.batch!.length);
-        return count(deps, protocol, answer(deps, protocol, outcome, [], 0, grouped.count));
+        const res = answer(deps, protocol, outcome, [], 0, grouped.count);
+        // Packed and answered: nothing reads the batch any more (batch-pool.ts).
+        returnBatch(outcome.batch!);
+        return count(deps, protocol, res);
       }
       const { series, dropped, invalid, invalidCount, droppedHistograms, droppedExemplars } = finalizeSeries(outcome.series, { extraLabels, relabel: deps.relabel, externalLabels: deps.externalLabels, limits: deps.limits, protocol, ...(outcome.distinctLabelSets ? { distinctLabelSets: true } : {}) });
       if (dropped) deps.metrics.inc('ingest_relabel_dropped_series_total', { protocol }, dropped);

@@ -181,7 +181,7 @@ export function packBatch(batch: FloatBatch, series: BatchSeries, opts: Omit<Pac
   let groupBytes = 0;
   let groupSamples = 0;
   const flush = (to: number): void => {
-    const raw = encodeBatchSeries(batch, series, bodies, from, to);
+    const raw = encodeBatchSeries(batch, series, bodies, from, to, encodeScratch(groupBytes));
     ratio = emitRange(raw, 0, from, to, bodies, series, opts, compressedBudget, out, ratio);
     from = to;
     groupBytes = 0;
@@ -196,6 +196,22 @@ export function packBatch(batch: FloatBatch, series: BatchSeries, opts: Omit<Pac
   }
   flush(series.count);
   return out;
+}
+
+/**
+ * The buffer packBatch encodes a group into before compressing it: one per process, reused (the compressed
+ * copy is what a message keeps), so a request does not allocate its WriteRequest bytes afresh for every
+ * message (each a megabyte or more outside the V8 heap: external memory that makes the GC run). Groups past
+ * SCRATCH_MAX bytes get a buffer of their own. packBatch is synchronous: no two calls share it at once.
+ */
+let scratch: Buffer | undefined;
+const SCRATCH_MAX = 8 << 20;
+
+/** The scratch buffer for a group of `total` encoded bytes, or undefined: a buffer of its own. */
+function encodeScratch(total: number): Buffer | undefined {
+  if (total > SCRATCH_MAX) return undefined;
+  if (scratch === undefined || scratch.length < total) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, Math.max(total, 1 << 20)));
+  return scratch;
 }
 
 /** emit() for series [from, to), encoded in raw from `at`: halves are sub-ranges of raw. Returns the observed ratio. */

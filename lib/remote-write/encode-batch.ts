@@ -140,27 +140,29 @@ export function seriesSampleCount(s: BatchSeries, g: number): number {
   return g === 0 ? s.end![0]! : s.end![g]! - s.end![g - 1]!;
 }
 
-const f64 = new Float64Array(1);
-const f64b = new Uint8Array(f64.buffer);
 /** The varint of the last timestamp written (consecutive samples mostly share one: an Influx line's fields, a scrape). */
 const tsBytes = new Uint8Array(10);
 
 /**
  * Writes series [from, to) as a prometheus.WriteRequest (remote_write 1.0) into one buffer of exactly the
  * size the entries of `bodies` add up to: the bytes encodeTimeSeries writes for the same series (labels as stored, samples
- * with a value unless +0 and a timestamp unless 0).
+ * with a value unless +0 and a timestamp unless 0). With `scratch` large enough, the buffer is its start (the
+ * caller's to reuse once it is done with the bytes: packBatch compresses them and lets go), else a new one.
  */
-export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64Array, from: number, to: number): Buffer {
+export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64Array, from: number, to: number, scratch?: Buffer): Buffer {
   let total = 0;
   for (let g = from; g < to; g++) total += entrySize(bodies[g]!);
-  const out = Buffer.allocUnsafe(total);
+  const out = scratch !== undefined && scratch.length >= total ? scratch.subarray(0, total) : Buffer.allocUnsafe(total);
   const src = b.buf;
   const order = s.order;
   const end = s.end;
   const v = b.values;
   const ts = b.timestamps;
+  // One store for a value's 8 bytes and one for a timestamp varint's first 4 (little-endian, unaligned).
+  const dv = new DataView(out.buffer, out.byteOffset, out.length);
   let lastT = NaN;
   let tsLength = 0;
+  let tsWord = 0;
   let p = 0;
   for (let g = from; g < to; g++) {
     out[p++] = 0x0a;
@@ -179,27 +181,26 @@ export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64
       const zero = value === 0 && 1 / value > 0;
       if (t !== 0 && t !== lastT) {
         tsLength = writeTimestamp(tsBytes, t);
+        tsWord = tsBytes[0]! | (tsBytes[1]! << 8) | (tsBytes[2]! << 16) | (tsBytes[3]! << 24);
         lastT = t;
       }
       const tl = t !== 0 ? 1 + tsLength : 0;
       out[p++] = 0x12;
       out[p++] = (zero ? 0 : 9) + tl;
       if (!zero) {
-        f64[0] = value;
         out[p] = 0x09;
-        out[p + 1] = f64b[0]!;
-        out[p + 2] = f64b[1]!;
-        out[p + 3] = f64b[2]!;
-        out[p + 4] = f64b[3]!;
-        out[p + 5] = f64b[4]!;
-        out[p + 6] = f64b[5]!;
-        out[p + 7] = f64b[6]!;
-        out[p + 8] = f64b[7]!;
+        dv.setFloat64(p + 1, value, true);
         p += 9;
       }
       if (tl !== 0) {
         out[p++] = 0x10;
-        for (let k2 = 0; k2 < tsLength; k2++) out[p++] = tsBytes[k2]!;
+        let k2 = 0;
+        if (tsLength >= 4) {
+          dv.setInt32(p, tsWord, true);
+          p += 4;
+          k2 = 4;
+        }
+        for (; k2 < tsLength; k2++) out[p++] = tsBytes[k2]!;
       }
     }
   }

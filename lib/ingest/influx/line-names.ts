@@ -13,15 +13,15 @@ export class LineNames {
   /** Two fields of that line have the same name. */
   repeated = false;
 
-  /** Whether line l has the same measurement and field names, in the same order. */
-  sameAs(s: string, l: InfluxLineScan): boolean {
+  /** Whether line l (scanned from the body's bytes s) has the same measurement and field names, in the same order. */
+  sameAs(s: Uint8Array, l: InfluxLineScan): boolean {
     if (l.fieldCount !== this.count || !sameText(s, l.keyStart, l.measurementEnd, this.ms, this.me)) return false;
     for (let f = 0; f < l.fieldCount; f++) if (!sameText(s, l.fields[2 * f]!, l.fields[2 * f + 1]!, this.fields[2 * f]!, this.fields[2 * f + 1]!)) return false;
     return true;
   }
 
   /** Remembers line l (its entries' arena ranges are filled in by the caller). */
-  take(s: string, l: InfluxLineScan): void {
+  take(s: Uint8Array, l: InfluxLineScan): void {
     this.ms = l.keyStart;
     this.me = l.measurementEnd;
     this.count = l.fieldCount;
@@ -36,9 +36,9 @@ export class LineNames {
   }
 }
 
-export function sameText(s: string, a: number, ae: number, b: number, be: number): boolean {
+/** s[a, ae) and s[b, be) are the same bytes. */
+export function sameText(s: Uint8Array, a: number, ae: number, b: number, be: number): boolean {
   if (ae - a !== be - b) return false;
-  for (; a < ae; a++, b++) if (s.charCodeAt(a) !== s.charCodeAt(b)) return false;
+  for (; a < ae; a++, b++) if (s[a] !== s[b]) return false;
   return true;
 }
-

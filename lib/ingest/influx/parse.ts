@@ -1,15 +1,17 @@
-import { forEachLine, lineError } from '../lines.ts';
+import { forEachByteLine, forEachLine, lineError, utf8Text } from '../lines.ts';
 import { LineErrorCollector } from '../common/line-errors.ts';
-import { hashText, sortLabels } from '../../model/labels.ts';
+import { sortLabels } from '../../model/labels.ts';
 import { FloatBatch } from '../../model/batch.ts';
-import { addJoinedSample, addNamedSample, addTextSet, compareText } from '../../model/batch-text.ts';
-import { InfluxLineScan } from './direct.ts';
+import { takeBatch } from '../batch-pool.ts';
+import { addNamedSample } from '../../model/batch-text.ts';
+import { addByteSet, addJoinedByteSample, compareBytes } from './batch-bytes.ts';
+import { InfluxLineScan, seriesKeyHash } from './direct.ts';
 import { LineNames } from './line-names.ts';
 import type { Label, TimeSeries } from '../../model/types.ts';
 import type { BatchParseResult, ParseResult } from '../types.ts';
-import { parseFieldValue, timestampToMs, type InfluxPrecision } from './values.ts';
+import { parseFieldValue, parseInfluxPrecision, timestampToMs, type InfluxPrecision } from './values.ts';
 
-export { timestampToMs, type InfluxPrecision };
+export { parseInfluxPrecision, timestampToMs, type InfluxPrecision };
 
 export interface InfluxParseOptions {
   /** Milliseconds since the epoch for lines without a timestamp. */
@@ -20,15 +22,6 @@ export interface InfluxParseOptions {
   extraLabels?: readonly Label[];
   /** Lines longer than this many characters are rejected (limit `max_line_length`). */
   maxLineLength: number;
-}
-
-const PRECISIONS: Record<string, InfluxPrecision> = {
-  '': 'ns', n: 'ns', ns: 'ns', u: 'us', us: 'us', 'µ': 'us', 'µs': 'us', ms: 'ms', s: 's', m: 'm', h: 'h',
-};
-
-/** Maps a v1 or v2 `precision` argument to its unit, or undefined when it is not one InfluxDB accepts. */
-export function parseInfluxPrecision(p: string | null): InfluxPrecision | undefined {
-  return PRECISIONS[p ?? ''];
 }
 
 /**
@@ -46,13 +39,44 @@ export function parseInfluxLines(body: string, opts: InfluxParseOptions): ParseR
 /**
  * parseInfluxLines into a FloatBatch (lib/model/batch.ts): the same lines accepted and refused with the same
  * reasons, and batchToSeries(batch) gives the same series, their labels sorted; a line's fields share one label set.
+ * The body is read as bytes (a request's body: its text is what TextDecoder gives, a leading byte order mark
+ * dropped) or as text (encoded to UTF-8 first; with a lone surrogate, read by the ordinary parser only). Lines in
+ * their common form are scanned and written from the bytes (direct.ts); every other line is decoded alone and
+ * read by the ordinary parser, with its number and its text in the error.
  */
-export function parseInfluxBatch(body: string, opts: InfluxParseOptions): BatchParseResult {
-  // A field (`name=value,`) with its share of the line's tags and timestamp: about 24 characters.
+export function parseInfluxBatch(body: string | Uint8Array, opts: InfluxParseOptions): BatchParseResult {
+  if (typeof body !== 'string') return parseBytes(body, hasByteOrderMark(body) ? 3 : 0, opts);
+  if (isWellFormed(body)) return parseBytes(Buffer.from(body, 'utf8'), 0, opts);
   const batch = FloatBatch.forBody(body.length, 24);
-  const { errors, distinct } = parseWith(body, opts, new LineParser(opts, batchSink(batch, opts.extraLabels), batch));
+  const { errors, distinct } = parseWith(body, opts, new LineParser(opts, batchSink(batch, opts.extraLabels)));
   batch.distinct = distinct;
   return { batch, ...errors.result() };
+}
+
+function parseBytes(body: Uint8Array, from: number, opts: InfluxParseOptions): BatchParseResult {
+  // A field (`name=value,`) with its share of the line's tags and timestamp: about 24 bytes.
+  const batch = takeBatch(body.length - from, 24);
+  const p = new LineParser(opts, batchSink(batch, opts.extraLabels), batch);
+  const errors = new LineErrorCollector();
+  const max = opts.maxLineLength;
+  forEachByteLine(body, from, (start, end, line) => {
+    // A line the scan takes is ASCII: as many characters as bytes. At most max bytes is at most max characters.
+    if (end - start <= max && p.parseDirect(body, start, end)) return;
+    const text = utf8Text(body, start, end);
+    const reason = text.length > max ? `line of ${text.length} characters exceeds max_line_length=${max}` : p.parseLine(text, 0, text.length);
+    if (reason !== undefined) errors.add(() => lineError(text, 0, text.length, line, reason));
+  });
+  batch.distinct = p.distinctLabelSets();
+  return { batch, ...errors.result() };
+}
+
+function hasByteOrderMark(b: Uint8Array): boolean {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+}
+
+/** No lone surrogate: UTF-8 encoding keeps the text (String#isWellFormed, ES2024). */
+function isWellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 function parseWith(body: string, opts: InfluxParseOptions, p: LineParser): { errors: LineErrorCollector; distinct: boolean } {
@@ -98,6 +122,9 @@ function canonicalExtra(extra: readonly Label[] | undefined): boolean {
   return true;
 }
 
+/** Node's Buffer#latin1Slice: an ASCII range of the body as a string, without a Buffer. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, from: number, to: number): string }).latin1Slice;
+
 /** Past this many distinct measurements in a request, the distinct-label-sets proof is not attempted. */
 const MAX_MEASUREMENTS_FOR_DISTINCT = 64;
 
@@ -139,14 +166,26 @@ class LineParser {
     this.scan = new InfluxLineScan(opts.now, opts.precision);
   }
 
-  /** Parses one line (without its newline); returns the reason it is invalid, or undefined. */
+  /**
+   * A line of the body's bytes, when it is blank, a comment or in the common form (taken by the scan and
+   * written to the batch); false: the caller decodes it and calls parseLine.
+   */
+  parseDirect(b: Uint8Array, start: number, end: number): boolean {
+    let i = start;
+    while (i < end && (b[i] === SPACE || b[i] === TAB)) i++;
+    if (i === end || b[i] === HASH) return true;
+    if (this.direct === undefined || !this.scan.scanBytes(b, i, end)) return false;
+    this.writeDirect(b, this.direct);
+    return true;
+  }
+
+  /** Parses one line (without its newline) the ordinary way; returns the reason it is invalid, or undefined. */
   parseLine(s: string, start: number, end: number): string | undefined {
     this.s = s;
     this.i = start;
     this.end = end;
     while (this.i < end && (s.charCodeAt(this.i) === SPACE || s.charCodeAt(this.i) === TAB)) this.i++;
     if (this.i === end || s.charCodeAt(this.i) === HASH) return undefined;
-    if (this.direct !== undefined && this.scan.scan(s, this.i, end)) return void this.writeDirect(s, this.direct);
 
     const keyStart = this.i;
     this.sawBackslash = false;
@@ -213,7 +252,7 @@ class LineParser {
   }
 
   /** A line `scan` took: the proof's checks as checkDistinct makes them, then the batch. */
-  private writeDirect(s: string, batch: FloatBatch): void {
+  private writeDirect(s: Uint8Array, batch: FloatBatch): void {
     const l = this.scan;
     const extra = this.opts.extraLabels;
     // Lines of a body mostly repeat the previous line's measurement and field names: then their `__name__`
@@ -222,28 +261,27 @@ class LineParser {
     const same = names.sameAs(s, l);
     if (!same) names.take(s, l);
     if (this.distinct) {
-      if (extra?.length) for (let k = 0; k < l.tagCount; k++) for (const e of extra) if (compareText(s, l.tags[4 * k]!, l.tags[4 * k + 1]!, e.name) === 0) this.distinct = false;
+      if (extra?.length) for (let k = 0; k < l.tagCount; k++) for (const e of extra) if (compareBytes(s, l.tags[4 * k]!, l.tags[4 * k + 1]!, e.name) === 0) this.distinct = false;
       if (names.repeated) this.distinct = false;
       if (this.distinct) {
-        const key = hashText(s, l.keyStart, l.keyEnd);
+        const key = l.keyHash;
         if (this.keys.has(key)) this.distinct = false;
         this.keys.add(key);
-        const ml = l.measurementEnd - l.keyStart;
-        if (!(ml === this.lastMeasurement.length && s.startsWith(this.lastMeasurement, l.keyStart))) {
-          this.lastMeasurement = s.slice(l.keyStart, l.measurementEnd);
+        if (compareBytes(s, l.keyStart, l.measurementEnd, this.lastMeasurement) !== 0) {
+          this.lastMeasurement = latin1Slice.call(s, l.keyStart, l.measurementEnd);
           this.measurements.add(this.lastMeasurement);
           if (this.measurements.size > MAX_MEASUREMENTS_FOR_DISTINCT) this.distinct = false;
         }
       }
     }
-    const set = addTextSet(batch, s, l.tags, l.tagCount, extra?.length ? extra : undefined);
+    const set = addByteSet(batch, s, l.tags, l.tagCount, extra?.length ? extra : undefined);
     if (same) {
       for (let f = 0; f < l.fieldCount; f++) addNamedSample(batch, set, names.start[f]!, names.end[f]!, l.values[f]!, l.timestamp);
       return;
     }
     for (let f = 0; f < l.fieldCount; f++) {
       names.start[f] = batch.used;
-      addJoinedSample(batch, set, s, l.keyStart, l.measurementEnd, l.fields[2 * f]!, l.fields[2 * f + 1]!, l.values[f]!, l.timestamp);
+      addJoinedByteSample(batch, set, s, l.keyStart, l.measurementEnd, l.fields[2 * f]!, l.fields[2 * f + 1]!, l.values[f]!, l.timestamp);
       names.end[f] = batch.used;
     }
   }
@@ -255,7 +293,7 @@ class LineParser {
     if (extra?.length) for (const t of tags) for (const e of extra) if (t.name === e.name) return void (this.distinct = false);
     for (let a = 1; a < fieldNames.length; a++) for (let b = 0; b < a; b++) if (fieldNames[a] === fieldNames[b]) return void (this.distinct = false);
     // A hash of the text, not the text: two lines that only share a hash cost the proof, never correctness.
-    const key = hashText(s, keyStart, keyEnd);
+    const key = seriesKeyHash(s, keyStart, keyEnd);
     if (this.keys.has(key)) return void (this.distinct = false);
     this.keys.add(key);
     if (measurement !== this.lastMeasurement) {

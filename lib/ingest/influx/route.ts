@@ -24,8 +24,8 @@ function handleWrite(req: IngestRequest, v2: boolean, maxLineLength: number): Ro
   const extraLabels: Label[] = [];
   const db = req.query.get('db') ?? (v2 ? req.query.get('bucket') : null);
   if (db) extraLabels.push({ name: 'db', value: db });
-  const text = new TextDecoder().decode(req.body);
-  const { batch, errors, errorCount } = parseInfluxBatch(text, { now: req.now, precision, extraLabels, maxLineLength });
+  // The body's bytes: lines in the common form are read without decoding the body to a string (parse.ts).
+  const { batch, errors, errorCount } = parseInfluxBatch(req.body, { now: req.now, precision, extraLabels, maxLineLength });
   const partial = ({ errors: errs, errorCount: total = errs.length }: PartialReport): RouteResponse =>
     influxError(v2, `${batch.length ? 'partial write: ' : ''}${listLineErrors(errs, total, describe).join('\n')}`);
   return withBatch(batch, { kind: 'series' as const, errors, ...(errorCount !== undefined ? { errorCount } : {}), success: { status: 204 }, partial });

@@ -1,6 +1,15 @@
-/** Influx field values and timestamps (parse.ts, direct.ts). */
+/** Influx precisions, field values and timestamps (parse.ts, direct.ts). */
 
 export type InfluxPrecision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
+
+const PRECISIONS: Record<string, InfluxPrecision> = {
+  '': 'ns', n: 'ns', ns: 'ns', u: 'us', us: 'us', 'µ': 'us', 'µs': 'us', ms: 'ms', s: 's', m: 'm', h: 'h',
+};
+
+/** Maps a v1 or v2 `precision` argument to its unit, or undefined when it is not one InfluxDB accepts. */
+export function parseInfluxPrecision(p: string | null): InfluxPrecision | undefined {
+  return PRECISIONS[p ?? ''];
+}
 
 const LOWER_I = 105;
 const LOWER_U = 117;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fieldValue, InfluxLineScan } from '../../../../lib/ingest/influx/direct.ts';
+import { fieldValue, InfluxLineScan, seriesKeyHash } from '../../../../lib/ingest/influx/direct.ts';
 import { parseFieldValue, timestampToMs } from '../../../../lib/ingest/influx/values.ts';
 
 /** The one-pass scan (direct.ts) takes only lines the ordinary parser reads to the same labels; batch.test.ts compares the results. */
@@ -59,6 +59,29 @@ describe('influx one-pass line scan', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('hashes the series text in the same pass exactly as seriesKeyHash hashes it for the ordinary parser (property)', () => {
+    const name = fc.stringMatching(/^[a-zA-Z0-9_.:-]{1,12}$/);
+    const line = fc.record({ m: name, tags: fc.uniqueArray(fc.tuple(name, name), { maxLength: 5, selector: ([k]) => k }), lead: fc.constantFrom('', ' ', '  ') }).map(({ m, tags, lead }) => {
+      const sorted = [...tags].sort(([a], [b]) => (a < b ? -1 : 1)).filter(([k]) => k !== '__name__');
+      return `${lead}${m}${sorted.map(([k, v]) => `,${k}=${v}`).join('')} v=1,w=2i 17`;
+    });
+    let taken = 0;
+    fc.assert(
+      fc.property(line, (text) => {
+        const l = new InfluxLineScan(0, 'ns');
+        const start = text.length - text.trimStart().length;
+        if (!l.scan(text, start, text.length)) return;
+        taken++;
+        assert.equal(l.keyHash, seriesKeyHash(text, l.keyStart, l.keyEnd), text);
+        assert.equal(l.keyHash, seriesKeyHash(text.slice(l.keyStart, l.keyEnd), 0, l.keyEnd - l.keyStart), text);
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(taken > 2000, `only ${taken} lines taken`);
+    assert.notEqual(scan('m,a=b v=1')!.keyHash, scan('m,a=c v=1')!.keyHash);
+    assert.notEqual(scan('m,ab=c v=1')!.keyHash, scan('m,a=bc v=1')!.keyHash, 'the separators are hashed');
   });
 
   it('computes timestamps exactly as timestampToMs in every precision (property)', () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseInfluxLines } from '../../../../lib/ingest/influx/parse.ts';
+import { parseInfluxBatch, parseInfluxLines } from '../../../../lib/ingest/influx/parse.ts';
 import { labelsKey, normalizeLabels } from '../../../../lib/model/labels.ts';
 import type { Label } from '../../../../lib/model/types.ts';
 
@@ -31,6 +31,15 @@ describe('influx: the distinct-label-sets proof', () => {
   for (const c of cases) {
     it(c.name, () => assert.equal(!!parseInfluxLines(c.body, opts(c.extra)).distinctLabelSets, c.want));
   }
+
+  it('the batch path: a line the one-pass scan takes and one the ordinary parser reads share the proof (same series text, same hash)', () => {
+    // The second line of each body has a string field: the one-pass scan declines it, the ordinary parser reads it.
+    assert.equal(parseInfluxBatch('cpu,host=a v=1 1\ncpu,host=a v=2,s="x" 2', opts()).batch.distinct, false);
+    assert.equal(parseInfluxBatch('cpu,host=a v=2,s="x" 2\ncpu,host=a v=1 1', opts()).batch.distinct, false);
+    assert.equal(parseInfluxBatch('cpu,host=a v=1 1\ncpu,host=b v=2,s="x" 2', opts()).batch.distinct, true);
+    assert.equal(parseInfluxBatch('cpu,host=a v=1 1\ncpu,host=a w=2 2', opts()).batch.distinct, false);
+    assert.equal(parseInfluxBatch('cpu,host=a v=1 1\ncpu,host=b v=2 2', opts()).batch.distinct, true);
+  });
 
   it('when it claims distinct label sets, there are none equal (property)', () => {
     const tok = fc.constantFrom('a', 'b', 'a_b', 'm', 'm_a', 'db', 'x\\ y', 'x', '__name__');

@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { resetBatch, returnBatch, takeBatch } from '../../../lib/ingest/batch-pool.ts';
+import { FloatBatch } from '../../../lib/model/batch.ts';
+import { parseInfluxBatch } from '../../../lib/ingest/influx/parse.ts';
+import { groupBatch, encodeBatchSeries, seriesBodies } from '../../../lib/remote-write/encode-batch.ts';
+import { unpackMessage } from '../../../lib/queue/unpack.ts';
+import { ingestHarness } from '../../helpers/ingest.ts';
+
+/** Every fact of a batch that is not its storage (arena, typed arrays): what a reset must put back. */
+function facts(b: FloatBatch): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(b)) if (!ArrayBuffer.isView(v)) out[k] = v;
+  return out;
+}
+
+const opts = { now: 1_700_000_000_000, precision: 'ns' as const, maxLineLength: 1 << 20 };
+const encoded = (b: FloatBatch): string => {
+  const g = groupBatch(b);
+  return encodeBatchSeries(b, g, seriesBodies(b, g), 0, g.count).toString('hex');
+};
+
+describe('batch pool', () => {
+  it('a reset batch has every fact of a new one (a field added to FloatBatch and not reset fails here)', () => {
+    const b = new FloatBatch();
+    b.addSample(b.addLabelSet([{ name: 'b', value: '' }, { name: 'a', value: 'x'.repeat(300) }]), 'm', 'f', 1, 2);
+    b.distinct = true;
+    assert.notDeepEqual(facts(b), facts(new FloatBatch()));
+    resetBatch(b);
+    assert.deepEqual(facts(b), facts(new FloatBatch()));
+  });
+
+  it('a batch taken again parses a body exactly as a new one', () => {
+    const first = 'cpu,host=a,zone=z v=1,w=2 1\ncpu,host=a,zone=z v=3 2\n' + 'x'.repeat(3000) + ' v=1\nm,t=é v=1';
+    const second = 'mem,host=b used=7i,free=1.5 3\nmem,host=c used=8i 4';
+    const fresh = encoded(parseInfluxBatch(Buffer.from(second), opts).batch);
+    const a = parseInfluxBatch(Buffer.from(first), opts).batch;
+    returnBatch(a);
+    const b = parseInfluxBatch(Buffer.from(second), opts);
+    assert.equal(b.batch, a, 'the pooled batch was taken');
+    assert.equal(encoded(b.batch), fresh);
+    assert.equal(b.batch.distinct, true);
+    assert.equal(b.batch.length, 3);
+    assert.equal(takeBatch(10, 24) === a, false, 'taken once, not handed out twice');
+  });
+
+  it('requests in flight at once each queue their own lines (the pipeline gives a batch back only once it is packed and answered)', async () => {
+    const h = ingestHarness();
+    const body = (r: number) => Array.from({ length: 200 }, (_, i) => `req${r},host=h${i} v=${r * 1000 + i},w=${i}i ${1_700_000_000_000 + i}000000`).join('\n');
+    for (let round = 0; round < 3; round++) {
+      h.queue.sent.length = 0;
+      const res = await Promise.all(Array.from({ length: 6 }, (_, r) => h.call('POST', '/write', body(r))));
+      assert.deepEqual(res.map((x) => x.status), [204, 204, 204, 204, 204, 204]);
+      const seen = new Map<string, number>();
+      for (const m of h.queue.sent) {
+        for (const s of (await unpackMessage(m.body, m.attributes, h.blobs)).timeseries) {
+          const name = s.labels.find((l) => l.name === '__name__')!.value;
+          const host = s.labels.find((l) => l.name === 'host')!.value;
+          const r = Number(name.slice(3, name.indexOf('_')));
+          const i = Number(host.slice(1));
+          assert.equal(s.samples[0]!.value, name.endsWith('_v') ? r * 1000 + i : i, `${name} ${host}`);
+          seen.set(`${name} ${host}`, (seen.get(`${name} ${host}`) ?? 0) + 1);
+        }
+      }
+      assert.equal(seen.size, 6 * 200 * 2);
+      assert.ok([...seen.values()].every((n) => n === 1));
+    }
+  });
+});
