@@ -8,7 +8,7 @@ import { isClaimCheck, MAX_PAYLOAD_BYTES, READABLE_ENVELOPE_VERSIONS, SPOOL_PREF
 
 /**
  * A message's payload: the snappy-compressed WriteRequest as queued, decoded only when asked. The decoder
- * (and protobufjs) loads with the first decode, so a deliver function that only forwards payloads never
+ * loads with the first decode, so a deliver function that only forwards payloads never
  * compiles it at a cold start.
  */
 export interface Payload {
