@@ -18,16 +18,7 @@ import { varintSize } from '../remote-write/proto-size.ts';
  * s[nameStart, nameEnd) (ASCII).
  */
 export function addWrittenTextSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, s: string, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
-  const id = b.sets;
-  if (id === b.setStart.length) b.growSets();
-  b.setStart[id] = b.used;
-  b.setSplit[id] = split;
-  b.setEnd[id] = setEnd;
-  b.setLabels[id] = n;
-  if (n + 1 > b.maxLabels) b.maxLabels = n + 1;
-  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
-  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
-  b.sets = id + 1;
+  const id = openWrittenSet(b, setEnd, split, n, maxName, maxValue);
   b.used = setEnd;
   const i = b.length;
   if (i === b.entrySet.length) b.growEntries();
@@ -56,16 +47,7 @@ export function addWrittenTextSeries(b: FloatBatch, setEnd: number, split: numbe
  * lib/ingest/prometheus/byte-lines.ts): src[nameStart, nameEnd) ASCII and at most 115 bytes (a one-byte length).
  */
 export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, src: Uint8Array, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
-  const id = b.sets;
-  if (id === b.setStart.length) b.growSets();
-  b.setStart[id] = b.used;
-  b.setSplit[id] = split;
-  b.setEnd[id] = setEnd;
-  b.setLabels[id] = n;
-  if (n + 1 > b.maxLabels) b.maxLabels = n + 1;
-  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
-  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
-  b.sets = id + 1;
+  const id = openWrittenSet(b, setEnd, split, n, maxName, maxValue);
   const i = b.length;
   if (i === b.entrySet.length) b.growEntries();
   b.entrySet[i] = id;
@@ -212,4 +194,22 @@ export function compareText(s: string, start: number, end: number, t: string): n
     if (d !== 0) return d;
   }
   return end - start - t.length;
+}
+
+/**
+ * Takes the label set the caller wrote into the arena from `b.used` to `setEnd` as the batch's next set (the
+ * one-pass writers of addWrittenTextSeries and addWrittenSeries); returns its id.
+ */
+function openWrittenSet(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number): number {
+  const id = b.sets;
+  if (id === b.setStart.length) b.growSets();
+  b.setStart[id] = b.used;
+  b.setSplit[id] = split;
+  b.setEnd[id] = setEnd;
+  b.setLabels[id] = n;
+  if (n + 1 > b.maxLabels) b.maxLabels = n + 1;
+  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
+  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
+  b.sets = id + 1;
+  return id;
 }
