@@ -112,7 +112,7 @@ function batchSink(batch: FloatBatch, extra: readonly Label[] | undefined): Line
   };
 }
 
-/** Extra labels the one-pass path can merge (addTextSet): names strictly ascending, none empty or `__name__`, values non-empty. */
+/** Extra labels the one-pass path can merge (addByteSet): names strictly ascending, none empty or `__name__`, values non-empty. */
 function canonicalExtra(extra: readonly Label[] | undefined): boolean {
   if (extra === undefined) return true;
   for (let k = 0; k < extra.length; k++) {
