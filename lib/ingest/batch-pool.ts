@@ -9,8 +9,8 @@ import { FloatBatch } from '../model/batch.ts';
  * simply garbage. Batches grown past KEEP_BYTES are not kept: one huge request does not pin its size.
  */
 const pool: FloatBatch[] = [];
-const KEEP = 4;
-const KEEP_BYTES = 16 << 20;
+export const KEEP = 4;
+export const KEEP_BYTES = 16 << 20;
 
 /** A batch as FloatBatch.forBody(chars, charsPerSample) makes it: from the pool when one is there (its sizes as they grew). */
 export function takeBatch(chars: number, charsPerSample: number): FloatBatch {
@@ -23,8 +23,13 @@ export function takeBatch(chars: number, charsPerSample: number): FloatBatch {
 /** Gives a batch back for a later takeBatch; the caller reads nothing of it afterwards. */
 export function returnBatch(b: FloatBatch): void {
   if (pool.length >= KEEP || pool.includes(b)) return;
-  if (b.buf.length + b.entrySet.length * 36 + b.setStart.length * 16 > KEEP_BYTES) return;
+  if (batchBytes(b) > KEEP_BYTES) return;
   pool.push(b);
+}
+
+/** The storage a kept batch pins: its arena and typed arrays (36 bytes per entry, 16 per label set). */
+export function batchBytes(b: FloatBatch): number {
+  return b.buf.length + b.entrySet.length * 36 + b.setStart.length * 16;
 }
 
 /** Makes b empty, with the facts of a new FloatBatch (test/unit/ingest/batch-pool.test.ts compares the two). */

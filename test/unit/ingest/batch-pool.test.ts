@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resetBatch, returnBatch, takeBatch } from '../../../lib/ingest/batch-pool.ts';
+import { batchBytes, KEEP, KEEP_BYTES, resetBatch, returnBatch, takeBatch } from '../../../lib/ingest/batch-pool.ts';
 import { FloatBatch } from '../../../lib/model/batch.ts';
 import { parseInfluxBatch } from '../../../lib/ingest/influx/parse.ts';
 import { groupBatch, encodeBatchSeries, seriesBodies } from '../../../lib/remote-write/encode-batch.ts';
@@ -65,5 +65,33 @@ describe('batch pool', () => {
       assert.equal(seen.size, 6 * 200 * 2);
       assert.ok([...seen.values()].every((n) => n === 1));
     }
+  });
+});
+
+describe('batch pool limits', () => {
+  /** Empties the pool (other tests may have left batches in it). */
+  const drain = (): void => {
+    for (let i = 0; i < KEEP; i++) takeBatch(64, 16);
+  };
+
+  it('keeps KEEP batches given back, not one more', () => {
+    drain();
+    const given = Array.from({ length: KEEP + 1 }, () => FloatBatch.forBody(64, 16));
+    for (const b of given) returnBatch(b);
+    const taken = Array.from({ length: KEEP + 1 }, () => takeBatch(64, 16));
+    assert.equal(taken.filter((b) => given.includes(b)).length, KEEP);
+    assert.ok(!given.includes(taken[KEEP]!), 'the batch past KEEP was not kept: a new one is made');
+  });
+
+  it('keeps a batch of KEEP_BYTES storage, not one grown past it', () => {
+    drain();
+    const big = FloatBatch.forBody(64, 16);
+    big.buf = Buffer.alloc(KEEP_BYTES - (batchBytes(big) - big.buf.length));
+    assert.equal(batchBytes(big), KEEP_BYTES);
+    returnBatch(big);
+    assert.equal(takeBatch(64, 16), big);
+    big.buf = Buffer.alloc(big.buf.length + 1);
+    returnBatch(big);
+    assert.notEqual(takeBatch(64, 16), big);
   });
 });
