@@ -48,6 +48,11 @@ export interface DeliveryDeps {
    * Without it every batch starts as if each destination were healthy and outages are not logged as such.
    */
   health?: DestinationHealthRegistry;
+  /**
+   * Fires when the host is stopping (the local runner's close() past its grace period): sends give up at once
+   * and what they held is kept as when the time budget runs out (overflow/, or back to the queue when ordered).
+   */
+  stopping?: AbortSignal;
 }
 
 /** The queue message shape is the ports' (lib/ports); re-exported for delivery's callers. */

@@ -11,6 +11,7 @@ import { metadataText } from './meta-text.ts';
 import { enforceCaps, listOverflow } from './overflow-caps.ts';
 import { rejectedKeyForOverflow } from '../queue/bucket-keys.ts';
 import { sendWithRetries, type SendDeps } from './send.ts';
+import { unlessStopped } from './stopping.ts';
 
 export interface ReplayDeps extends SendDeps {
   destinations: readonly Destination[];
@@ -94,8 +95,12 @@ async function replayDestination(dest: Destination, deps: ReplayDeps, opts: Repl
     started++;
     bytesStarted += o.size;
     const wait = at - deps.clock.now();
-    if (wait > 0) await deps.clock.sleep(wait);
+    if (wait > 0) await unlessStopped(deps.clock.sleep(wait), deps.stopping);
     if (report.stopped) return undefined;
+    if (deps.stopping?.aborted) {
+      stop('the gateway is stopping');
+      return undefined;
+    }
     if (deps.clock.now() >= opts.deadline) {
       stop('time budget used up');
       return undefined;

@@ -4,6 +4,7 @@ import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
 import { sendRemoteWrite } from '../remote-write/client.ts';
 import { decideRetry } from '../remote-write/retry.ts';
 import type { AttemptOutcome } from './destination-health.ts';
+import { STOPPED, unlessStopped } from './stopping.ts';
 
 /** What one send needs; DeliveryDeps and ReplayDeps both satisfy it. */
 export interface SendDeps {
@@ -13,6 +14,8 @@ export interface SendDeps {
   metrics: Metrics;
   /** Uniform in [0, 1): jitter. */
   random: () => number;
+  /** Fires when the host is stopping (lib/delivery/stopping.ts): the loop gives up at once. */
+  stopping?: AbortSignal;
 }
 
 export type SendVerdict = { kind: 'sent'; written?: { samples: number; histograms: number; exemplars: number } } | { kind: 'rejected'; status: number; excerpt: string } | { kind: 'gave-up'; reason: string };
@@ -41,14 +44,18 @@ export interface SendOptions {
  * The one retry loop of the gateway (deliver and replay both use it): sends one compressed WriteRequest,
  * retrying what the policy (lib/remote-write/retry.ts) says is retryable with its backoff, until `deadline`
  * (ms epoch) or maxAttempts. Each attempt's timeout is remote_timeout, cut to what is left of the budget.
+ * When deps.stopping fires, it gives up at once, even during an attempt or a wait (the attempt is dropped).
  * Never throws: the verdict says sent, rejected for good (status and response excerpt), or gave up.
  */
 export async function sendWithRetries(body: Uint8Array, cfg: RemoteWriteConfig, deadline: number, deps: SendDeps, opts: SendOptions = {}): Promise<SendVerdict> {
   const maxAttempts = opts.maxAttempts ?? Infinity;
+  const stopped: SendVerdict = { kind: 'gave-up', reason: 'the gateway is stopping' };
   for (let attempt = 0; ; attempt++) {
     const remaining = deadline - deps.clock.now();
     if (remaining <= 0) return { kind: 'gave-up', reason: 'time budget used up' };
-    const res = await sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, opts.attemptTimeoutMs ?? Infinity, remaining), opts.authorizer, opts.message);
+    if (deps.stopping?.aborted) return stopped;
+    const res = await unlessStopped(sendRemoteWrite(opts.http ?? deps.http, cfg, body, Math.min(cfg.remoteTimeoutMs, opts.attemptTimeoutMs ?? Infinity, remaining), opts.authorizer, opts.message), deps.stopping);
+    if (res === STOPPED) return stopped;
     const verdict = decideRetry(res.outcome, attempt, cfg.queue, deps.clock.now(), deps.random());
     if (verdict.action === 'done') {
       opts.observe?.({ kind: 'ok' });
@@ -65,6 +72,6 @@ export async function sendWithRetries(body: Uint8Array, cfg: RemoteWriteConfig, 
     deps.metrics.inc(opts.retriesCounter ?? 'delivery_retries_total', { destination: cfg.name });
     if (deps.clock.now() + verdict.delayMs >= deadline) return { kind: 'gave-up', reason: why };
     deps.logger.debug('retrying remote_write', { destination: cfg.name, attempt, delayMs: verdict.delayMs, reason: why });
-    await deps.clock.sleep(verdict.delayMs);
+    if ((await unlessStopped(deps.clock.sleep(verdict.delayMs), deps.stopping)) === STOPPED) return stopped;
   }
 }

@@ -25,6 +25,9 @@ import { startAggregationConsumer } from './aggregation-loop.ts';
 import { flushAggregation } from '../aggregation/durable/flush.ts';
 import { aggregationConfigured } from '../aggregation/configured.ts';
 
+/** What work told to stop at close() (past stopGraceMs) gets to write down what it holds. */
+export const STOP_SETTLE_MS = 1500;
+
 export interface LocalRunnerOptions {
   config: GatewayConfig;
   backends: Backends;
@@ -36,8 +39,9 @@ export interface LocalRunnerOptions {
   /** Messages handed to one deliver invocation. */
   batchSize?: number;
   /**
-   * How long close() waits for requests being served and the delivery in progress (default 8 s, under
-   * Docker's 10 s stop timeout); a delivery still running then has its messages returned to the queue.
+   * How long close() waits for requests being served and the delivery in progress (default 8 s; with
+   * STOP_SETTLE_MS, under Docker's 10 s stop timeout). A delivery still retrying then gives up and keeps what
+   * it holds in overflow/; one that cannot even do that in STOP_SETTLE_MS has its messages returned to the queue.
    */
   stopGraceMs?: number;
   /** The time budget of one deliver invocation, as a Lambda timeout would give it. */
@@ -73,8 +77,11 @@ export interface LocalRunner {
   /**
    * Graceful stop: the listener closes at once; requests being served finish (their data is queued before
    * they are answered) and keep-alive connections close after their answer; the delivery in progress
-   * finishes and is acknowledged, or, past stopGraceMs, its messages go back to the queue unacknowledged
-   * (delivered again by the next run: at least once, nothing acknowledged is lost).
+   * finishes and is acknowledged. Past stopGraceMs, deliveries and replays stop retrying: what a delivery
+   * could not send is kept in overflow/ (as when its time budget runs out; ordered mode: back to the queue),
+   * and its messages acknowledged; if even that does not finish within STOP_SETTLE_MS more, its messages go
+   * back to the queue unacknowledged (delivered again by the next run: at least once). It resolves once
+   * nothing it started can still write to the queue or the blob store.
    */
   close(): Promise<void>;
 }
@@ -97,7 +104,9 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const aggregationHook = aggregation && ingestAggregation(config, aggregation.queue);
   const ingest = createIngestHandler({ ...ingestDeps(base), ...(aggregationHook ? { aggregation: aggregationHook } : {}) });
   const httpClient = new NodeHttpClient();
-  const delivery = deliveryDeps(base, httpClient);
+  // Fired by close() past its grace period: deliveries and replays stop retrying (lib/delivery/stopping.ts).
+  const stop = new AbortController();
+  const delivery = { ...deliveryDeps(base, httpClient), stopping: stop.signal };
   const deliver = createDeliverHandler(delivery);
   const batchSize = opts.batchSize ?? 10;
   const deliverTimeoutMs = opts.deliverTimeoutMs ?? 60_000;
@@ -197,7 +206,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const grace = opts.aggregationFlushGraceMs ?? DEFAULT_FLUSH_GRACE_MS;
   const flushDeps = aggregation && aggregateFlushDeps(base, aggregation.state as typeof aggregation.state & Pick<typeof backends.blobs, 'list'>);
   const aggregationSchedule = flushDeps && { flush: () => flushAggregation(flushDeps, systemClock.now() - grace), intervalMs: opts.aggregationFlushIntervalMs ?? 1000 };
-  const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(delivery.health ? { health: delivery.health } : {}), ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}), ...(aggregationSchedule ? { aggregation: aggregationSchedule } : {}) });
+  const schedules = startLocalSchedules({ config, queue: backends.queue, blobs: backends.blobs, http: httpClient, clock: systemClock, logger, metrics, instance: `${opts.host}:${addr.port}`, ...(delivery.health ? { health: delivery.health } : {}), ...(opts.replayIntervalMs ? { replayIntervalMs: opts.replayIntervalMs } : {}), ...(aggregationSchedule ? { aggregation: aggregationSchedule } : {}), stopping: stop.signal });
   const aggregator = aggregation && startAggregationConsumer({ queue: aggregation.queue, deps: aggregateApplyDeps(base, aggregation.state), logger, retryDelayMs: opts.retryDelayMs ?? 5000 });
   let running = true;
   /** The batch handed to deliver and not yet acknowledged or released; `abandoned` once close() gave it back. */
@@ -260,9 +269,14 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       stopping = true;
       const grace = opts.stopGraceMs ?? 8000;
       const deadline = Date.now() + grace;
-      const within = <T>(p: Promise<T>): Promise<boolean> => {
+      // Past the grace period, work that writes to the queue or the blob store is told to stop (deliveries and
+      // replays give up their retries and keep what they hold, as when their time budget runs out) and gets
+      // STOP_SETTLE_MS more to write it down: close() returns only once nothing it started can still write.
+      const hurry = setTimeout(() => stop.abort(), grace);
+      const settled = deadline + STOP_SETTLE_MS;
+      const within = <T>(p: Promise<T>, until = deadline): Promise<boolean> => {
         let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+        const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, until - Date.now()))));
         return Promise.race([p.then(() => true), late]).finally(() => clearTimeout(timer));
       };
       // Stop accepting; idle keep-alive connections go now, busy ones after their answer.
@@ -278,17 +292,18 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
         await closed;
       }
       await pool?.close();
-      if (!(await within(poller)) && current) {
+      if (!(await within(poller, settled)) && current) {
         const batch = current;
         batch.abandoned = true;
-        logger.warn('stopping: the delivery in progress did not finish; its messages go back to the queue', { messages: batch.messages.length, graceMs: grace });
+        logger.warn('stopping: the delivery in progress did not finish; its messages go back to the queue', { messages: batch.messages.length, graceMs: grace + STOP_SETTLE_MS });
         await backends.queue.release(batch.messages, 0).catch((err) => logger.error('stopping: cannot return messages to the queue; they come back after their visibility timeout', { error: String(err) }));
       }
       // Aggregation input not applied yet stays queued (a batch cut off is released): applied once by the next run.
-      if (aggregator && !(await within(aggregator.stop()))) await aggregator.abandon();
+      if (aggregator && !(await within(aggregator.stop(), settled))) await aggregator.abandon();
       // A replay run stopped part-way is safe: it deletes an overflow object only after a 2xx. An aggregation
       // flush stopped part-way leaves its outbox in the shard state, sent again by the next flush.
-      await within(schedules.stop());
+      if (!(await within(schedules.stop(), settled))) logger.warn('stopping: a scheduled run (replay, self-metrics, aggregation flush) did not finish', { graceMs: grace + STOP_SETTLE_MS });
+      clearTimeout(hurry);
       httpClient.close();
     },
   };

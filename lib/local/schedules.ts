@@ -26,6 +26,8 @@ export interface LocalSchedulesOptions {
   health?: DestinationHealthRegistry;
   /** Durable stream aggregation: the flush (lib/aggregation/durable/flush.ts, closing intervals due by now minus its grace) and how often it runs. */
   aggregation?: { flush: () => Promise<FlushResult>; intervalMs: number };
+  /** The runner is stopping (lib/delivery/stopping.ts): a replay run in progress ends without more attempts. */
+  stopping?: AbortSignal;
 }
 
 export interface LocalSchedules {
@@ -35,6 +37,7 @@ export interface LocalSchedules {
   publishSelfMetrics(): Promise<number>;
   /** Runs one aggregation flush now (after any run in progress); undefined without stream_aggregation. */
   flushAggregationNow(): Promise<FlushResult | undefined>;
+  /** Stops the timers and waits for the runs in progress: replay, self-metrics snapshot, aggregation flush. */
   stop(): Promise<void>;
 }
 
@@ -44,7 +47,7 @@ export interface LocalSchedules {
  * self-metrics snapshot (function="local") every self_metrics.interval.
  */
 export function startLocalSchedules(o: LocalSchedulesOptions): LocalSchedules {
-  const deps = { destinations: o.config.remoteWrite.map((c) => destinationFor(c)), http: o.http, blobs: o.blobs, clock: o.clock, logger: o.logger, metrics: o.metrics, random: Math.random, ...(o.health ? { health: o.health } : {}) };
+  const deps = { destinations: o.config.remoteWrite.map((c) => destinationFor(c)), http: o.http, blobs: o.blobs, clock: o.clock, logger: o.logger, metrics: o.metrics, random: Math.random, ...(o.health ? { health: o.health } : {}), ...(o.stopping ? { stopping: o.stopping } : {}) };
   const interval = o.replayIntervalMs ?? o.config.replay.intervalMs;
   let chain: Promise<unknown> = Promise.resolve();
   const runReplay = (timeoutMs: number): Promise<DestinationReplay[]> => {
@@ -64,7 +67,14 @@ export function startLocalSchedules(o: LocalSchedulesOptions): LocalSchedules {
     maxSamplesPerMessage: o.config.queue.maxSamplesPerMessage,
     ...(o.config.queue.ordered ? { shards: o.config.queue.shards } : {}),
   });
-  const publish = (): Promise<number> => publisher.publish(() => o.metrics.snapshot(), o.queue, o.clock.now(), o.logger, true);
+  // Snapshots in progress, so stop() waits for their queue writes.
+  const publishing = new Set<Promise<unknown>>();
+  const publish = (): Promise<number> => {
+    const run = publisher.publish(() => o.metrics.snapshot(), o.queue, o.clock.now(), o.logger, true);
+    const tracked = run.catch(() => undefined).finally(() => publishing.delete(tracked));
+    publishing.add(tracked);
+    return run;
+  };
   const timers = [setInterval(() => void runReplay(interval).catch(() => undefined), interval)];
   if (sm.enabled) timers.push(setInterval(() => void publish(), sm.intervalMs));
   // The aggregation flush, as its EventBridge schedule: runs never overlap; a failed shard is flushed next time.
@@ -89,6 +99,7 @@ export function startLocalSchedules(o: LocalSchedulesOptions): LocalSchedules {
       for (const t of timers) clearInterval(t);
       await chain;
       await flushChain;
+      await Promise.all(publishing);
     },
   };
 }

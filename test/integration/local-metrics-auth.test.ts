@@ -25,8 +25,7 @@ describe('GET /metrics and inbound auth (issue 12 item 5)', () => {
 
   async function runnerWith(auth: Record<string, unknown>): Promise<LocalRunner> {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-metrics-'));
-    // maxRetries: a write of the disk queue can still land after runner.close() (noted on issue 14).
-    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const config = parseGatewayConfig({ auth, remote_write: [{ name: 'secret-destination', url: 'http://127.0.0.1:9/api/v1/write' }] });
     const logger = new MemoryLogger();
     const runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: config.queue.maxMessageBytes, logger }), logger, secrets: new LocalSecretStore(env), host: '127.0.0.1', port: 0 });

@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -185,7 +185,7 @@ describe('graceful stop (issue 12 item 8)', () => {
     assert.match(gw.output(), /"msg":"stopping","function":"local","signal":"SIGINT"[\s\S]*"msg":"stopped"/);
   });
 
-  it('a delivery still running after the grace period returns its messages to the queue; the next run delivers them', { timeout: 60_000 }, async () => {
+  it('past the grace period a delivery stops retrying and keeps its data in overflow/; close() returns with nothing left to write; the next run delivers it once', { timeout: 60_000 }, async () => {
     const rx = await startHoldingReceiver();
     cleanup.push(() => rx.close());
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-stop-'));
@@ -193,8 +193,48 @@ describe('graceful stop (issue 12 item 8)', () => {
     const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx.url, remote_timeout: '1m' }] });
     const open = async (logger: MemoryLogger) => openBackends({ kind: 'disk', dataDir, maxMessageBytes: config.queue.maxMessageBytes, logger });
     const logger = new MemoryLogger();
-    const first = await startLocalRunner({ config, backends: await open(logger), logger, host: '127.0.0.1', port: 0, stopGraceMs: 200, deliverTimeoutMs: 3000 });
+    // A 3 s deliver budget: without the stop signal the delivery would give up 1 s in, well after close().
+    const first = await startLocalRunner({ config, backends: await open(logger), logger, host: '127.0.0.1', port: 0, stopGraceMs: 200, deliverTimeoutMs: 3000, replayIntervalMs: 3_600_000 });
     const res = await fetch(`${first.url}/write`, { method: 'POST', body: influx('c', 20) });
+    assert.equal(res.status, 204);
+    await rx.arrived();
+    await first.close();
+    assert.ok(!logger.lines.some((l) => l.msg.includes('its messages go back to the queue')), 'the delivery finished by keeping its data');
+    assert.ok(logger.lines.some((l) => JSON.stringify(l).includes('the gateway is stopping')), JSON.stringify(logger.lines.slice(-5)));
+    assert.equal(readdirSync(path.join(dataDir, 'queue', 'inflight')).length, 0, 'nothing left held');
+    assert.equal(readdirSync(path.join(dataDir, 'queue', 'ready')).length, 0, 'the message was acknowledged');
+    const overflow = (): string[] => listTree(path.join(dataDir, 'blobs', 'overflow')).filter((f) => !f.includes('.meta.json'));
+    assert.equal(overflow().length, 1, 'its data is in overflow/');
+    const atClose = listTree(dataDir);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(listTree(dataDir), atClose, 'nothing the runner started writes after close()');
+
+    const rx2 = await startHoldingReceiver();
+    cleanup.push(() => rx2.close());
+    rx2.release();
+    const config2 = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx2.url }] });
+    const logger2 = new MemoryLogger();
+    const second = await startLocalRunner({ config: config2, backends: await open(logger2), logger: logger2, host: '127.0.0.1', port: 0, replayIntervalMs: 3_600_000 });
+    cleanup.push(() => second.close());
+    await second.schedules.replayNow();
+    assert.ok(await second.drained(30_000));
+    assert.equal(rx2.samples.filter((s) => s.includes('stop_c')).length, 20, 'delivered once, from overflow/');
+    assert.deepEqual(overflow(), [], 'replayed and deleted');
+  });
+
+  it('a delivery that cannot even keep its data in time returns its messages to the queue; the next run delivers them', { timeout: 60_000 }, async () => {
+    const rx = await startHoldingReceiver();
+    cleanup.push(() => rx.close());
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-stop-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx.url, remote_timeout: '1m' }] });
+    const open = async (logger: MemoryLogger) => openBackends({ kind: 'disk', dataDir, maxMessageBytes: config.queue.maxMessageBytes, logger });
+    const logger = new MemoryLogger();
+    const backends = await open(logger);
+    // A blob store that never answers a write: the overflow write of the stopped delivery hangs.
+    const stuck = { ...backends, blobs: { ...backends.blobs, get: backends.blobs.get.bind(backends.blobs), delete: backends.blobs.delete.bind(backends.blobs), list: backends.blobs.list.bind(backends.blobs), put: () => new Promise<void>(() => undefined) } };
+    const first = await startLocalRunner({ config, backends: stuck, logger, host: '127.0.0.1', port: 0, stopGraceMs: 200, deliverTimeoutMs: 3000, replayIntervalMs: 3_600_000 });
+    const res = await fetch(`${first.url}/write`, { method: 'POST', body: influx('d', 20) });
     assert.equal(res.status, 204);
     await rx.arrived();
     await first.close();
@@ -202,17 +242,32 @@ describe('graceful stop (issue 12 item 8)', () => {
     assert.equal(readdirSync(path.join(dataDir, 'queue', 'inflight')).length, 0, 'nothing left held');
     assert.equal(readdirSync(path.join(dataDir, 'queue', 'ready')).length, 1, 'the message is back in the queue');
 
-    // The abandoned delivery of the first runner lives on in this process (main.ts exits right after close),
-    // so the next run delivers to a receiver of its own.
     const rx2 = await startHoldingReceiver();
     cleanup.push(() => rx2.close());
     rx2.release();
     const config2 = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx2.url }] });
     const logger2 = new MemoryLogger();
-    // No replay: the abandoned delivery writes what it could not send to overflow/ when its 3 s run out.
     const second = await startLocalRunner({ config: config2, backends: await open(logger2), logger: logger2, host: '127.0.0.1', port: 0, replayIntervalMs: 3_600_000 });
     cleanup.push(() => second.close());
     assert.ok(await second.drained(30_000));
-    assert.equal(rx2.samples.filter((s) => s.includes('stop_c')).length, 20);
+    assert.equal(rx2.samples.filter((s) => s.includes('stop_d')).length, 20);
   });
 });
+
+/** Every file under dir (recursively) with its size and mtime, sorted: equal listings mean nothing was written. */
+function listTree(dir: string): string[] {
+  let out: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const p = path.join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) out = out.concat(listTree(p));
+    else out.push(`${path.relative(dir, p)} ${st.size} ${st.mtimeMs}`);
+  }
+  return out.sort();
+}

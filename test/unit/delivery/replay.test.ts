@@ -77,6 +77,24 @@ describe('replayOverflow', () => {
     assert.equal(s.metrics.get('replay_sent_samples_total', { destination: 'vm' }), 6);
   });
 
+  it('stops when the host is stopping (deps.stopping): no object after the signal, the rest stays in overflow/', async () => {
+    const stop = new AbortController();
+    // The signal fires once the first object is replayed (its delete): it is the last one tried.
+    const s = setup();
+    const del = s.blobs.delete.bind(s.blobs);
+    s.blobs.delete = async (key) => {
+      await del(key);
+      stop.abort();
+    };
+    s.deps.stopping = stop.signal;
+    for (const id of ['a', 'b', 'c']) await s.park('vm', T0 - 3000, id, series(id, 1));
+    const [r] = await replayOverflow(s.deps, opts());
+    assert.equal(s.http.calls.length, 1, 'no object started after the signal');
+    assert.equal(r!.stopped, 'the gateway is stopping');
+    assert.equal(r!.left, 2);
+    assert.equal(s.blobs.keys('overflow/').length, 2);
+  });
+
   it('keys sort by the time they were parked, and parkedAt reads it back', () => {
     const a = blobKey('overflow', 'vm', T0 + 999, 'z');
     const b = blobKey('overflow', 'vm', T0 + 1000, 'a');
