@@ -11,6 +11,9 @@
  *    gateway / vmagent ratio. vmagent v1.151.0 (the current release) runs beside 1.79.5 when it is at
  *    ~/.cache/metrics-gateway/bin/vmagent (or BENCH_VMAGENT_NEW), each with its own VictoriaMetrics; peak RSS
  *    (VmHWM) of each process is printed after each workload. Wall-clock times are printed for context only.
+ * BENCH_ROUNDS (default 1) repeats each workload that many times, the targets in a rotated order each round
+ * (so a load trend on a shared machine does not always fall on the same one); the summary row then holds the
+ * per-target sums (CPU seconds over all rounds) and the median of the per-round ratios is printed beside them.
  * BENCH_WORKLOADS (comma list of influx, remote_write, prometheus) picks workloads. The gateway runs with the
  * Node flags of `npm start` (read from package.json); BENCH_GW_NODE_ARGS adds Node options after them
  * (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it, `--max-semi-space-size=16` to override).
@@ -36,6 +39,7 @@ const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const RW_SAMPLES = Number(process.env.BENCH_RW_SAMPLES ?? 2_000_000);
 const PROM_SAMPLES = Number(process.env.BENCH_PROM_SAMPLES ?? 2_000_000);
 const PARSE = process.env.BENCH_PARSE !== '0';
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 
 function parsers(): ParseFigure[] {
   process.stdout.write('\n== parsers (one process, samples per CPU-second)\n');
@@ -95,10 +99,27 @@ async function endToEnd(): Promise<Measurement[][]> {
     for (const make of Object.entries(all).filter(([k]) => only.includes(k)).map(([, f]) => f)) {
       const w = make();
       process.stdout.write(`\n== ${w.name}: ${fmt(w.samples)} samples in ${w.bodies.length} requests, to each target\n`);
-      const pair: Measurement[] = [];
-      for (const t of targets) pair.push(await measureWorkload(t, w));
+      const rounds: Measurement[][] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const pair: Measurement[] = [];
+        for (let k = 0; k < targets.length; k++) {
+          const i = (k + r) % targets.length;
+          pair[i] = await measureWorkload(targets[i]!, w);
+        }
+        rounds.push(pair);
+        if (ROUNDS > 1) process.stdout.write(`-- round ${r + 1} of ${ROUNDS} (order: ${targets.map((_, k) => targets[(k + r) % targets.length]!.name).join(', ')})\n`);
+        printPair(pair);
+      }
+      const pair = targets.map((_, i) => sumOf(rounds.map((p) => p[i]!)));
       results.push(pair);
-      printPair(pair);
+      if (ROUNDS > 1) {
+        process.stdout.write(`-- all ${ROUNDS} rounds (sums)\n`);
+        printPair(pair);
+        for (let i = 0; i < targets.length; i++) {
+          if (i === 1) continue;
+          process.stdout.write(`median of the per-round gateway / ${targets[i]!.name} ratios: ${median(rounds.map((p) => rate(p[1]!) / rate(p[i]!))).toFixed(3)} (each: ${rounds.map((p) => (rate(p[1]!) / rate(p[i]!)).toFixed(3)).join(', ')})\n`);
+        }
+      }
       process.stdout.write(`peak RSS so far (VmHWM): ${targets.map((t) => `${t.name} ${peakRssMiB(t.pid).toFixed(0)} MiB`).join(', ')}\n`);
     }
     return results;
@@ -123,6 +144,15 @@ function startNodeFlags(): string[] {
 }
 
 const rate = (m: Measurement): number => m.samples / m.cpu;
+
+function sumOf(ms: Measurement[]): Measurement {
+  return { ...ms[0]!, samples: ms.reduce((n, m) => n + m.samples, 0), cpu: ms.reduce((n, m) => n + m.cpu, 0), wall: ms.reduce((n, m) => n + m.wall, 0) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
 
 function printPair(pair: Measurement[]): void {
   process.stdout.write(`${'process'.padEnd(38)} ${'CPU s'.padStart(8)} ${'samples/CPU-s'.padStart(14)} ${'wall s'.padStart(8)}\n`);
