@@ -101,7 +101,8 @@ async function probe(bundle: string, event: unknown, name: string): Promise<Prob
   writeFileSync(eventFile, JSON.stringify(event));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
-    NODE_OPTIONS: '--enable-source-maps',
+    // BENCH_PROBE_NODE_OPTIONS adds options (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile each probe).
+    NODE_OPTIONS: ['--enable-source-maps', process.env.BENCH_PROBE_NODE_OPTIONS ?? ''].join(' ').trim(),
     AWS_LAMBDA_FUNCTION_NAME: `bench-${name.split(' ')[0]}`,
     GATEWAY_CONFIG: path.join(path.dirname(bundle), 'gateway.json'),
     QUEUE_URL: `http://127.0.0.1:${sqsPort}/000000000000/bench`,
