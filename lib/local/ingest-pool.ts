@@ -16,6 +16,11 @@ import type { BlobStore, Logger, MessageQueue, Metrics, OutgoingMessage, SecretS
  * counters and log lines are applied on the main thread, so the core stays pure and there is one queue
  * and one set of counters. Small bodies stay on the main thread: a hop costs more than their parse.
  *
+ * Memory: each worker is a second V8 isolate with the ingest code compiled: ~30-35 MB of RSS idle, ~60 MB of
+ * the 5M-sample Influx bench's peak (bench/results/s22-rss.md). So a worker
+ * starts with the first body it is given and exits after IDLE_EXIT_MS of serving nothing, and by default the
+ * runner runs none on a machine with one spare core or less (defaultIngestWorkers, with the figures).
+ *
  * A request is answered only after its worker reports the handler's result, which comes after the data
  * is in the queue, exactly as on the main thread. A worker that dies fails its requests (500, nothing
  * acknowledged) and is replaced. A worker that runs out of its heap (`resourceLimits`, below) answers its
@@ -48,8 +53,9 @@ export interface IngestPoolOptions {
  * Influx bench (bench/RESULTS.md, "Issue 14, part 2"). A process-wide V8 flag wins over them: under
  * `node --max-semi-space-size=64` (what `npm start` ran until 2026-12-03) a worker's new space grew to 128 MB
  * with this limit set (measured with v8.getHeapSpaceStatistics in the worker; 32 MB under
- * `--max-semi-space-size=16`, 16 MB with no flag). So `npm start` sets no young-generation flag: the main
- * thread's new space never went past 16 MB in the bench with the flag either (bench/results/s21-queue.md).
+ * `--max-semi-space-size=16`, 16 MB with no flag; bench/results/s21-queue.md). `npm start` now runs
+ * `--max-semi-space-size=8`, which gives the worker the same 16 MB and the main thread, which ingests on
+ * 2 vCPUs, 16 MB instead of 32 (bench/results/s22-rss.md).
  *
  * The old space is left at V8's default on purpose. A limit does not lower the RSS of a run that stays
  * under it, and when one allocation (a decoded body is one string) overshoots it by more than the slack
@@ -95,8 +101,8 @@ export type FromWorker =
 const MAX_RESPAWNS = 3;
 
 /**
- * How long a worker that serves nothing keeps running: 5 minutes. An idle worker isolate holds ~60 MB of
- * RSS (bench/results/s22-rss.md); starting one costs ~0.25 CPU-s and ~0.3 s before its first answer. Clients
+ * How long a worker that serves nothing keeps running: 5 minutes. An idle worker isolate holds ~30-35 MB of
+ * RSS (bench/results/s22-rss.md); starting one costs ~0.3 CPU-s, paid by the first large body. Clients
  * that push at intervals of seconds to a few minutes (Prometheus remote_write continuously, Telegraf every
  * 10 s, vmagent every second, cron pushes every minute) keep it running; a gateway left alone returns to one isolate.
  */
@@ -107,11 +113,13 @@ export const IDLE_EXIT_MS = 5 * 60_000;
  * `ingestWorkers` of the runner): the available cores minus one, at most 4, and **none when that leaves one
  * core or less** (a 2-vCPU machine or container, or 1 vCPU): every body is then ingested on the main thread.
  * Why, measured on the 2-vCPU build machine (bench/results/s22-rss.md): with one spare core a worker costs
- * a second V8 isolate, ~60 MB of the idle process and ~60-90 MB of the 5M-sample Influx run's peak RSS,
- * for CPU per sample that is no lower. What it buys is latency for the other requests while a large
- * body parses: on the main thread a 4 MiB Influx body (the default max_body_bytes) holds up `/ping`,
- * `/metrics`, other pushes and queue delivery for the length of its parse (~0.2-0.3 s on that machine).
- * Set `--ingest-workers 1` where that matters more than the memory.
+ * a second V8 isolate, ~30-35 MB of the idle process and ~60 MB of the 5M-sample Influx run's peak RSS
+ * (180-183 MiB without, 245 with, both under `npm start`'s --max-semi-space-size=8), for CPU per sample that
+ * was no lower. What it buys is latency for the other requests while a large body parses: on the main
+ * thread a 4 MB Influx body (under the default max_body_bytes) holds up `/ping`, `/metrics`, other pushes
+ * and queue delivery for its parse: `/ping` p99 351 ms, max 409 ms while such bodies arrive back to back,
+ * against 26 and 202 ms with a worker (p50 1.9 vs 0.8 ms). Set `--ingest-workers 1` where that matters more
+ * than the memory.
  */
 export function defaultIngestWorkers(cores: number = os.availableParallelism()): number {
   return cores - 1 <= 1 ? 0 : Math.min(4, cores - 1);
