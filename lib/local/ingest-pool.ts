@@ -114,8 +114,8 @@ export const IDLE_EXIT_MS = 5 * 60_000;
  * core or less** (a 2-vCPU machine or container, or 1 vCPU): every body is then ingested on the main thread.
  * Why, measured on the 2-vCPU build machine (bench/results/s22-rss.md): with one spare core a worker costs
  * a second V8 isolate, ~30-35 MB of the idle process and ~60 MB of the 5M-sample Influx run's peak RSS
- * (180-183 MiB without, 245 with, both under `npm start`'s --max-semi-space-size=8), for CPU per sample that
- * was no lower. What it buys is latency for the other requests while a large body parses: on the main
+ * (175-183 MiB without in 6 of 7 runs, one 257; 235-245 with; both under `npm start`'s --max-semi-space-size=8),
+ * for CPU per sample that was no lower (gateway CPU 4.6-7.4 s inline, 5.0-7.2 s with it, same runs). What it buys is latency for the other requests while a large body parses: on the main
  * thread a 4 MB Influx body (under the default max_body_bytes) holds up `/ping`, `/metrics`, other pushes
  * and queue delivery for its parse: `/ping` p99 351 ms, max 409 ms while such bodies arrive back to back,
  * against 26 and 202 ms with a worker (p50 1.9 vs 0.8 ms). Set `--ingest-workers 1` where that matters more
