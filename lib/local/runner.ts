@@ -56,7 +56,8 @@ export interface LocalRunnerOptions {
   /**
    * Worker threads for large bodies, at most (each starts with the first body it is given and exits after
    * 5 idle minutes). Default defaultIngestWorkers(): cores minus one, at most 4, and **0 when that leaves one
-   * core or less** (2 vCPUs): a second V8 isolate costs ~60 MB of RSS for no lower CPU per sample there, and
+   * core or less** (2 vCPUs): a second V8 isolate costs ~30-35 MB of RSS idle, ~60 MB at the 5M Influx bench's peak,
+   * for no lower CPU per sample there, and
    * what it buys, other requests answered while a large body parses, is then a choice: 1 forces it on, 0 turns
    * workers off everywhere (main.ts: `--ingest-workers` / GATEWAY_INGEST_WORKERS; bench/results/s22-rss.md).
    */
