@@ -16,6 +16,11 @@ import type { BlobStore, Logger, MessageQueue, Metrics, OutgoingMessage, SecretS
  * counters and log lines are applied on the main thread, so the core stays pure and there is one queue
  * and one set of counters. Small bodies stay on the main thread: a hop costs more than their parse.
  *
+ * Memory: each worker is a second V8 isolate with the ingest code compiled: ~30-35 MB of RSS idle, ~60 MB of
+ * the 5M-sample Influx bench's peak (bench/results/s22-rss.md). So a worker
+ * starts with the first body it is given and exits after IDLE_EXIT_MS of serving nothing, and by default the
+ * runner runs none on a machine with one spare core or less (defaultIngestWorkers, with the figures).
+ *
  * A request is answered only after its worker reports the handler's result, which comes after the data
  * is in the queue, exactly as on the main thread. A worker that dies fails its requests (500, nothing
  * acknowledged) and is replaced. A worker that runs out of its heap (`resourceLimits`, below) answers its
@@ -32,8 +37,13 @@ export interface IngestPoolOptions {
   secrets: SecretStore;
   metrics: Metrics;
   logger: Logger;
-  /** Default: available cores minus one, 1 to 4. */
+  /** Worker threads at most; default: available cores minus one, 1 to 4 (the runner passes defaultIngestWorkers()). */
   workers?: number;
+  /**
+   * A worker starts with the first body it is given (not with the pool) and exits once it has served nothing
+   * for this long, so an idle gateway runs one V8 isolate; default IDLE_EXIT_MS. Infinity keeps it running.
+   */
+  idleExitMs?: number;
   /** V8 heap limits of each worker; default WORKER_RESOURCE_LIMITS. */
   resourceLimits?: ResourceLimits;
 }
@@ -43,8 +53,9 @@ export interface IngestPoolOptions {
  * Influx bench (bench/RESULTS.md, "Issue 14, part 2"). A process-wide V8 flag wins over them: under
  * `node --max-semi-space-size=64` (what `npm start` ran until 2026-12-03) a worker's new space grew to 128 MB
  * with this limit set (measured with v8.getHeapSpaceStatistics in the worker; 32 MB under
- * `--max-semi-space-size=16`, 16 MB with no flag). So `npm start` sets no young-generation flag: the main
- * thread's new space never went past 16 MB in the bench with the flag either (bench/results/s21-queue.md).
+ * `--max-semi-space-size=16`, 16 MB with no flag; bench/results/s21-queue.md). `npm start` now runs
+ * `--max-semi-space-size=8`, which gives the worker the same 16 MB and the main thread, which ingests on
+ * 2 vCPUs, 16 MB instead of 32 (bench/results/s22-rss.md).
  *
  * The old space is left at V8's default on purpose. A limit does not lower the RSS of a run that stays
  * under it, and when one allocation (a decoded body is one string) overshoots it by more than the slack
@@ -89,33 +100,67 @@ export type FromWorker =
 
 const MAX_RESPAWNS = 3;
 
+/**
+ * How long a worker that serves nothing keeps running: 5 minutes. An idle worker isolate holds ~30-35 MB of
+ * RSS (bench/results/s22-rss.md); starting one costs ~0.3 CPU-s, paid by the first large body. Clients
+ * that push at intervals of seconds to a few minutes (Prometheus remote_write continuously, Telegraf every
+ * 10 s, vmagent every second, cron pushes every minute) keep it running; a gateway left alone returns to one isolate.
+ */
+export const IDLE_EXIT_MS = 5 * 60_000;
+
+/**
+ * Ingest worker threads when the operator sets none (`--ingest-workers` / GATEWAY_INGEST_WORKERS,
+ * `ingestWorkers` of the runner): the available cores minus one, at most 4, and **none when that leaves one
+ * core or less** (a 2-vCPU machine or container, or 1 vCPU): every body is then ingested on the main thread.
+ * Why, measured on the 2-vCPU build machine (bench/results/s22-rss.md): with one spare core a worker costs
+ * a second V8 isolate, ~30-35 MB of the idle process and ~60 MB of the 5M-sample Influx run's peak RSS
+ * (175-183 MiB without in 6 of 7 runs, one 257; 235-245 with; both under `npm start`'s --max-semi-space-size=8),
+ * for CPU per sample that was no lower (gateway CPU 4.6-7.4 s inline, 5.0-7.2 s with it, same runs). What it buys is latency for the other requests while a large body parses: on the main
+ * thread a 4 MB Influx body (under the default max_body_bytes) holds up `/ping`, `/metrics`, other pushes
+ * and queue delivery for its parse: `/ping` p99 351 ms, max 409 ms while such bodies arrive back to back,
+ * against 26 and 202 ms with a worker (p50 1.9 vs 0.8 ms). Set `--ingest-workers 1` where that matters more
+ * than the memory.
+ */
+export function defaultIngestWorkers(cores: number = os.availableParallelism()): number {
+  return cores - 1 <= 1 ? 0 : Math.min(4, cores - 1);
+}
+
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve: (r: APIGatewayProxyStructuredResultV2) => void; reject: (e: Error) => void }>;
+  /** Set while the worker serves nothing: it exits when this fires. */
+  idle?: NodeJS.Timeout;
 }
 
 export class IngestPool {
+  /** The workers running: none until the first body, fewer than `size` while fewer were needed at once. */
   private readonly slots: Slot[] = [];
+  private readonly max: number;
   private nextId = 0;
   private closed = false;
+  private gaveUp = false;
   /** Worker deaths since the last answer; past MAX_RESPAWNS the pool gives up (available turns false). */
   private deaths = 0;
   private readonly o: IngestPoolOptions;
 
   constructor(o: IngestPoolOptions) {
     this.o = o;
-    const n = o.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
-    for (let i = 0; i < n; i++) this.slots.push(this.spawn());
+    this.max = o.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
   }
 
-  /** Workers running. */
+  /** Worker threads this pool runs at most (each started on demand). */
   get size(): number {
+    return this.max;
+  }
+
+  /** Worker threads running now. */
+  get running(): number {
     return this.slots.length;
   }
 
   /** False once workers keep dying without answering anything: the caller then ingests on its own thread. */
   get available(): boolean {
-    return !this.closed && this.slots.length > 0;
+    return !this.closed && !this.gaveUp;
   }
 
   /**
@@ -123,23 +168,45 @@ export class IngestPool {
    * handed over: when it owns its ArrayBuffer it is transferred (detached here), so do not read it afterwards.
    */
   ingest(req: PoolRequest): Promise<APIGatewayProxyStructuredResultV2> {
-    if (this.closed) return Promise.reject(new Error('ingest pool closed'));
-    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    if (!this.available) return Promise.reject(new Error(this.closed ? 'ingest pool closed' : 'ingest workers keep dying'));
+    // The least busy worker; a new one while every running worker is busy and there is room for one more.
+    let slot = this.slots.length ? this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a)) : undefined;
+    if (!slot || (slot.pending.size > 0 && this.slots.length < this.max)) this.slots.push((slot = this.spawn()));
     const id = this.nextId++;
+    const s = slot;
+    clearTimeout(s.idle);
+    s.idle = undefined;
     return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      s.pending.set(id, { resolve, reject });
       // A body that owns its whole ArrayBuffer (Buffer.concat of a multi-chunk request body does) is moved to
       // the worker, not copied; the caller must not read it afterwards. A view on a shared buffer is copied.
       const b = req.body.buffer;
       const own = b instanceof ArrayBuffer && req.body.byteOffset === 0 && req.body.byteLength === b.byteLength;
-      slot.worker.postMessage({ t: 'ingest', id, req } satisfies ToWorker, own ? [b] : []);
+      s.worker.postMessage({ t: 'ingest', id, req } satisfies ToWorker, own ? [b] : []);
     });
   }
 
   /** Call after the requests being served have been answered. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const s of this.slots) clearTimeout(s.idle);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  /** Once a worker has nothing pending: it exits after idleExitMs unless it is given a body first. */
+  private idleWhenDone(slot: Slot): void {
+    const ms = this.o.idleExitMs ?? IDLE_EXIT_MS;
+    if (slot.pending.size > 0 || this.closed || !Number.isFinite(ms)) return;
+    clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      const i = this.slots.indexOf(slot);
+      if (i < 0 || slot.pending.size > 0) return;
+      // Out of the pool first: its exit is then not a death.
+      this.slots.splice(i, 1);
+      void slot.worker.terminate();
+    }, ms);
+    // An idle worker does not keep the process alive.
+    slot.idle.unref();
   }
 
   private spawn(): Slot {
@@ -153,15 +220,19 @@ export class IngestPool {
         else p.reject(new Error(`ingest worker ${why}`));
       }
       slot.pending.clear();
+      clearTimeout(slot.idle);
       const i = this.slots.indexOf(slot);
       if (this.closed || i < 0) return;
       if (++this.deaths > MAX_RESPAWNS) {
         this.o.logger.error('ingest worker stopped; too many in a row, large bodies are ingested on the main thread', { why });
+        this.gaveUp = true;
         this.slots.splice(i, 1);
         return;
       }
       this.o.logger.error('ingest worker stopped; starting another', { why });
-      this.slots[i] = this.spawn();
+      const next = this.spawn();
+      this.slots[i] = next;
+      this.idleWhenDone(next);
     };
     worker.on('error', (err) => fail(`failed: ${err.stack ?? err.message}`, (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'));
     worker.on('exit', (code) => {
@@ -180,6 +251,7 @@ export class IngestPool {
         this.deaths = 0;
         if (m.t === 'result') p.resolve(m.result);
         else p.reject(new Error(m.error));
+        this.idleWhenDone(slot);
         return;
       }
       case 'inc':

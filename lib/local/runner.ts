@@ -2,12 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDeliverHandler, deliveryDeps } from '../compose/deliver.ts';
 import type { GatewayDeps } from '../compose/deps.ts';
-import { createIngestHandler, ingestDeps } from '../compose/ingest.ts';
+import { ingestDeps } from '../compose/ingest.ts';
 import { scrapeDeps, scrapeHttpFactory } from '../compose/scrape.ts';
 import { startScrapeLoop } from '../scrape/loop.ts';
 import { MemorySeriesStore } from '../scrape/state.ts';
 import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
-import { toApiGatewayEvent, toSqsEvent } from '../adapters/lambda/events.ts';
+import { toApiGatewayResult, toSqsEvent } from '../adapters/lambda/events.ts';
 import { CounterRegistry, systemClock } from '../adapters/system.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { Logger, ReceivedMessage, SecretStore } from '../ports/index.ts';
@@ -15,9 +15,10 @@ import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
 import { declaredTooLarge, readCappedBody } from './http-body.ts';
 import { lambdaContext } from './lambda-context.ts';
-import { IngestPool } from './ingest-pool.ts';
+import { defaultIngestWorkers, IngestPool } from './ingest-pool.ts';
+import { httpRequestOf } from './ingest-request.ts';
 import { createRouter, protocolOptions } from '../ingest/routes.ts';
-import { errorResponse } from '../ingest/pipeline.ts';
+import { createIngest, errorResponse } from '../ingest/pipeline.ts';
 import { createInboundAuth } from '../auth/inbound-auth.ts';
 import { LocalSecretStore } from '../adapters/secrets/local-secret-store.ts';
 import { aggregateApplyDeps, aggregateFlushDeps, DEFAULT_FLUSH_GRACE_MS, ingestAggregation } from '../compose/aggregate.ts';
@@ -56,7 +57,14 @@ export interface LocalRunnerOptions {
    * runner. main.ts passes it; without it everything is ingested on the main thread.
    */
   configSource?: { text: string; path: string };
-  /** Worker threads for large bodies (default: cores minus one, 1 to 4); 0 turns them off. */
+  /**
+   * Worker threads for large bodies, at most (each starts with the first body it is given and exits after
+   * 5 idle minutes). Default defaultIngestWorkers(): cores minus one, at most 4, and **0 when that leaves one
+   * core or less** (2 vCPUs): a second V8 isolate costs ~30-35 MB of RSS idle, ~60 MB at the 5M Influx bench's peak,
+   * for no lower CPU per sample there, and
+   * what it buys, other requests answered while a large body parses, is then a choice: 1 forces it on, 0 turns
+   * workers off everywhere (main.ts: `--ingest-workers` / GATEWAY_INGEST_WORKERS; bench/results/s22-rss.md).
+   */
   ingestWorkers?: number;
   /** Default 64 KiB. */
   workerMinBodyBytes?: number;
@@ -102,7 +110,9 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   if (aggregationConfigured(config) && !backends.aggregation) throw new Error('stream_aggregation runs locally with the embedded disk queue only (not with AWS_ENDPOINT_URL), as every durable aggregation section does');
   const aggregation = aggregationConfigured(config) && backends.aggregation ? backends.aggregation : undefined;
   const aggregationHook = aggregation && ingestAggregation(config, aggregation.queue);
-  const ingest = createIngestHandler({ ...ingestDeps(base), ...(aggregationHook ? { aggregation: aggregationHook } : {}) });
+  // The ingest core with the request as it takes it (ingest-request.ts), as the worker calls it: the API Gateway
+  // event round trip (base64 of the body and back) would cost ~3x the body in garbage and CPU per request.
+  const ingest = createIngest({ ...ingestDeps(base), ...(aggregationHook ? { aggregation: aggregationHook } : {}) });
   const httpClient = new NodeHttpClient();
   // Fired by close() past its grace period: deliveries and replays stop retrying (lib/delivery/stopping.ts).
   const stop = new AbortController();
@@ -133,11 +143,10 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
 
   const secrets = opts.secrets ?? new LocalSecretStore({});
   const workerMinBodyBytes = opts.workerMinBodyBytes ?? 64 * 1024;
-  const pool =
-    // Worker threads build their own ingest from the config text, without the aggregation queue: off with stream_aggregation.
-    opts.configSource && opts.ingestWorkers !== 0 && !aggregation
-      ? new IngestPool({ configText: opts.configSource.text, configPath: opts.configSource.path, queue: backends.queue, blobs: backends.blobs, secrets, metrics, logger, ...(opts.ingestWorkers ? { workers: opts.ingestWorkers } : {}) })
-      : undefined;
+  // Worker threads build their own ingest from the config text, without the aggregation queue: off with stream_aggregation.
+  // Default: none with one spare core or less (defaultIngestWorkers: why, with the figures).
+  const workers = opts.configSource && !aggregation ? (opts.ingestWorkers ?? defaultIngestWorkers()) : 0;
+  const pool = opts.configSource && workers > 0 ? new IngestPool({ configText: opts.configSource.text, configPath: opts.configSource.path, queue: backends.queue, blobs: backends.blobs, secrets, metrics, logger, workers }) : undefined;
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void serve(req, res).catch((err) => {
@@ -186,7 +195,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     if (read.kind === 'too-large') return refuseTooLarge(req, res, `body of more than ${maxBody} bytes`);
     if (req.method === 'GET' && (url === '/metrics' || url.startsWith('/metrics?'))) return serveMetrics(req, res);
     const request = { method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() };
-    const result = pool?.available && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : await ingest(toApiGatewayEvent(request), lambdaContext(30_000));
+    const result = pool?.available && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : toApiGatewayResult(await ingest(httpRequestOf(request)));
     const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
     res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(out);
   }

@@ -124,10 +124,10 @@ describe('graceful stop (issue 12 item 8)', () => {
     const cfg = path.join(dir, 'gateway.yaml');
     writeFileSync(cfg, `auth: {mode: none}\nremote_write:\n  - {name: rx, url: "${rx.url}"}\n`);
     const port = await freePort();
-    const gw = startNpm(['--config', cfg, '--port', String(port), '--data-dir', path.join(dir, 'data')]);
+    const gw = startNpm(['--config', cfg, '--port', String(port), '--data-dir', path.join(dir, 'data'), '--ingest-workers', '1']);
     cleanup.push(() => killGroup(gw.child));
     await gw.seen('gateway listening');
-    assert.match(gw.output(), /"ingestWorkers":[1-9]/, 'npm start ingests large bodies in worker threads');
+    assert.match(gw.output(), /"ingestWorkers":[1-9]/, 'npm start --ingest-workers 1 ingests large bodies in worker threads (the default on 2 vCPUs is none: defaultIngestWorkers)');
     const url = `http://127.0.0.1:${port}`;
 
     // A: accepted and being delivered (the receiver holds its answer) when the stop signal comes.

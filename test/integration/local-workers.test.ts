@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LocalSecretStore } from '../../lib/adapters/secrets/local-secret-store.ts';
 import { openBackends } from '../../lib/local/backends.ts';
 import { startLocalRunner, type LocalRunner } from '../../lib/local/runner.ts';
+import { defaultIngestWorkers } from '../../lib/local/ingest-pool.ts';
 import { parseGatewayConfig } from '../../lib/config/schema.ts';
 import type { OutgoingMessage } from '../../lib/ports/index.ts';
 import { MemoryLogger } from '../helpers/fakes.ts';
@@ -28,7 +29,7 @@ describe('large bodies in worker threads (issue 12 item 3)', () => {
     for (const c of cleanup.reverse()) await c();
   });
 
-  async function start(workers: number): Promise<{ runner: LocalRunner; sent: OutgoingMessage[]; logger: MemoryLogger }> {
+  async function start(workers: number | undefined): Promise<{ runner: LocalRunner; sent: OutgoingMessage[]; logger: MemoryLogger }> {
     const rx = await startScriptedReceiver([]);
     cleanup.push(() => rx.close());
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-workers-'));
@@ -43,13 +44,13 @@ describe('large bodies in worker threads (issue 12 item 3)', () => {
       sent.push(...m);
       return send(m);
     };
-    const runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore({ GW_TOKEN: TOKEN }), host: '127.0.0.1', port: 0, configSource: { text: JSON.stringify(raw), path: path.join(dataDir, 'gateway.json') }, ingestWorkers: workers });
+    const runner = await startLocalRunner({ config, backends, logger, secrets: new LocalSecretStore({ GW_TOKEN: TOKEN }), host: '127.0.0.1', port: 0, configSource: { text: JSON.stringify(raw), path: path.join(dataDir, 'gateway.json') }, ...(workers === undefined ? {} : { ingestWorkers: workers }) });
     cleanup.push(() => runner.close());
     return { runner, sent, logger };
   }
 
-  it('a large body ingested in a worker: same answers, its samples in the one queue, its counters in the one registry', async () => {
-    const { runner, sent } = await start(1);
+  async function largeBodyAnswers(workers: number): Promise<void> {
+    const { runner, sent } = await start(workers);
     const body = influx(20_000, 'w');
     assert.ok(body.length > 64 * 1024);
     const ok = await fetch(`${runner.url}/write?db=x`, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}` } });
@@ -66,6 +67,20 @@ describe('large bodies in worker threads (issue 12 item 3)', () => {
     const bad = await fetch(`${runner.url}/write`, { method: 'POST', body: `${body}\nnot a line`, headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /influx: partial write: unable to parse line 20001 /);
+  }
+
+  it('a large body ingested in a worker: same answers, its samples in the one queue, its counters in the one registry', async () => {
+    await largeBodyAnswers(1);
+  });
+
+  it('the same body and answers with ingestWorkers 0 (ingested on the main thread, the core called without the API Gateway event)', async () => {
+    await largeBodyAnswers(0);
+  });
+
+  it('without ingestWorkers the runner runs defaultIngestWorkers() (none on a machine with one spare core or less)', async () => {
+    const { logger } = await start(undefined);
+    const listening = logger.lines.find((l) => l.msg === 'gateway listening');
+    assert.equal(listening?.fields?.ingestWorkers, defaultIngestWorkers());
   });
 
   /** How many /ping round trips complete while one ~4 MB body is being ingested. */

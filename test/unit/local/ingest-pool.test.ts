@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { after, describe, it } from 'node:test';
 import { CounterRegistry } from '../../../lib/adapters/system.ts';
 import { LocalSecretStore } from '../../../lib/adapters/secrets/local-secret-store.ts';
-import { IngestPool, type PoolRequest } from '../../../lib/local/ingest-pool.ts';
+import { defaultIngestWorkers, IngestPool, type PoolRequest } from '../../../lib/local/ingest-pool.ts';
 import { MemoryBlobStore, MemoryLogger, MemoryQueue } from '../../helpers/fakes.ts';
 
 /**
@@ -134,6 +135,79 @@ describe('IngestPool body hand-over', () => {
       assert.equal(r2.statusCode, 204, String(r2.body));
       assert.equal(view.byteLength, line.length, 'copied: the shared buffer stays usable');
       assert.equal(queue.sent.reduce((n, m) => n + Number(m.attributes.samples), 0), 2);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('defaultIngestWorkers: the worker threads npm start runs when none are set', () => {
+  it('none with one spare core or less (2 and 1 vCPUs), else cores minus one, at most 4', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 64].map((c) => defaultIngestWorkers(c)), [0, 0, 2, 3, 4, 4, 4]);
+  });
+
+  it('reads the machine when not told', () => {
+    assert.equal(defaultIngestWorkers(), defaultIngestWorkers(os.availableParallelism()));
+  });
+});
+
+describe('IngestPool workers start on demand and exit when idle', () => {
+  const config = JSON.stringify({ auth: { mode: 'none' }, remote_write: [{ url: 'http://127.0.0.1:9/api/v1/write' }] });
+  const req = (line: string): PoolRequest => ({ method: 'POST', url: '/write?db=d', headers: {}, body: Buffer.from(line), sourceIp: '', now: Date.now() });
+  const until = async (what: () => boolean): Promise<void> => {
+    for (let i = 0; i < 400 && !what(); i++) await new Promise((r) => setTimeout(r, 25));
+  };
+
+  it('no worker until the first body; it exits after idleExitMs without counting as a death; the next body starts one again', async () => {
+    const logger = new MemoryLogger();
+    const queue = new MemoryQueue(256 * 1024);
+    const pool = new IngestPool({ configText: config, configPath: 'gateway.json', queue, blobs: new MemoryBlobStore(), secrets: new LocalSecretStore({}), metrics: new CounterRegistry(), logger, workers: 1, idleExitMs: 300 });
+    try {
+      assert.equal(pool.size, 1);
+      assert.equal(pool.running, 0, 'nothing started with the pool');
+      assert.equal(pool.available, true);
+      assert.equal((await pool.ingest(req('cpu,host=a v=1 1700000000000000000'))).statusCode, 204);
+      assert.equal(pool.running, 1);
+      await until(() => pool.running === 0);
+      assert.equal(pool.running, 0, 'the idle worker exited');
+      assert.deepEqual(logger.lines.filter((l) => l.level === 'error'), [], 'an idle exit is not a worker death');
+      assert.equal((await pool.ingest(req('cpu,host=b v=2 1700000000000000000'))).statusCode, 204);
+      assert.equal(pool.running, 1);
+      assert.equal(queue.sent.length, 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a worker given a body before its idle period ends keeps running (the same thread serves both)', async () => {
+    const queue = new MemoryQueue(256 * 1024);
+    const logger = new MemoryLogger();
+    const pool = new IngestPool({ configText: config, configPath: 'gateway.json', queue, blobs: new MemoryBlobStore(), secrets: new LocalSecretStore({}), metrics: new CounterRegistry(), logger, workers: 1, idleExitMs: 1500 });
+    try {
+      const exits: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        assert.equal((await pool.ingest(req(`cpu,host=h${i} v=1 1700000000000000000`))).statusCode, 204);
+        exits.push(pool.running);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.deepEqual(exits, [1, 1, 1, 1]);
+      assert.equal(pool.running, 1, '2 s of requests 0.5 s apart, idle period 1.5 s: never idle long enough');
+      assert.equal(queue.sent.length, 4);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a second worker starts only while the running ones are busy', async () => {
+    const queue = new MemoryQueue(256 * 1024);
+    const pool = new IngestPool({ configText: config, configPath: 'gateway.json', queue, blobs: new MemoryBlobStore(), secrets: new LocalSecretStore({}), metrics: new CounterRegistry(), logger: new MemoryLogger(), workers: 2, idleExitMs: Infinity });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await pool.ingest(req(`cpu,host=s${i} v=1 1700000000000000000`))).statusCode, 204);
+      assert.equal(pool.running, 1, 'one request at a time: one worker');
+      const both = await Promise.all([pool.ingest(req('cpu,host=c1 v=1 1700000000000000000')), pool.ingest(req('cpu,host=c2 v=1 1700000000000000000'))]);
+      assert.deepEqual(both.map((r) => r.statusCode), [204, 204]);
+      assert.equal(pool.running, 2, 'two at once: a second worker');
+      assert.equal(queue.sent.length, 5);
     } finally {
       await pool.close();
     }
