@@ -40,6 +40,10 @@ const FLAGS = new Uint8Array(256);
 FLAGS.set(CLASS);
 FLAGS[CH_SPACE] = FLAGS[CH_TAB] = BLANK;
 FLAGS[CH_LF] = FLAGS[CH_CR] = EOL;
+/** Bytes that end a label value's plain run: its closing quote, and what only the ordinary scanner reads (backslash, line feed, anything past ASCII). */
+const VALUE_STOP = new Uint8Array(256);
+VALUE_STOP[CH_QUOTE] = VALUE_STOP[CH_BACKSLASH] = VALUE_STOP[CH_LF] = 1;
+VALUE_STOP.fill(1, 0x80);
 
 /** Longest metric name written with a one-byte length (addWrittenSeries); longer ones are the scanner's. */
 const MAX_DIRECT_NAME = 115;
@@ -251,8 +255,7 @@ export class ByteLines {
       const vs = p;
       const nl = ne - ns;
       stop = vs + MAX_DIRECT_LABEL - nl < n ? vs + MAX_DIRECT_LABEL - nl : n;
-      while (p < stop && (c = b[p]!) !== CH_QUOTE) {
-        if (c === CH_BACKSLASH || c >= 0x80 || c === CH_LF) return -1;
+      while (p < stop && VALUE_STOP[(c = b[p]!)] === 0) {
         buf[w++] = c;
         p++;
       }
