@@ -23,7 +23,8 @@
  * `dropCreatedSeries` drops `<family>_created` samples of OpenMetrics counter, summary and histogram families.
  * Invalid UTF-8 in a byte body is decoded to U+FFFD rather than rejected.
  */
-import { FloatBatch } from '../../model/batch.ts';
+import type { FloatBatch } from '../../model/batch.ts';
+import { takeBatch } from '../batch-pool.ts';
 import { normalizeLabels } from '../../model/labels.ts';
 import type { MetricMetadata, TimeSeries } from '../../model/types.ts';
 import type { BatchParseResult, ParseResult } from '../types.ts';
@@ -119,7 +120,7 @@ export function parsePrometheusTextBatch(
   // Text 0.0.4 bytes (the route's case): the common lines read from the bytes (byte-lines.ts).
   if (typeof body !== 'string' && opts.openMetrics !== true) return parseTextBytesBatch(body, opts);
   const text = typeof body === 'string' ? body : utf8.decode(body);
-  const batch = FloatBatch.forBody(text.length, TEXT_SAMPLE_CHARS);
+  const batch = takeBatch(text.length, TEXT_SAMPLE_CHARS);
   const scanner = new ExpositionScanner(text, { ...opts, collectMetadata: false, proveDistinct: true }, batchSink(batch), batch);
   scanner.run();
   batch.distinct = scanner.distinct;
@@ -134,14 +135,23 @@ export function parseTextBytesBatch(body: Uint8Array, opts: { defaultTimestamp: 
   // Sized for lines of about 96 bytes (a name, a few labels, value and timestamp; comment lines between them
   // count too), not 48: the batch's arrays and the key set are most of what a request allocates outside the
   // heap, and such allocations bring the young-generation collections forward. Shorter lines grow the arrays.
-  const batch = FloatBatch.forBody(body.length, BYTE_SAMPLE_CHARS);
-  const keys = new SeriesKeys(body.length / BYTE_SAMPLE_CHARS);
+  // The batch from the pool (the pipeline gives it back once packed: lib/ingest/batch-pool.ts) and the key set
+  // reused, cleared: the same storage serves request after request.
+  const batch = takeBatch(body.length, BYTE_SAMPLE_CHARS);
+  const keys = byteKeys;
+  keys.reset(body.length / BYTE_SAMPLE_CHARS);
   const scanOpts: ExpositionOptions = { ...opts, collectMetadata: false, proveDistinct: true };
   const lines = new ByteLines(body, batch, keys, opts, (s) => new ExpositionScanner(s, scanOpts, batchSink(batch), batch, keys));
   lines.run();
   batch.distinct = lines.distinct;
   return { batch, ...lines.errors(), slowLines: lines.slowLines };
 }
+
+/**
+ * The distinct proof's key set of parseTextBytesBatch, reused by every call (cleared first): a call is
+ * synchronous and nothing keeps the set past it.
+ */
+const byteKeys = new SeriesKeys();
 
 /** One single-sample TimeSeries per line, empty label values dropped. */
 function seriesSink(out: TimeSeries[]): SampleSink {

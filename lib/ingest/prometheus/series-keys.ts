@@ -61,10 +61,25 @@ export class SeriesKeys {
 
   /** `expected`: about how many keys will be added (the table still grows past it). */
   constructor(expected = 64) {
-    let n = 64;
-    while (n < expected * 2) n *= 2;
+    const n = tableSize(expected);
     this.table = new Int32Array(n);
     this.mask = n - 1;
+  }
+
+  /**
+   * Empty again, for about `expected` keys: the table kept and cleared (no new allocation outside the heap
+   * per request), or a new one when it is too small or more than four times too large for them.
+   */
+  reset(expected: number): void {
+    const n = tableSize(expected);
+    if (this.table.length < n || this.table.length > n * 4) {
+      this.table = new Int32Array(n);
+      this.mask = n - 1;
+    } else {
+      this.table.fill(0);
+    }
+    this.size = 0;
+    this.zero = false;
   }
 
   /** Adds the key; false when it was already there. */
@@ -89,6 +104,11 @@ export class SeriesKeys {
     return true;
   }
 
+  /** How many keys were added (distinct ones). */
+  get count(): number {
+    return this.size + (this.zero ? 1 : 0);
+  }
+
   private grow(): void {
     const old = this.table;
     const t = new Int32Array(old.length * 2);
@@ -103,4 +123,11 @@ export class SeriesKeys {
     this.table = t;
     this.mask = mask;
   }
+}
+
+/** The table's length for about `expected` keys: a power of two, at least 64, at least twice the keys. */
+function tableSize(expected: number): number {
+  let n = 64;
+  while (n < expected * 2) n *= 2;
+  return n;
 }
