@@ -17,7 +17,7 @@ import type { BlobStore, Logger, MessageQueue, Metrics, OutgoingMessage, SecretS
  * and one set of counters. Small bodies stay on the main thread: a hop costs more than their parse.
  *
  * Memory: each worker is a second V8 isolate with the ingest code compiled: ~30-35 MB of RSS idle, ~60 MB of
- * the 5M-sample Influx bench's peak (bench/results/s22-rss.md). So a worker
+ * the 5M-sample Influx bench's peak (bench/RESULTS.md, "Issue 14, part 5", s22-rss). So a worker
  * starts with the first body it is given and exits after IDLE_EXIT_MS of serving nothing, and by default the
  * runner runs none on a machine with one spare core or less (defaultIngestWorkers, with the figures).
  *
@@ -53,9 +53,9 @@ export interface IngestPoolOptions {
  * Influx bench (bench/RESULTS.md, "Issue 14, part 2"). A process-wide V8 flag wins over them: under
  * `node --max-semi-space-size=64` (what `npm start` ran until 2026-12-03) a worker's new space grew to 128 MB
  * with this limit set (measured with v8.getHeapSpaceStatistics in the worker; 32 MB under
- * `--max-semi-space-size=16`, 16 MB with no flag; bench/results/s21-queue.md). `npm start` now runs
+ * `--max-semi-space-size=16`, 16 MB with no flag; bench/RESULTS.md, "Issue 14, part 4", s21-queue). `npm start` now runs
  * `--max-semi-space-size=8`, which gives the worker the same 16 MB and the main thread, which ingests on
- * 2 vCPUs, 16 MB instead of 32 (bench/results/s22-rss.md).
+ * 2 vCPUs, 16 MB instead of 32 (bench/RESULTS.md, "Issue 14, part 5", s22-rss).
  *
  * The old space is left at V8's default on purpose. A limit does not lower the RSS of a run that stays
  * under it, and when one allocation (a decoded body is one string) overshoots it by more than the slack
@@ -102,7 +102,7 @@ const MAX_RESPAWNS = 3;
 
 /**
  * How long a worker that serves nothing keeps running: 5 minutes. An idle worker isolate holds ~30-35 MB of
- * RSS (bench/results/s22-rss.md); starting one costs ~0.3 CPU-s, paid by the first large body. Clients
+ * RSS (bench/RESULTS.md, "Issue 14, part 5", s22-rss); starting one costs ~0.3 CPU-s, paid by the first large body. Clients
  * that push at intervals of seconds to a few minutes (Prometheus remote_write continuously, Telegraf every
  * 10 s, vmagent every second, cron pushes every minute) keep it running; a gateway left alone returns to one isolate.
  */
@@ -112,7 +112,7 @@ export const IDLE_EXIT_MS = 5 * 60_000;
  * Ingest worker threads when the operator sets none (`--ingest-workers` / GATEWAY_INGEST_WORKERS,
  * `ingestWorkers` of the runner): the available cores minus one, at most 4, and **none when that leaves one
  * core or less** (a 2-vCPU machine or container, or 1 vCPU): every body is then ingested on the main thread.
- * Why, measured on the 2-vCPU build machine (bench/results/s22-rss.md): with one spare core a worker costs
+ * Why, measured on the 2-vCPU build machine (bench/RESULTS.md, "Issue 14, part 5", s22-rss): with one spare core a worker costs
  * a second V8 isolate, ~30-35 MB of the idle process and ~60 MB of the 5M-sample Influx run's peak RSS
  * (175-183 MiB without in 6 of 7 runs, one 257; 235-245 with; both under `npm start`'s --max-semi-space-size=8),
  * for CPU per sample that was no lower (gateway CPU 4.6-7.4 s inline, 5.0-7.2 s with it, same runs). What it buys is latency for the other requests while a large body parses: on the main

@@ -63,7 +63,7 @@ export interface LocalRunnerOptions {
    * core or less** (2 vCPUs): a second V8 isolate costs ~30-35 MB of RSS idle, ~60 MB at the 5M Influx bench's peak,
    * for no lower CPU per sample there, and
    * what it buys, other requests answered while a large body parses, is then a choice: 1 forces it on, 0 turns
-   * workers off everywhere (main.ts: `--ingest-workers` / GATEWAY_INGEST_WORKERS; bench/results/s22-rss.md).
+   * workers off everywhere (main.ts: `--ingest-workers` / GATEWAY_INGEST_WORKERS; bench/RESULTS.md, "Issue 14, part 5", s22-rss).
    */
   ingestWorkers?: number;
   /** Default 64 KiB. */

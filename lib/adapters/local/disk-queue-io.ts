@@ -16,7 +16,7 @@ const cb =
 /**
  * DurableFs on Node's callback API: the same system calls as fs/promises' FileHandle, with less work on the
  * calling thread per call (no FileHandle object, no close tracking); measured ~30% less main-thread CPU per
- * durable write of a 100 KB message (bench/results/s21-queue.md).
+ * durable write of a 100 KB message (bench/RESULTS.md, "Issue 14, part 4", s21-queue).
  */
 export const nodeDurableFs: DurableFs = {
   open: (file, flags) =>
