@@ -181,12 +181,14 @@ if (process.env.AGG_CONSUMER === '1') {
       await flushAggregation(flushDeps, Date.now() + 5_000);
 
       const got = tally(out, INTERVAL);
-      t.diagnostic(`outputs ${out.length}, state conflicts seen by the flush ${metrics.sum('aggregation_state_conflicts_total')}`);
+      const counts = readConsumerStats(stopFile);
+      // Before the sums, so a failure shows them (applications are counted by the consumer after its batch: a
+      // consumer killed mid-batch applied more than it counted).
+      t.diagnostic(`outputs ${out.length}, state conflicts seen by the flush ${metrics.sum('aggregation_state_conflicts_total')}, messages sent ${messagesSent}`);
+      t.diagnostic(`consumers: ${JSON.stringify(counts)}`);
       assert.deepEqual(got.increments, want.increments);
       assert.deepEqual(got.samples, want.samples);
       assert.deepEqual(got.cumulative, want.cumulative);
-      const counts = readConsumerStats(stopFile);
-      t.diagnostic(`consumers: ${JSON.stringify(counts)}`);
       assert.ok(counts.skipped > 0, 'redeliveries must have happened and been skipped');
       assert.ok(counts.killed > 0, 'a consumer must have been killed after applying');
       // Each message is committed once: a consumer killed between its commit and its count makes this less, never more.
