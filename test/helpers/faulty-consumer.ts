@@ -19,7 +19,7 @@ import { CountingMetrics } from '../unit/aggregation/durable-helpers.ts';
  * beside it), SEED, and the faults: KILL_AFTER (SIGKILL itself after applying the N-th batch, before deleting
  * it), STALL_P (stall past the visibility timeout, so another consumer gets the group), REDELIVER_P (hand the
  * whole batch back right after applying it: forced redelivery). Each stat-<name> file holds one byte per
- * event: applied and skipped messages, killed, stalled and redelivered batches (readConsumerStats).
+ * event: applied, skipped, dropped and failed messages, killed, stalled and redelivered batches (readConsumerStats).
  */
 export async function runFaultyConsumer(prefix: string, sections: ApplyDeps['sections']): Promise<void> {
   const env = (name: string): string | undefined => process.env[`${prefix}_${name}`];
@@ -61,10 +61,12 @@ export async function runFaultyConsumer(prefix: string, sections: ApplyDeps['sec
           }) as unknown as SQSRecord,
       ),
     };
-    const before = { applied: metrics.sum('aggregation_applied_messages_total'), skipped: metrics.sum('aggregation_redelivered_messages_skipped_total') };
+    const before = { applied: metrics.sum('aggregation_applied_messages_total'), skipped: metrics.sum('aggregation_redelivered_messages_skipped_total'), dropped: metrics.sum('aggregation_dropped_messages_total'), failed: metrics.sum('aggregation_failed_messages_total') };
     const { batchItemFailures } = await handler(event);
     stat('applied', metrics.sum('aggregation_applied_messages_total') - before.applied);
     stat('skipped', metrics.sum('aggregation_redelivered_messages_skipped_total') - before.skipped);
+    stat('dropped', metrics.sum('aggregation_dropped_messages_total') - before.dropped);
+    stat('failed', metrics.sum('aggregation_failed_messages_total') - before.failed);
     batches++;
     if (env('KILL_AFTER') && batches === Number(env('KILL_AFTER'))) {
       stat('killed');
@@ -82,8 +84,8 @@ export async function runFaultyConsumer(prefix: string, sections: ApplyDeps['sec
 }
 
 /** The consumers' stat-* counts written beside `stopFile`. */
-export function readConsumerStats(stopFile: string): { applied: number; skipped: number; killed: number; stalled: number; redelivered: number } {
-  const totals = { applied: 0, skipped: 0, killed: 0, stalled: 0, redelivered: 0 };
+export function readConsumerStats(stopFile: string): { applied: number; skipped: number; dropped: number; failed: number; killed: number; stalled: number; redelivered: number } {
+  const totals = { applied: 0, skipped: 0, dropped: 0, failed: 0, killed: 0, stalled: 0, redelivered: 0 };
   for (const f of Object.keys(totals) as (keyof typeof totals)[]) {
     const file = path.join(path.dirname(stopFile), `stat-${f}`);
     if (fs.existsSync(file)) totals[f] = fs.readFileSync(file, 'utf8').length;

@@ -186,6 +186,7 @@ if (process.env.AGG_CONSUMER === '1') {
       // consumer killed mid-batch applied more than it counted).
       t.diagnostic(`outputs ${out.length}, state conflicts seen by the flush ${metrics.sum('aggregation_state_conflicts_total')}, messages sent ${messagesSent}`);
       t.diagnostic(`consumers: ${JSON.stringify(counts)}`);
+      assert.equal(counts.dropped, 0, 'every message sent is valid input: none may be dropped');
       assert.deepEqual(got.increments, want.increments);
       assert.deepEqual(got.samples, want.samples);
       assert.deepEqual(got.cumulative, want.cumulative);
