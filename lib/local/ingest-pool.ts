@@ -37,7 +37,7 @@ export interface IngestPoolOptions {
   secrets: SecretStore;
   metrics: Metrics;
   logger: Logger;
-  /** Worker threads at most; default: available cores minus one, 1 to 4 (the runner passes defaultIngestWorkers()). */
+  /** Worker threads at most; default defaultIngestWorkers(), at least 1 (a pool is made to run one). */
   workers?: number;
   /**
    * A worker starts with the first body it is given (not with the pool) and exits once it has served nothing
@@ -145,7 +145,7 @@ export class IngestPool {
 
   constructor(o: IngestPoolOptions) {
     this.o = o;
-    this.max = o.workers ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
+    this.max = o.workers ?? Math.max(1, defaultIngestWorkers());
   }
 
   /** Worker threads this pool runs at most (each started on demand). */

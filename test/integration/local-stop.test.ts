@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openBackends } from '../../lib/local/backends.ts';
+import { openBackends, type Backends } from '../../lib/local/backends.ts';
 import { startLocalRunner } from '../../lib/local/runner.ts';
 import { parseGatewayConfig } from '../../lib/config/schema.ts';
 import { decodeWriteRequest } from '../../lib/remote-write/decode.ts';
@@ -185,7 +185,13 @@ describe('graceful stop (issue 12 item 8)', () => {
     assert.match(gw.output(), /"msg":"stopping","function":"local","signal":"SIGINT"[\s\S]*"msg":"stopped"/);
   });
 
-  it('past the grace period a delivery stops retrying and keeps its data in overflow/; close() returns with nothing left to write; the next run delivers it once', { timeout: 60_000 }, async () => {
+  /**
+   * A runner (grace 200 ms, a 3 s deliver budget: without the stop signal its delivery would give up 1 s in,
+   * well after close()) closed while its delivery of 20 Influx samples tagged `tag` waits on a receiver that
+   * holds its answer. `nextRun` then starts a second runner on the same data directory, delivering to a
+   * receiver that answers.
+   */
+  async function closedDuringDelivery(tag: string, backendsOf: (b: Backends) => Backends = (b) => b) {
     const rx = await startHoldingReceiver();
     cleanup.push(() => rx.close());
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-stop-'));
@@ -193,12 +199,26 @@ describe('graceful stop (issue 12 item 8)', () => {
     const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx.url, remote_timeout: '1m' }] });
     const open = async (logger: MemoryLogger) => openBackends({ kind: 'disk', dataDir, maxMessageBytes: config.queue.maxMessageBytes, logger });
     const logger = new MemoryLogger();
-    // A 3 s deliver budget: without the stop signal the delivery would give up 1 s in, well after close().
-    const first = await startLocalRunner({ config, backends: await open(logger), logger, host: '127.0.0.1', port: 0, stopGraceMs: 200, deliverTimeoutMs: 3000, replayIntervalMs: 3_600_000 });
-    const res = await fetch(`${first.url}/write`, { method: 'POST', body: influx('c', 20) });
+    const first = await startLocalRunner({ config, backends: backendsOf(await open(logger)), logger, host: '127.0.0.1', port: 0, stopGraceMs: 200, deliverTimeoutMs: 3000, replayIntervalMs: 3_600_000 });
+    const res = await fetch(`${first.url}/write`, { method: 'POST', body: influx(tag, 20) });
     assert.equal(res.status, 204);
     await rx.arrived();
     await first.close();
+    const nextRun = async () => {
+      const rx2 = await startHoldingReceiver();
+      cleanup.push(() => rx2.close());
+      rx2.release();
+      const config2 = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx2.url }] });
+      const logger2 = new MemoryLogger();
+      const runner = await startLocalRunner({ config: config2, backends: await open(logger2), logger: logger2, host: '127.0.0.1', port: 0, replayIntervalMs: 3_600_000 });
+      cleanup.push(() => runner.close());
+      return { runner, rx: rx2 };
+    };
+    return { dataDir, logger, nextRun };
+  }
+
+  it('past the grace period a delivery stops retrying and keeps its data in overflow/; close() returns with nothing left to write; the next run delivers it once', { timeout: 60_000 }, async () => {
+    const { dataDir, logger, nextRun } = await closedDuringDelivery('c');
     assert.ok(!logger.lines.some((l) => l.msg.includes('its messages go back to the queue')), 'the delivery finished by keeping its data');
     assert.ok(logger.lines.some((l) => JSON.stringify(l).includes('the gateway is stopping')), JSON.stringify(logger.lines.slice(-5)));
     assert.equal(readdirSync(path.join(dataDir, 'queue', 'inflight')).length, 0, 'nothing left held');
@@ -209,48 +229,24 @@ describe('graceful stop (issue 12 item 8)', () => {
     await new Promise((r) => setTimeout(r, 2500));
     assert.deepEqual(listTree(dataDir), atClose, 'nothing the runner started writes after close()');
 
-    const rx2 = await startHoldingReceiver();
-    cleanup.push(() => rx2.close());
-    rx2.release();
-    const config2 = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx2.url }] });
-    const logger2 = new MemoryLogger();
-    const second = await startLocalRunner({ config: config2, backends: await open(logger2), logger: logger2, host: '127.0.0.1', port: 0, replayIntervalMs: 3_600_000 });
-    cleanup.push(() => second.close());
-    await second.schedules.replayNow();
-    assert.ok(await second.drained(30_000));
-    assert.equal(rx2.samples.filter((s) => s.includes('stop_c')).length, 20, 'delivered once, from overflow/');
+    const second = await nextRun();
+    await second.runner.schedules.replayNow();
+    assert.ok(await second.runner.drained(30_000));
+    assert.equal(second.rx.samples.filter((s) => s.includes('stop_c')).length, 20, 'delivered once, from overflow/');
     assert.deepEqual(overflow(), [], 'replayed and deleted');
   });
 
   it('a delivery that cannot even keep its data in time returns its messages to the queue; the next run delivers them', { timeout: 60_000 }, async () => {
-    const rx = await startHoldingReceiver();
-    cleanup.push(() => rx.close());
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-stop-'));
-    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx.url, remote_timeout: '1m' }] });
-    const open = async (logger: MemoryLogger) => openBackends({ kind: 'disk', dataDir, maxMessageBytes: config.queue.maxMessageBytes, logger });
-    const logger = new MemoryLogger();
-    const backends = await open(logger);
     // A blob store that never answers a write: the overflow write of the stopped delivery hangs.
-    const stuck = { ...backends, blobs: { ...backends.blobs, get: backends.blobs.get.bind(backends.blobs), delete: backends.blobs.delete.bind(backends.blobs), list: backends.blobs.list.bind(backends.blobs), put: () => new Promise<void>(() => undefined) } };
-    const first = await startLocalRunner({ config, backends: stuck, logger, host: '127.0.0.1', port: 0, stopGraceMs: 200, deliverTimeoutMs: 3000, replayIntervalMs: 3_600_000 });
-    const res = await fetch(`${first.url}/write`, { method: 'POST', body: influx('d', 20) });
-    assert.equal(res.status, 204);
-    await rx.arrived();
-    await first.close();
+    const stuck = (b: Backends): Backends => ({ ...b, blobs: { get: b.blobs.get.bind(b.blobs), delete: b.blobs.delete.bind(b.blobs), list: b.blobs.list.bind(b.blobs), put: () => new Promise<void>(() => undefined) } });
+    const { dataDir, logger, nextRun } = await closedDuringDelivery('d', stuck);
     assert.ok(logger.lines.some((l) => l.msg.includes('its messages go back to the queue')));
     assert.equal(readdirSync(path.join(dataDir, 'queue', 'inflight')).length, 0, 'nothing left held');
     assert.equal(readdirSync(path.join(dataDir, 'queue', 'ready')).length, 1, 'the message is back in the queue');
 
-    const rx2 = await startHoldingReceiver();
-    cleanup.push(() => rx2.close());
-    rx2.release();
-    const config2 = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'rx', url: rx2.url }] });
-    const logger2 = new MemoryLogger();
-    const second = await startLocalRunner({ config: config2, backends: await open(logger2), logger: logger2, host: '127.0.0.1', port: 0, replayIntervalMs: 3_600_000 });
-    cleanup.push(() => second.close());
-    assert.ok(await second.drained(30_000));
-    assert.equal(rx2.samples.filter((s) => s.includes('stop_d')).length, 20);
+    const second = await nextRun();
+    assert.ok(await second.runner.drained(30_000));
+    assert.equal(second.rx.samples.filter((s) => s.includes('stop_d')).length, 20);
   });
 });
 
