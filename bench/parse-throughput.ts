@@ -16,8 +16,8 @@ export function defaultMinCpuMs(): number {
   return Number(process.env.BENCH_PARSE_CPU_MS ?? 3000);
 }
 
-export function measure(name: string, bodyBytes: number, fn: () => { series: TimeSeries[] }, minCpuMs = defaultMinCpuMs()): ParseFigure {
-  const samples = countSamples(fn().series);
+/** Calls fn until this process has spent minCpuMs of CPU (user + system) on it: how many calls, how much CPU. */
+export function runForCpu(fn: () => unknown, minCpuMs: number): { runs: number; cpuMs: number } {
   let runs = 0;
   const start = process.cpuUsage();
   let cpuMs = 0;
@@ -27,6 +27,12 @@ export function measure(name: string, bodyBytes: number, fn: () => { series: Tim
     const d = process.cpuUsage(start);
     cpuMs = (d.user + d.system) / 1000;
   }
+  return { runs, cpuMs };
+}
+
+export function measure(name: string, bodyBytes: number, fn: () => { series: TimeSeries[] }, minCpuMs = defaultMinCpuMs()): ParseFigure {
+  const samples = countSamples(fn().series);
+  const { runs, cpuMs } = runForCpu(fn, minCpuMs);
   const perSec = (samples * runs) / (cpuMs / 1000);
   const mbPerSec = (bodyBytes * runs) / (cpuMs / 1000) / 1e6;
   console.log(

@@ -10,7 +10,7 @@ import { decodeWriteRequest } from '../lib/remote-write/decode.ts';
 import { encodeWriteRequest } from '../lib/remote-write/encode.ts';
 import { snappyCompress, snappyUncompress } from '../lib/remote-write/snappy.ts';
 import type { TimeSeries } from '../lib/model/types.ts';
-import { isMain, measure, type ParseFigure } from './parse-throughput.ts';
+import { isMain, measure, runForCpu, type ParseFigure } from './parse-throughput.ts';
 
 /** `series` series of 8 labels with `perSeries` samples each: a Prometheus-like WriteRequest. */
 export function remoteWriteBody(series: number, perSeries: number, base: number, offset = 0): Uint8Array {
@@ -46,15 +46,7 @@ export function benchRemoteWriteParse(): ParseFigure[] {
 /** Samples per CPU-second of `fn`, `samples` samples a call, run for at least minCpuMs of CPU. */
 function measureSamples(name: string, samples: number, fn: () => unknown, minCpuMs = 2000): ParseFigure {
   fn();
-  let runs = 0;
-  const start = process.cpuUsage();
-  let cpuMs = 0;
-  while (cpuMs < minCpuMs) {
-    fn();
-    runs++;
-    const d = process.cpuUsage(start);
-    cpuMs = (d.user + d.system) / 1000;
-  }
+  const { runs, cpuMs } = runForCpu(fn, minCpuMs);
   const perSec = (samples * runs) / (cpuMs / 1000);
   console.log(`${name}: ${samples} samples, ${runs} runs, ${(perSec / 1e6).toFixed(2)} M samples per CPU-second (${((cpuMs * 1000) / runs).toFixed(0)} us per request)`);
   return { name, samplesPerCpuSecond: perSec };
