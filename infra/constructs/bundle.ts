@@ -6,12 +6,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync, type BuildOptions } from 'esbuild';
 import { loadGatewayConfig } from '../../lib/config/load.ts';
 import { prepareConfig } from '../../lib/config/prepared.ts';
+import { buildWithMergedStart } from './merge-init.ts';
 
 /** The repository root (infra/constructs/../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The handler file name inside every bundle; the Lambda handler is `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
+const ENTRY_NAME = BUNDLE_FILE.replace(/\.mjs$/, '');
 
 /** Where the bundled gateway.yaml lives in the Lambda filesystem (LAMBDA_TASK_ROOT is /var/task). */
 export const BUNDLED_CONFIG_PATH = '/var/task/gateway.json';
@@ -67,7 +69,10 @@ export function esbuildOptions(entry: string, outdir: string, opts: BundleOption
 /** Bundles one function into outdir with the gateway.yaml it will read. Synchronous: CDK bundling is. Overrides are for experiments (bench). */
 export function bundleFunction(entry: string, outdir: string, configText: string, overrides: BuildOptions = {}, opts: BundleOptions = {}): void {
   mkdirSync(outdir, { recursive: true });
-  buildSync({ ...esbuildOptions(entry, outdir, opts), ...overrides });
+  const options = { ...esbuildOptions(entry, outdir, opts), ...overrides };
+  // The code a cold start loads in one chunk (merge-init.ts); `splitting: false` (bench --single-file) is one file anyway.
+  if (options.splitting === false) buildSync(options);
+  else buildWithMergedStart(options, ENTRY_NAME);
   writeFileSync(path.join(outdir, 'gateway.yaml'), configText);
   // What the function reads: the config validated now and prepared as JSON (lib/config/prepared.ts), so a
   // cold start loads neither a YAML parser nor the validators. scrape_config_files are inlined by then.
