@@ -14,9 +14,13 @@ import { SnappyDecoder } from './snappy-decoder.ts';
  * packaged; snappyUncompressLeased (request bodies: read in place while the request lasts) with the same
  * WebAssembly instantiated by snappy-decoder.ts, whose memory the caller can read. Those decoders are pooled:
  * a lease takes one, and one given back is kept while the idle ones hold at most KEEP_BYTES of memory
- * together. Instances are created on first use: importing this module costs no wasm compilation (Lambda init).
+ * together. At most MAX_LEASES are out at once: past that a lease is a copy (each WebAssembly memory
+ * reserves gigabytes of address space, so thousands of requests in flight must not each hold one).
+ * Instances are created on first use: importing this module costs no wasm compilation (Lambda init).
  */
 const KEEP_BYTES = 16 << 20;
+/** Decoders leased at once, at most; further leases decode into a copy of their own. */
+export const MAX_LEASES = 64;
 /** hysnappy places its input at 68,000 bytes into the wasm memory, after the C stack and tables. */
 const WASM_BASE = 68_000;
 /** Output bytes per input byte a snappy block can reach at most: 64 from a 3-byte copy tag (21.3), rounded up. */
@@ -26,6 +30,7 @@ let compressor: ((input: Uint8Array) => Uint8Array) | undefined;
 let uncompressor: ((input: Uint8Array, outputLength: number) => Uint8Array) | undefined;
 const idleDecoders: SnappyDecoder[] = [];
 let idleBytes = 0;
+let leased = 0;
 
 function takeDecoder(): SnappyDecoder {
   const d = idleDecoders.pop();
@@ -41,9 +46,9 @@ function giveDecoder(d: SnappyDecoder): void {
   idleDecoders.push(d);
 }
 
-/** Decoders idle in the pool and the wasm memory they hold (tests). */
-export function snappyDecoderPool(): { idle: number; bytes: number } {
-  return { idle: idleDecoders.length, bytes: idleBytes };
+/** Decoders idle in the pool, the wasm memory they hold, and decoders leased (tests). */
+export function snappyDecoderPool(): { idle: number; bytes: number; leased: number } {
+  return { idle: idleDecoders.length, bytes: idleBytes, leased };
 }
 
 /** Snappy block format (not framed), as remote_write 1.0 requires. */
@@ -142,11 +147,12 @@ export interface SnappyLease {
 /**
  * snappyUncompress without the copy: the decoded bytes stay in the decoder's WebAssembly memory, which the
  * lease holds until release() (no other call decodes into it meanwhile, whatever runs in between). The
- * caller must not keep `bytes`, or any view or string-free slice of them, past release(); a lease never
- * released is garbage with its decoder (nothing is lost, the pool makes a new one). Same errors as
+ * caller must not keep `bytes`, or any view of them, past release(), and must release every lease (one
+ * never released counts against MAX_LEASES for good; past MAX_LEASES a lease is a copy). Same errors as
  * snappyUncompress; on an error nothing is leased. `bytes` is a Buffer for a Buffer input.
  */
 export function snappyUncompressLeased(data: Uint8Array, maxBytes: number, what: string): SnappyLease {
+  if (leased >= MAX_LEASES) return { bytes: snappyUncompress(data, maxBytes, what), release: () => {} };
   const len = checkedLength(data, maxBytes, what);
   const d = takeDecoder();
   let out: Uint8Array;
@@ -156,12 +162,14 @@ export function snappyUncompressLeased(data: Uint8Array, maxBytes: number, what:
     giveDecoder(d);
     throw err;
   }
+  leased++;
   let held = true;
   return {
     bytes: Buffer.isBuffer(data) ? Buffer.from(out.buffer, out.byteOffset, out.byteLength) : out,
     release: () => {
       if (!held) return;
       held = false;
+      leased--;
       giveDecoder(d);
     },
   };

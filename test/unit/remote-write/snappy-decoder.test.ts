@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { WASM_BASE64 } from '../../../lib/remote-write/snappy-decoder.ts';
-import { snappyCompress, snappyDecoderPool, snappyUncompress, snappyUncompressLeased } from '../../../lib/remote-write/snappy.ts';
+import { MAX_LEASES, snappyCompress, snappyDecoderPool, snappyUncompress, snappyUncompressLeased } from '../../../lib/remote-write/snappy.ts';
 import { BadRequestError, PayloadTooLargeError } from '../../../lib/errors.ts';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -51,6 +51,21 @@ describe('snappy decoder in the gateway\'s hands', () => {
     const bad = c.subarray(0, c.length - 3);
     assert.throws(() => snappyUncompressLeased(bad, 1 << 20, 'remote_write'), (e: Error) => e instanceof BadRequestError && /^remote_write: body is not valid snappy block data: /.test(e.message));
     assert.equal(snappyDecoderPool().idle, idle);
+  });
+
+  it(`at most MAX_LEASES (${MAX_LEASES}) decoders are leased at once: the lease at the limit holds one, the one past it is a copy`, () => {
+    const body = (i: number): Uint8Array => text(`body ${i} `.repeat(200));
+    const start = snappyDecoderPool().leased;
+    const leases = Array.from({ length: MAX_LEASES - start }, (_, i) => snappyUncompressLeased(snappyCompress(body(i)), 1 << 20, 't'));
+    assert.equal(snappyDecoderPool().leased, MAX_LEASES);
+    const past = snappyUncompressLeased(snappyCompress(body(-1)), 1 << 20, 't');
+    assert.equal(snappyDecoderPool().leased, MAX_LEASES);
+    assert.equal(past.bytes.buffer.byteLength, past.bytes.length, 'its own buffer, not a decoder\'s memory');
+    assert.deepEqual(past.bytes, body(-1));
+    leases.forEach((l, i) => assert.deepEqual(new Uint8Array(l.bytes), body(i)));
+    past.release();
+    for (const l of leases) l.release();
+    assert.equal(snappyDecoderPool().leased, start);
   });
 
   it('idle decoders hold at most 16 MiB together: one grown past it is not kept', () => {

@@ -39,6 +39,7 @@ describe('the decompressed body in pooled decoder memory', () => {
     assert.equal(seen.size, N);
     // Every lease was given back: the decoders are idle again (at most one per request in flight).
     const pool = snappyDecoderPool();
+    assert.equal(pool.leased, 0, JSON.stringify(pool));
     assert.ok(pool.idle >= 1 && pool.idle <= N, JSON.stringify(pool));
   });
 
@@ -55,5 +56,6 @@ describe('the decompressed body in pooled decoder memory', () => {
     const res2 = await h.call('POST', '/api/v1/write', snappyCompress(encodeWriteRequest({ timeseries: requestSeries(3, 3), metadata: [] })), { ...headers, 'content-type': 'application/x-protobuf;proto=nope' });
     assert.equal(res2.status, 415);
     assert.equal(snappyDecoderPool().idle, idle);
+    assert.equal(snappyDecoderPool().leased, 0);
   });
 });
