@@ -124,8 +124,46 @@ function scanBody(b: Uint8Array, limits: IngestLimits): ForwardableScan | undefi
       pos = fieldEnd;
     }
     if (!hasName) return undefined;
-    const hash = hashRun(dv, b, labelsStart, pos, longLength);
-    if (hash < 0) return undefined;
+    // The label-set hash, inline (~10% cheaper on the scan than a call per series, measured in one process):
+    // the label fields b[labelsStart, pos) of the series (structure checked above) hashed into a non-negative
+    // 30-bit integer, sixteen bytes at a step in two lanes of two words (little-endian words, then the tail
+    // words and bytes; ~7% cheaper on the scan than eight bytes at a step), and checked to be ASCII: every
+    // byte of the run below 0x80 unless `longLength` (a two-byte length varint), when the strings are checked
+    // one by one. Equal runs give equal hashes; the quality of the mix only matters for speed (a collision
+    // makes the scan give up, never accept).
+    let hash: number;
+    {
+      const from = labelsStart;
+      const to = pos;
+      let h1 = 0x811c9dc5 | 0;
+      let h2 = (to - from) | 0;
+      let high = 0;
+      let k = from;
+      for (; k + 16 <= to; k += 16) {
+        const w1 = dv.getInt32(k, true);
+        const w2 = dv.getInt32(k + 4, true);
+        const w3 = dv.getInt32(k + 8, true);
+        const w4 = dv.getInt32(k + 12, true);
+        high |= w1 | w2 | w3 | w4;
+        h1 = Math.imul(Math.imul(h1 ^ w1, 0x01000193) ^ w3, 0x01000193);
+        h2 = Math.imul(Math.imul(h2 ^ w2, 0x5bd1e995) ^ w4, 0x5bd1e995);
+        h1 ^= h1 >>> 15;
+        h2 ^= h2 >>> 13;
+      }
+      for (; k + 4 <= to; k += 4) {
+        const w = dv.getInt32(k, true);
+        high |= w;
+        h1 = Math.imul(h1 ^ w, 0x01000193);
+      }
+      for (; k < to; k++) {
+        const c = b[k]!;
+        high |= c;
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+      }
+      if ((high & 0x80808080) !== 0 && (!longLength || !labelStringsAscii(b, from, to))) return undefined;
+      const h = Math.imul(h1 ^ (h2 >>> 7), 0x9e3779b1) ^ h2;
+      hash = (h ^ (h >>> 16)) & 0x3fffffff;
+    }
     // Samples: 0x12 len ([0x09 fixed64] [0x10 varint], in this order, each at most once).
     let seriesSamples = 0;
     let lastTs = -1;
@@ -159,45 +197,6 @@ function scanBody(b: Uint8Array, limits: IngestLimits): ForwardableScan | undefi
     samples += seriesSamples;
   }
   return series ? { series, samples } : undefined;
-}
-
-/**
- * Hashes the label fields b[from, to) of one series (already checked for structure) into a non-negative
- * 30-bit integer, sixteen bytes at a step in two lanes of two words (little-endian words, then the tail
- * words and bytes; measured ~7% cheaper on the scan than eight bytes at a step), and checks
- * the names and values are ASCII: every byte of the run is below 0x80 unless `longLength` (a two-byte length
- * varint), when the strings are checked one by one. Returns -1 for a non-ASCII string. Equal runs give equal
- * hashes; the quality of the mix only matters for speed (a collision makes the scan give up, never accept).
- */
-function hashRun(dv: DataView, b: Uint8Array, from: number, to: number, longLength: boolean): number {
-  let h1 = 0x811c9dc5 | 0;
-  let h2 = (to - from) | 0;
-  let high = 0;
-  let k = from;
-  for (; k + 16 <= to; k += 16) {
-    const w1 = dv.getInt32(k, true);
-    const w2 = dv.getInt32(k + 4, true);
-    const w3 = dv.getInt32(k + 8, true);
-    const w4 = dv.getInt32(k + 12, true);
-    high |= w1 | w2 | w3 | w4;
-    h1 = Math.imul(Math.imul(h1 ^ w1, 0x01000193) ^ w3, 0x01000193);
-    h2 = Math.imul(Math.imul(h2 ^ w2, 0x5bd1e995) ^ w4, 0x5bd1e995);
-    h1 ^= h1 >>> 15;
-    h2 ^= h2 >>> 13;
-  }
-  for (; k + 4 <= to; k += 4) {
-    const w = dv.getInt32(k, true);
-    high |= w;
-    h1 = Math.imul(h1 ^ w, 0x01000193);
-  }
-  for (; k < to; k++) {
-    const c = b[k]!;
-    high |= c;
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-  }
-  if ((high & 0x80808080) !== 0 && (!longLength || !labelStringsAscii(b, from, to))) return -1;
-  const h = Math.imul(h1 ^ (h2 >>> 7), 0x9e3779b1) ^ h2;
-  return (h ^ (h >>> 16)) & 0x3fffffff;
 }
 
 /** The label fields b[from, to) (structure checked by the scan) have ASCII names and values. */
