@@ -112,11 +112,16 @@ function scanBody(b: Uint8Array, limits: IngestLimits): ForwardableScan | undefi
       }
       if (++labels > maxLabels) return undefined;
       // Names strictly ascending (byte order is string order for ASCII).
+      // Most names differ from the one before in their first byte (both names are at least one byte long).
       if (prevName >= 0) {
-        let k = 0;
-        const lim = nl < prevNameLen ? nl : prevNameLen;
-        while (k < lim && b[ns + k] === b[prevName + k]) k++;
-        if (k === lim ? nl <= prevNameLen : b[ns + k]! < b[prevName + k]!) return undefined;
+        const first = b[ns]! - b[prevName]!;
+        if (first < 0) return undefined;
+        if (first === 0) {
+          let k = 1;
+          const lim = nl < prevNameLen ? nl : prevNameLen;
+          while (k < lim && b[ns + k] === b[prevName + k]) k++;
+          if (k === lim ? nl <= prevNameLen : b[ns + k]! < b[prevName + k]!) return undefined;
+        }
       }
       prevName = ns;
       prevNameLen = nl;
