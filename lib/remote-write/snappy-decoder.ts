@@ -5,7 +5,8 @@
  * decoded body for every call (325 KB for a 2,000-series remote_write request: the forward path's largest
  * garbage). Here a request's body is decoded into a decoder it takes from a small pool, read in place (the
  * remote_write scan), and the decoder goes back to the pool when the request is done with the bytes.
- * hysnappy stays the compressor (lib/remote-write/snappy.ts) and the package this module's bytes come from:
+ * hysnappy as packaged stays the compressor and the decoder of queue messages (lib/remote-write/snappy.ts),
+ * and the package this module's bytes come from:
  * `WASM_BASE64` is the `wasm64` constant of node_modules/hysnappy/js/uncompress.js, byte for byte
  * (test/unit/remote-write/snappy-decoder.test.ts compares them, so an upgrade of hysnappy that changes its
  * decoder fails that test until this copy follows).

@@ -7,7 +7,7 @@ import { SnappyDecoder } from './snappy-decoder.ts';
  * JavaScript as base64, so it bundles into every Lambda chunk on any architecture (arm64 included) with no
  * native binary. Measured 6-8x snappyjs' speed on remote_write bodies (bench/RESULTS.md, issue 14 I/O).
  *
- * Each codec instance owns a WebAssembly memory that only grows. The compressor serves inputs up to
+ * Each codec instance owns a WebAssembly memory that only grows. The compressor and hysnappy's decoder serve inputs up to
  * KEEP_BYTES of wasm memory; a larger body gets an instance of its own (~0.1 ms to create) that is garbage
  * once the call returns, so one huge request does not pin its size in the process for good.
  * snappyUncompress (queue messages, overflow objects: the caller keeps its copy) decodes with hysnappy as

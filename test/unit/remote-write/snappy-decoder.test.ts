@@ -4,6 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { WASM_BASE64 } from '../../../lib/remote-write/snappy-decoder.ts';
@@ -32,6 +33,29 @@ describe('snappy decoder in the gateway\'s hands', () => {
     assert.deepEqual(copy, b);
     la.release();
     lb.release();
+  });
+
+  it('a lease and the copy give the same bytes or the same error on corrupted and truncated blocks (property)', () => {
+    const c = snappyCompress(text('remote_write series{job="node"} '.repeat(300) + 'tail'));
+    const outcome = (f: () => Uint8Array): string => {
+      try {
+        return Buffer.from(f()).toString('hex');
+      } catch (e) {
+        return `${(e as Error).constructor.name}: ${(e as Error).message}`;
+      }
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: c.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: c.length }), (at, byte, cut) => {
+        const bad = Uint8Array.from(c.subarray(0, cut));
+        if (at < cut) bad[at] = byte;
+        let lease: ReturnType<typeof snappyUncompressLeased> | undefined;
+        const leased = outcome(() => (lease = snappyUncompressLeased(bad, 1 << 20, 'remote_write')).bytes);
+        lease?.release();
+        assert.equal(leased, outcome(() => snappyUncompress(bad, 1 << 20, 'remote_write')));
+      }),
+      { numRuns: 1000 },
+    );
+    assert.equal(snappyDecoderPool().leased, 0);
   });
 
   it('a released decoder serves the next body; a second release gives nothing back twice', () => {
