@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ingestHarness } from '../../../helpers/ingest.ts';
 import { unpackMessage } from '../../../../lib/queue/unpack.ts';
 import { encodeWriteRequest } from '../../../../lib/remote-write/encode.ts';
-import { snappyCompress, snappyDecoderPool } from '../../../../lib/remote-write/snappy.ts';
+import { MAX_LEASES, snappyCompress, snappyDecoderPool } from '../../../../lib/remote-write/snappy.ts';
 import type { TimeSeries } from '../../../../lib/model/types.ts';
 
 const headers = { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf' };
@@ -18,12 +18,13 @@ const requestSeries = (r: number, n: number): TimeSeries[] =>
   Array.from({ length: n }, (_, i) => ({ labels: [{ name: '__name__', value: `req_${r}` }, { name: 'i', value: `${r}-${i}` }], samples: [{ value: r * 1000 + i, timestamp: 1000 + r }] }));
 
 describe('the decompressed body in pooled decoder memory', () => {
-  it('requests in flight at once each read their own body, forwarded and decoded alike', async () => {
+  it(`requests in flight at once each read their own body, forwarded and decoded alike, past MAX_LEASES (${MAX_LEASES}) too`, async () => {
     const h = ingestHarness();
-    const N = 12;
+    // More than MAX_LEASES at once: the last ones get copies, which must read the same.
+    const N = MAX_LEASES + 8;
     // Odd requests take the full path (an extra label): the route decodes the leased bytes after an await.
     const calls = Array.from({ length: N }, (_, r) =>
-      h.call('POST', r % 2 ? `/api/v1/write?extra_label=req=${r}` : '/api/v1/write', snappyCompress(encodeWriteRequest({ timeseries: requestSeries(r, 50 + r), metadata: [] })), headers),
+      h.call('POST', r % 2 ? `/api/v1/write?extra_label=req=${r}` : '/api/v1/write', snappyCompress(encodeWriteRequest({ timeseries: requestSeries(r, 20 + r), metadata: [] })), headers),
     );
     const answers = await Promise.all(calls);
     assert.deepEqual(answers.map((a) => a.status), new Array(N).fill(204), answers.map((a) => a.body).join(' '));
@@ -33,7 +34,7 @@ describe('the decompressed body in pooled decoder memory', () => {
       const got = (await unpackMessage(m.body, m.attributes, h.blobs)).timeseries;
       const r = Number(got[0]!.labels[0]!.value.slice(4));
       seen.add(r);
-      const want = requestSeries(r, 50 + r).map((s) => (r % 2 ? { ...s, labels: [...s.labels, { name: 'req', value: String(r) }] } : s));
+      const want = requestSeries(r, 20 + r).map((s) => (r % 2 ? { ...s, labels: [...s.labels, { name: 'req', value: String(r) }] } : s));
       assert.deepEqual(got, want, `request ${r}`);
     }
     assert.equal(seen.size, N);
