@@ -182,15 +182,24 @@ function scanBody(b: Uint8Array, limits: IngestLimits): ForwardableScan | undefi
       if (pos < fieldEnd && b[pos] === 0x09) pos += 9;
       if (pos < fieldEnd && b[pos] === 0x10) {
         pos++;
-        let k = 0;
-        let mul = 1;
-        for (;;) {
-          if (pos >= fieldEnd || k === 7) return undefined;
-          const c = b[pos++]!;
-          ts += (c & 0x7f) * mul;
-          k++;
-          if (c < 0x80) break;
-          mul *= 128;
+        // Millisecond timestamps of these decades are 6-byte varints (2^35 to 2^42): read as two words when
+        // the first five bytes go on and the sixth ends; any other varint byte by byte, at most 7 bytes.
+        const lo = pos + 6 <= fieldEnd ? dv.getInt32(pos, true) : 0;
+        const hi = lo ? dv.getUint16(pos + 4, true) : 0;
+        if ((~lo & 0x80808080) === 0 && (hi & 0x8080) === 0x0080) {
+          ts = (lo & 0x7f) + ((lo >>> 8) & 0x7f) * 0x80 + ((lo >>> 16) & 0x7f) * 0x4000 + ((lo >>> 24) & 0x7f) * 0x200000 + (hi & 0x7f) * 0x10000000 + (hi >>> 8) * 0x800000000;
+          pos += 6;
+        } else {
+          let k = 0;
+          let mul = 1;
+          for (;;) {
+            if (pos >= fieldEnd || k === 7) return undefined;
+            const c = b[pos++]!;
+            ts += (c & 0x7f) * mul;
+            k++;
+            if (c < 0x80) break;
+            mul *= 128;
+          }
         }
       }
       if (pos !== fieldEnd || ts < lastTs) return undefined;
