@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
-import { snappyUncompress } from '../remote-write/snappy.ts';
+import { snappyUncompress, snappyUncompressLeased } from '../remote-write/snappy.ts';
 
 export type ContentEncoding = 'identity' | 'gzip' | 'deflate' | 'snappy' | 'zstd';
 
@@ -51,6 +51,28 @@ export function decompressBody(body: Uint8Array, encoding: ContentEncoding, maxB
     if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw tooLarge(protocol, undefined, maxBytes);
     throw new BadRequestError(`${protocol}: cannot decompress ${encoding} body: ${e.message}`);
   }
+}
+
+/** A request's decompressed body, readable until release() (decompressBodyScoped). */
+export interface ScopedBody {
+  readonly body: Uint8Array;
+  /** The request is done with `body` and every view of it; a second call does nothing. */
+  release(): void;
+}
+
+const NOTHING_HELD = (): void => {};
+
+/**
+ * decompressBody for a caller that says when it is done with the bytes: a snappy body (remote_write's) is
+ * decoded into a pooled WebAssembly decoder and read there in place until release(), instead of being copied
+ * into a fresh buffer per request (snappyUncompressLeased); the other encodings give their own buffers and
+ * release() does nothing. The ingest pipeline releases when its answer is ready: nothing it or a route
+ * keeps past that may be a view of the body (parsers copy what they keep into strings and batches).
+ */
+export function decompressBodyScoped(body: Uint8Array, encoding: ContentEncoding, maxBytes: number, protocol: string): ScopedBody {
+  if (encoding !== 'snappy') return { body: decompressBody(body, encoding, maxBytes, protocol), release: NOTHING_HELD };
+  const lease = snappyUncompressLeased(body, maxBytes, protocol);
+  return { body: lease.bytes, release: lease.release };
 }
 
 function tooLarge(protocol: string, size: number | undefined, max: number): PayloadTooLargeError {

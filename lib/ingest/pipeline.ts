@@ -1,5 +1,5 @@
 import { GatewayError, PayloadTooLargeError } from '../errors.ts';
-import { decompressBody, parseContentEncoding } from '../codec/decompress.ts';
+import { decompressBodyScoped, parseContentEncoding } from '../codec/decompress.ts';
 import type { IngestLimits } from '../config/schema.ts';
 import type { Label } from '../model/types.ts';
 import type { CompiledRelabel } from '../relabel/index.ts';
@@ -52,6 +52,8 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
   const auth = deps.auth ?? openInboundAuth();
   return async (req) => {
     let protocol = 'http';
+    // The decompressed body may live in pooled memory (decompressBodyScoped): given back once the answer is ready.
+    let releaseBody: (() => void) | undefined;
     try {
       const match = deps.router.match(req.method, req.path);
       protocol = match.route.protocol;
@@ -62,7 +64,9 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       let encodingHeader = req.headers['content-encoding'];
       if (!encodingHeader) encodingHeader = match.route.defaultEncoding;
       const encoding = parseContentEncoding(encodingHeader, protocol);
-      const body = decompressBody(req.body, encoding, deps.limits.maxDecompressedBodyBytes, protocol);
+      const scoped = decompressBodyScoped(req.body, encoding, deps.limits.maxDecompressedBodyBytes, protocol);
+      releaseBody = scoped.release;
+      const body = scoped.body;
       const now = deps.clock.now();
       // Series queue unchanged (apart from normalisation) only without these: a route may then skip building them.
       const unchanged = !req.query.has('extra_label') && !access.extraLabels.length && !deps.relabel.rules.length && !deps.externalLabels.length && deps.shards === undefined && !deps.aggregation?.appliesTo(protocol);
@@ -115,6 +119,8 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       return count(deps, protocol, answer(deps, protocol, outcome, invalid, invalidCount, series.length, outcome.writtenHeaders ? writtenHeaders(kinds) : undefined));
     } catch (err) {
       return count(deps, protocol, errorResponse(err, deps.logger, protocol));
+    } finally {
+      releaseBody?.();
     }
   };
 }

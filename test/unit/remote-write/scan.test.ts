@@ -139,4 +139,23 @@ describe('scanForwardable: a remote_write 1.0 body queued as received', () => {
     );
     assert.ok(accepted > 50, `only ${accepted} forwardable bodies generated`);
   });
+
+  it('timestamps read as two words (6-byte varints) order the same as those read byte by byte, across every varint length', () => {
+    // 2^35 - 1 is the last 5-byte varint and 2^42 the first 7-byte one: pairs across them mix both readings.
+    const edges = [0, 1, 127, 128, 2 ** 28, 2 ** 35 - 1, 2 ** 35, 2 ** 35 + 1, 1_700_000_000_000, 2 ** 42 - 1, 2 ** 42, 2 ** 49 - 1];
+    for (const a of edges) {
+      for (const b of edges) {
+        const got = scanForwardable(body([up([], [{ value: 1, timestamp: a }, { value: 2, timestamp: b }])]), DEFAULT_LIMITS);
+        assert.equal(got !== undefined, b >= a, `${a} then ${b}`);
+      }
+      // One more than a value read as two words, and one less.
+      for (const d of [-1, 1]) {
+        if (a + d < 0 || a + d >= 2 ** 49) continue;
+        const got = scanForwardable(body([up([], [{ value: 1, timestamp: a }, { value: 2, timestamp: a + d }])]), DEFAULT_LIMITS);
+        assert.equal(got !== undefined, d > 0, `${a} then ${a + d}`);
+      }
+    }
+    // An 8-byte varint (2^49) is left to the full path, as before.
+    assert.equal(scanForwardable(body([up([], [{ value: 1, timestamp: 2 ** 49 }])]), DEFAULT_LIMITS), undefined);
+  });
 });
