@@ -83,7 +83,7 @@ try {
     const recs = records(`replay${concurrency}`);
     let bytes = 0;
     for (const [i, r] of recs.entries()) {
-      const body = Buffer.from(r.body, 'base64');
+      const body = typeof r.body === 'string' ? Buffer.from(r.body, 'base64') : r.body;
       bytes += body.length;
       await blobs.put(blobKey('overflow', 'vm', T0 + i, r.messageId), body, { samples: r.attributes.samples! });
     }

@@ -129,9 +129,10 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
-    const batch: { entry: ReadyEntry; data: string }[] = [];
+    const batch: { entry: ReadyEntry; data: string | Uint8Array }[] = [];
     for (const m of messages) {
-      let size = Buffer.byteLength(m.body);
+      // The body counted as SQS would carry it (a bytes body as its base64), so one limit means the same on both queues.
+      let size = typeof m.body === 'string' ? Buffer.byteLength(m.body) : 4 * Math.ceil(m.body.byteLength / 3);
       for (const k in m.attributes) size += k.length + m.attributes[k]!.length;
       if (size > this.maxMessageBytes) throw new Error(`message of ${size} bytes exceeds the queue's ${this.maxMessageBytes}`);
       const suffix = m.groupId !== undefined ? `.g${Buffer.from(m.groupId).toString('base64url')}` : '';
