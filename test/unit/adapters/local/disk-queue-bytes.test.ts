@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DiskQueue } from '../../../../lib/adapters/local/disk-queue.ts';
@@ -121,6 +121,45 @@ describe('disk queue: a queue written by the release before (layout 2, base64 te
         timeseries.map((s) => [s.labels.map((l) => `${l.name}=${l.value}`).join(','), s.samples]),
         [0, 1, 2].map((i) => [`__name__=upgrade_fixture,job=layout2,n=${i}`, [{ value: i + 0.5, timestamp: 1_700_000_000_000 + i }, { value: i * 10, timestamp: 1_700_000_060_000 + i }]]),
       );
+    });
+  });
+});
+
+describe('disk queue: the sent cache (sentCacheBytes, the local runner)', () => {
+  it('the first receive takes a sent body from memory up to the limit; one byte past it, and after a release, reads the file', async () => {
+    await withDir(async (dir) => {
+      const q = await DiskQueue.open(dir, { maxMessageBytes: 1 << 20, sentCacheBytes: 100 });
+      await q.send([{ body: new Uint8Array(100).fill(1), attributes: { n: 'at' } }]);
+      await q.send([{ body: new Uint8Array(101).fill(2), attributes: { n: 'past' } }]);
+      // Replace both files' bodies on disk: what a receive gives back then says where it came from.
+      for (const f of readdirSync(path.join(dir, 'ready'))) {
+        const file = readFileSync(path.join(dir, 'ready', f));
+        writeFileSync(path.join(dir, 'ready', f), Buffer.concat([file.subarray(0, file.indexOf(0x0a) + 1), Buffer.from('on disk')]));
+      }
+      const got = await q.receive(10, 0);
+      assert.deepEqual(
+        got.map((m) => [m.attributes.n, Buffer.from(m.body).toString('latin1')]),
+        [
+          ['at', '\x01'.repeat(100)],
+          ['past', 'on disk'],
+        ],
+      );
+      assert.deepEqual(readdirSync(path.join(dir, 'inflight')).length, 2, 'a cached message is moved to inflight/ like any other');
+      await q.release([got[0]!], 0);
+      const again = await q.receive(10, 0);
+      assert.equal(Buffer.from(again[0]!.body).toString(), 'on disk', 'a message is cached for its first receive only');
+      assert.equal(again[0]!.receiveCount, 2);
+    });
+  });
+
+  it('is off by default: every receive reads its file', async () => {
+    await withDir(async (dir) => {
+      const q = await DiskQueue.open(dir, { maxMessageBytes: 1 << 20 });
+      await q.send([{ body: new Uint8Array(10), attributes: {} }]);
+      const [f] = readdirSync(path.join(dir, 'ready'));
+      const file = readFileSync(path.join(dir, 'ready', f!));
+      writeFileSync(path.join(dir, 'ready', f!), Buffer.concat([file.subarray(0, file.indexOf(0x0a) + 1), Buffer.from('x')]));
+      assert.equal(Buffer.from((await q.receive(1, 0))[0]!.body).toString(), 'x');
     });
   });
 });
