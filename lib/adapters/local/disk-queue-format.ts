@@ -37,16 +37,12 @@ const MAGIC = 'MGQ2 ';
 const MAGIC_BYTES = 'MGQ3 ';
 const NEWLINE = 0x0a;
 
-/** The file content of a new message: layout 3 for bytes; layout 2 for text, or layout 1 for text UTF-8 cannot carry. */
-export function encodeMessage(body: MessageBody, attributes: Record<string, string>, groupId: string | undefined): string | Uint8Array {
-  if (typeof body !== 'string') {
-    const head = `${MAGIC_BYTES}${JSON.stringify(groupId !== undefined ? { attributes, groupId } : { attributes })}\n`;
-    const headBytes = Buffer.byteLength(head);
-    const file = Buffer.allocUnsafe(headBytes + body.byteLength);
-    file.write(head, 0, 'utf8');
-    file.set(body, headBytes);
-    return file;
-  }
+/**
+ * The file content of a new message, in the parts to write one after the other: layout 3 for bytes (the
+ * header line, then the body itself, not copied); layout 2 for text, or layout 1 for text UTF-8 cannot carry.
+ */
+export function encodeMessage(body: MessageBody, attributes: Record<string, string>, groupId: string | undefined): string | [string, Uint8Array] {
+  if (typeof body !== 'string') return [`${MAGIC_BYTES}${JSON.stringify(groupId !== undefined ? { attributes, groupId } : { attributes })}\n`, body];
   if (!(body as unknown as { isWellFormed(): boolean }).isWellFormed()) return JSON.stringify({ body, attributes, receiveCount: 0, ...(groupId !== undefined ? { groupId } : {}) });
   // A cons string: written out by one UTF-8 encode of the file write, the body never copied into JSON.
   return `${MAGIC}${JSON.stringify(groupId !== undefined ? { attributes, groupId } : { attributes })}\n${body}`;

@@ -149,7 +149,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
-    const batch: { entry: ReadyEntry; data: string | Uint8Array; message: OutgoingMessage }[] = [];
+    const batch: { entry: ReadyEntry; data: ReturnType<typeof encodeMessage>; message: OutgoingMessage }[] = [];
     for (const m of messages) {
       // The body counted as SQS would carry it (a bytes body as its base64), so one limit means the same on both queues.
       let size = typeof m.body === 'string' ? Buffer.byteLength(m.body) : 4 * Math.ceil(m.body.byteLength / 3);
