@@ -17,8 +17,8 @@ const SQS_BATCH_BYTES = 1024 * 1024;
 /**
  * MessageQueue and QueueConsumer on SQS. A bytes body (MessageBody, lib/ports) is sent as its base64, a text
  * body as it is; received bodies are the text SQS holds (lib/queue/unpack.ts reads either). Attributes travel
- * as String message attributes. A batch entry
- * SQS refuses makes send() throw, so the caller answers 503 and the client retries (at-least-once).
+ * as String message attributes. A batch entry SQS refuses makes send() throw, so the caller answers 503 and
+ * the client retries (at-least-once).
  *
  * A queue whose URL ends in `.fifo` gets each message's groupId as MessageGroupId ("default" without one)
  * and a MessageDeduplicationId derived from the message's content (see fifoDeduplicationId): a send that
