@@ -3,7 +3,9 @@
  * Run: ./node_modules/.bin/node bench/delivery.ts [samples=1000000]
  *   1. deliver, relabel path: queue messages (10k samples each) -> decode -> write_relabel_configs ->
  *      encode -> snappy -> remote_write to VictoriaMetrics; samples per CPU-second of this process.
- *   2. deliver, forward path (no relabeling: the queued payload is sent as is), for comparison.
+ *   2. deliver, forward path (no relabeling: the queued payload is sent as is), for comparison: records as the
+ *      local runner's disk queue gives them (bodies are the payload's bytes), then as SQS delivers them to the
+ *      deliver Lambda (bodies are base64 text, decoded by delivery).
  *   3. replay: the same payloads parked under overflow/ in the disk blob store, drained with
  *      concurrency 1 and 4 (rate limits out of the way); samples and objects per second (wall) and per CPU-second.
  * VictoriaMetrics runs in its own process; its CPU is not counted.
@@ -41,9 +43,11 @@ function generate(run: string): TimeSeries[] {
   }));
 }
 
-function records(run: string): QueueRecord[] {
+/** Queue records of the generated series; `sqs`: bodies as SQS carries them (a payload's base64 text). */
+function records(run: string, sqs = false): QueueRecord[] {
   const packed = packSeries(generate(run), { maxMessageBytes: 1024 * 1024, maxSamples: 10_000, tenant: 'b', source: 'push', newSpoolKey: () => 'spool/x' });
-  return packed.messages.map((m, i) => ({ messageId: `m${i}`, body: m.body, attributes: m.attributes }));
+  const text = (b: QueueRecord['body']): string => (typeof b === 'string' ? b : Buffer.from(b).toString('base64'));
+  return packed.messages.map((m, i) => ({ messageId: `m${i}`, body: sqs ? text(m.body) : m.body, attributes: m.attributes }));
 }
 
 function cpu(): number {
@@ -59,13 +63,14 @@ const logger = new MemoryLogger();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-delivery-'));
 try {
   const url = `${vm.url}/api/v1/write`;
-  for (const [label, rules] of [
-    ['relabel path (decode, 2 write_relabel rules, encode, send)', [{ action: 'labeldrop', regex: 'pod' }, { source_labels: ['instance'], regex: '([^:]+):\\d+', target_label: 'host' }]],
-    ['forward path (payload sent as queued)', []],
+  for (const [label, rules, sqs] of [
+    ['relabel path (decode, 2 write_relabel rules, encode, send)', [{ action: 'labeldrop', regex: 'pod' }, { source_labels: ['instance'], regex: '([^:]+):\\d+', target_label: 'host' }], false],
+    ['forward path (payload sent as queued)', [], false],
+    ['forward path, SQS records (base64 text bodies)', [], true],
   ] as const) {
     const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url, write_relabel_configs: rules, queue_config: { max_samples_per_send: 10_000 } }] });
     const deps = { destinations: config.remoteWrite.map((c) => destinationFor(c)), http, blobs: new DiskBlobStore(dir), clock: systemClock, logger, metrics: new CounterRegistry(), random: Math.random };
-    const recs = records(label.slice(0, 7));
+    const recs = records(label.slice(0, 7) + (sqs ? 'sqs' : ''), sqs);
     const c0 = cpu();
     const w0 = performance.now();
     for (let i = 0; i < recs.length; i += 10) {
@@ -83,7 +88,7 @@ try {
     const recs = records(`replay${concurrency}`);
     let bytes = 0;
     for (const [i, r] of recs.entries()) {
-      const body = Buffer.from(r.body, 'base64');
+      const body = typeof r.body === 'string' ? Buffer.from(r.body, 'base64') : r.body;
       bytes += body.length;
       await blobs.put(blobKey('overflow', 'vm', T0 + i, r.messageId), body, { samples: r.attributes.samples! });
     }

@@ -2,7 +2,10 @@
  * The local runner's disk queue alone: send, receive, ack of N messages of ~100 KB base64 bodies (the size
  * the ingest path queues), CPU of the main thread (from /proc, the thread that runs the queue's JS) and of
  * the whole process (adds libuv's threads: the syscalls and fsyncs), per message.
- *   node bench/disk-queue.ts [messages=2000] [perSend=4] [bodyBytes=100000]
+ *   node bench/disk-queue.ts [messages=2000] [perSend=4] [bodyBytes=100000] [text|bytes] [sentCacheBytes=0]
+ * text (the default): base64 string bodies, as the release before queued every payload, decoded back by the
+ * consumer as delivery did; bytes: the same payloads as Uint8Array (what the gateway queues since s23, layout
+ * 3), bodyBytes being their base64 size either way. sentCacheBytes: the local runner's LOCAL_SENT_CACHE_BYTES.
  * Compare before/after in the same session (CPU time; the machine is shared).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +17,8 @@ import { DiskQueue } from '../lib/adapters/local/disk-queue.ts';
 const N = Number(process.argv[2] ?? 2000);
 const PER_SEND = Number(process.argv[3] ?? 4);
 const BODY = Number(process.argv[4] ?? 100_000);
+const BODIES = process.argv[5] ?? 'text';
+const SENT_CACHE = Number(process.argv[6] ?? 0);
 const TICK = 100; // USER_HZ
 
 function mainThreadCpuS(): number {
@@ -25,10 +30,11 @@ function processCpuS(): number {
   return (u.user + u.system) / 1e6;
 }
 
-const bodies = Array.from({ length: 16 }, () => randomBytes((BODY * 3) >> 2).toString('base64'));
+const payloads = Array.from({ length: 16 }, () => randomBytes((BODY * 3) >> 2));
+const bodies = payloads.map((p) => (BODIES === 'bytes' ? p : p.toString('base64')));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gw-dq-bench-'));
 try {
-  const q = await DiskQueue.open(dir, { maxMessageBytes: 1 << 20 });
+  const q = await DiskQueue.open(dir, { maxMessageBytes: 1 << 20, ...(SENT_CACHE ? { sentCacheBytes: SENT_CACHE } : {}) });
   const t0 = [mainThreadCpuS(), processCpuS()] as const;
   let sent = 0;
   let got = 0;
@@ -36,6 +42,7 @@ try {
     while (got < N) {
       const ms = await q.receive(10, 100);
       got += ms.length;
+      for (const m of ms) if (typeof m.body === 'string') Buffer.from(m.body, 'base64');
       if (ms.length) await q.ack(ms);
     }
   })();
@@ -48,7 +55,7 @@ try {
   });
   await Promise.all([...producers, consumer]);
   const t1 = [mainThreadCpuS(), processCpuS()] as const;
-  process.stdout.write(`disk queue, ${N} messages of ${BODY} B, ${PER_SEND} per send: main thread ${((t1[0] - t0[0]) / N * 1e6).toFixed(0)} µs/message, process ${((t1[1] - t0[1]) / N * 1e6).toFixed(0)} µs/message\n`);
+  process.stdout.write(`disk queue, ${N} ${BODIES} messages of ${BODY} B, ${PER_SEND} per send, sent cache ${SENT_CACHE} B: main thread ${((t1[0] - t0[0]) / N * 1e6).toFixed(0)} µs/message, process ${((t1[1] - t0[1]) / N * 1e6).toFixed(0)} µs/message\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { QueueRecord } from '../ports/index.ts';
 import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
 import { fromSqsEvent } from '../adapters/lambda/events.ts';
 import { deliverBatch, destinationFor, type DeliveryDeps } from '../delivery/deliver.ts';
@@ -26,12 +27,17 @@ export function deliveryDeadline(now: number, remainingMs: number): number {
  * destination could not take yet) come back; on a FIFO queue, with every later message of their group.
  */
 export function createDeliverHandler(deps: DeliveryDeps): DeliverHandler {
-  return middy(async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => {
-    const deadline = deliveryDeadline(deps.clock.now(), context.getRemainingTimeInMillis());
-    const records = fromSqsEvent(event);
-    const { failedMessageIds } = await deliverBatch(records, deadline, deps);
-    return { batchItemFailures: failLaterInGroup(records, failedMessageIds).map((id) => ({ itemIdentifier: id })) };
-  }) as unknown as DeliverHandler;
+  return middy(async (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => deliverRecords(deps, fromSqsEvent(event), context.getRemainingTimeInMillis())) as unknown as DeliverHandler;
+}
+
+/**
+ * The deliver handler's work on records the caller already has (the local runner's queue messages, whose
+ * bodies stay bytes instead of going through an SQS event's base64): the same deadline, the same answer.
+ */
+export async function deliverRecords(deps: DeliveryDeps, records: readonly QueueRecord[], remainingMs: number): Promise<SQSBatchResponse> {
+  const deadline = deliveryDeadline(deps.clock.now(), remainingMs);
+  const { failedMessageIds } = await deliverBatch(records, deadline, deps);
+  return { batchItemFailures: failLaterInGroup(records, failedMessageIds).map((id) => ({ itemIdentifier: id })) };
 }
 
 /**

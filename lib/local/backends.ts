@@ -6,7 +6,7 @@ import { createS3Client } from '../adapters/aws/s3-client.ts';
 import { S3BlobStore } from '../adapters/aws/s3-blob-store.ts';
 import { SqsMessageQueue } from '../adapters/aws/sqs-queue.ts';
 import { DiskBlobStore } from '../adapters/local/disk-blob-store.ts';
-import { DiskQueue } from '../adapters/local/disk-queue.ts';
+import { DiskQueue, LOCAL_SENT_CACHE_BYTES } from '../adapters/local/disk-queue.ts';
 import type { BlobStore, ConditionalBlobStore, Logger, MessageQueue, QueueConsumer } from '../ports/index.ts';
 import { AggregationDiskQueue } from './aggregation-queue.ts';
 
@@ -33,7 +33,7 @@ export type BackendOptions =
  */
 export async function openBackends(opts: BackendOptions): Promise<Backends> {
   if (opts.kind === 'disk') {
-    const queue = await DiskQueue.open(path.join(opts.dataDir, 'queue'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, ...(opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {}) });
+    const queue = await DiskQueue.open(path.join(opts.dataDir, 'queue'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, sentCacheBytes: LOCAL_SENT_CACHE_BYTES, ...(opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {}) });
     const blobs = new DiskBlobStore(path.join(opts.dataDir, 'blobs'));
     // Aggregation input is never dead-lettered for being received often: a dropped message would be a lost increment.
     const aggregation = { queue: await AggregationDiskQueue.open(path.join(opts.dataDir, 'aggregation'), { maxMessageBytes: opts.maxMessageBytes, logger: opts.logger, maxReceiveCount: 1000 }), state: blobs };

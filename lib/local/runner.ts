@@ -1,20 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDeliverHandler, deliveryDeps } from '../compose/deliver.ts';
+import { deliverRecords, deliveryDeps } from '../compose/deliver.ts';
 import type { GatewayDeps } from '../compose/deps.ts';
 import { ingestDeps } from '../compose/ingest.ts';
 import { scrapeDeps, scrapeHttpFactory } from '../compose/scrape.ts';
 import { startScrapeLoop } from '../scrape/loop.ts';
 import { MemorySeriesStore } from '../scrape/state.ts';
 import { NodeHttpClient } from '../adapters/http/node-http-client.ts';
-import { toApiGatewayResult, toSqsEvent } from '../adapters/lambda/events.ts';
+import { toApiGatewayResult } from '../adapters/lambda/events.ts';
 import { CounterRegistry, systemClock } from '../adapters/system.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { Logger, ReceivedMessage, SecretStore } from '../ports/index.ts';
 import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
 import { declaredTooLarge, readCappedBody } from './http-body.ts';
-import { lambdaContext } from './lambda-context.ts';
 import { defaultIngestWorkers, IngestPool } from './ingest-pool.ts';
 import { httpRequestOf } from './ingest-request.ts';
 import { createRouter, protocolOptions } from '../ingest/routes.ts';
@@ -95,10 +94,10 @@ export interface LocalRunner {
 }
 
 /**
- * The whole gateway in one process: an HTTP server that turns each request into the API Gateway HTTP API
- * event the ingest Lambda would get, and a poller that hands queue messages to the deliver handler as SQS
- * events, acknowledging exactly what a Lambda event source mapping would (everything but the reported
- * batch item failures).
+ * The whole gateway in one process: an HTTP server that hands each request to the ingest core as the ingest
+ * Lambda would see it, and a poller that hands queue messages to the deliver handler's core (deliverRecords:
+ * the records an SQS event would carry, bodies left as queued), acknowledging exactly what a Lambda event
+ * source mapping would (everything but the reported batch item failures).
  */
 export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalRunner> {
   const { config, backends, logger } = opts;
@@ -117,7 +116,6 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   // Fired by close() past its grace period: deliveries and replays stop retrying (lib/delivery/stopping.ts).
   const stop = new AbortController();
   const delivery = { ...deliveryDeps(base, httpClient), stopping: stop.signal };
-  const deliver = createDeliverHandler(delivery);
   const batchSize = opts.batchSize ?? 10;
   const deliverTimeoutMs = opts.deliverTimeoutMs ?? 60_000;
   const maxBody = config.ingest.maxBodyBytes;
@@ -239,7 +237,9 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
       current = batch;
       inFlight = messages.length;
       try {
-        const result = await deliver(toSqsEvent(messages, 'arn:aws:sqs:local:000000000000:gateway', Date.now()), lambdaContext(deliverTimeoutMs));
+        // The deliver handler's work on the messages as they are (bodies stay bytes; no SQS event's base64).
+        const records = messages.map((m) => ({ messageId: m.messageId, body: m.body, attributes: m.attributes, ...(m.groupId !== undefined ? { groupId: m.groupId } : {}) }));
+        const result = await deliverRecords(delivery, records, deliverTimeoutMs);
         if (batch.abandoned) continue;
         const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
         await backends.queue.ack(messages.filter((m) => !failed.has(m.messageId)));

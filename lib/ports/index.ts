@@ -3,9 +3,18 @@
  * (lib/adapters/); tests provide their own.
  */
 
-/** A message on the way to the deliver function. Body is text (SQS requires it). */
+/**
+ * A queue message's body: bytes (a payload: lib/queue/envelope.ts), or text carried as it is (a claim
+ * check's blob key). The core carries payloads as bytes; a queue that carries only text (SQS) sends bytes as
+ * their base64, so its records arrive as text, which the reader (lib/queue/unpack.ts) takes as base64 unless
+ * the message is a claim check. The disk queue keeps each body as it was given: bytes come back as bytes,
+ * text as text. A queue's size limit counts a bytes body as its base64 length (what SQS sees).
+ */
+export type MessageBody = string | Uint8Array;
+
+/** A message on the way to the deliver function. */
 export interface OutgoingMessage {
-  body: string;
+  body: MessageBody;
   attributes: Record<string, string>;
   /** FIFO queues only: the ordering group. */
   groupId?: string;
@@ -38,7 +47,8 @@ export interface HttpLikeResponse {
 /** A queue message as delivery reads it (an SQS record, or a ReceivedMessage of the local queue). */
 export interface QueueRecord {
   messageId: string;
-  body: string;
+  /** Text from SQS (a payload's base64, or a claim check's key); the disk queue gives back what was sent. */
+  body: MessageBody;
   attributes: Record<string, string>;
   /** FIFO queues: the message group (SQS MessageGroupId). */
   groupId?: string;
@@ -48,7 +58,7 @@ export interface QueueRecord {
 export interface ReceivedMessage {
   messageId: string;
   receiptHandle: string;
-  body: string;
+  body: MessageBody;
   attributes: Record<string, string>;
   /** How many times it has been received, this time included. */
   receiveCount: number;

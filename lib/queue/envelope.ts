@@ -10,7 +10,8 @@ import { partitionByShard, shardGroupId } from './shard.ts';
 
 /**
  * Queue message envelope, version 2 (version 1 is still read: see READABLE_ENVELOPE_VERSIONS).
- *   body:        base64 of a snappy-compressed prometheus.WriteRequest, or, for a claim check, the blob key.
+ *   body:        a snappy-compressed prometheus.WriteRequest (bytes; on SQS, their base64: MessageBody in
+ *                lib/ports), or, for a claim check, the blob key (text).
  *                Version 2 payloads may carry native histograms (TimeSeries field 4), exemplars (field 3),
  *                metadata (WriteRequest field 3) and start timestamps in the gateway's extension fields
  *                (Sample 3, Histogram 17: remote_write 2.0's numbers; 1.0 decoders skip them).
@@ -24,7 +25,8 @@ import { partitionByShard, shardGroupId } from './shard.ts';
  * exists so that a deliver function of an older release refuses (and quarantines under
  * rejected/_undecodable/) what it would otherwise forward with its histograms and exemplars silently lost:
  * upgrade deliver before ingest.
- * One message stays within maxMessageBytes (body plus attribute names and values), and the samples and
+ * One message stays within maxMessageBytes (the body as its base64, as SQS counts it, plus attribute names and
+ * values: the budgets below allow 4/3 of the compressed bytes plus ATTRIBUTE_OVERHEAD), and the samples and
  * histograms of one series within a request stay in one message. This module writes envelopes; unpack.ts
  * reads them (and carries the protobuf decoder, which the ingest function never needs).
  */
@@ -131,7 +133,7 @@ function emit(group: TimeSeries[], opts: PackOptions, budget: number, out: Packe
   const compressed = snappyCompress(raw);
   const observed = Math.max(1, raw.length / Math.max(1, compressed.length));
   if (compressed.length <= budget) {
-    out.messages.push({ body: Buffer.from(compressed).toString('base64'), attributes: attributes(group, opts, false) });
+    out.messages.push({ body: compressed, attributes: attributes(group, opts, false) });
     return observed;
   }
   if (group.length > 1) {
@@ -230,7 +232,7 @@ function emitRange(raw: Buffer, at: number, from: number, to: number, bodies: Fl
     return a;
   };
   if (compressed.length <= budget) {
-    out.messages.push({ body: Buffer.from(compressed.buffer, compressed.byteOffset, compressed.length).toString('base64'), attributes: attrs(false) });
+    out.messages.push({ body: compressed, attributes: attrs(false) });
     return observed;
   }
   if (to - from > 1) {
@@ -250,13 +252,13 @@ function emitRange(raw: Buffer, at: number, from: number, to: number, bodies: Fl
  * One message carrying an already snappy-compressed float-only WriteRequest of `samples` samples as it is
  * (no decode, no re-encode), or undefined when it does not fit one message (more than `maxSamples`, or
  * over the byte budget): the caller then packs decoded series with packSeries. The caller guarantees the
- * payload is what packSeries would have queued (lib/remote-write/scan.ts).
+ * payload is what packSeries would have queued (lib/remote-write/scan.ts). The message keeps `compressed`
+ * (no copy): the caller does not change it afterwards.
  */
 export function packCompressed(compressed: Uint8Array, samples: number, opts: Pick<PackOptions, 'maxMessageBytes' | 'maxSamples' | 'tenant' | 'source'>): OutgoingMessage | undefined {
   if (samples > opts.maxSamples) return undefined;
   if (compressed.length > Math.floor(((opts.maxMessageBytes - ATTRIBUTE_OVERHEAD) * 3) / 4)) return undefined;
-  const body = Buffer.from(compressed.buffer, compressed.byteOffset, compressed.length).toString('base64');
-  return { body, attributes: { v: ENVELOPE_VERSION, samples: String(samples), tenant: opts.tenant, source: opts.source } };
+  return { body: compressed, attributes: { v: ENVELOPE_VERSION, samples: String(samples), tenant: opts.tenant, source: opts.source } };
 }
 
 /** The destination a message is for alone (ATTR_DESTINATION), or undefined: every destination. */

@@ -1,5 +1,5 @@
 import { BadRequestError } from '../errors.ts';
-import type { BlobStore } from '../ports/index.ts';
+import type { BlobStore, MessageBody } from '../ports/index.ts';
 import type { DecodedWriteRequest } from '../remote-write/decode.ts';
 import { snappyUncompress } from '../remote-write/snappy.ts';
 import { isClaimCheck, MAX_PAYLOAD_BYTES, READABLE_ENVELOPE_VERSIONS, SPOOL_PREFIX } from './envelope.ts';
@@ -25,26 +25,28 @@ export interface Payload {
 }
 
 /** Decodes a message back into its WriteRequest, following a claim check into the blob store. */
-export async function unpackMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<DecodedWriteRequest> {
+export async function unpackMessage(body: MessageBody, attributes: Record<string, string>, blobs: BlobStore): Promise<DecodedWriteRequest> {
   return await (await openMessage(body, attributes, blobs)).decode();
 }
 
 /**
  * Fetches a message's compressed payload (following a claim check) without decoding it, so delivery can
- * forward it untouched when nothing needs to change.
+ * forward it untouched when nothing needs to change. A bytes body is the payload itself (kept, not copied);
+ * a text body is its base64 (SQS records, and disk queue files of earlier releases) or a claim check's key.
  */
-export async function openMessage(body: string, attributes: Record<string, string>, blobs: BlobStore): Promise<Payload> {
+export async function openMessage(body: MessageBody, attributes: Record<string, string>, blobs: BlobStore): Promise<Payload> {
   if (attributes.v !== undefined && !READABLE_ENVELOPE_VERSIONS.includes(attributes.v)) {
     throw new BadRequestError(`queue message: unsupported envelope version ${JSON.stringify(attributes.v)}`);
   }
   let compressed: Uint8Array;
   if (isClaimCheck(attributes)) {
+    if (typeof body !== 'string') body = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
     if (!body.startsWith(SPOOL_PREFIX)) throw new BadRequestError(`queue message: claim check key ${JSON.stringify(body.slice(0, 100))} is not under ${SPOOL_PREFIX}`);
     const blob = await blobs.get(body);
     if (!blob) throw new MissingClaimError(body);
     compressed = blob.body;
   } else {
-    compressed = Buffer.from(body, 'base64');
+    compressed = typeof body === 'string' ? Buffer.from(body, 'base64') : body;
   }
   let decoded: Promise<DecodedWriteRequest> | undefined;
   return {

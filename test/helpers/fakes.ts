@@ -1,6 +1,7 @@
 import type { BlobInfo, BlobStore, Clock, Logger, MessageQueue, OutgoingMessage } from '../../lib/ports/index.ts';
 
 /** A queue that keeps what it is sent; `failWith` makes send() throw. */
+/** A MessageQueue in memory that keeps what it is sent as SQS carries it: a bytes body as its base64 text. */
 export class MemoryQueue implements MessageQueue {
   readonly sent: OutgoingMessage[] = [];
   failWith: Error | undefined;
@@ -10,7 +11,7 @@ export class MemoryQueue implements MessageQueue {
   }
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.failWith) throw this.failWith;
-    this.sent.push(...messages);
+    for (const m of messages) this.sent.push(typeof m.body === 'string' ? m : { ...m, body: Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength).toString('base64') });
   }
 }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { openBackends, type Backends } from '../../lib/local/backends.ts';
 import { messageSize, SqsMessageQueue } from '../../lib/adapters/aws/sqs-queue.ts';
 import { packSeries } from '../../lib/queue/envelope.ts';
-import { unpackMessage } from '../../lib/queue/unpack.ts';
+import { openMessage, unpackMessage } from '../../lib/queue/unpack.ts';
 import type { TimeSeries } from '../../lib/model/types.ts';
 import { useFakeAwsCredentials } from '../helpers/services.ts';
 import { awsBackends, type AwsEndpoint } from '../helpers/aws-backends.ts';
@@ -58,6 +58,32 @@ for (const backend of awsBackends()) describe(`SQS and S3 adapters against an AW
       t.diagnostic(`endpoint refused with: ${err.message.slice(0, 200)}`);
       return true;
     });
+    assert.equal((await aws.queue.receive(10, 0)).length, 0, 'nothing over the limit was queued');
+  });
+
+  it('a bytes body travels as its base64 and reads back as the same bytes', async () => {
+    const bytes = Uint8Array.from({ length: 3000 }, (_, i) => (i * 31 + 7) & 0xff);
+    await aws.queue.send([{ body: bytes, attributes: { v: '2', samples: '0' } }]);
+    const [m] = await aws.queue.receive(1, 2000);
+    assert.equal(m!.body, Buffer.from(bytes).toString('base64'), 'SQS holds the base64 text');
+    assert.deepEqual(Buffer.from((await openMessage(m!.body, m!.attributes, aws.blobs)).compressed), Buffer.from(bytes));
+    await aws.queue.ack([m!]);
+  });
+
+  it('a bytes body counts as its base64: at 1 MiB it goes through, the next size up is refused', async () => {
+    const attributes = { v: '1' };
+    const overhead = messageSize({ body: '', attributes });
+    // 4 base64 characters per 3 bytes: the largest body whose base64 plus attributes is exactly 1 MiB.
+    const n = ((MIB - overhead) / 4) * 3;
+    assert.equal(messageSize({ body: new Uint8Array(n), attributes }), MIB);
+    const bytes = Uint8Array.from({ length: n }, (_, i) => i & 0xff);
+    await aws.queue.send([{ body: bytes, attributes }]);
+    const [m] = await aws.queue.receive(1, 2000);
+    assert.equal(m!.body.length, MIB - overhead);
+    assert.deepEqual(Buffer.from((await openMessage(m!.body, m!.attributes, aws.blobs)).compressed), Buffer.from(bytes));
+    await aws.queue.ack([m!]);
+    // One more byte is 4 more base64 characters.
+    await assert.rejects(aws.queue.send([{ body: new Uint8Array(n + 1), attributes }]), /message of 1048580 bytes exceeds the queue's 1048576/);
     assert.equal((await aws.queue.receive(10, 0)).length, 0, 'nothing over the limit was queued');
   });
 

@@ -15,8 +15,10 @@ const MAX_BATCH_ENTRIES = 10;
 const SQS_BATCH_BYTES = 1024 * 1024;
 
 /**
- * MessageQueue and QueueConsumer on SQS. Attributes travel as String message attributes. A batch entry
- * SQS refuses makes send() throw, so the caller answers 503 and the client retries (at-least-once).
+ * MessageQueue and QueueConsumer on SQS. A bytes body (MessageBody, lib/ports) is sent as its base64, a text
+ * body as it is; received bodies are the text SQS holds (lib/queue/unpack.ts reads either). Attributes travel
+ * as String message attributes. A batch entry SQS refuses makes send() throw, so the caller answers 503 and
+ * the client retries (at-least-once).
  *
  * A queue whose URL ends in `.fifo` gets each message's groupId as MessageGroupId ("default" without one)
  * and a MessageDeduplicationId derived from the message's content (see fifoDeduplicationId): a send that
@@ -58,7 +60,8 @@ export class SqsMessageQueue implements MessageQueue, QueueConsumer {
       batch = [];
       bytes = 0;
     };
-    for (const m of messages) {
+    for (const original of messages) {
+      const m = asText(original);
       const size = messageSize(m);
       if (size > this.maxMessageBytes) throw new Error(`message of ${size} bytes exceeds the queue's ${this.maxMessageBytes}`);
       if (batch.length === MAX_BATCH_ENTRIES || bytes + size > SQS_BATCH_BYTES) await flush();
@@ -119,8 +122,17 @@ export class SqsMessageQueue implements MessageQueue, QueueConsumer {
   }
 }
 
+type TextMessage = OutgoingMessage & { body: string };
+
+/** The message as SQS carries it: a bytes body as its base64 (encoded once, here), a text body as it is. */
+function asText(m: OutgoingMessage): TextMessage {
+  if (typeof m.body === 'string') return m as TextMessage;
+  return { ...m, body: Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength).toString('base64') };
+}
+
 /**
- * SHA-256 (hex, 64 characters; SQS allows 128) over the group, the body and the attributes in name order:
+ * SHA-256 (hex, 64 characters; SQS allows 128) over the group, the body as SQS carries it (a bytes body's
+ * base64) and the attributes in name order:
  * equal only for messages that carry the same samples to the same group, which are safe to enqueue once.
  * A claim check's body is a unique spool key, so two claim checks never collide.
  */
@@ -129,13 +141,16 @@ export function fifoDeduplicationId(m: OutgoingMessage): string {
   // JSON has no raw newline, so the first one ends the header unambiguously.
   h.update(JSON.stringify([m.groupId ?? 'default', Object.entries(m.attributes).sort((a, b) => (a[0] < b[0] ? -1 : 1))]));
   h.update('\n');
-  h.update(m.body);
+  h.update(asText(m).body);
   return h.digest('hex');
 }
 
-/** What SQS counts against the size limit: the body plus each attribute's name, type and value. */
+/**
+ * What SQS counts against the size limit: the body as SQS carries it (a bytes body's base64: 4 characters
+ * per 3 bytes, padded) plus each attribute's name, type and value.
+ */
 export function messageSize(m: OutgoingMessage): number {
-  let n = Buffer.byteLength(m.body);
+  let n = typeof m.body === 'string' ? Buffer.byteLength(m.body) : 4 * Math.ceil(m.body.byteLength / 3);
   for (const [k, v] of Object.entries(m.attributes)) n += Buffer.byteLength(k) + 'String'.length + Buffer.byteLength(v);
   return n;
 }

@@ -67,7 +67,8 @@ export function toSqsEvent(messages: readonly ReceivedMessage[], queueArn: strin
       (m): SQSRecord => ({
         messageId: m.messageId,
         receiptHandle: m.receiptHandle,
-        body: m.body,
+        // SQS carries text: a bytes body as its base64, as the SQS adapter sends it.
+        body: typeof m.body === 'string' ? m.body : Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength).toString('base64'),
         attributes: {
           ApproximateReceiveCount: String(m.receiveCount),
           SentTimestamp: String(now),

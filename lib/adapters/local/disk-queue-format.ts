@@ -2,10 +2,15 @@
  * The disk queue's file formats (lib/adapters/local/disk-queue.ts; layouts and the upgrade rule for
  * users in docs/disk-queue.md).
  *
- * A message file (ready/, inflight/, dead/), layout 2 (since 2026-12-03):
+ * A message file (ready/, inflight/, dead/) of a bytes body (MessageBody, lib/ports: every payload the
+ * gateway queues), layout 3 (since 2026-12-03, s23):
+ *   `MGQ3 ` + JSON of {attributes, groupId?} + `\n` + the body's bytes to the end of the file.
+ * Read back as bytes: no base64 on the way in or out (the message is the snappy block as queued).
+ * A message file of a text body (a claim check's key), layout 2 (since 2026-12-03; until s23 every body):
  *   `MGQ2 ` + JSON of {attributes, groupId?} + `\n` + the body's UTF-8 bytes to the end of the file.
  * The header holds no body and JSON never holds a raw newline, so the first `\n` ends it; the body is written
- * and read as bytes, not escaped into JSON and parsed back (the body is a ~100 KB base64 string per message).
+ * and read as bytes, not escaped into JSON and parsed back. Layout 2 files written by earlier releases hold
+ * payloads as base64 text: they come back as text, which lib/queue/unpack.ts decodes (the upgrade path).
  * A body that is not well-formed UTF-16 (a lone surrogate, which UTF-8 cannot carry) is written in layout 1.
  * Layout 1 (until 2026-12): the JSON of {body, attributes, receiveCount, groupId?}; recognised by its first
  * byte `{` and read forever, its receiveCount being the floor of the message's count.
@@ -17,31 +22,40 @@
  * compacted (at open, and when it grows past four times the counts it holds).
  */
 
+import type { MessageBody } from '../../ports/index.ts';
+
 export interface StoredMessage {
-  body: string;
+  /** Bytes for layout 3 (a view of the file's buffer), text for layouts 1 and 2. */
+  body: MessageBody;
   attributes: Record<string, string>;
-  /** Layout 1 only (the count is in the receive log otherwise): 0 for layout 2. */
+  /** Layout 1 only (the count is in the receive log otherwise): 0 for layouts 2 and 3. */
   receiveCount: number;
   groupId?: string;
 }
 
 const MAGIC = 'MGQ2 ';
+const MAGIC_BYTES = 'MGQ3 ';
 const NEWLINE = 0x0a;
 
-/** The file content of a new message: layout 2, or layout 1 for a body UTF-8 cannot carry. */
-export function encodeMessage(body: string, attributes: Record<string, string>, groupId: string | undefined): string {
+/**
+ * The file content of a new message, in the parts to write one after the other: layout 3 for bytes (the
+ * header line, then the body itself, not copied); layout 2 for text, or layout 1 for text UTF-8 cannot carry.
+ */
+export function encodeMessage(body: MessageBody, attributes: Record<string, string>, groupId: string | undefined): string | [string, Uint8Array] {
+  if (typeof body !== 'string') return [`${MAGIC_BYTES}${JSON.stringify(groupId !== undefined ? { attributes, groupId } : { attributes })}\n`, body];
   if (!(body as unknown as { isWellFormed(): boolean }).isWellFormed()) return JSON.stringify({ body, attributes, receiveCount: 0, ...(groupId !== undefined ? { groupId } : {}) });
   // A cons string: written out by one UTF-8 encode of the file write, the body never copied into JSON.
   return `${MAGIC}${JSON.stringify(groupId !== undefined ? { attributes, groupId } : { attributes })}\n${body}`;
 }
 
-/** Reads a message file of either layout. */
+/** Reads a message file of any layout. */
 export function decodeMessage(file: Buffer): StoredMessage {
-  if (file.length >= MAGIC.length && file.toString('latin1', 0, MAGIC.length) === MAGIC) {
+  const magic = file.length >= MAGIC.length ? file.toString('latin1', 0, MAGIC.length) : '';
+  if (magic === MAGIC || magic === MAGIC_BYTES) {
     const end = file.indexOf(NEWLINE, MAGIC.length);
     if (end < 0) throw new Error('disk queue: message file without its header line');
     const header = JSON.parse(file.toString('utf8', MAGIC.length, end)) as { attributes: Record<string, string>; groupId?: string };
-    return { body: file.toString('utf8', end + 1), attributes: header.attributes, receiveCount: 0, ...(header.groupId !== undefined ? { groupId: header.groupId } : {}) };
+    return { body: magic === MAGIC_BYTES ? file.subarray(end + 1) : file.toString('utf8', end + 1), attributes: header.attributes, receiveCount: 0, ...(header.groupId !== undefined ? { groupId: header.groupId } : {}) };
   }
   return JSON.parse(file.toString('utf8')) as StoredMessage;
 }

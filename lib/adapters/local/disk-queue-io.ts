@@ -50,12 +50,16 @@ export async function writeDurably(tmp: string, dest: string, data: string | Uin
   }
 }
 
-/** The first half of writeDurably: tmp written and fsynced, or removed and the error rethrown. */
-export async function writeSynced(tmp: string, data: string | Uint8Array, io: DurableFs = nodeDurableFs): Promise<void> {
+/**
+ * The first half of writeDurably: tmp written and fsynced, or removed and the error rethrown. An array is
+ * written part after part (a header and a body without copying them into one buffer).
+ */
+export async function writeSynced(tmp: string, data: string | Uint8Array | readonly (string | Uint8Array)[], io: DurableFs = nodeDurableFs): Promise<void> {
   try {
     const fh = await io.open(tmp, 'w');
     try {
-      await fh.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
+      else for (const part of data) await fh.writeFile(part);
       await fh.sync();
     } finally {
       await fh.close();

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, MessageQueue, OutgoingMessage, QueueConsumer, ReceivedMessage } from '../../ports/index.ts';
 import { decodeMessage, encodeMessage, parseReceiveLog, receiveLogLine, type StoredMessage } from './disk-queue-format.ts';
+import { SentCache } from './sent-cache.ts';
 import { nodeDurableFs, readWholeFile, renameFile, unlinkIfThere, writeDurably, writeSynced, type DurableFs } from './disk-queue-io.ts';
 
 export { writeDurably, type DurableFs } from './disk-queue-io.ts';
@@ -29,7 +30,20 @@ export interface DiskQueueOptions {
   io?: DurableFs;
   /** Entries receives.log may hold before it is compacted (at least 4x the live ones); default 4096. Tests lower it. */
   compactLogAfter?: number;
+  /**
+   * Bytes of bodies sent by this process kept in memory until first received, so that the receive does not
+   * read back the file the send just wrote; default 0 (every receive reads its file). The local runner sets
+   * LOCAL_SENT_CACHE_BYTES.
+   */
+  sentCacheBytes?: number;
 }
+
+/**
+ * What the local runner's push queue keeps of sent bodies for their first receive (DiskQueueOptions.sentCacheBytes):
+ * twenty remote_write messages of a typical 50 KB, while a large Influx message (up to ~750 KB) mostly reads its
+ * file; small, since what it holds outlives the send and adds to the peak RSS while delivery lags.
+ */
+export const LOCAL_SENT_CACHE_BYTES = 1 << 20;
 
 /**
  * The embedded queue of the local runner: one file per message under `<dir>/ready`, moved to
@@ -41,7 +55,8 @@ export interface DiskQueueOptions {
  *
  * On disk (formats in disk-queue-format.ts; docs/disk-queue.md):
  * - A message file is written once, by send: a one-line JSON header (attributes, group) and the body's bytes
- *   (layout 2). The messages of one send() are written and fsynced together, then renamed into ready/ in
+ *   (layout 3 for a bytes body, 2 for text). A message's size is counted as SQS counts it (a bytes body as
+ *   its base64) plus its attribute names and values, against maxMessageBytes. The messages of one send() are written and fsynced together, then renamed into ready/ in
  *   order; if any write fails, none is renamed and the partial files are removed (a full disk leaves nothing
  *   half-written), and send throws.
  * - A receive appends the new receive counts of its whole batch as one line to `<dir>/receives.log` and
@@ -49,7 +64,9 @@ export interface DiskQueueOptions {
  *   that crashes the process every time it is delivered still reaches dead/ after maxReceiveCount starts.
  *   Ack unlinks the message file; its count stays in the log until the log is compacted (at open, and when
  *   it has grown to four times the live counts), which keeps only counts of queued messages.
- * - Upgrade: message files of layout 1 (the JSON of body, attributes and count, until 2026-12) are read as
+ * - With sentCacheBytes, a message's first receive takes it from memory (sent-cache.ts), not its file.
+ * - Upgrade: layout 2 files of the release before hold payloads as base64 text and come back as text;
+ *   message files of layout 1 (the JSON of body, attributes and count, until 2026-12) are read as
  *   before, their stored count being the floor of the count; count files of the older layout
  *   (`<dir>/receives/<name>`, until 2026-12-03) are merged into the log at open and removed.
  *
@@ -82,6 +99,8 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private logBroken = false;
   private held = 0;
   private readonly compactAfter: number;
+  /** Sent messages kept for their first receive (sent-cache.ts). */
+  private readonly sent: SentCache;
 
   private constructor(dir: string, opts: DiskQueueOptions) {
     this.dir = dir;
@@ -90,6 +109,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     this.maxReceiveCount = opts.maxReceiveCount ?? 10;
     this.logger = opts.logger;
     this.compactAfter = opts.compactLogAfter ?? COMPACT_AFTER;
+    this.sent = new SentCache(opts.sentCacheBytes ?? 0);
   }
 
   static async open(dir: string, opts: DiskQueueOptions): Promise<DiskQueue> {
@@ -129,14 +149,15 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
-    const batch: { entry: ReadyEntry; data: string }[] = [];
+    const batch: { entry: ReadyEntry; data: ReturnType<typeof encodeMessage>; message: OutgoingMessage }[] = [];
     for (const m of messages) {
-      let size = Buffer.byteLength(m.body);
+      // The body counted as SQS would carry it (a bytes body as its base64), so one limit means the same on both queues.
+      let size = typeof m.body === 'string' ? Buffer.byteLength(m.body) : 4 * Math.ceil(m.body.byteLength / 3);
       for (const k in m.attributes) size += k.length + m.attributes[k]!.length;
       if (size > this.maxMessageBytes) throw new Error(`message of ${size} bytes exceeds the queue's ${this.maxMessageBytes}`);
       const suffix = m.groupId !== undefined ? `.g${Buffer.from(m.groupId).toString('base64url')}` : '';
       const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++).toString().padStart(9, '0')}-${this.token}${suffix}`;
-      batch.push({ entry: { name, visibleAt: 0, group: m.groupId }, data: encodeMessage(m.body, m.attributes, m.groupId) });
+      batch.push({ entry: { name, visibleAt: 0, group: m.groupId }, data: encodeMessage(m.body, m.attributes, m.groupId), message: m });
     }
     // Every file written and fsynced before any is renamed: a failed send leaves none of its messages behind.
     const tmps = batch.map((b) => path.join(this.dir, 'tmp', b.entry.name));
@@ -150,8 +171,10 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     let error: unknown;
     for (let i = 0; i < batch.length; i++) {
       const r = moved[i]!;
-      if (r.status === 'fulfilled') this.enqueue(batch[i]!.entry);
-      else {
+      if (r.status === 'fulfilled') {
+        this.sent.remember(batch[i]!.entry.name, batch[i]!.message);
+        this.enqueue(batch[i]!.entry);
+      } else {
         error ??= r.reason;
         await this.io.rm(tmps[i]!, { force: true }).catch(() => undefined);
       }
@@ -220,7 +243,8 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
    * as on disk; the error is thrown when nothing could be taken.
    */
   private async take(picked: readonly ReadyEntry[]): Promise<ReceivedMessage[]> {
-    const read = await Promise.allSettled(picked.map((e) => readWholeFile(path.join(this.dir, 'ready', e.name))));
+    const cached = picked.map((e) => this.sent.take(e.name));
+    const read = await Promise.allSettled(picked.map((e, i) => (cached[i] !== undefined ? undefined : readWholeFile(path.join(this.dir, 'ready', e.name)))));
     let n = read.findIndex((r) => r.status === 'rejected');
     if (n < 0) n = picked.length;
     else this.putBack(picked.slice(n));
@@ -230,7 +254,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
       const entry = picked[i]!;
       let stored: StoredMessage;
       try {
-        stored = decodeMessage((read[i] as PromiseFulfilledResult<Buffer>).value);
+        stored = cached[i] ?? decodeMessage((read[i] as PromiseFulfilledResult<Buffer>).value);
       } catch (err) {
         // An unreadable file stays where it is; it is reported, and the rest of the batch goes on.
         this.putBack([entry]);

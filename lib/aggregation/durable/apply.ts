@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.ts';
 import type { TimeSeries, WriteRequest } from '../../model/types.ts';
-import type { BlobStore, ConditionalBlobStore, Logger, Metrics } from '../../ports/index.ts';
+import type { BlobStore, ConditionalBlobStore, Logger, MessageBody, Metrics } from '../../ports/index.ts';
 import { MissingClaimError, unpackMessage } from '../../queue/unpack.ts';
 import { SnapshotError } from '../binary.ts';
 import type { SendSeries } from './flush.ts';
@@ -14,7 +14,8 @@ import { loadShard, parseAggregationGroupId, saveShard, shardStateKey } from './
 /** One aggregation input message as a FIFO consumer sees it (a Lambda SQS record, or the local queue's). */
 export interface AggregationRecord {
   messageId: string;
-  body: string;
+  /** A payload's bytes, or text: its base64 (SQS) or a claim check's key (lib/queue/unpack.ts). */
+  body: MessageBody;
   attributes: Record<string, string>;
   /** `agg.<section>.<shard>` (aggregationGroupId). */
   groupId: string | undefined;

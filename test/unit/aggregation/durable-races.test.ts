@@ -124,7 +124,8 @@ describe('durable aggregation races, staged', () => {
     const blobs = new MemoryBlobStore();
     // The third message becomes a claim check whose blob read fails for now (S3 throttling).
     const claimed = { ...group[2]!, body: 'spool/2026/x.snappy', attributes: { ...group[2]!.attributes, claim: '1' } };
-    blobs.objects.set(claimed.body, { body: Buffer.from(group[2]!.body, 'base64'), metadata: {} });
+    const payload = group[2]!.body;
+    blobs.objects.set(claimed.body, { body: typeof payload === 'string' ? Buffer.from(payload, 'base64') : payload, metadata: {} });
     const batch = [group[0]!, group[1]!, claimed, ...group.slice(3)];
     let failReads = true;
     const flaky: BlobStore = { ...blobs, get: async (k) => (failReads ? Promise.reject(new Error('SlowDown')) : blobs.get(k)), put: blobs.put.bind(blobs), delete: blobs.delete.bind(blobs), list: blobs.list.bind(blobs) };

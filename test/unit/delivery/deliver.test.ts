@@ -38,7 +38,8 @@ const status = (s: number, headers: Record<string, string> = {}): HttpResponse =
 
 function records(series: TimeSeries[]): QueueRecord[] {
   const packed = packSeries(series, { maxMessageBytes: 256 * 1024, maxSamples: 1e9, tenant: 't', source: 'push', newSpoolKey: () => 'spool/x' });
-  return packed.messages.map((m, i) => ({ messageId: `m${i}`, body: m.body, attributes: m.attributes }));
+  // As SQS delivers them: a bytes body as its base64.
+  return packed.messages.map((m, i) => ({ messageId: `m${i}`, body: typeof m.body === 'string' ? m.body : Buffer.from(m.body).toString('base64'), attributes: m.attributes }));
 }
 
 const input: TimeSeries[] = Array.from({ length: 5 }, (_, i) => ({ labels: [{ name: '__name__', value: `m${i}` }], samples: [{ value: i, timestamp: 1000 + i }, { value: i, timestamp: 2000 + i }] }));
@@ -74,7 +75,7 @@ describe('delivery', () => {
     const recs = records(input);
     await deliverBatch(recs, d.clock.now() + 60_000, d);
     assert.equal(http.requests.length, 1);
-    assert.deepEqual(Buffer.from(http.requests[0]!.body!), Buffer.from(recs[0]!.body, 'base64'));
+    assert.deepEqual(Buffer.from(http.requests[0]!.body!), Buffer.from(recs[0]!.body as string, 'base64'));
   });
 
   it('retries 5xx and connection errors with backoff, then succeeds', async () => {

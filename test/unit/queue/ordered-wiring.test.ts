@@ -52,3 +52,12 @@ describe('fifoDeduplicationId', () => {
   ];
   for (const c of differs) it(`changes with the ${c.name}`, () => assert.notEqual(fifoDeduplicationId(c.input), fifoDeduplicationId(m)));
 });
+
+describe('fifoDeduplicationId of a bytes body', () => {
+  it('is the id of its base64 text (what SQS carries and what the release before hashed), so a retry across an upgrade still deduplicates', () => {
+    const bytes = Uint8Array.from([0, 1, 2, 250, 251, 252, 253]);
+    const attributes = { v: '2', samples: '1', tenant: 't' };
+    assert.equal(fifoDeduplicationId({ body: bytes, attributes, groupId: 'shard-0' }), fifoDeduplicationId({ body: Buffer.from(bytes).toString('base64'), attributes, groupId: 'shard-0' }));
+    assert.notEqual(fifoDeduplicationId({ body: bytes, attributes }), fifoDeduplicationId({ body: bytes.subarray(1), attributes }));
+  });
+});

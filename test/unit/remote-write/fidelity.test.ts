@@ -159,8 +159,9 @@ function deps(http: HttpClient, extra: Record<string, unknown> = {}, max = 100) 
   return { d, blobs, metrics };
 }
 
+/** The records SQS would deliver for the packed messages: a bytes body as its base64 text. */
 function recordsOf(series: TimeSeries[], metadata: Parameters<typeof packSeries>[1]['metadata'] = []): QueueRecord[] {
-  return packSeries(series, { maxMessageBytes: 256 * 1024, maxSamples: 1e9, tenant: 't', source: 'push', newSpoolKey: () => 'spool/x', metadata }).messages.map((m, i) => ({ messageId: `m${i}`, body: m.body, attributes: m.attributes }));
+  return packSeries(series, { maxMessageBytes: 256 * 1024, maxSamples: 1e9, tenant: 't', source: 'push', newSpoolKey: () => 'spool/x', metadata }).messages.map((m, i) => ({ messageId: `m${i}`, body: typeof m.body === 'string' ? m.body : Buffer.from(m.body).toString('base64'), attributes: m.attributes }));
 }
 
 const mixed: TimeSeries[] = [

@@ -80,7 +80,7 @@ describe('disk queue at a crash', () => {
       const got = await after.receive(10, 0);
       assert.equal(got[0]!.body, 'acked', 'a send that resolved survives');
       assert.equal(got.length, 2);
-      assert.ok(['x'.repeat(50_000), 'y'.repeat(50_000)].includes(got[1]!.body), 'the other message is whole');
+      assert.ok(['x'.repeat(50_000), 'y'.repeat(50_000)].includes(got[1]!.body as string), 'the other message is whole');
     });
   });
 

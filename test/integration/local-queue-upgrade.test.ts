@@ -1,0 +1,50 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openBackends } from '../../lib/local/backends.ts';
+import { startLocalRunner, type LocalRunner } from '../../lib/local/runner.ts';
+import { parseGatewayConfig } from '../../lib/config/schema.ts';
+import { haveBinary, startVictoriaMetrics, type VictoriaMetrics } from '../helpers/services.ts';
+import { MemoryLogger } from '../helpers/fakes.ts';
+
+/**
+ * A user upgrades with messages still queued in their data dir: the previous release wrote them as layout 2
+ * files holding the payload's base64 (test/fixtures/disk-queue/layout2, written by that release's own
+ * packSeries and DiskQueue). This release queues bytes (layout 3) and must still deliver those.
+ */
+const available = haveBinary('victoria-metrics');
+if (!available && process.env.CI === 'true') throw new Error('victoria-metrics is required under CI=true (apt-get install victoria-metrics)');
+
+describe('local runner: messages queued by the previous release', { skip: !available && 'victoria-metrics not installed' }, () => {
+  let vm: VictoriaMetrics;
+  let runner: LocalRunner;
+  let dataDir: string;
+
+  before(async () => {
+    vm = await startVictoriaMetrics();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-upgrade-'));
+    cpSync(path.join(import.meta.dirname, '../fixtures/disk-queue/layout2'), path.join(dataDir, 'queue'), { recursive: true });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }] });
+    const logger = new MemoryLogger();
+    runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 262144, logger }), logger, host: '127.0.0.1', port: 0 });
+  });
+
+  after(async () => {
+    await runner?.close();
+    await vm?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('delivers a layout 2 message (base64 text body) to VictoriaMetrics and acknowledges it', async () => {
+    assert.ok(await runner.drained(30_000), 'queue drained');
+    assert.deepEqual(readdirSync(path.join(dataDir, 'queue', 'ready')), []);
+    assert.deepEqual(readdirSync(path.join(dataDir, 'queue', 'dead')), []);
+    const got = await vm.exportSeries('{__name__="upgrade_fixture"}');
+    assert.deepEqual(
+      got.map((s) => [s.metric, s.values, s.timestamps]),
+      [0, 1, 2].map((i) => [{ __name__: 'upgrade_fixture', job: 'layout2', n: String(i) }, [i + 0.5, i * 10], [1_700_000_000_000 + i, 1_700_000_060_000 + i]]),
+    );
+  });
+});
