@@ -58,6 +58,22 @@ export class FloatBatch {
     this.nameEnd = new Int32Array(e);
     this.values = new Float64Array(e);
     this.timestamps = new Float64Array(e);
+    this.viewOf = this.buf;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  /** bufView's DataView and the arena it views. */
+  private viewOf: Buffer;
+  private view: DataView;
+
+  /** A DataView of the arena `buf`, made again only when the arena moved to a new buffer. */
+  bufView(): DataView {
+    const buf = this.buf;
+    if (this.viewOf !== buf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    }
+    return this.view;
   }
 
   /**
@@ -72,6 +88,13 @@ export class FloatBatch {
   canonical = true;
   /** The parser proved no two entries have equal label sets. */
   distinct = false;
+  /**
+   * Every entry is also written whole, as its WriteRequest entry (tag, length, TimeSeries: labels in the
+   * order encodeBatchSeries copies them, then its one sample), entry after entry back to back from the
+   * arena's start, its name entry the first label (no label sorts before `__name__`): the text import's
+   * batches (batch-text.ts). encodeBatchSeries then hands out the arena instead of copying it.
+   */
+  framed = false;
   /** Largest label count of an entry (its set's labels plus `__name__`). */
   maxLabels = 0;
   maxNameLength = 0;

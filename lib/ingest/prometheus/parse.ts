@@ -26,6 +26,7 @@
 import type { FloatBatch } from '../../model/batch.ts';
 import { takeBatch } from '../batch-pool.ts';
 import { normalizeLabels } from '../../model/labels.ts';
+import { addFramedLabels } from '../../model/batch-text.ts';
 import type { MetricMetadata, TimeSeries } from '../../model/types.ts';
 import type { BatchParseResult, ParseResult } from '../types.ts';
 import { ExpositionScanner, type SampleSink } from './scanner.ts';
@@ -121,6 +122,8 @@ export function parsePrometheusTextBatch(
   if (typeof body !== 'string' && opts.openMetrics !== true) return parseTextBytesBatch(body, opts);
   const text = typeof body === 'string' ? body : utf8.decode(body);
   const batch = takeBatch(text.length, TEXT_SAMPLE_CHARS);
+  // Every line is written as a frame (batch-text.ts); a label before `__name__` clears it.
+  batch.framed = true;
   const scanner = new ExpositionScanner(text, { ...opts, collectMetadata: false, proveDistinct: true }, batchSink(batch), batch);
   scanner.run();
   batch.distinct = scanner.distinct;
@@ -138,6 +141,7 @@ export function parseTextBytesBatch(body: Uint8Array, opts: { defaultTimestamp: 
   // The batch from the pool (the pipeline gives it back once packed: lib/ingest/batch-pool.ts) and the key set
   // reused, cleared: the same storage serves request after request.
   const batch = takeBatch(body.length, BYTE_SAMPLE_CHARS);
+  batch.framed = true;
   const keys = byteKeys;
   keys.reset(body.length / BYTE_SAMPLE_CHARS);
   const scanOpts: ExpositionOptions = { ...opts, collectMetadata: false, proveDistinct: true };
@@ -168,6 +172,6 @@ function batchSink(batch: FloatBatch): SampleSink {
     normalizeLabels(labels);
     let k = 0;
     while (labels[k]!.name !== '__name__') k++;
-    batch.addSample(batch.addLabelSet(labels, k), name, undefined, value, timestamp);
+    addFramedLabels(batch, labels, k, name, value, timestamp);
   };
 }
