@@ -34,19 +34,16 @@ export function nameEntrySize(nl: number): number {
 }
 
 /**
- * The line (the Prometheus text parser's byte lines, lib/ingest/prometheus/byte-lines.ts) whose `n` Label
- * entries the caller already wrote into the arena from frameNameAt(b) + nameEntrySize(name length) to
- * `setEnd`, `__name__` going at `split`, their longest name and value `maxName` and `maxValue` characters;
- * the metric name is src[nameStart, nameEnd) (ASCII, at most 115 bytes: a one-byte length).
+ * The line (the Prometheus text parser's byte lines, lib/ingest/prometheus/byte-lines.ts) whose metric name
+ * (ASCII, `nl` <= 115 bytes: a one-byte length) the caller already copied to frameNameAt(b) + 14 (its place in
+ * the `__name__` entry) and whose `n` Label entries it wrote right after, up to `setEnd`, `__name__` going at
+ * `split`, their longest name and value `maxName` and `maxValue` characters.
  */
-export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, src: Uint8Array, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
-  const nl = nameEnd - nameStart;
+export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, nl: number, value: number, timestamp: number): void {
   b.reserveAt(setEnd, SAMPLE_MAX + 4);
-  const buf = b.buf;
   const at = b.used + headerRoom;
-  let p = nameHeader(buf, at, nl);
-  for (let k = nameStart; k < nameEnd; k++) buf[p++] = src[k]!;
-  closeFrame(b, at, p, setEnd, split, n, maxName, maxValue, nl, value, timestamp);
+  nameHeader(b.buf, at, nl);
+  closeFrame(b, at, at + 14 + nl, setEnd, split, n, maxName, maxValue, nl, value, timestamp);
 }
 
 /**

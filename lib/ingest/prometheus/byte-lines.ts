@@ -173,15 +173,26 @@ export class ByteLines {
     if (c === CH_LF) return p + 1;
     if (c === CH_HASH) return this.comment(i, p);
     if (!(FLAGS[c]! & METRIC_START)) return -1;
+    // The name is copied as it is scanned, into its `__name__` entry's place (after room for the line's
+    // frame header: batch-text.ts); the labels go after it. A name longer than MAX_DIRECT_NAME stops the scan.
+    const batch = this.batch;
+    const nameAt = frameNameAt(batch) + 14;
+    batch.reserveAt(nameAt, MAX_DIRECT_NAME + 1);
+    const buf = batch.buf;
+    let w = nameAt;
     const nameStart = p++;
-    while (p < n && FLAGS[b[p]!]! & METRIC_CHAR) p++;
+    buf[w++] = c;
+    const stop = nameStart + MAX_DIRECT_NAME + 1 < n ? nameStart + MAX_DIRECT_NAME + 1 : n;
+    while (p < stop && FLAGS[(c = b[p]!)]! & METRIC_CHAR) {
+      buf[w++] = c;
+      p++;
+    }
     const nameEnd = p;
     if (p === n || nameEnd - nameStart > MAX_DIRECT_NAME) return -1;
     c = b[p]!;
     let count = 0;
     let keyEnd = nameEnd;
-    // The labels go after room for the line's frame header and `__name__` entry (batch-text.ts).
-    const setAt = frameNameAt(this.batch) + 14 + nameEnd - nameStart;
+    const setAt = w;
     if (c === CH_LBRACE) {
       count = this.labels(p + 1, setAt);
       if (count < 0) return -1;
@@ -208,7 +219,7 @@ export class ByteLines {
     if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
     // As the scanner's checkDistinct: a line with an empty value has no canonical text, which ends the proof.
     if (this.distinct && (this.empty || !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd)))) this.distinct = false;
-    addWrittenSeries(this.batch, this.setEnd, this.split, count, this.maxName, this.maxValue, b, nameStart, nameEnd, this.out.value, timestamp);
+    addWrittenSeries(batch, this.setEnd, this.split, count, this.maxName, this.maxValue, nameEnd - nameStart, this.out.value, timestamp);
     return p < n ? p + 1 : n;
   }
 
