@@ -111,7 +111,7 @@ function closeFrame(b: FloatBatch, at: number, nameEnd: number, setEnd: number, 
  */
 function openFrame(b: FloatBatch, at: number, nameEnd: number, setStart: number, setEnd: number, split: number, n: number, value: number, timestamp: number): void {
   const buf = b.buf;
-  let end = writeSample(buf, b.bufView(), setEnd, value, timestamp);
+  let end = writeSample(buf, setEnd, value, timestamp);
   const start = b.used;
   const body = end - at;
   const need = 1 + varintSize(body);

@@ -58,22 +58,6 @@ export class FloatBatch {
     this.nameEnd = new Int32Array(e);
     this.values = new Float64Array(e);
     this.timestamps = new Float64Array(e);
-    this.viewOf = this.buf;
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
-  }
-
-  /** bufView's DataView and the arena it views. */
-  private viewOf: Buffer;
-  private view: DataView;
-
-  /** A DataView of the arena `buf`, made again only when the arena moved to a new buffer. */
-  bufView(): DataView {
-    const buf = this.buf;
-    if (this.viewOf !== buf) {
-      this.viewOf = buf;
-      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-    }
-    return this.view;
   }
 
   /**

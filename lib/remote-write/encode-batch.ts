@@ -214,24 +214,26 @@ export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64
   return out;
 }
 
-/** Room writeSample needs: tag, length, a double's tag and 8 bytes, a timestamp's tag and 10 bytes, and 3 bytes past (a 4-byte store of a shorter varint). */
-export const SAMPLE_MAX = 25;
+/** Most bytes writeSample writes: tag, length, a double's tag and 8 bytes, a timestamp's tag and 10 bytes. */
+export const SAMPLE_MAX = 22;
 
 /** The last timestamp writeSample wrote, and its varint in sampleTs (consecutive lines mostly share one). */
 let sampleT = NaN;
 let sampleTsLength = 0;
 const sampleTs = new Uint8Array(10);
-let sampleTsWord = 0;
+/** A double's 8 bytes, little-endian (f64View.setFloat64(0, v, true), read through f64Bytes). */
+const f64Bytes = new Uint8Array(8);
+const f64View = new DataView(f64Bytes.buffer);
+
 /**
- * One sample as a TimeSeries field-2 entry at out[p] (`view`: a DataView of out), the bytes encodeBatchSeries
- * writes for it (value unless +0, timestamp unless 0); returns the position after it; out must have room for
- * SAMPLE_MAX bytes from p. For the text parsers, which write whole entries (batch-text.ts).
+ * One sample as a TimeSeries field-2 entry at out[p], the bytes encodeBatchSeries writes for it (value unless +0,
+ * timestamp unless 0); returns the position after it (at most SAMPLE_MAX bytes on). For the text parsers, which
+ * write whole entries (batch-text.ts).
  */
-export function writeSample(out: Uint8Array, view: DataView, p: number, value: number, t: number): number {
+export function writeSample(out: Uint8Array, p: number, value: number, t: number): number {
   const zero = value === 0 && 1 / value > 0;
   if (t !== 0 && t !== sampleT) {
     sampleTsLength = writeTimestamp(sampleTs, t);
-    sampleTsWord = sampleTs[0]! | (sampleTs[1]! << 8) | (sampleTs[2]! << 16) | (sampleTs[3]! << 24);
     sampleT = t;
   }
   const tl = t !== 0 ? 1 + sampleTsLength : 0;
@@ -239,16 +241,13 @@ export function writeSample(out: Uint8Array, view: DataView, p: number, value: n
   out[p + 1] = (zero ? 0 : 9) + tl;
   p += 2;
   if (!zero) {
-    out[p] = 0x09;
-    view.setFloat64(p + 1, value, true);
-    p += 9;
+    out[p++] = 0x09;
+    f64View.setFloat64(0, value, true);
+    for (let k = 0; k < 8; k++) out[p++] = f64Bytes[k]!;
   }
   if (tl !== 0) {
     out[p++] = 0x10;
-    // The varint's first four bytes in one store (it has at least one; any bytes stored past it are overwritten or past the end).
-    view.setInt32(p, sampleTsWord, true);
-    for (let k = 4; k < sampleTsLength; k++) out[p + k] = sampleTs[k]!;
-    p += sampleTsLength;
+    for (let k = 0; k < sampleTsLength; k++) out[p++] = sampleTs[k]!;
   }
   return p;
 }
