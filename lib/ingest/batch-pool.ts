@@ -39,6 +39,7 @@ export function resetBatch(b: FloatBatch): void {
   b.length = 0;
   b.canonical = true;
   b.distinct = false;
+  b.framed = false;
   b.maxLabels = 0;
   b.maxNameLength = 0;
   b.maxValueLength = 0;

@@ -1,67 +1,155 @@
 import type { FloatBatch } from './batch.ts';
+import type { Label } from './types.ts';
 import { METRIC_NAME_LABEL } from './labels.ts';
+import { SAMPLE_MAX, writeSample } from '../remote-write/encode-batch.ts';
+import { varintSize } from '../remote-write/proto-size.ts';
 
 /**
  * Writers of a FloatBatch straight from a request's text, for the parsers' one-pass paths (the Prometheus
- * text scanner's canonical lines, Influx lines in their common form: lib/ingest/influx/direct.ts). The
- * caller guarantees what each one states (ASCII, names strictly ascending, none empty or `__name__`, values
+ * text parser's lines, Influx lines in their common form: lib/ingest/influx/direct.ts). The caller
+ * guarantees what each one states (ASCII, names strictly ascending, none empty or `__name__`, values
  * non-empty); the batch's facts (canonical, largest counts and lengths) are kept as FloatBatch.addLabelSet
  * would keep them for the same labels. No string or object is made per label or sample.
+ *
+ * The Prometheus text writers write each line as one frame (FloatBatch.framed): the WriteRequest entry of its
+ * series, `0x0a`, body length, the `__name__` Label entry, the set's Label entries, the sample, at the
+ * arena's end. The body's length is known only once the line is written: the writer leaves room for the
+ * header the last frame needed (frameHeaderRoom: lines of a body are alike) and moves the frame by a byte
+ * or two when that was wrong. The set, the name and the sample are recorded as for any batch, so everything
+ * that reads a batch reads a framed one unchanged.
  */
 
-/**
- * One series and its sample (the Prometheus text parser's canonical lines, see scanner.ts canonicalSet) whose
- * `n` Label entries the caller already wrote into the arena from `b.used` to `setEnd`, `__name__` going at
- * `split`, their longest name and value `maxName` and `maxValue` characters; the metric name is
- * s[nameStart, nameEnd) (ASCII).
- */
-export function addWrittenTextSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, s: string, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
-  const id = openWrittenSet(b, setEnd, split, n, maxName, maxValue);
-  b.used = setEnd;
-  const i = b.length;
-  if (i === b.entrySet.length) b.growEntries();
-  b.entrySet[i] = id;
-  b.nameStart[i] = setEnd;
-  const nl = nameEnd - nameStart;
-  if (nl > b.maxValueLength) b.maxValueLength = nl;
-  if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
-  if (nl > 115) b.writeTextLabel(METRIC_NAME_LABEL, 0, METRIC_NAME_LABEL.length, s, nameStart, nameEnd);
-  else {
-    b.reserve(nl + 13);
-    const buf = b.buf;
-    let p = setEnd;
-    p = nameHeader(buf, p, nl);
-    for (let k = nameStart; k < nameEnd; k++) buf[p++] = s.charCodeAt(k);
-    b.used = p;
-  }
-  b.nameEnd[i] = b.used;
-  b.values[i] = value;
-  b.timestamps[i] = timestamp;
-  b.length = i + 1;
+/** Bytes left before a frame's name entry for its header: what the last frame needed (2 for bodies under 128 bytes, 3 under 16 KiB). */
+let headerRoom = 2;
+
+/** Where a frame's `__name__` entry goes when the frame starts at the arena's end (b.used); the writers below take the same room. */
+export function frameNameAt(b: FloatBatch): number {
+  return b.used + headerRoom;
+}
+
+/** Bytes of a `__name__` Label entry whose value (ASCII) has `nl` characters. */
+export function nameEntrySize(nl: number): number {
+  const body = 11 + varintSize(nl) + nl;
+  return 1 + varintSize(body) + body;
 }
 
 /**
- * addWrittenTextSeries for a metric name read from bytes (the Prometheus text parser's byte lines,
- * lib/ingest/prometheus/byte-lines.ts): src[nameStart, nameEnd) ASCII and at most 115 bytes (a one-byte length).
+ * The line (the Prometheus text parser's byte lines, lib/ingest/prometheus/byte-lines.ts) whose metric name
+ * (ASCII, `nl` <= 115 bytes: a one-byte length) the caller already copied to frameNameAt(b) + 14 (its place in
+ * the `__name__` entry) and whose `n` Label entries it wrote right after, up to `setEnd`, `__name__` going at
+ * `split`, their longest name and value `maxName` and `maxValue` characters.
  */
-export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, src: Uint8Array, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
-  const id = openWrittenSet(b, setEnd, split, n, maxName, maxValue);
+export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, nl: number, value: number, timestamp: number): void {
+  b.reserveAt(setEnd, SAMPLE_MAX + 4);
+  const at = b.used + headerRoom;
+  nameHeader(b.buf, at, nl);
+  closeFrame(b, at, at + 14 + nl, setEnd, split, n, maxName, maxValue, nl, value, timestamp);
+}
+
+/**
+ * addWrittenSeries for a line of a decoded body (the scanner's canonical lines, see scanner.ts canonicalSet):
+ * the metric name s[nameStart, nameEnd) (ASCII) of any length.
+ */
+export function addWrittenTextSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, s: string, nameStart: number, nameEnd: number, value: number, timestamp: number): void {
+  const nl = nameEnd - nameStart;
+  b.reserveAt(setEnd, SAMPLE_MAX + 4);
+  const buf = b.buf;
+  const at = b.used + headerRoom;
+  let p: number;
+  if (nl <= 115) p = nameHeader(buf, at, nl);
+  else {
+    p = at;
+    buf[p++] = 0x0a;
+    p = varintAt(buf, p, 11 + varintSize(nl) + nl);
+    buf[p++] = 0x0a;
+    buf[p++] = 8;
+    for (let k = 0; k < 8; k++) buf[p++] = METRIC_NAME_LABEL.charCodeAt(k);
+    buf[p++] = 0x12;
+    p = varintAt(buf, p, nl);
+  }
+  for (let k = nameStart; k < nameEnd; k++) buf[p++] = s.charCodeAt(k);
+  closeFrame(b, at, p, setEnd, split, n, maxName, maxValue, nl, value, timestamp);
+}
+
+/**
+ * A line of any other form (the scanner's sink: labels sorted by name, `__name__` = `name` at `skip`, as
+ * FloatBatch.addLabelSet takes them), written as a frame like the two above: the same bytes for the same line.
+ */
+export function addFramedLabels(b: FloatBatch, labels: readonly Label[], skip: number, name: string, value: number, timestamp: number): void {
+  const start = b.used;
+  b.reserve(headerRoom);
+  b.used = start + headerRoom;
+  const at = b.used;
+  b.writeLabel(METRIC_NAME_LABEL, name, undefined);
+  const nameEnd = b.used;
+  const set = b.addLabelSet(labels, skip);
+  // addLabelSet's facts are kept; the name's as addSample keeps them.
+  if (name.length > b.maxValueLength) b.maxValueLength = name.length;
+  if (name.length === 0) b.canonical = false;
+  if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
+  b.sets = set;
+  b.used = start;
+  const setEnd = b.setEnd[set]!;
+  b.reserveAt(setEnd, SAMPLE_MAX + 4);
+  openFrame(b, at, nameEnd, b.setStart[set]!, setEnd, b.setSplit[set]!, b.setLabels[set]!, value, timestamp);
+}
+
+/** The frame's set and entry once its name entry ends at `nameEnd` (from `at`): see closeFrame. */
+function closeFrame(b: FloatBatch, at: number, nameEnd: number, setEnd: number, split: number, n: number, maxName: number, maxValue: number, nl: number, value: number, timestamp: number): void {
+  if (n + 1 > b.maxLabels) b.maxLabels = n + 1;
+  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
+  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
+  if (nl > b.maxValueLength) b.maxValueLength = nl;
+  if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
+  openFrame(b, at, nameEnd, nameEnd, setEnd, split, n, value, timestamp);
+}
+
+/**
+ * Takes the frame from b.used as the batch's next set and entry (room for SAMPLE_MAX + 4 bytes past `setEnd`
+ * reserved): name entry [at, nameEnd), set [setStart, setEnd) with `__name__` at split, then the sample,
+ * then the header before `at`, the frame moved when its room was not the header's size.
+ */
+function openFrame(b: FloatBatch, at: number, nameEnd: number, setStart: number, setEnd: number, split: number, n: number, value: number, timestamp: number): void {
+  const buf = b.buf;
+  let end = writeSample(buf, setEnd, value, timestamp);
+  const start = b.used;
+  const body = end - at;
+  const need = 1 + varintSize(body);
+  const shift = start + need - at;
+  if (shift !== 0) {
+    buf.copyWithin(at + shift, at, end);
+    headerRoom = need;
+    end += shift;
+  }
+  buf[start] = 0x0a;
+  varintAt(buf, start + 1, body);
+  const id = b.sets;
+  if (id === b.setStart.length) b.growSets();
+  b.setStart[id] = setStart + shift;
+  b.setSplit[id] = split + shift;
+  b.setEnd[id] = setEnd + shift;
+  b.setLabels[id] = n;
+  b.sets = id + 1;
+  // Framed while every name goes first (the frame then has the labels in encodeBatchSeries' order).
+  if (split !== setStart) b.framed = false;
   const i = b.length;
   if (i === b.entrySet.length) b.growEntries();
   b.entrySet[i] = id;
-  b.nameStart[i] = setEnd;
-  const nl = nameEnd - nameStart;
-  if (nl > b.maxValueLength) b.maxValueLength = nl;
-  if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
-  b.reserveAt(setEnd, nl + 14);
-  const buf = b.buf;
-  let p = nameHeader(buf, setEnd, nl);
-  for (let k = nameStart; k < nameEnd; k++) buf[p++] = src[k]!;
-  b.used = p;
-  b.nameEnd[i] = p;
+  b.nameStart[i] = at + shift;
+  b.nameEnd[i] = nameEnd + shift;
   b.values[i] = value;
   b.timestamps[i] = timestamp;
   b.length = i + 1;
+  b.used = end;
+}
+
+function varintAt(buf: Uint8Array, p: number, n: number): number {
+  while (n >= 0x80) {
+    buf[p++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[p++] = n;
+  return p;
 }
 
 /** The start of a `__name__` Label entry whose value (to follow) has `vl` <= 115 bytes (a one-byte length): 0x0a, length, 0x0a, 8, "__name__", 0x12, vl. Returns the position after it. */
@@ -96,22 +184,4 @@ export function addNamedSample(b: FloatBatch, set: number, nameStart: number, na
   b.values[i] = value;
   b.timestamps[i] = timestamp;
   b.length = i + 1;
-}
-
-/**
- * Takes the label set the caller wrote into the arena from `b.used` to `setEnd` as the batch's next set (the
- * one-pass writers of addWrittenTextSeries and addWrittenSeries); returns its id.
- */
-function openWrittenSet(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number): number {
-  const id = b.sets;
-  if (id === b.setStart.length) b.growSets();
-  b.setStart[id] = b.used;
-  b.setSplit[id] = split;
-  b.setEnd[id] = setEnd;
-  b.setLabels[id] = n;
-  if (n + 1 > b.maxLabels) b.maxLabels = n + 1;
-  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
-  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
-  b.sets = id + 1;
-  return id;
 }

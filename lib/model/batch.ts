@@ -72,6 +72,13 @@ export class FloatBatch {
   canonical = true;
   /** The parser proved no two entries have equal label sets. */
   distinct = false;
+  /**
+   * Every entry is also written whole, as its WriteRequest entry (tag, length, TimeSeries: labels in the
+   * order encodeBatchSeries copies them, then its one sample), entry after entry back to back from the
+   * arena's start, its name entry the first label (no label sorts before `__name__`): the text import's
+   * batches (batch-text.ts). encodeBatchSeries then hands out the arena instead of copying it.
+   */
+  framed = false;
   /** Largest label count of an entry (its set's labels plus `__name__`). */
   maxLabels = 0;
   maxNameLength = 0;

@@ -148,10 +148,16 @@ const tsBytes = new Uint8Array(10);
  * size the entries of `bodies` add up to: the bytes encodeTimeSeries writes for the same series (labels as stored, samples
  * with a value unless +0 and a timestamp unless 0). With `scratch` large enough, the buffer is its start (the
  * caller's to reuse once it is done with the bytes: packBatch compresses them and lets go), else a new one.
+ * A framed batch (the text import's, FloatBatch.framed) whose entries are each their own series already holds
+ * these bytes: the result is then a view of its arena, nothing copied (valid while the batch is not reused).
  */
 export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64Array, from: number, to: number, scratch?: Buffer): Buffer {
   let total = 0;
   for (let g = from; g < to; g++) total += entrySize(bodies[g]!);
+  if (b.framed && s.order === undefined) {
+    const framed = framedRange(b, bodies, from, to, total);
+    if (framed !== undefined) return framed;
+  }
   const out = scratch !== undefined && scratch.length >= total ? scratch.subarray(0, total) : Buffer.allocUnsafe(total);
   const src = b.buf;
   const order = s.order;
@@ -206,6 +212,57 @@ export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64
   }
   if (p !== total) throw new Error(`batch encoder size mismatch: ${p} != ${total}`);
   return out;
+}
+
+/** Most bytes writeSample writes: tag, length, a double's tag and 8 bytes, a timestamp's tag and 10 bytes. */
+export const SAMPLE_MAX = 22;
+
+/** The last timestamp writeSample wrote, and its varint in sampleTs (consecutive lines mostly share one). */
+let sampleT = NaN;
+let sampleTsLength = 0;
+const sampleTs = new Uint8Array(10);
+/** A double's 8 bytes, little-endian (f64View.setFloat64(0, v, true), read through f64Bytes). */
+const f64Bytes = new Uint8Array(8);
+const f64View = new DataView(f64Bytes.buffer);
+
+/**
+ * One sample as a TimeSeries field-2 entry at out[p], the bytes encodeBatchSeries writes for it (value unless +0,
+ * timestamp unless 0); returns the position after it (at most SAMPLE_MAX bytes on). For the text parsers, which
+ * write whole entries (batch-text.ts).
+ */
+export function writeSample(out: Uint8Array, p: number, value: number, t: number): number {
+  const zero = value === 0 && 1 / value > 0;
+  if (t !== 0 && t !== sampleT) {
+    sampleTsLength = writeTimestamp(sampleTs, t);
+    sampleT = t;
+  }
+  const tl = t !== 0 ? 1 + sampleTsLength : 0;
+  out[p] = 0x12;
+  out[p + 1] = (zero ? 0 : 9) + tl;
+  p += 2;
+  if (!zero) {
+    out[p++] = 0x09;
+    f64View.setFloat64(0, value, true);
+    for (let k = 0; k < 8; k++) out[p++] = f64Bytes[k]!;
+  }
+  if (tl !== 0) {
+    out[p++] = 0x10;
+    for (let k = 0; k < sampleTsLength; k++) out[p++] = sampleTs[k]!;
+  }
+  return p;
+}
+
+/**
+ * The WriteRequest bytes of series [from, to) of a framed batch (FloatBatch.framed) grouped one entry a series in
+ * entry order: they are already in its arena, back to back; undefined when the sizes do not line up (never
+ * expected: the caller then encodes).
+ */
+function framedRange(b: FloatBatch, bodies: Float64Array, from: number, to: number, total: number): Buffer | undefined {
+  if (from >= to) return undefined;
+  const start = b.nameStart[from]! - 1 - varintSize(bodies[from]!);
+  const end = to < b.length ? b.nameStart[to]! - 1 - varintSize(bodies[to]!) : b.used;
+  if (start < 0 || end - start !== total) return undefined;
+  return b.buf.subarray(start, end);
 }
 
 /** The int64 varint of a timestamp (an integer) into out from 0; returns its length. */

@@ -23,10 +23,10 @@
  * finds line k of the string by counting line feeds from the last line it read.
  */
 import type { FloatBatch } from '../../model/batch.ts';
-import { addWrittenSeries } from '../../model/batch-text.ts';
+import { addWrittenSeries, frameNameAt } from '../../model/batch-text.ts';
 import type { LineError } from '../types.ts';
 import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB } from './chars.ts';
-import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValue, TokenOut } from './byte-tokens.ts';
+import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValueToken, TokenOut } from './byte-tokens.ts';
 import { CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START } from './lexical.ts';
 import type { ExpositionScanner } from './scanner.ts';
 import { bytesKey, byteView, type SeriesKeys } from './series-keys.ts';
@@ -99,7 +99,7 @@ export class ByteLines {
   private maxValue = 0;
   /** Whether a label had an empty value (left out: see labels()). */
   private empty = false;
-  /** What readValue and readMillis read. */
+  /** What readValueToken and readMillis read. */
   private readonly out = new TokenOut();
 
   /** `scannerFor(s)`: the ordinary scanner over the decoded body, writing into `batch` with `keys`. */
@@ -173,27 +173,39 @@ export class ByteLines {
     if (c === CH_LF) return p + 1;
     if (c === CH_HASH) return this.comment(i, p);
     if (!(FLAGS[c]! & METRIC_START)) return -1;
+    // The name is copied as it is scanned, into its `__name__` entry's place (after room for the line's
+    // frame header: batch-text.ts); the labels go after it. A name longer than MAX_DIRECT_NAME stops the scan.
+    const batch = this.batch;
+    const nameAt = frameNameAt(batch) + 14;
+    batch.reserveAt(nameAt, MAX_DIRECT_NAME + 1);
+    const buf = batch.buf;
+    let w = nameAt;
     const nameStart = p++;
-    while (p < n && FLAGS[b[p]!]! & METRIC_CHAR) p++;
+    buf[w++] = c;
+    const stop = nameStart + MAX_DIRECT_NAME + 1 < n ? nameStart + MAX_DIRECT_NAME + 1 : n;
+    while (p < stop && FLAGS[(c = b[p]!)]! & METRIC_CHAR) {
+      buf[w++] = c;
+      p++;
+    }
     const nameEnd = p;
     if (p === n || nameEnd - nameStart > MAX_DIRECT_NAME) return -1;
     c = b[p]!;
     let count = 0;
     let keyEnd = nameEnd;
+    const setAt = w;
     if (c === CH_LBRACE) {
-      count = this.labels(p + 1);
+      count = this.labels(p + 1, setAt);
       if (count < 0) return -1;
       p = keyEnd = this.p;
     } else {
       if (c !== CH_SPACE && c !== CH_TAB) return -1;
-      this.setEnd = this.split = this.batch.used;
+      this.setEnd = this.split = setAt;
       this.maxName = this.maxValue = 0;
       this.empty = false;
     }
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
-    const valueStart = p;
-    while (p < n && !(FLAGS[b[p]!]! & (BLANK | EOL))) p++;
-    if (p === valueStart || !readValue(b, valueStart, p, this.out)) return -1;
+    p = readValueToken(b, n, p, this.out, FLAGS, BLANK | EOL);
+    if (p < 0) return -1;
     let last = p;
     let timestamp = this.defaultTimestamp;
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
@@ -207,7 +219,7 @@ export class ByteLines {
     if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
     // As the scanner's checkDistinct: a line with an empty value has no canonical text, which ends the proof.
     if (this.distinct && (this.empty || !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd)))) this.distinct = false;
-    addWrittenSeries(this.batch, this.setEnd, this.split, count, this.maxName, this.maxValue, b, nameStart, nameEnd, this.out.value, timestamp);
+    addWrittenSeries(batch, this.setEnd, this.split, count, this.maxName, this.maxValue, nameEnd - nameStart, this.out.value, timestamp);
     return p < n ? p + 1 : n;
   }
 
@@ -225,16 +237,15 @@ export class ByteLines {
 
   /**
    * canonicalSet (scanner.ts) over bytes, from p (after the `{`): each label checked and written as its Label
-   * entry into the arena past its end, not yet part of the batch; a label with an empty value checked and
+   * entry into the arena from w (past its end), not yet part of the batch; a label with an empty value checked and
    * left out. Returns the count of labels written (this.p and the others set), or -1.
    */
-  private labels(p: number): number {
+  private labels(p: number, w: number): number {
     const b = this.b;
     const view = this.view;
     const n = this.n;
     const batch = this.batch;
     let buf = batch.buf;
-    let w = batch.used;
     let split = -1;
     let maxName = 0;
     let maxValue = 0;

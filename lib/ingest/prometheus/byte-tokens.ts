@@ -63,6 +63,45 @@ export function readValue(b: Uint8Array, start: number, end: number, out: TokenO
 }
 
 /**
+ * The value token from `start` in b[0, n), found and read in one pass when it is a plain decimal (`[+-]digits`
+ * or `[+-]digits.digits`, at most 15 digits, parseGoFloat's own fast path, so the same double): returns the
+ * position after the token (a blank, carriage return, line feed or n) with the value in out.value, or -1 when
+ * the token is no number. Any other token is found by `isEnd` (FLAGS of byte-lines.ts) and read by readValue.
+ */
+export function readValueToken(b: Uint8Array, n: number, start: number, out: TokenOut, flags: Uint8Array, ends: number): number {
+  let p = start;
+  let c = p < n ? b[p]! : 0;
+  let neg = false;
+  if (c === CH_MINUS || c === CH_PLUS) {
+    neg = c === CH_MINUS;
+    c = ++p < n ? b[p]! : 0;
+  }
+  let d = c - CH_ZERO;
+  if (d >= 0 && d <= 9) {
+    const digitsStart = p;
+    let v = d;
+    while (++p < n && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) v = v * 10 + d;
+    if (p === n || flags[b[p]!]! & ends) {
+      if (p - digitsStart <= MAX_EXACT_DIGITS) {
+        out.value = neg ? -v : v;
+        return p;
+      }
+    } else if (b[p] === CH_DOT) {
+      const dot = p;
+      while (++p < n && (d = b[p]! - CH_ZERO) >= 0 && d <= 9) v = v * 10 + d;
+      if (p > dot + 1 && p - digitsStart - 1 <= MAX_EXACT_DIGITS && (p === n || flags[b[p]!]! & ends)) {
+        const q = v / POW10[p - dot - 1]!;
+        out.value = neg ? -q : q;
+        return p;
+      }
+    }
+  }
+  p = start;
+  while (p < n && !(flags[b[p]!]! & ends)) p++;
+  return p !== start && readValue(b, start, p, out) ? p : -1;
+}
+
+/**
  * parseMillisTimestamp of the sign and digits from `start` in b[0, n) (out.end is left after them), or NaN:
  * read as they are scanned, nine digits at a time in integers, the same safe integer.
  */

@@ -26,6 +26,7 @@
 import type { FloatBatch } from '../../model/batch.ts';
 import { takeBatch } from '../batch-pool.ts';
 import { normalizeLabels } from '../../model/labels.ts';
+import { addFramedLabels } from '../../model/batch-text.ts';
 import type { MetricMetadata, TimeSeries } from '../../model/types.ts';
 import type { BatchParseResult, ParseResult } from '../types.ts';
 import { ExpositionScanner, type SampleSink } from './scanner.ts';
@@ -71,6 +72,13 @@ const utf8 = new TextDecoder('utf-8');
 const TEXT_SAMPLE_CHARS = 48;
 /** The same guess for a byte body (parseTextBytesBatch): see there. */
 const BYTE_SAMPLE_CHARS = 96;
+/**
+ * Arena bytes per body byte: a line's frame (batch-text.ts) is about a fifth longer than its text (header,
+ * `__name__` entry, 6 bytes per label instead of 4 characters, a 20-byte sample), so an arena of the body's size
+ * would grow (a copy of all written so far) in every request that takes a new batch. The entry count stays the
+ * same (the per-sample guess scales alike).
+ */
+const FRAME_GROWTH = 1.25;
 
 /**
  * Parses an exposition body into one single-sample TimeSeries per sample line (labels sorted, `__name__` set,
@@ -120,7 +128,9 @@ export function parsePrometheusTextBatch(
   // Text 0.0.4 bytes (the route's case): the common lines read from the bytes (byte-lines.ts).
   if (typeof body !== 'string' && opts.openMetrics !== true) return parseTextBytesBatch(body, opts);
   const text = typeof body === 'string' ? body : utf8.decode(body);
-  const batch = takeBatch(text.length, TEXT_SAMPLE_CHARS);
+  const batch = takeBatch(text.length * FRAME_GROWTH, TEXT_SAMPLE_CHARS * FRAME_GROWTH);
+  // Every line is written as a frame (batch-text.ts); a label before `__name__` clears it.
+  batch.framed = true;
   const scanner = new ExpositionScanner(text, { ...opts, collectMetadata: false, proveDistinct: true }, batchSink(batch), batch);
   scanner.run();
   batch.distinct = scanner.distinct;
@@ -137,7 +147,8 @@ export function parseTextBytesBatch(body: Uint8Array, opts: { defaultTimestamp: 
   // heap, and such allocations bring the young-generation collections forward. Shorter lines grow the arrays.
   // The batch from the pool (the pipeline gives it back once packed: lib/ingest/batch-pool.ts) and the key set
   // reused, cleared: the same storage serves request after request.
-  const batch = takeBatch(body.length, BYTE_SAMPLE_CHARS);
+  const batch = takeBatch(body.length * FRAME_GROWTH, BYTE_SAMPLE_CHARS * FRAME_GROWTH);
+  batch.framed = true;
   const keys = byteKeys;
   keys.reset(body.length / BYTE_SAMPLE_CHARS);
   const scanOpts: ExpositionOptions = { ...opts, collectMetadata: false, proveDistinct: true };
@@ -168,6 +179,6 @@ function batchSink(batch: FloatBatch): SampleSink {
     normalizeLabels(labels);
     let k = 0;
     while (labels[k]!.name !== '__name__') k++;
-    batch.addSample(batch.addLabelSet(labels, k), name, undefined, value, timestamp);
+    addFramedLabels(batch, labels, k, name, value, timestamp);
   };
 }

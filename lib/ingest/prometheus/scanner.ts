@@ -5,7 +5,7 @@ import type { Exemplar, Label } from '../../model/types.ts';
 import { parseGoFloat } from './go-float.ts';
 import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_QUOTE, CH_RBRACE, CLASS, isBlank, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START, parseMillisTimestamp, parseSecondsTimestamp } from './lexical.ts';
 import type { FloatBatch } from '../../model/batch.ts';
-import { addWrittenTextSeries } from '../../model/batch-text.ts';
+import { addWrittenTextSeries, frameNameAt, nameEntrySize } from '../../model/batch-text.ts';
 import { checkLabelNames, LabelSetScanner } from './label-set.ts';
 import { CommentReader } from './comments.ts';
 import type { ExpositionOptions } from './parse.ts';
@@ -119,7 +119,7 @@ export class ExpositionScanner extends LabelSetScanner {
     let keyEnd = p;
     while (q < end && isBlank(s.charCodeAt(q))) q++;
     if (q < end && s.charCodeAt(q) === CH_LBRACE) {
-      if (this.direct !== undefined && q === p) direct = this.canonicalSet(q + 1, end);
+      if (this.direct !== undefined && q === p) direct = this.canonicalSet(q + 1, end, frameNameAt(this.direct) + nameEntrySize(nameEnd - nameStart));
       if (direct < 0) {
         labels = [{ name: METRIC_NAME_LABEL, value: s.slice(nameStart, nameEnd) }];
         this.p = q + 1;
@@ -156,7 +156,10 @@ export class ExpositionScanner extends LabelSetScanner {
       // Canonical by construction: only the text's hash is left to check for the distinct proof.
       if (this.distinct) this.checkNewText(nameStart, keyEnd);
       const b = this.direct!;
-      if (direct === 0) addWrittenTextSeries(b, b.used, b.used, 0, 0, 0, s, nameStart, nameEnd, value, timestamp);
+      if (direct === 0) {
+        const setAt = frameNameAt(b) + nameEntrySize(nameEnd - nameStart);
+        addWrittenTextSeries(b, setAt, setAt, 0, 0, 0, s, nameStart, nameEnd, value, timestamp);
+      }
       else addWrittenTextSeries(b, this.writtenEnd, this.writtenSplit, direct, this.writtenMaxName, this.writtenMaxValue, s, nameStart, nameEnd, value, timestamp);
       return undefined;
     }
@@ -216,19 +219,19 @@ export class ExpositionScanner extends LabelSetScanner {
    * character, names strictly ascending and none `__name__`, each label's name and value at most 123 bytes
    * together, which is exactly when labelSet, checkLabelNames and normalizeLabels would give these labels
    * unchanged (and their Label entries take one-byte lengths). One pass: each label is checked and written
-   * as its protobuf Label entry into the batch's arena past its end, not yet part of the batch
-   * (addWrittenTextSeries takes it once the line is valid). Returns the label count (this.p after the `}`,
+   * as its protobuf Label entry into the batch's arena from `w` (past its end, after room for the line's
+   * frame header and name entry: batch-text.ts), not yet part of the batch (addWrittenTextSeries takes it
+   * once the line is valid). Returns the label count (this.p after the `}`,
    * the entries' end, `__name__`'s place and the largest lengths in this.written*), or -1: the caller then
    * reads the line the ordinary way, which overwrites what was written.
    */
-  private canonicalSet(p: number, end: number): number {
+  private canonicalSet(p: number, end: number, w: number): number {
     const s = this.s;
     const b = this.direct!;
     // A label's entry is 2 bytes longer than its text (`n="v",`: name and value plus 4 characters, plus 6
     // bytes), and a label takes at least 6 characters: twice the text is room enough, also for one cut short.
-    b.reserve(2 * (end - p) + 16);
+    b.reserveAt(w, 2 * (end - p) + 16);
     const buf = b.buf;
-    let w = b.used;
     let split = -1;
     let maxName = 0;
     let maxValue = 0;

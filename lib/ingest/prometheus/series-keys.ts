@@ -13,24 +13,40 @@ function step(h: number, w: number): number {
   return h ^ (h >>> 15);
 }
 
-function finish(h: number, length: number): number {
-  h ^= length;
+const SEED = 0x2f6b1d3c;
+const SEED2 = 0x61c88647;
+
+/** The two lanes and the length into one key (the second lane rotated first, so swapped lanes differ). */
+function finish(h: number, g: number, length: number): number {
+  h ^= ((g << 13) | (g >>> 19)) ^ length;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
 
-/** The key of s[start, end) (UTF-16 code units). */
+/**
+ * The key of s[start, end) (UTF-16 code units). Two lanes: words 0, 2, 4, ... go into one hash and words 1, 3,
+ * 5, ... into another, combined at the end, so the two multiply chains overlap (each step waits for the last
+ * one of its own lane only): about twice the speed of one chain on a line's ~90 bytes of series text.
+ */
 export function textKey(s: string, start: number, end: number): number {
-  let h = 0x2f6b1d3c;
+  let h = SEED;
+  let g = SEED2;
   let k = start;
-  for (; k + 3 < end; k += 4) h = step(h, s.charCodeAt(k) | (s.charCodeAt(k + 1) << 8) | (s.charCodeAt(k + 2) << 16) | (s.charCodeAt(k + 3) << 24));
+  for (; k + 7 < end; k += 8) {
+    h = step(h, s.charCodeAt(k) | (s.charCodeAt(k + 1) << 8) | (s.charCodeAt(k + 2) << 16) | (s.charCodeAt(k + 3) << 24));
+    g = step(g, s.charCodeAt(k + 4) | (s.charCodeAt(k + 5) << 8) | (s.charCodeAt(k + 6) << 16) | (s.charCodeAt(k + 7) << 24));
+  }
+  if (k + 3 < end) {
+    h = step(h, s.charCodeAt(k) | (s.charCodeAt(k + 1) << 8) | (s.charCodeAt(k + 2) << 16) | (s.charCodeAt(k + 3) << 24));
+    k += 4;
+  }
   if (k < end) {
     let w = 0;
     for (let shift = 0; k < end; k++, shift += 8) w |= s.charCodeAt(k) << shift;
-    h = step(h, w);
+    g = step(g, w);
   }
-  return finish(h, end - start);
+  return finish(h, g, end - start);
 }
 
 /** A DataView of b's bytes, for bytesKey. */
@@ -40,15 +56,23 @@ export function byteView(b: Uint8Array): DataView {
 
 /** The key of b[start, end) (`view` = byteView(b): four bytes in one load): textKey of the same text when those bytes are ASCII. */
 export function bytesKey(b: Uint8Array, view: DataView, start: number, end: number): number {
-  let h = 0x2f6b1d3c;
+  let h = SEED;
+  let g = SEED2;
   let k = start;
-  for (; k + 3 < end; k += 4) h = step(h, view.getInt32(k, true));
+  for (; k + 7 < end; k += 8) {
+    h = step(h, view.getInt32(k, true));
+    g = step(g, view.getInt32(k + 4, true));
+  }
+  if (k + 3 < end) {
+    h = step(h, view.getInt32(k, true));
+    k += 4;
+  }
   if (k < end) {
     let w = 0;
     for (let shift = 0; k < end; k++, shift += 8) w |= b[k]! << shift;
-    h = step(h, w);
+    g = step(g, w);
   }
-  return finish(h, end - start);
+  return finish(h, g, end - start);
 }
 
 /** A set of 32-bit keys: open addressing in an Int32Array (no heap number or Map entry per key). */
