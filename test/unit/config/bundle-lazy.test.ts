@@ -3,27 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BUNDLE_FILE, REPO_ROOT, bundleFunction } from '../../../infra/constructs/bundle.ts';
+import { REPO_ROOT, bundleFunction } from '../../../infra/constructs/bundle.ts';
+import { loadedAtInit } from '../../helpers/bundle-start.ts';
 
 /** A string valibot's strict objects carry in any build (an issue type, kept through minification). */
 const VALIBOT_MARK = '"strict_object"';
-/** Static `import ... from "x"` / `import "x"` (not the dynamic `import("x")`) in esbuild's ESM output. */
-const STATIC_IMPORT = /(?:^|[;\n}])\s*import\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^"']+)["']/g;
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Files the entry loads at import: itself and every chunk reachable through static imports. */
-function loadedAtInit(dir: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) if (m[1]!.startsWith('.')) visit(path.resolve(path.dirname(file), m[1]!));
-  };
-  visit(path.join(dir, BUNDLE_FILE));
-  return [...seen];
-}
 
 describe('the config schema library stays out of a cold start with a prepared config', () => {
   for (const fn of ['ingest', 'deliver']) {

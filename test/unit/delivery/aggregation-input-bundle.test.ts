@@ -3,25 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BUNDLE_FILE, REPO_ROOT, bundleFunction } from '../../../infra/constructs/bundle.ts';
+import { REPO_ROOT, bundleFunction } from '../../../infra/constructs/bundle.ts';
+import { loadedAtInit } from '../../helpers/bundle-start.ts';
 
 /** A message only the aggregation rule parser (lib/aggregation/config.ts) carries, kept through minification. */
 const PARSER_MARK = 'unknown output';
-const STATIC_IMPORT = /(?:^|[;\n}])\s*import\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^"']+)["']/g;
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function loadedAtInit(dir: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) if (m[1]!.startsWith('.')) visit(path.resolve(path.dirname(file), m[1]!));
-  };
-  visit(path.join(dir, BUNDLE_FILE));
-  return [...seen];
-}
 
 describe("deliver's cold start with a per-destination stream_aggregation section", () => {
   it('the rule parser (for the held-back input filter) is in a lazily imported chunk only', () => {

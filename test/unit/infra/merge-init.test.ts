@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { buildSync } from 'esbuild';
 import { BUNDLE_FILE, REPO_ROOT, bundleFunction, esbuildOptions } from '../../../infra/constructs/bundle.ts';
 import { loadedAtStart } from '../../../infra/constructs/merge-init.ts';
+import { loadedAtInit } from '../../helpers/bundle-start.ts';
 
 const scratch: string[] = [];
 after(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -14,19 +15,6 @@ function temp(): string {
   const d = mkdtempSync(path.join(os.tmpdir(), 'gw-merge-init-'));
   scratch.push(d);
   return d;
-}
-
-/** Static `import ... from "x"` / `import "x"` in esbuild's ESM output. */
-const STATIC_IMPORT = /(?:^|[;\n}])\s*import\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^"']+)["']/g;
-function filesAtStart(dir: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) if (m[1]!.startsWith('.')) visit(path.resolve(path.dirname(file), m[1]!));
-  };
-  visit(path.join(dir, BUNDLE_FILE));
-  return [...seen];
 }
 
 /** The source files the maps of `files` name (what those files were built from). */
@@ -43,7 +31,7 @@ describe('bundles load their start-up code from one chunk (merge-init.ts)', () =
     it(`${fn}: the entry and one shared chunk, built from the very sources esbuild alone would load at start`, () => {
       const dir = temp();
       bundleFunction(path.join(REPO_ROOT, 'functions', `${fn}.ts`), dir, config);
-      const start = filesAtStart(dir);
+      const start = loadedAtInit(dir);
       assert.equal(start.length, 2, start.map((f) => path.relative(dir, f)).join(' '));
 
       // esbuild alone (one pass) cuts the same start-up code into many files: the merge is not vacuous...
