@@ -1,11 +1,11 @@
 import type { RemoteWriteConfig } from '../config/schema.ts';
 import type { KindCounts, MetricMetadata, TimeSeries } from '../model/types.ts';
-import type { BlobStore, Clock, HttpClient, Logger, MessageBody, Metrics, QueueRecord } from '../ports/index.ts';
+import { messageBodyText, type BlobStore, type Clock, type HttpClient, type Logger, type Metrics, type QueueRecord } from '../ports/index.ts';
 import { blobKey } from '../queue/bucket-keys.ts';
 import { isAggregationInput, isClaimCheck, messageDestination } from '../queue/envelope.ts';
 import type { AggregationInputFilter } from './aggregation-input.ts';
 import { countOrphans, holdBackAggregationInput, lazyAggregationInput } from './destination-only.ts';
-import { DecoderUnavailableError, MissingClaimError, openMessage, type Payload } from '../queue/unpack.ts';
+import { claimKey, DecoderUnavailableError, MissingClaimError, openMessage, type Payload } from '../queue/unpack.ts';
 import type { RequestAuthorizer } from '../remote-write/auth/types.ts';
 import { encodeTimeSeries } from '../remote-write/encode.ts';
 import { snappyCompress } from '../remote-write/snappy.ts';
@@ -122,7 +122,7 @@ export async function deliverBatch(records: readonly QueueRecord[], deadline: nu
   // Claim-checked payloads are no longer needed once every destination is done with them.
   for (const o of opened) {
     if (isClaimCheck(o.record.attributes) && !failed.has(o.record.messageId)) {
-      const key = bodyText(o.record.body);
+      const key = claimKey(o.record.body);
       await deps.blobs.delete(key).catch((err) => deps.logger.warn('cannot delete spooled payload; lifecycle rules will expire it', { key, error: String(err) }));
     }
   }
@@ -229,11 +229,6 @@ function countKindsSent(prefix: string, name: string, k: KindCounts, deps: Pick<
   if (k.exemplars) deps.metrics.inc(`${prefix}_exemplars_total`, { destination: name, ...extra }, k.exemplars);
 }
 
-/** A body as the text SQS would carry: a claim check's key as it is, a payload as its base64 (what _undecodable/ keeps). */
-function bodyText(body: MessageBody): string {
-  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
-}
-
 /** A message that cannot be decoded is kept under rejected/_undecodable/ and acknowledged; false if even that failed. */
 async function quarantine(record: QueueRecord, err: unknown, deps: DeliveryDeps): Promise<boolean> {
   const reason = (err as Error).message;
@@ -244,7 +239,7 @@ async function quarantine(record: QueueRecord, err: unknown, deps: DeliveryDeps)
     return true;
   }
   try {
-    await deps.blobs.put(blobKey('rejected', '_undecodable', deps.clock.now(), record.messageId), new TextEncoder().encode(bodyText(record.body)), { reason: metadataText(reason, 512) });
+    await deps.blobs.put(blobKey('rejected', '_undecodable', deps.clock.now(), record.messageId), new TextEncoder().encode(messageBodyText(record.body)), { reason: metadataText(reason, 512) });
     deps.metrics.inc('delivery_undecodable_messages_total', {});
     deps.logger.error('undecodable queue message kept under rejected/_undecodable/', { messageId: record.messageId, reason });
     return true;

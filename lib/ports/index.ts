@@ -12,6 +12,11 @@
  */
 export type MessageBody = string | Uint8Array;
 
+/** A body as a text-only queue (SQS) carries it: bytes as their base64, text as it is. */
+export function messageBodyText(body: MessageBody): string {
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+}
+
 /** A message on the way to the deliver function. */
 export interface OutgoingMessage {
   body: MessageBody;

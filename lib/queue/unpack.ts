@@ -24,6 +24,11 @@ export interface Payload {
   decode(): Promise<DecodedWriteRequest>;
 }
 
+/** A claim check's blob key: its body's text (a queue that keeps bytes would give its UTF-8 back as bytes). */
+export function claimKey(body: MessageBody): string {
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
 /** Decodes a message back into its WriteRequest, following a claim check into the blob store. */
 export async function unpackMessage(body: MessageBody, attributes: Record<string, string>, blobs: BlobStore): Promise<DecodedWriteRequest> {
   return await (await openMessage(body, attributes, blobs)).decode();
@@ -40,10 +45,10 @@ export async function openMessage(body: MessageBody, attributes: Record<string, 
   }
   let compressed: Uint8Array;
   if (isClaimCheck(attributes)) {
-    if (typeof body !== 'string') body = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-    if (!body.startsWith(SPOOL_PREFIX)) throw new BadRequestError(`queue message: claim check key ${JSON.stringify(body.slice(0, 100))} is not under ${SPOOL_PREFIX}`);
-    const blob = await blobs.get(body);
-    if (!blob) throw new MissingClaimError(body);
+    const key = claimKey(body);
+    if (!key.startsWith(SPOOL_PREFIX)) throw new BadRequestError(`queue message: claim check key ${JSON.stringify(key.slice(0, 100))} is not under ${SPOOL_PREFIX}`);
+    const blob = await blobs.get(key);
+    if (!blob) throw new MissingClaimError(key);
     compressed = blob.body;
   } else {
     compressed = typeof body === 'string' ? Buffer.from(body, 'base64') : body;

@@ -8,7 +8,7 @@ import {
   type SQSClient,
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
-import type { MessageQueue, OutgoingMessage, QueueConsumer, ReceivedMessage } from '../../ports/index.ts';
+import { messageBodyText, type MessageQueue, type OutgoingMessage, type QueueConsumer, type ReceivedMessage } from '../../ports/index.ts';
 
 /** SendMessageBatch takes at most 10 entries and, like one message, at most 1 MiB in total. */
 const MAX_BATCH_ENTRIES = 10;
@@ -127,7 +127,7 @@ type TextMessage = OutgoingMessage & { body: string };
 /** The message as SQS carries it: a bytes body as its base64 (encoded once, here), a text body as it is. */
 function asText(m: OutgoingMessage): TextMessage {
   if (typeof m.body === 'string') return m as TextMessage;
-  return { ...m, body: Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength).toString('base64') };
+  return { ...m, body: messageBodyText(m.body) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { HttpLikeRequest, HttpLikeResponse, QueueRecord, ReceivedMessage } from '../../ports/index.ts';
+import { messageBodyText, type HttpLikeRequest, type HttpLikeResponse, type QueueRecord, type ReceivedMessage } from '../../ports/index.ts';
 
 /**
  * API Gateway HTTP API (payload format 2.0) <-> the core's request shape. The body is base64 exactly when
@@ -68,7 +68,7 @@ export function toSqsEvent(messages: readonly ReceivedMessage[], queueArn: strin
         messageId: m.messageId,
         receiptHandle: m.receiptHandle,
         // SQS carries text: a bytes body as its base64, as the SQS adapter sends it.
-        body: typeof m.body === 'string' ? m.body : Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength).toString('base64'),
+        body: messageBodyText(m.body),
         attributes: {
           ApproximateReceiveCount: String(m.receiveCount),
           SentTimestamp: String(now),

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildSync, type Metafile } from 'esbuild';
 import { BUNDLE_FILE, REPO_ROOT, bundleFunction, esbuildOptions } from '../../../infra/constructs/bundle.ts';
+import { loadedAtStart } from '../../../infra/constructs/merge-init.ts';
 import { ReadableStream as ShimReadableStream } from '../../../infra/constructs/stream-web-shim.ts';
 
 const scratch: string[] = [];
@@ -21,21 +22,9 @@ function staticInputs(entry: string): { inputs: string[]; externals: string[] } 
   const outdir = temp();
   const { metafile } = buildSync({ ...esbuildOptions(path.join(REPO_ROOT, entry), outdir), metafile: true, write: false }) as { metafile: Metafile };
   const outputs = metafile.outputs;
-  const start = Object.keys(outputs).find((k) => k.endsWith(BUNDLE_FILE))!;
-  const seen = new Set<string>();
-  const externals = new Set<string>();
-  const stack = [start];
-  while (stack.length) {
-    const k = stack.pop()!;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    for (const i of outputs[k]!.imports) {
-      if (i.kind !== 'import-statement') continue;
-      if (i.external) externals.add(i.path);
-      else stack.push(i.path);
-    }
-  }
-  return { inputs: [...seen].flatMap((k) => Object.keys(outputs[k]!.inputs)), externals: [...externals] };
+  const seen = loadedAtStart(metafile, BUNDLE_FILE);
+  const externals = new Set(seen.flatMap((k) => outputs[k]!.imports.filter((i) => i.kind === 'import-statement' && i.external).map((i) => i.path)));
+  return { inputs: seen.flatMap((k) => Object.keys(outputs[k]!.inputs)), externals: [...externals] };
 }
 
 describe('ingest bundle: what a cold start compiles', () => {

@@ -4,8 +4,7 @@ import { batchBytes, KEEP, KEEP_BYTES, resetBatch, returnBatch, takeBatch } from
 import { FloatBatch } from '../../../lib/model/batch.ts';
 import { parseInfluxBatch } from '../../../lib/ingest/influx/parse.ts';
 import { groupBatch, encodeBatchSeries, seriesBodies } from '../../../lib/remote-write/encode-batch.ts';
-import { unpackMessage } from '../../../lib/queue/unpack.ts';
-import { ingestHarness } from '../../helpers/ingest.ts';
+import { concurrentRequestsQueueTheirOwn } from '../../helpers/ingest.ts';
 
 /** Every fact of a batch that is not its storage (arena, typed arrays): what a reset must put back. */
 function facts(b: FloatBatch): Record<string, unknown> {
@@ -45,26 +44,12 @@ describe('batch pool', () => {
   });
 
   it('requests in flight at once each queue their own lines (the pipeline gives a batch back only once it is packed and answered)', async () => {
-    const h = ingestHarness();
     const body = (r: number) => Array.from({ length: 200 }, (_, i) => `req${r},host=h${i} v=${r * 1000 + i},w=${i}i ${1_700_000_000_000 + i}000000`).join('\n');
-    for (let round = 0; round < 3; round++) {
-      h.queue.sent.length = 0;
-      const res = await Promise.all(Array.from({ length: 6 }, (_, r) => h.call('POST', '/write', body(r))));
-      assert.deepEqual(res.map((x) => x.status), [204, 204, 204, 204, 204, 204]);
-      const seen = new Map<string, number>();
-      for (const m of h.queue.sent) {
-        for (const s of (await unpackMessage(m.body, m.attributes, h.blobs)).timeseries) {
-          const name = s.labels.find((l) => l.name === '__name__')!.value;
-          const host = s.labels.find((l) => l.name === 'host')!.value;
-          const r = Number(name.slice(3, name.indexOf('_')));
-          const i = Number(host.slice(1));
-          assert.equal(s.samples[0]!.value, name.endsWith('_v') ? r * 1000 + i : i, `${name} ${host}`);
-          seen.set(`${name} ${host}`, (seen.get(`${name} ${host}`) ?? 0) + 1);
-        }
-      }
-      assert.equal(seen.size, 6 * 200 * 2);
-      assert.ok([...seen.values()].every((n) => n === 1));
-    }
+    await concurrentRequestsQueueTheirOwn('/write', body, 6 * 200 * 2, (s, name, host) => {
+      const r = Number(name.slice(3, name.indexOf('_')));
+      const i = Number(host.slice(1));
+      assert.equal(s.samples[0]!.value, name.endsWith('_v') ? r * 1000 + i : i, `${name} ${host}`);
+    });
   });
 });
 

@@ -5,21 +5,11 @@ import { parsePrometheusTextBatch, parseTextBytesBatch } from '../../../../lib/i
 import { parseMillisTimestamp } from '../../../../lib/ingest/prometheus/lexical.ts';
 import { parseGoFloat } from '../../../../lib/ingest/prometheus/go-float.ts';
 import { bytesKey, byteView, SeriesKeys, textKey } from '../../../../lib/ingest/prometheus/series-keys.ts';
-import type { FloatBatch } from '../../../../lib/model/batch.ts';
 import type { BatchParseResult } from '../../../../lib/ingest/types.ts';
+import { batchState } from '../../../helpers/batch-state.ts';
 
 const NOW = 1_700_000_000_000;
 const utf8 = new TextDecoder('utf-8');
-
-/** Everything a batch holds, as plain values (the arena up to `used`, every array up to its count). */
-function state(b: FloatBatch): object {
-  return {
-    arena: [...b.buf.subarray(0, b.used)],
-    sets: [...b.setStart.subarray(0, b.sets)].map((s, k) => [s, b.setSplit[k], b.setEnd[k], b.setLabels[k]]),
-    entries: [...b.entrySet.subarray(0, b.length)].map((s, k) => [s, b.nameStart[k], b.nameEnd[k], b.values[k], b.timestamps[k]]),
-    facts: [b.canonical, b.distinct, b.maxLabels, b.maxNameLength, b.maxValueLength],
-  };
-}
 
 /** The byte path against the ordinary one (the scanner over the decoded string): the same batch, errors and count. */
 function sameAsOrdinary(body: Uint8Array, opts: { defaultTimestamp: number; maxLineLength?: number }): number {
@@ -27,7 +17,7 @@ function sameAsOrdinary(body: Uint8Array, opts: { defaultTimestamp: number; maxL
   const ordinary: BatchParseResult = parsePrometheusTextBatch(utf8.decode(body), opts);
   assert.deepEqual(fast.errors, ordinary.errors);
   assert.equal(fast.errorCount, ordinary.errorCount);
-  assert.deepEqual(state(fast.batch), state(ordinary.batch));
+  assert.deepEqual(batchState(fast.batch), batchState(ordinary.batch));
   return fast.slowLines;
 }
 

@@ -3,22 +3,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stopsValue } from '../../../../lib/ingest/prometheus/byte-lines.ts';
 import { parsePrometheusTextBatch, parseTextBytesBatch } from '../../../../lib/ingest/prometheus/parse.ts';
-import type { FloatBatch } from '../../../../lib/model/batch.ts';
+import { batchState } from '../../../helpers/batch-state.ts';
 
 const NOW = 1_700_000_000_000;
 const utf8 = new TextDecoder('utf-8');
 
 /** The bytes that end a label value's plain run in byte-lines.ts (its closing quote, or a byte only the ordinary scanner reads). */
 const stops = (c: number): boolean => c === 0x22 || c === 0x5c || c === 0x0a || c >= 0x80;
-
-function state(b: FloatBatch): object {
-  return {
-    arena: [...b.buf.subarray(0, b.used)],
-    sets: [...b.setStart.subarray(0, b.sets)].map((s, k) => [s, b.setSplit[k], b.setEnd[k], b.setLabels[k]]),
-    entries: [...b.entrySet.subarray(0, b.length)].map((s, k) => [s, b.nameStart[k], b.nameEnd[k], b.values[k], b.timestamps[k]]),
-    facts: [b.canonical, b.distinct, b.maxLabels, b.maxNameLength, b.maxValueLength],
-  };
-}
 
 describe('byte-lines: label values four bytes a step', () => {
   it('stopsValue(word) is true exactly when one of its four bytes stops a value (every byte at every place, and random words)', () => {
@@ -56,7 +47,7 @@ describe('byte-lines: label values four bytes a step', () => {
         const ordinary = parsePrometheusTextBatch(utf8.decode(body), { defaultTimestamp: NOW });
         assert.deepEqual(fast.errors, ordinary.errors);
         assert.equal(fast.errorCount, ordinary.errorCount);
-        assert.deepEqual(state(fast.batch), state(ordinary.batch));
+        assert.deepEqual(batchState(fast.batch), batchState(ordinary.batch));
       }),
       { numRuns: 1500 },
     );
@@ -69,7 +60,7 @@ describe('byte-lines: label values four bytes a step', () => {
         const body = Buffer.from(`m{a="${v}",b="${v.slice(0, len >> 1)}"} 1${tail}`);
         const fast = parseTextBytesBatch(body, { defaultTimestamp: NOW });
         assert.equal(fast.slowLines, 0, `len ${len}: the byte path read it`);
-        assert.deepEqual(state(fast.batch), state(parsePrometheusTextBatch(utf8.decode(body), { defaultTimestamp: NOW }).batch), `len ${len}`);
+        assert.deepEqual(batchState(fast.batch), batchState(parsePrometheusTextBatch(utf8.decode(body), { defaultTimestamp: NOW }).batch), `len ${len}`);
       }
     }
   });

@@ -4,21 +4,11 @@ import { KEEP, returnBatch, takeBatch } from '../../../../lib/ingest/batch-pool.
 import { parsePrometheusTextBatch, parseTextBytesBatch } from '../../../../lib/ingest/prometheus/parse.ts';
 import { SeriesKeys } from '../../../../lib/ingest/prometheus/series-keys.ts';
 import { FloatBatch } from '../../../../lib/model/batch.ts';
-import { unpackMessage } from '../../../../lib/queue/unpack.ts';
 import { encodeBatchSeries, groupBatch, seriesBodies } from '../../../../lib/remote-write/encode-batch.ts';
-import { ingestHarness } from '../../../helpers/ingest.ts';
+import { concurrentRequestsQueueTheirOwn } from '../../../helpers/ingest.ts';
+import { batchState } from '../../../helpers/batch-state.ts';
 
 const NOW = 1_700_000_000_000;
-
-/** Everything a batch holds, as plain values (the arena up to `used`, every array up to its count). */
-function state(b: FloatBatch): object {
-  return {
-    arena: [...b.buf.subarray(0, b.used)],
-    sets: [...b.setStart.subarray(0, b.sets)].map((s, k) => [s, b.setSplit[k], b.setEnd[k], b.setLabels[k]]),
-    entries: [...b.entrySet.subarray(0, b.length)].map((s, k) => [s, b.nameStart[k], b.nameEnd[k], b.values[k], b.timestamps[k]]),
-    facts: [b.canonical, b.distinct, b.maxLabels, b.maxNameLength, b.maxValueLength],
-  };
-}
 
 const encoded = (b: FloatBatch): string => {
   const g = groupBatch(b);
@@ -41,14 +31,14 @@ describe('prometheus text: pooled batch and reused key set', () => {
     it(`a batch taken from the pool parses a body (${name}) exactly as a new one`, () => {
       drain();
       const fresh = parse(second);
-      const freshState = state(fresh.batch);
+      const freshState = batchState(fresh.batch);
       const freshBytes = encoded(fresh.batch);
       const a = parse(first).batch;
       assert.ok(a.used > second.length * 4, 'the first body left more in the batch than the second writes');
       returnBatch(a);
       const b = parse(second);
       assert.equal(b.batch, a, 'the pooled batch was taken');
-      assert.deepEqual(state(b.batch), freshState);
+      assert.deepEqual(batchState(b.batch), freshState);
       assert.equal(encoded(b.batch), freshBytes);
       assert.deepEqual(b.errors, fresh.errors);
       assert.equal(b.batch.distinct, false, 'up{job="a"} twice');
@@ -89,26 +79,12 @@ describe('prometheus text: pooled batch and reused key set', () => {
   });
 
   it('import requests in flight at once each queue their own lines (batches given back only once packed)', async () => {
-    const h = ingestHarness();
     const body = (r: number) => Array.from({ length: 300 }, (_, i) => `req${r}{host="h${i}"} ${r * 1000 + i} ${NOW + i}`).join('\n');
-    for (let round = 0; round < 3; round++) {
-      h.queue.sent.length = 0;
-      const res = await Promise.all(Array.from({ length: 6 }, (_, r) => h.call('POST', '/api/v1/import/prometheus', body(r))));
-      assert.deepEqual(res.map((x) => x.status), [204, 204, 204, 204, 204, 204]);
-      const seen = new Map<string, number>();
-      for (const m of h.queue.sent) {
-        for (const s of (await unpackMessage(m.body, m.attributes, h.blobs)).timeseries) {
-          const name = s.labels.find((l) => l.name === '__name__')!.value;
-          const host = s.labels.find((l) => l.name === 'host')!.value;
-          const r = Number(name.slice(3));
-          const i = Number(host.slice(1));
-          assert.equal(s.samples[0]!.value, r * 1000 + i, `${name} ${host}`);
-          assert.equal(s.samples[0]!.timestamp, NOW + i);
-          seen.set(`${name} ${host}`, (seen.get(`${name} ${host}`) ?? 0) + 1);
-        }
-      }
-      assert.equal(seen.size, 6 * 300);
-      assert.ok([...seen.values()].every((n) => n === 1));
-    }
+    await concurrentRequestsQueueTheirOwn('/api/v1/import/prometheus', body, 6 * 300, (s, name, host) => {
+      const r = Number(name.slice(3));
+      const i = Number(host.slice(1));
+      assert.equal(s.samples[0]!.value, r * 1000 + i, `${name} ${host}`);
+      assert.equal(s.samples[0]!.timestamp, NOW + i);
+    });
   });
 });
