@@ -116,6 +116,18 @@ describe('queue: envelope version 2, and version 1 still delivered', () => {
     assert.deepEqual(Buffer.from(http.requests[0]!.body!), Buffer.from(v1Body), 'forwarded untouched');
   });
 
+  it('a claim check whose key comes back as bytes (a queue that keeps bytes) is read and its spooled payload deleted once delivered', async () => {
+    const payload = snappyCompress(encodeTimeSeries([{ labels: name('spooled'), samples: [{ value: 1, timestamp: 1 }] }]));
+    const http = new Scripted(() => ok());
+    const { d, blobs } = deps(http);
+    await blobs.put('spool/2026-12-03/y.snappy', payload);
+    const key = new TextEncoder().encode('spool/2026-12-03/y.snappy');
+    const res = await deliverBatch([{ messageId: 'c', body: key, attributes: { v: '2', samples: '1', tenant: 't', source: 'push', claim: '1' } }], d.clock.now() + 60_000, d);
+    assert.deepEqual(res.failedMessageIds, []);
+    assert.deepEqual(Buffer.from(http.requests[0]!.body!), Buffer.from(payload));
+    assert.equal(blobs.objects.has('spool/2026-12-03/y.snappy'), false, 'the spooled payload is deleted under its key');
+  });
+
   it('a stored version 1 object under overflow/ replays to a 2.0 destination re-encoded', async () => {
     const http = new Scripted(() => ok2());
     const { d, blobs } = deps(http, { protobuf_message: 'io.prometheus.write.v2.Request' });
