@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** CPU seconds (user + system) a process has used so far, from /proc (clock ticks at 100 Hz on Linux). */
 export function cpuSeconds(pid: number): number {
@@ -12,6 +13,23 @@ export function cpuSeconds(pid: number): number {
 export function peakRssMiB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * The gateway's command line as `npm start` runs it (package.json scripts.start): its Node flags, then
+ * BENCH_GW_NODE_ARGS (later wins for a repeated V8 flag, e.g. `--max-semi-space-size=16`; `--cpu-prof
+ * --cpu-prof-dir=DIR` to profile), then the bundle scripts/build-local.mjs builds; the caller appends the
+ * runner's own arguments. BENCH_GW_SOURCE=1 runs lib/local/main.ts from source instead (the tests' way).
+ */
+export function gatewayCommand(): string[] {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  const flags = words.slice(words.lastIndexOf('node') + 1).filter((w) => w.startsWith('--'));
+  const extra = (process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const entry = process.env.BENCH_GW_SOURCE === '1' ? 'lib/local/main.ts' : execFileSync(process.execPath, ['scripts/build-local.mjs'], { cwd: root, encoding: 'utf8' }).trim();
+  process.stdout.write(`gateway started as npm start does: node ${[...flags, ...extra, entry].join(' ')}\n`);
+  return [...flags, ...extra, entry];
 }
 
 export function spawnQuiet(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {

@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/helpers/services.ts';
-import { cpuSeconds, fmt, peakRssMiB, spawnQuiet, waitHttp } from './lib.ts';
+import { cpuSeconds, fmt, gatewayCommand, peakRssMiB, spawnQuiet, waitHttp } from './lib.ts';
 
 const PUSHES = Number(process.env.BENCH_LATENCY_PUSHES ?? 12);
 const settings = process.argv.slice(2).length ? process.argv.slice(2) : ['0', '1'];
@@ -58,18 +58,12 @@ async function push(url: string, text: string): Promise<void> {
   if (r.status !== 204) throw new Error(`push answered ${r.status}: ${await r.text()}`);
 }
 
-function startNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.split(/\s+/);
-  return [...words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--')), ...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-}
-
 async function measure(workers: string, rxUrl: string): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'gw-latency-'));
   const cfg = path.join(tmp, 'gateway.yaml');
   writeFileSync(cfg, `auth: {mode: none}\nremote_write:\n  - name: rx\n    url: ${rxUrl}/api/v1/write\n`);
   const port = await freePort();
-  const gw = spawnQuiet(process.execPath, [...startNodeFlags(), 'lib/local/main.ts', '--config', cfg, '--port', String(port), '--data-dir', path.join(tmp, 'data'), '--ingest-workers', workers], { ...process.env, LOG_LEVEL: 'error' });
+  const gw = spawnQuiet(process.execPath, [...gatewayCommand(), '--config', cfg, '--port', String(port), '--data-dir', path.join(tmp, 'data'), '--ingest-workers', workers], { ...process.env, LOG_LEVEL: 'error' });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitHttp(`${url}/metrics`);

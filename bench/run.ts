@@ -14,9 +14,9 @@
  * BENCH_ROUNDS (default 1) repeats each workload that many times, the targets in a rotated order each round
  * (so a load trend on a shared machine does not always fall on the same one); the summary row then holds the
  * per-target sums (CPU seconds over all rounds) and the median of the per-round ratios is printed beside them.
- * BENCH_WORKLOADS (comma list of influx, remote_write, prometheus) picks workloads. The gateway runs with the
- * Node flags of `npm start` (read from package.json); BENCH_GW_NODE_ARGS adds Node options after them
- * (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it, `--max-semi-space-size=16` to override).
+ * BENCH_WORKLOADS (comma list of influx, remote_write, prometheus) picks workloads. The gateway runs as
+ * `npm start` runs it, from the bundle with the same Node flags (bench/lib.ts gatewayCommand: BENCH_GW_NODE_ARGS
+ * adds Node options, e.g. `--cpu-prof --cpu-prof-dir=DIR`; BENCH_GW_SOURCE=1 runs the sources instead).
  * The defaults take about 5 minutes on the 2-vCPU build machine.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -28,7 +28,7 @@ import { influxWorkload, measureWorkload, prometheusTextWorkload, remoteWriteWor
 import { benchGraphiteParse } from './graphite-parse.ts';
 import { benchInfluxParse } from './influx-parse.ts';
 import { benchJsonlineParse } from './jsonline-parse.ts';
-import { fmt, peakRssMiB, spawnQuiet, waitHttp } from './lib.ts';
+import { fmt, gatewayCommand, peakRssMiB, spawnQuiet, waitHttp } from './lib.ts';
 import { benchOpenTsdbParse } from './opentsdb-parse.ts';
 import { benchOtlpParse } from './otlp-parse.ts';
 import type { ParseFigure } from './parse-throughput.ts';
@@ -70,7 +70,7 @@ async function endToEnd(): Promise<Measurement[][]> {
     const gwPort = await freePort();
     const cfg = path.join(tmp, 'gateway.yaml');
     writeFileSync(cfg, `auth: {mode: none}\nremote_write:\n  - name: vm\n    url: ${vmGw.url}/api/v1/write\n    queue_config:\n      max_samples_per_send: 10000\nqueue:\n  max_message_bytes: 1048576\n`);
-    const gw = spawnQuiet(process.execPath, [...startNodeFlags(), ...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean), 'lib/local/main.ts', '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
+    const gw = spawnQuiet(process.execPath, [...gatewayCommand(), '--config', cfg, '--port', String(gwPort), '--data-dir', path.join(tmp, 'gw-data')], { ...process.env, LOG_LEVEL: 'error' });
     procs.push(gw);
     await waitHttp(`http://127.0.0.1:${gwPort}/metrics`);
 
@@ -128,19 +128,6 @@ async function endToEnd(): Promise<Measurement[][]> {
     for (const v of vms) await v.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-/**
- * The Node flags `npm start` runs the gateway with (package.json scripts.start: `exec node FLAGS lib/local/main.ts`),
- * so the bench measures what users run; BENCH_GW_NODE_ARGS comes after them and wins for a repeated V8 flag
- * (e.g. BENCH_GW_NODE_ARGS=--max-semi-space-size=16 to try another young-generation size).
- */
-function startNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.split(/\s+/);
-  const flags = words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
-  process.stdout.write(`gateway started as npm start does: node ${[...flags, ...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean)].join(' ')} lib/local/main.ts\n`);
-  return flags;
 }
 
 const rate = (m: Measurement): number => m.samples / m.cpu;

@@ -65,6 +65,13 @@ export interface IngestPoolOptions {
  */
 export const WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16 };
 
+/**
+ * The worker's module, beside this one: ingest-worker.ts when the runner runs from source (the tests), and
+ * ingest-worker.js when it runs from the bundle `npm start` builds (scripts/build-local.mjs writes both entry
+ * points, and the chunks whose import.meta.url this is, into one directory).
+ */
+const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './ingest-worker.ts' : './ingest-worker.js', import.meta.url);
+
 /** What the client gets for a request whose worker ran out of heap: retry later, as for a queue outage. */
 export const WORKER_OUT_OF_MEMORY_RESULT: APIGatewayProxyStructuredResultV2 = {
   statusCode: 503,
@@ -211,7 +218,7 @@ export class IngestPool {
 
   private spawn(): Slot {
     const init: WorkerInit = { configText: this.o.configText, configPath: this.o.configPath, maxMessageBytes: this.o.queue.maxMessageBytes };
-    const worker = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: init, resourceLimits: this.o.resourceLimits ?? WORKER_RESOURCE_LIMITS });
+    const worker = new Worker(WORKER_ENTRY, { workerData: init, resourceLimits: this.o.resourceLimits ?? WORKER_RESOURCE_LIMITS });
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     const fail = (why: string, outOfMemory = false): void => {

@@ -13,6 +13,7 @@ import type { GatewayConfig } from '../config/schema.ts';
 import type { Logger, ReceivedMessage, SecretStore } from '../ports/index.ts';
 import type { Backends } from './backends.ts';
 import { startLocalSchedules, type LocalSchedules } from './schedules.ts';
+import { BodyBuffers, type BodyBuffersOptions } from './body-buffers.ts';
 import { declaredTooLarge, readCappedBody } from './http-body.ts';
 import { defaultIngestWorkers, IngestPool } from './ingest-pool.ts';
 import { httpRequestOf } from './ingest-request.ts';
@@ -67,6 +68,8 @@ export interface LocalRunnerOptions {
   ingestWorkers?: number;
   /** Default 64 KiB. */
   workerMinBodyBytes?: number;
+  /** Reused request body buffers (body-buffers.ts); tests set `poison` to prove no body is read after its answer. */
+  bodyBuffers?: BodyBuffersOptions;
   /** Environment for `env:` secret references of scrape jobs. */
   env?: Record<string, string | undefined>;
   /** stream_aggregation: how often closed intervals are flushed (default 1 s) and the input's grace (default 5 s). */
@@ -119,6 +122,7 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
   const batchSize = opts.batchSize ?? 10;
   const deliverTimeoutMs = opts.deliverTimeoutMs ?? 60_000;
   const maxBody = config.ingest.maxBodyBytes;
+  const bodyBuffers = new BodyBuffers(opts.bodyBuffers);
   let inFlight = 0;
   let stopping = false;
 
@@ -188,14 +192,21 @@ export async function startLocalRunner(opts: LocalRunnerOptions): Promise<LocalR
     // or without a Content-Length) is refused as soon as it does. Nothing of such a body reaches ingest or the queue.
     const declared = declaredTooLarge(req, maxBody);
     if (declared !== undefined) return refuseTooLarge(req, res, `Content-Length ${declared}`);
-    const read = await readCappedBody(req, maxBody);
+    // A body a worker may take is read as before (Buffer.concat, then moved to the worker without a copy).
+    const mayGoToWorker = pool?.available && !(Number(req.headers['content-length']) < workerMinBodyBytes);
+    const read = await readCappedBody(req, maxBody, mayGoToWorker ? undefined : bodyBuffers);
     if (read.kind === 'aborted') return;
     if (read.kind === 'too-large') return refuseTooLarge(req, res, `body of more than ${maxBody} bytes`);
-    if (req.method === 'GET' && (url === '/metrics' || url.startsWith('/metrics?'))) return serveMetrics(req, res);
-    const request = { method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() };
-    const result = pool?.available && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : toApiGatewayResult(await ingest(httpRequestOf(request)));
-    const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
-    res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(out);
+    try {
+      if (req.method === 'GET' && (url === '/metrics' || url.startsWith('/metrics?'))) return serveMetrics(req, res);
+      const request = { method: req.method ?? 'GET', url, headers: req.headers, body: read.body, sourceIp: req.socket.remoteAddress ?? '', now: Date.now() };
+      const result = pool?.available && read.body.length >= workerMinBodyBytes ? await pool.ingest(request) : toApiGatewayResult(await ingest(httpRequestOf(request)));
+      const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+      res.writeHead(result.statusCode ?? 200, result.headers as http.OutgoingHttpHeaders).end(out);
+    } finally {
+      // Answered (or failed): nothing the ingest core kept refers to the body (body-buffers.ts).
+      read.release();
+    }
   }
 
   try {
