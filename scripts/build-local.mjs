@@ -3,7 +3,7 @@
  * Bundles the local runner for `npm start` and prints the path of its entry (package.json scripts.start runs it).
  *
  * Why a bundle: Node strips the types of every .ts file it loads with a WebAssembly compiler whose memory stays
- * with the process, and loads the runner's ~150 source files one by one. Run from source, an idle runner holds
+ * with the process, and loads the runner's ~270 source files one by one. Run from source, an idle runner holds
  * about 122 MiB; run from this bundle, about 95 MiB, and the peak of the 5M-sample Influx bench falls by as much
  * (bench/RESULTS.md, "Issue 14, part 7"). The tests still run the sources (lib/local/main.ts), and so can anyone
  * (`node lib/local/main.ts ...`): the code is the same, only packaged.

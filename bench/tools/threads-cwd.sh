@@ -1,8 +1,8 @@
 #!/bin/bash
-# threads.sh, but only the gateway (lib/local/main.ts) whose working directory is $2 (default: $PWD)
+# threads.sh, but only the gateway (lib/local/main.ts, or the bundle npm start runs) whose working directory is $2 (default: $PWD)
 out=$1; dir=${2:-$PWD}; : > $out
 while true; do
-  for p in $(pgrep -f "lib/local/main.ts --config"); do
+  for p in $(pgrep -f "main\.[jt]s --config"); do
     [ "$(readlink /proc/$p/cwd)" = "$dir" ] && pid=$p && break
   done
   [ -n "$pid" ] && break; sleep 0.2
