@@ -16,7 +16,9 @@
  * Output: node_modules/.cache/metrics-gateway/local/<hash of the output>/, written to a temporary directory
  * and renamed into place, so several `npm start`s of one checkout at once (the tests do this) never load a
  * half-written bundle; the same sources give the same directory. Directories of other builds older than a
- * day are removed.
+ * day are removed unless a process still runs from one: run as `npm start` runs it, this script marks the
+ * directory with the pid of its parent shell, which `exec`s node and so becomes the gateway's pid (a running
+ * gateway still imports chunks lazily, e.g. a protocol's route on its first request).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -71,13 +73,39 @@ function removeOldBuilds(keep) {
     if (name === keep) continue;
     const p = path.join(cacheDir, name);
     try {
-      if (Date.now() - fs.statSync(p).mtimeMs > DAY_MS) fs.rmSync(p, { recursive: true, force: true });
+      if (Date.now() - fs.statSync(p).mtimeMs > DAY_MS && !inUse(p)) fs.rmSync(p, { recursive: true, force: true });
     } catch {
       // Removed by another start meanwhile.
     }
   }
 }
 
+const MARK = '.in-use-';
+
+/** Whether a process that marked the build directory still runs (its marks of processes gone are removed). */
+function inUse(dir) {
+  let used = false;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(MARK)) continue;
+    const pid = Number(name.slice(MARK.length));
+    if (alive(pid)) used = true;
+    else fs.rmSync(path.join(dir, name), { force: true });
+  }
+  return used;
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.stdout.write(`${await buildLocal()}\n`);
+  const main = await buildLocal();
+  // The parent is the shell of `npm start`, which execs node next: its pid is the gateway's.
+  fs.writeFileSync(path.join(path.dirname(main), `${MARK}${process.ppid}`), '');
+  process.stdout.write(`${main}\n`);
 }

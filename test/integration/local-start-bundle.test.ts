@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,34 @@ describe('npm start runs the bundled runner', () => {
     assert.match(readFileSync(first, 'utf8') + files.filter((f) => f.endsWith('.js')).map((f) => readFileSync(path.join(path.dirname(first), f), 'utf8')).join(''), /from "yaml"|from "hysnappy"/);
   });
 
+  it('builds of other sources older than a day are removed, unless a running process marked them', { timeout: 60_000 }, () => {
+    const cache = path.dirname(path.dirname(build()));
+    const old = Date.now() / 1000 - 2 * 86400;
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const make = (name: string, mark?: number): string => {
+      const d = path.join(cache, name);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(path.join(d, 'main.js'), '');
+      if (mark !== undefined) writeFileSync(path.join(d, `.in-use-${mark}`), '');
+      utimesSync(d, old, old);
+      return d;
+    };
+    const unused = make('test-old-unused');
+    const running = make('test-old-running', process.pid);
+    const gone = make('test-old-gone', deadPid);
+    const fresh = path.join(cache, 'test-fresh');
+    mkdirSync(fresh, { recursive: true });
+    cleanup.push(() => {
+      for (const d of [unused, running, gone, fresh]) rmSync(d, { recursive: true, force: true });
+    });
+    const main = build();
+    assert.equal(existsSync(unused), false, 'an old build nobody runs is removed');
+    assert.equal(existsSync(gone), false, 'an old build whose process has exited is removed');
+    assert.equal(existsSync(running), true, 'an old build a live process runs is kept');
+    assert.equal(existsSync(fresh), true, 'a build younger than a day is kept');
+    assert.ok(existsSync(path.join(path.dirname(main), `.in-use-${process.pid}`)), 'the build marks itself with its parent pid (the shell that execs node under npm start)');
+  });
+
   it('a body large enough for an ingest worker is parsed in one started from the bundle, and delivered', { timeout: 120_000 }, async () => {
     const vm = await startVictoriaMetrics();
     cleanup.push(() => vm.stop());
@@ -68,7 +96,9 @@ describe('npm start runs the bundled runner', () => {
     // npm -> sh, which execs node: the node process is npm's child.
     const pid = Number(execFileSync('pgrep', ['-P', String(npm.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    assert.ok(cmdline.some((a) => /node_modules\/\.cache\/metrics-gateway\/local\/[0-9a-f]{16}\/main\.js$/.test(a) && existsSync(a)), cmdline.join(' '));
+    const entry = cmdline.find((a) => /node_modules\/\.cache\/metrics-gateway\/local\/[0-9a-f]{16}\/main\.js$/.test(a));
+    assert.ok(entry && existsSync(entry), cmdline.join(' '));
+    assert.ok(existsSync(path.join(path.dirname(entry), `.in-use-${pid}`)), 'the build is marked with the gateway\'s pid, so no other start removes it while it runs');
 
     const before = threads(pid);
     const lines = Array.from({ length: 4000 }, (_, i) => `bundle_worker,i=${i} v=${i} 1700000000000000000`).join('\n');
