@@ -2,39 +2,17 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, MessageQueue, OutgoingMessage, QueueConsumer, ReceivedMessage } from '../../ports/index.ts';
-import { commitGroups, decodeCommit, decodeMessage, encodeMessage, isCommitFile, type StoredMessage } from './disk-queue-format.ts';
+import { encodeMessage, type StoredMessage } from './disk-queue-format.ts';
 import { DEFAULT_COMMIT_BYTES, DEFAULT_COMMIT_MESSAGES, GroupCommit, type Commit } from './disk-queue-commit.ts';
 import { ReceiveLog } from './disk-queue-log.ts';
+import { COMMIT_SUFFIX, order, readMessages, scanQueue, type Entry, type QueueFile } from './disk-queue-files.ts';
 import { SentCache } from './sent-cache.ts';
-import { nodeDurableFs, readHead, readWholeFile, renameFile, unlinkIfThere, writeDurably, type DurableFs } from './disk-queue-io.ts';
+import { nodeDurableFs, renameFile, unlinkIfThere, writeDurably, type DurableFs } from './disk-queue-io.ts';
 
 export { writeDurably, type DurableFs } from './disk-queue-io.ts';
 
-/** A file in ready/: one message (a message file, layouts 1-3) or a commit of several (layout 4, `<name>.c`). */
-interface QueueFile {
-  name: string;
-  multi: boolean;
-  messages: number;
-  /** Its messages neither acknowledged nor dead-lettered; the file is removed when none is left. */
-  live: number;
-}
-
-interface Entry {
-  /** `<name>` of a message file, `<name>#<index>` of a commit file's message: receipt handle and receive log key. */
-  id: string;
-  file: QueueFile;
-  index: number;
-  visibleAt: number;
-  group: string | undefined;
-}
-
-/** receives/ holds the counts of an older layout (a file per message); inflight/ the held messages of the release before. */
-const DIRS = ['ready', 'inflight', 'dead', 'tmp', 'receives'];
 /** The receive log is rewritten with only the live entries when it holds more than this many and 4x the live ones. */
 const COMPACT_AFTER = 4096;
-const COMMIT_SUFFIX = '.c';
-/** What open reads of a commit file to find its header line (the whole file when the line is longer). */
-const HEAD_BYTES = 64 * 1024;
 
 export interface DiskQueueOptions {
   maxMessageBytes: number;
@@ -64,39 +42,32 @@ export interface DiskQueueOptions {
 export const LOCAL_SENT_CACHE_BYTES = 1 << 20;
 
 /**
- * The embedded queue of the local runner (docs/disk-queue.md). One process owns a directory at a time.
+ * The embedded queue of the local runner; docs/disk-queue.md has the layout and the reasons. One process owns a
+ * directory at a time.
  *
  * Send: group commit (disk-queue-commit.ts). The sends waiting when a commit starts (those of one turn of the
- * event loop, and every one that arrived while the commit before was being written and fsynced) are written
- * into ONE file in tmp/, fsynced once and renamed into ready/, so concurrent senders share an fsync. A send
- * resolves only after its bytes are fsynced (an acknowledged push survives kill -9 and power loss); a failed
- * step fails every send of the group and removes the partial file (nothing of them is delivered; a full disk
- * is not filled further). A commit of one message is a message file as the release before wrote it (layout 3
- * for bytes, 2 for text, 1 for text UTF-8 cannot carry); of several, a layout 4 commit file (disk-queue-format.ts).
- * A message's size is counted as SQS counts it (a bytes body as its base64) plus its attribute names and
- * values, against maxMessageBytes.
+ * event loop, and all that arrived while the commit before was written and fsynced) go into ONE file in tmp/,
+ * fsynced once and renamed into ready/: a send resolves only after its bytes are fsynced; a failed step fails
+ * every send of the group and removes the partial file. One message is written as a message file (layouts
+ * 1-3, as the release before), several as a layout 4 commit file. A message's size is counted as SQS counts it
+ * (a bytes body as its base64) plus its attribute names and values, against maxMessageBytes.
  *
- * Receive: messages are handed out in file order, then in order within a file. Before a batch is handed out
- * its new receive counts are appended to receives.log (disk-queue-log.ts: written, not fsynced; the page
- * cache keeps it through a crash of the process), so a message that crashes the process every time it is
- * delivered still reaches dead/ after maxReceiveCount starts. A message held by a consumer stays in its file
- * in ready/: in flight is state in memory only, and everything not acknowledged is delivered again at the next
- * open (at-least-once, like SQS); release is in memory only.
+ * Receive: in file order, then in order within a file. A batch's receive counts are appended to receives.log
+ * (disk-queue-log.ts; written, not fsynced: the page cache keeps it through a crash of the process) before it
+ * is handed out, so a message that crashes the process every time reaches dead/ after maxReceiveCount starts.
+ * A held message stays in its file in ready/: in flight is memory only, release too, and everything not
+ * acknowledged is delivered again at the next open (at-least-once, like SQS). With sentCacheBytes a first
+ * receive takes the body from memory (sent-cache.ts).
  *
- * Ack: a file whose messages are all acknowledged (or dead-lettered) is unlinked; a message of a commit file
- * whose other messages are still queued is recorded as done in receives.log (written, not fsynced: a lost ack
- * after a machine crash is a redelivery; a clean stop or a killed process loses none). A message received
- * more than maxReceiveCount times moves to dead/ (a message file renamed; a commit file's message written out
- * as a message file of its own). With sentCacheBytes, a message's first receive takes it from memory
- * (sent-cache.ts), not its file.
+ * Ack: a file whose messages are all acknowledged or dead-lettered is unlinked; a commit file's message whose
+ * file still holds others is logged as done (not fsynced: a lost ack after a machine crash is a redelivery; a
+ * clean stop or a killed process loses none). Past maxReceiveCount a message moves to dead/ (a message file
+ * renamed, a commit file's message written out as a message file of its own).
  *
- * Upgrade: message files of layouts 1-3 in ready/ and inflight/ (the release before moved held messages to
- * inflight/; they are moved back at open), counts in receives.log by file name, and count files of the older
- * layout (`<dir>/receives/<name>`, until 2026-12-03, merged into the log at open and removed) are read as they
- * are. Message groups (OutgoingMessage.groupId, the ordered mode) behave as in an SQS FIFO queue: a message is
+ * Message groups (OutgoingMessage.groupId, the ordered mode) behave as in an SQS FIFO queue: a message is
  * handed out only when no earlier message of its group is in flight or waiting to become visible again. The
  * group is in a message file's name (`.g<base64url>`) and in a commit file's header, so the order survives a
- * restart. Messages without a group are not held back.
+ * restart. What older releases left (inflight/, receives/, layouts 1-3) is read at open (disk-queue-scan.ts).
  */
 export class DiskQueue implements MessageQueue, QueueConsumer {
   readonly maxMessageBytes: number;
@@ -145,61 +116,13 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
 
   static async open(dir: string, opts: DiskQueueOptions): Promise<DiskQueue> {
     const q = new DiskQueue(dir, opts);
-    for (const sub of DIRS) await fs.mkdir(path.join(dir, sub), { recursive: true });
-    // What the release before held in inflight/ when it stopped is delivered again.
-    for (const name of await fs.readdir(path.join(dir, 'inflight'))) {
-      await fs.rename(path.join(dir, 'inflight', name), path.join(dir, 'ready', name));
-    }
-    for (const name of await fs.readdir(path.join(dir, 'tmp'))) await fs.rm(path.join(dir, 'tmp', name), { force: true });
-    const logged = await ReceiveLog.read(dir);
-    const oldFiles = await fs.readdir(path.join(dir, 'receives'));
-    for (const name of oldFiles) {
-      const count = Number(await fs.readFile(path.join(dir, 'receives', name), 'utf8'));
-      if (Number.isSafeInteger(count) && count > (logged.counts.get(name) ?? -1)) logged.counts.set(name, count);
-    }
-    for (const name of (await fs.readdir(path.join(dir, 'ready'))).sort()) await q.load(name, logged.done);
-    // Counts and done ids of messages gone (acknowledged or dead-lettered) are left over: dropped.
-    for (const e of q.ready) {
-      const count = logged.counts.get(e.id);
-      if (count !== undefined) q.receives.set(e.id, count);
-    }
-    if (logged.counts.size || logged.done.size || oldFiles.length) await q.log.rewrite();
-    for (const name of oldFiles) await fs.rm(path.join(dir, 'receives', name), { force: true });
+    const found = await scanQueue(dir, opts.logger);
+    q.ready = found.entries;
+    for (const [id, count] of found.counts) q.receives.set(id, count);
+    for (const id of found.done) q.done.add(id);
+    if (found.logged) await q.log.rewrite();
+    for (const name of found.oldCountFiles) await fs.rm(path.join(dir, 'receives', name), { force: true });
     return q;
-  }
-
-  /** Adds the messages of ready/<name> not done to the queue (open, in name order). */
-  private async load(name: string, done: ReadonlySet<string>): Promise<void> {
-    if (!name.endsWith(COMMIT_SUFFIX)) {
-      this.ready.push({ id: name, file: { name, multi: false, messages: 1, live: 1 }, index: 0, visibleAt: 0, group: groupOfName(name) });
-      return;
-    }
-    const full = path.join(this.dir, 'ready', name);
-    let groups: (string | undefined)[] | undefined;
-    try {
-      const head = await readHead(full, HEAD_BYTES);
-      if (!isCommitFile(head)) throw new Error('not a commit file');
-      groups = commitGroups(head) ?? commitGroups(await readWholeFile(full));
-      if (groups === undefined) throw new Error('no header line');
-    } catch (err) {
-      // A commit file is renamed into ready/ only once whole and fsynced: a damaged disk or a hand got here.
-      this.logger?.error('disk queue: unreadable commit file left in ready/, not delivered', { name, error: String(err) });
-      return;
-    }
-    const file: QueueFile = { name, multi: true, messages: groups.length, live: 0 };
-    for (let i = 0; i < groups.length; i++) {
-      const id = `${name}#${i}`;
-      if (done.has(id)) this.done.add(id);
-      else {
-        file.live++;
-        this.ready.push({ id, file, index: i, visibleAt: 0, group: groups[i] });
-      }
-    }
-    if (file.live === 0) {
-      // Every message done, the unlink lost to a crash.
-      for (let i = 0; i < groups.length; i++) this.done.delete(`${name}#${i}`);
-      await unlinkIfThere(full);
-    }
   }
 
   /** Messages not yet acknowledged: waiting (visible or not), being received, or held by a consumer. */
@@ -292,38 +215,18 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
    * read stays ready, with the later messages of its group; the error is thrown when nothing could be taken.
    */
   private async take(picked: readonly Entry[]): Promise<ReceivedMessage[]> {
-    const cached = picked.map((e) => this.sent.take(e.id));
-    const reads = new Map<QueueFile, Promise<Buffer | Error>>();
-    picked.forEach((e, i) => {
-      if (cached[i] === undefined && !reads.has(e.file)) reads.set(e.file, readWholeFile(path.join(this.dir, 'ready', e.file.name)).catch((err: Error) => err));
-    });
-    const files = new Map<QueueFile, Buffer | Error>();
-    for (const [file, read] of reads) files.set(file, await read);
-    const decoded = new Map<QueueFile, StoredMessage[]>();
+    const read = await readMessages(this.dir, picked, picked.map((e) => this.sent.take(e.id)));
     const failedGroups = new Set<string>();
     const taken: { entry: Entry; stored: StoredMessage; count: number }[] = [];
     let error: unknown;
     for (let i = 0; i < picked.length; i++) {
       const entry = picked[i]!;
-      let stored = cached[i];
-      try {
-        if (entry.group !== undefined && failedGroups.has(entry.group)) throw undefined;
-        if (stored === undefined) {
-          const buf = files.get(entry.file)!;
-          if (buf instanceof Error) throw buf;
-          if (!entry.file.multi) stored = decodeMessage(buf);
-          else {
-            let all = decoded.get(entry.file);
-            if (!all) decoded.set(entry.file, (all = decodeCommit(buf)));
-            stored = all[entry.index];
-            if (stored === undefined) throw new Error(`disk queue: commit file ${entry.file.name} has no message ${entry.index}`);
-          }
-        }
-      } catch (err) {
+      const stored = read[i]!;
+      if (stored instanceof Error || (entry.group !== undefined && failedGroups.has(entry.group))) {
         // An unreadable file stays where it is, reported; the rest of the batch goes on, but not its group.
         this.putBack([entry]);
         if (entry.group !== undefined) failedGroups.add(entry.group);
-        if (err !== undefined) error ??= err;
+        if (stored instanceof Error) error ??= stored;
         continue;
       }
       const count = Math.max(this.receives.get(entry.id) ?? 0, stored.receiveCount) + 1;
@@ -401,8 +304,8 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     else this.inFlightGroups.delete(group);
   }
 
-  /** Held messages only (another handle, or one acknowledged already, is ignored). */
-  private release_(handles: readonly ReceivedMessage[]): Entry[] {
+  /** No longer held: the held messages among these (another handle, or one acknowledged already, is ignored). */
+  private unhold(handles: readonly ReceivedMessage[]): Entry[] {
     const out: Entry[] = [];
     for (const m of handles) {
       const e = this.inFlight.get(m.receiptHandle);
@@ -417,7 +320,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
 
   async ack(messages: readonly ReceivedMessage[]): Promise<void> {
     try {
-      await this.finish(this.release_(messages));
+      await this.finish(this.unhold(messages));
     } finally {
       this.wake();
     }
@@ -425,7 +328,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
 
   async release(messages: readonly ReceivedMessage[], delayMs: number): Promise<void> {
     const visibleAt = Date.now() + delayMs;
-    for (const e of this.release_(messages)) {
+    for (const e of this.unhold(messages)) {
       e.visibleAt = visibleAt;
       this.ready.push(e);
     }
@@ -438,15 +341,4 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     this.waiters = [];
     for (const wake of w) wake();
   }
-}
-
-/** Queue order: by file name (names sort in commit order), then within a commit file. */
-function order(a: Entry, b: Entry): number {
-  return a.file.name < b.file.name ? -1 : a.file.name > b.file.name ? 1 : a.index - b.index;
-}
-
-/** The group a message file belongs to, from its name's `.g<base64url>` suffix. */
-function groupOfName(name: string): string | undefined {
-  const i = name.indexOf('.g');
-  return i < 0 ? undefined : Buffer.from(name.slice(i + 2), 'base64url').toString();
 }
