@@ -28,7 +28,7 @@ export interface Entry {
 const DIRS = ['ready', 'inflight', 'dead', 'tmp', 'receives'];
 export const COMMIT_SUFFIX = '.c';
 /** What open reads of a commit file to find its header line (the whole file when the line is longer). */
-const HEAD_BYTES = 64 * 1024;
+const HEAD_BYTES = 16 * 1024;
 
 /** Queue order: by file name (names sort in commit order), then within a commit file. */
 export function order(a: Entry, b: Entry): number {
