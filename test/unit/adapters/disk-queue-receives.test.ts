@@ -1,7 +1,7 @@
 /**
  * The disk queue writes a message once (send) and keeps its receive counts in receives.log (until 2026-12-03 a
- * file per message in receives/<name>, the older layout, still read): a receive renames the message instead
- * of rewriting it. These tests hold the durability contract that the rewrite
+ * file per message in receives/<name>, the older layout, still read): a receive leaves the message's file as
+ * it is (until s24 it renamed it into inflight/). These tests hold the durability contract that the rewrite
  * gave: the count survives crashes (a message that kills the process each time still reaches dead/),
  * nothing is lost, and left-over files of either layout are handled.
  */
