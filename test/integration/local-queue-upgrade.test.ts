@@ -48,3 +48,42 @@ describe('local runner: messages queued by the previous release', { skip: !avail
     );
   });
 });
+
+/**
+ * The same for the release before s24 (main at aaa4368): layout 3 message files (bytes bodies), one held by the
+ * consumer when it stopped (in inflight/, count 1 in receives.log), one of a message group
+ * (test/fixtures/disk-queue/layout3, written by that release's own packSeries and DiskQueue). This release keeps
+ * held messages in memory only and writes commit files: those messages must still all arrive.
+ */
+describe('local runner: messages queued by the release before s24 (layout 3, inflight/)', { skip: !available && 'victoria-metrics not installed' }, () => {
+  let vm: VictoriaMetrics;
+  let runner: LocalRunner;
+  let dataDir: string;
+
+  before(async () => {
+    vm = await startVictoriaMetrics();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-upgrade3-'));
+    cpSync(path.join(import.meta.dirname, '../fixtures/disk-queue/layout3'), path.join(dataDir, 'queue'), { recursive: true });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }] });
+    const logger = new MemoryLogger();
+    runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 262144, logger }), logger, host: '127.0.0.1', port: 0 });
+  });
+
+  after(async () => {
+    await runner?.close();
+    await vm?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('delivers the held, the grouped and the waiting message to VictoriaMetrics and acknowledges them', async () => {
+    assert.ok(await runner.drained(30_000), 'queue drained');
+    for (const sub of ['ready', 'inflight', 'dead']) assert.deepEqual(readdirSync(path.join(dataDir, 'queue', sub)), [], sub);
+    const got = await vm.exportSeries('{__name__="upgrade_fixture"}');
+    const want = ['layout3-group', 'layout3-inflight', 'layout3-ready'].flatMap((job) => [0, 1, 2].map((i) => [{ __name__: 'upgrade_fixture', job, n: String(i) }, [i + 0.5, i * 10], [1_700_000_000_000 + i, 1_700_000_060_000 + i]]));
+    const key = (s: unknown[]): string => JSON.stringify(s[0]);
+    assert.deepEqual(
+      got.map((s) => [s.metric, s.values, s.timestamps]).sort((a, b) => (key(a) < key(b) ? -1 : 1)),
+      want.sort((a, b) => (key(a) < key(b) ? -1 : 1)),
+    );
+  });
+});

@@ -3,9 +3,17 @@ import fs from 'node:fs';
 /** The file operations of durable writes; tests inject failures (a full disk) through it. */
 export interface DurableFs {
   /** 'w' creates or truncates; 'a' appends (the receive log). */
-  open(path: string, flags: 'w' | 'a'): Promise<{ writeFile(data: string | Uint8Array): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
+  open(path: string, flags: 'w' | 'a'): Promise<DurableHandle>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, opts: { force: true }): Promise<void>;
+}
+
+export interface DurableHandle {
+  writeFile(data: string | Uint8Array): Promise<void>;
+  /** All the parts, one after the other, in one system call where it can (writev); writeFile per part without it. */
+  writev?(parts: readonly Uint8Array[]): Promise<unknown>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
 }
 
 const cb =
@@ -26,6 +34,8 @@ export const nodeDurableFs: DurableFs = {
         resolve({
           // fs.writeFile on a descriptor writes at its position (the end, for 'a') and loops over short writes.
           writeFile: (data) => new Promise((res, rej) => fs.writeFile(fd, data, cb(res, rej))),
+          // libuv's write loops over short writes and over more parts than IOV_MAX.
+          writev: (parts) => new Promise((res, rej) => fs.writev(fd, parts as Uint8Array[], (err) => (err ? rej(err) : res(undefined)))),
           sync: () => new Promise((res, rej) => fs.fsync(fd, cb(res, rej))),
           close: () => new Promise((res, rej) => fs.close(fd, cb(res, rej))),
         });
@@ -40,7 +50,7 @@ export const nodeDurableFs: DurableFs = {
  * step fails (ENOSPC, EROFS, EIO) the partial tmp file is removed before the error is rethrown, so a full
  * disk leaves nothing behind to fill it further.
  */
-export async function writeDurably(tmp: string, dest: string, data: string | Uint8Array, io: DurableFs = nodeDurableFs): Promise<void> {
+export async function writeDurably(tmp: string, dest: string, data: string | Uint8Array | readonly (string | Uint8Array)[], io: DurableFs = nodeDurableFs): Promise<void> {
   await writeSynced(tmp, data, io);
   try {
     await io.rename(tmp, dest);
@@ -52,13 +62,15 @@ export async function writeDurably(tmp: string, dest: string, data: string | Uin
 
 /**
  * The first half of writeDurably: tmp written and fsynced, or removed and the error rethrown. An array is
- * written part after part (a header and a body without copying them into one buffer).
+ * written part after part (a header and bodies without copying them into one buffer), in one writev when the
+ * handle has it.
  */
 export async function writeSynced(tmp: string, data: string | Uint8Array | readonly (string | Uint8Array)[], io: DurableFs = nodeDurableFs): Promise<void> {
   try {
     const fh = await io.open(tmp, 'w');
     try {
       if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
+      else if (fh.writev) await fh.writev(data.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
       else for (const part of data) await fh.writeFile(part);
       await fh.sync();
     } finally {
@@ -81,4 +93,16 @@ export function renameFile(from: string, to: string): Promise<void> {
 
 export function readWholeFile(file: string): Promise<Buffer> {
   return new Promise((resolve, reject) => fs.readFile(file, cb(resolve, reject)));
+}
+
+/** The first `bytes` of a file (fewer when it is shorter): a commit file's header line at open. */
+export async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }

@@ -2,24 +2,16 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, MessageQueue, OutgoingMessage, QueueConsumer, ReceivedMessage } from '../../ports/index.ts';
-import { decodeMessage, encodeMessage, parseReceiveLog, receiveLogLine, type StoredMessage } from './disk-queue-format.ts';
+import { encodeMessage, type StoredMessage } from './disk-queue-format.ts';
+import { DEFAULT_COMMIT_BYTES, DEFAULT_COMMIT_MESSAGES, GroupCommit, type Commit } from './disk-queue-commit.ts';
+import { ReceiveLog } from './disk-queue-log.ts';
+import { COMMIT_SUFFIX, order, readMessages, scanQueue, type Entry, type QueueFile } from './disk-queue-files.ts';
 import { SentCache } from './sent-cache.ts';
-import { nodeDurableFs, readWholeFile, renameFile, unlinkIfThere, writeDurably, writeSynced, type DurableFs } from './disk-queue-io.ts';
+import { nodeDurableFs, renameFile, unlinkIfThere, writeDurably, type DurableFs } from './disk-queue-io.ts';
 
 export { writeDurably, type DurableFs } from './disk-queue-io.ts';
 
-interface ReadyEntry {
-  name: string;
-  visibleAt: number;
-  group: string | undefined;
-}
-
-type LogHandle = Awaited<ReturnType<DurableFs['open']>>;
-
-/** receives/ holds the counts of the older layout (a file per message): read and emptied at open. */
-const DIRS = ['ready', 'inflight', 'dead', 'tmp', 'receives'];
-const RECEIVE_LOG = 'receives.log';
-/** The receive log is rewritten with only the live counts when it holds more than this many entries and 4x the live ones. */
+/** The receive log is rewritten with only the live entries when it holds more than this many and 4x the live ones. */
 const COMPACT_AFTER = 4096;
 
 export interface DiskQueueOptions {
@@ -36,6 +28,10 @@ export interface DiskQueueOptions {
    * LOCAL_SENT_CACHE_BYTES.
    */
   sentCacheBytes?: number;
+  /** Messages one commit file may hold (sends joining a group commit); default 64. A larger send is one file alone. */
+  maxCommitMessages?: number;
+  /** Body bytes one commit file may hold; default 4 MiB. A larger send is one file alone. */
+  maxCommitBytes?: number;
 }
 
 /**
@@ -46,34 +42,32 @@ export interface DiskQueueOptions {
 export const LOCAL_SENT_CACHE_BYTES = 1 << 20;
 
 /**
- * The embedded queue of the local runner: one file per message under `<dir>/ready`, moved to
- * `<dir>/inflight` while a consumer holds it, deleted on ack. Every write is fsynced (and a message file
- * renamed into place) before the call that made it resolves, so an acknowledged send survives a crash;
- * messages in flight at a crash are delivered again on the next start (at-least-once, like SQS). Messages
- * received maxReceiveCount times without an ack move to `<dir>/dead` (the local dead-letter queue). One
- * process owns a directory at a time.
+ * The embedded queue of the local runner; docs/disk-queue.md has the layout and the reasons. One process owns a
+ * directory at a time.
  *
- * On disk (formats in disk-queue-format.ts; docs/disk-queue.md):
- * - A message file is written once, by send: a one-line JSON header (attributes, group) and the body's bytes
- *   (layout 3 for a bytes body, 2 for text). A message's size is counted as SQS counts it (a bytes body as
- *   its base64) plus its attribute names and values, against maxMessageBytes. The messages of one send() are written and fsynced together, then renamed into ready/ in
- *   order; if any write fails, none is renamed and the partial files are removed (a full disk leaves nothing
- *   half-written), and send throws.
- * - A receive appends the new receive counts of its whole batch as one line to `<dir>/receives.log` and
- *   fsyncs it once, before any message of the batch is handed out and renamed into inflight/; so a message
- *   that crashes the process every time it is delivered still reaches dead/ after maxReceiveCount starts.
- *   Ack unlinks the message file; its count stays in the log until the log is compacted (at open, and when
- *   it has grown to four times the live counts), which keeps only counts of queued messages.
- * - With sentCacheBytes, a message's first receive takes it from memory (sent-cache.ts), not its file.
- * - Upgrade: layout 2 files of the release before hold payloads as base64 text and come back as text;
- *   message files of layout 1 (the JSON of body, attributes and count, until 2026-12) are read as
- *   before, their stored count being the floor of the count; count files of the older layout
- *   (`<dir>/receives/<name>`, until 2026-12-03) are merged into the log at open and removed.
+ * Send: group commit (disk-queue-commit.ts). The sends waiting when a commit starts (those of one turn of the
+ * event loop, and all that arrived while the commit before was written and fsynced) go into ONE file in tmp/,
+ * fsynced once and renamed into ready/: a send resolves only after its bytes are fsynced; a failed step fails
+ * every send of the group and removes the partial file. One message is written as a message file (layouts
+ * 1-3, as the release before), several as a layout 4 commit file. A message's size is counted as SQS counts it
+ * (a bytes body as its base64) plus its attribute names and values, against maxMessageBytes.
+ *
+ * Receive: in file order, then in order within a file. A batch's receive counts are appended to receives.log
+ * (disk-queue-log.ts; written, not fsynced: the page cache keeps it through a crash of the process) before it
+ * is handed out, so a message that crashes the process every time reaches dead/ after maxReceiveCount starts.
+ * A held message stays in its file in ready/: in flight is memory only, release too, and everything not
+ * acknowledged is delivered again at the next open (at-least-once, like SQS). With sentCacheBytes a first
+ * receive takes the body from memory (sent-cache.ts).
+ *
+ * Ack: a file whose messages are all acknowledged or dead-lettered is unlinked; a commit file's message whose
+ * file still holds others is logged as done (not fsynced: a lost ack after a machine crash is a redelivery; a
+ * clean stop or a killed process loses none). Past maxReceiveCount a message moves to dead/ (a message file
+ * renamed, a commit file's message written out as a message file of its own).
  *
  * Message groups (OutgoingMessage.groupId, the ordered mode) behave as in an SQS FIFO queue: a message is
- * handed out only when no earlier message of its group is in flight or waiting to become visible again,
- * so a released message comes back before the later messages of its group. The group is kept in the file
- * name (`.g<base64url>`), so the order survives a restart. Messages without a group are not held back.
+ * handed out only when no earlier message of its group is in flight or waiting to become visible again. The
+ * group is in a message file's name (`.g<base64url>`) and in a commit file's header, so the order survives a
+ * restart. What older releases left (inflight/, receives/, layouts 1-3) is read at open (disk-queue-scan.ts).
  */
 export class DiskQueue implements MessageQueue, QueueConsumer {
   readonly maxMessageBytes: number;
@@ -81,24 +75,24 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   private readonly maxReceiveCount: number;
   private readonly logger: Logger | undefined;
   private readonly io: DurableFs;
-  /** Names in ready/, oldest first, with the time before which each stays invisible. */
-  private ready: ReadyEntry[] = [];
-  /** Receive counts of messages received at least once (the live part of receives.log). */
-  private receives = new Map<string, number>();
+  /** Messages waiting, in order, with the time before which each stays invisible. */
+  private ready: Entry[] = [];
+  /** Messages held by a consumer, by receipt handle. */
+  private readonly inFlight = new Map<string, Entry>();
+  /** Receive counts of queued messages received at least once (the live counts of receives.log). */
+  private readonly receives = new Map<string, number>();
+  /** Messages of commit files still on disk that are done (the live done ids of receives.log). */
+  private readonly done = new Set<string>();
   /** Groups with messages held by a consumer, and how many. */
-  private inFlightGroups = new Map<string, number>();
+  private readonly inFlightGroups = new Map<string, number>();
   private seq = 0;
   /** Distinguishes this open's names from another's made in the same millisecond with the same sequence. */
   private readonly token = randomBytes(4).toString('hex');
   private waiters: (() => void)[] = [];
-  /** Appends to receives.log, one at a time. */
-  private logChain: Promise<void> = Promise.resolve();
-  private log: LogHandle | undefined;
-  /** Entries in receives.log (live or not); and whether an append failed part-way (then it is rewritten). */
-  private logEntries = 0;
-  private logBroken = false;
+  /** Messages taken from ready and not yet in flight (being read), or in flight. */
   private held = 0;
-  private readonly compactAfter: number;
+  private readonly log: ReceiveLog;
+  private readonly commits: GroupCommit;
   /** Sent messages kept for their first receive (sent-cache.ts). */
   private readonly sent: SentCache;
 
@@ -108,39 +102,27 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     this.maxMessageBytes = opts.maxMessageBytes;
     this.maxReceiveCount = opts.maxReceiveCount ?? 10;
     this.logger = opts.logger;
-    this.compactAfter = opts.compactLogAfter ?? COMPACT_AFTER;
     this.sent = new SentCache(opts.sentCacheBytes ?? 0);
+    this.log = new ReceiveLog(dir, this.io, opts.compactLogAfter ?? COMPACT_AFTER, () => ({ counts: this.receives, done: this.done }));
+    this.commits = new GroupCommit({
+      dir,
+      io: this.io,
+      maxMessages: opts.maxCommitMessages ?? DEFAULT_COMMIT_MESSAGES,
+      maxBytes: opts.maxCommitBytes ?? DEFAULT_COMMIT_BYTES,
+      newName: (multi, group) => `${Date.now().toString().padStart(15, '0')}-${(this.seq++).toString().padStart(9, '0')}-${this.token}${multi ? COMMIT_SUFFIX : group !== undefined ? `.g${Buffer.from(group).toString('base64url')}` : ''}`,
+      committed: (c) => this.committed(c),
+    });
   }
 
   static async open(dir: string, opts: DiskQueueOptions): Promise<DiskQueue> {
     const q = new DiskQueue(dir, opts);
-    for (const sub of DIRS) await fs.mkdir(path.join(dir, sub), { recursive: true });
-    // Whatever was in flight when the last process stopped is delivered again.
-    for (const name of await fs.readdir(path.join(dir, 'inflight'))) {
-      await fs.rename(path.join(dir, 'inflight', name), path.join(dir, 'ready', name));
-    }
-    for (const name of await fs.readdir(path.join(dir, 'tmp'))) await fs.rm(path.join(dir, 'tmp', name), { force: true });
-    q.ready = (await fs.readdir(path.join(dir, 'ready'))).sort().map((name) => ({ name, visibleAt: 0, group: groupOfName(name) }));
-    await q.loadReceiveCounts();
+    const found = await scanQueue(dir, opts.logger);
+    q.ready = found.entries;
+    for (const [id, count] of found.counts) q.receives.set(id, count);
+    for (const id of found.done) q.done.add(id);
+    if (found.logged) await q.log.rewrite();
+    for (const name of found.oldCountFiles) await fs.rm(path.join(dir, 'receives', name), { force: true });
     return q;
-  }
-
-  /** Counts from receives.log and the older layout's receives/ files; the log rewritten with the live ones. */
-  private async loadReceiveCounts(): Promise<void> {
-    const logFile = path.join(this.dir, RECEIVE_LOG);
-    const all = parseReceiveLog(await fs.readFile(logFile, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err))));
-    const oldFiles = await fs.readdir(path.join(this.dir, 'receives'));
-    for (const name of oldFiles) {
-      const count = Number(await fs.readFile(path.join(this.dir, 'receives', name), 'utf8'));
-      if (Number.isSafeInteger(count) && count > (all.get(name) ?? -1)) all.set(name, count);
-    }
-    // A count whose message is gone (acked or dead-lettered) is left over: dropped.
-    for (const e of this.ready) {
-      const count = all.get(e.name);
-      if (count !== undefined) this.receives.set(e.name, count);
-    }
-    if (all.size || oldFiles.length) await this.rewriteLog([]);
-    for (const name of oldFiles) await fs.rm(path.join(this.dir, 'receives', name), { force: true });
   }
 
   /** Messages not yet acknowledged: waiting (visible or not), being received, or held by a consumer. */
@@ -149,44 +131,34 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
-    const batch: { entry: ReadyEntry; data: ReturnType<typeof encodeMessage>; message: OutgoingMessage }[] = [];
+    let bytes = 0;
     for (const m of messages) {
+      const body = typeof m.body === 'string' ? Buffer.byteLength(m.body) : m.body.byteLength;
       // The body counted as SQS would carry it (a bytes body as its base64), so one limit means the same on both queues.
-      let size = typeof m.body === 'string' ? Buffer.byteLength(m.body) : 4 * Math.ceil(m.body.byteLength / 3);
+      let size = typeof m.body === 'string' ? body : 4 * Math.ceil(body / 3);
       for (const k in m.attributes) size += k.length + m.attributes[k]!.length;
       if (size > this.maxMessageBytes) throw new Error(`message of ${size} bytes exceeds the queue's ${this.maxMessageBytes}`);
-      const suffix = m.groupId !== undefined ? `.g${Buffer.from(m.groupId).toString('base64url')}` : '';
-      const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++).toString().padStart(9, '0')}-${this.token}${suffix}`;
-      batch.push({ entry: { name, visibleAt: 0, group: m.groupId }, data: encodeMessage(m.body, m.attributes, m.groupId), message: m });
+      bytes += body;
     }
-    // Every file written and fsynced before any is renamed: a failed send leaves none of its messages behind.
-    const tmps = batch.map((b) => path.join(this.dir, 'tmp', b.entry.name));
-    const written = await Promise.allSettled(batch.map((b, i) => writeSynced(tmps[i]!, b.data, this.io)));
-    const failed = written.find((r) => r.status === 'rejected');
-    if (failed) {
-      await Promise.all(tmps.map((t, i) => (written[i]!.status === 'fulfilled' ? this.io.rm(t, { force: true }).catch(() => undefined) : undefined)));
-      throw failed.reason;
-    }
-    const moved = await Promise.allSettled(batch.map((b, i) => this.io.rename(tmps[i]!, path.join(this.dir, 'ready', b.entry.name))));
-    let error: unknown;
-    for (let i = 0; i < batch.length; i++) {
-      const r = moved[i]!;
-      if (r.status === 'fulfilled') {
-        this.sent.remember(batch[i]!.entry.name, batch[i]!.message);
-        this.enqueue(batch[i]!.entry);
-      } else {
-        error ??= r.reason;
-        await this.io.rm(tmps[i]!, { force: true }).catch(() => undefined);
-      }
-    }
-    this.wake();
-    if (error !== undefined) throw error;
+    if (messages.length) await this.commits.send(messages, bytes);
   }
 
-  /** Into ready in name order (concurrent sends can finish out of order). */
-  private enqueue(e: ReadyEntry): void {
+  /** A commit is durable: its messages join the queue (before its sends resolve). */
+  private committed(c: Commit): void {
+    const file: QueueFile = { name: c.name, multi: c.multi, messages: c.messages.length, live: c.messages.length };
+    for (let i = 0; i < c.messages.length; i++) {
+      const m = c.messages[i]!;
+      const id = c.multi ? `${c.name}#${i}` : c.name;
+      this.sent.remember(id, m);
+      this.enqueue({ id, file, index: i, visibleAt: 0, group: m.groupId });
+    }
+    this.wake();
+  }
+
+  /** Into ready in order (a commit's messages come after every earlier one's, but releases go back in between). */
+  private enqueue(e: Entry): void {
     const r = this.ready;
-    if (!r.length || r[r.length - 1]!.name < e.name) {
+    if (!r.length || order(r[r.length - 1]!, e) < 0) {
       r.push(e);
       return;
     }
@@ -194,7 +166,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     let hi = r.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (r[mid]!.name < e.name) lo = mid + 1;
+      if (order(r[mid]!, e) < 0) lo = mid + 1;
       else hi = mid;
     }
     r.splice(lo, 0, e);
@@ -204,8 +176,8 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     const until = Date.now() + waitMs;
     for (;;) {
       const now = Date.now();
-      const picked: ReadyEntry[] = [];
-      const rest: ReadyEntry[] = [];
+      const picked: Entry[] = [];
+      const rest: Entry[] = [];
       // A group is blocked behind a message of it in flight, or one waiting (invisible) ahead in the queue.
       const blocked = new Set(this.inFlightGroups.keys());
       for (const e of this.ready) {
@@ -225,7 +197,7 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
       }
       const left = until - now;
       if (left <= 0) return [];
-      // Woken by send() and release(); otherwise at the next visibility change or the deadline.
+      // Woken by send(), ack() and release(); otherwise at the next visibility change or the deadline.
       const nextVisible = Math.min(...this.ready.map((e) => e.visibleAt).filter((t) => t > now), until);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(1, Math.min(left, nextVisible - now)));
@@ -238,114 +210,91 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
   }
 
   /**
-   * Reads the picked messages, dead-letters those past maxReceiveCount, records the others' counts in one
-   * fsynced append, then moves them to inflight/. What cannot be taken (a failing disk) stays ready, in memory
-   * as on disk; the error is thrown when nothing could be taken.
+   * Reads the picked messages (each file once; a first receive from the sent cache), dead-letters those past
+   * maxReceiveCount, and records the others' counts in one append before handing them out. What cannot be
+   * read stays ready, with the later messages of its group; the error is thrown when nothing could be taken.
    */
-  private async take(picked: readonly ReadyEntry[]): Promise<ReceivedMessage[]> {
-    const cached = picked.map((e) => this.sent.take(e.name));
-    const read = await Promise.allSettled(picked.map((e, i) => (cached[i] !== undefined ? undefined : readWholeFile(path.join(this.dir, 'ready', e.name)))));
-    let n = read.findIndex((r) => r.status === 'rejected');
-    if (n < 0) n = picked.length;
-    else this.putBack(picked.slice(n));
-    const taken: { entry: ReadyEntry; stored: StoredMessage; count: number }[] = [];
-    let error: unknown = n < picked.length ? (read[n] as PromiseRejectedResult).reason : undefined;
-    for (let i = 0; i < n; i++) {
+  private async take(picked: readonly Entry[]): Promise<ReceivedMessage[]> {
+    const read = await readMessages(this.dir, picked, picked.map((e) => this.sent.take(e.id)));
+    const failedGroups = new Set<string>();
+    const taken: { entry: Entry; stored: StoredMessage; count: number }[] = [];
+    let error: unknown;
+    for (let i = 0; i < picked.length; i++) {
       const entry = picked[i]!;
-      let stored: StoredMessage;
-      try {
-        stored = cached[i] ?? decodeMessage((read[i] as PromiseFulfilledResult<Buffer>).value);
-      } catch (err) {
-        // An unreadable file stays where it is; it is reported, and the rest of the batch goes on.
+      const stored = read[i]!;
+      if (stored instanceof Error || (entry.group !== undefined && failedGroups.has(entry.group))) {
+        // An unreadable file stays where it is, reported; the rest of the batch goes on, but not its group.
         this.putBack([entry]);
-        error ??= err;
+        if (entry.group !== undefined) failedGroups.add(entry.group);
+        if (stored instanceof Error) error ??= stored;
         continue;
       }
-      const count = Math.max(this.receives.get(entry.name) ?? 0, stored.receiveCount) + 1;
+      const count = Math.max(this.receives.get(entry.id) ?? 0, stored.receiveCount) + 1;
       if (count <= this.maxReceiveCount) taken.push({ entry, stored, count });
-      else await this.deadLetter(entry, stored.groupId, count - 1).catch((err: unknown) => (error ??= err));
+      else await this.deadLetter(entry, stored, count - 1).catch((err: unknown) => (error ??= err));
     }
     if (taken.length) {
       try {
-        // The counts first: if the disk is full, the messages stay ready and nothing is half-moved.
-        await this.recordReceives(taken.map((t) => [t.entry.name, t.count] as const));
+        // The counts first: if the disk is full, the messages stay ready.
+        await this.log.record(taken.map((t) => [t.entry.id, t.count] as const));
       } catch (err) {
         this.putBack(taken.map((t) => t.entry));
         throw err;
       }
     }
-    for (const t of taken) this.receives.set(t.entry.name, t.count);
-    const moved = await Promise.allSettled(taken.map((t) => renameFile(path.join(this.dir, 'ready', t.entry.name), path.join(this.dir, 'inflight', t.entry.name))));
     const out: ReceivedMessage[] = [];
-    for (let i = 0; i < taken.length; i++) {
-      const { entry, stored, count } = taken[i]!;
-      const r = moved[i]!;
-      if (r.status === 'rejected') {
-        this.putBack([entry]);
-        error ??= r.reason;
-        continue;
-      }
-      out.push({ messageId: entry.name, receiptHandle: entry.name, body: stored.body, attributes: stored.attributes, receiveCount: count, ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}) });
+    for (const { entry, stored, count } of taken) {
+      this.receives.set(entry.id, count);
+      this.inFlight.set(entry.id, entry);
+      out.push({ messageId: entry.id, receiptHandle: entry.id, body: stored.body, attributes: stored.attributes, receiveCount: count, ...(stored.groupId !== undefined ? { groupId: stored.groupId } : {}) });
     }
     if (!out.length && error !== undefined) throw error;
     return out;
   }
 
-  private async deadLetter(entry: ReadyEntry, groupId: string | undefined, receives: number): Promise<void> {
+  private async deadLetter(entry: Entry, stored: StoredMessage, receives: number): Promise<void> {
     try {
-      await renameFile(path.join(this.dir, 'ready', entry.name), path.join(this.dir, 'dead', entry.name));
+      // A message file is moved as it is; a commit file's message is written out as a message file of its own.
+      if (!entry.file.multi) await renameFile(path.join(this.dir, 'ready', entry.id), path.join(this.dir, 'dead', entry.id));
+      else await writeDurably(path.join(this.dir, 'tmp', entry.id), path.join(this.dir, 'dead', entry.id), encodeMessage(stored.body, stored.attributes, stored.groupId), this.io);
     } catch (err) {
       this.putBack([entry]);
       throw err;
     }
-    this.receives.delete(entry.name);
     this.held--;
-    this.leaveGroup(groupId);
-    this.logger?.error('message moved to the local dead-letter queue after too many receives', { name: entry.name, receives, ...(groupId !== undefined ? { group: groupId } : {}) });
+    this.leaveGroup(entry.group);
+    this.logger?.error('message moved to the local dead-letter queue after too many receives', { name: entry.id, receives, ...(stored.groupId !== undefined ? { group: stored.groupId } : {}) });
+    if (!entry.file.multi) {
+      entry.file.live = 0;
+      this.receives.delete(entry.id);
+    } else await this.finish([entry]);
   }
 
-  /** Appends one line of counts to receives.log and fsyncs it; appends run one at a time. */
-  private recordReceives(counts: readonly (readonly [string, number])[]): Promise<void> {
-    const run = this.logChain.then(() => this.appendLog(counts));
-    this.logChain = run.catch(() => undefined);
-    return run;
-  }
-
-  private async appendLog(counts: readonly (readonly [string, number])[]): Promise<void> {
-    if (this.logBroken || this.logEntries > Math.max(this.compactAfter, 4 * this.receives.size)) {
-      await this.rewriteLog(counts);
-      return;
+  /**
+   * Messages acknowledged or dead-lettered: a file none of whose messages is left is unlinked; the others'
+   * ids are recorded as done. On an error they are done in memory all the same (a lost record is a
+   * redelivery after the next open: at-least-once), and the error is thrown.
+   */
+  private async finish(entries: readonly Entry[]): Promise<void> {
+    const gone: QueueFile[] = [];
+    for (const e of entries) {
+      this.receives.delete(e.id);
+      if (--e.file.live === 0) gone.push(e.file);
+      else this.done.add(e.id);
     }
-    this.log ??= await this.io.open(path.join(this.dir, RECEIVE_LOG), 'a');
-    try {
-      await this.log.writeFile(receiveLogLine(counts));
-      await this.log.sync();
-    } catch (err) {
-      // Part of the line may be in the file: the next record rewrites the log from memory.
-      this.logBroken = true;
-      throw err;
-    }
-    this.logEntries += counts.length;
+    for (const f of gone) if (f.multi) for (let i = 0; i < f.messages; i++) this.done.delete(`${f.name}#${i}`);
+    const doneIds = entries.filter((e) => e.file.live > 0).map((e) => e.id);
+    const results = await Promise.allSettled([...(doneIds.length ? [this.log.record([], doneIds)] : []), ...gone.map((f) => unlinkIfThere(path.join(this.dir, 'ready', f.name)))]);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
-  /** Replaces receives.log (durably: tmp, fsync, rename) with the live counts plus `extra`. */
-  private async rewriteLog(extra: readonly (readonly [string, number])[]): Promise<void> {
-    const log = this.log;
-    this.log = undefined;
-    await log?.close().catch(() => undefined);
-    const counts = new Map(this.receives);
-    for (const [name, count] of extra) counts.set(name, count);
-    await writeDurably(path.join(this.dir, 'tmp', RECEIVE_LOG), path.join(this.dir, RECEIVE_LOG), counts.size ? receiveLogLine([...counts]) : '', this.io);
-    this.logBroken = false;
-    this.logEntries = counts.size;
-  }
-
-  private putBack(entries: readonly ReadyEntry[]): void {
+  private putBack(entries: readonly Entry[]): void {
     for (const e of entries) {
       this.held--;
       this.leaveGroup(e.group);
     }
-    this.ready = [...entries, ...this.ready].sort((a, b) => (a.name < b.name ? -1 : 1));
+    this.ready = [...entries, ...this.ready].sort(order);
   }
 
   private leaveGroup(group: string | undefined): void {
@@ -355,43 +304,36 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     else this.inFlightGroups.delete(group);
   }
 
-  async ack(messages: readonly ReceivedMessage[]): Promise<void> {
-    const done = await Promise.allSettled(messages.map((m) => unlinkIfThere(path.join(this.dir, 'inflight', m.receiptHandle))));
-    let error: unknown;
-    for (let i = 0; i < messages.length; i++) {
-      const r = done[i]!;
-      if (r.status === 'rejected') {
-        error ??= r.reason;
-        continue;
-      }
-      const name = messages[i]!.receiptHandle;
-      this.receives.delete(name);
+  /** No longer held: the held messages among these (another handle, or one acknowledged already, is ignored). */
+  private unhold(handles: readonly ReceivedMessage[]): Entry[] {
+    const out: Entry[] = [];
+    for (const m of handles) {
+      const e = this.inFlight.get(m.receiptHandle);
+      if (e === undefined) continue;
+      this.inFlight.delete(m.receiptHandle);
       this.held--;
-      this.leaveGroup(groupOfName(name));
+      this.leaveGroup(e.group);
+      out.push(e);
     }
-    this.wake();
-    if (error !== undefined) throw error;
+    return out;
+  }
+
+  async ack(messages: readonly ReceivedMessage[]): Promise<void> {
+    try {
+      await this.finish(this.unhold(messages));
+    } finally {
+      this.wake();
+    }
   }
 
   async release(messages: readonly ReceivedMessage[], delayMs: number): Promise<void> {
     const visibleAt = Date.now() + delayMs;
-    const done = await Promise.allSettled(messages.map((m) => renameFile(path.join(this.dir, 'inflight', m.receiptHandle), path.join(this.dir, 'ready', m.receiptHandle))));
-    let error: unknown;
-    for (let i = 0; i < messages.length; i++) {
-      const r = done[i]!;
-      if (r.status === 'rejected') {
-        error ??= r.reason;
-        continue;
-      }
-      const name = messages[i]!.receiptHandle;
-      this.held--;
-      const group = groupOfName(name);
-      this.leaveGroup(group);
-      this.ready.push({ name, visibleAt, group });
+    for (const e of this.unhold(messages)) {
+      e.visibleAt = visibleAt;
+      this.ready.push(e);
     }
-    this.ready.sort((a, b) => (a.name < b.name ? -1 : 1));
+    this.ready.sort(order);
     this.wake();
-    if (error !== undefined) throw error;
   }
 
   private wake(): void {
@@ -399,10 +341,4 @@ export class DiskQueue implements MessageQueue, QueueConsumer {
     this.waiters = [];
     for (const wake of w) wake();
   }
-}
-
-/** The group a message file belongs to, from its name's `.g<base64url>` suffix. */
-function groupOfName(name: string): string | undefined {
-  const i = name.indexOf('.g');
-  return i < 0 ? undefined : Buffer.from(name.slice(i + 2), 'base64url').toString();
 }

@@ -1,7 +1,7 @@
 /**
  * The disk queue writes a message once (send) and keeps its receive counts in receives.log (until 2026-12-03 a
- * file per message in receives/<name>, the older layout, still read): a receive renames the message instead
- * of rewriting it. These tests hold the durability contract that the rewrite
+ * file per message in receives/<name>, the older layout, still read): a receive leaves the message's file as
+ * it is (until s24 it renamed it into inflight/). These tests hold the durability contract that the rewrite
  * gave: the count survives crashes (a message that kills the process each time still reaches dead/),
  * nothing is lost, and left-over files of either layout are handled.
  */
@@ -26,15 +26,17 @@ async function withDir(f: (dir: string) => Promise<void>): Promise<void> {
 }
 
 describe('disk queue receive counts', () => {
-  it('a receive moves the message file without rewriting it, and records the count durably beside it', async () => {
+  it('a receive leaves the message file as it is, and records the count beside it', async () => {
     await withDir(async (dir) => {
       const q = await DiskQueue.open(dir, { maxMessageBytes: 1 << 20 });
       await q.send([{ body: 'x'.repeat(100_000), attributes: { v: '1' } }]);
       const [name] = readdirSync(path.join(dir, 'ready'));
       const before = statSync(path.join(dir, 'ready', name!));
       const [m] = await q.receive(1, 0);
-      const after = statSync(path.join(dir, 'inflight', name!));
-      assert.equal(after.ino, before.ino, 'the same file, renamed');
+      // Until s24 a receive renamed the file into inflight/; a held message is now state in memory only.
+      assert.deepEqual(readdirSync(path.join(dir, 'inflight')), []);
+      const after = statSync(path.join(dir, 'ready', name!));
+      assert.equal(after.ino, before.ino, 'the same file, not rewritten');
       assert.equal(after.mtimeMs, before.mtimeMs);
       assert.equal(loggedCounts(dir).get(name!), 1);
       assert.equal(m!.receiveCount, 1);
