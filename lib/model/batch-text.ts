@@ -19,6 +19,19 @@ import { varintSize } from '../remote-write/proto-size.ts';
  * that reads a batch reads a framed one unchanged.
  */
 
+/** The arena a DataView was last made of, and that view (a batch's arena changes only when it grows). */
+let viewed: Uint8Array | undefined;
+let viewedAs: DataView = new DataView(new ArrayBuffer(0));
+
+/** A DataView of `buf` (a batch's arena): the one made last when buf is the same arena. */
+export function arenaView(buf: Uint8Array): DataView {
+  if (buf !== viewed) {
+    viewedAs = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    viewed = buf;
+  }
+  return viewedAs;
+}
+
 /** Bytes left before a frame's name entry for its header: what the last frame needed (2 for bodies under 128 bytes, 3 under 16 KiB). */
 let headerRoom = 2;
 
@@ -42,7 +55,7 @@ export function nameEntrySize(nl: number): number {
 export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, nl: number, value: number, timestamp: number): void {
   b.reserveAt(setEnd, SAMPLE_MAX + 4);
   const at = b.used + headerRoom;
-  nameHeader(b.buf, at, nl);
+  nameHeader(b.buf, arenaView(b.buf), at, nl);
   closeFrame(b, at, at + 14 + nl, setEnd, split, n, maxName, maxValue, nl, value, timestamp);
 }
 
@@ -56,7 +69,7 @@ export function addWrittenTextSeries(b: FloatBatch, setEnd: number, split: numbe
   const buf = b.buf;
   const at = b.used + headerRoom;
   let p: number;
-  if (nl <= 115) p = nameHeader(buf, at, nl);
+  if (nl <= 115) p = nameHeader(buf, arenaView(buf), at, nl);
   else {
     p = at;
     buf[p++] = 0x0a;
@@ -111,7 +124,7 @@ function closeFrame(b: FloatBatch, at: number, nameEnd: number, setEnd: number, 
  */
 function openFrame(b: FloatBatch, at: number, nameEnd: number, setStart: number, setEnd: number, split: number, n: number, value: number, timestamp: number): void {
   const buf = b.buf;
-  let end = writeSample(buf, setEnd, value, timestamp);
+  let end = writeSample(buf, arenaView(buf), setEnd, value, timestamp);
   const start = b.used;
   const body = end - at;
   const need = 1 + varintSize(body);
@@ -152,24 +165,19 @@ function varintAt(buf: Uint8Array, p: number, n: number): number {
   return p;
 }
 
-/** The start of a `__name__` Label entry whose value (to follow) has `vl` <= 115 bytes (a one-byte length): 0x0a, length, 0x0a, 8, "__name__", 0x12, vl. Returns the position after it. */
-function nameHeader(buf: Buffer, p: number, vl: number): number {
-  buf[p] = 0x0a;
-  buf[p + 1] = vl + 12;
-  buf[p + 2] = 0x0a;
-  buf[p + 3] = 8;
-  buf[p + 4] = 0x5f;
-  buf[p + 5] = 0x5f;
-  buf[p + 6] = 0x6e;
-  buf[p + 7] = 0x61;
-  buf[p + 8] = 0x6d;
-  buf[p + 9] = 0x65;
-  buf[p + 10] = 0x5f;
-  buf[p + 11] = 0x5f;
+/** The start of a `__name__` Label entry whose value (to follow) has `vl` <= 115 bytes (a one-byte length): 0x0a, length, 0x0a, 8, "__name__", 0x12, vl (`view`: of buf). Returns the position after it. */
+function nameHeader(buf: Buffer, view: DataView, p: number, vl: number): number {
+  view.setInt32(p, 0x080a000a | ((vl + 12) << 8), true);
+  view.setInt32(p + 4, NAME_WORD_1, true);
+  view.setInt32(p + 8, NAME_WORD_2, true);
   buf[p + 12] = 0x12;
   buf[p + 13] = vl;
   return p + 14;
 }
+
+/** "__na" and "me__" as little-endian words. */
+const NAME_WORD_1 = 0x5f | (0x5f << 8) | (0x6e << 16) | (0x61 << 24);
+const NAME_WORD_2 = 0x6d | (0x65 << 8) | (0x5f << 16) | (0x5f << 24);
 
 /**
  * One sample of the series `set` whose `__name__` Label entry is already in the arena at [nameStart, nameEnd)

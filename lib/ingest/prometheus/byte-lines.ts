@@ -46,6 +46,20 @@ VALUE_STOP[CH_QUOTE] = VALUE_STOP[CH_BACKSLASH] = VALUE_STOP[CH_LF] = 1;
 VALUE_STOP.fill(1, 0x80);
 
 /**
+ * How many of a pair's two bytes, from the first, are name characters: bits 0-1 for METRIC_CHAR, bits 2-3 for
+ * LABEL_CHAR (0, 1 or 2). Indexed by a little-endian pair (`b[p] | b[p + 1] << 8`: the low or the high half of
+ * a word read with getInt32(p, true)), so a name's run is read four bytes a step with one load and two
+ * lookups, and its end found in the word where it is, without a byte loop after it (64 KiB, built once).
+ */
+const NAME_RUN = new Uint8Array(65536);
+for (let lo = 0; lo < 256; lo++) {
+  for (let hi = 0; hi < 256; hi++) {
+    const run = (bit: number): number => (FLAGS[lo]! & bit ? (FLAGS[hi]! & bit ? 2 : 1) : 0);
+    NAME_RUN[lo | (hi << 8)] = run(METRIC_CHAR) | (run(LABEL_CHAR) << 2);
+  }
+}
+
+/**
  * Whether any of the four bytes of the little-endian word x is one VALUE_STOP marks: past ASCII (its top bit),
  * or a quote, backslash or line feed (a zero byte in x xor that byte repeated: `(v - 0x01..) & ~v & 0x80..` is
  * non-zero exactly when v has a zero byte).
@@ -55,6 +69,19 @@ export function stopsValue(x: number): boolean {
   const s = x ^ 0x5c5c5c5c;
   const l = x ^ 0x0a0a0a0a;
   return ((x | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s) | ((l - 0x01010101) & ~l)) & 0x80808080) !== 0;
+}
+
+/** The bytes of the word x that stopsValue finds, as their top bits; the lowest set bit is the first such byte exactly (a borrow only marks bytes above a true one). */
+function valueStops(x: number): number {
+  const q = x ^ 0x22222222;
+  const s = x ^ 0x5c5c5c5c;
+  const l = x ^ 0x0a0a0a0a;
+  return (x | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s) | ((l - 0x01010101) & ~l)) & 0x80808080;
+}
+
+/** The index (0-3) of the byte of a valueStops mask's lowest set bit. */
+function firstByte(m: number): number {
+  return (31 - Math.clz32(m & -m)) >> 3;
 }
 
 /** Longest metric name written with a one-byte length (addWrittenSeries); longer ones are the scanner's. */
@@ -99,6 +126,9 @@ export class ByteLines {
   private maxValue = 0;
   /** Whether a label had an empty value (left out: see labels()). */
   private empty = false;
+  /** The batch's arena and a DataView of it (four bytes stored in one step), renewed when the arena grows. */
+  private arena: Uint8Array | undefined;
+  private arenaView: DataView = byteView(new Uint8Array(0));
   /** What readValueToken and readMillis read. */
   private readonly out = new TokenOut();
 
@@ -179,13 +209,35 @@ export class ByteLines {
     const nameAt = frameNameAt(batch) + 14;
     batch.reserveAt(nameAt, MAX_DIRECT_NAME + 1);
     const buf = batch.buf;
+    const out = this.viewOf(buf);
     let w = nameAt;
-    const nameStart = p++;
-    buf[w++] = c;
+    const nameStart = p;
     const stop = nameStart + MAX_DIRECT_NAME + 1 < n ? nameStart + MAX_DIRECT_NAME + 1 : n;
-    while (p < stop && FLAGS[(c = b[p]!)]! & METRIC_CHAR) {
-      buf[w++] = c;
-      p++;
+    // Four bytes a step while all four are name characters (the first is METRIC_START: checked above), then byte by byte.
+    const view = this.view;
+    // Four bytes a step (stored whole: bytes past the name are written over later), the run's end found in its word.
+    for (;;) {
+      if (p + 4 > stop) {
+        while (p < stop && FLAGS[(c = b[p]!)]! & METRIC_CHAR) {
+          buf[w++] = c;
+          p++;
+        }
+        break;
+      }
+      const x = view.getInt32(p, true);
+      out.setInt32(w, x, true);
+      let k = NAME_RUN[x & 0xffff]! & 3;
+      if (k === 2) {
+        k += NAME_RUN[x >>> 16]! & 3;
+        if (k === 4) {
+          p += 4;
+          w += 4;
+          continue;
+        }
+      }
+      p += k;
+      w += k;
+      break;
     }
     const nameEnd = p;
     if (p === n || nameEnd - nameStart > MAX_DIRECT_NAME) return -1;
@@ -223,6 +275,15 @@ export class ByteLines {
     return p < n ? p + 1 : n;
   }
 
+  /** A DataView of buf (the batch's arena as it is now). */
+  private viewOf(buf: Uint8Array): DataView {
+    if (buf !== this.arena) {
+      this.arena = buf;
+      this.arenaView = byteView(buf);
+    }
+    return this.arenaView;
+  }
+
   /** A comment line from i (its `#` at p): skipped when within max_line_length (as the scanner measures it: trailing blanks and carriage returns left out). */
   private comment(i: number, p: number): number {
     const b = this.b;
@@ -246,6 +307,7 @@ export class ByteLines {
     const n = this.n;
     const batch = this.batch;
     let buf = batch.buf;
+    let out = this.viewOf(buf);
     let split = -1;
     let maxName = 0;
     let maxValue = 0;
@@ -261,15 +323,35 @@ export class ByteLines {
       if (w + MAX_DIRECT_LABEL + 6 > buf.length) {
         batch.reserveAt(w, MAX_DIRECT_LABEL + 6);
         buf = batch.buf;
+        out = this.viewOf(buf);
       }
       const entry = w;
       w += 4;
-      const ns = p++;
-      buf[w++] = c;
+      const ns = p;
       let stop = ns + MAX_DIRECT_LABEL < n ? ns + MAX_DIRECT_LABEL : n;
-      while (p < stop && FLAGS[(c = b[p]!)]! & LABEL_CHAR) {
-        buf[w++] = c;
-        p++;
+      // As the metric name: four bytes a step (the first is LABEL_START, checked above), then byte by byte.
+      for (;;) {
+        if (p + 4 > stop) {
+          while (p < stop && FLAGS[(c = b[p]!)]! & LABEL_CHAR) {
+            buf[w++] = c;
+            p++;
+          }
+          break;
+        }
+        const x = view.getInt32(p, true);
+        out.setInt32(w, x, true);
+        let k = NAME_RUN[x & 0xffff]! >> 2;
+        if (k === 2) {
+          k += NAME_RUN[x >>> 16]! >> 2;
+          if (k === 4) {
+            p += 4;
+            w += 4;
+            continue;
+          }
+        }
+        p += k;
+        w += k;
+        break;
       }
       const ne = p;
       if (p + 1 >= n || b[p] !== CH_EQUALS || b[p + 1] !== CH_QUOTE) return -1;
@@ -280,19 +362,27 @@ export class ByteLines {
       const nl = ne - ns;
       stop = vs + MAX_DIRECT_LABEL - nl < n ? vs + MAX_DIRECT_LABEL - nl : n;
       // Four bytes a step while none of them stops the run (one load, a word test and four stores), then byte by byte.
-      while (p + 4 <= stop) {
+      // Four bytes a step (stored whole, as the names), the run's end found in its word; byte by byte near `stop`.
+      for (;;) {
+        if (p + 4 > stop) {
+          while (p < stop && VALUE_STOP[(c = b[p]!)] === 0) {
+            buf[w++] = c;
+            p++;
+          }
+          break;
+        }
         const x = view.getInt32(p, true);
-        if (stopsValue(x)) break;
-        buf[w] = x;
-        buf[w + 1] = x >> 8;
-        buf[w + 2] = x >> 16;
-        buf[w + 3] = x >> 24;
-        w += 4;
-        p += 4;
-      }
-      while (p < stop && VALUE_STOP[(c = b[p]!)] === 0) {
-        buf[w++] = c;
-        p++;
+        out.setInt32(w, x, true);
+        const m = valueStops(x);
+        if (m === 0) {
+          p += 4;
+          w += 4;
+          continue;
+        }
+        const k = firstByte(m);
+        p += k;
+        w += k;
+        break;
       }
       if (p >= n || b[p] !== CH_QUOTE) return -1;
       const vl = p++ - vs;
@@ -311,12 +401,9 @@ export class ByteLines {
         w = entry;
         empty = true;
       } else {
-        buf[entry] = 0x0a;
-        buf[entry + 1] = nl + vl + 4;
-        buf[entry + 2] = 0x0a;
-        buf[entry + 3] = nl;
-        buf[valueAt] = 0x12;
-        buf[valueAt + 1] = vl;
+        // 0x0a, length, 0x0a, nl (the Label entry and its name's field), then 0x12, vl (its value's): one-byte lengths.
+        out.setInt32(entry, 0x000a000a | ((nl + vl + 4) << 8) | (nl << 24), true);
+        out.setInt16(valueAt, 0x12 | (vl << 8), true);
         if (nl > maxName) maxName = nl;
         if (vl > maxValue) maxValue = vl;
         count++;
