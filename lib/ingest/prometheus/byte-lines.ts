@@ -84,6 +84,18 @@ function firstByte(m: number): number {
   return (31 - Math.clz32(m & -m)) >> 3;
 }
 
+/** Whether b[a, a + len) and b[c, c + len) are the same bytes (`view` = byteView(b): four bytes a step). */
+function sameBytes(b: Uint8Array, view: DataView, a: number, c: number, len: number): boolean {
+  let k = 0;
+  for (; k + 4 <= len; k += 4) if (view.getInt32(a + k, true) !== view.getInt32(c + k, true)) return false;
+  for (; k < len; k++) if (b[a + k] !== b[c + k]) return false;
+  return true;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
 /** Longest metric name written with a one-byte length (addWrittenSeries); longer ones are the scanner's. */
 const MAX_DIRECT_NAME = 115;
 /** Longest name plus value of a label written with one-byte lengths (as canonicalSet). */
@@ -129,6 +141,10 @@ export class ByteLines {
   /** The batch's arena and a DataView of it (four bytes stored in one step), renewed when the arena grows. */
   private arena: Uint8Array | undefined;
   private arenaView: DataView = byteView(new Uint8Array(0));
+  /** The last timestamp read by readMillis: its token's place and length in the body (0: none yet), its value. */
+  private tsAt = 0;
+  private tsLength = 0;
+  private ts = 0;
   /** What readValueToken and readMillis read. */
   private readonly out = new TokenOut();
 
@@ -263,9 +279,19 @@ export class ByteLines {
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
     if (p < n && !(FLAGS[b[p]!]! & EOL)) {
       if (b[p] === CH_HASH) return -1;
-      timestamp = readMillis(b, n, p, this.out);
-      if (timestamp !== timestamp) return -1;
-      p = last = this.out.end;
+      // The token the last line's timestamp was read from, byte for byte, and no digit after it: the same value.
+      const tl = this.tsLength;
+      if (tl !== 0 && p + tl <= n && sameBytes(b, view, this.tsAt, p, tl) && (p + tl === n || !isDigit(b[p + tl]!))) {
+        timestamp = this.ts;
+        p = last = p + tl;
+      } else {
+        timestamp = readMillis(b, n, p, this.out);
+        if (timestamp !== timestamp) return -1;
+        this.tsAt = p;
+        this.tsLength = this.out.end - p;
+        this.ts = timestamp;
+        p = last = this.out.end;
+      }
     }
     while (p < n && ((c = b[p]!) === CH_SPACE || c === CH_TAB || c === CH_CR)) p++;
     if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
