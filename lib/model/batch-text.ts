@@ -50,13 +50,58 @@ export function nameEntrySize(nl: number): number {
  * The line (the Prometheus text parser's byte lines, lib/ingest/prometheus/byte-lines.ts) whose metric name
  * (ASCII, `nl` <= 115 bytes: a one-byte length) the caller already copied to frameNameAt(b) + 14 (its place in
  * the `__name__` entry) and whose `n` Label entries it wrote right after, up to `setEnd`, `__name__` going at
- * `split`, their longest name and value `maxName` and `maxValue` characters.
+ * `split`. The batch's largest counts and lengths are the caller's to keep (addLineFacts, once for all its
+ * lines): this writer stores only the frame, its set and its entry (openFrame's work in one function).
  */
-export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, nl: number, value: number, timestamp: number): void {
-  b.reserveAt(setEnd, SAMPLE_MAX + 4);
-  const at = b.used + headerRoom;
-  nameHeader(b.buf, arenaView(b.buf), at, nl);
-  closeFrame(b, at, at + 14 + nl, setEnd, split, n, maxName, maxValue, nl, value, timestamp);
+export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, nl: number, value: number, timestamp: number): void {
+  if (setEnd + SAMPLE_MAX + 4 > b.buf.length) b.reserveAt(setEnd, SAMPLE_MAX + 4);
+  const buf = b.buf;
+  const view = arenaView(buf);
+  const start = b.used;
+  const at = start + headerRoom;
+  const nameEnd = nameHeader(buf, view, at, nl) + nl;
+  let end = writeSample(buf, view, setEnd, value, timestamp);
+  const body = end - at;
+  const shift = body < 0x80 ? start + 2 - at : start + 1 + varintSize(body) - at;
+  if (shift !== 0) {
+    buf.copyWithin(at + shift, at, end);
+    headerRoom = at + shift - start;
+    end += shift;
+  }
+  buf[start] = 0x0a;
+  if (body < 0x80) buf[start + 1] = body;
+  else varintAt(buf, start + 1, body);
+  const id = b.sets;
+  if (id === b.setStart.length) b.growSets();
+  b.setStart[id] = nameEnd + shift;
+  b.setSplit[id] = split + shift;
+  b.setEnd[id] = setEnd + shift;
+  b.setLabels[id] = n;
+  b.sets = id + 1;
+  // Framed while every name goes first (as openFrame).
+  if (split !== nameEnd) b.framed = false;
+  const i = b.length;
+  if (i === b.entrySet.length) b.growEntries();
+  b.entrySet[i] = id;
+  b.nameStart[i] = at + shift;
+  b.nameEnd[i] = nameEnd + shift;
+  b.values[i] = value;
+  b.timestamps[i] = timestamp;
+  b.length = i + 1;
+  b.used = end;
+}
+
+/**
+ * The facts of lines written by addWrittenSeries, kept as closeFrame keeps them line by line: `maxLabels` their
+ * largest label count (`__name__` included), `maxName` and `maxValue` their longest label name and value (the
+ * metric name counted as a value: `__name__`'s); nothing when no line was written.
+ */
+export function addLineFacts(b: FloatBatch, lines: number, maxLabels: number, maxName: number, maxValue: number): void {
+  if (lines === 0) return;
+  if (maxLabels > b.maxLabels) b.maxLabels = maxLabels;
+  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
+  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
+  if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
 }
 
 /**

@@ -23,7 +23,7 @@
  * finds line k of the string by counting line feeds from the last line it read.
  */
 import type { FloatBatch } from '../../model/batch.ts';
-import { addWrittenSeries, frameNameAt } from '../../model/batch-text.ts';
+import { addLineFacts, addWrittenSeries, frameNameAt } from '../../model/batch-text.ts';
 import type { LineError } from '../types.ts';
 import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB } from './chars.ts';
 import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValueToken, TokenOut } from './byte-tokens.ts';
@@ -136,6 +136,11 @@ export class ByteLines {
   private split = 0;
   private maxName = 0;
   private maxValue = 0;
+  /** Over the lines written (fastLine): how many, their largest label count (with `__name__`), longest label name and value (or metric name). */
+  private lines = 0;
+  private allLabels = 0;
+  private allNames = 0;
+  private allValues = 0;
   /** Whether a label had an empty value (left out: see labels()). */
   private empty = false;
   /** The batch's arena and a DataView of it (four bytes stored in one step), renewed when the arena grows. */
@@ -176,6 +181,7 @@ export class ByteLines {
       this.slowLine(line);
       i = lf < 0 ? n : lf + 1;
     }
+    addLineFacts(this.batch, this.lines, this.allLabels, this.allNames, this.allValues);
   }
 
   /** The bad lines, as the ordinary scanner reported them. */
@@ -297,7 +303,14 @@ export class ByteLines {
     if ((p < n && b[p] !== CH_LF) || last - i > this.maxLineLength) return -1;
     // As the scanner's checkDistinct: a line with an empty value has no canonical text, which ends the proof.
     if (this.distinct && (this.empty || !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd)))) this.distinct = false;
-    addWrittenSeries(batch, this.setEnd, this.split, count, this.maxName, this.maxValue, nameEnd - nameStart, this.out.value, timestamp);
+    const nl = nameEnd - nameStart;
+    addWrittenSeries(batch, this.setEnd, this.split, count, nl, this.out.value, timestamp);
+    // The batch's facts of every line written here, given to it once at the end (run).
+    this.lines++;
+    if (count >= this.allLabels) this.allLabels = count + 1;
+    if (this.maxName > this.allNames) this.allNames = this.maxName;
+    if (this.maxValue > this.allValues) this.allValues = this.maxValue;
+    if (nl > this.allValues) this.allValues = nl;
     return p < n ? p + 1 : n;
   }
 
