@@ -25,7 +25,7 @@
 import type { FloatBatch } from '../../model/batch.ts';
 import { addLineFacts, addWrittenSeries, frameNameAt } from '../../model/batch-text.ts';
 import type { LineError } from '../types.ts';
-import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB } from './chars.ts';
+import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB, CH_UNDERSCORE } from './chars.ts';
 import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValueToken, TokenOut } from './byte-tokens.ts';
 import { CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START } from './lexical.ts';
 import type { ExpositionScanner } from './scanner.ts';
@@ -425,12 +425,17 @@ export class ByteLines {
       }
       if (p >= n || b[p] !== CH_QUOTE) return -1;
       const vl = p++ - vs;
-      if (prevEnd > 0 && !ascending(b, prevStart, prevEnd, ns, ne)) return -1;
+      // The order checks decided by the first bytes where they differ (most names), the comparisons only past them.
+      const c0 = b[ns]!;
+      if (prevEnd > 0) {
+        const d = b[prevStart]! - c0;
+        if (d > 0 || (d === 0 && !ascending(b, prevStart, prevEnd, ns, ne))) return -1;
+      }
       if (split < 0) {
-        const order = compareToNameLabel(b, ns, ne);
+        const order = c0 !== CH_UNDERSCORE ? c0 - CH_UNDERSCORE : compareToNameLabel(b, ns, ne);
         if (order === 0) return -1;
         if (order > 0 && vl > 0) split = entry;
-      } else if (nl === NAME_LABEL.length && compareToNameLabel(b, ns, ne) === 0) {
+      } else if (c0 === CH_UNDERSCORE && nl === NAME_LABEL.length && compareToNameLabel(b, ns, ne) === 0) {
         return -1;
       }
       prevStart = ns;
