@@ -23,7 +23,7 @@
  * finds line k of the string by counting line feeds from the last line it read.
  */
 import type { FloatBatch } from '../../model/batch.ts';
-import { addLineFacts, addWrittenSeries, frameNameAt } from '../../model/batch-text.ts';
+import { addLineFacts, addWrittenSeries, arenaView, frameNameAt } from '../../model/batch-text.ts';
 import type { LineError } from '../types.ts';
 import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB, CH_UNDERSCORE } from './chars.ts';
 import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValueToken, TokenOut } from './byte-tokens.ts';
@@ -92,10 +92,6 @@ function sameBytes(b: Uint8Array, view: DataView, a: number, c: number, len: num
   return true;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
 /** Longest metric name written with a one-byte length (addWrittenSeries); longer ones are the scanner's. */
 const MAX_DIRECT_NAME = 115;
 /** Longest name plus value of a label written with one-byte lengths (as canonicalSet). */
@@ -143,9 +139,6 @@ export class ByteLines {
   private allValues = 0;
   /** Whether a label had an empty value (left out: see labels()). */
   private empty = false;
-  /** The batch's arena and a DataView of it (four bytes stored in one step), renewed when the arena grows. */
-  private arena: Uint8Array | undefined;
-  private arenaView: DataView = byteView(new Uint8Array(0));
   /** The last timestamp read by readMillis: its token's place and length in the body (0: none yet), its value. */
   private tsAt = 0;
   private tsLength = 0;
@@ -231,7 +224,7 @@ export class ByteLines {
     const nameAt = frameNameAt(batch) + 14;
     batch.reserveAt(nameAt, MAX_DIRECT_NAME + 1);
     const buf = batch.buf;
-    const out = this.viewOf(buf);
+    const out = arenaView(buf);
     let w = nameAt;
     const nameStart = p;
     const stop = nameStart + MAX_DIRECT_NAME + 1 < n ? nameStart + MAX_DIRECT_NAME + 1 : n;
@@ -285,9 +278,10 @@ export class ByteLines {
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
     if (p < n && !(FLAGS[b[p]!]! & EOL)) {
       if (b[p] === CH_HASH) return -1;
-      // The token the last line's timestamp was read from, byte for byte, and no digit after it: the same value.
+      // The token the last line's timestamp was read from, byte for byte: the same value (a digit after it, a
+      // longer token, fails the line's end check below: the ordinary scanner then reads the line).
       const tl = this.tsLength;
-      if (tl !== 0 && p + tl <= n && sameBytes(b, view, this.tsAt, p, tl) && (p + tl === n || !isDigit(b[p + tl]!))) {
+      if (tl !== 0 && p + tl <= n && sameBytes(b, view, this.tsAt, p, tl)) {
         timestamp = this.ts;
         p = last = p + tl;
       } else {
@@ -314,15 +308,6 @@ export class ByteLines {
     return p < n ? p + 1 : n;
   }
 
-  /** A DataView of buf (the batch's arena as it is now). */
-  private viewOf(buf: Uint8Array): DataView {
-    if (buf !== this.arena) {
-      this.arena = buf;
-      this.arenaView = byteView(buf);
-    }
-    return this.arenaView;
-  }
-
   /** A comment line from i (its `#` at p): skipped when within max_line_length (as the scanner measures it: trailing blanks and carriage returns left out). */
   private comment(i: number, p: number): number {
     const b = this.b;
@@ -346,7 +331,7 @@ export class ByteLines {
     const n = this.n;
     const batch = this.batch;
     let buf = batch.buf;
-    let out = this.viewOf(buf);
+    let out = arenaView(buf);
     let split = -1;
     let maxName = 0;
     let maxValue = 0;
@@ -362,7 +347,7 @@ export class ByteLines {
       if (w + MAX_DIRECT_LABEL + 6 > buf.length) {
         batch.reserveAt(w, MAX_DIRECT_LABEL + 6);
         buf = batch.buf;
-        out = this.viewOf(buf);
+        out = arenaView(buf);
       }
       const entry = w;
       w += 4;
