@@ -32,6 +32,13 @@ export function arenaView(buf: Uint8Array): DataView {
   return viewedAs;
 }
 
+/**
+ * The sample of the line addWrittenSeries writes next (value, timestamp), set by its caller just before: doubles
+ * handed over in a typed array, not as arguments (an argument that is not a small integer is boxed into a new
+ * heap number when the call is not inlined: two per line, the parse's only garbage).
+ */
+export const lineSample = new Float64Array(2);
+
 /** Bytes left before a frame's name entry for its header: what the last frame needed (2 for bodies under 128 bytes, 3 under 16 KiB). */
 let headerRoom = 2;
 
@@ -50,17 +57,19 @@ export function nameEntrySize(nl: number): number {
  * The line (the Prometheus text parser's byte lines, lib/ingest/prometheus/byte-lines.ts) whose metric name
  * (ASCII, `nl` <= 115 bytes: a one-byte length) the caller already copied to frameNameAt(b) + 14 (its place in
  * the `__name__` entry) and whose `n` Label entries it wrote right after, up to `setEnd`, `__name__` going at
- * `split`. The batch's largest counts and lengths are the caller's to keep (addLineFacts, once for all its
+ * `split`, its value and timestamp in lineSample. The batch's largest counts and lengths are the caller's to keep (addLineFacts, once for all its
  * lines): this writer stores only the frame, its set and its entry (openFrame's work in one function).
  */
-export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, nl: number, value: number, timestamp: number): void {
+export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, nl: number): void {
+  const value = lineSample[0]!;
+  const timestamp = lineSample[1]!;
   if (setEnd + SAMPLE_MAX + 4 > b.buf.length) b.reserveAt(setEnd, SAMPLE_MAX + 4);
   const buf = b.buf;
   const view = arenaView(buf);
   const start = b.used;
   const at = start + headerRoom;
   const nameEnd = nameHeader(buf, view, at, nl) + nl;
-  let end = writeSample(buf, view, setEnd, value, timestamp);
+  let end = writeSample(buf, view, setEnd, lineSample);
   const body = end - at;
   const shift = body < 0x80 ? start + 2 - at : start + 1 + varintSize(body) - at;
   if (shift !== 0) {
@@ -169,7 +178,9 @@ function closeFrame(b: FloatBatch, at: number, nameEnd: number, setEnd: number, 
  */
 function openFrame(b: FloatBatch, at: number, nameEnd: number, setStart: number, setEnd: number, split: number, n: number, value: number, timestamp: number): void {
   const buf = b.buf;
-  let end = writeSample(buf, arenaView(buf), setEnd, value, timestamp);
+  lineSample[0] = value;
+  lineSample[1] = timestamp;
+  let end = writeSample(buf, arenaView(buf), setEnd, lineSample);
   const start = b.used;
   const body = end - at;
   const need = 1 + varintSize(body);

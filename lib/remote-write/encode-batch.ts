@@ -218,7 +218,8 @@ export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64
 export const SAMPLE_MAX = 22;
 
 /** The last timestamp writeSample wrote, and its varint in sampleTs (consecutive lines mostly share one); its first 8 bytes as two words. */
-let sampleT = NaN;
+/** In a typed array: a double stored in a module variable is boxed into a new heap number at every store. */
+const sampleT = new Float64Array([NaN]);
 let sampleTsLength = 0;
 const sampleTs = new Uint8Array(10);
 const sampleTsView = new DataView(sampleTs.buffer);
@@ -227,15 +228,18 @@ let sampleTsHi = 0;
 
 /**
  * Writes the Sample field (tag, length, then the value as a double unless it is +0, then the timestamp unless
- * 0) into out at p (`view`: a DataView of out's bytes: the double and the timestamp's varint are stored a word
- * at a time); returns the position after it. Writes at most SAMPLE_MAX bytes from p (up to 7 bytes past the
+ * 0) of `sample` (value, timestamp: a typed array, so no double is boxed per call) into out at p (`view`: a
+ * DataView of out's bytes: the double and the timestamp's varint are stored a word at a time); returns the
+ * position after it. Writes at most SAMPLE_MAX bytes from p (up to 7 bytes past the
  * position returned, overwritten by whatever comes next). For the text parsers, which write whole entries
  * (batch-text.ts).
  */
-export function writeSample(out: Uint8Array, view: DataView, p: number, value: number, t: number): number {
-  if (t !== 0 && t !== sampleT) {
+export function writeSample(out: Uint8Array, view: DataView, p: number, sample: Float64Array): number {
+  const value = sample[0]!;
+  const t = sample[1]!;
+  if (t !== 0 && t !== sampleT[0]) {
     sampleTsLength = writeTimestamp(sampleTs, t);
-    sampleT = t;
+    sampleT[0] = t;
     sampleTsLo = sampleTsView.getInt32(0, true);
     sampleTsHi = sampleTsView.getInt32(4, true);
   }

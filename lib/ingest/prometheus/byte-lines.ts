@@ -23,7 +23,7 @@
  * finds line k of the string by counting line feeds from the last line it read.
  */
 import type { FloatBatch } from '../../model/batch.ts';
-import { addLineFacts, addWrittenSeries, arenaView, frameNameAt } from '../../model/batch-text.ts';
+import { addLineFacts, addWrittenSeries, arenaView, frameNameAt, lineSample } from '../../model/batch-text.ts';
 import type { LineError } from '../types.ts';
 import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH_QUOTE, CH_RBRACE, CH_SPACE, CH_TAB, CH_UNDERSCORE } from './chars.ts';
 import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValueToken, TokenOut } from './byte-tokens.ts';
@@ -142,7 +142,7 @@ export class ByteLines {
   /** The last timestamp read by readMillis: its token's place and length in the body (0: none yet), its value. */
   private tsAt = 0;
   private tsLength = 0;
-  private ts = 0;
+  private readonly ts = new Float64Array(1);
   /** What readValueToken and readMillis read. */
   private readonly out = new TokenOut();
 
@@ -274,7 +274,10 @@ export class ByteLines {
     p = readValueToken(b, n, p, this.out, FLAGS, BLANK | EOL);
     if (p < 0) return -1;
     let last = p;
-    let timestamp = this.defaultTimestamp;
+    // The sample's timestamp goes straight into lineSample, and the last one read is kept in a typed array: a
+    // double kept in a local that also takes a call's result, or in an object field read as such, is boxed into a
+    // new heap number (no allocation per line: see readMillis).
+    lineSample[1] = this.defaultTimestamp;
     while (p < n && FLAGS[b[p]!]! & BLANK) p++;
     if (p < n && !(FLAGS[b[p]!]! & EOL)) {
       if (b[p] === CH_HASH) return -1;
@@ -282,15 +285,17 @@ export class ByteLines {
       // longer token, fails the line's end check below: the ordinary scanner then reads the line).
       const tl = this.tsLength;
       if (tl !== 0 && p + tl <= n && sameBytes(b, view, this.tsAt, p, tl)) {
-        timestamp = this.ts;
+        lineSample[1] = this.ts[0]!;
         p = last = p + tl;
       } else {
-        timestamp = readMillis(b, n, p, this.out);
-        if (timestamp !== timestamp) return -1;
+        const end = readMillis(b, n, p, this.out);
+        if (end < 0) return -1;
+        const ts = this.ts;
+        ts[0] = this.out.millis;
+        lineSample[1] = ts[0]!;
         this.tsAt = p;
-        this.tsLength = this.out.end - p;
-        this.ts = timestamp;
-        p = last = this.out.end;
+        this.tsLength = end - p;
+        p = last = end;
       }
     }
     while (p < n && ((c = b[p]!) === CH_SPACE || c === CH_TAB || c === CH_CR)) p++;
@@ -298,7 +303,8 @@ export class ByteLines {
     // As the scanner's checkDistinct: a line with an empty value has no canonical text, which ends the proof.
     if (this.distinct && (this.empty || !this.keys.add(bytesKey(b, this.view, nameStart, keyEnd)))) this.distinct = false;
     const nl = nameEnd - nameStart;
-    addWrittenSeries(batch, this.setEnd, this.split, count, nl, this.out.value, timestamp);
+    lineSample[0] = this.out.value;
+    addWrittenSeries(batch, this.setEnd, this.split, count, nl);
     // The batch's facts of every line written here, given to it once at the end (run).
     this.lines++;
     if (count >= this.allLabels) this.allLabels = count + 1;
