@@ -18,9 +18,16 @@
  * skips them when comments are ignored. Anything else (`#` after the value, a byte past ASCII, a bad
  * token, ...) is the ordinary scanner's, which also words every error.
  *
- * Line positions: the decoded string has the same lines as the bytes (UTF-8 decoding neither makes nor
- * swallows a line feed; a leading byte order mark is dropped from the first line), so the ordinary scanner
- * finds line k of the string by counting line feeds from the last line it read.
+ * What each byte costs: names and label values are read four bytes a step (one load of a word, for a name two
+ * lookups of NAME_RUN, for a value one word test) and stored a word at a time into the arena
+ * (a DataView; a word stored past a run's end is written over by what follows), the run's end found inside its
+ * word (no byte loop after the word loop); label order checks are decided by the names' first bytes where they
+ * differ; a timestamp token byte for byte the last line's is that line's value; the series text is read once
+ * more for the distinct proof's hash. Nothing is allocated per line (doubles go through typed arrays: see
+ * lineSample). The tables and loops are in this module, written out in fastLine and labels: helpers called
+ * from them, or tables imported from another module, measured 3-8% slower (V8 then stops inlining the hash).
+ *
+ * Lines of any other form are read by slow-lines.ts (the ordinary scanner over the body decoded once).
  */
 import type { FloatBatch } from '../../model/batch.ts';
 import { addLineFacts, addWrittenSeries, arenaView, frameNameAt, lineSample } from '../../model/batch-text.ts';
@@ -29,6 +36,7 @@ import { CH_BACKSLASH, CH_COMMA, CH_CR, CH_EQUALS, CH_HASH, CH_LBRACE, CH_LF, CH
 import { ascending, compareToNameLabel, NAME_LABEL, readMillis, readValueToken, TokenOut } from './byte-tokens.ts';
 import { CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START } from './lexical.ts';
 import type { ExpositionScanner } from './scanner.ts';
+import { SlowLines } from './slow-lines.ts';
 import { bytesKey, byteView, type SeriesKeys } from './series-keys.ts';
 
 /** Blank (space, tab) in FLAGS, beside CLASS's name bits. */
@@ -65,10 +73,7 @@ for (let lo = 0; lo < 256; lo++) {
  * non-zero exactly when v has a zero byte).
  */
 export function stopsValue(x: number): boolean {
-  const q = x ^ 0x22222222;
-  const s = x ^ 0x5c5c5c5c;
-  const l = x ^ 0x0a0a0a0a;
-  return ((x | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s) | ((l - 0x01010101) & ~l)) & 0x80808080) !== 0;
+  return valueStops(x) !== 0;
 }
 
 /** The bytes of the word x that stopsValue finds, as their top bits; the lowest set bit is the first such byte exactly (a borrow only marks bytes above a true one). */
@@ -97,19 +102,9 @@ const MAX_DIRECT_NAME = 115;
 /** Longest name plus value of a label written with one-byte lengths (as canonicalSet). */
 const MAX_DIRECT_LABEL = 123;
 
-const utf8 = new TextDecoder('utf-8');
-
 export interface ByteLinesOptions {
   defaultTimestamp: number;
   maxLineLength?: number;
-}
-
-/** The ordinary scanner over the decoded body, and the line it reads next. */
-interface Fallback {
-  s: string;
-  scanner: ExpositionScanner;
-  line: number;
-  pos: number;
 }
 
 export class ByteLines {
@@ -125,7 +120,7 @@ export class ByteLines {
   private readonly defaultTimestamp: number;
   private readonly maxLineLength: number;
   private readonly scannerFor: (s: string) => ExpositionScanner;
-  private fallback: Fallback | undefined;
+  private fallback: SlowLines | undefined;
   /** What labels() read: the position after `}`, the entries' end, `__name__`'s place, the longest name and value. */
   private p = 0;
   private setEnd = 0;
@@ -179,30 +174,14 @@ export class ByteLines {
 
   /** The bad lines, as the ordinary scanner reported them. */
   errors(): { errors: LineError[]; errorCount: number } {
-    return this.fallback === undefined ? { errors: [], errorCount: 0 } : this.fallback.scanner.errors.result();
+    return this.fallback === undefined ? { errors: [], errorCount: 0 } : this.fallback.errors();
   }
 
-  /** Line number `line`, by the ordinary scanner (its lines up to there found by counting line feeds). */
+  /** Line number `line`, by the ordinary scanner (slow-lines.ts), which keeps or ends the distinct proof. */
   private slowLine(line: number): void {
     this.slowLines++;
-    let f = this.fallback;
-    if (f === undefined) {
-      const s = utf8.decode(this.b);
-      f = this.fallback = { s, scanner: this.scannerFor(s), line: 1, pos: 0 };
-    }
-    const s = f.s;
-    let pos = f.pos;
-    for (let k = f.line; k < line; k++) {
-      const q = s.indexOf('\n', pos);
-      pos = q < 0 ? s.length : q + 1;
-    }
-    let end = s.indexOf('\n', pos);
-    if (end < 0) end = s.length;
-    f.scanner.distinct = this.distinct;
-    f.scanner.line(line, pos, end);
-    this.distinct = f.scanner.distinct;
-    f.line = line + 1;
-    f.pos = end + 1;
+    this.fallback ??= new SlowLines(this.b, this.scannerFor);
+    this.distinct = this.fallback.line(line, this.distinct);
   }
 
   /** The line starting at byte i when it has the common form (written into the batch) or is blank or a comment: where the next line starts. Else -1, nothing written. */
