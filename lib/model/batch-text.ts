@@ -19,6 +19,26 @@ import { varintSize } from '../remote-write/proto-size.ts';
  * that reads a batch reads a framed one unchanged.
  */
 
+/** The arena a DataView was last made of, and that view (a batch's arena changes only when it grows). */
+let viewed: Uint8Array | undefined;
+let viewedAs: DataView = new DataView(new ArrayBuffer(0));
+
+/** A DataView of `buf` (a batch's arena): the one made last when buf is the same arena. */
+export function arenaView(buf: Uint8Array): DataView {
+  if (buf !== viewed) {
+    viewedAs = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    viewed = buf;
+  }
+  return viewedAs;
+}
+
+/**
+ * The sample of the line addWrittenSeries writes next (value, timestamp), set by its caller just before: doubles
+ * handed over in a typed array, not as arguments (an argument that is not a small integer is boxed into a new
+ * heap number when the call is not inlined: two per line, the parse's only garbage).
+ */
+export const lineSample = new Float64Array(2);
+
 /** Bytes left before a frame's name entry for its header: what the last frame needed (2 for bodies under 128 bytes, 3 under 16 KiB). */
 let headerRoom = 2;
 
@@ -37,13 +57,60 @@ export function nameEntrySize(nl: number): number {
  * The line (the Prometheus text parser's byte lines, lib/ingest/prometheus/byte-lines.ts) whose metric name
  * (ASCII, `nl` <= 115 bytes: a one-byte length) the caller already copied to frameNameAt(b) + 14 (its place in
  * the `__name__` entry) and whose `n` Label entries it wrote right after, up to `setEnd`, `__name__` going at
- * `split`, their longest name and value `maxName` and `maxValue` characters.
+ * `split`, its value and timestamp in lineSample. The batch's largest counts and lengths are the caller's to keep (addLineFacts, once for all its
+ * lines): this writer stores only the frame, its set and its entry (openFrame's work in one function).
  */
-export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, maxName: number, maxValue: number, nl: number, value: number, timestamp: number): void {
-  b.reserveAt(setEnd, SAMPLE_MAX + 4);
-  const at = b.used + headerRoom;
-  nameHeader(b.buf, at, nl);
-  closeFrame(b, at, at + 14 + nl, setEnd, split, n, maxName, maxValue, nl, value, timestamp);
+export function addWrittenSeries(b: FloatBatch, setEnd: number, split: number, n: number, nl: number): void {
+  const value = lineSample[0]!;
+  const timestamp = lineSample[1]!;
+  if (setEnd + SAMPLE_MAX + 4 > b.buf.length) b.reserveAt(setEnd, SAMPLE_MAX + 4);
+  const buf = b.buf;
+  const view = arenaView(buf);
+  const start = b.used;
+  const at = start + headerRoom;
+  const nameEnd = nameHeader(buf, view, at, nl) + nl;
+  let end = writeSample(buf, view, setEnd, lineSample);
+  const body = end - at;
+  const shift = body < 0x80 ? start + 2 - at : start + 1 + varintSize(body) - at;
+  if (shift !== 0) {
+    buf.copyWithin(at + shift, at, end);
+    headerRoom = at + shift - start;
+    end += shift;
+  }
+  buf[start] = 0x0a;
+  if (body < 0x80) buf[start + 1] = body;
+  else varintAt(buf, start + 1, body);
+  const id = b.sets;
+  if (id === b.setStart.length) b.growSets();
+  b.setStart[id] = nameEnd + shift;
+  b.setSplit[id] = split + shift;
+  b.setEnd[id] = setEnd + shift;
+  b.setLabels[id] = n;
+  b.sets = id + 1;
+  // Framed while every name goes first (as openFrame).
+  if (split !== nameEnd) b.framed = false;
+  const i = b.length;
+  if (i === b.entrySet.length) b.growEntries();
+  b.entrySet[i] = id;
+  b.nameStart[i] = at + shift;
+  b.nameEnd[i] = nameEnd + shift;
+  b.values[i] = value;
+  b.timestamps[i] = timestamp;
+  b.length = i + 1;
+  b.used = end;
+}
+
+/**
+ * The facts of lines written by addWrittenSeries, kept as closeFrame keeps them line by line: `maxLabels` their
+ * largest label count (`__name__` included), `maxName` and `maxValue` their longest label name and value (the
+ * metric name counted as a value: `__name__`'s); nothing when no line was written.
+ */
+export function addLineFacts(b: FloatBatch, lines: number, maxLabels: number, maxName: number, maxValue: number): void {
+  if (lines === 0) return;
+  if (maxLabels > b.maxLabels) b.maxLabels = maxLabels;
+  if (maxName > b.maxNameLength) b.maxNameLength = maxName;
+  if (maxValue > b.maxValueLength) b.maxValueLength = maxValue;
+  if (METRIC_NAME_LABEL.length > b.maxNameLength) b.maxNameLength = METRIC_NAME_LABEL.length;
 }
 
 /**
@@ -56,7 +123,7 @@ export function addWrittenTextSeries(b: FloatBatch, setEnd: number, split: numbe
   const buf = b.buf;
   const at = b.used + headerRoom;
   let p: number;
-  if (nl <= 115) p = nameHeader(buf, at, nl);
+  if (nl <= 115) p = nameHeader(buf, arenaView(buf), at, nl);
   else {
     p = at;
     buf[p++] = 0x0a;
@@ -111,7 +178,9 @@ function closeFrame(b: FloatBatch, at: number, nameEnd: number, setEnd: number, 
  */
 function openFrame(b: FloatBatch, at: number, nameEnd: number, setStart: number, setEnd: number, split: number, n: number, value: number, timestamp: number): void {
   const buf = b.buf;
-  let end = writeSample(buf, setEnd, value, timestamp);
+  lineSample[0] = value;
+  lineSample[1] = timestamp;
+  let end = writeSample(buf, arenaView(buf), setEnd, lineSample);
   const start = b.used;
   const body = end - at;
   const need = 1 + varintSize(body);
@@ -152,24 +221,19 @@ function varintAt(buf: Uint8Array, p: number, n: number): number {
   return p;
 }
 
-/** The start of a `__name__` Label entry whose value (to follow) has `vl` <= 115 bytes (a one-byte length): 0x0a, length, 0x0a, 8, "__name__", 0x12, vl. Returns the position after it. */
-function nameHeader(buf: Buffer, p: number, vl: number): number {
-  buf[p] = 0x0a;
-  buf[p + 1] = vl + 12;
-  buf[p + 2] = 0x0a;
-  buf[p + 3] = 8;
-  buf[p + 4] = 0x5f;
-  buf[p + 5] = 0x5f;
-  buf[p + 6] = 0x6e;
-  buf[p + 7] = 0x61;
-  buf[p + 8] = 0x6d;
-  buf[p + 9] = 0x65;
-  buf[p + 10] = 0x5f;
-  buf[p + 11] = 0x5f;
+/** The start of a `__name__` Label entry whose value (to follow) has `vl` <= 115 bytes (a one-byte length): 0x0a, length, 0x0a, 8, "__name__", 0x12, vl (`view`: of buf). Returns the position after it. */
+function nameHeader(buf: Buffer, view: DataView, p: number, vl: number): number {
+  view.setInt32(p, 0x080a000a | ((vl + 12) << 8), true);
+  view.setInt32(p + 4, NAME_WORD_1, true);
+  view.setInt32(p + 8, NAME_WORD_2, true);
   buf[p + 12] = 0x12;
   buf[p + 13] = vl;
   return p + 14;
 }
+
+/** "__na" and "me__" as little-endian words. */
+const NAME_WORD_1 = 0x5f | (0x5f << 8) | (0x6e << 16) | (0x61 << 24);
+const NAME_WORD_2 = 0x6d | (0x65 << 8) | (0x5f << 16) | (0x5f << 24);
 
 /**
  * One sample of the series `set` whose `__name__` Label entry is already in the arena at [nameStart, nameEnd)

@@ -217,37 +217,53 @@ export function encodeBatchSeries(b: FloatBatch, s: BatchSeries, bodies: Float64
 /** Most bytes writeSample writes: tag, length, a double's tag and 8 bytes, a timestamp's tag and 10 bytes. */
 export const SAMPLE_MAX = 22;
 
-/** The last timestamp writeSample wrote, and its varint in sampleTs (consecutive lines mostly share one). */
-let sampleT = NaN;
+/** The last timestamp writeSample wrote, and its varint in sampleTs (consecutive lines mostly share one); its first 8 bytes as two words. */
+/** In a typed array: a double stored in a module variable is boxed into a new heap number at every store. */
+const sampleT = new Float64Array([NaN]);
 let sampleTsLength = 0;
 const sampleTs = new Uint8Array(10);
-/** A double's 8 bytes, little-endian (f64View.setFloat64(0, v, true), read through f64Bytes). */
-const f64Bytes = new Uint8Array(8);
-const f64View = new DataView(f64Bytes.buffer);
+const sampleTsView = new DataView(sampleTs.buffer);
+let sampleTsLo = 0;
+let sampleTsHi = 0;
 
 /**
- * One sample as a TimeSeries field-2 entry at out[p], the bytes encodeBatchSeries writes for it (value unless +0,
- * timestamp unless 0); returns the position after it (at most SAMPLE_MAX bytes on). For the text parsers, which
- * write whole entries (batch-text.ts).
+ * Writes the Sample field (tag, length, then the value as a double unless it is +0, then the timestamp unless
+ * 0) of `sample` (value, timestamp: a typed array, so no double is boxed per call) into out at p (`view`: a
+ * DataView of out's bytes: the double and the timestamp's varint are stored a word at a time); returns the
+ * position after it. Writes at most SAMPLE_MAX bytes from p (up to 7 bytes past the
+ * position returned, overwritten by whatever comes next). For the text parsers, which write whole entries
+ * (batch-text.ts).
  */
-export function writeSample(out: Uint8Array, p: number, value: number, t: number): number {
-  const zero = value === 0 && 1 / value > 0;
-  if (t !== 0 && t !== sampleT) {
+export function writeSample(out: Uint8Array, view: DataView, p: number, sample: Float64Array): number {
+  const value = sample[0]!;
+  const t = sample[1]!;
+  if (t !== 0 && t !== sampleT[0]) {
     sampleTsLength = writeTimestamp(sampleTs, t);
-    sampleT = t;
+    sampleT[0] = t;
+    sampleTsLo = sampleTsView.getInt32(0, true);
+    sampleTsHi = sampleTsView.getInt32(4, true);
   }
   const tl = t !== 0 ? 1 + sampleTsLength : 0;
-  out[p] = 0x12;
-  out[p + 1] = (zero ? 0 : 9) + tl;
-  p += 2;
-  if (!zero) {
-    out[p++] = 0x09;
-    f64View.setFloat64(0, value, true);
-    for (let k = 0; k < 8; k++) out[p++] = f64Bytes[k]!;
+  if (value === 0 && 1 / value > 0) {
+    out[p] = 0x12;
+    out[p + 1] = tl;
+    p += 2;
+  } else {
+    out[p] = 0x12;
+    out[p + 1] = 9 + tl;
+    out[p + 2] = 0x09;
+    view.setFloat64(p + 3, value, true);
+    p += 11;
   }
   if (tl !== 0) {
-    out[p++] = 0x10;
-    for (let k = 0; k < sampleTsLength; k++) out[p++] = sampleTs[k]!;
+    out[p] = 0x10;
+    if (sampleTsLength <= 8) {
+      view.setInt32(p + 1, sampleTsLo, true);
+      view.setInt32(p + 5, sampleTsHi, true);
+    } else {
+      for (let k = 0; k < sampleTsLength; k++) out[p + 1 + k] = sampleTs[k]!;
+    }
+    p += tl;
   }
   return p;
 }

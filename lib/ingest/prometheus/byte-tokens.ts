@@ -6,9 +6,10 @@
 import { CH_DOT, CH_MINUS, CH_PLUS, CH_UNDERSCORE, CH_ZERO } from './chars.ts';
 import { MAX_EXACT_DIGITS, parseGoFloat, POW10 } from './go-float.ts';
 
-/** What a reader read besides its result: the value (readValue), the position after the token (readMillis). */
+/** What a reader read besides its result: the value (readValue), the timestamp and the position after its token (readMillis). */
 export class TokenOut {
   value = 0;
+  millis = 0;
   end = 0;
 }
 
@@ -102,8 +103,10 @@ export function readValueToken(b: Uint8Array, n: number, start: number, out: Tok
 }
 
 /**
- * parseMillisTimestamp of the sign and digits from `start` in b[0, n) (out.end is left after them), or NaN:
- * read as they are scanned, nine digits at a time in integers, the same safe integer.
+ * parseMillisTimestamp of the sign and digits from `start` in b[0, n) into out.millis, read as they are scanned,
+ * nine digits at a time in integers, the same safe integer: returns the position after the digits (also in
+ * out.end), or -1 when there is no such integer. (The value is not returned: a double returned by a call that is
+ * not inlined is boxed into a new heap number.)
  */
 export function readMillis(b: Uint8Array, n: number, start: number, out: TokenOut): number {
   let p = start;
@@ -136,10 +139,11 @@ export function readMillis(b: Uint8Array, n: number, start: number, out: TokenOu
   }
   // The token must be the digits and nothing else: the caller's check of the line's end (byte-lines.ts) refuses
   // anything after them.
-  if (p === digits) return NaN;
+  if (p === digits) return -1;
   out.end = p;
-  if (!Number.isSafeInteger(v)) return NaN;
-  return neg ? -v : v;
+  if (!Number.isSafeInteger(v)) return -1;
+  out.millis = neg ? -v : v;
+  return p;
 }
 
 /** b[a, ae) < b[c, ce) by bytes. */
