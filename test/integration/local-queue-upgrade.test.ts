@@ -17,31 +17,33 @@ import { MemoryLogger } from '../helpers/fakes.ts';
 const available = haveBinary('victoria-metrics');
 if (!available && process.env.CI === 'true') throw new Error('victoria-metrics is required under CI=true (apt-get install victoria-metrics)');
 
-describe('local runner: messages queued by the previous release', { skip: !available && 'victoria-metrics not installed' }, () => {
-  let vm: VictoriaMetrics;
-  let runner: LocalRunner;
-  let dataDir: string;
-
+/** A runner whose queue directory starts as a copy of test/fixtures/disk-queue/<fixture>, delivering to its own VictoriaMetrics. */
+function runnerOnFixture(fixture: string): { vm: VictoriaMetrics; runner: LocalRunner; dataDir: string } {
+  const env = {} as { vm: VictoriaMetrics; runner: LocalRunner; dataDir: string };
   before(async () => {
-    vm = await startVictoriaMetrics();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-upgrade-'));
-    cpSync(path.join(import.meta.dirname, '../fixtures/disk-queue/layout2'), path.join(dataDir, 'queue'), { recursive: true });
-    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }] });
+    env.vm = await startVictoriaMetrics();
+    env.dataDir = mkdtempSync(path.join(os.tmpdir(), `gw-upgrade-${fixture}-`));
+    cpSync(path.join(import.meta.dirname, '../fixtures/disk-queue', fixture), path.join(env.dataDir, 'queue'), { recursive: true });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${env.vm.url}/api/v1/write` }] });
     const logger = new MemoryLogger();
-    runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 262144, logger }), logger, host: '127.0.0.1', port: 0 });
+    env.runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir: env.dataDir, maxMessageBytes: 262144, logger }), logger, host: '127.0.0.1', port: 0 });
   });
-
   after(async () => {
-    await runner?.close();
-    await vm?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await env.runner?.close();
+    await env.vm?.stop();
+    rmSync(env.dataDir, { recursive: true, force: true });
   });
+  return env;
+}
+
+describe('local runner: messages queued by the previous release', { skip: !available && 'victoria-metrics not installed' }, () => {
+  const env = runnerOnFixture('layout2');
 
   it('delivers a layout 2 message (base64 text body) to VictoriaMetrics and acknowledges it', async () => {
-    assert.ok(await runner.drained(30_000), 'queue drained');
-    assert.deepEqual(readdirSync(path.join(dataDir, 'queue', 'ready')), []);
-    assert.deepEqual(readdirSync(path.join(dataDir, 'queue', 'dead')), []);
-    const got = await vm.exportSeries('{__name__="upgrade_fixture"}');
+    assert.ok(await env.runner.drained(30_000), 'queue drained');
+    assert.deepEqual(readdirSync(path.join(env.dataDir, 'queue', 'ready')), []);
+    assert.deepEqual(readdirSync(path.join(env.dataDir, 'queue', 'dead')), []);
+    const got = await env.vm.exportSeries('{__name__="upgrade_fixture"}');
     assert.deepEqual(
       got.map((s) => [s.metric, s.values, s.timestamps]),
       [0, 1, 2].map((i) => [{ __name__: 'upgrade_fixture', job: 'layout2', n: String(i) }, [i + 0.5, i * 10], [1_700_000_000_000 + i, 1_700_000_060_000 + i]]),
@@ -56,29 +58,12 @@ describe('local runner: messages queued by the previous release', { skip: !avail
  * held messages in memory only and writes commit files: those messages must still all arrive.
  */
 describe('local runner: messages queued by the release before s24 (layout 3, inflight/)', { skip: !available && 'victoria-metrics not installed' }, () => {
-  let vm: VictoriaMetrics;
-  let runner: LocalRunner;
-  let dataDir: string;
-
-  before(async () => {
-    vm = await startVictoriaMetrics();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-upgrade3-'));
-    cpSync(path.join(import.meta.dirname, '../fixtures/disk-queue/layout3'), path.join(dataDir, 'queue'), { recursive: true });
-    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }] });
-    const logger = new MemoryLogger();
-    runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 262144, logger }), logger, host: '127.0.0.1', port: 0 });
-  });
-
-  after(async () => {
-    await runner?.close();
-    await vm?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const env = runnerOnFixture('layout3');
 
   it('delivers the held, the grouped and the waiting message to VictoriaMetrics and acknowledges them', async () => {
-    assert.ok(await runner.drained(30_000), 'queue drained');
-    for (const sub of ['ready', 'inflight', 'dead']) assert.deepEqual(readdirSync(path.join(dataDir, 'queue', sub)), [], sub);
-    const got = await vm.exportSeries('{__name__="upgrade_fixture"}');
+    assert.ok(await env.runner.drained(30_000), 'queue drained');
+    for (const sub of ['ready', 'inflight', 'dead']) assert.deepEqual(readdirSync(path.join(env.dataDir, 'queue', sub)), [], sub);
+    const got = await env.vm.exportSeries('{__name__="upgrade_fixture"}');
     const want = ['layout3-group', 'layout3-inflight', 'layout3-ready'].flatMap((job) => [0, 1, 2].map((i) => [{ __name__: 'upgrade_fixture', job, n: String(i) }, [i + 0.5, i * 10], [1_700_000_000_000 + i, 1_700_000_060_000 + i]]));
     const key = (s: unknown[]): string => JSON.stringify(s[0]);
     assert.deepEqual(
