@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { OutgoingMessage } from '../../ports/index.ts';
 import { encodeCommit, encodeMessage } from './disk-queue-format.ts';
-import { writeSynced, type DurableFs } from './disk-queue-io.ts';
+import { syncDirectory, writeSynced, type DurableFs } from './disk-queue-io.ts';
 
 /** Messages per commit file, by default: a group stops growing at this many (one send is never split). */
 export const DEFAULT_COMMIT_MESSAGES = 64;
@@ -38,7 +38,7 @@ export interface GroupCommitOptions {
  * Group commit for the disk queue's sends. A send waits in a list; one commit runs at a time and takes every
  * send waiting when it starts, oldest first, up to `maxMessages` messages and `maxBytes` of bodies (a send
  * larger than that alone is one commit: a send is never split). The commit is one file in tmp/, written,
- * fsynced, and renamed into ready/; its sends resolve together after the rename, or fail together when a step
+ * fsynced, renamed into ready/, and ready/ fsynced; its sends resolve together after that, or fail together when a step
  * fails (the tmp file removed, so nothing of them is delivered or left to fill the disk). Sends that arrive
  * while a commit is being written and fsynced go into the next one, so N concurrent senders pay for one fsync
  * instead of N. A commit starts at setImmediate, so the sends of one turn of the event loop join even when no
@@ -82,7 +82,12 @@ export class GroupCommit {
     const messages = group.length === 1 ? group[0]!.messages : group.flatMap((s) => s.messages);
     try {
       const commit = await this.write(messages);
+      // In ready/ from here on: queued (and delivered) whatever the directory's fsync says.
       this.o.committed(commit);
+      // The rename made durable too, so a power loss cannot leave the commit in tmp/ (emptied at start). When
+      // this fails the sends fail though their messages are queued: a retried push is then a duplicate, which
+      // at-least-once allows.
+      await (this.o.io.syncDir ?? syncDirectory)(path.join(this.o.dir, 'ready'));
       for (const s of group) s.resolve();
     } catch (err) {
       for (const s of group) s.reject(err);

@@ -6,6 +6,8 @@ export interface DurableFs {
   open(path: string, flags: 'w' | 'a'): Promise<DurableHandle>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, opts: { force: true }): Promise<void>;
+  /** fsync of a directory (syncDirectory when absent); tests count or fail it. */
+  syncDir?(path: string): Promise<void>;
 }
 
 export interface DurableHandle {
@@ -80,6 +82,20 @@ export async function writeSynced(tmp: string, data: string | Uint8Array | reado
     await io.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * fsync of a directory: makes the names created in it (a rename into it) survive a machine crash. Without it
+ * a renamed file reaches the disk with the file system's next journal commit (up to 5 s on ext4), and a power
+ * loss before that leaves the file under its old name.
+ */
+export function syncDirectory(dir: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    fs.open(dir, 'r', (err, fd) => {
+      if (err) return reject(err);
+      fs.fsync(fd, (syncErr) => fs.close(fd, () => (syncErr ? reject(syncErr) : resolve())));
+    }),
+  );
 }
 
 /** `rm --force` for one file, in one syscall (fs.rm stats first). */

@@ -342,3 +342,34 @@ describe('disk queue: a queue written by the release before (layout 3 message fi
     });
   });
 });
+
+describe('disk queue group commit: the rename into ready/ made durable', () => {
+  it('each commit fsyncs ready/ after its rename and before its sends resolve, once per commit', async () => {
+    await withDirs(async (dir) => {
+      const steps: string[] = [];
+      const base = counting((file) => void steps.push(`fsync ${path.basename(path.dirname(file))}`));
+      const io: DurableFs = {
+        ...base,
+        open: base.open.bind(base),
+        rename: (a, b) => (steps.push(`rename ${path.basename(path.dirname(a))} -> ${path.basename(path.dirname(b))}`), base.rename(a, b)),
+        syncDir: async (d) => void steps.push(`fsync dir ${path.basename(d)}`),
+      };
+      const q = await DiskQueue.open(dir, { maxMessageBytes: 1 << 20, io });
+      const sent = Promise.all(['a', 'b', 'c'].map((b) => q.send([msg(b)]).then(() => steps.push(`resolved ${b}`))));
+      await sent;
+      assert.deepEqual(steps, ['fsync tmp', 'rename tmp -> ready', 'fsync dir ready', 'resolved a', 'resolved b', 'resolved c']);
+    });
+  });
+
+  it('a failed fsync of ready/ fails the commit\'s sends; their messages are queued all the same (a retried push is a duplicate: at least once)', async () => {
+    await withDirs(async (dir) => {
+      const io: DurableFs = { ...counting(), syncDir: async () => Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })) };
+      const q = await DiskQueue.open(dir, { maxMessageBytes: 1 << 20, io });
+      const results = await Promise.allSettled(['a', 'b'].map((b) => q.send([msg(b)])));
+      assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+      assert.match(String((results[0] as PromiseRejectedResult).reason), /EIO/);
+      assert.deepEqual(text(await q.receive(10, 0)), ['a', 'b'], 'queued in this process');
+      assert.deepEqual(text(await (await DiskQueue.open(dir, { maxMessageBytes: 1 << 20 })).receive(10, 0)), ['a', 'b'], 'and after a restart');
+    });
+  });
+});
