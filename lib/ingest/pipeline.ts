@@ -77,7 +77,9 @@ export function createIngest(deps: IngestDeps): (req: HttpLikeRequest) => Promis
       const tenant = access.tenant ?? deps.defaultTenant ?? 'default';
       const extraLabels = mergeExtraLabels(parseExtraLabels(req.query, protocol), access.extraLabels);
       if (outcome.kind === 'forward') {
-        const message = packCompressed(encoding === 'snappy' ? req.body : snappyCompress(body), outcome.samples, { maxMessageBytes: deps.queue.maxMessageBytes, maxSamples: deps.maxSamplesPerMessage, tenant, source: 'push' });
+        // A copy of the request body, not a view: the message outlives the answer (the disk queue keeps sent
+        // bodies in memory until their first receive), and the local runner reuses a body's buffer once answered.
+        const message = packCompressed(encoding === 'snappy' ? Uint8Array.prototype.slice.call(req.body) : snappyCompress(body), outcome.samples, { maxMessageBytes: deps.queue.maxMessageBytes, maxSamples: deps.maxSamplesPerMessage, tenant, source: 'push' });
         if (message) {
           await sendPacked(deps, { messages: [message], spills: [] });
           deps.metrics.inc('ingest_samples_total', { protocol, tenant }, outcome.samples);

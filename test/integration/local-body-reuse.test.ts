@@ -16,7 +16,9 @@ import { MemoryLogger } from '../helpers/fakes.ts';
  * (lib/local/body-buffers.ts). With `poison`, every buffer given back is overwritten at once: if anything the
  * ingest core keeps past its answer (a queued message, a batch, a label string, a sample) were a view of the
  * body, what VictoriaMetrics receives would be 0xEE bytes or the next request's. Concurrent pushes of three
- * protocols, each body large enough to arrive in several chunks, are read back sample for sample.
+ * protocols, each body large enough to arrive in several chunks, are read back sample for sample. The queue
+ * takes 1 MiB messages, so the remote_write bodies are forwarded as received (the passthrough): the message
+ * must then be a copy of the body, since the disk queue keeps sent bodies in memory past the answer.
  */
 describe('reused request body buffers: nothing is read from a body after its answer', () => {
   let vm: VictoriaMetrics;
@@ -26,9 +28,9 @@ describe('reused request body buffers: nothing is read from a body after its ans
   before(async () => {
     vm = await startVictoriaMetrics();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'gw-body-reuse-'));
-    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }], queue: { max_message_bytes: 65536 } });
+    const config = parseGatewayConfig({ auth: { mode: 'none' }, remote_write: [{ name: 'vm', url: `${vm.url}/api/v1/write` }], queue: { max_message_bytes: 1 << 20 } });
     const logger = new MemoryLogger();
-    runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 65536, logger }), logger, host: '127.0.0.1', port: 0, bodyBuffers: { poison: true } });
+    runner = await startLocalRunner({ config, backends: await openBackends({ kind: 'disk', dataDir, maxMessageBytes: 1 << 20, logger }), logger, host: '127.0.0.1', port: 0, bodyBuffers: { poison: true } });
   });
 
   after(async () => {
