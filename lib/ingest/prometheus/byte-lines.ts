@@ -207,9 +207,9 @@ export class ByteLines {
     let w = nameAt;
     const nameStart = p;
     const stop = nameStart + MAX_DIRECT_NAME + 1 < n ? nameStart + MAX_DIRECT_NAME + 1 : n;
-    // Four bytes a step while all four are name characters (the first is METRIC_START: checked above), then byte by byte.
     const view = this.view;
-    // Four bytes a step (stored whole: bytes past the name are written over later), the run's end found in its word.
+    // Four bytes a step (the first is METRIC_START: checked above; stored whole, bytes past the name are written
+    // over later), the run's end found in its word; byte by byte only within four bytes of the stop.
     for (;;) {
       if (p + 4 > stop) {
         while (p < stop && FLAGS[(c = b[p]!)]! & METRIC_CHAR) {
